@@ -1,0 +1,49 @@
+"""Real data that ships inside an installed package: scikit-learn's 8x8 handwritten digits.
+
+No network at run time: ``sklearn.datasets.load_digits`` reads a file inside scikit-learn.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Split:
+    x_train: torch.Tensor  # (N_train, 64) in [0, 1]
+    y_train: torch.Tensor  # (N_train,) long, 0..9
+    x_test: torch.Tensor   # (N_test, 64)
+    y_test: torch.Tensor   # (N_test,)
+
+    def to(self, device) -> "Split":
+        return Split(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)))
+
+
+def digits(*, test_fraction: float = 0.25, seed: int = 0, standardize: bool = False,
+           n: int | None = None, dtype=torch.float32, device=None) -> Split:
+    """The 1 797 digits (8x8 pixels, 16 grey levels) scaled to [0, 1], split train/test.
+
+    ``standardize=True`` centres and scales each pixel by the training mean/std (the lecture's
+    "normalise the inputs"). ``n`` keeps only the first ``n`` shuffled images (quick mode).
+    The split is a fixed permutation from ``seed``, independent of the global seed.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if n is not None and n < 20:
+        raise ValueError(f"n must be >= 20 (or None for all 1797 images), got {n}")
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.tensor(d.data, dtype=dtype) / 16.0  # (1797, 64)
+    y = torch.tensor(d.target, dtype=torch.long)  # (1797,)
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    if n is not None:
+        perm = perm[:n]
+    x, y = x[perm], y[perm]
+    n_test = max(1, round(len(x) * test_fraction))
+    x_tr, y_tr, x_te, y_te = x[n_test:], y[n_test:], x[:n_test], y[:n_test]
+    if standardize:
+        mu, sd = x_tr.mean(0), x_tr.std(0).clamp_min(1e-3)
+        x_tr, x_te = (x_tr - mu) / sd, (x_te - mu) / sd
+    return Split(x_tr, y_tr, x_te, y_te).to(device if device is not None else "cpu")

@@ -1,0 +1,96 @@
+"""Saved runs: full-scale experiments write JSON with provenance; notebooks load and label them.
+
+A notebook never presents a saved number as computed live: ``load(name)`` returns the data with
+its provenance (command, device, torch version, date, commit, wall time), and ``label(run)``
+gives the one-line caption a figure or table should carry.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+_PKG = Path(__file__).resolve().parent
+
+
+def results_dir() -> Path:
+    """The repository's ``results/`` folder (next to the installed package, or above the cwd)."""
+    candidates = [_PKG.parent / "results"] + [p / "results" for p in (Path.cwd(), *Path.cwd().parents)]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return candidates[0]
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_PKG, capture_output=True,
+                             text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=_PKG,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(device=None, wall_time_s: float | None = None, command: str | None = None) -> dict:
+    """Where a result came from: command, device, versions, date (UTC), commit, wall time."""
+    from .runtime import describe
+
+    return {
+        "command": command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "device": describe(device),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
+        "wall_time_s": None if wall_time_s is None else round(float(wall_time_s), 1),
+    }
+
+
+def save(name: str, data: dict, provenance: dict, *, reduced: bool, directory: Path | None = None) -> Path:
+    """Write ``results/<name>.json`` = {"name", "reduced", "provenance", "data"}; returns the path.
+
+    ``reduced=True`` marks a run smaller than the paper's, so notebooks label it as such.
+    """
+    _check_name(name)
+    d = Path(directory) if directory is not None else results_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"{name}.json"
+    payload = {"name": name, "reduced": bool(reduced), "provenance": provenance, "data": data}
+    path.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n")
+    return path
+
+
+def load(name: str, directory: Path | None = None) -> dict:
+    """A saved run: ``{"name", "reduced", "provenance", "data"}`` from ``results/<name>.json``."""
+    _check_name(name)
+    d = Path(directory) if directory is not None else results_dir()
+    path = d / f"{name}.json"
+    if not path.is_file():
+        have = sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+        raise FileNotFoundError(f"no saved run named {name!r} in {d}; available: {have or 'none'}")
+    run = json.loads(path.read_text())
+    for key in ("provenance", "data"):
+        if key not in run:
+            raise ValueError(f"{path} is not a vglab result: the key {key!r} is missing")
+    return run
+
+
+def label(run: dict) -> str:
+    """One-line caption: 'saved run (reduced): `cmd` on cpu (2 threads), 2026-11-23, commit abc123'."""
+    p = run["provenance"]
+    size = "reduced, not the paper's size" if run.get("reduced") else "full size"
+    wall = f", {p['wall_time_s']:.0f} s" if p.get("wall_time_s") else ""
+    return (f"saved run ({size}): `{p.get('command')}` on {p.get('device')}, "
+            f"{p.get('date')}, commit {p.get('commit')}{wall}")
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise ValueError(f"name must be a plain file stem such as 'table1_reduced', got {name!r}")

@@ -1,0 +1,44 @@
+"""Render the library's real source in a notebook, so the code shown is the code that runs."""
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+
+def source(obj) -> str:
+    """The source text of a function, class or method (dedented)."""
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    try:
+        return textwrap.dedent(inspect.getsource(obj))
+    except (TypeError, OSError) as e:
+        raise TypeError(f"show_source: obj must be a Python function, class or method "
+                        f"defined in a source file, got {obj!r}") from e
+
+
+def show_source(obj, *, docstring: bool = True):
+    """Display ``obj``'s real source as a Python code block (returns the Markdown object).
+
+    ``docstring=False`` drops the docstring so the lesson shows only the lines that compute.
+    """
+    from IPython.display import Markdown  # notebook-only dependency, imported lazily
+
+    text = source(obj)
+    if not docstring:
+        text = _strip_docstring(text)
+    where = f"{inspect.getmodule(obj).__name__}.{getattr(obj, '__qualname__', obj.__name__)}"
+    return Markdown(f"`{where}`\n\n```python\n{text.rstrip()}\n```")
+
+
+def _strip_docstring(text: str) -> str:
+    import ast
+
+    tree = ast.parse(text)
+    node = tree.body[0]
+    body = getattr(node, "body", [])
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        lines = text.splitlines()
+        start, end = body[0].lineno - 1, body[0].end_lineno
+        return "\n".join(lines[:start] + lines[end:]) + "\n"
+    return text

@@ -1,0 +1,77 @@
+"""Pieces every training loop in vglab shares: a progress bar, a NaN/Inf guard, a history.
+
+Training functions elsewhere take ``device=`` and use these, so every run in the lab reports
+its progress the same way and stops with a clear message the moment it diverges.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import torch
+from tqdm.auto import tqdm
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a NaN or Inf; the message names the step and the value."""
+
+
+def check_finite(value, step: int, what: str = "loss") -> None:
+    """Raise ``DivergenceError`` if ``value`` (a float or tensor) holds NaN or Inf."""
+    if isinstance(value, torch.Tensor):
+        bad = not bool(torch.isfinite(value).all())
+        shown = value.detach().flatten()[:4].tolist()
+    else:
+        bad = not math.isfinite(float(value))
+        shown = value
+    if bad:
+        raise DivergenceError(
+            f"training diverged at step {step}: {what} = {shown}. "
+            "Lower the learning rate, clip the gradient, or shrink the initial weights.")
+
+
+def progress(iterable=None, *, total=None, desc: str = "training", enabled: bool = True, **kw):
+    """A tqdm progress bar (a widget in notebooks, text elsewhere); ``enabled=False`` hides it."""
+    return tqdm(iterable, total=total, desc=desc, disable=not enabled, leave=True, **kw)
+
+
+class History(defaultdict):
+    """Per-step records: ``h.log(step=3, loss=0.5)`` then ``h['loss']`` is a list."""
+
+    def __init__(self):
+        super().__init__(list)
+
+    def log(self, **values) -> None:
+        for k, v in values.items():
+            if isinstance(v, torch.Tensor):
+                v = v.detach().cpu().item() if v.numel() == 1 else v.detach().cpu()
+            self[k].append(v)
+
+
+def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="training",
+        progress_bar: bool = True, closure_optimizer: bool = False, log_every: int = 1):
+    """Minimal shared loop: ``loss = loss_fn(model, batch)``, backward, step; returns a History.
+
+    ``batches`` is an iterator of batches already on ``device`` (or a callable ``step -> batch``).
+    The loss is checked every step; a NaN/Inf stops the run with a ``DivergenceError``.
+    ``closure_optimizer=True`` passes a closure to ``optimizer.step`` (needed by ``optim.NAG``).
+    """
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    model.to(device) if device is not None else None
+    hist = History()
+    get = batches if callable(batches) else (lambda _s, it=iter(batches): next(it))
+    for step in progress(range(n_steps), desc=desc, enabled=progress_bar):
+        batch = get(step)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = loss_fn(model, batch)
+            loss.backward()
+            return loss
+
+        loss = optimizer.step(closure) if closure_optimizer else (closure(), optimizer.step())[0]
+        check_finite(loss, step)
+        if step % log_every == 0:
+            hist.log(step=step, loss=loss)
+    return hist
