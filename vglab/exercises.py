@@ -70,3 +70,10 @@ def choice(answer, expected, *, options, success: str, hint: str) -> bool:
 # ---- topic checkers -------------------------------------------------------------------------
 # Drafted per topic in vglab/_ex_<topic>.py while the notebooks are written, and re-exported
 # here so that notebooks always call ``vglab.exercises.check_...``.
+from ._ex_backprop import *  # noqa: E402,F401,F403  notebook 01
+from ._ex_optim import *  # noqa: E402,F401,F403  notebook 02
+from ._ex_saturation import *  # noqa: E402,F401,F403  notebook 03
+from ._ex_recurrent import *  # noqa: E402,F401,F403  notebook 04
+from ._ex_init_sigma import *  # noqa: E402,F401,F403  notebook 05
+from ._ex_beta import *  # noqa: E402,F401,F403  notebook 06
+from ._ex_ds import *  # noqa: E402,F401,F403  notebook 07

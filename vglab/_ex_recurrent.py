@@ -1,0 +1,4 @@
+"""Exercise checkers for the recurrent notebook (re-exported by vglab.exercises)."""
+from __future__ import annotations
+
+__all__: list[str] = []
