@@ -23,10 +23,13 @@ class Panel(widgets.VBox):
     ``controls``: name -> widget (its ``value`` is passed to ``draw`` under that name).
     ``draw(fig, axes, **values)``: clears and redraws the axes (pure plotting over compute).
     ``panel.update(**values)`` sets several controls and redraws once (used by tests/benchmarks).
+    Speed: the layout is solved on the first draw and then frozen (``freeze_layout=False`` to
+    re-solve every time); for a fast redraw, update artists' data instead of ``ax.clear()``.
     """
 
     def __init__(self, controls: dict, draw: Callable, *, nrows: int = 1, ncols: int = 1,
-                 figsize=(8.0, 3.4), dpi: int = 80, extra: list | None = None, title: str | None = None):
+                 figsize=(8.0, 3.4), dpi: int = 80, extra: list | None = None, title: str | None = None,
+                 freeze_layout: bool = True):
         self.controls = dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
@@ -34,6 +37,7 @@ class Panel(widgets.VBox):
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
         self.message = widgets.HTML()
         self.dpi = dpi
+        self.freeze_layout = freeze_layout
         self._draw = draw
         self._hold = False
         self.n_redraws = 0
@@ -74,6 +78,9 @@ class Panel(widgets.VBox):
             return
         self.message.value = ""
         buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=self.dpi)
+        self.fig.savefig(buf, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
+        if self.n_redraws == 0 and self.freeze_layout:
+            # constrained layout costs as much as the drawing itself: solve it once, then keep it
+            self.fig.set_layout_engine("none")
         self.image.value = buf.getvalue()
         self.n_redraws += 1

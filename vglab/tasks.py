@@ -1,0 +1,180 @@
+"""The synthetic long-term-dependency benchmarks (paper section 7; SPEC §G).
+
+After Hochreiter & Schmidhuber 1997 (the LSTM paper) and Pascanu et al. 2013. The canonical
+form (0-based, half-open ranges, ⌊·⌋ = floor):
+
+* ``"addition"``: x (n, L, 2): channel 0 values ~ U[0, 1), channel 1 two markers at
+  p1 ∈ [0, ⌊L/10⌋), p2 ∈ [⌊L/10⌋, ⌊L/2⌋); y (n, 1) = (x[p1] + x[p2]) / 2.
+* ``"multiplication"``: the same with y = x[p1] · x[p2].
+* ``"temporal_order"``: x (n, T, 6) one-hot, channels A, B, c, d, e, f; A or B at
+  p1 ∈ [⌊T/10⌋, ⌊2T/10⌋) and p2 ∈ [⌊4T/10⌋, ⌊5T/10⌋), noise symbols c-f elsewhere;
+  y (n,) long = 2·s1 + s2 (AA = 0, AB = 1, BA = 2, BB = 3).
+* ``"temporal_order_3bit"``: three symbols in [⌊T/10⌋, ⌊2T/10⌋), [⌊3T/10⌋, ⌊4T/10⌋),
+  [⌊6T/10⌋, ⌊7T/10⌋); y = 4·s1 + 2·s2 + s3 (8 classes).
+
+The regressions draw their length L uniformly from {T, …, ⌊11T/10⌋}: one L per
+``make_batch`` call, one per sequence in ``make_dataset`` (left-padded with zeros).
+Everything is drawn from ``generator`` (a CPU ``torch.Generator`` by default) and only then
+moved to ``device``, so a seed gives the same data on every device.
+"""
+from __future__ import annotations
+
+import torch
+
+TASKS = ("addition", "multiplication", "temporal_order", "temporal_order_3bit")
+N_IN = {"addition": 2, "multiplication": 2, "temporal_order": 6, "temporal_order_3bit": 6}
+N_OUT = {"addition": 1, "multiplication": 1, "temporal_order": 4, "temporal_order_3bit": 8}
+CRITERIA = ("lstm", "pascanu", "sibling")
+"""Success criteria for the regressions: ``"lstm"`` |e| < 0.04 (LSTM paper, the default);
+``"pascanu"`` e² ≤ 0.04 (Pascanu et al.'s code); ``"sibling"`` |e| ≤ 0.08 on a [−1, 1] target
+(the authors' sibling code; map targets with ``symmetric_target``)."""
+VARIANTS = ("paper", "lstm")
+"""Temporal order's second symbol: ``"paper"`` at 40-50 % of T (SPEC §G), ``"lstm"`` at
+50-60 % (the LSTM paper and Pascanu's code)."""
+
+
+def is_classification(task: str) -> bool:
+    """True for the temporal-order tasks (softmax output), False for the regressions."""
+    _check_task(task)
+    return task.startswith("temporal_order")
+
+
+def n_inputs(task: str) -> int:
+    """Input channels of ``task``: 2 or 6."""
+    _check_task(task)
+    return N_IN[task]
+
+
+def n_outputs(task: str) -> int:
+    """Output units of ``task``: 1 (regression), 4 or 8 classes."""
+    _check_task(task)
+    return N_OUT[task]
+
+
+def make_batch(task: str, n: int, T: int, generator=None, device=None, *, variant: str = "paper"):
+    """A minibatch ``(x, y)`` of ``task`` with ONE length for all n sequences (SPEC §G).
+
+    x: float (n, L, 2) or (n, T, 6); y: float (n, 1) for the regressions, long (n,) for the
+    classifications. L ∈ {T, …, ⌊11T/10⌋} for the regressions, L = T for temporal order.
+    """
+    _check_args(task, n, T, generator, variant)
+    if is_classification(task):
+        L = T
+    else:
+        L = int(torch.randint(T, (11 * T) // 10 + 1, (1,), generator=generator))
+    lengths = torch.full((n,), L, dtype=torch.long)
+    x, y = _fill(task, lengths, L, generator, variant)
+    return x.to(device), y.to(device)
+
+
+def make_dataset(task: str, n: int, T: int, generator=None, device=None, *, variant: str = "paper"):
+    """A fixed set ``(x, y, lengths)``: a length per sequence, left-padded with zeros (SPEC §G).
+
+    lengths: long (n,); for the regressions each is uniform in {T, …, ⌊11T/10⌋}, for temporal
+    order all are T. x has the longest length; sequence i occupies its last ``lengths[i]`` steps.
+    Pass ``lengths`` to ``SRN.forward`` so z is held at 0 on the padded steps.
+    """
+    _check_args(task, n, T, generator, variant)
+    if is_classification(task):
+        lengths = torch.full((n,), T, dtype=torch.long)
+    else:
+        lengths = torch.randint(T, (11 * T) // 10 + 1, (n,), generator=generator)
+    x, y = _fill(task, lengths, int(lengths.max()), generator, variant)
+    return x.to(device), y.to(device), lengths.to(device)
+
+
+def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "lstm"):
+    """Fraction correct by the task's success criterion (SPEC §G).
+
+    Classification: argmax of ``out`` (…, B, C) equals y (B,). Regression: the error
+    e = out − y (…, B, 1) passes ``criterion`` (see ``CRITERIA``). ``out`` may carry a leading
+    network axis M; then the result is a tensor of shape (M,), else a float.
+    """
+    _check_task(task)
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    if not isinstance(out, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError("score: out and y must be tensors")
+    if is_classification(task):
+        if out.shape[-1] != N_OUT[task]:
+            raise ValueError(f"out must end in {N_OUT[task]} classes for {task!r}, got shape {tuple(out.shape)}")
+        ok = out.argmax(dim=-1) == y  # (…, B)
+    else:
+        if out.shape[-1] != 1:
+            raise ValueError(f"out must have shape (…, B, 1) for {task!r}, got {tuple(out.shape)}")
+        e = (out - y)[..., 0]  # (…, B)
+        ok = {"lstm": e.abs() < 0.04, "pascanu": e**2 <= 0.04, "sibling": e.abs() <= 0.08}[criterion]
+    frac = ok.double().mean(dim=-1)
+    return float(frac) if frac.ndim == 0 else frac
+
+
+def symmetric_target(y: torch.Tensor) -> torch.Tensor:
+    """Map a [0, 1] regression target to [−1, 1] (2y − 1), as the authors' sibling code does."""
+    return 2 * y - 1
+
+
+# ---- internals ------------------------------------------------------------------------------
+def _check_task(task) -> None:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+
+
+def _check_args(task, n, T, generator, variant) -> None:
+    _check_task(task)
+    for name, v, lo in (("n", n, 1), ("T", T, 10)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be an int >= {lo}, got {type(v).__name__}")
+        if v < lo:
+            raise ValueError(f"{name} must be >= {lo}, got {v}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    if variant != "paper" and task != "temporal_order":
+        raise ValueError(f"variant={variant!r} only changes 'temporal_order', not {task!r}")
+
+
+def _gen_device(generator) -> torch.device:
+    return torch.device("cpu") if generator is None else generator.device
+
+
+def _uniform_int(lo: torch.Tensor, hi: torch.Tensor, generator) -> torch.Tensor:
+    """Elementwise uniform integers in [lo, hi) (per-sequence ranges)."""
+    u = torch.rand(lo.shape, generator=generator, dtype=torch.float64, device=_gen_device(generator))
+    k = (u * (hi - lo).to(u)).floor().long()
+    return lo + torch.minimum(k, hi - lo - 1)
+
+
+def _fill(task, lengths, L_max, generator, variant):
+    """Build x (n, L_max, C), y for sequences of the given lengths, left-padded with zeros."""
+    n = lengths.numel()
+    dev = _gen_device(generator)
+    lengths = lengths.to(dev)
+    start = L_max - lengths  # (n,) first real step of each sequence
+    rows = torch.arange(n, device=dev)
+    if not is_classification(task):
+        x = torch.zeros(n, L_max, 2, device=dev)
+        values = torch.rand(n, L_max, generator=generator, device=dev)  # (n, L_max)
+        p1 = _uniform_int(torch.zeros_like(lengths), lengths // 10, generator)
+        p2 = _uniform_int(lengths // 10, lengths // 2, generator)
+        v1, v2 = values[rows, start + p1], values[rows, start + p2]
+        real = torch.arange(L_max, device=dev)[None, :] >= start[:, None]  # (n, L_max)
+        x[..., 0] = values * real
+        x[rows, start + p1, 1] = 1.0
+        x[rows, start + p2, 1] = 1.0
+        y = ((v1 + v2) / 2 if task == "addition" else v1 * v2)[:, None]  # (n, 1)
+        return x, y
+    T = L_max  # temporal order: every sequence has length T, no padding
+    fracs = {"temporal_order": [(1, 2), (4, 5) if variant == "paper" else (5, 6)],
+             "temporal_order_3bit": [(1, 2), (3, 4), (6, 7)]}[task]
+    symbols = torch.randint(2, 6, (n, T), generator=generator, device=dev)  # noise c-f
+    y = torch.zeros(n, dtype=torch.long, device=dev)
+    for a, b in fracs:
+        lo = torch.full((n,), (a * T) // 10, device=dev)
+        hi = torch.full((n,), (b * T) // 10, device=dev)
+        p = _uniform_int(lo, hi, generator)
+        s = torch.randint(0, 2, (n,), generator=generator, device=dev)  # 0 = A, 1 = B
+        symbols[rows, p] = s
+        y = 2 * y + s
+    x = torch.nn.functional.one_hot(symbols, 6).float()  # (n, T, 6)
+    return x, y

@@ -1,0 +1,35 @@
+"""The first slider of the lab (notebook 00): per-layer factor and depth -> |gradient| profile."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..intro import chain_gain
+from ..plots.intro import plot_chain_gain
+from .panel import Panel
+
+
+def chain_panel(factor: float = 0.25, depth: int = 30) -> Panel:
+    """Slide the per-layer factor c and the depth n; the plot shows c**k for k = 0..n."""
+    controls = {
+        "factor": widgets.FloatLogSlider(value=factor, base=10, min=-1.3, max=0.7, step=0.01,
+                                         description="factor c", readout_format=".3f"),
+        "depth": widgets.IntSlider(value=depth, min=2, max=100, description="depth n"),
+    }
+    snap = widgets.Button(description="snap c to 1 (critical)")
+    state = {}
+
+    def draw(fig, axes, factor, depth):
+        ax = axes[0]
+        mine, quarter = chain_gain(factor, depth), chain_gain(0.25, depth)
+        if not state:  # first call: build the artists once; later calls only move the data
+            plot_chain_gain({"your factor c": mine, "sigmoid at best, c = 1/4": quarter}, ax=ax)
+            state["lines"] = ax.get_lines()[:2]
+        for line, g in zip(state["lines"], (mine, quarter)):
+            line.set_data(np.arange(depth + 1), np.clip(g, 1e-12, 1e12))
+        ax.set_xlim(0, depth)
+        ax.set_title(f"c = {factor:.3f}: after {depth} layers |gradient| x {factor ** depth:.2e}", fontsize=10)
+
+    panel = Panel(controls, draw, figsize=(6.5, 3.2), extra=[snap])
+    snap.on_click(lambda _b: panel.update(factor=1.0))
+    return panel
