@@ -79,17 +79,14 @@ class ReLU(Module):
     """
 
     def forward(self, X):
-        self.mask = X > 0
+        self.mask = (X > 0).to(X.dtype)  # 1 where the unit is on, else 0
         return X * self.mask
 
     def backward(self, dY):
         return dY * self.mask
 
     def jacobian(self):
-        return torch.diag(self.mask[0].to(self.dtype_of()))
-
-    def dtype_of(self):
-        return torch.get_default_dtype() if not hasattr(self, "_dtype") else self._dtype
+        return torch.diag(self.mask[0])
 
 
 class Branch(Module):
@@ -263,11 +260,7 @@ def jacobian_chain(net: Sequential, x: torch.Tensor):
     net.forward(x)
     Js = []
     for m in net.modules:
-        if isinstance(m, ReLU):
-            J = torch.diag(m.mask[0].to(x.dtype))
-        else:
-            J = m.jacobian()
-        Js.append((repr(m), J))
+        Js.append((repr(m), m.jacobian()))
     product = Js[0][1]
     for _, J in Js[1:]:
         product = J @ product
@@ -301,15 +294,16 @@ def head_gradient(logits: torch.Tensor, y, head: str):
 
 
 def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
-    """Logits (N, K) and labels (N,) where the true class 0 has logit 0 and class 1 has ``margin``.
+    """Logits (N, K) and labels (N,): the true class 0 has logit 0, every other class ``margin``.
 
     margin > 0: confidently wrong by that much; margin < 0: confidently right.
+    p_true = 1 / (1 + (K − 1) e^margin).
     """
     if n_classes < 2:
         raise ValueError(f"n_classes must be >= 2, got {n_classes}")
     m = torch.as_tensor(margin, dtype=dtype).reshape(-1)
     logits = torch.zeros(len(m), n_classes, dtype=dtype)
-    logits[:, 1] = m
+    logits[:, 1:] = m[:, None]
     return logits, torch.zeros(len(m), dtype=torch.long)
 
 
@@ -324,10 +318,13 @@ def as_autograd(module: Module):
     class _Hand(torch.autograd.Function):
         @staticmethod
         def forward(ctx, X):
+            ctx.save_for_backward(X)
             return module.forward(X.detach())
 
         @staticmethod
         def backward(ctx, dY):
+            (X,) = ctx.saved_tensors
+            module.forward(X)  # refresh the cache: gradcheck calls forward again in between
             return module.backward(dY)
 
     return _Hand.apply
