@@ -1,0 +1,215 @@
+"""2-D loss surfaces for optimizer trajectories, each with a closed-form value and gradient.
+
+One formula per surface, written once with ``m`` the math backend: ``math`` on Python floats
+(the fast per-step path of ``trajectory``), ``numpy`` on grids (contours), ``torch`` on tensors
+(the tests check each gradient against autograd in float64).
+
+* ``quadratic``  ill-conditioned bowl ½(x² + κ y²), κ = 20: SGD zig-zags across the valley
+* ``rosenbrock`` (1 − x)² + 100 (y − x²)²: a curved, flat-bottomed valley
+* ``saddle``     ½x² − y² + ¼y⁴: a saddle at the origin, minima at (0, ±√2)
+* ``cliff``      a gentle bowl whose minimum lies behind a steep wall H σ(s x) (the exploding-
+  gradient "cliff" of Pascanu et al. 2013, Fig. 6): a step onto the wall is catapulted far away
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import optim
+from .train import DivergenceError
+
+__all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError"]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss: ``value(x, y, m)`` and ``grad(x, y, m) -> (gx, gy)`` in backend ``m``."""
+    name: str
+    value: Callable
+    grad: Callable
+    window: tuple  # ((x_min, x_max), (y_min, y_max)) -- a good plot window
+    start: tuple  # a start point that shows the surface's difficulty
+    minimum: tuple  # the (a) global minimum
+    hp: dict = field(default_factory=dict)  # optimizer name -> hyper-parameters that work here
+    steps: int = 100  # enough steps to see each optimizer's character
+
+    def __call__(self, xy):
+        """The loss at ``xy`` (a tensor or array of shape (..., 2)), by the backend of ``xy``."""
+        m = torch if isinstance(xy, torch.Tensor) else np
+        return self.value(xy[..., 0], xy[..., 1], m)
+
+    @property
+    def min_value(self) -> float:
+        return float(self.value(*self.minimum, math))
+
+    def grid(self, n: int = 120):
+        """``(X, Y, Z)`` on the plot window, vectorized (numpy), for contour plots."""
+        (x0, x1), (y0, y1) = self.window
+        X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+        return X, Y, self.value(X, Y, np)
+
+
+KAPPA = 20.0  # condition number of the quadratic
+
+
+def _quad_f(x, y, m):
+    return 0.5 * (x * x + KAPPA * y * y)
+
+
+def _quad_g(x, y, m):
+    return x, KAPPA * y
+
+
+def _rosen_f(x, y, m):
+    return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
+
+
+def _rosen_g(x, y, m):
+    return -2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)
+
+
+def _saddle_f(x, y, m):
+    return 0.5 * x * x - y * y + 0.25 * (y * y) * (y * y)
+
+
+def _saddle_g(x, y, m):
+    return x, -2 * y + y * y * y
+
+
+# the cliff: ½c (x − 3)² + ½k y² + H σ(s x); the wall at x = 0 stands before the bowl's centre
+C, K, H, S = 0.5, 1.0, 10.0, 50.0
+
+
+def _sigmoid(z, m):
+    return 1 / (1 + m.exp(-z)) if m is math else (m.tanh(0.5 * z) + 1) * 0.5
+
+
+def _cliff_f(x, y, m):
+    if m is math:
+        z = min(max(S * x, -700.0), 700.0)  # math.exp overflows beyond ±709
+        return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + H * _sigmoid(z, m)
+    return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + H * _sigmoid(S * x, m)
+
+
+def _cliff_g(x, y, m):
+    z = min(max(S * x, -700.0), 700.0) if m is math else S * x
+    sig = _sigmoid(z, m)
+    return C * (x - 3) + H * S * sig * (1 - sig), K * y
+
+
+def _cliff_minimum():
+    """The foot of the wall: solve C (x − 3) + H S σ(Sx)(1 − σ(Sx)) = 0 by bisection on x < 0."""
+    lo, hi = -2.0, 0.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _cliff_g(mid, 0.0, math)[0] < 0 else (lo, mid)
+    return (0.5 * (lo + hi), 0.0)
+
+
+_ADADELTA = dict(lr=1.0, eps=1e-2)  # the lecture's ε outside the roots: steps start near ε
+
+
+def _tuned(sgd, mom, adagrad, rmsprop, adam, nadam=None):
+    """Per-optimizer hyper-parameters that work on a surface (NAG shares Momentum's η)."""
+    return dict(SGD=dict(lr=sgd), Momentum=dict(lr=mom), NAG=dict(lr=mom), AdaGrad=dict(lr=adagrad),
+                RMSProp=dict(lr=rmsprop), AdaDelta=_ADADELTA, Adam=dict(lr=adam), Nadam=dict(lr=nadam or adam))
+
+
+SURFACES = {
+    "quadratic": Surface("quadratic", _quad_f, _quad_g, ((-3.0, 3.0), (-1.6, 1.6)), (-2.6, 1.2), (0.0, 0.0),
+                         _tuned(0.09, 0.02, 0.5, 0.05, 0.15), steps=100),
+    "rosenbrock": Surface("rosenbrock", _rosen_f, _rosen_g, ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5), (1.0, 1.0),
+                          _tuned(2e-3, 1e-3, 0.5, 0.01, 0.1), steps=300),
+    "saddle": Surface("saddle", _saddle_f, _saddle_g, ((-2.5, 2.5), (-2.2, 2.2)), (-2.2, 0.01), (0.0, math.sqrt(2)),
+                      _tuned(0.1, 0.02, 0.5, 0.02, 0.05), steps=100),
+    "cliff": Surface("cliff", _cliff_f, _cliff_g, ((-4.0, 1.5), (-2.0, 2.0)), (-3.5, 1.5), _cliff_minimum(),
+                     _tuned(0.02, 0.005, 1.0, 0.05, 0.05, 0.1), steps=100),
+}
+
+
+def get(surface) -> Surface:
+    """A surface by name (or the Surface itself)."""
+    if isinstance(surface, Surface):
+        return surface
+    if surface not in SURFACES:
+        raise ValueError(f"surface must be one of {list(SURFACES)}, got {surface!r}")
+    return SURFACES[surface]
+
+
+@dataclass
+class Trajectory:
+    """``path`` (n+1, 2) and ``loss`` (n+1,) up to divergence; ``grad_norm``/``clipped_norm`` (n,)
+    the gradient norm each step before/after clipping; ``diverged_at`` the step, or None."""
+    name: str
+    path: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    clipped_norm: np.ndarray
+    diverged_at: int | None = None
+
+
+def _noise(steps, noise, generator):
+    if noise == 0:
+        return None
+    if not (isinstance(noise, (int, float)) and noise > 0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    # drawn for max(steps, 1000) so that a shorter run is a prefix of a longer one
+    z = torch.randn(max(steps, 1000), 2, dtype=torch.float64, generator=generator)
+    return (noise * z[:steps]).tolist()
+
+
+def trajectory(surface, optimizer, start=None, steps: int = 100, noise: float = 0.0, generator=None,
+               *, on_diverge: str = "raise", bound: float = 1e6, **hp) -> Trajectory:
+    """Run the real ``vglab.optim`` class ``optimizer`` on ``surface`` for ``steps`` steps.
+
+    The gradient is the closed form, plus ``noise`` × N(0, 1) per coordinate (a minibatch's
+    noise; ``generator`` makes it reproducible). ``hp`` go to the optimizer, on top of the
+    surface's tuned values ``surface.hp[name]``. A non-finite point or |w| > ``bound`` is divergence:
+    ``on_diverge="raise"`` raises DivergenceError (step, loss); ``"stop"`` returns the path so
+    far with ``diverged_at`` set, so a plot never sees a NaN.
+    """
+    s, cls = get(surface), optim._get(optimizer)
+    if not (isinstance(steps, int) and steps >= 1):
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if on_diverge not in ("raise", "stop"):
+        raise ValueError(f"on_diverge must be 'raise' or 'stop', got {on_diverge!r}")
+    hp = {**s.hp.get(cls.__name__, {}), **hp}
+    # w and its gradient share memory with numpy arrays: reading/writing two floats per step
+    # costs ~1 µs instead of a tensor round trip (the optimizer still updates w in torch)
+    w_np, g_np = np.array(s.start if start is None else start, dtype=np.float64), np.zeros(2)
+    w = torch.from_numpy(w_np).requires_grad_()
+    w.grad = torch.from_numpy(g_np)
+    opt = cls([w], **hp)
+    # the step without torch's profiler hook (~40 µs a call); the optimizer's own code is unchanged
+    step = getattr(type(opt).step, "__wrapped__", type(opt).step)
+    eps = _noise(steps, noise, generator)
+    path, gnorm, cnorm = [w_np.tolist()], [], []
+    k = 0
+
+    def closure():  # the closed-form gradient (+ noise) at the current parameter value
+        x, y = float(w_np[0]), float(w_np[1])
+        gx, gy = s.grad(x, y, math)
+        if eps is not None:
+            gx, gy = gx + eps[k][0], gy + eps[k][1]
+        g_np[0], g_np[1] = gx, gy
+        gnorm.append(math.hypot(gx, gy))  # the loss itself is computed for the whole path at the end
+
+    diverged = None
+    for k in range(steps):
+        step(opt, closure)
+        x, y = float(w_np[0]), float(w_np[1])
+        cnorm.append(gnorm[-1] if opt.clipped_norm is None else float(opt.clipped_norm))
+        if not (math.isfinite(x) and math.isfinite(y)) or math.hypot(x, y) > bound:
+            diverged = k + 1
+            break
+        path.append([x, y])
+    P = np.asarray(path)
+    L = s.value(P[:, 0], P[:, 1], np)
+    if diverged is not None and on_diverge == "raise":
+        raise DivergenceError(f"{cls.__name__} diverged on {s.name} at step {diverged}: w = ({x:.3g}, {y:.3g}), "
+                              f"last finite loss {L[-1]:.3g}. Lower lr or set clip_norm.")
+    return Trajectory(cls.__name__, P, L, np.asarray(gnorm[:len(P) - 1]), np.asarray(cnorm[:len(P) - 1]), diverged)
