@@ -1,0 +1,90 @@
+"""Slider redraw latency of every panel: the callback plus rendering the figure to PNG.
+
+Each panel module ``benchmarks/panels_<topic>.py`` defines ``PANELS = [(name, factory, moves)]``;
+here every panel is built once and moved through its ``moves`` (>= 30 realistic slider values)
+with ``panel.update(**move)``, which is exactly what a slider move costs in the browser minus the
+websocket. Reports median and p95 per panel against the targets (median <= 100 ms, p95 <= 250 ms).
+
+    .venv/bin/python benchmarks/slider_latency.py            # all panels
+    .venv/bin/python benchmarks/slider_latency.py optim      # only benchmarks/panels_optim.py
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _intro_panels():
+    from vglab.widgets.intro import chain_panel
+
+    moves = [{"factor": 0.1 * 1.07**i, "depth": 10 + 2 * i} for i in range(32)]
+    return [("00 chain gain (factor, depth)", chain_panel, moves)]
+
+
+def load_panels(only=None):
+    panels = [] if only else _intro_panels()
+    for path in sorted(HERE.glob("panels_*.py")):
+        topic = path.stem.removeprefix("panels_")
+        if only and topic not in only:
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        panels += list(mod.PANELS)
+    return panels
+
+
+def time_panel(factory, moves, warmup: int = 2):
+    t0 = time.perf_counter()
+    panel = factory()
+    build = time.perf_counter() - t0
+    for move in moves[:warmup]:
+        panel.update(**move)
+    times = []
+    for move in moves:
+        t = time.perf_counter()
+        panel.update(**move)
+        times.append(1000 * (time.perf_counter() - t))
+    bad = panel.message.value
+    return build, times, bad
+
+
+def main(argv):
+    import torch
+
+    only = set(argv) or None
+    rows = []
+    for name, factory, moves in load_panels(only):
+        if len(moves) < 30:
+            print(f"warning: {name} has only {len(moves)} moves (want >= 30)")
+        build, times, msg = time_panel(factory, moves)
+        q = statistics.quantiles(times, n=20)
+        rows.append({"panel": name, "moves": len(times), "build_s": round(build, 2),
+                     "median_ms": round(statistics.median(times), 1), "p95_ms": round(q[18], 1),
+                     "max_ms": round(max(times), 1), "message_after_last_move": msg})
+        r = rows[-1]
+        ok = "OK " if r["median_ms"] <= 100 and r["p95_ms"] <= 250 else "MISS"
+        print(f"{ok} {name:55s} median {r['median_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
+              f"(build {r['build_s']:.1f} s, {r['moves']} moves)", flush=True)
+    env = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+           "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
+           "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "slider_latency.json").write_text(json.dumps({"env": env, "rows": rows}, indent=1))
+    print("\n| panel | median ms | p95 ms | moves |\n|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['panel']} | {r['median_ms']} | {r['p95_ms']} | {r['moves']} |")
+    print(f"\n{env}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
