@@ -1,0 +1,108 @@
+"""vglab.surfaces: closed-form gradients against autograd, the three backends agree, the
+trajectory runs the real optimizer classes, and the cliff throws plain SGD off but not clipped SGD."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vglab import optim, surfaces
+from vglab.train import DivergenceError
+
+
+@pytest.mark.parametrize("name", list(surfaces.SURFACES))
+def test_closed_form_gradient_matches_autograd_float64(name):
+    s = surfaces.get(name)
+    (x0, x1), (y0, y1) = s.window
+    g = torch.Generator().manual_seed(1)
+    xy = torch.rand(200, 2, dtype=torch.float64, generator=g)
+    xy = torch.stack([x0 + (x1 - x0) * xy[:, 0], y0 + (y1 - y0) * xy[:, 1]], 1).requires_grad_()
+    auto, = torch.autograd.grad(s(xy).sum(), xy)
+    gx, gy = s.grad(xy[:, 0].detach(), xy[:, 1].detach(), torch)
+    torch.testing.assert_close(torch.stack([gx, gy], 1), auto, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(surfaces.SURFACES))
+def test_backends_agree_and_minimum_is_stationary(name):
+    s = surfaces.get(name)
+    X, Y, Z = s.grid(30)
+    for i in (0, 7, 29):
+        assert Z[i, i] == pytest.approx(s.value(float(X[i, i]), float(Y[i, i]), math), rel=1e-12, abs=1e-12)
+    assert math.hypot(*s.grad(*s.minimum, math)) < 1e-9
+    # the minimum is the lowest point of the window's grid
+    assert s.min_value <= Z.min() + 1e-12
+
+
+def test_trajectory_runs_the_real_optimizer_classes():
+    """The path equals stepping vglab.optim.Adam by hand with the closed-form gradient."""
+    s = surfaces.get("rosenbrock")
+    tr = surfaces.trajectory(s, "Adam", steps=30, lr=0.05)
+    w = torch.tensor(s.start, dtype=torch.float64, requires_grad=True)
+    opt = optim.Adam([w], lr=0.05)
+    for k in range(30):
+        opt.zero_grad()
+        s(w).backward()
+        opt.step()
+        np.testing.assert_allclose(tr.path[k + 1], w.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert tr.path.shape == (31, 2) and tr.loss.shape == (31,) and tr.grad_norm.shape == (30,)
+
+
+def test_trajectory_nag_uses_the_look_ahead_gradient():
+    a = surfaces.trajectory("quadratic", "NAG", steps=40, lr=0.02, gamma=0.9)
+    b = surfaces.trajectory("quadratic", "Momentum", steps=40, lr=0.02, gamma=0.9)
+    assert np.abs(a.path - b.path).max() > 1e-3
+    assert a.loss[-1] < b.loss[-1]  # Nesterov damps the overshoot on the bowl
+
+
+def test_noise_is_reproducible_and_prefix_consistent():
+    g = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    a = surfaces.trajectory("saddle", "SGD", steps=50, noise=0.5, generator=g())
+    b = surfaces.trajectory("saddle", "SGD", steps=80, noise=0.5, generator=g())
+    c = surfaces.trajectory("saddle", "SGD", steps=50)
+    np.testing.assert_array_equal(a.path, b.path[:51])
+    assert np.abs(a.path - c.path).max() > 1e-3
+
+
+def test_divergence_raises_or_stops_without_nan():
+    with pytest.raises(DivergenceError, match="step"):
+        surfaces.trajectory("rosenbrock", "SGD", steps=100, lr=0.05)
+    tr = surfaces.trajectory("rosenbrock", "SGD", steps=100, lr=0.05, on_diverge="stop")
+    assert tr.diverged_at is not None and np.isfinite(tr.path).all() and np.isfinite(tr.loss).all()
+    assert len(tr.path) == tr.diverged_at
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="surface"):
+        surfaces.trajectory("himmelblau", "SGD")
+    with pytest.raises(ValueError, match="steps"):
+        surfaces.trajectory("cliff", "SGD", steps=0)
+    with pytest.raises(ValueError, match="noise"):
+        surfaces.trajectory("cliff", "SGD", noise=-1.0)
+    with pytest.raises(ValueError, match="lr"):
+        surfaces.trajectory("cliff", "SGD", lr=-0.1)
+
+
+def test_cliff_plain_sgd_is_thrown_off_clipped_sgd_is_not():
+    """From the stated start (−3.5, 1.5), SGD with η = 0.1 walks down the gentle slope, lands
+    on the wall (‖g‖ ≈ 100) and is catapulted ~6 units past the window's left edge; the same
+    SGD with clip_norm = 1 never leaves the window and settles at the foot of the wall."""
+    s = surfaces.get("cliff")
+    assert s.start == (-3.5, 1.5)
+    (x0, x1), (y0, y1) = s.window
+    plain = surfaces.trajectory(s, "SGD", steps=100, lr=0.1)
+    clipped = surfaces.trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=1.0)
+    assert plain.grad_norm.max() > 50
+    assert plain.path[:, 0].min() < x0 - 5  # thrown far off the window
+    inside = (clipped.path[:, 0] >= x0) & (clipped.path[:, 0] <= x1) & (np.abs(clipped.path[:, 1]) <= y1)
+    assert inside.all()
+    assert clipped.clipped_norm.max() <= 1.0 + 1e-9
+    assert math.dist(clipped.path[-1], s.minimum) < 0.05
+    assert clipped.loss[-1] - s.min_value < 0.05 < plain.loss[-1] - s.min_value
+
+
+@pytest.mark.parametrize("name", list(surfaces.SURFACES))
+def test_every_optimizer_runs_on_every_surface_with_the_tuned_settings(name):
+    s = surfaces.get(name)
+    for o in optim.OPTIMIZERS:
+        tr = surfaces.trajectory(s, o, steps=s.steps)
+        assert tr.diverged_at is None and tr.loss[-1] < tr.loss[0], o
