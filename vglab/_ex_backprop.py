@@ -1,4 +1,129 @@
-"""Exercise checkers for the backprop notebook (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 01, backprop through modules (re-exported by vglab.exercises).
+
+Each compares the learner's function with the hand-written modules in ``vglab.modules``
+(themselves tested against autograd), prints ``Correct: ...`` or ``Not yet: <hint>``, and
+returns True/False without raising.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import functools
+
+import torch
+
+from . import modules as M
+
+__all__ = ["check_relu_backward", "check_add_backward", "check_branch_backward",
+           "check_max_backward", "check_linear_dW", "check_saturating_head"]
+
+
+def _never_raises(check):
+    """A learner's odd answer (a list, a numpy array, a wrong dtype) becomes a hint, not a traceback."""
+    @functools.wraps(check)
+    def wrapped(answer):
+        try:
+            return check(answer)
+        except Exception as e:  # noqa: BLE001
+            return E.report(False, "", f"could not check that answer ({type(e).__name__}: {e}); "
+                                       "return torch tensors of the shapes the exercise asks for")
+    return wrapped
+
+
+def _data(*shapes, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(*s, generator=g, dtype=torch.float64) for s in shapes]
+
+
+def _pair(out, n, hint):
+    if not isinstance(out, (tuple, list)) or len(out) != n:
+        E.report(False, "", f"{hint} (return a tuple of {n} tensors)")
+        return None
+    return out
+
+
+@_never_raises
+def check_relu_backward(fn) -> bool:
+    """``fn(X, dY) -> dX`` for ReLU: dC/dX = 0 where x < 0, else dC/dY (lecture)."""
+    X, dY = _data((4, 5), (4, 5), seed=1)
+    hint = "ReLU passes dC/dY where the input X was positive and blocks it (0) where X was negative"
+    ok, dX = E.run_learner_fn(fn, X.clone(), dY.clone(), hint=hint)
+    if not ok:
+        return False
+    relu = M.ReLU()
+    relu.forward(X)
+    if isinstance(dX, torch.Tensor) and dX.shape == X.shape and torch.allclose(dX.double(), (X > 0).double()):
+        return E.report(False, "", "that is dY/dX, the mask; multiply it by the incoming dC/dY")
+    return E.tensors_close(dX, relu.backward(dY), success="ReLU's backward is a mask on dC/dY.", hint=hint)
+
+
+@_never_raises
+def check_add_backward(fn) -> bool:
+    """``fn(dY) -> (dX1, dX2)`` for Y = X1 + X2."""
+    (dY,) = _data((3, 4), seed=2)
+    hint = "perturb X1 by ε and Y moves by ε: each input gets dC/dY times 1"
+    ok, out = E.run_learner_fn(fn, dY.clone(), hint=hint)
+    if not ok or _pair(out, 2, hint) is None:
+        return False
+    ref = M.Add().backward(dY)
+    good = all(isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
+               for o, r in zip(out, ref))
+    if not good and isinstance(out[0], torch.Tensor) and torch.allclose(out[0].double(), dY / 2):
+        return E.report(False, "", "add does not split the gradient in half: each input gets all of dC/dY")
+    return E.report(good, "add copies dC/dY to both inputs.", hint)
+
+
+@_never_raises
+def check_branch_backward(fn) -> bool:
+    """``fn(dY1, dY2) -> dX`` for the branch (copy) Y1 = Y2 = X."""
+    dY1, dY2 = _data((3, 4), (3, 4), seed=3)
+    hint = "X reaches the cost along two paths; the chain rule adds the two contributions"
+    ok, dX = E.run_learner_fn(fn, dY1.clone(), dY2.clone(), hint=hint)
+    if not ok:
+        return False
+    return E.tensors_close(dX, M.Branch().backward(dY1, dY2),
+                         success="a branch sums the gradients (the dual of add).", hint=hint)
+
+
+@_never_raises
+def check_max_backward(fn) -> bool:
+    """``fn(X1, X2, dY) -> (dX1, dX2)`` for Y = max(X1, X2) (no ties in the data)."""
+    X1, X2, dY = _data((4, 3), (4, 3), (4, 3), seed=4)
+    hint = "only the input that won (was larger) gets dC/dY; the other gets 0"
+    ok, out = E.run_learner_fn(fn, X1.clone(), X2.clone(), dY.clone(), hint=hint)
+    if not ok or _pair(out, 2, hint) is None:
+        return False
+    mx = M.Max()
+    mx.forward(X1, X2)
+    ref = mx.backward(dY)
+    good = all(isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
+               for o, r in zip(out, ref))
+    return E.report(good, "max routes the whole gradient to its argmax.", hint)
+
+
+@_never_raises
+def check_linear_dW(fn) -> bool:
+    """``fn(X, dY) -> dC/dW`` for the row form Y = X W + b, X (B, n_in), W (n_in, n_out)."""
+    X, dY = _data((5, 4), (5, 3), seed=5)
+    hint = "dC/dW must have W's shape (n_in, n_out) = (4, 3): combine Xᵀ (4, B) with dC/dY (B, 3)"
+    ok, dW = E.run_learner_fn(fn, X.clone(), dY.clone(), hint=hint)
+    if not ok:
+        return False
+    lin = M.Linear(4, 3, W=M.Param(torch.zeros(4, 3, dtype=torch.float64)))  # no draw from the RNG
+    lin.forward(X)
+    lin.backward(dY)
+    if isinstance(dW, torch.Tensor) and dW.shape == (3, 4) and torch.allclose(dW.double(), lin.W.grad.T):
+        return E.report(False, "", "that is the lecture's column form dC/dY Xᵀ; in the row form "
+                                 "Y = X W it is Xᵀ dC/dY")
+    return E.tensors_close(dW, lin.W.grad, success="dC/dW = Xᵀ dC/dY, summed over the minibatch.", hint=hint)
+
+
+@_never_raises
+def check_saturating_head(answer) -> bool:
+    """Which head's gradient on the true logit goes to 0 when the net is confidently wrong?"""
+    return E.choice(answer, "softmax+mse", options=M.HEADS,
+                  success="squared error after softmax keeps the factor p(1 − p), which vanishes.",
+                  hint="move the margin slider to 30 and read the bar of the true class for each head")
+
+
+# At the bottom: vglab.exercises star-imports this module from its own last lines, so the
+# checkers must exist before the shared helpers are looked up (at call time, as E.report ...).
+from . import exercises as E  # noqa: E402
