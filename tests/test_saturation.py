@@ -1,0 +1,166 @@
+"""Properties of vglab.saturation and vglab.deep_mlp (SPEC §B-C; issue 3 item 2)."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from vglab import deep_mlp as dm
+from vglab import saturation as sat
+from vglab.data import digits
+
+
+@pytest.fixture(scope="module")
+def batch():
+    d = digits(standardize=True)
+    return d.x_train[:64], d.y_train[:64]
+
+
+def test_sigmoid_derivative_peaks_at_one_quarter_at_zero():
+    a = torch.arange(-10000, 10001, dtype=torch.float64) / 1000  # exact 0 on the grid
+    d = sat.derivative("sigmoid", a)
+    assert float(a[d.argmax()]) == 0.0
+    assert float(d.max()) == pytest.approx(0.25, abs=1e-15)
+    assert sat.max_derivative("sigmoid") == 0.25
+
+
+def test_tanh_derivative_vanishes_at_plus_minus_20():
+    a = torch.tensor([-20.0, 20.0], dtype=torch.float64)
+    assert bool((sat.derivative("tanh", a) < 1e-8).all())
+    assert float(sat.derivative("tanh", torch.tensor(0.0))) == 1.0
+
+
+@pytest.mark.parametrize("name", sat.ACTIVATIONS)
+def test_derivatives_equal_autograd_float64(name):
+    g = torch.Generator().manual_seed(1)
+    a = (torch.randn(500, generator=g, dtype=torch.float64) * 4).requires_grad_()
+    a = a[a.detach().abs() > 1e-6].detach().requires_grad_()  # avoid the kink exactly at 0
+    (auto,) = torch.autograd.grad(sat.activation(name, a).sum(), a)
+    torch.testing.assert_close(sat.derivative(name, a.detach()), auto, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sat.ACTIVATIONS)
+def test_activation_equals_torch(name):
+    a = torch.linspace(-6, 6, 101, dtype=torch.float64)
+    ref = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+           "leaky_relu": lambda t: nn.functional.leaky_relu(t, 0.01),
+           "prelu": lambda t: nn.functional.prelu(t, torch.tensor([0.25], dtype=t.dtype)),
+           "elu": nn.functional.elu}[name]
+    torch.testing.assert_close(sat.activation(name, a), ref(a))
+
+
+def test_saturation_thresholds_match_docstring():
+    # sigmoid: |a| > 4.34; tanh: |a| > 2.18 (|tanh| > 0.975); ELU: a < ln 0.05; ReLU: a <= 0
+    a = torch.tensor([4.30, 4.40, -4.40], dtype=torch.float64)
+    assert sat.saturated("sigmoid", a).tolist() == [False, True, True]
+    assert sat.saturated("tanh", torch.tensor([2.15, 2.20, -2.20])).tolist() == [False, True, True]
+    assert sat.saturated("elu", torch.tensor([-2.9, -3.1, 5.0])).tolist() == [False, True, False]
+    assert sat.saturated("relu", torch.tensor([-1.0, 0.0, 1e-3])).tolist() == [True, True, False]
+    assert not bool(sat.saturated("prelu", torch.linspace(-50, 50, 11)).any())
+
+
+def test_dead_relu_detection_on_a_constructed_case():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+    with torch.no_grad():
+        net[0].bias[:2] = -1e3  # units 0 and 1 of layer 1: a <= 0 on every example -> dead
+        net[2].bias[:] = -1e3   # all of layer 2 dead
+    x, y = torch.randn(40, 8), torch.randint(3, (40,))
+    p = sat.probe(net, x, y, lr=0.1)
+    assert p.kinds == ["relu", "relu"]
+    assert p.pct_dead.tolist() == pytest.approx([100 * 2 / 6, 100.0])
+    assert float(p.grad_W[1]) == 0.0  # a dead layer gets no gradient at all
+    rep = sat.saturation_report(net, x, y, lr=0.1)
+    assert any("layer 2" in w and "dead" in w for w in rep.warnings)
+    assert "rules of thumb" in repr(rep)
+
+
+def test_probe_grad_norms_equal_autograd(batch):
+    x, y = batch
+    model = dm.build_mlp(5, 16, "tanh", init="xavier")
+    p = sat.probe(model, x, y, lr=0.1)
+    model.zero_grad()
+    a = []
+    z = x
+    for blk in model.blocks:  # recompute by hand, keeping pre-activations
+        pre = blk.linear(z)
+        pre.retain_grad()
+        a.append(pre)
+        z = torch.tanh(pre)
+    nn.functional.cross_entropy(model.head(z), y).backward()
+    ref = torch.tensor([float(t.grad.norm()) for t in a], dtype=torch.float64)
+    torch.testing.assert_close(p.grad_a, ref, rtol=1e-4, atol=0)
+    w = model.blocks[2].linear.weight
+    assert float(p.update_ratio[2]) == pytest.approx(0.1 * float(w.grad.norm() / w.detach().norm()), rel=1e-4)
+
+
+def test_sigmoid_small_init_gradient_decays_geometrically(batch):
+    x, y = batch
+    p = dm.gradient_profile(x, y, depth=20, width=64, activation="sigmoid", init="default")
+    s, r2 = dm.log_slope(p.grad_a)
+    assert s < -0.5 and r2 > 0.98  # ~ log10(1/4 · 1/√3) = -0.84 per layer, a straight line
+    s1, _ = dm.log_slope(p.grad_a[:10])
+    s2, _ = dm.log_slope(p.grad_a[10:])
+    assert s1 == pytest.approx(s2, rel=0.3)  # constant rate: geometric
+    assert float(p.grad_a[0] / p.grad_a[-1]) < 1e-10
+
+
+def test_relu_kaiming_keeps_profile_flat_default_does_not(batch):
+    x, y = batch
+    flat = dm.gradient_profile(x, y, depth=20, width=64, activation="relu", init="kaiming")
+    r = float(flat.grad_a[0] / flat.grad_a[-1])
+    assert 0.2 < r < 5
+    small = dm.gradient_profile(x, y, depth=20, width=64, activation="relu", init="default")
+    assert float(small.grad_a[0] / small.grad_a[-1]) < 1e-5
+
+
+def test_residual_keeps_gradient_from_vanishing(batch):
+    x, y = batch
+    plain = dm.gradient_profile(x, y, depth=30, width=64, activation="sigmoid")
+    res = dm.gradient_profile(x, y, depth=30, width=64, activation="sigmoid", residual=True)
+    assert float(plain.grad_a[0] / plain.grad_a[-1]) < 1e-15
+    assert float(res.grad_a[0] / res.grad_a[-1]) > 0.3
+
+
+def test_tanh_critical_gain_is_flattest(batch):
+    x, y = batch
+    slopes = {g: dm.log_slope(dm.gradient_profile(x, y, depth=30, width=64, activation="tanh", init="normal",
+                                                  gain=g).grad_a)[0] for g in (0.5, 1.0, 2.5)}
+    assert slopes[0.5] < -0.2 and slopes[2.5] > 0.05 and abs(slopes[1.0]) < 0.05
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="activation"):
+        sat.derivative("softsign", torch.zeros(1))
+    with pytest.raises(ValueError, match="activation"):
+        dm.build_mlp(3, 8, "swish")
+    with pytest.raises(ValueError, match="depth"):
+        dm.build_mlp(0, 8, "tanh")
+    with pytest.raises(ValueError, match="gain"):
+        dm.build_mlp(3, 8, "tanh", gain=-1.0)
+    with pytest.raises(ValueError, match="init"):
+        dm.build_mlp(3, 8, "tanh", init="orthogonal")
+    with pytest.raises(ValueError, match="lr"):
+        sat.probe(dm.build_mlp(2, 4, "relu"), torch.zeros(3, 64), torch.zeros(3, dtype=torch.long), lr=-1)
+    with pytest.raises(ValueError, match="activation module"):
+        sat.probe(nn.Linear(3, 2), torch.zeros(2, 3))
+
+
+def test_train_digits_logs_per_layer_history_and_learns():
+    d = digits(standardize=True, n=400)
+    model = dm.build_mlp(4, 32, "relu", init="kaiming")
+    h = dm.train_digits(model, d, steps=120, lr=0.05, probe_every=40, progress_bar=False)
+    assert len(h["loss"]) == 120 and h["probe_step"] == [0, 40, 80, 119]
+    assert h["grad_a"][0].shape == (4,) and h["update_ratio"][0].shape == (4,)
+    assert h["test_acc"][-1] > 0.6
+    assert all(math.isfinite(v) for v in h["loss"])
+
+
+def test_train_digits_divergence_raises():
+    from vglab.train import DivergenceError
+    d = digits(standardize=True, n=200)
+    model = dm.build_mlp(3, 16, "relu", init="kaiming")
+    with torch.no_grad():
+        model.blocks[1].linear.weight[0, 0] = float("inf")  # inf * 0 -> NaN in the forward pass
+    with pytest.raises(DivergenceError, match="step 0"):
+        dm.train_digits(model, d, steps=5, lr=0.1, progress_bar=False)

@@ -1,0 +1,191 @@
+"""Deep MLPs to watch gradients vanish: a builder with the classic inits, a per-layer gradient
+profile, and a training loop on the digits that logs every layer's gradient norm.
+
+Initialisations (weights W of shape (fan_in, fan_out) in the row form z_l = f(z_{l-1} W_l + b_l)):
+
+* ``"default"``  -- PyTorch's nn.Linear: U(−1/√fan_in, 1/√fan_in), variance 1/(3 fan_in), biases too;
+* ``"normal"``   -- N(0, gain²/fan_in), biases 0 (gain 1: "LeCun"; tanh is critical at gain 1);
+* ``"xavier"``   -- N(0, gain² · 2/(fan_in + fan_out)) (Glorot & Bengio 2010, eq. 16, normal form);
+* ``"kaiming"``  -- N(0, gain² · 2/fan_in) (He et al. 2015, eq. 10: keeps ReLU's variance).
+
+``gain`` multiplies the standard deviation of every scheme. Residual (He et al. 2016; seed 003):
+z_l = z_{l-1} + f(z_{l-1} W_l + b_l)/√depth -- the identity path keeps ∂z_l/∂z_{l-1} = I + …, so
+the backward product cannot vanish; the 1/√depth keeps the forward variance bounded.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, probe
+from .train import History, check_finite, progress
+
+INITS = ("default", "normal", "xavier", "kaiming")
+
+
+def make_activation(name: str) -> nn.Module:
+    """The torch module for ``name`` (what ``saturation.probe`` recognises)."""
+    mods = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+            "leaky_relu": lambda: nn.LeakyReLU(DEFAULT_ALPHA["leaky_relu"]),
+            "prelu": lambda: nn.PReLU(init=DEFAULT_ALPHA["prelu"]), "elu": nn.ELU}
+    if name not in mods:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    return mods[name]()
+
+
+class _Linear(nn.Linear):
+    """nn.Linear without torch's own init (``init_weights`` sets W and b; saves time in widgets)."""
+
+    def reset_parameters(self) -> None:
+        pass
+
+
+class Block(nn.Module):
+    """z ↦ f(z W + b), or z + f(z W + b)/√depth when ``residual`` (needs fan_in == fan_out)."""
+
+    def __init__(self, n_in: int, n_out: int, activation: str, residual: bool = False, scale: float = 1.0):
+        super().__init__()
+        self.linear = _Linear(n_in, n_out)
+        self.act = make_activation(activation)
+        self.residual, self.scale = residual and n_in == n_out, scale
+
+    def forward(self, z):
+        h = self.act(self.linear(z))  # (B, width)
+        return z + self.scale * h if self.residual else h
+
+
+class DeepMLP(nn.Module):
+    """n_in → width (block 1) → … (block ``depth``) → n_out logits; blocks 2..depth may be residual."""
+
+    def __init__(self, depth: int, width: int, activation: str, *, n_in: int = 64, n_out: int = 10,
+                 residual: bool = False):
+        super().__init__()
+        scale = 1.0 / math.sqrt(depth)
+        self.blocks = nn.ModuleList(
+            Block(n_in if l == 0 else width, width, activation, residual, scale) for l in range(depth))
+        self.head = _Linear(width, n_out)
+        self.config = dict(depth=depth, width=width, activation=activation, residual=residual)
+
+    def forward(self, x):
+        z = x  # (B, n_in)
+        for block in self.blocks:
+            z = block(z)  # (B, width)
+        return self.head(z)  # (B, n_out)
+
+
+def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, seed: int | None = 0) -> nn.Module:
+    """Re-initialise every nn.Linear of ``model`` in place by ``init`` (module docstring), times ``gain``."""
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if not (isinstance(gain, (int, float)) and gain >= 0 and math.isfinite(gain)):
+        raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
+    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    with torch.no_grad():
+        for m in model.modules():
+            if not isinstance(m, nn.Linear):
+                continue
+            fan_out, fan_in = m.weight.shape  # torch stores W transposed: (out, in)
+            w = torch.empty(m.weight.shape)
+            if init == "default":
+                bound = 1 / math.sqrt(fan_in)
+                w.uniform_(-bound, bound, generator=g).mul_(gain)
+                b = torch.empty(fan_out).uniform_(-bound, bound, generator=g)
+            else:
+                std = {"normal": 1 / math.sqrt(fan_in), "xavier": math.sqrt(2 / (fan_in + fan_out)),
+                       "kaiming": math.sqrt(2 / fan_in)}[init]
+                w.normal_(0.0, gain * std, generator=g)
+                b = torch.zeros(fan_out)
+            m.weight.copy_(w)
+            m.bias.copy_(b)
+    return model
+
+
+def build_mlp(depth: int = 20, width: int = 64, activation: str = "sigmoid", *, init: str = "default",
+              gain: float = 1.0, residual: bool = False, n_in: int = 64, n_out: int = 10,
+              seed: int | None = 0, device=None) -> DeepMLP:
+    """A ``depth``-block MLP, initialised on the CPU from ``seed`` (same numbers on every device)."""
+    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_in", n_in, 1), ("n_out", n_out, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=residual)
+    init_weights(model, init, gain, seed)
+    return model.to(device) if device is not None else model
+
+
+def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,
+                     **mlp) -> Probe:
+    """Build ``build_mlp(**mlp)`` and probe one forward+backward of cross-entropy on (x, y)."""
+    model = build_mlp(n_in=x.shape[-1], device=x.device, **mlp)
+    return probe(model, x, y, lr=lr, keep=keep)
+
+
+def log_slope(norms) -> tuple[float, float]:
+    """Least-squares fit log10 ‖g_l‖ ≈ c + s·l: returns (s, R²). s < 0: decays with depth l→input."""
+    v = torch.as_tensor(norms, dtype=torch.float64)
+    if v.numel() < 2 or not bool((v > 0).all()):
+        raise ValueError("norms must hold >= 2 positive values")
+    y = v.log10()
+    l = torch.arange(len(y), dtype=torch.float64)
+    lc, yc = l - l.mean(), y - y.mean()
+    s = float((lc * yc).sum() / (lc * lc).sum())
+    ss = float((yc * yc).sum())
+    r2 = 1.0 - float(((yc - s * lc) ** 2).sum()) / ss if ss > 0 else 1.0
+    return -s, r2  # sign: per layer going *backwards* (from the output towards the input)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    return float((model(x).argmax(-1) == y).double().mean())
+
+
+def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, momentum: float = 0.9,
+                 batch_size: int = 64, probe_every: int = 50, seed: int = 0, device=None,
+                 desc: str = "training", progress_bar: bool = True) -> History:
+    """SGD with momentum on the digits (a ``vglab.data.Split``), cross-entropy.
+
+    Every ``probe_every`` steps the step is taken through ``saturation.probe`` and the History gets
+    per-layer (L,) tensors ``grad_a``, ``grad_W``, ``pct_saturated``, ``pct_dead`` and the measured
+    ``update_ratio`` ‖ΔW‖/‖W‖ of that step, plus ``train_acc``/``test_acc``; ``loss`` every step.
+    A NaN/Inf loss raises ``DivergenceError``.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if not 1 <= batch_size <= len(data.x_train):
+        raise ValueError(f"batch_size must be in [1, {len(data.x_train)}], got {batch_size}")
+    device = device if device is not None else data.x_train.device
+    model.to(device)
+    d = data.to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    g = torch.Generator().manual_seed(seed)
+    hist, n = History(), len(d.x_train)
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)][:-1]  # not the head
+    for step in progress(range(steps), desc=desc, enabled=progress_bar):
+        idx = torch.randint(n, (batch_size,), generator=g).to(device)
+        xb, yb = d.x_train[idx], d.y_train[idx]
+        if step % probe_every == 0 or step == steps - 1:
+            before = [w.detach().clone() for w in weights]
+            p = probe(model, xb, yb, lr=lr)
+            check_finite(p.loss, step)
+            opt.step()
+            upd = torch.tensor([float((w.detach() - w0).norm() / w0.norm().clamp_min(1e-30))
+                                for w, w0 in zip(weights, before)], dtype=torch.float64)
+            hist.log(probe_step=step, grad_a=p.grad_a, grad_W=p.grad_W, pct_saturated=p.pct_saturated,
+                     pct_dead=p.pct_dead, update_ratio=upd, train_acc=accuracy(model, d.x_train, d.y_train),
+                     test_acc=accuracy(model, d.x_test, d.y_test))
+            loss = p.loss
+        else:
+            opt.zero_grad(set_to_none=True)
+            loss_t = F.cross_entropy(model(xb), yb)
+            loss_t.backward()
+            opt.step()
+            loss = loss_t.detach()
+        check_finite(loss, step)
+        hist.log(step=step, loss=loss)
+    return hist

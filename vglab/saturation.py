@@ -1,0 +1,281 @@
+"""Activations, their derivatives, what "saturated" means, and a per-layer probe of any model.
+
+Why gradients vanish in a deep feed-forward net (seed 003, the wiki article; seed 002, the
+lecture's "σ and th can paralyse the network"): backprop multiplies, layer by layer,
+
+    δ_{l-1} = (δ_l W_lᵀ) ⊙ f′(a_{l-1})                                   (SPEC §B, eq. sat-delta)
+
+and a squashing f has f′ ≤ 1/4 (sigmoid) or ≤ 1 (tanh), tiny once |a| is large.
+
+"Saturated" (one rule for every activation, eq. sat-def): a unit is saturated on an example when
+its local derivative is below 5 % of the activation's largest derivative,
+
+    f′(a) < 0.05 · max f′,
+
+i.e. the unit passes back less than 1/20 of what it passes at its best. In numbers:
+sigmoid |a| > 4.34 (σ outside [0.013, 0.987]); tanh |a| > 2.18 (|tanh| > 0.975, Karpathy's
+"|h| > 0.97" rule); ELU (α = 1) a < ln 0.05 = −3.0; ReLU a ≤ 0; leaky ReLU (α = 0.01) a ≤ 0
+as well (it passes only 1 % back), PReLU at its initial α = 0.25 never.
+"Dead" (eq. sat-dead): a unit saturated on *every* example of the batch -- for ReLU exactly
+"a ≤ 0 for every example": it gets no gradient, so it can never come back.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}
+SATURATION_LEVEL = 0.05  # f′ below 5 % of its maximum counts as saturated (eq. sat-def)
+
+# Rules of thumb with numbers (Karpathy, CS231n "babysitting the learning process" and
+# makemore part 3; Glorot & Bengio 2010 fig. 2-3): healthy value, and when to worry.
+RULES_OF_THUMB = {
+    "pct_saturated": {"healthy": 5.0, "worry": 20.0,
+                      "text": "% saturated per layer (sigmoid, tanh, ELU): healthy ≤ 5 %, worry > 20 %"},
+    "pct_dead": {"healthy": 5.0, "worry": 20.0,
+                 "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 %"},
+    "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
+                     "text": "update:data ratio ‖Δw‖/‖w‖ per step ≈ 1e-3; worry below 1e-4 or above 1e-2"},
+    "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
+                   "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100×"},
+}
+
+
+def _check_name(name: str) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    return name
+
+
+def _alpha(name: str, alpha):
+    return DEFAULT_ALPHA.get(name) if alpha is None else alpha
+
+
+def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
+    """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); seed 002)."""
+    _check_name(name)
+    al = _alpha(name, alpha)
+    if name == "sigmoid":
+        return torch.sigmoid(a)  # 1 / (1 + e^{-a})
+    if name == "tanh":
+        return torch.tanh(a)
+    if name == "relu":
+        return torch.clamp_min(a, 0.0)
+    if name in ("leaky_relu", "prelu"):
+        return torch.clamp_min(a, 0.0) + al * torch.clamp_max(a, 0.0)
+    return torch.where(a > 0, a, al * torch.expm1(a))  # ELU (Clevert et al. 2016)
+
+
+def derivative(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
+    """f′(a) in closed form: σ′ = σ(1−σ) (max 1/4 at 0); tanh′ = 1 − tanh² (max 1 at 0);
+    ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0."""
+    _check_name(name)
+    al = _alpha(name, alpha)
+    one = torch.ones_like(a)
+    if name == "sigmoid":
+        s = torch.sigmoid(a)
+        return s * (1 - s)
+    if name == "tanh":
+        t = torch.tanh(a)
+        return 1 - t * t
+    if name == "relu":
+        return (a > 0).to(a.dtype)
+    if name in ("leaky_relu", "prelu"):
+        return torch.where(a > 0, one, al * one)
+    return torch.where(a > 0, one, al * torch.exp(a))
+
+
+def max_derivative(name: str, alpha=None) -> float:
+    """max over a of f′(a): 1/4 for sigmoid, max(1, |α|) for the ReLU family, 1 otherwise."""
+    _check_name(name)
+    if name == "sigmoid":
+        return 0.25
+    al = _alpha(name, alpha)
+    if name in ("leaky_relu", "prelu", "elu"):
+        return max(1.0, float(torch.as_tensor(al).abs().max()))
+    return 1.0
+
+
+def saturated(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
+    """Boolean mask, eq. (sat-def): f′(a) < 5 % of max f′."""
+    return derivative(name, a, alpha) < SATURATION_LEVEL * max_derivative(name, alpha)
+
+
+def dead_units(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
+    """Boolean (K,) mask, eq. (sat-dead): units saturated on every example of the batch a (B, K)."""
+    return saturated(name, a, alpha).flatten(0, -2).all(dim=0)
+
+
+# ---- probing any model: forward hooks on its activation modules -------------------------------
+_KINDS = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu",
+          nn.PReLU: "prelu", nn.ELU: "elu"}
+
+
+def _module_alpha(m: nn.Module):
+    if isinstance(m, nn.LeakyReLU):
+        return m.negative_slope
+    if isinstance(m, nn.PReLU):
+        return m.weight.detach()
+    return getattr(m, "alpha", None)
+
+
+@dataclass
+class Probe:
+    """Per-layer statistics of one forward+backward (index l = the l-th activation module).
+
+    Tensors of shape (L,): ``z_mean, z_std`` (activations), ``a_std`` (pre-activations),
+    ``pct_saturated``, ``pct_dead``, ``grad_a`` = ‖∂L/∂a_l‖, ``grad_W`` = ‖∂L/∂W_l‖ of the
+    Linear just before it, ``update_ratio`` = ‖lr·∂L/∂W_l‖ / ‖W_l‖ (NaN where unknown).
+    With ``keep=True``: ``a``, ``z``, ``grads`` hold the raw per-layer tensors (for histograms).
+    """
+    kinds: list
+    z_mean: torch.Tensor
+    z_std: torch.Tensor
+    a_std: torch.Tensor
+    pct_saturated: torch.Tensor
+    pct_dead: torch.Tensor
+    grad_a: torch.Tensor
+    grad_W: torch.Tensor
+    update_ratio: torch.Tensor
+    loss: float = math.nan
+    a: list = field(default_factory=list, repr=False)
+    z: list = field(default_factory=list, repr=False)
+    grads: list = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+
+def _pairs(model: nn.Module):
+    """(activation module, the nn.Linear registered just before it or None), in module order."""
+    last, out = None, []
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            last = m
+        elif type(m) in _KINDS:
+            out.append((m, last))
+            last = None
+    return out
+
+
+def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, lr: float | None = None,
+          loss_fn=F.cross_entropy, keep: bool = False) -> Probe:
+    """Forward ``x`` (and, with targets ``y``, backward ``loss_fn(model(x), y)``) recording every
+    activation module (nn.Sigmoid/Tanh/ReLU/LeakyReLU/PReLU/ELU) of ``model``.
+
+    Gradients are left in ``.grad`` (zeroed first), so a training loop can step right after.
+    Without ``y`` only forward statistics are filled; gradient columns are NaN.
+    """
+    if lr is not None and not lr > 0:
+        raise ValueError(f"lr must be > 0 (or None), got {lr}")
+    pairs = _pairs(model)
+    if not pairs:
+        raise ValueError("model has no activation module (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, "
+                         "nn.PReLU, nn.ELU) to probe")
+    recs, handles, inplace = [], [], []
+
+    def hook(m, inp, out):
+        a = inp[0]
+        recs.append({"m": m, "a": a.detach(), "z": out.detach()})
+        if a.requires_grad:
+            rec = recs[-1]
+            a.register_hook(lambda g: rec.__setitem__("g", g.detach()))
+
+    for m, _ in pairs:
+        if getattr(m, "inplace", False):  # an in-place activation overwrites a; switch it off meanwhile
+            m.inplace = False
+            inplace.append(m)
+        handles.append(m.register_forward_hook(hook))
+    try:
+        model.zero_grad(set_to_none=True)
+        with torch.set_grad_enabled(y is not None):
+            out = model(x)
+            loss = loss_fn(out, y) if y is not None else None
+            if loss is not None:
+                loss.backward()
+    finally:
+        for h in handles:
+            h.remove()
+        for m in inplace:
+            m.inplace = True
+    return _summarise(recs, dict(pairs), lr, loss, keep)
+
+
+_norm = torch.linalg.vector_norm
+
+
+def _summarise(recs, linear_of, lr, loss, keep) -> Probe:
+    """Per-layer statistics, computed on the model's device and moved to the CPU once."""
+    rows, kinds = [], []
+    for r in recs:
+        m, a, z = r["m"], r["a"], r["z"]
+        kind = _KINDS[type(m)]
+        kinds.append(kind)
+        al = _module_alpha(m)
+        sat = derivative(kind, a, al) < SATURATION_LEVEL * max_derivative(kind, al)  # eq. (sat-def)
+        lin = linear_of.get(m)
+        gW = lin.weight.grad if lin is not None else None
+        nan = a.new_tensor(math.nan)
+        g_a = _norm(r["g"]) if "g" in r else nan
+        g_W = _norm(gW) if gW is not None else nan
+        ratio = lr * g_W / _norm(lin.weight.detach()).clamp_min(1e-30) if gW is not None and lr else nan
+        rows.append(torch.stack([z.mean(), z.std() if z.numel() > 1 else 0 * nan, a.std() if a.numel() > 1
+                                 else 0 * nan, 100 * sat.float().mean(),
+                                 100 * sat.flatten(0, -2).all(0).float().mean(),  # eq. (sat-dead)
+                                 g_a, g_W, ratio]).float())
+    t = torch.stack(rows).double().cpu().T  # (8, L): one transfer
+    p = Probe(kinds, *t, loss=float(loss.detach()) if loss is not None else math.nan)
+    if keep:
+        p.a = [r["a"].cpu() for r in recs]
+        p.z = [r["z"].cpu() for r in recs]
+        p.grads = [r["g"].cpu() if "g" in r else None for r in recs]
+    return p
+
+
+# ---- rules of thumb a learner can run on their own model --------------------------------------
+@dataclass
+class Report:
+    """What ``saturation_report`` returns: the probe, and the rules of thumb it breaks."""
+    probe: Probe
+    warnings: list
+
+    def __repr__(self) -> str:
+        p = self.probe
+        lines = ["layer kind        std(z)  %sat   %dead  |dL/da|   upd:data"]
+        for i, k in enumerate(p.kinds):
+            lines.append(f"{i + 1:>5} {k:<10} {p.z_std[i]:7.3f} {p.pct_saturated[i]:6.1f} {p.pct_dead[i]:6.1f}"
+                         f"  {p.grad_a[i]:8.1e}  {p.update_ratio[i]:8.1e}")
+        lines += ["rules of thumb:"] + [f"  {r['text']}" for r in RULES_OF_THUMB.values()]
+        lines += ["warnings:"] + ([f"  {w}" for w in self.warnings] or ["  none"])
+        return "\n".join(lines)
+
+
+def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
+                      lr: float | None = None, loss_fn=F.cross_entropy) -> Report:
+    """Per layer: % saturated, % dead, ‖∂L/∂a‖, update:data (with ``y`` and ``lr``), checked
+    against RULES_OF_THUMB (Karpathy CS231n: update:data ≈ 1e-3; Glorot & Bengio 2010)."""
+    p = probe(model, x, y, lr=lr, loss_fn=loss_fn)
+    warn = []
+    for i, k in enumerate(p.kinds):
+        sat, dead, ratio = float(p.pct_saturated[i]), float(p.pct_dead[i]), float(p.update_ratio[i])
+        if k in ("sigmoid", "tanh", "elu") and sat > RULES_OF_THUMB["pct_saturated"]["worry"]:
+            warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): its gradient is mostly blocked")
+        if dead > RULES_OF_THUMB["pct_dead"]["worry"]:
+            warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): they never learn again")
+        lo, hi = RULES_OF_THUMB["update_ratio"]["worry"]
+        if math.isfinite(ratio) and not lo <= ratio <= hi:
+            warn.append(f"layer {i + 1}: update:data {ratio:.1e} (aim ≈ 1e-3): "
+                        + ("lr too small for this layer" if ratio < 1e-4 else "lr too large for this layer"))
+    g = p.grad_a
+    if len(g) > 1 and bool(torch.isfinite(g).all()) and float(g[-1]) > 0:
+        r = float(g[0] / g[-1])
+        lo, hi = RULES_OF_THUMB["grad_ratio"]["worry"]
+        if not lo <= r <= hi:
+            warn.append(f"gradient norm layer 1 / layer {len(g)} = {r:.1e}: "
+                        + ("vanishing with depth" if r < 1 else "exploding with depth"))
+    return Report(p, warn)
