@@ -1,0 +1,149 @@
+"""Backpropagation through time for the SRN: local gradients, Jacobian products, the Q-factor.
+
+Paper (seed 001) section 2-3, SPEC §D. With δ(k) ≡ ∂E/∂a(k) (row vectors, (…, B, T, K)):
+
+    δ(n−1) = δ(n) W_recᵀ diag(f′(a(n−1)))                    (6)
+    J(n)   ≡ W_recᵀ diag(f′(a(n−1))),   δ(n−1) = δ(n) J(n)    (7)-(8)
+    δ(n−h) = δ(n) J(n) J(n−1) … J(n−h+1)                      (10)
+    ∂E/∂W_rec(n) = z(n−1)ᵀ δ(n)                                (4)
+    Q(δ, h) = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖                    (25)
+
+The paper's index form (5) sums w_rec^{ij} δ_i(n); with a(n) = z(n−1) W_rec that index order is
+transposed, and the matrix form (6) is the one that matches autograd (tested). J(n) is the
+Jacobian ∂a(n)/∂a(n−1); the paper calls it ∂z(n)/∂z(n−1), which would carry f′(a(n)) instead.
+Use float64: the vanishing settings push ‖δ‖ below float32's range.
+"""
+from __future__ import annotations
+
+import torch
+
+from .srn import SRN, loss
+
+
+def local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
+    """δ(k) = ∂E/∂a(k) for every step k by autograd, (…, B, T, K); E = ``srn.loss`` (summed)."""
+    out, a_steps, _ = model.unroll(x, lengths)
+    E = loss(model, out, y).sum()  # networks are independent: summing over M keeps each δ
+    grads = torch.autograd.grad(E, a_steps)
+    return torch.stack(grads, dim=-2).detach()
+
+
+def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
+    """δ(k) by hand: the output error at the last step, then eq. (6) backwards, (…, B, T, K).
+
+    Row form: δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1)). The loss sits at the last step T only, so
+    δ(T) = ∂E/∂ỹ W_outᵀ ⊙ f′(a(T)) with ∂E/∂ỹ = softmax(out) − onehot(y) or ŷ − y.
+    """
+    with torch.no_grad():
+        out, a, _ = model(x, lengths, return_states=True)  # a: (…, B, T, K)
+        mask = model.step_mask(lengths, x)  # (T, B, 1) or None: δ = 0 on padded steps
+        if model.output == "softmax":
+            e = torch.softmax(out, dim=-1)
+            e = e - torch.nn.functional.one_hot(y.expand(out.shape[:-1]), out.shape[-1]).to(e)
+        else:
+            e = out - y  # ∂(½‖ŷ − y‖²)/∂ŷ
+        W_out_T, W_rec_T = model.W_out.transpose(-1, -2), model.W_rec.transpose(-1, -2)
+        T = a.shape[-2]
+        delta = [None] * T
+        delta[-1] = (e @ W_out_T) * model.f_prime(a[..., -1, :])  # (…, B, K)
+        for n in range(T - 1, 0, -1):  # explicit loop, no recursion
+            delta[n - 1] = (delta[n] @ W_rec_T) * model.f_prime(a[..., n - 1, :])  # (6)
+            if mask is not None:
+                delta[n - 1] = delta[n - 1] * mask[n - 1]
+        return torch.stack(delta, dim=-2)
+
+
+def delta_norms(delta: torch.Tensor) -> torch.Tensor:
+    """Mean over the minibatch of each sequence's Euclidean norm ‖δ(k)‖, per step: (…, T)."""
+    return delta.norm(dim=-1).mean(dim=-2)
+
+
+def weight_grad_norms(z: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
+    """‖∂E/∂W_rec(n)‖_F = ‖z(n−1)ᵀ δ(n)‖_F per step n, eq. (4); z, delta (…, B, T, K) → (…, T).
+
+    z(0) = 0, so the first step's gradient is 0. The sum over the minibatch is inside the product.
+    """
+    z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
+    norms = [torch.einsum("...bi,...bj->...ij", zp, d).flatten(-2).norm(dim=-1)
+             for zp, d in zip(z_prev.unbind(-2), delta.unbind(-2))]
+    return torch.stack(norms, dim=-1)
+
+
+def q_factor(delta: torch.Tensor, h: int):
+    """Q(δ, h) = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖, eq. (25), k the last step; float, or (M,).
+
+    Norms are minibatch means of per-sequence Euclidean norms. Q > 0: vanishing; Q < 0:
+    exploding; Q ∈ [−1, 1] is the paper's safe zone. Raises on h out of [1, T) and on a zero or
+    non-finite norm (use float64 before concluding that a gradient is 0).
+    """
+    if not isinstance(delta, torch.Tensor) or delta.ndim < 3:
+        raise ValueError("delta must be a tensor of shape (…, B, T, K)")
+    T = delta.shape[-2]
+    if isinstance(h, bool) or not isinstance(h, int):
+        raise TypeError(f"h must be an int in [1, T), got {type(h).__name__}")
+    if not 1 <= h < T:
+        raise ValueError(f"h must be in [1, T) = [1, {T}), got {h}: δ(k−h) must exist")
+    norms = delta_norms(delta.detach()).double()  # (…, T)
+    pair = torch.stack([norms[..., -1], norms[..., -1 - h]], dim=-1)
+    if not bool(torch.isfinite(pair).all()):
+        raise ValueError("q_factor: a norm of delta is inf or NaN (the gradient exploded past float range)")
+    if bool((pair == 0).any()):
+        raise ValueError(f"q_factor: ‖δ‖ is exactly 0 at the last step or {h} steps before "
+                         f"(underflow? compute in float64, dtype here is {delta.dtype})")
+    Q = torch.log10(pair[..., 0]) - torch.log10(pair[..., 1])
+    return float(Q) if Q.ndim == 0 else Q
+
+
+def jacobians(model: SRN, a: torch.Tensor) -> torch.Tensor:
+    """J(n) = W_recᵀ diag(f′(a(n−1))) for n = 1 … T−1 (0-based), paper eq. (8).
+
+    a: (…, T, K) pre-activations of real (unpadded) steps; returns (…, T−1, K, K), entry i
+    being J(i+1) = ∂a(i+1)/∂a(i). With n_networks=M, a's first axis is M. Memory grows as
+    T·K² per sequence: pass a few sequences, not a whole minibatch.
+    """
+    W_T = model.W_rec.detach().transpose(-1, -2)  # (…, K, K)
+    if model.n_networks is not None:
+        W_T = W_T.reshape(W_T.shape[:1] + (1,) * (a.ndim - 2) + W_T.shape[1:])  # (M, 1…, K, K)
+    d = model.f_prime(a[..., :-1, :].detach())  # (…, T−1, K)
+    return W_T * d.unsqueeze(-2)  # column j scaled by f′(a_j(n−1))
+
+
+def jacobian_product_norms(J: torch.Tensor, h_max: int | None = None):
+    """‖J(n) J(n−1) … J(n−h+1)‖₂ from the last step n, for h = 1 … h_max, and its bound.
+
+    J: (…, T−1, K, K) from ``jacobians``. Returns ``(norms, bound)``, each (…, h_max):
+    the spectral norm of the product, and ∏ σ_max(J(·)) over the same factors, which it never
+    exceeds (the spectral norm is submultiplicative).
+    """
+    n = J.shape[-3]
+    h_max = n if h_max is None else h_max
+    if not 1 <= h_max <= n:
+        raise ValueError(f"h_max must be in [1, {n}], got {h_max}")
+    sigma_max = torch.linalg.matrix_norm(J, ord=2)  # (…, T−1)
+    P = J[..., -1, :, :]
+    norms = [torch.linalg.matrix_norm(P, ord=2)]
+    for i in range(2, h_max + 1):  # δ(n−h) = δ(n) J(n) … J(n−h+1): multiply on the right
+        P = P @ J[..., -i, :, :]
+        norms.append(torch.linalg.matrix_norm(P, ord=2))
+    bound = torch.cumprod(sigma_max.flip(-1)[..., :h_max], dim=-1)
+    return torch.stack(norms, dim=-1), bound
+
+
+def delta_profile(delta: torch.Tensor, h_max: int | None = None) -> torch.Tensor:
+    """‖δ(k−h)‖ for h = 0 … h_max back from the last step k (minibatch mean), (…, h_max+1)."""
+    norms = delta_norms(delta)  # (…, T)
+    h_max = norms.shape[-1] - 1 if h_max is None else h_max
+    return norms.flip(-1)[..., : h_max + 1]
+
+
+def norm_bound(model: SRN, delta_last_norm, h_max: int) -> torch.Tensor:
+    """The classic bound ‖δ(k−h)‖ ≤ ‖δ(k)‖ (σ_max(W_rec) · max f′)^h, h = 0 … h_max.
+
+    max f′ = 1 for tanh, 1/4 for the logistic sigmoid (the paper's text names "tanh" twice
+    there; the second is the sigmoid). Bengio et al. 1994, Pascanu et al. 2013; paper §3.
+    """
+    gamma = 1.0 if model.activation == "tanh" else 0.25
+    s = torch.linalg.matrix_norm(model.W_rec.detach(), ord=2)  # (…,)
+    h = torch.arange(h_max + 1, dtype=s.dtype, device=s.device)
+    return torch.as_tensor(delta_last_norm, dtype=s.dtype)[..., None] * (s[..., None] * gamma) ** h
+

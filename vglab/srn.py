@@ -1,0 +1,185 @@
+"""The simple recurrent network (SRN) of the paper, eq. (1)-(3) (seed 001, SPEC §D).
+
+Row vectors, one step k (z(0) = 0):
+
+    a(k) = u(k) W_in + z(k−1) W_rec + b        (1)
+    z(k) = f(a(k)),  f = tanh                   (2)
+    ỹ    = g(z(k) W_out + b_out)                (3)  g = softmax or linear, at the last step
+
+Every weight matrix is drawn from N(0, σ²) with ``sigma2`` the *variance* (SPEC §E explains why),
+biases start at 0. ``n_networks=M`` holds M independent networks in one module: every parameter
+gains a leading axis M, so M networks train in one batched forward/backward.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS = ("tanh", "sigmoid")
+OUTPUTS = ("softmax", "linear")
+
+
+def nonlinearity(name: str):
+    """``(f, f_prime)`` for ``"tanh"`` or ``"sigmoid"``; f′ is written in terms of a."""
+    if name == "tanh":
+        return torch.tanh, lambda a: 1 - torch.tanh(a) ** 2
+    if name == "sigmoid":
+        return torch.sigmoid, lambda a: torch.sigmoid(a) * (1 - torch.sigmoid(a))
+    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+
+
+class SRN(nn.Module):
+    """Simple recurrent network, paper eq. (1)-(3); ``forward`` returns the last step's output.
+
+    Shapes (B minibatch, T steps, K = n_hidden): one network: W_in (n_in, K), W_rec (K, K),
+    b (K,), W_out (K, n_out), b_out (n_out,); x (B, T, n_in) → out (B, n_out).
+    ``n_networks=M``: a leading M on every parameter; x (M, B, T, n_in) or shared (B, T, n_in)
+    → out (M, B, n_out). ``output``: "softmax" (logits out) or "linear" (values out).
+    """
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int, sigma2: float = 0.01,
+                 n_networks: int | None = None, output: str = "softmax", *,
+                 activation: str = "tanh", generator: torch.Generator | None = None,
+                 dtype: torch.dtype | None = None, device=None):
+        super().__init__()
+        for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
+            _check_size(name, v)
+        if n_networks is not None:
+            _check_size("n_networks", n_networks)
+        if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float)) or not sigma2 > 0 \
+                or not math.isfinite(sigma2):
+            raise ValueError(f"sigma2 (the init variance) must be a finite number > 0, got {sigma2!r}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        self.f, self.f_prime = nonlinearity(activation)
+        self.activation, self.output, self.sigma2 = activation, output, float(sigma2)
+        self.n_in, self.n_hidden, self.n_out, self.n_networks = n_in, n_hidden, n_out, n_networks
+        lead = () if n_networks is None else (n_networks,)
+        gdev = torch.device("cpu") if generator is None else generator.device
+        dtype = dtype or torch.get_default_dtype()
+
+        def weight(*shape):  # N(0, σ²): std = √σ²
+            w = torch.randn(*lead, *shape, generator=generator, device=gdev, dtype=dtype)
+            return nn.Parameter((w * math.sqrt(sigma2)).to(device))
+
+        def zeros(*shape):
+            return nn.Parameter(torch.zeros(*lead, *shape, dtype=dtype, device=device))
+
+        self.W_in, self.W_rec, self.b = weight(n_in, n_hidden), weight(n_hidden, n_hidden), zeros(n_hidden)
+        self.W_out, self.b_out = weight(n_hidden, n_out), zeros(n_out)
+
+    def extra_repr(self) -> str:
+        return (f"n_in={self.n_in}, n_hidden={self.n_hidden}, n_out={self.n_out}, sigma2={self.sigma2}, "
+                f"n_networks={self.n_networks}, output={self.output!r}, activation={self.activation!r}")
+
+    def unroll(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
+        """Run eq. (1)-(2) step by step; returns ``(out, a_steps, z_steps)``.
+
+        ``a_steps``/``z_steps`` are lists of T tensors (…, B, K) that stay in the autograd graph
+        (``bptt.local_gradients`` differentiates with respect to them). With ``lengths`` (B,),
+        the first T − lengths[i] steps of sequence i are padding: a and z are held at 0 there.
+        """
+        x = self._check_x(x)
+        mask = self.step_mask(lengths, x)  # (T, B, 1) or None
+        b = self.b if self.n_networks is None else self.b[:, None]  # (…, 1, K)
+        z = x.new_zeros(self.W_rec.shape[:-2] + x.shape[-3:-2] + (self.n_hidden,))  # z(0) = 0, (…, B, K)
+        a_steps, z_steps = [], []
+        for k, u in enumerate(x.unbind(dim=-2)):  # explicit loop over time (no recursion); u (…, B, n_in)
+            a = u @ self.W_in + z @ self.W_rec + b  # (1)
+            if mask is not None:
+                a = a * mask[k]
+            z = self.f(a)  # (2)
+            if mask is not None:
+                z = z * mask[k]
+            a_steps.append(a)
+            z_steps.append(z)
+        b_out = self.b_out if self.n_networks is None else self.b_out[:, None]
+        out = z @ self.W_out + b_out  # (3) before g: logits or values, (…, B, n_out)
+        return out, a_steps, z_steps
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None, return_states: bool = False):
+        """Logits (softmax) or values (linear) at the last step, (…, B, n_out).
+
+        ``return_states=True``: ``(out, a, z)`` with a, z of shape (…, B, T, K).
+        """
+        out, a_steps, z_steps = self.unroll(x, lengths)
+        if not return_states:
+            return out
+        return out, torch.stack(a_steps, dim=-2), torch.stack(z_steps, dim=-2)
+
+    def step_mask(self, lengths, x):
+        """(T, B, 1) float mask: 1 on each sequence's real steps, 0 on its leading padding."""
+        if lengths is None:
+            return None
+        T, B = x.shape[-2], x.shape[-3]
+        lengths = torch.as_tensor(lengths, device=x.device)
+        if lengths.shape != (B,) or lengths.dtype.is_floating_point:
+            raise ValueError(f"lengths must be an integer tensor of shape ({B},), got {tuple(lengths.shape)} "
+                             f"{lengths.dtype}")
+        if bool((lengths < 1).any()) or bool((lengths > T).any()):
+            raise ValueError(f"lengths must lie in [1, T={T}], got min {int(lengths.min())}, max {int(lengths.max())}")
+        steps = torch.arange(T, device=x.device)[:, None]  # (T, 1)
+        return (steps >= (T - lengths)[None, :]).to(x.dtype)[..., None]  # (T, B, 1)
+
+    def network(self, i: int) -> "SRN":
+        """A single-network copy of network ``i`` of an M-network SRN (parameters copied)."""
+        if self.n_networks is None:
+            raise ValueError("network(i) needs an SRN built with n_networks=M")
+        if not 0 <= i < self.n_networks:
+            raise ValueError(f"i must be in [0, {self.n_networks}), got {i}")
+        p = self.W_rec
+        one = SRN(self.n_in, self.n_hidden, self.n_out, self.sigma2, None, self.output,
+                  activation=self.activation, dtype=p.dtype, device=p.device)
+        with torch.no_grad():
+            for name, param in one.named_parameters():
+                param.copy_(getattr(self, name)[i])
+        return one
+
+    def _check_x(self, x):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        M = self.n_networks
+        ok_dims = (3,) if M is None else (3, 4)
+        if x.ndim not in ok_dims or x.shape[-1] != self.n_in or (x.ndim == 4 and x.shape[0] != M):
+            want = "(B, T, n_in)" if M is None else "(M, B, T, n_in) or (B, T, n_in)"
+            raise ValueError(f"x must have shape {want} with n_in={self.n_in}"
+                             f"{'' if M is None else f', M={M}'}; got {tuple(x.shape)}")
+        return x.to(self.W_rec.dtype)
+
+
+def loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """E: the SUM over the minibatch of cross-entropy (softmax) or ½‖ŷ − y‖² (linear).
+
+    Shape () for one network, (M,) for M networks (y (B,) / (B, n_out) is shared, or carries M).
+    The sum, not the mean, is what the paper's lr = 1e-5 assumes (SPEC §F).
+    """
+    if model.output == "softmax":
+        if y.dtype.is_floating_point:
+            raise TypeError("loss: y must hold integer class labels for a softmax SRN")
+        logp = torch.log_softmax(out, dim=-1)  # (…, B, C)
+        nll = -logp.gather(-1, y.expand(out.shape[:-1]).unsqueeze(-1)).squeeze(-1)  # (…, B)
+        return nll.sum(dim=-1)
+    return 0.5 * ((out - y) ** 2).sum(dim=(-2, -1))
+
+
+def spectral_radius(W_rec: torch.Tensor) -> torch.Tensor:
+    """max |eigenvalue| of W_rec (K, K) or (M, K, K); ≈ std·√K for Gaussian init (circular law)."""
+    return torch.linalg.eigvals(W_rec.detach()).abs().amax(dim=-1)
+
+
+def sigma2_for_radius(rho: float, n_hidden: int) -> float:
+    """The init variance whose expected spectral radius is ``rho``: σ² = ρ²/K (circular law)."""
+    if not rho > 0:
+        raise ValueError(f"rho must be > 0, got {rho}")
+    return rho**2 / n_hidden
+
+
+def _check_size(name, v):
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
+    if v < 1:
+        raise ValueError(f"{name} must be >= 1, got {v}")
