@@ -1,4 +1,6 @@
-"""Backprop through modules by hand: each module's forward and backward (NYU lecture, seed 004; SPEC §B).
+"""Backprop through modules by hand: each module's forward and backward (NYU lecture (seed 004); SPEC §B).
+
+Equation labels (01.k) are those of notebooks/01_backprop_modules.ipynb.
 
 Every module caches in ``forward`` what its ``backward`` needs and maps dC/dY to dC/dX.
 Row vectors throughout: a minibatch is X of shape (B, n), one example per row, and
@@ -36,7 +38,7 @@ class Module:
 
 
 class Linear(Module):
-    """Linear, lecture: Y = W X (column form) with dC/dX = Wᵀ dC/dY, dC/dW = dC/dY Xᵀ.
+    """Linear, eq. (01.2)/(01.2r), lecture: Y = W X (column form) with dC/dX = Wᵀ dC/dY, dC/dW = dC/dY Xᵀ.
 
     Row form used here (NYU lecture (seed 004), SPEC §B): Y = X W + b, X (B, n_in), W (n_in, n_out);
     dC/dX = dC/dY Wᵀ, dC/dW = Xᵀ dC/dY, dC/db = Σ_rows dC/dY. Pass ``W``/``b`` as ``Param`` to share
@@ -72,7 +74,7 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """ReLU, lecture: y = (x)⁺, dC/dX = 0 where x < 0, else dC/dY.
+    """ReLU, eq. (01.3), lecture: y = (x)⁺, dC/dX = 0 where x < 0, else dC/dY.
 
     At x = 0 exactly the lecture passes dC/dY; this code (like torch) passes 0. Both are valid
     subgradients; the difference only shows on exact zeros.
@@ -90,7 +92,7 @@ class ReLU(Module):
 
 
 class Branch(Module):
-    """Branch (copy), lecture: Y1 = X, Y2 = X (n copies); dC/dX = dC/dY1 + dC/dY2 (+ ...)."""
+    """Branch (copy), eq. (01.4), lecture: Y1 = X, Y2 = X (n copies); dC/dX = dC/dY1 + dC/dY2 (+ ...)."""
 
     def __init__(self, n: int = 2):
         if n < 2:
@@ -107,7 +109,7 @@ class Branch(Module):
 
 
 class Add(Module):
-    """Add, lecture: Y = X1 + X2; dC/dX1 = dC/dY · 1 and dC/dX2 = dC/dY · 1."""
+    """Add, eq. (01.5), lecture: Y = X1 + X2; dC/dX1 = dC/dY · 1 and dC/dX2 = dC/dY · 1."""
 
     def forward(self, X1, X2):
         return X1 + X2
@@ -117,7 +119,7 @@ class Add(Module):
 
 
 class Max(Module):
-    """Max, lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0 (and X2 gets the rest).
+    """Max, eq. (01.6), lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0 (and X2 gets the rest).
 
     Only the argmax input gets the gradient. Ties (X1 == X2) go to X2, as the lecture's "else"
     says; ``torch.maximum`` splits a tie half-and-half instead (same sum, another subgradient).
@@ -132,7 +134,7 @@ class Max(Module):
 
 
 class Softmax(Module):
-    """Softmax, lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian dy/dx = diag(p) − p pᵀ.
+    """Softmax, eq. (01.8), lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian dy/dx = diag(p) − p pᵀ.
 
     dC/dX = p ⊙ (dC/dY − ⟨dC/dY, p⟩): the diagonal carries p(1 − p), which vanishes when p
     is near 0 or 1 -- the saturation the lecture warns about.
@@ -151,7 +153,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log-softmax: y = x − log Σ_j exp(x_j) (lecture: log σ(s) = s − log(1 + e^s) for 2 classes).
+    """Log-softmax, eq. (01.8)-(01.10): y = x − log Σ_j exp(x_j) (lecture: log σ(s) = s − log(1 + e^s) for 2 classes).
 
     Jacobian dy_i/dx_j = δ_ij − p_j, so dC/dX = dC/dY − p · Σ_i dC/dY_i: no p(1 − p) factor,
     and computed from x directly it never under/overflows (NYU lecture (seed 004)).
@@ -195,7 +197,7 @@ class NLL(Module):
 
 
 class CrossEntropy(Module):
-    """Cross-entropy from logits (log-softmax then NLL, fused): dC/dx = p − onehot(y), SPEC §B."""
+    """Cross-entropy from logits (log-softmax then NLL, fused): dC/dx = p − onehot(y), eq. (01.9), SPEC §B."""
 
     def forward(self, X, y):
         self.p, self.onehot = torch.softmax(X, dim=-1), _onehot(y, X)
@@ -248,7 +250,7 @@ class Sequential(Module):
 
 
 def jacobian_chain(net: Sequential, x: torch.Tensor):
-    """The chain of Jacobians (NYU lecture (seed 004)): dy/dx = J_L ⋯ J_2 J_1 for one input row.
+    """The chain of Jacobians, eq. (01.7) (NYU lecture (seed 004)): dy/dx = J_L ⋯ J_2 J_1 for one input row.
 
     ``x``: (n,) or (1, n). Runs ``net.forward`` and returns ``(Js, product)``: ``Js`` a list of
     ``(name, J_k)`` with J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1.
@@ -308,7 +310,7 @@ def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
 
 
 def log_sigmoid(s):
-    """The lecture's two-class form: log σ(s) = s − log(1 + e^s), with log(1 + e^s) = softplus(s)."""
+    """The lecture's two-class form, eq. (01.10): log σ(s) = s − log(1 + e^s), with log(1 + e^s) = softplus(s)."""
     return s - torch.nn.functional.softplus(s)
 
 

@@ -15,6 +15,7 @@ HEAD_COLORS = {"softmax+log": PALETTE["orange"], "softmax+mse": PALETTE["rose"],
 HEAD_LABELS = {"softmax+log": "softmax → log → NLL", "softmax+mse": "softmax → squared error",
                "log_softmax+ce": "log-softmax + cross-entropy"}
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+MARGINS = np.concatenate([np.linspace(-20, 10, 121), np.geomspace(10, 1000, 240)[1:]])  # dense near 0
 
 
 def _ax(ax):
@@ -31,14 +32,14 @@ def head_curves(margins, n_classes: int = 3, dtype: str = "float64") -> dict:
     return {h: M.head_gradient(X, y, h)[1][:, 0].double().numpy() for h in M.HEADS}
 
 
-def plot_head_gradients(margins, n_classes: int = 3, dtype: str = "float64", ax=None, *, mark=None):
+def plot_head_gradients(margins=None, n_classes: int = 3, dtype: str = "float64", ax=None, *, mark=None):
     """|dC/ds_true| against the margin (how confidently wrong), for the three classifier heads.
 
     Log y; an exact 0 sits on the floor (▼), a NaN/inf is drawn as × at the top.
     """
     ax = _ax(ax)
-    margins = np.asarray(margins, dtype=float)
-    floor, top = (1e-47, 10.0) if dtype == "float32" else (1e-322, 10.0)
+    margins = MARGINS if margins is None else np.asarray(margins, dtype=float)
+    floor, top = (1e-47, 1e4) if dtype == "float32" else (1e-322, 1e4)
     for h, g in head_curves(margins, n_classes, dtype).items():
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
@@ -47,7 +48,7 @@ def plot_head_gradients(margins, n_classes: int = 3, dtype: str = "float64", ax=
                 label=HEAD_LABELS[h])
         zero = ~bad & (mag == 0)
         ax.plot(margins[zero][::8], np.full(zero.sum(), floor * 10)[::8], "v", ms=4, color=HEAD_COLORS[h])
-        ax.plot(margins[bad][::8], np.full(bad.sum(), top / 3)[::8], "x", ms=5, color=HEAD_COLORS[h])
+        ax.plot(margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=5, color=HEAD_COLORS[h])
     if mark is not None:
         ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--")
     ax.set_xscale("symlog", linthresh=10)

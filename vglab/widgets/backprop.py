@@ -5,12 +5,9 @@ Thin wiring over ``vglab.modules.head_gradient`` (via ``vglab.plots.backprop``);
 from __future__ import annotations
 
 import ipywidgets as widgets
-import numpy as np
 
 from ..plots.backprop import plot_head_gradients, plot_logit_gradient_bars, set_logit_gradient_bars
 from .panel import Panel
-
-MARGINS = np.concatenate([np.linspace(-20, 10, 121), np.geomspace(10, 1000, 240)[1:]])
 
 
 def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "float64") -> Panel:
@@ -30,7 +27,7 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
         if state.get("key") != (dtype, n_classes):  # rebuild only when dtype or K change
             for ax in axes:
                 ax.clear()
-            plot_head_gradients(MARGINS, n_classes, dtype, ax=axes[0], mark=margin)
+            plot_head_gradients(None, n_classes, dtype, ax=axes[0], mark=margin)
             plot_logit_gradient_bars(margin, n_classes, dtype, ax=axes[1])
             state.update(key=(dtype, n_classes), mark=axes[0].lines[-1])
         state["mark"].set_xdata([margin, margin])  # a slider move: the marker and the bar heights
