@@ -1,0 +1,46 @@
+"""Notebook 02's panels build and redraw headless, and the PNG changes with the sliders."""
+import pytest
+
+from vglab.widgets import optim as w
+
+
+def test_optimizer_panel_redraws_and_png_changes():
+    panel = w.optimizer_panel("quadratic", "all")
+    first = panel.image.value
+    assert first[:4] == b"\x89PNG" and panel.message.value == ""
+    moves = [dict(lr=0.02), dict(gamma=0.5), dict(noise=0.5), dict(optimizer="NAG", steps=40),
+             dict(surface="rosenbrock", optimizer="all", lr=0.3)]
+    seen = {first}
+    for move in moves:
+        panel.update(**move)
+        assert panel.message.value == "", move
+        assert panel.image.value not in seen, move  # each move changes the picture
+        seen.add(panel.image.value)
+    # η = 0.3 makes SGD and Momentum diverge on Rosenbrock: marked in the legend, never NaN
+    legend = [t.get_text() for t in panel.axes[0].get_legend().get_texts()]
+    assert any("diverged" in t for t in legend)
+
+
+def test_tuned_button_snaps_lr():
+    panel = w.optimizer_panel("rosenbrock", "SGD", lr=0.5)
+    panel.snap_tuned(None)
+    assert panel.controls["lr"].value == pytest.approx(2e-3, rel=0.1)
+
+
+def test_cliff_panel_threshold_slider():
+    panel = w.cliff_panel()
+    before = panel.image.value
+    panel.update(threshold=50.0)
+    assert panel.message.value == "" and panel.image.value != before
+    texts = [t.get_text() for t in panel.axes[0].texts]
+    assert sum("thrown" in t for t in texts) == 2  # both runs thrown off at θ = 50
+    panel.update(threshold=1.0)
+    assert sum("thrown" in t.get_text() for t in panel.axes[0].texts) == 1  # only plain SGD
+
+
+def test_benchmark_panels_have_30_realistic_moves():
+    from benchmarks.panels_optim import PANELS
+    for name, factory, moves in PANELS:
+        assert len(moves) >= 30, name
+        controls = set(factory().controls)
+        assert all(set(m) <= controls for m in moves), name

@@ -1,0 +1,142 @@
+"""Figures for notebook 02: loss surfaces, optimizer trajectories, loss curves, the cliff.
+
+Every function takes ``ax=None`` (then it makes its own figure), draws only on ``ax`` and
+returns it. Colours come from ``vglab.plots.style`` (one per optimizer, lab-wide).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .style import COLORS, color
+
+__all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
+           "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms"]
+
+
+def _ax(ax, size=(4.6, 3.6)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _color(name):
+    return color(name) if name.lower() in {k.lower() for k in COLORS} else COLORS["SGD"]
+
+
+def plot_surface(surface, ax=None, *, n: int = 120, levels: int = 18, marks: bool = True):
+    """Contour lines of ``surface`` over its window, log-spaced in L − L_min (walls show up as
+    bunched lines); the start (○) and the minimum (★)."""
+    ax = _ax(ax)
+    X, Y, Z = surface.grid(n)
+    gap = Z - surface.min_value
+    lv = np.geomspace(max(np.percentile(gap, 1), 1e-3), gap.max(), levels)
+    ax.contour(X, Y, gap, levels=lv, colors=COLORS["bound"], linewidths=0.6, alpha=0.7)
+    if marks:
+        ax.plot(*surface.start, "o", ms=6, mfc="white", mec="black", zorder=5)
+        ax.plot(*surface.minimum, "*", ms=11, color=COLORS["paper"], mec="black", mew=0.5, zorder=5)
+    (x0, x1), (y0, y1) = surface.window
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$w_1$", ylabel="$w_2$", title=surface.name)
+    return ax
+
+
+def _label(tr, label):
+    label = label or tr.name
+    return label + (f" (diverged, step {tr.diverged_at})" if tr.diverged_at else "")
+
+
+def plot_trajectory(tr, ax=None, *, label=None, color_=None, lw: float = 1.4, marker: bool = True):
+    """One path ``tr.path`` (a ``surfaces.Trajectory``); a diverged run ends in ✕."""
+    ax = _ax(ax)
+    c = color_ or _color(tr.name)
+    ax.plot(tr.path[:, 0], tr.path[:, 1], "-", color=c, lw=lw, label=_label(tr, label))
+    if marker:
+        ax.plot(*tr.path[-1], "X" if tr.diverged_at else "o", color=c, ms=6 if tr.diverged_at else 3.5)
+    return ax
+
+
+def plot_trajectories(surface, trajs, ax=None, *, legend: bool = True):
+    """All ``trajs`` over the contour of ``surface`` (the classic side-by-side picture)."""
+    ax = plot_surface(surface, ax)
+    for tr in trajs:
+        plot_trajectory(tr, ax)
+    if legend:
+        ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    return ax
+
+
+def plot_trajectory_grid(surface, trajs, axes):
+    """One small panel per trajectory, same contour, titled with the optimizer and its η;
+    ``axes`` an array with at least ``len(trajs)`` Axes. Returns ``axes``."""
+    axes = np.asarray(axes).ravel()
+    for ax, tr in zip(axes, trajs):
+        plot_surface(surface, ax, n=80, levels=14)
+        plot_trajectory(tr, ax)
+        gap = tr.loss[-1] - surface.min_value
+        end = f"diverged at {tr.diverged_at}" if tr.diverged_at else f"L−L* = {gap:.1e}"
+        ax.set_title(f"{tr.name}: {end}", fontsize=9, color=_color(tr.name))
+        ax.set(xlabel="", ylabel="")
+    for ax in axes[len(trajs):]:
+        ax.set_visible(False)
+    return axes
+
+
+def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = True,
+                     xlabel: str = "step", ylabel: str | None = None):
+    """Loss against step. ``curves``: Trajectories, or a dict name -> sequence of losses.
+    With ``log=True`` the y-axis is L − ``min_value`` on a log scale (floored at 1e-12)."""
+    ax = _ax(ax, (4.6, 3.2))
+    items = curves.items() if isinstance(curves, dict) else [(_label(t, None), t.loss) for t in curves]
+    for name, loss in items:
+        y = np.asarray(loss, dtype=float) - min_value
+        ax.plot(np.arange(len(y)), np.maximum(y, 1e-12) if log else y, color=_color(name.split(" ")[0]),
+                lw=1.4, label=name)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel or ("$L - L^*$" if log else "loss"))
+    ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    return ax
+
+
+def plot_cliff(surface, plain, clipped, threshold: float, ax=None):
+    """The cliff (Pascanu et al. 2013, Fig. 6): plain SGD against SGD clipped at θ = ``threshold``.
+    If plain SGD was thrown out of the window, an arrow points to where it landed."""
+    ax = plot_surface(surface, ax)
+    plot_cliff_paths(surface, plain, clipped, threshold, ax)
+    ax.set_title("the cliff: a gentle slope, then a wall")
+    return ax
+
+
+def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
+    """The two paths of ``plot_cliff`` without the contour (panels keep the contour)."""
+    plot_trajectory(plain, ax, label="SGD", color_=COLORS["SGD"])
+    plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"])
+    (x0, x1), (y0, y1) = surface.window
+    for tr, c in ((plain, COLORS["SGD"]), (clipped, COLORS["clipped"])):
+        out = (tr.path[:, 0] < x0) | (tr.path[:, 0] > x1) | (tr.path[:, 1] < y0) | (tr.path[:, 1] > y1)
+        if out.any():
+            k = int(np.argmax(out))
+            far = tr.path[k]
+            xa = np.clip(far, [x0, y0], [x1, y1])
+            ax.annotate(f"thrown to ({far[0]:.0f}, {far[1]:.1f})\nat step {k}", xy=xa, xytext=(0.3, 0.12),
+                        textcoords="axes fraction", fontsize=8, color=c,
+                        arrowprops=dict(arrowstyle="->", color=c))
+    ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
+    return ax
+
+
+def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
+    """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (dashed);
+    optionally the unclipped run's ‖g‖."""
+    ax = _ax(ax, (4.6, 3.2))
+    k = np.arange(1, len(clipped.grad_norm) + 1)
+    if plain is not None:
+        ax.plot(np.arange(1, len(plain.grad_norm) + 1), plain.grad_norm, color=COLORS["SGD"], lw=1.0,
+                alpha=0.6, label="plain SGD: ‖g‖")
+    ax.plot(k, clipped.grad_norm, color=COLORS["clipped"], lw=0.8, ls=":", label="clipped run: ‖g‖ before")
+    ax.plot(k, clipped.clipped_norm, color=COLORS["clipped"], lw=1.8, label="clipped run: ‖g‖ after")
+    ax.axhline(threshold, color=COLORS["bound"], ls="--", lw=1.0, label=f"θ = {threshold:.3g}")
+    ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="gradient norm", title="norm before and after clipping")
+    ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    return ax

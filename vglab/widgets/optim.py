@@ -1,0 +1,173 @@
+"""Slider panels for notebook 02 (optimizers on 2-D surfaces; the cliff and clipping).
+
+Thin wiring: the maths is ``vglab.surfaces.trajectory`` (the real ``vglab.optim`` classes on
+closed-form gradients), the drawing ``vglab.plots.optim``. To redraw fast, the contour is drawn
+once per surface and a slider move only updates the trajectory lines; runs are cached per
+optimizer by the hyper-parameters it actually uses, so moving γ re-runs only the four
+optimizers that have a γ.
+"""
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+
+from .. import optim, surfaces
+from ..plots import optim as plots
+from ..plots.style import COLORS
+from .panel import Panel
+
+__all__ = ["optimizer_panel", "cliff_panel"]
+
+_LOG = dict(base=10, continuous_update=True, readout_format=".2g", style={"description_width": "70px"})
+_STYLE = dict(style={"description_width": "70px"})
+
+
+class _Runs:
+    """A small cache of trajectories; a shorter run is the prefix of a cached longer one."""
+
+    def __init__(self, size: int = 256):
+        self.size, self.store = size, {}
+
+    def get(self, surface, name, steps, noise, hp):
+        used = optim.hyper_names(name)
+        key = (surface.name, name, float(noise), tuple(sorted((k, v) for k, v in hp.items() if k in used)))
+        for (k, n), tr in self.store.items():
+            if k == key and n >= steps:
+                return _prefix(tr, steps)
+        gen = torch.Generator().manual_seed(0) if noise else None
+        tr = surfaces.trajectory(surface, name, steps=steps, noise=noise, generator=gen, on_diverge="stop",
+                                 **{k: v for k, v in hp.items() if k in used})
+        if len(self.store) >= self.size:
+            self.store.pop(next(iter(self.store)))
+        self.store[(key, steps)] = tr
+        return tr
+
+
+def _prefix(tr, steps):
+    if len(tr.path) <= steps + 1:
+        return tr
+    return surfaces.Trajectory(tr.name, tr.path[:steps + 1], tr.loss[:steps + 1], tr.grad_norm[:steps],
+                               tr.clipped_norm[:steps], None)
+
+
+def _line_sets(ax, ax_loss, names):
+    """One path line, end marker and loss line per optimizer, drawn empty (data set per redraw)."""
+    ax_loss.clear()
+    ax_loss.set_yscale("log")
+    ax_loss.set(xlabel="step", ylabel="$L - L^*$", title="loss against step")
+    return dict(path={n: ax.plot([], [], "-", color=COLORS[n], lw=1.5, label=n)[0] for n in names},
+                end={n: ax.plot([], [], "o", color=COLORS[n], ms=4)[0] for n in names},
+                loss={n: ax_loss.plot([], [], "-", color=COLORS[n], lw=1.4)[0] for n in names})
+
+
+def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: float | None = None) -> Panel:
+    """Optimizer (or all eight), surface, log-scale η, γ, α, gradient noise, steps.
+
+    Left: the trajectories on the surface's contour; right: L − L* against the step. In "all"
+    mode one η drives all eight (they do not all want the same η: that is part of the lesson);
+    the "tuned η" button snaps η to a value that works for the chosen optimizer on this surface.
+    """
+    names = list(optim.OPTIMIZERS)
+    s0 = surfaces.get(surface)
+    lr0 = lr if lr is not None else (s0.hp[optimizer]["lr"] if optimizer in names else 0.05)
+    controls = {
+        "optimizer": widgets.Dropdown(options=["all"] + names, value=optimizer, description="optimizer", **_STYLE),
+        "surface": widgets.Dropdown(options=list(surfaces.SURFACES), value=s0.name, description="surface", **_STYLE),
+        "lr": widgets.FloatLogSlider(value=lr0, min=-4, max=0.5, step=0.05, description="η (lr)", **_LOG),
+        "gamma": widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="γ", **_STYLE),
+        "alpha": widgets.FloatSlider(value=0.99, min=0.5, max=0.999, step=0.001, readout_format=".3f",
+                                     description="α", **_STYLE),
+        "noise": widgets.FloatSlider(value=0.0, min=0.0, max=3.0, step=0.1, description="grad noise", **_STYLE),
+        "steps": widgets.IntSlider(value=s0.steps, min=10, max=500, step=10, description="steps", **_STYLE),
+    }
+    tuned = widgets.Button(description="tuned η", tooltip="snap η to a value that works for this optimizer here")
+    runs, state = _Runs(), {}
+
+    def draw(fig, axes, optimizer, surface, lr, gamma, alpha, noise, steps):
+        s = surfaces.get(surface)
+        ax, ax_loss = axes
+        if state.get("surface") != s.name:  # the contour once per surface; then only lines move
+            ax.clear()
+            plots.plot_surface(s, ax)
+            state.update(surface=s.name, shown=None, **_line_sets(ax, ax_loss, names))
+        shown = names if optimizer == "all" else [optimizer]
+        hp = dict(lr=lr, gamma=gamma, alpha=alpha)
+        trajs = {n: runs.get(s, n, steps, noise, hp) for n in shown}
+        for n in names:
+            tr = trajs.get(n)
+            path = tr.path if tr is not None else np.empty((0, 2))
+            state["path"][n].set_data(path[:, 0], path[:, 1])
+            state["end"][n].set_data(path[-1:, 0], path[-1:, 1])
+            state["end"][n].set_marker("X" if tr is not None and tr.diverged_at else "o")
+            gap = np.maximum(tr.loss - s.min_value, 1e-12) if tr is not None else []
+            state["loss"][n].set_data(np.arange(len(gap)), gap)
+            state["path"][n].set_label(plots._label(tr, None) if tr is not None else n)
+        if state["shown"] != (shown, [t.diverged_at for t in trajs.values()]):
+            state["shown"] = (shown, [t.diverged_at for t in trajs.values()])
+            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="lower right", framealpha=0.8)
+        ax.set_title(f"{s.name}: η = {lr:.2g}, γ = {gamma:g}, α = {alpha:g}", fontsize=9)
+        lo = min(float(np.min(state["loss"][n].get_ydata())) for n in shown)
+        hi = max(float(np.max(state["loss"][n].get_ydata())) for n in shown)
+        ax_loss.set_ylim(max(lo, 1e-12) / 3, hi * 3)
+        ax_loss.set_xlim(0, steps)
+
+    panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
+                  title="Optimizers on a 2-D loss surface")
+    panel.fig.set_layout_engine("none")  # keep the constrained layout of the first render
+
+    def snap(_button):
+        s, o = surfaces.get(panel.controls["surface"].value), panel.controls["optimizer"].value
+        lrs = [s.hp[n]["lr"] for n in names if n != "AdaDelta"]
+        panel.update(lr=s.hp[o]["lr"] if o in names else float(np.exp(np.mean(np.log(lrs)))))
+
+    tuned.on_click(snap)
+    panel.snap_tuned = snap
+    return panel
+
+
+def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Panel:
+    """Plain SGD against SGD with the lecture's clipping at θ on the cliff surface.
+
+    Left: both paths (plain SGD is thrown off the wall); right: ‖g‖ before and after clipping
+    with the threshold θ. Drag θ up until the clipped run is thrown off too.
+    """
+    s = surfaces.get("cliff")
+    controls = {
+        "threshold": widgets.FloatLogSlider(value=threshold, min=-1, max=2.5, step=0.05, description="θ (clip)", **_LOG),
+        "lr": widgets.FloatLogSlider(value=lr, min=-3, max=0, step=0.05, description="η (lr)", **_LOG),
+        "steps": widgets.IntSlider(value=steps, min=10, max=300, step=10, description="steps", **_STYLE),
+    }
+    runs, state = _Runs(), {}
+
+    def draw(fig, axes, threshold, lr, steps):
+        if not math.isfinite(threshold) or threshold <= 0:
+            raise ValueError(f"θ must be a positive number, got {threshold}")
+        plain = runs.get(s, "SGD", steps, 0.0, dict(lr=lr))
+        clipped = runs.get(s, "SGD", steps, 0.0, dict(lr=lr, clip_norm=threshold))
+        ax, ax_n = axes
+        if not state:  # contour and norm lines once; a redraw replaces only the paths
+            plots.plot_surface(s, ax)
+            ax.set_title("the cliff: a gentle slope, then a wall")
+            plots.plot_clip_norms(clipped, threshold, ax_n, plain=plain)
+            state.update(n_lines=len(ax.lines), norms=ax_n.lines)
+        for artist in ax.lines[state["n_lines"]:] + ax.texts:
+            artist.remove()
+        plots.plot_cliff_paths(s, plain, clipped, threshold, ax)
+        p_line, before, after, theta = state["norms"]
+        p_line.set_data(range(1, len(plain.grad_norm) + 1), plain.grad_norm)
+        before.set_data(range(1, len(clipped.grad_norm) + 1), clipped.grad_norm)
+        after.set_data(range(1, len(clipped.clipped_norm) + 1), clipped.clipped_norm)
+        theta.set_ydata([threshold, threshold])
+        theta.set_label(f"θ = {threshold:.3g}")
+        ax_n.legend(fontsize=7, loc="lower right", framealpha=0.8)
+        ax_n.set_xlim(0, steps + 1)
+        ax_n.set_ylim(0.3 * min(threshold, clipped.clipped_norm.min(), plain.grad_norm.min()),
+                      3 * max(threshold, plain.grad_norm.max(), clipped.grad_norm.max()))
+
+    panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.6), dpi=72,
+                  title="The cliff: plain SGD against clipped SGD")
+    panel.fig.set_layout_engine("none")  # keep the constrained layout of the first render
+    return panel
