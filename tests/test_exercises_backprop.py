@@ -1,4 +1,5 @@
 """Notebook 01's checkers: a right answer, a wrong answer and nonsense each (never raises)."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """Every hand-written backward in vglab.modules against autograd in float64 (SPEC §B)."""
+
 import pytest
 import torch
 from torch.testing import assert_close
@@ -45,8 +46,11 @@ def test_linear_column_form_is_the_transpose_of_row_form():
 @pytest.mark.parametrize("cls", [M.ReLU, M.Softmax, M.LogSoftmax])
 def test_one_input_modules_match_autograd(cls):
     X, dY = rand(6, 5, seed=5), rand(6, 5, seed=6)
-    ref = {M.ReLU: torch.relu, M.Softmax: lambda x: torch.softmax(x, -1),
-           M.LogSoftmax: lambda x: torch.log_softmax(x, -1)}[cls]
+    ref = {
+        M.ReLU: torch.relu,
+        M.Softmax: lambda x: torch.softmax(x, -1),
+        M.LogSoftmax: lambda x: torch.log_softmax(x, -1),
+    }[cls]
     m = cls()
     Y = m.forward(X)
     Xa = leaf(X)
@@ -151,8 +155,13 @@ def test_weight_used_twice_gets_the_sum():
 def test_branch_add_residual_graph_with_shared_weight():
     # y = x W + max(x W, x) : branch x, shared W in two Linear modules, max and add
     W = M.Param(rand(3, 3, seed=40))
-    br, l1, l2, mx, add = M.Branch(3), M.Linear(3, 3, W=W, bias=False), \
-        M.Linear(3, 3, W=W, bias=False), M.Max(), M.Add()
+    br, l1, l2, mx, add = (
+        M.Branch(3),
+        M.Linear(3, 3, W=W, bias=False),
+        M.Linear(3, 3, W=W, bias=False),
+        M.Max(),
+        M.Add(),
+    )
     X, dY = rand(6, 3, seed=41), rand(6, 3, seed=42)
     a, c, d = br.forward(X)
     y = add.forward(l1.forward(a), mx.forward(l2.forward(c), d))
@@ -169,7 +178,9 @@ def test_branch_add_residual_graph_with_shared_weight():
 
 def test_jacobian_chain_matches_autograd_jacobian():
     g = torch.Generator().manual_seed(50)
-    net = M.Sequential(M.Linear(4, 5, generator=g), M.ReLU(), M.Linear(5, 3, generator=g), M.LogSoftmax())
+    net = M.Sequential(
+        M.Linear(4, 5, generator=g), M.ReLU(), M.Linear(5, 3, generator=g), M.LogSoftmax()
+    )
     x = rand(4, seed=51)
     Js, product = M.jacobian_chain(net, x)
     assert [tuple(J.shape) for _, J in Js] == [(5, 4), (5, 5), (3, 5), (3, 3)]
@@ -177,7 +188,9 @@ def test_jacobian_chain_matches_autograd_jacobian():
     assert_close(product, full)
     # each module's Jacobian against autograd too
     for (_, J), m, xin in zip(Js, net.modules, _inputs(net, x)):
-        assert_close(J, torch.autograd.functional.jacobian(lambda v: _fresh(m).forward(v[None])[0], xin))
+        assert_close(
+            J, torch.autograd.functional.jacobian(lambda v, m=m: _fresh(m).forward(v[None])[0], xin)
+        )
     assert "J4 (3×3 LogSoftmax)" in M.format_chain(Js)
 
 
@@ -197,7 +210,9 @@ def test_softmax_jacobian_closed_form():
     x = rand(4, seed=60)
     sm = M.Softmax()
     sm.forward(x[None])
-    assert_close(sm.jacobian(), torch.autograd.functional.jacobian(lambda v: torch.softmax(v, -1), x))
+    assert_close(
+        sm.jacobian(), torch.autograd.functional.jacobian(lambda v: torch.softmax(v, -1), x)
+    )
 
 
 @pytest.mark.parametrize("big", [30.0, 1000.0])
@@ -206,7 +221,11 @@ def test_log_softmax_stays_finite_and_does_not_saturate(big):
     X, y = M.confident_logits([big, -big])
     loss, g = M.head_gradient(X, y, "log_softmax+ce")
     assert torch.isfinite(loss).all() and torch.isfinite(g).all()
-    exact = big + torch.log1p(torch.tensor(0.5 * torch.e ** -big, dtype=D)) + torch.log(torch.tensor(2.0, dtype=D))
+    exact = (
+        big
+        + torch.log1p(torch.tensor(0.5 * torch.e**-big, dtype=D))
+        + torch.log(torch.tensor(2.0, dtype=D))
+    )
     assert_close(loss[0], exact, rtol=1e-12, atol=1e-12)  # −log p = log(1 + 2 e^big)
     assert g[0, 0] == pytest.approx(-1.0, abs=1e-9)  # wrong: full-size gradient, not saturated
     assert abs(float(g[1, 0])) < 1e-9  # right: nothing to fix

@@ -1,4 +1,5 @@
 """Notebook 01's panel builds and redraws headless; its plots agree with the modules."""
+
 import matplotlib
 
 matplotlib.use("Agg")  # in the pytest process only
@@ -21,7 +22,9 @@ def test_panel_builds_and_redraws():
     assert panel.n_redraws == n + 1 and bytes(panel.image.value) != first
     bars = panel.axes[1]
     # at m = 800 in float64: softmax + MSE's gradient is exactly 0, softmax → log is NaN
-    assert "= 0" in [t.get_text() for t in bars.texts] and "NaN" in [t.get_text() for t in bars.texts]
+    assert "= 0" in [t.get_text() for t in bars.texts] and "NaN" in [
+        t.get_text() for t in bars.texts
+    ]
     panel.update(dtype="float32", n_classes=5, margin=-10.0)
     assert panel.message.value == "" and len(panel.axes[1].patches) == 3 * 5
     panel.controls["margin"].value = 50.0  # moving the slider redraws by itself
@@ -50,7 +53,9 @@ def test_curves_and_jacobian_plots():
     assert np.isnan(curves["softmax+log"][2])
     ax = P.plot_head_gradients(np.linspace(-5, 900, 50), ax=plt.figure().gca(), mark=10.0)
     assert ax.get_yscale() == "log"
-    net = M.Sequential(M.Linear(3, 4, generator=torch.Generator().manual_seed(0)), M.ReLU(), M.Softmax())
+    net = M.Sequential(
+        M.Linear(3, 4, generator=torch.Generator().manual_seed(0)), M.ReLU(), M.Softmax()
+    )
     Js, prod = M.jacobian_chain(net, torch.ones(3, dtype=torch.float64))
     axes = P.plot_jacobian_chain(Js, prod)
     assert len(axes) == 4

@@ -4,6 +4,7 @@ Each compares the learner's function with the hand-written modules in ``vglab.mo
 (themselves tested against autograd), prints ``Correct: ...`` or ``Not yet: <hint>``, and
 returns True/False without raising.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,19 +13,31 @@ import torch
 
 from . import modules as M
 
-__all__ = ["check_relu_backward", "check_add_backward", "check_branch_backward",
-           "check_max_backward", "check_linear_dW", "check_saturating_head"]
+__all__ = [
+    "check_relu_backward",
+    "check_add_backward",
+    "check_branch_backward",
+    "check_max_backward",
+    "check_linear_dW",
+    "check_saturating_head",
+]
 
 
 def _never_raises(check):
-    """A learner's odd answer (a list, a numpy array, a wrong dtype) becomes a hint, not a traceback."""
+    """A learner's odd answer (a list, a numpy array, a dtype) becomes a hint, not a traceback."""
+
     @functools.wraps(check)
     def wrapped(answer):
         try:
             return check(answer)
         except Exception as e:  # noqa: BLE001
-            return E.report(False, "", f"could not check that answer ({type(e).__name__}: {e}); "
-                                       "return torch tensors of the shapes the exercise asks for")
+            return E.report(
+                False,
+                "",
+                f"could not check that answer ({type(e).__name__}: {e}); "
+                "return torch tensors of the shapes the exercise asks for",
+            )
+
     return wrapped
 
 
@@ -50,9 +63,15 @@ def check_relu_backward(fn) -> bool:
         return False
     relu = M.ReLU()
     relu.forward(X)
-    if isinstance(dX, torch.Tensor) and dX.shape == X.shape and torch.allclose(dX.double(), (X > 0).double()):
+    if (
+        isinstance(dX, torch.Tensor)
+        and dX.shape == X.shape
+        and torch.allclose(dX.double(), (X > 0).double())
+    ):
         return E.report(False, "", "that is dY/dX, the mask; multiply it by the incoming dC/dY")
-    return E.tensors_close(dX, relu.backward(dY), success="ReLU's backward is a mask on dC/dY.", hint=hint)
+    return E.tensors_close(
+        dX, relu.backward(dY), success="ReLU's backward is a mask on dC/dY.", hint=hint
+    )
 
 
 @_never_raises
@@ -64,10 +83,14 @@ def check_add_backward(fn) -> bool:
     if not ok or _pair(out, 2, hint) is None:
         return False
     ref = M.Add().backward(dY)
-    good = all(isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
-               for o, r in zip(out, ref))
+    good = all(
+        isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
+        for o, r in zip(out, ref)
+    )
     if not good and isinstance(out[0], torch.Tensor) and torch.allclose(out[0].double(), dY / 2):
-        return E.report(False, "", "add does not split the gradient in half: each input gets all of dC/dY")
+        return E.report(
+            False, "", "add does not split the gradient in half: each input gets all of dC/dY"
+        )
     return E.report(good, "add copies dC/dY to both inputs.", hint)
 
 
@@ -79,8 +102,12 @@ def check_branch_backward(fn) -> bool:
     ok, dX = E.run_learner_fn(fn, dY1.clone(), dY2.clone(), hint=hint)
     if not ok:
         return False
-    return E.tensors_close(dX, M.Branch().backward(dY1, dY2),
-                         success="a branch sums the gradients (the dual of add).", hint=hint)
+    return E.tensors_close(
+        dX,
+        M.Branch().backward(dY1, dY2),
+        success="a branch sums the gradients (the dual of add).",
+        hint=hint,
+    )
 
 
 @_never_raises
@@ -94,8 +121,10 @@ def check_max_backward(fn) -> bool:
     mx = M.Max()
     mx.forward(X1, X2)
     ref = mx.backward(dY)
-    good = all(isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
-               for o, r in zip(out, ref))
+    good = all(
+        isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
+        for o, r in zip(out, ref)
+    )
     return E.report(good, "max routes the whole gradient to its argmax.", hint)
 
 
@@ -110,18 +139,31 @@ def check_linear_dW(fn) -> bool:
     lin = M.Linear(4, 3, W=M.Param(torch.zeros(4, 3, dtype=torch.float64)))  # no draw from the RNG
     lin.forward(X)
     lin.backward(dY)
-    if isinstance(dW, torch.Tensor) and dW.shape == (3, 4) and torch.allclose(dW.double(), lin.W.grad.T):
-        return E.report(False, "", "that is the lecture's column form dC/dY Xᵀ; in the row form "
-                                 "Y = X W it is Xᵀ dC/dY")
-    return E.tensors_close(dW, lin.W.grad, success="dC/dW = Xᵀ dC/dY, summed over the minibatch.", hint=hint)
+    if (
+        isinstance(dW, torch.Tensor)
+        and dW.shape == (3, 4)
+        and torch.allclose(dW.double(), lin.W.grad.T)
+    ):
+        return E.report(
+            False,
+            "",
+            "that is the lecture's column form dC/dY Xᵀ; in the row form Y = X W it is Xᵀ dC/dY",
+        )
+    return E.tensors_close(
+        dW, lin.W.grad, success="dC/dW = Xᵀ dC/dY, summed over the minibatch.", hint=hint
+    )
 
 
 @_never_raises
 def check_saturating_head(answer) -> bool:
     """Which head's gradient on the true logit goes to 0 when the net is confidently wrong?"""
-    return E.choice(answer, "softmax+mse", options=M.HEADS,
-                  success="squared error after softmax keeps the factor p(1 − p), which vanishes.",
-                  hint="move the margin slider to 30 and read the bar of the true class for each head")
+    return E.choice(
+        answer,
+        "softmax+mse",
+        options=M.HEADS,
+        success="squared error after softmax keeps the factor p(1 − p), which vanishes.",
+        hint="move the margin slider to 30 and read the bar of the true class for each head",
+    )
 
 
 # At the bottom: vglab.exercises star-imports this module from its own last lines, so the

@@ -1,4 +1,6 @@
-"""Backprop through modules by hand: each module's forward and backward (NYU lecture (seed 004); SPEC §B).
+"""Backprop through modules by hand: forward and backward of each module.
+
+Source: NYU lecture (seed 004); SPEC §B.
 
 Equation labels (01.k) are those of notebooks/01_backprop_modules.ipynb.
 
@@ -7,6 +9,7 @@ Row vectors throughout: a minibatch is X of shape (B, n), one example per row, a
 dC/dX = dC/dY @ J with J = dY/dX of shape (n_out, n_in). Parameter gradients accumulate in
 ``Param.grad`` (``+=``), so a weight used twice gets the sum of both uses.
 """
+
 from __future__ import annotations
 
 import torch
@@ -25,7 +28,7 @@ class Param:
 
 
 class Module:
-    """Base: ``forward(x)`` caches, ``backward(dY)`` returns dX, ``jacobian()`` is dY/dX of one row."""
+    """Base: ``forward`` caches, ``backward(dY)`` returns dX, ``jacobian()``: dY/dX of one row."""
 
     params: tuple = ()
 
@@ -38,7 +41,9 @@ class Module:
 
 
 class Linear(Module):
-    """Linear, eq. (01.2)/(01.2r), lecture: Y = W X (column form) with dC/dX = Wᵀ dC/dY, dC/dW = dC/dY Xᵀ.
+    """Linear, eq. (01.2)/(01.2r).
+
+    Lecture (column form): Y = W X, dC/dX = Wᵀ dC/dY, dC/dW = dC/dY Xᵀ.
 
     Row form used here (NYU lecture (seed 004), SPEC §B): Y = X W + b, X (B, n_in), W (n_in, n_out);
     dC/dX = dC/dY Wᵀ, dC/dW = Xᵀ dC/dY, dC/db = Σ_rows dC/dY. Pass ``W``/``b`` as ``Param`` to share
@@ -49,10 +54,13 @@ class Linear(Module):
                  bias: bool = True, generator=None, dtype=torch.float64):
         if n_in < 1 or n_out < 1:
             raise ValueError(f"Linear: n_in and n_out must be >= 1, got {n_in}, {n_out}")
-        self.W = W or Param(torch.randn(n_in, n_out, generator=generator, dtype=dtype) / n_in ** 0.5)
-        self.b = b if b is not None or not bias else Param(torch.zeros(n_out, dtype=self.W.value.dtype))
+        self.W = W or Param(torch.randn(n_in, n_out, generator=generator, dtype=dtype) / n_in**0.5)
+        if bias and b is None:
+            b = Param(torch.zeros(n_out, dtype=self.W.value.dtype))
+        self.b = b
         if tuple(self.W.value.shape) != (n_in, n_out):
-            raise ValueError(f"Linear: W must have shape ({n_in}, {n_out}), got {tuple(self.W.value.shape)}")
+            shape = tuple(self.W.value.shape)
+            raise ValueError(f"Linear: W must have shape ({n_in}, {n_out}), got {shape}")
         self.params = (self.W,) if self.b is None else (self.W, self.b)
 
     def forward(self, X):
@@ -92,7 +100,7 @@ class ReLU(Module):
 
 
 class Branch(Module):
-    """Branch (copy), eq. (01.4), lecture: Y1 = X, Y2 = X (n copies); dC/dX = dC/dY1 + dC/dY2 (+ ...)."""
+    """Branch (copy), eq. (01.4), lecture: Y1 = X, Y2 = X (n copies); dC/dX = dC/dY1 + dC/dY2."""
 
     def __init__(self, n: int = 2):
         if n < 2:
@@ -119,7 +127,7 @@ class Add(Module):
 
 
 class Max(Module):
-    """Max, eq. (01.6), lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0 (and X2 gets the rest).
+    """Max, eq. (01.6), lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0.
 
     Only the argmax input gets the gradient. Ties (X1 == X2) go to X2, as the lecture's "else"
     says; ``torch.maximum`` splits a tie half-and-half instead (same sum, another subgradient).
@@ -153,7 +161,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log-softmax, eq. (01.8)-(01.10): y = x − log Σ_j exp(x_j) (lecture: log σ(s) = s − log(1 + e^s) for 2 classes).
+    """Log-softmax, eq. (01.8)-(01.10): y = x − log Σ_j exp(x_j).
+
+    Lecture, two classes: log σ(s) = s − log(1 + e^s).
 
     Jacobian dy_i/dx_j = δ_ij − p_j, so dC/dX = dC/dY − p · Σ_i dC/dY_i: no p(1 − p) factor,
     and computed from x directly it never under/overflows (NYU lecture (seed 004)).
@@ -172,7 +182,7 @@ class LogSoftmax(Module):
 
 
 class Log(Module):
-    """Elementwise y = log x; dC/dX = dC/dY / x (inf/NaN once a probability has underflowed to 0)."""
+    """Elementwise y = log x; dC/dX = dC/dY / x (inf/NaN once a probability underflows to 0)."""
 
     def forward(self, X):
         self.X = X
@@ -197,7 +207,7 @@ class NLL(Module):
 
 
 class CrossEntropy(Module):
-    """Cross-entropy from logits (log-softmax then NLL, fused): dC/dx = p − onehot(y), eq. (01.9), SPEC §B."""
+    """Cross-entropy from logits (log-softmax + NLL, fused): dC/dx = p − onehot(y), eq. (01.9)."""
 
     def forward(self, X, y):
         self.p, self.onehot = torch.softmax(X, dim=-1), _onehot(y, X)
@@ -212,7 +222,7 @@ class MSE(Module):
 
     def forward(self, X, y):
         self.diff = X - _onehot(y, X)
-        return 0.5 * (self.diff ** 2).sum(-1)
+        return 0.5 * (self.diff**2).sum(-1)
 
     def backward(self, dC=1.0):
         return dC * self.diff
@@ -221,8 +231,10 @@ class MSE(Module):
 def _onehot(y, like):
     y = torch.as_tensor(y, device=like.device)
     if y.shape != like.shape[:-1] or y.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
-                         f"got {y.dtype} of shape {tuple(y.shape)}")
+        raise ValueError(
+            f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
+            f"got {y.dtype} of shape {tuple(y.shape)}"
+        )
     if ((y < 0) | (y >= like.shape[-1])).any():
         raise ValueError(f"y must be in [0, {like.shape[-1] - 1}]")
     return torch.nn.functional.one_hot(y.long(), like.shape[-1]).to(like.dtype)
@@ -250,7 +262,7 @@ class Sequential(Module):
 
 
 def jacobian_chain(net: Sequential, x: torch.Tensor):
-    """The chain of Jacobians, eq. (01.7) (NYU lecture (seed 004)): dy/dx = J_L ⋯ J_2 J_1 for one input row.
+    """The chain of Jacobians, eq. (01.7) (NYU lecture (seed 004)): dy/dx = J_L ⋯ J_2 J_1.
 
     ``x``: (n,) or (1, n). Runs ``net.forward`` and returns ``(Js, product)``: ``Js`` a list of
     ``(name, J_k)`` with J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1.
@@ -310,12 +322,12 @@ def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
 
 
 def log_sigmoid(s):
-    """The lecture's two-class form, eq. (01.10): log σ(s) = s − log(1 + e^s), with log(1 + e^s) = softplus(s)."""
+    """The lecture's two-class form, eq. (01.10): log σ(s) = s − log(1 + e^s) = s − softplus(s)."""
     return s - torch.nn.functional.softplus(s)
 
 
 def as_autograd(module: Module):
-    """Wrap a one-input module's hand-written backward in a ``torch.autograd.Function`` (for gradcheck)."""
+    """Wrap a one-input module's hand-written backward in an ``autograd.Function`` (gradcheck)."""
 
     class _Hand(torch.autograd.Function):
         @staticmethod

@@ -2,6 +2,7 @@
 
 Each takes ``ax=None`` (or ``axes=None``), draws only there and returns it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,12 +11,20 @@ import torch
 from .. import modules as M
 from .style import PALETTE
 
-HEAD_COLORS = {"softmax+log": PALETTE["orange"], "softmax+mse": PALETTE["rose"],
-               "log_softmax+ce": PALETTE["green"]}
-HEAD_LABELS = {"softmax+log": "softmax → log → NLL", "softmax+mse": "softmax → squared error",
-               "log_softmax+ce": "log-softmax + cross-entropy"}
+HEAD_COLORS = {
+    "softmax+log": PALETTE["orange"],
+    "softmax+mse": PALETTE["rose"],
+    "log_softmax+ce": PALETTE["green"],
+}
+HEAD_LABELS = {
+    "softmax+log": "softmax → log → NLL",
+    "softmax+mse": "softmax → squared error",
+    "log_softmax+ce": "log-softmax + cross-entropy",
+}
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-MARGINS = np.concatenate([np.linspace(-20, 10, 121), np.geomspace(10, 1000, 240)[1:]])  # dense near 0
+MARGINS = np.concatenate(
+    [np.linspace(-20, 10, 121), np.geomspace(10, 1000, 240)[1:]]
+)  # dense near 0
 
 
 def _ax(ax):
@@ -27,12 +36,14 @@ def _ax(ax):
 
 
 def head_curves(margins, n_classes: int = 3, dtype: str = "float64") -> dict:
-    """head -> numpy array of dC/ds_true (the true class's logit) at each margin (by the modules)."""
+    """head -> numpy array of dC/ds_true (the true class's logit) at each margin, by the modules."""
     X, y = M.confident_logits(margins, n_classes, dtype=DTYPES[dtype])
     return {h: M.head_gradient(X, y, h)[1][:, 0].double().numpy() for h in M.HEADS}
 
 
-def plot_head_gradients(margins=None, n_classes: int = 3, dtype: str = "float64", ax=None, *, mark=None):
+def plot_head_gradients(
+    margins=None, n_classes: int = 3, dtype: str = "float64", ax=None, *, mark=None
+):
     """|dC/ds_true| against the margin (how confidently wrong), for the three classifier heads.
 
     Log y; an exact 0 sits on the floor (▼), a NaN/inf is drawn as × at the top.
@@ -43,12 +54,28 @@ def plot_head_gradients(margins=None, n_classes: int = 3, dtype: str = "float64"
     for h, g in head_curves(margins, n_classes, dtype).items():
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
-        wide = h == "log_softmax+ce"  # drawn wide underneath: softmax → log hides on top of it until it breaks
-        ax.plot(margins[ok], mag[ok], color=HEAD_COLORS[h], lw=4 if wide else 1.8, zorder=1 if wide else 2,
-                label=HEAD_LABELS[h])
+        wide = (
+            h == "log_softmax+ce"
+        )  # drawn wide underneath: softmax → log hides on top of it until it breaks
+        ax.plot(
+            margins[ok],
+            mag[ok],
+            color=HEAD_COLORS[h],
+            lw=4 if wide else 1.8,
+            zorder=1 if wide else 2,
+            label=HEAD_LABELS[h],
+        )
         zero = ~bad & (mag == 0)
-        ax.plot(margins[zero][::8], np.full(zero.sum(), floor * 10)[::8], "v", ms=4, color=HEAD_COLORS[h])
-        ax.plot(margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=5, color=HEAD_COLORS[h])
+        ax.plot(
+            margins[zero][::8],
+            np.full(zero.sum(), floor * 10)[::8],
+            "v",
+            ms=4,
+            color=HEAD_COLORS[h],
+        )
+        ax.plot(
+            margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=5, color=HEAD_COLORS[h]
+        )
     if mark is not None:
         ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--")
     ax.set_xscale("symlog", linthresh=10)
@@ -56,7 +83,10 @@ def plot_head_gradients(margins=None, n_classes: int = 3, dtype: str = "float64"
     ax.set_ylim(floor, top)
     # fixed ticks: a 300-decade log axis would otherwise spend most of a redraw on tick labels
     ax.set_xticks([-10, 0, 10, 100, 1000], ["−10", "0", "10", "100", "1000"])
-    ax.set_yticks([1e-40, 1e-30, 1e-20, 1e-10, 1] if dtype == "float32" else [1e-300, 1e-200, 1e-100, 1])
+    yt = [1e-40, 1e-30, 1e-20, 1e-10, 1] if dtype == "float32" else [1e-300, 1e-200, 1e-100, 1]
+    ax.set_yticks(
+        yt, [f"{v:.0e}".replace("e+00", "").replace("1e-", "1e−") for v in yt]
+    )  # no mathtext: faster
     ax.minorticks_off()
     ax.set_xlabel("margin m (wrong logits − true logit)")
     ax.set_ylabel("|dC / d s_true|")
@@ -81,7 +111,16 @@ def plot_logit_gradient_bars(margin: float, n_classes: int = 3, dtype: str = "fl
         x = idx + (k - 1) * width
         ax.bar(x, np.zeros(n_classes), width, color=HEAD_COLORS[h], label=HEAD_LABELS[h])
         for xi in x:
-            ax.text(xi, 0.05, "", rotation=90, ha="center", va="bottom", fontsize=7, color=HEAD_COLORS[h])
+            ax.text(
+                xi,
+                0.05,
+                "",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=HEAD_COLORS[h],
+            )
     ax.axhline(0, color=PALETTE["black"], lw=0.6)
     ax.set_xticks(idx, ["true"] + [f"wrong {j}" for j in range(1, n_classes)])
     ax.set_ylim(-1.1, 1.1)
@@ -96,18 +135,31 @@ def set_logit_gradient_bars(ax, margin: float, n_classes: int = 3, dtype: str = 
     for bars, h in zip(ax.containers, M.HEADS):
         for rect, gi in zip(bars, grads[h]):
             rect.set_height(gi if np.isfinite(gi) else 0.0)
-            next(texts).set_text("= 0" if gi == 0 else "" if np.isfinite(gi) else "NaN" if np.isnan(gi) else "inf")
+            next(texts).set_text(
+                "= 0" if gi == 0 else "" if np.isfinite(gi) else "NaN" if np.isnan(gi) else "inf"
+            )
     ax.set_title(f"dC/ds at margin m = {margin:g}", fontsize=9)
     return ax
 
 
 def plot_log_sigmoid(s=None, ax=None):
-    """The lecture's figure: log σ(s) = s − log(1 + e^s); the softplus part and the slope 1 − σ(s)."""
+    """The lecture's figure: log σ(s) = s − log(1 + e^s), its softplus part, its slope 1 − σ(s)."""
     ax = _ax(ax)
-    s = torch.linspace(-10, 10, 401, dtype=torch.float64) if s is None else torch.as_tensor(s, dtype=torch.float64)
+    s = (
+        torch.linspace(-10, 10, 401, dtype=torch.float64)
+        if s is None
+        else torch.as_tensor(s, dtype=torch.float64)
+    )
     ax.plot(s, torch.nn.functional.softplus(s), color=PALETTE["indigo"], lw=2, label="log(1 + e^s)")
     ax.plot(s, M.log_sigmoid(s), color=PALETTE["green"], lw=2, label="log σ(s) = s − log(1 + e^s)")
-    ax.plot(s, 1 - torch.sigmoid(s), color=PALETTE["rose"], lw=2, ls="--", label="slope d log σ / ds = 1 − σ(s)")
+    ax.plot(
+        s,
+        1 - torch.sigmoid(s),
+        color=PALETTE["rose"],
+        lw=2,
+        ls="--",
+        label="slope d log σ / ds = 1 − σ(s)",
+    )
     ax.axhline(0, color=PALETTE["grey"], lw=0.6)
     ax.set_xlabel("score s of the true class")
     ax.legend(fontsize=7, frameon=False)
@@ -116,7 +168,9 @@ def plot_log_sigmoid(s=None, ax=None):
 
 def plot_jacobian_chain(Js, product, axes=None):
     """Heat maps of each module's Jacobian J_k = dY_k/dX_k and of their product dy/dx."""
-    mats = [(f"J{k}: {name}", J) for k, (name, J) in enumerate(Js, 1)] + [("dy/dx = J_L ⋯ J_1", product)]
+    mats = [(f"J{k}: {name}", J) for k, (name, J) in enumerate(Js, 1)] + [
+        ("dy/dx = J_L ⋯ J_1", product)
+    ]
     if axes is None:
         import matplotlib.pyplot as plt
 

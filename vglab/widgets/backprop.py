@@ -2,6 +2,7 @@
 
 Thin wiring over ``vglab.modules.head_gradient`` (via ``vglab.plots.backprop``); no maths here.
 """
+
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -14,9 +15,12 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
     """Slide the margin (wrong logits − true logit): softmax + squared error goes to 0,
     softmax → log breaks (NaN) once p underflows, log-softmax + cross-entropy stays at −1."""
     controls = {
-        "margin": widgets.FloatSlider(value=margin, min=-20, max=1000, step=0.5, description="margin m",
-                                      readout_format=".1f"),
-        "dtype": widgets.ToggleButtons(value=dtype, options=["float32", "float64"], description="dtype"),
+        "margin": widgets.FloatSlider(
+            value=margin, min=-20, max=1000, step=0.5, description="margin m", readout_format=".1f"
+        ),
+        "dtype": widgets.ToggleButtons(
+            value=dtype, options=["float32", "float64"], description="dtype"
+        ),
         "n_classes": widgets.IntSlider(value=n_classes, min=2, max=10, description="classes K"),
     }
     snap = widgets.Button(description="snap m to 0 (undecided)")
@@ -33,7 +37,13 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
         state["mark"].set_xdata([margin, margin])  # a slider move: the marker and the bar heights
         set_logit_gradient_bars(axes[1], margin, n_classes, dtype)
 
-    panel = Panel(controls, draw, ncols=2, figsize=(9.0, 3.4), extra=[snap],
-                  title="Gradient on the logits through three classifier heads")
+    panel = Panel(
+        controls,
+        draw,
+        ncols=2,
+        figsize=(9.0, 3.4),
+        extra=[snap],
+        title="Gradient on the logits through three classifier heads",
+    )
     snap.on_click(lambda _b: panel.update(margin=0.0))
     return panel
