@@ -49,10 +49,11 @@ def sweep(W_rec, a, delta_k, dW_rec, h: int, f_prime):
     delta = delta_k  # δ(k)
     d_delta = torch.zeros_like(delta_k)  # dδ(k) = 0
     k = a.shape[-2] - 1
+    fp = f_prime(a[..., k - h:k, :])  # f′(a(n)) for n = k−h … k−1, (…, B, h, K)
     for n in range(k, k - h, -1):  # n = k, …, k−h+1 gives δ(n−1) down to δ(k−h)
-        fp = f_prime(a[..., n - 1, :])  # f′(a(n−1)), (…, B, K)
-        d_delta = (d_delta @ Wt + delta @ dWt) * fp  # uses δ(n), so update dδ first
-        delta = (delta @ Wt) * fp
+        D = fp[..., n - 1 - (k - h), :]  # f′(a(n−1)), (…, B, K)
+        d_delta = (d_delta @ Wt + delta @ dWt) * D  # uses δ(n), so update dδ first
+        delta = (delta @ Wt) * D
     return delta, d_delta
 
 

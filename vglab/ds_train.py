@@ -1,0 +1,246 @@
+"""The paper's training loop: momentum SGD that applies or skips each minibatch (seed 001, §6, §8).
+
+SPEC §F. Per minibatch (one "update" = one minibatch drawn, applied or not):
+1) forward/backward: E, ∂E/∂w, δ(k); the proposed momentum step v' = μ v − lr ∂E/∂w;
+2) Q(δ, h) (25) and dS (22) along dW_rec from one forward-mode sweep (``ds_sampling``);
+3) ``accept`` decides (methods "ds", "ds_as_printed"); "plain", "clipping", "pascanu" always apply;
+4) applied: w += v', v = v'; skipped: weights AND momentum stay untouched.
+Every ``epoch`` updates: validate, keep the best network ("save best"), reset the momentum.
+``n_networks=M`` SRNs train in one batched pass and each network accepts or skips on its own;
+all networks see the same minibatches, so a network trained alone follows the same path.
+
+The choices the paper leaves open are ``Config`` fields; the defaults are the authors' sibling
+code's where SPEC §F names it, else the reading closest to the printed text.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from . import srn as _srn
+from . import tasks as _tasks
+from .ds_sampling import accept, sweep_q_ds
+from .pascanu import clip_by_global_norm, omega
+from .train import check_finite, progress
+
+METHODS = ("plain", "ds", "ds_as_printed", "clipping", "pascanu")
+
+
+@dataclass
+class Config:
+    """Hyper-parameters (paper §8 defaults) and the paper's unspecified choices (SPEC §F)."""
+    lr: float = 1e-5            # paper: α = 1e-5
+    momentum: float = 0.9       # paper: μ = 0.9
+    batch_size: int = 10        # paper: minibatches of 10
+    epoch: int = 50             # paper: 2 000 epochs × 50 iterations
+    reset_momentum: bool = True  # sibling code: momentum buffer reset every epoch
+    reduction: str = "sum"      # "sum" (sibling code; what makes lr = 1e-5 sensible) or "mean"
+    dw: str = "momentum"        # dW_rec for dS: "momentum" (the full step v') or "own" (−lr ∂E/∂W_rec)
+    threshold: str = "absolute"  # |dS| > ds_max as printed, or "loss": |dS| / |dE| > ds_max,
+    #                              dE = Σ⟨∂E/∂w, step⟩ the step's first-order loss change
+    q_min: float = -1.0
+    q_max: float = 1.0
+    ds_max: float = 1.0
+    h: int | None = None        # horizon; None: T − 1
+    select_by: str = "score"    # "save best" by validation "score" or "loss" (sibling: MSE)
+    criterion: str = "lstm"     # success criterion of the regressions (tasks.CRITERIA)
+    clip: float = 1.0           # clipping threshold ("clipping", "pascanu")
+    omega_weight: float = 1.0   # Pascanu's λ (untuned)
+
+    def __post_init__(self):
+        for name, allowed in (("reduction", ("sum", "mean")), ("dw", ("momentum", "own")),
+                              ("threshold", ("absolute", "loss")), ("select_by", ("score", "loss")),
+                              ("criterion", _tasks.CRITERIA)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"Config.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if not (self.lr > 0 and 0 <= self.momentum < 1 and self.batch_size >= 1 and self.epoch >= 1):
+            raise ValueError("Config: need lr > 0, 0 <= momentum < 1, batch_size >= 1, epoch >= 1")
+
+
+class Split(NamedTuple):
+    x: torch.Tensor
+    y: torch.Tensor
+    lengths: torch.Tensor
+
+
+class Data(NamedTuple):
+    """Fixed train/validation/test sets of one task (the paper: 20 000 / 1 000 / 10 000)."""
+    task: str
+    T: int
+    train: Split
+    val: Split
+    test: Split
+
+
+def make_data(task: str, T: int, n_train=20_000, n_val=1_000, n_test=10_000, seed=0, device=None) -> Data:
+    """Three fixed sets from one seeded generator (SPEC §G), moved to ``device``."""
+    g = torch.Generator().manual_seed(seed)
+    splits = [Split(*_tasks.make_dataset(task, n, T, generator=g, device=device)) for n in (n_train, n_val, n_test)]
+    return Data(task, T, *splits)
+
+
+@dataclass
+class Run:
+    """One training run of M networks: per-update records (n_updates, M) and the scores."""
+    method: str
+    config: dict
+    loss: np.ndarray
+    q: np.ndarray
+    ds: np.ndarray
+    accepted: np.ndarray
+    val_score: np.ndarray      # (n_epochs, M)
+    best_val: np.ndarray       # (M,)
+    best_epoch: np.ndarray     # (M,) epoch of the kept network (0 = the initial one)
+    test_score: np.ndarray     # (M,) of the kept network
+    best_state: dict = field(repr=False, default_factory=dict)
+
+
+def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: Config | None = None,
+          *, seed: int = 0, device=None, progress_bar: bool = True, desc: str | None = None) -> Run:
+    """Train ``model`` (an SRN, one or M networks) in place by ``method``; returns a ``Run``.
+
+    ``seed`` fixes the order of minibatches. The model ends at its LAST weights; the kept
+    ("save best") weights are in ``run.best_state`` and produced ``run.test_score``.
+    """
+    cfg = config or Config()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
+        raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
+    device = torch.device(device) if device is not None else model.W_rec.device
+    model.to(device)
+    data = _to(data, device)
+    h = cfg.h if cfg.h is not None else data.T - 1
+    params = list(model.parameters())
+    i_rec = [n for n, _ in model.named_parameters()].index("W_rec")
+    vel = [torch.zeros_like(p) for p in params]
+    M = model.n_networks
+    rec = {k: [] for k in ("loss", "q", "ds", "accepted")}
+    best = _Best(model, data, cfg)
+    stream = _Batches(data.train, cfg.batch_size, seed)
+    for step in progress(range(n_updates), desc=desc or method, enabled=progress_bar):
+        x, y, lengths = stream.next()
+        E, grads, a, delta_k = _forward_backward(model, x, y, lengths, cfg, method)
+        check_finite(E, step)
+        new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
+        dW = new_vel[i_rec] if cfg.dw == "momentum" else -cfg.lr * grads[i_rec]
+        sw = sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime)
+        q, ds = torch.as_tensor(sw.q), torch.as_tensor(sw.ds)
+        if method.startswith("ds"):
+            ds_rule = ds if cfg.threshold == "absolute" else ds / _loss_change(grads, new_vel, M).abs()
+            ok = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max,
+                        rule="as_printed" if method == "ds_as_printed" else "corrected")
+        else:
+            ok = torch.ones_like(q, dtype=torch.bool)
+        with torch.no_grad():
+            for p, v, nv in zip(params, vel, new_vel):
+                m = ok.to(p.device).reshape(ok.shape + (1,) * (p.ndim - ok.ndim))
+                p.add_(torch.where(m, nv, torch.zeros_like(nv)))
+                v.copy_(torch.where(m, nv, v))
+        for k, val in (("loss", E), ("q", q), ("ds", ds), ("accepted", ok)):
+            rec[k].append(val.detach().reshape(-1).cpu())
+        if (step + 1) % cfg.epoch == 0 or step + 1 == n_updates:
+            best.validate()
+            if cfg.reset_momentum:
+                for v in vel:
+                    v.zero_()
+    arr = {k: torch.stack(v).numpy() for k, v in rec.items()}
+    test = best.test_score()
+    return Run(method, asdict(cfg), arr["loss"], arr["q"], arr["ds"], arr["accepted"].astype(bool),
+               np.array(best.history).reshape(len(best.history), -1), best.score.cpu().numpy().reshape(-1),
+               best.epoch.cpu().numpy().reshape(-1), test.reshape(-1), best.state)
+
+
+def _forward_backward(model, x, y, lengths, cfg, method):
+    """E (per network), gradients of every parameter (clipped/regularised per method), a, δ(k)."""
+    out, a_steps, z_steps = model.unroll(x, lengths)
+    E = _srn.loss(model, out, y)
+    if cfg.reduction == "mean":
+        E = E / out.shape[-2]
+    params = list(model.parameters())
+    wrt = params + [a_steps[-1]] + (list(z_steps) if method == "pascanu" else [])
+    g = torch.autograd.grad(E.sum(), wrt)
+    grads, delta_k = list(g[:len(params)]), g[len(params)]
+    a = torch.stack([s.detach() for s in a_steps], dim=-2)  # (…, B, T, K)
+    if method == "pascanu":
+        z = torch.stack([s.detach() for s in z_steps], dim=-2)
+        dz = torch.stack(g[len(params) + 1:], dim=-2)
+        with torch.enable_grad():
+            W = model.W_rec.detach().requires_grad_(True)
+            (dOmega,) = torch.autograd.grad(omega(W, a, z, dz, model.f_prime).sum(), W)
+        i_rec = [n for n, _ in model.named_parameters()].index("W_rec")
+        grads[i_rec] = grads[i_rec] + cfg.omega_weight * dOmega
+    if method in ("clipping", "pascanu"):
+        grads = clip_by_global_norm(grads, cfg.clip, networks=model.n_networks is not None)
+    return E.detach(), grads, a, delta_k
+
+
+def _loss_change(grads, steps, M):
+    """dE = Σ_params ⟨∂E/∂w, step⟩ per network: the step's first-order change of the loss."""
+    if M is None:
+        return sum((g * s).sum() for g, s in zip(grads, steps)).double()
+    return sum((g * s).reshape(M, -1).sum(-1) for g, s in zip(grads, steps)).double()
+
+
+class _Batches:
+    """Minibatches drawn from a fixed set: a seeded permutation consumed in slices, reshuffled."""
+
+    def __init__(self, split: Split, batch_size: int, seed: int):
+        self.split, self.B = split, batch_size
+        self.g = torch.Generator().manual_seed(seed)
+        self.order, self.pos = torch.randperm(len(split.y), generator=self.g), 0
+
+    def next(self):
+        if self.pos + self.B > len(self.order):
+            self.order, self.pos = torch.randperm(len(self.split.y), generator=self.g), 0
+        idx = self.order[self.pos:self.pos + self.B].to(self.split.y.device)
+        self.pos += self.B
+        x, y, lengths = (t[idx] for t in self.split)
+        L = int(lengths.max())  # drop the padding no sequence of this minibatch needs
+        return x[:, x.shape[1] - L:], y, lengths
+
+
+class _Best:
+    """'Save best': validate after each epoch, keep each network's best weights."""
+
+    def __init__(self, model, data, cfg):
+        self.model, self.data, self.cfg = model, data, cfg
+        self.state = copy.deepcopy({k: v.detach() for k, v in model.state_dict().items()})
+        self.score, self.sel = self._evaluate(data.val)
+        self.epoch = torch.zeros_like(self.score, dtype=torch.long)
+        self.history, self.n = [], 0
+
+    @torch.no_grad()
+    def _evaluate(self, split):
+        out = self.model(split.x, split.lengths)
+        score = torch.as_tensor(_tasks.score(self.data.task, out, split.y, criterion=self.cfg.criterion))
+        loss = _srn.loss(self.model, out, split.y) / len(split.y)
+        return score.to(out.device).double(), (score.to(out.device).double() if self.cfg.select_by == "score"
+                                               else -loss.double())
+
+    def validate(self):
+        self.n += 1
+        score, sel = self._evaluate(self.data.val)
+        self.history.append(score.cpu().numpy())
+        better = sel > self.sel
+        self.sel, self.score = torch.where(better, sel, self.sel), torch.where(better, score, self.score)
+        self.epoch = torch.where(better, torch.full_like(self.epoch, self.n), self.epoch)
+        for k, v in self.model.state_dict().items():
+            m = better.reshape(better.shape + (1,) * (v.ndim - better.ndim))
+            self.state[k] = torch.where(m, v.detach(), self.state[k])
+
+    def test_score(self) -> np.ndarray:
+        last = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.model.load_state_dict(self.state)
+        out = self.model(self.data.test.x, self.data.test.lengths).detach()
+        self.model.load_state_dict(last)
+        return np.asarray(torch.as_tensor(_tasks.score(self.data.task, out, self.data.test.y,
+                                                       criterion=self.cfg.criterion)).cpu())
+
+
+def _to(data: Data, device) -> Data:
+    return Data(data.task, data.T, *(Split(*(t.to(device) for t in s)) for s in (data.train, data.val, data.test)))
