@@ -284,7 +284,7 @@ cells = [
     """, tags=CHECK),
     md(r"""
     Read the table: log-softmax + cross-entropy gives $\approx -1$ whenever the net is wrong, at any
-    margin; softmax → squared error gives $\approx 10^{-12}$ at $m = 30$ and exactly 0 at $m = 1000$
+    margin; softmax → squared error gives $\approx 10^{-13}$ at $m = 30$ and exactly 0 at $m = 1000$
     — a confidently wrong net that gets **no** signal to change; softmax → log agrees with
     cross-entropy until $p_y$ underflows, then returns NaN.
 

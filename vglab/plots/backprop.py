@@ -135,11 +135,18 @@ def set_logit_gradient_bars(ax, margin: float, n_classes: int = 3, dtype: str = 
     for bars, h in zip(ax.containers, M.HEADS):
         for rect, gi in zip(bars, grads[h]):
             rect.set_height(gi if np.isfinite(gi) else 0.0)
-            next(texts).set_text(
-                "= 0" if gi == 0 else "" if np.isfinite(gi) else "NaN" if np.isnan(gi) else "inf"
-            )
+            next(texts).set_text(_bar_label(gi))
     ax.set_title(f"dC/ds at margin m = {margin:g}", fontsize=9)
     return ax
+
+
+def _bar_label(g: float) -> str:
+    """Say what a bar too small to see holds: NaN, inf, exactly 0, or its order of magnitude."""
+    if np.isnan(g):
+        return "NaN"
+    if not np.isfinite(g):
+        return "inf"
+    return "= 0" if g == 0 else f"{g:.0e}" if abs(g) < 1e-2 else ""
 
 
 def plot_log_sigmoid(s=None, ax=None):

@@ -29,12 +29,15 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
 
     def draw(fig, axes, margin, dtype, n_classes):
         if state.get("key") != (dtype, n_classes):  # rebuild only when dtype or K change
+            fig.set_layout_engine("constrained")
             for ax in axes:
                 ax.clear()
             plot_head_gradients(None, n_classes, dtype, ax=axes[0], mark=margin)
             plot_logit_gradient_bars(margin, n_classes, dtype, ax=axes[1])
             state.update(key=(dtype, n_classes), mark=axes[0].lines[-1])
-        state["mark"].set_xdata([margin, margin])  # a slider move: the marker and the bar heights
+        else:  # a slider move: keep the layout of the last rebuild (halves the render time)
+            fig.set_layout_engine("none")
+        state["mark"].set_xdata([margin, margin])  # move the marker and the bar heights
         set_logit_gradient_bars(axes[1], margin, n_classes, dtype)
 
     panel = Panel(
