@@ -1,0 +1,310 @@
+"""The patent's experiment: a sigmoid-bottleneck autoencoder with R′ = R + λω (seed 000, SPEC §H).
+
+Fig. 1 of the patent: encoder → a small squashing layer z (the only one) → decoder. R is the
+reconstruction negative log-likelihood (Bernoulli pixels: binary cross-entropy, summed over the
+64 pixels of a digit); ω (patent claim 1) is computed from the bottleneck's pre-activations, so
+its gradient reaches only the encoder. ``train_autoencoder`` records, over training, what the
+notebook plots: per-unit histograms, the fitted (α, β), KL to U(0, 1), % saturated, KS distance,
+the encoder's gradient norm and the reconstruction error. Then generation (decode z ~ U(0, 1)^d)
+and claim 3: ω on every layer of a deep sigmoid stack (``train_stack``).
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import beta_penalty as bp
+from .data import digits
+from .train import History, check_finite, progress
+
+N_BINS = 20  # histogram bins over [0, 1] for the bottleneck units
+
+
+class SigmoidAutoencoder(nn.Module):
+    """x (B, 64) → encoder → a (B, d) → z = σ(a) → decoder → pixel logits (B, 64)."""
+
+    def __init__(self, d: int = 2, n_in: int = 64, hidden: int = 64):
+        super().__init__()
+        if not (isinstance(d, int) and d >= 1):
+            raise ValueError(f"d (bottleneck size) must be an int >= 1, got {d!r}")
+        self.d = d
+        self.encoder = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, d))
+        self.decoder = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, n_in))
+
+    def encode(self, x):
+        """The bottleneck pre-activations a (B, d) and the squashed code z = σ(a) (B, d)."""
+        a = self.encoder(x)
+        return a, torch.sigmoid(a)
+
+    def forward(self, x):
+        a, z = self.encode(x)
+        return self.decoder(z), a, z
+
+
+@dataclass
+class AEConfig:
+    """One training run. ``lam`` is λ in R′ = R + λω; steps are Adam minibatch steps."""
+    d: int = 2
+    lam: float = 0.0
+    hidden: int = 64
+    steps: int = 1000
+    batch: int = 256
+    lr: float = 1e-2
+    seed: int = 0
+    record_every: int = 100
+
+    def __post_init__(self):
+        if self.lam < 0:
+            raise ValueError(f"lam must be >= 0, got {self.lam}")
+        if self.steps < 1 or self.batch < 2 or self.record_every < 1:
+            raise ValueError("steps >= 1, batch >= 2 and record_every >= 1 are required")
+
+
+@dataclass
+class AERun:
+    """A trained model and its records (``history`` lists, one entry per record step)."""
+    config: AEConfig
+    model: SigmoidAutoencoder
+    history: dict = field(default_factory=dict)
+    z_test: torch.Tensor | None = None  # (N_test, d) final codes of the test images
+
+    @property
+    def label(self) -> str:
+        return f"λ = {self.config.lam:g}"
+
+
+def reconstruction_nll(logits, x):
+    """R: Bernoulli negative log-likelihood of the pixels, summed over pixels, mean over images."""
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+
+
+@contextlib.contextmanager
+def one_cpu_thread(device):
+    """Run tiny CPU models on one thread (restored afterwards): with 2 threads on a busy 2-core
+    machine each small op waits for the other thread, ~20x slower than one thread."""
+    n = torch.get_num_threads()
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
+def _grad_norm(grads) -> float:
+    return float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads if g is not None)))
+
+
+@torch.no_grad()
+def layer_stats(z: torch.Tensor) -> dict:
+    """Everything the notebook measures on a bottleneck z (N, d): fit, KL, KS, % saturated, corr."""
+    alpha, beta = bp.fit_beta(z)
+    return {"alpha": alpha.cpu(), "beta": beta.cpu(), "kl": bp.kl_to_uniform(alpha, beta).cpu(),
+            "ks": bp.ks_to_uniform(z).cpu(), "saturated": bp.fraction_saturated(z).cpu(),
+            "omega": float(bp.beta_penalty(z)), "corr": bp.mean_abs_correlation(z) if z.shape[1] > 1 else 0.0,
+            "hist": torch.stack([torch.histc(z[:, j].float().cpu(), N_BINS, 0, 1) for j in range(z.shape[1])])}
+
+
+def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar: bool = True) -> AERun:
+    """Train one autoencoder on digits with R′ = R + λω (patent claim 1, from the logits).
+
+    Records every ``config.record_every`` steps on the test images: ``layer_stats`` of z, the
+    test reconstruction NLL, and on the training step the norm of ∂R/∂θ_encoder and of
+    ∂(λω)/∂θ_encoder. A NaN/Inf loss stops the run with ``DivergenceError``.
+    """
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    data = (data if data is not None else digits(seed=0)).to(device)
+    with one_cpu_thread(device):
+        return _train_autoencoder(config, data, device, progress_bar)
+
+
+def _train_autoencoder(config, data, device, progress_bar):
+    g = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)
+    model = SigmoidAutoencoder(config.d, data.x_train.shape[1], config.hidden).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    enc = list(model.encoder.parameters())
+    hist, n = History(), data.x_train.shape[0]
+    for step in progress(range(config.steps + 1), desc=f"AE d={config.d} λ={config.lam:g}", enabled=progress_bar):
+        x = data.x_train[torch.randint(n, (min(config.batch, n),), generator=g).to(device)]  # (B, 64)
+        logits, a, _ = model(x)
+        R = reconstruction_nll(logits, x)
+        omega = bp.beta_penalty_from_logits(a)
+        loss = R + config.lam * omega
+        check_finite(loss, step, "R + λω")
+        opt.zero_grad()
+        record = step % config.record_every == 0 or step == config.steps
+        if record:  # the reconstruction signal alone reaching the encoder: ∂R/∂θ_enc
+            grads_R = torch.autograd.grad(R, enc, retain_graph=True)
+        loss.backward()
+        if record:
+            grads_all = [p.grad for p in enc]
+            grads_w = [ga - gr for ga, gr in zip(grads_all, grads_R)]  # λ ∂ω/∂θ_enc
+            _record(hist, model, data, step, R, omega, _grad_norm(grads_R), _grad_norm(grads_w))
+        if step < config.steps:
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        z_test = model.encode(data.x_test)[1].cpu()
+    return AERun(config, model.cpu(), dict(hist), z_test)
+
+
+@torch.no_grad()
+def _record(hist, model, data, step, R, omega, g_R, g_omega):
+    logits, _, z = model(data.x_test)
+    st = layer_stats(z)
+    hist.log(step=step, train_R=R, train_omega=omega, enc_grad_R=g_R, enc_grad_omega=g_omega,
+             test_R=reconstruction_nll(logits, data.x_test),
+             test_mse=F.mse_loss(torch.sigmoid(logits), data.x_test), **st)
+
+
+def train_grid(lams, ds, base: AEConfig | None = None, *, data=None, device=None,
+               progress_bar: bool = True) -> dict:
+    """Train one autoencoder per (λ, d): the precomputed grid behind the slider panel."""
+    base = base or AEConfig()
+    data = data if data is not None else digits(seed=0)
+    runs = {}
+    for d in ds:
+        for lam in lams:
+            cfg = AEConfig(**{**base.__dict__, "d": int(d), "lam": float(lam)})
+            runs[(float(lam), int(d))] = train_autoencoder(cfg, data=data, device=device, progress_bar=progress_bar)
+    return runs
+
+
+# ---- generation: decode z ~ U(0, 1)^d ---------------------------------------------------------
+
+@torch.no_grad()
+def decode(model: SigmoidAutoencoder, z: torch.Tensor) -> torch.Tensor:
+    """Images (n, 64) in [0, 1] decoded from codes z (n, d) in [0, 1]."""
+    if z.dim() != 2 or z.shape[1] != model.d:
+        raise ValueError(f"z must have shape (n, {model.d}), got {tuple(z.shape)}")
+    p = next(model.parameters())
+    return torch.sigmoid(model.decoder(z.to(p.device, p.dtype))).cpu()
+
+
+def sample_uniform(model: SigmoidAutoencoder, n: int = 16, seed: int = 0) -> torch.Tensor:
+    """Decode n codes drawn from U(0, 1)^d: the patent's generative use of the bottleneck."""
+    z = torch.rand(n, model.d, generator=torch.Generator().manual_seed(seed))
+    return decode(model, z)
+
+
+def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) -> torch.Tensor:
+    """For d = 2: images (n*n, 64) decoded on an n×n grid over the unit square (row = z₂, col = z₁)."""
+    if model.d != 2:
+        raise ValueError(f"decode_grid needs a bottleneck of size d = 2, this model has d = {model.d}")
+    t = torch.linspace(margin, 1 - margin, n)
+    z2, z1 = torch.meshgrid(t.flip(0), t, indexing="ij")
+    return decode(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], 1))
+
+
+@torch.no_grad()
+def nearest_distance(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Per image, the root-mean-square pixel distance to its nearest reference image; (n,)."""
+    return torch.cdist(images.double(), reference.double().cpu()).min(1).values / images.shape[1] ** 0.5
+
+
+def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
+    """How digit-like are decoded U(0, 1)^d samples? RMS distance to the nearest training digit,
+    next to the same for reconstructions of test digits (which are digits by construction)."""
+    gen = sample_uniform(run.model, n, seed)
+    rec = decode(run.model, run.z_test[:n])
+    x_tr = data.x_train.cpu()
+    return {"uniform_samples": float(nearest_distance(gen, x_tr).mean()),
+            "test_reconstructions": float(nearest_distance(rec, x_tr).mean()),
+            "ks_max": float(bp.ks_to_uniform(run.z_test).max()),
+            "mean_abs_corr": bp.mean_abs_correlation(run.z_test) if run.model.d > 1 else 0.0}
+
+
+# ---- claim 3: ω on every layer of a deep sigmoid stack ----------------------------------------
+
+class SigmoidStack(nn.Module):
+    """x (B, 64) → ``depth`` sigmoid layers of ``width`` units → class logits (B, 10).
+
+    ``init_std=None`` keeps PyTorch's default init; a number draws every W from N(0, init_std²/fan_in).
+    """
+
+    def __init__(self, depth: int = 10, width: int = 32, n_in: int = 64, n_out: int = 10, init_std=None):
+        super().__init__()
+        if depth < 1 or width < 1:
+            raise ValueError(f"depth and width must be >= 1, got {depth}, {width}")
+        sizes = [n_in] + [width] * depth
+        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
+        self.out = nn.Linear(width, n_out)
+        if init_std is not None:
+            for lin in self.layers:
+                nn.init.normal_(lin.weight, 0.0, init_std / lin.in_features ** 0.5)
+                nn.init.zeros_(lin.bias)
+
+    def forward(self, x):
+        """Class logits (B, 10) and the list of every layer's pre-activations a_l (B, width)."""
+        pre = []
+        for lin in self.layers:
+            a = lin(x)
+            pre.append(a)
+            x = torch.sigmoid(a)
+        return self.out(x), pre
+
+
+@dataclass
+class StackConfig:
+    """Claim 3 run: plain SGD (no adaptive step that would hide vanishing gradients)."""
+    depth: int = 10
+    width: int = 32
+    lam: float = 0.0
+    init_std: float | None = 4.0
+    steps: int = 1000
+    batch: int = 128
+    lr: float = 0.5
+    seed: int = 0
+    record_every: int = 100
+
+
+def train_stack(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:
+    """Classify digits with E′ = cross-entropy + λ Σ_l ω_l (ω on every sigmoid layer, claim 3).
+
+    Records per layer (first = nearest the input) the gradient norm ‖∂E/∂W_l‖ of the
+    cross-entropy alone, % saturated and KL of the fitted Beta to U(0, 1) (test images), plus
+    train loss and test accuracy. Returns the history as a dict of lists.
+    """
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    data = (data if data is not None else digits(seed=0)).to(device)
+    with one_cpu_thread(device):
+        return _train_stack(config, data, device, progress_bar)
+
+
+def _train_stack(config, data, device, progress_bar):
+    g = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)
+    model = SigmoidStack(config.depth, config.width, data.x_train.shape[1], 10, config.init_std).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+    weights = [lin.weight for lin in model.layers]
+    hist, n = History(), data.x_train.shape[0]
+    for step in progress(range(config.steps + 1), desc=f"stack λ={config.lam:g}", enabled=progress_bar):
+        idx = torch.randint(n, (min(config.batch, n),), generator=g).to(device)
+        logits, pre = model(data.x_train[idx])
+        E = F.cross_entropy(logits, data.y_train[idx])
+        omega = sum(bp.beta_penalty_from_logits(a) for a in pre)
+        loss = E + config.lam * omega
+        check_finite(loss, step, "E + λΣω")
+        opt.zero_grad()
+        if step % config.record_every == 0 or step == config.steps:
+            gE = torch.autograd.grad(E, weights, retain_graph=True)
+            _record_stack(hist, model, data, step, E, omega, [float(x.norm()) for x in gE])
+        loss.backward()
+        if step < config.steps:
+            opt.step()
+    return dict(hist)
+
+
+@torch.no_grad()
+def _record_stack(hist, model, data, step, E, omega, grad_norms):
+    logits, pre = model(data.x_test)
+    zs = [torch.sigmoid(a) for a in pre]
+    kls = [float(bp.kl_to_uniform(*bp.fit_beta(z)).mean()) for z in zs]
+    hist.log(step=step, train_E=E, omega=omega, grad_norm=torch.tensor(grad_norms),
+             saturated=torch.tensor([float(bp.fraction_saturated(z).mean()) for z in zs]),
+             kl=torch.tensor(kls), test_acc=(logits.argmax(1) == data.y_test).double().mean())
