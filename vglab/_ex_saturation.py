@@ -1,4 +1,117 @@
-"""Exercise checkers for the saturation notebook (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 03, saturation (re-exported by vglab.exercises).
+
+Each prints ``Correct: ...`` or ``Not yet: <hint>``, returns a bool and never raises.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+import torch
+
+from .exercises import close, report, run_learner_fn
+
+__all__ = ["check_sigmoid_peak", "check_sigmoid_derivative", "check_flat_tanh_gain", "dead_relu_net",
+           "check_dead_layer", "check_update_ratio_lr"]
+
+
+def check_sigmoid_peak(a, value) -> bool:
+    """At what pre-activation a is σ′ largest, and what is σ′ there? (0 and 1/4)"""
+    hint = "σ′(a) = σ(a)(1 − σ(a)) is a product p(1 − p); where is p(1 − p) largest, and what is σ(a) there?"
+    try:
+        a, value = float(a), float(value)
+    except (TypeError, ValueError):
+        return report(False, "", hint + " (answer with two numbers)")
+    if not (math.isfinite(a) and abs(a) < 1e-3):
+        return report(False, "", hint)
+    return close(value, 0.25, rel=1e-3, success="σ′ peaks at a = 0 with σ′(0) = 1/4: every sigmoid "
+                 "layer divides the gradient by at least 4.", hint="the place is right; now evaluate "
+                 "σ(0)(1 − σ(0)) with σ(0) = 1/2.")
+
+
+def check_sigmoid_derivative(fn) -> bool:
+    """The learner's ``fn(a)`` must return σ′(a) = σ(a)(1 − σ(a)) elementwise (float64 grid)."""
+    from .saturation import derivative
+
+    hint = "use σ(a) = torch.sigmoid(a) and return σ(a) * (1 - σ(a)), elementwise"
+    a = torch.linspace(-30, 30, 241, dtype=torch.float64)
+    ok, out = run_learner_fn(fn, a.clone(), hint=hint)
+    if not ok:
+        return False
+    try:
+        out = torch.as_tensor(out, dtype=torch.float64)
+        good = out.shape == a.shape and bool(torch.allclose(out, derivative("sigmoid", a), rtol=1e-6, atol=1e-12))
+    except (TypeError, ValueError, RuntimeError):
+        good = False
+    return report(good, "your σ′ matches the closed form on [−30, 30].", hint)
+
+
+def check_flat_tanh_gain(gain) -> bool:
+    """Which gain g in W ~ N(0, g²/fan_in) keeps a 30-layer tanh stack's gradient profile flat?
+
+    Measured on one digits batch: correct when ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.2, 5].
+    """
+    from .data import digits
+    from .deep_mlp import gradient_profile
+
+    hint = ("near a = 0, tanh′ ≈ 1, so each layer multiplies the gradient by about g (the typical singular "
+            "value of W); which g makes that 1? Try a few on the panel with init = normal.")
+    try:
+        g = float(gain)
+    except (TypeError, ValueError):
+        return report(False, "", hint + " (answer with a number)")
+    if not (math.isfinite(g) and 0 < g <= 10):
+        return report(False, "", hint + " (a gain between 0 and 10)")
+    d = digits(standardize=True)
+    p = gradient_profile(d.x_train[:64], d.y_train[:64], depth=30, width=64, activation="tanh", init="normal",
+                         gain=g)
+    r = float(p.grad_a[0] / p.grad_a[-1])
+    good = 0.2 <= r <= 5.0
+    return report(good, f"gain {g:g}: layer 1 / layer 30 = {r:.2f}, flat within 5×. Critical gain 1 "
+                  "(LeCun/Xavier); Karpathy's 5/3 suits a few layers, not 30.",
+                  f"gain {g:g} gives layer 1 / layer 30 = {r:.1e} ({'vanishing' if r < 1 else 'exploding'}); "
+                  + hint)
+
+
+def dead_relu_net():
+    """A 6-layer ReLU net (width 32, Kaiming init) in which one layer has most of its units dead."""
+    from .deep_mlp import build_mlp
+
+    model = build_mlp(6, 32, "relu", init="kaiming", seed=3)
+    with torch.no_grad():
+        model.blocks[3].linear.bias[:28] = -100.0  # a huge negative bias: a <= 0 on every example
+    return model
+
+
+def check_dead_layer(layer) -> bool:
+    """Which layer (1-based) of ``dead_relu_net()`` has the most dead ReLUs? (use saturation_report)"""
+    hint = ("run vg_sat.saturation_report(dead_relu_net(), x) and read the '%dead' column; layers count "
+            "from 1 at the input")
+    try:
+        ok = int(layer) == 4 and float(layer) == 4
+    except (TypeError, ValueError, OverflowError):
+        return report(False, "", hint + " (answer with a layer number)")
+    return report(ok, "layer 4: 28 of its 32 units have a <= 0 for every example, so no gradient reaches "
+                  "their weights and they can never recover.", hint)
+
+
+def check_update_ratio_lr(lr) -> bool:
+    """Pick an SGD learning rate giving update:data ≈ 1e-3 (within 3×) in every layer of a 10-layer
+    ReLU/Kaiming net at init on a digits batch (Karpathy's rule of thumb)."""
+    from .data import digits
+    from .deep_mlp import build_mlp
+    from .saturation import probe
+
+    hint = ("update:data = lr·‖∂L/∂W‖/‖W‖ is proportional to lr: run probe(model, x, y, lr=...) and "
+            "scale lr by 1e-3 / (the ratio you see)")
+    try:
+        lr = float(lr)
+    except (TypeError, ValueError):
+        return report(False, "", hint + " (answer with a number)")
+    if not (math.isfinite(lr) and lr > 0):
+        return report(False, "", hint + " (a positive learning rate)")
+    d = digits(standardize=True)
+    p = probe(build_mlp(10, 64, "relu", init="kaiming"), d.x_train[:64], d.y_train[:64], lr=lr)
+    lo, hi = float(p.update_ratio.min()), float(p.update_ratio.max())
+    good = lo >= 1e-3 / 3 and hi <= 3e-3
+    return report(good, f"lr = {lr:g}: update:data from {lo:.1e} to {hi:.1e}, all ≈ 1e-3.",
+                  f"lr = {lr:g} gives update:data from {lo:.1e} to {hi:.1e}; " + hint)

@@ -1,0 +1,177 @@
+"""Figures for notebook 03 (saturation): activations and derivatives, per-layer histograms,
+gradient-norm profiles, % saturated, update:data ratios, training curves.
+
+``profiles`` arguments are dicts label -> ``vglab.saturation.Probe``; a label's colour is the lab
+colour of its first word that has one (``"tanh xavier"`` -> tanh), or given in ``colors``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..saturation import ACTIVATIONS, RULES_OF_THUMB, SATURATION_LEVEL, activation, derivative, max_derivative
+from .style import COLORS, PALETTE
+
+
+def _ax(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    return ax
+
+
+def _color(label: str, colors: dict | None = None) -> str:
+    if colors and label in colors:
+        return colors[label]
+    for word in str(label).replace("+", " ").replace(",", " ").split():
+        for key, value in COLORS.items():
+            if key.lower() == word.lower():
+                return value
+    return PALETTE["grey"]
+
+
+def _np(t) -> np.ndarray:
+    return t.detach().cpu().double().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, float)
+
+
+def plot_activations(names=ACTIVATIONS, ax=None, *, lim: float = 5.0):
+    """f(a) for each activation on [−lim, lim]."""
+    ax = _ax(ax)
+    a = torch.linspace(-lim, lim, 401, dtype=torch.float64)
+    for n in names:
+        ax.plot(a, activation(n, a), color=_color(n.split("_")[-1] if n == "leaky_relu" else n), lw=2,
+                ls="--" if n == "leaky_relu" else "-", label=n)
+    ax.axhline(0, color=PALETTE["grey"], lw=0.6)
+    ax.set(xlabel="pre-activation a", ylabel="f(a)", ylim=(-1.5, 3), title="activations")
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold: bool = True):
+    """f′(a); with ``threshold`` a dotted line at 5 % of each maximum (the saturation rule)."""
+    ax = _ax(ax)
+    a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
+    for n in names:
+        c = _color("relu" if n == "leaky_relu" else n)
+        ax.plot(a, derivative(n, a), color=c, lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
+        if threshold and n in ("sigmoid", "tanh"):
+            ax.axhline(SATURATION_LEVEL * max_derivative(n), color=c, lw=0.8, ls=":")
+    ax.set(xlabel="pre-activation a", ylabel="f′(a)", ylim=(-0.05, 1.1),
+           title="derivatives (dotted: 5 % of max = saturated)")
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
+    n = len(tensors)
+    for i, t in enumerate(tensors):
+        if t is None or i % every:
+            continue
+        v = _np(t).ravel()
+        if log_abs:
+            v = np.log10(np.abs(v[v != 0]) + 1e-45)
+        h, e = np.histogram(v, bins=bins, density=True)
+        ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=1.2,
+                label=f"layer {i + 1}" if i in (0, n - 1) or (n <= 6) else None)
+    ax.set(xlabel=xlabel, ylabel="density")
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
+    """Histogram of each layer's activations z (light = first layer, dark = last; Glorot & Bengio fig. 3)."""
+    ax = _ax(ax)
+    if not probe.z:
+        raise ValueError("probe has no raw activations: call probe(..., keep=True)")
+    _layer_hist(probe.z, ax, _color(probe.kinds[0]), "activation z", bins, every=every)
+    ax.set_title(f"activations per layer ({probe.kinds[0]})")
+    return ax
+
+
+def plot_gradient_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
+    """Histogram of log10 |∂L/∂a| per layer: vanishing shows as the curves sliding left."""
+    ax = _ax(ax)
+    if not probe.grads:
+        raise ValueError("probe has no raw gradients: call probe(..., keep=True) with targets y")
+    _layer_hist(probe.grads, ax, _color(probe.kinds[0]), "log10 |∂L/∂a|", bins, log_abs=True, every=every)
+    ax.set_title("gradients per layer")
+    return ax
+
+
+def _per_layer(profiles: dict, field: str, ax, colors, log: bool, **kw):
+    for label, p in profiles.items():
+        v = _np(getattr(p, field))
+        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2, marker=".", ms=4,
+                label=label, **kw)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_gradient_profile(profiles: dict, ax=None, *, colors: dict | None = None, field: str = "grad_a"):
+    """‖∂L/∂a_l‖ (or ``field="grad_W"``) against layer l, log scale: a straight slope = geometric decay."""
+    ax = _per_layer(profiles, field, _ax(ax), colors, True)
+    ax.set(ylabel="‖∂L/∂a‖" if field == "grad_a" else "‖∂L/∂W‖", title="gradient norm per layer")
+    return ax
+
+
+def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
+    """std of each layer's activations z (log scale)."""
+    ax = _per_layer(profiles, "z_std", _ax(ax), colors, True)
+    ax.set(ylabel="std(z)", title="forward: activation std per layer")
+    return ax
+
+
+def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = None, dead: bool = False):
+    """% saturated (or % dead with ``dead=True``) per layer, with the 5 % / 20 % rules of thumb."""
+    ax = _ax(ax)
+    _per_layer(profiles, "pct_dead" if dead else "pct_saturated", ax, colors, False)
+    rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
+    ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08)
+    ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":")
+    ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated",
+           title="% dead per layer" if dead else "% saturated per layer")
+    return ax
+
+
+def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = None):
+    """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot); dotted: 1e-3."""
+    ax = _ax(ax)
+    steps = np.asarray(history["probe_step"])
+    r = np.stack([_np(t) for t in history["update_ratio"]])  # (n_probes, L)
+    c = color or _color(label)
+    L = r.shape[1]
+    for l in range(L):
+        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-30, None)), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
+    ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
+    ax.set(xlabel="step", ylabel="log10 update:data", title=f"update:data per layer {label}".strip())
+    return ax
+
+
+def plot_training_curves(histories: dict, ax=None, *, metric: str = "test_acc", colors: dict | None = None):
+    """``metric`` (``"test_acc"``, ``"train_acc"`` at probe steps, or ``"loss"`` every step) per run."""
+    ax = _ax(ax)
+    for label, h in histories.items():
+        x = h["step"] if metric == "loss" else h["probe_step"]
+        ax.plot(x, h[metric], color=_color(label, colors), lw=1.8, label=label,
+                ls="--" if "residual" in label else "-")
+    if metric == "loss":
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel=metric.replace("_", " "), title=metric.replace("_", " "))
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def plot_gradient_norm_over_training(history, ax=None, *, label: str = "", color: str | None = None):
+    """‖∂L/∂a_l‖ of every layer l over training, log scale (light = first layer)."""
+    ax = _ax(ax)
+    steps = np.asarray(history["probe_step"])
+    g = np.stack([_np(t) for t in history["grad_a"]])  # (n_probes, L)
+    c, L = color or _color(label), g.shape[1]
+    for l in range(L):
+        ax.semilogy(steps, np.clip(g[:, l], 1e-45, None), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
+    ax.set(xlabel="step", ylabel="‖∂L/∂a_l‖", title=f"gradient norm per layer {label}".strip())
+    return ax
