@@ -1,0 +1,91 @@
+"""The sigmoid-bottleneck autoencoder and the deep sigmoid stack (patent Fig. 1, claims 1 and 3)."""
+import pytest
+import torch
+
+from vglab import autoencoder as ae
+from vglab import beta_penalty as bp
+from vglab.data import digits
+from vglab.train import DivergenceError
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits(seed=0, n=400)
+
+
+@pytest.fixture(scope="module")
+def runs(data):
+    base = ae.AEConfig(d=4, steps=80, batch=128, lr=1e-2, record_every=20)
+    return ae.train_grid([0.0, 3.0], [4], base, data=data, progress_bar=False)
+
+
+def test_penalty_lowers_omega_during_training(runs):
+    h0, h1 = runs[(0.0, 4)].history, runs[(3.0, 4)].history
+    assert h1["omega"][-1] < h1["omega"][0]           # ω decreases over the λ > 0 run
+    assert h1["omega"][-1] < h0["omega"][-1]          # and ends below the λ = 0 run
+    assert h1["kl"][-1].mean() < h1["kl"][0].mean()
+
+
+def test_history_has_every_recorded_quantity(runs):
+    h = runs[(3.0, 4)].history
+    assert h["step"] == [0, 20, 40, 60, 80]
+    for key in ("alpha", "beta", "kl", "ks", "saturated"):
+        assert h[key][-1].shape == (4,)
+    assert h["hist"][-1].shape == (4, ae.N_BINS) and float(h["hist"][-1].sum()) == 4 * runs[(3.0, 4)].z_test.shape[0]
+    assert all(g > 0 for g in h["enc_grad_R"]) and h["enc_grad_omega"][1] > 0
+    assert runs[(0.0, 4)].history["enc_grad_omega"][1] == 0.0  # λ = 0: ω sends nothing to the encoder
+
+
+def test_omega_gradient_reaches_only_the_encoder(data):
+    model = ae.SigmoidAutoencoder(d=3)
+    _, a, _ = model(data.x_train[:50])
+    bp.beta_penalty_from_logits(a).backward()
+    assert all(p.grad is None for p in model.decoder.parameters())
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
+
+
+def test_recorded_stats_match_the_library_on_the_final_codes(runs):
+    run = runs[(3.0, 4)]
+    a, b = bp.fit_beta(run.z_test)
+    torch.testing.assert_close(run.history["alpha"][-1], a)
+    torch.testing.assert_close(run.history["kl"][-1], bp.kl_to_uniform(a, b))
+
+
+def test_generation_shapes_and_ranges(runs, data):
+    run = runs[(0.0, 4)]
+    x = ae.sample_uniform(run.model, 9)
+    assert x.shape == (9, 64) and (x >= 0).all() and (x <= 1).all()
+    with pytest.raises(ValueError, match="d = 2"):
+        ae.decode_grid(run.model)
+    grid = ae.decode_grid(ae.SigmoidAutoencoder(d=2), n=5)
+    assert grid.shape == (25, 64)
+    rep = ae.generation_report(run, data, n=50)
+    assert rep["uniform_samples"] > 0 and 0 <= rep["mean_abs_corr"] <= 1
+
+
+def test_nearest_distance_is_zero_for_a_training_image(data):
+    d = ae.nearest_distance(data.x_train[:3].cpu(), data.x_train)
+    torch.testing.assert_close(d, torch.zeros(3, dtype=torch.float64))
+
+
+def test_divergence_is_reported(data):
+    bad = digits(seed=0, n=100)
+    bad.x_train[:, 0] = float("nan")  # a NaN reaches the loss at step 0
+    with pytest.raises(DivergenceError, match="step 0"):
+        ae.train_autoencoder(ae.AEConfig(d=2, steps=5), data=bad, progress_bar=False)
+
+
+def test_bad_config_raises():
+    with pytest.raises(ValueError, match="lam"):
+        ae.AEConfig(lam=-1.0)
+    with pytest.raises(ValueError, match="d"):
+        ae.SigmoidAutoencoder(d=0)
+
+
+def test_stack_records_per_layer_gradients_and_penalty_lowers_kl(data):
+    cfg = dict(depth=8, width=16, steps=60, batch=64, record_every=30)
+    h0 = ae.train_stack(ae.StackConfig(lam=0.0, **cfg), data=data, progress_bar=False)
+    h1 = ae.train_stack(ae.StackConfig(lam=0.05, **cfg), data=data, progress_bar=False)
+    assert h0["grad_norm"][-1].shape == (8,) and (h0["grad_norm"][0] > 0).all()
+    assert h0["grad_norm"][0].tolist() == h1["grad_norm"][0].tolist()  # same seed, same start
+    assert h1["kl"][-1].mean() < h0["kl"][-1].mean()
