@@ -133,6 +133,7 @@ def _train_autoencoder(config, data, device, progress_bar):
         x = data.x_train[torch.randint(n, (min(config.batch, n),), generator=g).to(device)]  # (B, 64)
         logits, a, _ = model(x)
         R = reconstruction_nll(logits, x)
+        check_finite(R + a.sum(), step, "R (or the bottleneck)")
         omega = bp.beta_penalty_from_logits(a)
         loss = R + config.lam * omega
         check_finite(loss, step, "R + λω")
@@ -287,6 +288,7 @@ def _train_stack(config, data, device, progress_bar):
         idx = torch.randint(n, (min(config.batch, n),), generator=g).to(device)
         logits, pre = model(data.x_train[idx])
         E = F.cross_entropy(logits, data.y_train[idx])
+        check_finite(E, step, "cross-entropy")
         omega = sum(bp.beta_penalty_from_logits(a) for a in pre)
         loss = E + config.lam * omega
         check_finite(loss, step, "E + λΣω")
