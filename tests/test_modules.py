@@ -273,3 +273,20 @@ def test_bad_input_raises_clear_errors():
         M.Linear(2, 3, W=M.Param(torch.zeros(3, 2)))
     with pytest.raises(TypeError):
         M.jacobian_chain(M.ReLU(), torch.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_log_softmax_finite_at_any_scale_property(dtype):
+    # random logits scaled up to ±1000: log-softmax + CE stays finite, its gradient rows sum to 0
+    # and the true logit's gradient is p_y − 1; softmax → log breaks somewhere in the same batch.
+    g = torch.Generator().manual_seed(7)
+    X = (torch.rand(64, 5, generator=g, dtype=torch.float64) * 2 - 1) * 1000
+    X, y = X.to(dtype), torch.randint(0, 5, (64,), generator=g)
+    lsm = M.LogSoftmax().forward(X)
+    loss, grad = M.head_gradient(X, y, "log_softmax+ce")
+    assert torch.isfinite(lsm).all() and torch.isfinite(loss).all() and torch.isfinite(grad).all()
+    assert torch.allclose(grad.sum(-1), torch.zeros(64, dtype=dtype), atol=1e-5)
+    p_true = torch.softmax(X, -1).gather(1, y[:, None]).squeeze(1)
+    assert torch.allclose(grad.gather(1, y[:, None]).squeeze(1), p_true - 1)
+    loss_naive, grad_naive = M.head_gradient(X, y, "softmax+log")
+    assert not torch.isfinite(loss_naive).all() and not torch.isfinite(grad_naive).all()
