@@ -22,6 +22,7 @@ then dS = 2 Σ_examples ⟨δ(k−h), dδ(k−h)⟩. ``ds_exact`` (D and δ(k) r
 """
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import torch
@@ -146,7 +147,8 @@ def ds_exact(model, x, y, dW_rec, h: int, lengths=None, *, reduction: str = "sum
 
     dW = _check_dW(dW_rec, model.W_rec)
     W0 = model.W_rec.detach().clone().requires_grad_(True)  # in the graph, so autograd reaches a(k−h)
-    with fwAD.dual_level():
+    with warnings.catch_warnings(), fwAD.dual_level():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch loads its jvp rules via torch.jit once
         S = s_full(model, x, y, fwAD.make_dual(W0, dW.to(W0)), h, lengths, reduction=reduction)
         tangent = fwAD.unpack_dual(S).tangent
     return _out(tangent.detach())

@@ -238,8 +238,8 @@ class _Best:
         self.model.load_state_dict(self.state)
         out = self.model(self.data.test.x, self.data.test.lengths).detach()
         self.model.load_state_dict(last)
-        return np.asarray(torch.as_tensor(_tasks.score(self.data.task, out, self.data.test.y,
-                                                       criterion=self.cfg.criterion)).cpu())
+        score = _tasks.score(self.data.task, out, self.data.test.y, criterion=self.cfg.criterion)
+        return np.asarray(torch.as_tensor(score, dtype=torch.float64).cpu())
 
 
 def _to(data: Data, device) -> Data:
