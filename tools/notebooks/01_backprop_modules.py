@@ -159,8 +159,10 @@ cells = [
     A branch hides inside every shared weight: a recurrent net uses $W_\text{rec}$ at every time step,
     a tied autoencoder uses $W$ twice. The gradient of a shared weight is the **sum** of the
     gradients of its uses. That is why `Param.accumulate` adds (`grad = grad + g`) instead of
-    overwriting — the one line that micrograd once "simplified" away and broke. Below, the same
-    $W$ and $b$ serve two Linear modules in series, $y = \mathrm{relu}(\mathrm{relu}(xW + b)W + b)$.
+    overwriting. Reused values are where hand-written backprop most often goes wrong (a
+    "simplification" of micrograd's backward once broke exactly this case, micrograd issue #64).
+    Below, the same $W$ and $b$ serve two Linear modules in series,
+    $y = \mathrm{relu}(\mathrm{relu}(xW + b)W + b)$.
     """),
     code("show_source(M.Param)"),
     code("""
