@@ -16,7 +16,7 @@ def chain_panel(factor: float = 0.25, depth: int = 30) -> Panel:
                                          description="factor c", readout_format=".3f"),
         "depth": widgets.IntSlider(value=depth, min=2, max=100, description="depth n"),
     }
-    snap = widgets.Button(description="snap c to 1 (critical)")
+    snap = widgets.Button(description="snap c to 1 (critical)", layout=widgets.Layout(width="200px"))
     state = {}
 
     def draw(fig, axes, factor, depth):

@@ -1,0 +1,123 @@
+"""A learner's view: JupyterLab in a real (headless) browser runs each notebook that has a slider
+panel, moves a slider, and checks that the figure changed.
+
+JupyterLab is started on 127.0.0.1 over COPIES of the notebooks in a temporary folder (it autosaves),
+with VGLAB_QUICK=1 so the kernels run in quick mode. Debian's Chromium is driven by Playwright
+(no browser download). The module skips, saying why, where Playwright or Chromium is missing;
+`.ci/run` installs both.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pw = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def notebooks_with_panels():
+    out = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        if any(WIDGET in o.get("data", {}) and "tqdm" not in json.dumps(o.get("data", {}).get("text/plain", ""))
+               and "%|" not in "".join(o.get("data", {}).get("text/plain", ""))
+               for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])):
+            out.append(nb.name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    log = open(work / "lab.log", "w")
+    env = dict(os.environ, VGLAB_QUICK="1")
+    env.pop("MPLBACKEND", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--allow-root",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail("jupyter lab did not start; see " + str(work / "lab.log"))
+    with pw.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield url, token, browser, work
+        browser.close()
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def _wait_idle(page, timeout=180_000):
+    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=timeout)
+
+
+@pytest.mark.parametrize("name", notebooks_with_panels())
+def test_slider_redraws_in_real_browser(lab, name):
+    url, token, browser, work = lab
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    try:
+        page.goto(f"{url}/lab/tree/notebooks/{name}?token={token}")
+        _wait_idle(page, 90_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        panel = page.locator(".widget-vbox:has(img.widget-image)").first
+        panel.wait_for(timeout=180_000)
+        page.wait_for_timeout(500)
+        _wait_idle(page)
+        img = panel.locator("img.widget-image").first
+        panel.scroll_into_view_if_needed()
+        before = img.get_attribute("src")
+        handle = panel.locator(".noUi-handle").first
+        if handle.count():
+            handle.focus()
+            for _ in range(4):
+                page.keyboard.press("ArrowRight")
+        else:  # a panel driven by a drop-down only
+            select = panel.locator("select").first
+            options = select.locator("option").all_text_contents()
+            select.select_option(options[-1])
+        last, stable = None, 0
+        for _ in range(150):  # until the image stops changing (each key press may redraw)
+            page.wait_for_timeout(200)
+            src = img.get_attribute("src")
+            stable = stable + 1 if src == last else 0
+            last = src
+            if stable >= 5 and src != before:
+                break
+        shot = work / f"{Path(name).stem}_after_slider.png"
+        page.screenshot(path=str(shot))
+        print(f"\nscreenshot of {name} after moving a slider: {shot}")
+        assert last != before, f"{name}: the figure did not change after moving a slider"
+    finally:
+        page.close()
