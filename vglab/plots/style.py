@@ -20,6 +20,8 @@ COLORS = {
     # activations (notebooks 01, 03, 04)
     "sigmoid": PALETTE["rose"], "tanh": PALETTE["indigo"], "relu": PALETTE["green"],
     "prelu": PALETTE["teal"], "elu": PALETTE["olive"], "linear": PALETTE["grey"],
+    # output heads (notebook 01)
+    "softmax+log": PALETTE["orange"], "softmax+mse": PALETTE["rose"], "log_softmax+ce": PALETTE["green"],
     # methods and remedies (notebooks 03-08)
     "plain": PALETTE["black"], "residual": PALETTE["wine"], "xavier": PALETTE["cyan"],
     "kaiming": PALETTE["sand"], "lstm": PALETTE["purple"], "clipping": PALETTE["green"],
