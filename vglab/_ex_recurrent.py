@@ -1,4 +1,73 @@
-"""Exercise checkers for the recurrent notebook (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 04, BPTT and Jacobian products (re-exported by vglab.exercises).
+
+Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+import torch
+
+__all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders"]
+
+
+def check_delta_step(fn) -> bool:
+    """``fn(delta_n, W_rec, a_prev)`` -> δ(n−1) for tanh, paper eq. (6) in row form, (B, K) each."""
+    from .exercises import report, run_learner_fn, tensors_close
+
+    g = torch.Generator().manual_seed(4)
+    delta_n = torch.randn(3, 5, dtype=torch.float64, generator=g)
+    W_rec = torch.randn(5, 5, dtype=torch.float64, generator=g) * 0.5
+    a_prev = torch.randn(3, 5, dtype=torch.float64, generator=g)
+    expected = (delta_n @ W_rec.T) * (1 - torch.tanh(a_prev) ** 2)
+    hint = ("δ(n−1) = (δ(n) @ W_rec.T) * f′(a(n−1)) with f′(a) = 1 − tanh(a)²; "
+            "check the transpose (a(n) = z(n−1) @ W_rec) and use a(n−1), not a(n)")
+    ok, answer = run_learner_fn(fn, delta_n.clone(), W_rec.clone(), a_prev.clone(), hint=hint)
+    if not ok:
+        return False
+    if isinstance(answer, torch.Tensor) and answer.shape == expected.shape:
+        wrong_T = (delta_n @ W_rec) * (1 - torch.tanh(a_prev) ** 2)
+        if torch.allclose(answer.to(expected), wrong_T, rtol=1e-6):
+            return report(False, "", "that is δ(n) @ W_rec: with row vectors the backward step uses W_rec.T")
+    return tensors_close(answer, expected, rtol=1e-6, atol=1e-10,
+                         success="one step of the δ recursion, eq. (6), by hand", hint=hint)
+
+
+def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool:
+    """The bound on ‖J(n)…J(n−h+1)‖₂ from W_rec alone: (σ_max(W_rec) · max f′)^h."""
+    from .exercises import close, report
+
+    try:
+        W = torch.as_tensor(W_rec, dtype=torch.float64)
+        gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
+        expected = (float(torch.linalg.matrix_norm(W, ord=2)) * gamma) ** int(h)
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        return report(False, "", f"pass W_rec as a (K, K) matrix, h as an int and activation "
+                                 f"'tanh' or 'sigmoid' ({e})")
+    return close(answer, expected, rel=1e-3, abs_=1e-300,
+                 success=f"‖∏J‖ ≤ (σ_max · max f′)^h = {expected:.3g}",
+                 hint="each J = W_recᵀ diag(f′) has ‖J‖₂ ≤ σ_max(W_rec) · max|f′| (σ_max: "
+                      "torch.linalg.matrix_norm(W, ord=2)); multiply h such factors")
+
+
+def check_critical_radius(answer, activation: str = "tanh") -> bool:
+    """Which spectral radius of W_rec keeps ‖δ‖ roughly constant near a = 0? (tanh: 1, sigmoid: 4)."""
+    from .exercises import close, report
+
+    if activation not in ("tanh", "sigmoid"):
+        return report(False, "", "activation must be 'tanh' or 'sigmoid'")
+    expected = 1.0 if activation == "tanh" else 4.0
+    return close(answer, expected, rel=0.1,
+                 success=f"radius × f′(0) = {expected:g} × {1 / expected:g} = 1: neither vanishing nor exploding",
+                 hint="near a = 0 each step multiplies ‖δ‖ by about radius × f′(0); "
+                      f"f′(0) = {1 / expected:g} for {activation}. Which radius makes that 1?")
+
+
+def check_sigmoid_orders(answer, h: int = 10) -> bool:
+    """How many orders of magnitude smaller is the sigmoid's bound than tanh's after h steps?"""
+    from .exercises import close
+
+    expected = h * math.log10(4)
+    return close(answer, expected, rel=0.02,
+                 success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone",
+                 hint="the bounds differ by a factor (1/4) per step; take log10 of 4^h")

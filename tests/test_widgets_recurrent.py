@@ -1,0 +1,39 @@
+"""Notebook 04's panel redraws headless; plots draw on a given ax; the cached profile is sane."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from vglab.plots import recurrent as rplots  # noqa: E402
+from vglab.widgets import recurrent as rwidgets  # noqa: E402
+
+
+def test_panel_redraws_headless():
+    panel = rwidgets.bptt_panel()
+    n = panel.n_redraws
+    assert n == 1 and panel.image.value[:4] == b"\x89PNG"
+    panel.update(sigma2=0.005, h=40, nonlinearity="sigmoid")
+    assert panel.n_redraws == n + 1 and panel.message.value == ""
+    assert "Q(δ, h=40)" in panel.axes[0].get_title()
+    panel.controls["h"].value = 60  # a slider move redraws too
+    assert panel.n_redraws == n + 2
+
+
+def test_profile_vanishes_below_and_grows_above_critical():
+    small, _, _ = rwidgets.profile(0.004, "tanh")
+    big, bound, _ = rwidgets.profile(0.04, "tanh")
+    assert small[-1] < 1e-10 * small[0]  # vanishing
+    assert big[30] > big[0]  # exploding early on
+    assert (big <= bound * (1 + 1e-10)).all()
+
+
+def test_plots_take_and_return_ax():
+    ax = Figure().subplots()
+    prof = np.geomspace(1, 1e-5, 20)
+    assert rplots.plot_gradient_vs_lag({"a": prof}, {"a": prof * 2}, ax=ax) is ax
+    assert rplots.plot_product_norms(prof[1:], prof[1:] * 3, ax=ax) is ax
+    assert rplots.plot_state_gradients({"c": torch.tensor(prof)}, ax=ax) is ax
+    assert rplots.plot_weight_grad_norms(np.r_[0.0, prof], ax=ax) is ax

@@ -1,0 +1,137 @@
+"""A small LSTM beside the SRN: torch's ``LSTMCell`` unrolled step by step (Hochreiter &
+Schmidhuber 1997), so ∂E/∂c(k) and ∂E/∂h(k) can be read at every step k.
+
+The cell state's own path is c(k) = f(k) ⊙ c(k−1) + i(k) ⊙ g(k): along it the Jacobian is
+diag(f(k)), with no W_rec and no f′, so ‖∂E/∂c(k−h)‖ shrinks like ∏ f — slowly when the forget
+gate is open (f ≈ 1), as fast as a plain RNN when f ≈ σ(0) = 0.5 (all biases 0, torch's init
+centres them at 0). Hence the common forget-gate bias of 1 (Gers et al. 2000; Jozefowicz et al. 2015).
+Also here: ``state_gradient_norms`` for SRN and LSTM alike, and ``train_on_task``, a short
+Adam training run with a progress bar and a NaN guard, on any device.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from . import tasks
+from .srn import SRN
+from .train import History, check_finite, progress
+
+
+class LSTM(nn.Module):
+    """``LSTMCell`` unrolled over T; the output is a linear readout of the last h (logits/values).
+
+    ``forget_bias``: the forget gate's bias (all other biases 0); 0 → f ≈ 0.5 at init, 1 → f ≈ 0.73.
+    """
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int, forget_bias: float = 0.0, *,
+                 output: str = "softmax", generator: torch.Generator | None = None, dtype=None, device=None):
+        super().__init__()
+        for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+        if output not in ("softmax", "linear"):
+            raise ValueError(f"output must be 'softmax' or 'linear', got {output!r}")
+        if not math.isfinite(forget_bias):
+            raise ValueError(f"forget_bias must be finite, got {forget_bias}")
+        self.output, self.n_hidden, self.forget_bias = output, n_hidden, float(forget_bias)
+        self.cell = nn.LSTMCell(n_in, n_hidden, dtype=dtype)
+        self.readout = nn.Linear(n_hidden, n_out, dtype=dtype)
+        s = 1 / math.sqrt(n_hidden)  # torch's own init range, redrawn from ``generator``
+        with torch.no_grad():
+            for p in (self.cell.weight_ih, self.cell.weight_hh, self.readout.weight):
+                p.uniform_(-s, s, generator=generator)
+            for p in (self.cell.bias_ih, self.cell.bias_hh, self.readout.bias):
+                p.zero_()
+            self.cell.bias_ih[n_hidden:2 * n_hidden] = forget_bias  # gate order: i, f, g, o
+        self.to(device)
+
+    def unroll(self, x: torch.Tensor):
+        """``(out, h_steps, c_steps)``: lists of T tensors (B, K) kept in the autograd graph."""
+        if x.ndim != 3:
+            raise ValueError(f"x must have shape (B, T, n_in), got {tuple(x.shape)}")
+        B = x.shape[0]
+        h = x.new_zeros(B, self.n_hidden)
+        c = x.new_zeros(B, self.n_hidden)
+        h_steps, c_steps = [], []
+        for u in x.unbind(dim=1):  # explicit loop over time
+            h, c = self.cell(u, (h, c))
+            h_steps.append(h)
+            c_steps.append(c)
+        return self.readout(h), h_steps, c_steps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.unroll(x)[0]
+
+
+def task_loss(model, out, y):
+    """The summed loss of the model's output kind: cross-entropy or ½‖ŷ − y‖² (as ``srn.loss``)."""
+    if model.output == "softmax":
+        return nn.functional.cross_entropy(out, y, reduction="sum")
+    return 0.5 * ((out - y) ** 2).sum()
+
+
+def state_gradient_norms(model, x, y) -> dict:
+    """Per-step gradient norms (minibatch mean of each sequence's norm), each of shape (T,).
+
+    SRN: ``{"z": ‖∂E/∂z(k)‖, "delta": ‖∂E/∂a(k)‖}``; LSTM: ``{"h": ‖∂E/∂h(k)‖, "c": ‖∂E/∂c(k)‖}``.
+    These are total derivatives: every path from step k to the loss is included.
+    """
+    if isinstance(model, SRN):
+        if model.n_networks is not None:
+            raise ValueError("state_gradient_norms takes a single-network SRN (n_networks=None)")
+        out, a_steps, z_steps = model.unroll(x)
+        names, states = ("z", "delta"), (z_steps, a_steps)
+    elif isinstance(model, LSTM):
+        out, h_steps, c_steps = model.unroll(x)
+        names, states = ("h", "c"), (h_steps, c_steps)
+    else:
+        raise TypeError(f"model must be a vglab SRN or LSTM, got {type(model).__name__}")
+    E = task_loss(model, out, y)
+    grads = torch.autograd.grad(E, list(states[0]) + list(states[1]))
+    T = len(states[0])
+    result = {}
+    for j, name in enumerate(names):
+        g = torch.stack(grads[j * T:(j + 1) * T], dim=1)  # (B, T, K)
+        result[name] = g.norm(dim=-1).mean(dim=0).detach()
+    return result
+
+
+def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 32, lr: float = 1e-2,
+                  clip: float | None = 1.0, device=None, generator: torch.Generator | None = None,
+                  eval_every: int = 50, n_eval: int = 500, progress_bar: bool = True, desc: str = "training"):
+    """Adam on fresh minibatches of ``task`` (length T); returns a History (step, loss, accuracy).
+
+    The loss is the minibatch MEAN here (Adam is scale-free; ``clip`` is a global-norm clip).
+    Accuracy is ``tasks.score`` on ``n_eval`` held-out sequences every ``eval_every`` steps.
+    A NaN/Inf loss stops the run with ``DivergenceError`` (step, loss).
+    """
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    device = torch.device("cpu") if device is None else torch.device(device)
+    model.to(device)
+    dtype = next(model.parameters()).dtype
+    g = generator if generator is not None else torch.Generator().manual_seed(0)
+    x_ev, y_ev = tasks.make_batch(task, n_eval, T, g, device)
+    x_ev = x_ev.to(dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    hist = History()
+    for step in progress(range(n_steps), desc=desc, enabled=progress_bar):
+        x, y = tasks.make_batch(task, batch_size, T, g, device)
+        y = y.to(dtype) if y.dtype.is_floating_point else y
+        loss = task_loss(model, model(x.to(dtype)), y) / batch_size
+        check_finite(loss, step)
+        opt.zero_grad()
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        if step % eval_every == 0 or step == n_steps - 1:
+            with torch.no_grad():
+                acc = tasks.score(task, model(x_ev), y_ev)
+            hist.log(step=step, loss=loss, accuracy=acc)
+    return hist

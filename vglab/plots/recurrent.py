@@ -1,0 +1,93 @@
+"""Plots for notebook 04 (BPTT and Jacobian products): ``plot_x(..., ax=None) -> Axes``.
+
+They take numbers already computed by ``vglab.bptt`` / ``vglab.lstm`` and only draw.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .style import COLORS, PALETTE
+
+SERIES = [PALETTE[k] for k in ("indigo", "teal", "rose", "olive", "purple", "cyan")]
+"""Colours for a family of curves that has no name in ``COLORS`` (e.g. several spectral radii)."""
+
+
+def _ax(ax):
+    return plt.gca() if ax is None else ax
+
+
+def _np(v):
+    return np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=float)
+
+
+def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None, colors: dict | None = None,
+                         ylabel: str = r"$\|\delta(k-h)\|$", title: str | None = None):
+    """‖δ(k−h)‖ against h on a log axis, one solid curve per label; its bound dashed beside it.
+
+    ``profiles``/``bounds``: label -> values for h = 0, 1, …; ``colors``: label -> colour.
+    """
+    ax = _ax(ax)
+    for i, (label, prof) in enumerate(profiles.items()):
+        c = (colors or {}).get(label, SERIES[i % len(SERIES)])
+        p = _np(prof)
+        ax.semilogy(np.arange(len(p)), p, color=c, lw=2, label=label)
+        if bounds is not None and label in bounds:
+            b = _np(bounds[label])
+            ax.semilogy(np.arange(len(b)), b, color=c, lw=1.2, ls="--")
+    if bounds:
+        ax.plot([], [], color=COLORS["bound"], ls="--", lw=1.2, label="bound (dashed)")
+    ax.set_xlabel("h (steps back from the last step k)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="major")
+    return ax
+
+
+def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
+    """‖J(k)…J(k−h+1)‖₂ against h (solid) and ∏ σ_max(J) (dashed), log axis."""
+    ax = _ax(ax)
+    c = color or COLORS["plain"]
+    n, b = _np(norms), _np(bound)
+    h = np.arange(1, len(n) + 1)
+    ax.semilogy(h, n, color=c, lw=2, label=rf"$\|\prod J\|_2$ {label}".strip())
+    ax.semilogy(h, b, color=COLORS["bound"], lw=1.5, ls="--", label=r"$\prod \sigma_{max}(J)$")
+    ax.set_xlabel("h (number of Jacobians)")
+    ax.set_ylabel("norm")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, title: str | None = None):
+    """Per-step gradient norms against the step k (log axis); label -> (T,) values.
+
+    ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
+    """
+    ax = _ax(ax)
+    for i, (label, v) in enumerate(curves.items()):
+        kw = {"color": SERIES[i % len(SERIES)], "lw": 2} | dict((styles or {}).get(label, {}))
+        v = _np(v)
+        ax.semilogy(np.arange(1, len(v) + 1), v, label=label, **kw)
+    ax.set_xlabel("step k")
+    ax.set_ylabel("mean gradient norm")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = None):
+    """‖∂E/∂W_rec(n)‖_F = ‖z(n−1)ᵀ δ(n)‖_F against the step n (paper eq. (4)), log axis."""
+    ax = _ax(ax)
+    v = _np(norms)
+    steps = np.arange(1, len(v) + 1)
+    ok = v > 0
+    ax.semilogy(steps[ok], v[ok], color=color or COLORS["plain"], lw=1.5, ls=":", label=label)
+    ax.set_xlabel("step n")
+    ax.set_ylabel(r"$\|\partial E/\partial W_{rec}(n)\|_F$")
+    ax.grid(alpha=0.3)
+    return ax

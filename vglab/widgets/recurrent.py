@@ -1,0 +1,77 @@
+"""Notebook 04's slider panel: the backward profile ‖δ(k−h)‖ of an SRN, live in σ², h and f.
+
+Wiring only: ``vglab.srn`` builds the network, ``vglab.bptt`` computes δ and the bound,
+``vglab.plots.recurrent`` draws. Results are cached per (σ², nonlinearity); moving h only
+re-draws. The weights are the same standard-normal draws scaled by √σ², so σ² is the only change.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import ipywidgets as widgets
+import torch
+
+from .. import bptt, tasks
+from ..plots import recurrent as rplots
+from ..plots.style import COLORS
+from ..srn import SRN
+from .panel import Panel
+
+K, T_MAX, B = 100, 101, 16
+
+
+@lru_cache(maxsize=64)
+def profile(sigma2: float, activation: str, seed: int = 0):
+    """``(‖δ(k−h)‖, bound, ‖∂E/∂W_rec‖ per step)`` for h = 0 … 100, an SRN K = 100, float64."""
+    g = torch.Generator().manual_seed(seed)
+    model = SRN(6, K, 4, sigma2=sigma2, activation=activation, generator=g, dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", B, T_MAX, torch.Generator().manual_seed(seed + 1))
+    out, a, z = model(x.double(), return_states=True)
+    delta = bptt.local_gradients(model, x.double(), y)  # (B, T, K)
+    prof = bptt.delta_profile(delta)  # (T,)
+    bound = bptt.norm_bound(model, prof[0], T_MAX - 1)
+    wg = bptt.weight_grad_norms(z.detach(), delta).flip(-1)  # same orientation as prof: h = 0 first
+    return prof.numpy(), bound.numpy(), wg.numpy()
+
+
+def critical_sigma2(activation: str) -> float:
+    """σ² at which σ_max-ish radius × max f′ = 1: 1/K for tanh, 16/K for the sigmoid."""
+    return (1.0 if activation == "tanh" else 4.0) ** 2 / K
+
+
+def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str):
+    """Panel callback: left ‖δ(k−h′)‖ and its bound for h′ ≤ h; right ‖∂E/∂W_rec‖ per step back."""
+    prof, bound, wg = profile(round(float(sigma2), 6), nonlinearity)
+    for ax in axes:
+        ax.clear()
+    c = COLORS[nonlinearity]
+    rplots.plot_gradient_vs_lag({f"{nonlinearity}, σ² = {sigma2:.3g}": prof[: h + 1]},
+                                {f"{nonlinearity}, σ² = {sigma2:.3g}": bound[: h + 1]},
+                                ax=axes[0], colors={f"{nonlinearity}, σ² = {sigma2:.3g}": c})
+    Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
+    axes[0].set_title(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})", fontsize=10)
+    top = max(prof[: h + 1].max(), 1e-300)
+    axes[0].set_ylim(max(prof[: h + 1].min(), 1e-300) / 10, top * 10)
+    rplots.plot_weight_grad_norms(wg[: h + 1], ax=axes[1], color=c)
+    axes[1].set_xlabel("h (steps back from k)")
+    axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
+
+
+def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -> Panel:
+    """σ² (log slider), horizon h and nonlinearity; a button snaps σ² to the critical value."""
+    controls = {
+        "sigma2": widgets.FloatLogSlider(value=sigma2, base=10, min=-3, max=-0.5, step=0.05,
+                                         description="σ² (init var.)", continuous_update=False,
+                                         readout_format=".4f"),
+        "h": widgets.IntSlider(value=h, min=5, max=T_MAX - 1, step=1, description="horizon h",
+                               continuous_update=False),
+        "nonlinearity": widgets.ToggleButtons(options=["tanh", "sigmoid"], value=nonlinearity,
+                                              description="f"),
+    }
+    snap = widgets.Button(description="snap σ² to critical (radius·max f′ = 1)",
+                          layout=widgets.Layout(width="330px"))
+    panel = Panel(controls, draw, ncols=2, figsize=(9.0, 3.4), dpi=72, extra=[snap],
+                  title="Backward flow through an SRN (K = 100, T = 101, float64)")
+    snap.on_click(lambda _b: panel.update(sigma2=critical_sigma2(panel.controls["nonlinearity"].value)))
+    return panel
