@@ -1,4 +1,67 @@
-"""Exercise checkers for the beta notebook (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 06, the Beta penalty (re-exported by vglab.exercises; SPEC §H).
+
+Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+from .exercises import choice, close, report, run_learner_fn
+
+__all__ = ["check_digamma_difference", "check_constant_layer_omega", "check_kl_zero_params",
+           "check_omega_zero_means_uniform", "check_log_moment"]
+
+
+def check_digamma_difference(answer) -> bool:
+    """ψ(1) − ψ(2) = ? (= −1: ψ(x + 1) = ψ(x) + 1/x, so ψ(2) = ψ(1) + 1)."""
+    return close(answer, -1.0, rel=1e-3, abs_=1e-3,
+                 success="ψ(1) − ψ(2) = −1, so E[ln z] = −1 for z ~ U(0, 1): that is the −1 inside ω.",
+                 hint="use ψ(x + 1) = ψ(x) + 1/x with x = 1 (or torch.digamma).")
+
+
+def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
+    """ω (patent claim 1) for a layer of d units that all output the constant c for every sample."""
+    expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
+    return close(answer, expected, rel=1e-3,
+                 success=f"ω = d[(1 + ln c)² + (1 + ln(1 − c))²] = {expected:.4f}: a constant layer is far from U(0, 1).",
+                 hint="every mean (1/N)Σ ln z_j equals ln c, and every (1/N)Σ ln(1 − z_j) equals ln(1 − c); "
+                      "square (1 + each), add them, and sum over the d units.")
+
+
+def check_kl_zero_params(alpha, beta=None) -> bool:
+    """Which (α, β) gives KL(Beta(α, β) ‖ U(0, 1)) = 0? Accepts ``(alpha, beta)`` or two numbers."""
+    try:
+        if beta is None:
+            alpha, beta = alpha
+        a, b = float(alpha), float(beta)
+    except (TypeError, ValueError):
+        return report(False, "", "answer with two numbers: check_kl_zero_params(alpha, beta).")
+    ok = math.isclose(a, 1.0, abs_tol=1e-6) and math.isclose(b, 1.0, abs_tol=1e-6)
+    return report(ok, "Beta(1, 1) is U(0, 1): the only zero of the KL, the fit that ω = 0 forces.",
+                  "the KL is zero only when the Beta density is the flat density 1 on (0, 1).")
+
+
+def check_omega_zero_means_uniform(answer) -> bool:
+    """Does ω = 0 imply the unit is uniform? (no: it pins two log-moments only)."""
+    return choice(answer, "no", options=["yes", "no"],
+                  success="ω = 0 only pins E[ln z] and E[ln(1 − z)]; the SPEC's 3-point layer has ω = 0 "
+                          "and 11 % saturated values. Measure KS and % saturated.",
+                  hint="look at vglab.beta_penalty.counterexample(): ω ≈ 0, yet is it uniform?")
+
+
+def check_log_moment(fn) -> bool:
+    """The learner's ``fn(z) -> (d,)`` tensor: the per-unit mean of ln z (one half of ω)."""
+    import torch
+
+    z = torch.rand(200, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 0.98 + 0.01
+    ok, out = run_learner_fn(fn, z.clone(), hint="fn(z) should return torch.log(z).mean(0)")
+    if not ok:
+        return False
+    expected = torch.log(z).mean(0)
+    try:
+        out = torch.as_tensor(out, dtype=torch.float64)
+        good = out.shape == expected.shape and bool(torch.allclose(out, expected, rtol=1e-6))
+    except (TypeError, ValueError, RuntimeError):
+        good = False
+    return report(good, "the mean log of each unit over the minibatch; ω wants it at −1.",
+                  "average ln z over the samples (dim 0), one number per unit: shape (d,).")

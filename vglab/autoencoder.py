@@ -310,3 +310,16 @@ def _record_stack(hist, model, data, step, E, omega, grad_norms):
     hist.log(step=step, train_E=E, omega=omega, grad_norm=torch.tensor(grad_norms),
              saturated=torch.tensor([float(bp.fraction_saturated(z).mean()) for z in zs]),
              kl=torch.tensor(kls), test_acc=(logits.argmax(1) == data.y_test).double().mean())
+
+
+def summarize_grid(runs: dict, n_samples: int = 24, seed: int = 0) -> dict:
+    """What the (λ, d) slider panel draws, computed once: {(λ, d): final codes, fit, curves, samples}."""
+    out = {}
+    for (lam, d), r in runs.items():
+        h = r.history
+        out[(lam, d)] = {"lam": lam, "d": d, "z": r.z_test, "alpha": h["alpha"][-1], "beta": h["beta"][-1],
+                         "step": h["step"], "kl": [float(t.mean()) for t in h["kl"]],
+                         "saturated": [100 * float(t.mean()) for t in h["saturated"]],
+                         "test_R": h["test_R"][-1], "ks_max": float(h["ks"][-1].max()), "corr": h["corr"][-1],
+                         "omega": h["omega"][-1], "samples": sample_uniform(r.model, n_samples, seed)}
+    return out

@@ -1,0 +1,159 @@
+"""Plots for notebook 06, the patent's Beta penalty (SPEC §H). Each draws on ``ax`` and returns it.
+
+Colours: ``COLORS["plain"]`` for λ = 0, ``COLORS["beta"]`` for λ > 0 (lighter for smaller λ).
+Inputs are runs from ``vglab.autoencoder`` (``AERun`` or the stack's history dict) or tensors.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .style import COLORS
+
+__all__ = ["run_color", "plot_unit_histograms", "plot_histogram_over_training", "plot_history",
+           "plot_alpha_beta", "plot_images", "plot_reconstructions", "plot_layer_gradients",
+           "plot_layer_curve"]
+
+
+def run_color(lam: float, lams=None) -> tuple:
+    """"plain" for λ = 0; "beta" for λ > 0, fading with rank among ``lams`` (smaller λ lighter)."""
+    if lam == 0:
+        return COLORS["plain"], 1.0
+    pos = sorted(v for v in (lams or [lam]) if v > 0)
+    k = pos.index(lam) if lam in pos else len(pos) - 1
+    return COLORS["beta"], 0.45 + 0.55 * (k + 1) / len(pos)
+
+
+def _ax(ax):
+    return ax if ax is not None else plt.gca()
+
+
+def _beta_pdf(x, a, b):
+    from math import lgamma
+    log_b = lgamma(a) + lgamma(b) - lgamma(a + b)
+    return np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_b)
+
+
+def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax=None, bins: int = 20,
+                         title: str | None = None):
+    """Step histograms (density) of each bottleneck unit z[:, j], with its fitted Beta pdf dashed."""
+    ax = _ax(ax)
+    z = torch.as_tensor(z).detach().cpu().double().numpy()
+    units = range(z.shape[1]) if units is None else units
+    x = np.linspace(0.005, 0.995, 199)
+    cmap = plt.get_cmap("viridis")
+    for k, j in enumerate(units):
+        c = color or cmap(k / max(1, len(units) - 1) * 0.85)
+        counts, edges = np.histogram(z[:, j], bins=bins, range=(0, 1), density=True)
+        ax.stairs(counts, edges, color=c, lw=1.4, label=f"unit {j}")
+        if alpha is not None:
+            a, b = float(alpha[j]), float(beta[j])
+            ax.plot(x, np.clip(_beta_pdf(x, a, b), 0, 50), "--", color=c, lw=1)
+    ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")  # U(0, 1) density
+    ax.set(xlim=(0, 1), xlabel="z", ylabel="density", title=title or "bottleneck units (dashed: fitted Beta)")
+    ymax = ax.get_ylim()[1]
+    ax.set_ylim(0, min(ymax, 12))
+    return ax
+
+
+def plot_histogram_over_training(run, unit: int = 0, ax=None):
+    """One unit's histogram at every record step, as an image: x = z bin, y = training step."""
+    ax = _ax(ax)
+    h = torch.stack([hh[unit] for hh in run.history["hist"]]).numpy()  # (n_records, bins)
+    h = h / h.sum(1, keepdims=True)
+    steps = run.history["step"]
+    ax.imshow(h, aspect="auto", origin="lower", cmap="magma", extent=(0, 1, steps[0], steps[-1]))
+    ax.set(xlabel=f"z (unit {unit})", ylabel="step", title=f"{run.label}, d = {run.config.d}")
+    return ax
+
+
+def _series(run, key):
+    v = run.history[key]
+    if isinstance(v[0], torch.Tensor) and v[0].numel() > 1:
+        return np.array([float(t.float().mean()) for t in v])
+    return np.array([float(t) for t in v])
+
+
+def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bool = False,
+                 scale: float = 1.0, title: str | None = None):
+    """``key`` of each run's history against the step (per-unit records are averaged over units)."""
+    ax = _ax(ax)
+    runs = list(runs)
+    lams = [r.config.lam for r in runs]
+    for r in runs:
+        c, a = run_color(r.config.lam, lams)
+        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6, label=r.label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel=ylabel or key, title=title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_alpha_beta(run, *, ax=None):
+    """Fitted α (solid) and β (dashed) of every unit over training; the target is α = β = 1."""
+    ax = _ax(ax)
+    steps = run.history["step"]
+    al = torch.stack(run.history["alpha"]).numpy()  # (n_records, d)
+    be = torch.stack(run.history["beta"]).numpy()
+    c, a = run_color(run.config.lam)
+    for j in range(al.shape[1]):
+        ax.plot(steps, al[:, j], color=c, alpha=a, lw=1.2, label="α" if j == 0 else None)
+        ax.plot(steps, be[:, j], color=c, alpha=a, lw=1.2, ls="--", label="β" if j == 0 else None)
+    ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")
+    ax.set(yscale="log", xlabel="step", ylabel="fitted α, β", title=f"{run.label}, d = {run.config.d}")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
+    """A montage of 8x8 digits x (n, 64) in [0, 1], white on black, ``ncols`` per row."""
+    ax = _ax(ax)
+    x = torch.as_tensor(x).detach().cpu().float().reshape(-1, 8, 8).numpy()
+    n = x.shape[0]
+    nrows = -(-n // ncols)
+    canvas = np.full((nrows * 9 + 1, ncols * 9 + 1), 0.35)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        canvas[1 + 9 * r:9 + 9 * r, 1 + 9 * c:9 + 9 * c] = x[i]
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set(xticks=[], yticks=[], title=title)
+    return ax
+
+
+def plot_reconstructions(x, x_hat, *, n: int = 8, ax=None, title: str = "top: digits, bottom: reconstructions"):
+    """Test digits (top row) above their reconstructions (bottom row)."""
+    both = torch.cat([torch.as_tensor(x)[:n].cpu(), torch.as_tensor(x_hat)[:n].cpu()])
+    return plot_images(both, ncols=n, ax=ax, title=title)
+
+
+def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1):
+    """Claim 3: ‖∂E/∂W_l‖ per layer (1 = nearest the input) at record ``at``, one line per λ."""
+    ax = _ax(ax)
+    lams = list(histories)
+    for lam, h in histories.items():
+        c, a = run_color(lam, lams)
+        g = h["grad_norm"][at].numpy()
+        ax.semilogy(np.arange(1, len(g) + 1), g, "o-", color=c, alpha=a, label=f"λ = {lam:g}")
+    ax.set(xlabel="layer (1 = input side)", ylabel="‖∂E/∂W_l‖",
+           title=f"gradient per layer at step {next(iter(histories.values()))['step'][at]}")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, per_layer_at: int | None = None):
+    """A stack history over training (``key`` scalar, or per-layer mean); or per layer at a record."""
+    ax = _ax(ax)
+    lams = list(histories)
+    for lam, h in histories.items():
+        c, a = run_color(lam, lams)
+        if per_layer_at is not None:
+            v = h[key][per_layer_at].numpy()
+            ax.plot(np.arange(1, len(v) + 1), v, "o-", color=c, alpha=a, label=f"λ = {lam:g}")
+        else:
+            v = [float(t.float().mean()) if isinstance(t, torch.Tensor) else float(t) for t in h[key]]
+            ax.plot(h["step"], v, color=c, alpha=a, lw=1.6, label=f"λ = {lam:g}")
+    ax.set(xlabel="layer" if per_layer_at is not None else "step", ylabel=ylabel or key)
+    ax.legend(fontsize=8)
+    return ax
