@@ -19,7 +19,7 @@ import math
 import torch
 
 __all__ = ["SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
-           "OPTIMIZERS", "make", "hyper_names", "train_digits_mlp"]
+           "OPTIMIZERS", "make", "hyper_names", "path", "train_digits_mlp"]
 
 
 def _number(name, value):
@@ -262,6 +262,26 @@ def make(name, params, *, ignore_unused: bool = False, **hp):
     if ignore_unused:
         hp = {k: v for k, v in hp.items() if k in hyper_names(cls)}
     return cls(params, **hp)
+
+
+def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> torch.Tensor:
+    """The path (steps+1, 6) of w under ``make_opt([w])`` on a random float64 problem,
+    L(w) = scale · (mean((A w − b)²) + 0.01 Σ w⁴) with A (40, 6): a yardstick to compare
+    optimizers (any ``torch.optim.Optimizer``; ``step`` always gets a closure, as NAG needs)."""
+    g = torch.Generator().manual_seed(seed)
+    A, b = torch.randn(40, 6, dtype=torch.float64, generator=g), torch.randn(40, dtype=torch.float64, generator=g)
+    w = (0.5 * torch.randn(6, dtype=torch.float64, generator=g)).requires_grad_()
+    opt, out = make_opt([w]), [w.detach().clone()]
+
+    def closure():
+        opt.zero_grad()
+        loss = scale * (((A @ w - b) ** 2).mean() + 0.01 * (w ** 4).sum())
+        loss.backward()
+        return loss
+    for _ in range(steps):
+        opt.step(closure)
+        out.append(w.detach().clone())
+    return torch.stack(out)
 
 
 def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed=0,
