@@ -135,3 +135,27 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
                 acc = tasks.score(task, model(x_ev), y_ev)
             hist.log(step=step, loss=loss, accuracy=acc)
     return hist
+
+
+def comparison_models(n_in: int, n_hidden: int, n_out: int, *, forget_biases=(0.0, 1.0),
+                      sigma2: float | None = None, generator: torch.Generator | None = None) -> dict:
+    """An SRN (σ² = 1/K by default: spectral radius ≈ 1) and one LSTM per forget-gate bias.
+
+    Keys: ``"SRN"``, ``"LSTM f-bias 0"``, ``"LSTM f-bias 1"``, … (for notebook 04's comparison).
+    """
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    models = {"SRN": SRN(n_in, n_hidden, n_out, sigma2=sigma2 or 1 / n_hidden, generator=gen)}
+    for fb in forget_biases:
+        models[f"LSTM f-bias {fb:g}"] = LSTM(n_in, n_hidden, n_out, forget_bias=fb, generator=gen)
+    return models
+
+
+def state_gradient_curves(models: dict, x, y) -> dict:
+    """``"<model> ‖∂E/∂<state>‖"`` -> (T,) for every model and state (``state_gradient_norms``), on the CPU."""
+    curves = {}
+    for name, m in models.items():
+        m = m.cpu()
+        for key, v in state_gradient_norms(m, x.cpu(), y.cpu()).items():
+            if key != "delta":
+                curves[f"{name} ‖∂E/∂{key}‖"] = v
+    return curves

@@ -91,3 +91,17 @@ def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = No
     ax.set_ylabel(r"$\|\partial E/\partial W_{rec}(n)\|_F$")
     ax.grid(alpha=0.3)
     return ax
+
+
+def state_styles(labels) -> dict:
+    """Line styles for ``lstm.state_gradient_curves`` labels: SRN black, LSTM purple (bias 0 faint),
+    cell state solid, hidden state dashed."""
+    styles = {}
+    for label in labels:
+        kw = {"color": COLORS["lstm"] if label.startswith("LSTM") else COLORS["plain"]}
+        if "f-bias 0 " in label:
+            kw["alpha"] = 0.45
+        if "∂h" in label:
+            kw["ls"] = "--"
+        styles[label] = kw
+    return styles

@@ -1,0 +1,72 @@
+"""vglab.lstm: the unrolled cell equals torch's nn.LSTM; state gradients; forget bias; NaN guard."""
+import math
+
+import pytest
+import torch
+
+from vglab import bptt, lstm, srn, tasks
+from vglab.train import DivergenceError
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_unrolled_cell_equals_nn_lstm_and_forget_bias():
+    m = lstm.LSTM(6, 5, 4, forget_bias=1.0, generator=gen(), dtype=torch.float64)
+    ref = torch.nn.LSTM(6, 5, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for a, b in (("weight_ih", "weight_ih_l0"), ("weight_hh", "weight_hh_l0"),
+                     ("bias_ih", "bias_ih_l0"), ("bias_hh", "bias_hh_l0")):
+            getattr(ref, b).copy_(getattr(m.cell, a))
+    x, _ = tasks.make_batch("temporal_order", 3, 12, gen(1))
+    x = x.double()
+    _, h_steps, c_steps = m.unroll(x)
+    out_ref, (h_T, c_T) = ref(x)
+    torch.testing.assert_close(torch.stack(h_steps, 1), out_ref, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(c_steps[-1], c_T[0], rtol=1e-12, atol=1e-14)
+    b = m.cell.bias_ih + m.cell.bias_hh
+    assert (b[5:10] == 1).all() and (b[:5] == 0).all() and (b[10:] == 0).all()
+
+
+def test_state_gradient_norms_srn_matches_bptt():
+    model = srn.SRN(6, 7, 4, sigma2=0.2, generator=gen(2), dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", 5, 15, gen(3))
+    norms = lstm.state_gradient_norms(model, x.double(), y)
+    delta = bptt.local_gradients(model, x.double(), y)
+    torch.testing.assert_close(norms["delta"], bptt.delta_norms(delta), rtol=1e-12, atol=1e-15)
+    dz = delta[:, 1:] @ model.W_rec.detach().T  # ∂E/∂z(k) = δ(k+1) W_recᵀ for k < T
+    torch.testing.assert_close(norms["z"][:-1], dz.norm(dim=-1).mean(0), rtol=1e-12, atol=1e-15)
+
+
+def test_lstm_cell_gradient_vanishes_faster_with_closed_forget_gate():
+    x, y = tasks.make_batch("temporal_order", 32, 30, gen(4))
+    ratio = {}
+    for fb in (0.0, 1.0, 3.0):
+        m = lstm.LSTM(6, 16, 4, forget_bias=fb, generator=gen(5), dtype=torch.float64)
+        c = lstm.state_gradient_norms(m, x.double(), y)["c"]
+        assert c.shape == (30,)
+        ratio[fb] = math.log10(c[-1] / c[0])
+    assert ratio[0.0] > 2 and ratio[0.0] > ratio[1.0] > ratio[3.0]  # f open: the first step keeps more
+
+
+def test_training_learns_and_guards_nan():
+    m = lstm.LSTM(6, 16, 4, forget_bias=1.0, generator=gen(6))
+    hist = lstm.train_on_task(m, "temporal_order", 10, 60, batch_size=16, lr=3e-2, generator=gen(7),
+                              progress_bar=False, eval_every=30, n_eval=200)
+    assert hist["accuracy"][-1] > 0.5 and hist["loss"][-1] < hist["loss"][0]
+    with torch.no_grad():
+        m.readout.bias.fill_(float("nan"))
+    with pytest.raises(DivergenceError, match="step 0"):
+        lstm.train_on_task(m, "temporal_order", 10, 5, progress_bar=False)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_hidden"):
+        lstm.LSTM(6, 0, 4)
+    with pytest.raises(ValueError, match="output"):
+        lstm.LSTM(6, 3, 4, output="tanh")
+    with pytest.raises(ValueError, match="lr"):
+        lstm.train_on_task(lstm.LSTM(6, 3, 4), "temporal_order", 10, 5, lr=0.0)
+    with pytest.raises(TypeError, match="model"):
+        lstm.state_gradient_norms(torch.nn.Linear(2, 2), torch.zeros(1, 3, 2), torch.zeros(1))
