@@ -1,0 +1,141 @@
+"""Figures for notebook 05 (init-σ sensitivity, paper Fig. 2-3): profiles, eigenvalues, training.
+
+Each function draws on ``ax`` (a new one if None) and returns it; nothing here computes
+gradients or trains (see ``vglab.init_scale``).
+"""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..init_scale import PAPER_Q_BOUNDS
+from .style import COLORS, PALETTE
+
+SETTING_COLORS = {
+    "variance 0.005": PALETTE["indigo"], "variance 0.01": PALETTE["teal"], "variance 0.02": PALETTE["rose"],
+    "std 0.05": PALETTE["cyan"], "std 0.2": PALETTE["wine"],
+    "std 0.005": PALETTE["grey"], "std 0.01": PALETTE["olive"], "std 0.02": PALETTE["sand"],
+}
+"""One colour per init setting (vanishing blue, healthy teal, exploding red; stds lighter)."""
+LAG_COLORS = [PALETTE[c] for c in ("black", "teal", "indigo", "purple", "rose", "olive", "sand")]
+
+
+def setting_color(label: str) -> str:
+    """The colour of an init setting ("variance 0.01", "std 0.2", …); grey for unknown ones."""
+    return SETTING_COLORS.get(label, PALETTE["grey"])
+
+
+def _ax(ax, size=(5.0, 3.4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_paper: bool = True,
+                           band: bool = True):
+    """Fig. 2: mean norm vs steps back j (log scale), one colour per setting, Q in the legend.
+
+    ``profiles``: ``init_scale.Profile`` objects. ``which``: "delta" (‖δ(k−j)‖, solid) or
+    "weight" (‖∂E/∂W_rec(k−j)‖, dashed). The band spans the networks' 10-90 % range.
+    """
+    if which not in ("delta", "weight"):
+        raise ValueError(f"which must be 'delta' or 'weight', got {which!r}")
+    ax = _ax(ax)
+    for p in profiles:
+        data = p.delta if which == "delta" else p.weight
+        if data is None:
+            raise ValueError(f"{p.setting.label}: no weight gradients (use weight_grads=True)")
+        y = np.asarray(data, dtype=float)  # (M, h+1)
+        j = np.arange(y.shape[-1])
+        q = f"Q = {p.q_mean:.1f} ± {p.q_sd:.1f}"
+        if show_paper and p.setting.paper_q != "—":
+            q += f" (paper {p.setting.paper_q})"
+        c = setting_color(p.setting.label)
+        ax.semilogy(j, y.mean(axis=0), color=c, ls="-" if which == "delta" else "--",
+                    label=f"{p.setting.label}: {q}")
+        if band and y.shape[0] > 1:
+            lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
+            ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
+    ax.set_xlabel("steps back j (from the last step k)")
+    ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "‖∂E/∂W_rec(k−j)‖")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3, which="major")
+    return ax
+
+
+def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str | None = None):
+    """Eigenvalues of W_rec in the complex plane, the circle of radius std·√K and the unit circle."""
+    ax = _ax(ax, (3.6, 3.6))
+    eigs = np.asarray(eigs)
+    r = math.sqrt(sigma2 * n_hidden)
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1")
+    ax.plot(r * np.cos(t), r * np.sin(t), color=COLORS["paper"], lw=1.5, label=f"std·√K = {r:.2f}")
+    rho = float(np.abs(eigs).max())
+    ax.scatter(eigs.real, eigs.imag, s=8, color=PALETTE["indigo"], label=label or f"eigenvalues, ρ = {rho:.2f}")
+    lim = max(1.25, 1.15 * max(r, rho))
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    ax.legend(fontsize=7, loc="upper right")
+    return ax
+
+
+def plot_q_comparison(rows, ax=None):
+    """Our Q (mean ± sd over networks) per setting, with the paper's reported bound beside it."""
+    ax = _ax(ax, (5.4, 3.2))
+    for i, r in enumerate(rows):
+        c = setting_color(r["setting"])
+        ax.errorbar(i, r["q_mean"], yerr=r["q_sd"], fmt="o", color=c, capsize=4)
+        lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
+        if lo is not None:
+            y = lo if math.isfinite(lo) else hi
+            marker = "^" if not math.isfinite(hi) else ("v" if not math.isfinite(lo) else "D")
+            ax.plot(i + 0.15, y, marker=marker, color=COLORS["paper"], ms=7, ls="none",
+                    label="paper" if i == 0 else None)
+    ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
+    ax.axhline(0, color=COLORS["bound"], lw=0.8)
+    ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
+    ax.set_ylabel("Q = log10 ‖δ(k)‖ − log10 ‖δ(k−100)‖")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
+    """Fig. 3 (left): ‖δ(k−j)‖ at several lags over training iterations (mean over networks, log)."""
+    ax = _ax(ax)
+    steps = np.asarray(hist["step"])
+    d = np.stack([np.asarray(v, dtype=float) for v in hist["delta"]])  # (n_rec, M, n_lags)
+    d = d.mean(axis=1) if network is None else d[:, network]
+    for i, j in enumerate(lags):
+        ax.semilogy(steps, d[:, i], color=LAG_COLORS[i % len(LAG_COLORS)], label=f"j = {j}")
+    ax.set_xlabel("training iteration")
+    ax.set_ylabel("mean ‖δ(k−j)‖")
+    ax.legend(fontsize=7, title="steps back", title_fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_training_q(hist, ax=None):
+    """Fig. 3 (right): Q per network and the fraction of saturated units over training."""
+    ax = _ax(ax)
+    steps = np.asarray(hist["step"])
+    Q = np.stack([np.asarray(v, dtype=float) for v in hist["Q"]])  # (n_rec, M)
+    sat = np.stack([np.asarray(v, dtype=float) for v in hist["saturated"]]).mean(axis=1)
+    for m in range(Q.shape[1]):
+        ax.plot(steps, Q[:, m], color=COLORS["plain"], alpha=0.5, lw=1, label="Q per network" if m == 0 else None)
+    ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
+    ax.set_xlabel("training iteration")
+    ax.set_ylabel("Q (h = T − 1)")
+    ax2 = ax.twinx()
+    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=1.5, label="% saturated |z| > 0.95")
+    ax2.set_ylabel("% saturated units", color=PALETTE["orange"])
+    ax2.set_ylim(0, max(5.0, 110 * float(sat.max())))
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper right")
+    return ax

@@ -1,0 +1,105 @@
+"""The σ² slider of notebook 05: eigenvalues of W_rec against the circle std·√K, and ‖δ(k−j)‖ live.
+
+Thin wiring over ``vglab.init_scale`` (compute) and ``vglab.plots.init_sigma`` (drawing).
+The "read σ as" toggle turns the slider value into a variance (σ² = value) or a standard
+deviation (σ² = value²), so a learner can see what each reading of the paper's "σ" does.
+"""
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+
+from .. import init_scale
+from ..plots.init_sigma import plot_eigenvalues
+from ..plots.style import COLORS, PALETTE
+from .panel import Panel
+
+CRITICAL = {"variance": 0.01, "std": 0.1}
+"""The value that puts std·√K at 1 for K = 100, in each reading."""
+
+
+def _sigma2(value: float, reading: str) -> float:
+    if reading not in CRITICAL:
+        raise ValueError(f"reading must be one of {list(CRITICAL)}, got {reading!r}")
+    return value if reading == "variance" else value**2
+
+
+def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden: int = 100, h: int = 100,
+                     n_sequences: int = 10, seed: int = 0, profile: bool = True) -> Panel:
+    """σ slider (log scale) + "read σ as" toggle; left: eigenvalues and circles, right: ‖δ(k−j)‖.
+
+    The network is the same for every σ (same seed, so the same standard-normal draws, scaled):
+    only the scale moves. The profile is one network on ``n_sequences`` temporal-order
+    sequences, float64, cached per σ² (``profile=False`` drops the right panel).
+    """
+    controls = {
+        "value": widgets.FloatLogSlider(value=value, base=10, min=-5, max=-0.5, step=0.05,
+                                        description="σ", readout_format=".4f", continuous_update=False),
+        "reading": widgets.ToggleButtons(options=["variance", "std"], value=reading, description="read σ as"),
+    }
+    snap = widgets.Button(description="snap to std·√K = 1", layout=widgets.Layout(width="200px"))
+    cache: dict[float, tuple] = {}
+
+    def compute(sigma2):
+        key = round(math.log10(sigma2), 6)
+        if key not in cache:
+            eigs = init_scale.eigenvalues(sigma2, n_hidden, seed=seed).numpy()
+            prof = None
+            if profile:
+                prof = init_scale.gradient_profile(sigma2, n_hidden=n_hidden, h=h, n_networks=1,
+                                                   n_sequences=n_sequences, seed=seed, weight_grads=False)
+            cache[key] = (eigs, prof)
+        return cache[key]
+
+    state = {}
+    circle = np.exp(1j * np.linspace(0, 2 * np.pi, 120))
+
+    def draw(fig, axes, value, reading):
+        sigma2 = _sigma2(value, reading)
+        eigs, prof = compute(sigma2)
+        r, rho = math.sqrt(sigma2 * n_hidden), float(np.abs(eigs).max())
+        ax = axes[0]
+        if not state:  # first call: build the artists once; later calls only move their data
+            plot_eigenvalues(eigs, sigma2, n_hidden, ax=ax, label="eigenvalues of W_rec")
+            state["circle"], state["dots"] = ax.get_lines()[1], ax.collections[0]
+            for axis in (ax.xaxis, ax.yaxis):  # few ticks: tick labels dominate the redraw cost
+                axis.set_major_locator(MaxNLocator(5))
+        state["dots"].set_offsets(np.c_[eigs.real, eigs.imag])
+        state["circle"].set_data((r * circle).real, (r * circle).imag)
+        lim = max(1.25, 1.15 * max(r, rho))
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_title(f"σ = {value:.4g} as {reading}: std·√K = {r:.2f}, ρ = {rho:.2f}", fontsize=9)
+        if prof is None:
+            return
+        ax = axes[1]
+        y = np.clip(prof.delta[0].numpy(), 1e-300, None)
+        if "line" not in state:
+            state["line"], = ax.semilogy(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
+            ref = init_scale.gradient_profile(0.01, n_hidden=n_hidden, h=h, n_networks=1,
+                                              n_sequences=n_sequences, seed=seed, weight_grads=False)
+            ax.semilogy(np.arange(h + 1), ref.delta[0].numpy(), color=COLORS["bound"], ls=":",
+                        label="variance 0.01 (healthy)")
+            ax.set_xlabel("steps back j")
+            ax.set_ylabel("mean ‖δ(k−j)‖ (float64)")
+            ax.legend(fontsize=7, loc="lower left")
+            ax.yaxis.set_major_locator(LogLocator(numticks=6))
+            ax.yaxis.set_minor_locator(NullLocator())
+        state["line"].set_ydata(y)
+        lo, hi = min(y.min(), 1e-3), max(y.max(), 10.0)
+        ax.set_ylim(10.0 ** (10 * math.floor(math.log10(lo) / 10)), 10.0 ** math.ceil(math.log10(hi)))
+        q = float(prof.Q[0])
+        kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
+        ax.set_title(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7", fontsize=9)
+
+    panel = Panel(controls, draw, ncols=2 if profile else 1, figsize=(9.0, 3.8) if profile else (4.6, 4.2),
+                  extra=[snap], title="Init scale: eigenvalues of W_rec and the gradient profile")
+
+    def on_snap(_b):
+        panel.update(value=CRITICAL[panel.controls["reading"].value])
+
+    snap.on_click(on_snap)
+    return panel
