@@ -23,7 +23,7 @@ import torch
 from . import bptt, tasks
 from .optim import Momentum
 from .srn import SRN, loss, spectral_radius
-from .train import History, check_finite, progress
+from .train import DivergenceError, History, check_finite, progress
 
 TASK = "temporal_order"
 PAPER_Q = {"variance 0.005": "> 25", "variance 0.01": "≈ 0.7", "variance 0.02": "< −6"}
@@ -220,7 +220,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     hist = History()
     for step in progress(range(n_steps + 1), desc="plain SGD", enabled=progress_bar):
         if step % record_every == 0 or step == n_steps:
-            hist.log(step=step, **_probe(model, *probe, lags, saturation))
+            hist.log(step=step, **_probe(model, *probe, lags, saturation, step))
         if step == n_steps:
             break
         idx = torch.randint(0, n_train, (batch,), generator=draw).to(device)
@@ -233,7 +233,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     return hist
 
 
-def _probe(model: SRN, x, y, lags, saturation) -> dict:
+def _probe(model: SRN, x, y, lags, saturation, step) -> dict:
     """Float64 copy of the networks on the probe set: ‖δ‖ at the lags, Q, saturation, accuracy."""
     m = copy.deepcopy(model).double()
     x = x.double()
@@ -241,9 +241,12 @@ def _probe(model: SRN, x, y, lags, saturation) -> dict:
     with torch.no_grad():
         out, _, z = m(x, return_states=True)
     for what, v in (("probe ‖δ‖", delta.norm()), ("probe output", out)):
-        check_finite(v, -1, what)
+        check_finite(v, step, what)
     prof = bptt.delta_profile(delta)  # (M, T), j = 0 … T − 1
-    Q = bptt.q_factor(delta, x.shape[-2] - 1).cpu()  # eq. (25), h = T − 1
+    try:
+        Q = bptt.q_factor(delta, x.shape[-2] - 1).cpu()  # eq. (25), h = T − 1
+    except ValueError as e:  # ‖δ‖ exactly 0 even in float64: every unit saturated, f′ = 0
+        raise DivergenceError(f"training collapsed at step {step}: {e}") from e
     return {"delta": prof[:, list(lags)].cpu(), "Q": Q,
             "saturated": (z.abs() > saturation).double().mean(dim=(-3, -2, -1)).cpu(),
             "accuracy": tasks.score(TASK, out, y).cpu()}

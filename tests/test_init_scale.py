@@ -1,0 +1,96 @@
+"""Tests of vglab.init_scale (notebook 05): circular law, Q ordering, float64, Fig. 3 guard."""
+import math
+
+import pytest
+import torch
+
+from vglab import init_scale as S, srn, tasks
+from vglab.train import DivergenceError
+
+
+@pytest.mark.parametrize("sigma2", [0.005, 0.01, 0.02])
+def test_spectral_radius_tracks_circular_law(sigma2):
+    # Girko: eigenvalues of K×K N(0, σ²) fill the disc of radius std·√K; K = 100, several seeds
+    expected = math.sqrt(sigma2 * 100)
+    for seed in range(3):
+        rho = S.spectral_radii(sigma2, 100, n_matrices=10, seed=seed)
+        assert abs(float(rho.mean()) / expected - 1) < 0.1
+        assert bool(((rho / expected - 1).abs() < 0.25).all())
+    assert S.circle_radius(sigma2, 100) == pytest.approx(expected)
+
+
+def test_weights_are_those_of_srn_and_variance_not_std():
+    W = S.recurrent_weights(0.01, 100, n_matrices=5, seed=3)
+    assert W.shape == (5, 100, 100)
+    assert float(W.std()) == pytest.approx(0.1, rel=0.02)  # σ² is the variance
+    model = srn.SRN(1, 100, 1, 0.01, n_networks=5, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    torch.testing.assert_close(W, model.W_rec.detach())
+    # the same draws for every σ²: the eigenvalues only rescale
+    e1, e2 = S.eigenvalues(0.01, 100, seed=1), S.eigenvalues(0.04, 100, seed=1)
+    assert float(e2.abs().max() / e1.abs().max()) == pytest.approx(2.0, rel=1e-8)
+
+
+def test_q_ordering_vanishing_healthy_exploding():
+    q = [S.gradient_profile(s, h=50, n_networks=4, n_sequences=20, weight_grads=False).Q
+         for s in (S.variance(0.005), S.variance(0.01), S.variance(0.02))]
+    assert float(q[0].mean()) > float(q[1].mean()) > float(q[2].mean())
+    assert float(q[0].min()) > 2 and float(q[2].max()) < 0
+    q_std = S.gradient_profile(S.std(0.01), h=100, n_networks=2, n_sequences=10, weight_grads=False).Q
+    assert bool((q_std > 50).all())  # σ read as a std: everything vanishes
+
+
+def test_profile_matches_independent_autograd():
+    p = S.gradient_profile(0.02, h=30, n_networks=2, n_sequences=8, seed=4)
+    model = srn.SRN(6, 100, 4, 0.02, n_networks=2, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", 8, 31, generator=torch.Generator().manual_seed(5))
+    out, a, z = model.unroll(x.double())
+    grads = torch.autograd.grad(srn.loss(model, out, y).sum(), a)  # δ(k) by autograd, per step
+    d = torch.stack(grads, dim=-2)  # (M, B, T, K)
+    norms = d.norm(dim=-1).mean(dim=-2).flip(-1)  # j = 0 … h
+    torch.testing.assert_close(p.delta, norms, rtol=1e-10, atol=0)
+    torch.testing.assert_close(p.Q, torch.log10(norms[:, 0]) - torch.log10(norms[:, -1]), rtol=1e-10, atol=1e-12)
+    # ∂E/∂W_rec(n) = z(n−1)ᵀ δ(n) summed over n is autograd's gradient of W_rec, eq. (4)
+    g = torch.autograd.grad(srn.loss(model, *_out_y(model, x, y)).sum(), model.W_rec)[0]
+    z_prev = torch.cat([torch.zeros_like(torch.stack(z, -2)[..., :1, :]), torch.stack(z, -2)[..., :-1, :]], -2)
+    torch.testing.assert_close(torch.einsum("mbti,mbtj->mij", z_prev.detach(), d), g, rtol=1e-9, atol=1e-12)
+    assert p.weight.shape == (2, 31) and float(p.weight[:, -1].abs().max()) == 0.0  # z(0) = 0
+
+
+def _out_y(model, x, y):
+    return model(x.double()), y
+
+
+def test_float64_keeps_what_float32_underflows():
+    r = S.underflow_check(S.std(0.01), n_sequences=5)
+    assert r["float32"] == 0.0  # 1e-100 is below float32's smallest subnormal 1.4e-45
+    assert 0 < r["float64"] < 1e-60
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="variance"):
+        S.variance(-0.01)
+    with pytest.raises(ValueError, match="std"):
+        S.std(0)
+    with pytest.raises(ValueError, match="h must be"):
+        S.gradient_profile(0.01, h=5)
+    with pytest.raises(ValueError, match="lags"):
+        S.train_plain(T=20, lags=(0, 20), n_steps=1, progress_bar=False)
+    with pytest.raises(ValueError, match="lr"):
+        S.train_plain(T=20, lr=-1.0, lags=(0,), n_steps=1, progress_bar=False)
+
+
+def test_training_records_and_absurd_lr_diverges():
+    kw = dict(T=20, n_networks=2, n_train=50, record_every=2, lags=(0, 10, 19), n_probe=6, progress_bar=False)
+    h = S.train_plain(n_steps=4, **kw)
+    assert h["step"] == [0, 2, 4] and len(h["loss"]) == 4
+    assert h["delta"][0].shape == (2, 3) and h["Q"][0].shape == (2,)
+    assert all(bool(torch.isfinite(q).all()) for q in h["Q"])
+    assert all(0 <= float(s.min()) and float(s.max()) <= 1 for s in h["saturated"])
+    with pytest.raises(DivergenceError, match="step"):
+        S.train_plain(n_steps=20, lr=1e30, **kw)
+
+
+def test_format_q_table_lists_paper_numbers():
+    rows = S.q_table((S.variance(0.01), S.std(0.2)), h=20, n_networks=2, n_sequences=4)
+    text = S.format_q_table(rows)
+    assert "≈ 0.7" in text and "std 0.2" in text and rows[1]["radius"] == pytest.approx(2.0)
