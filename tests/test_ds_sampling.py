@@ -9,6 +9,15 @@ from vglab import bptt, ds_sampling as D, ds_train as DT, pascanu, srn, tasks
 
 F64 = torch.float64
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one thread avoids OpenMP oversubscription when other jobs share the 2 cores."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 
 def _setup(seed=0, K=8, T=12, B=5, M=None, task="temporal_order", scale=1.0):
     g = torch.Generator().manual_seed(seed)
@@ -74,7 +83,7 @@ def test_sign_agrees_with_exact_derivative_on_most_random_cases():
     for seed in range(n):
         model, x, y, lengths, dW = _setup(seed=100 + seed, K=10, T=15)
         agree += (D.ds(model, x, y, dW, 14) > 0) == (D.ds_exact(model, x, y, dW, 14) > 0)
-    print(f"sign agreement: {agree}/{n}")  # 25/30 here; 32/40 and 18/20 (K = 50) in other draws
+    print(f"sign agreement: {agree}/{n}")  # 22/30 here; 32/40 (K = 10) and 18/20 (K = 50) in other draws
     assert agree / n >= 0.65
 
 

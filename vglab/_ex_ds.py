@@ -1,4 +1,55 @@
-"""Exercise checkers for the ds notebook (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 07, dS sampling (re-exported by vglab.exercises)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import torch
+
+__all__ = ["check_accept_decision", "check_printed_rule", "check_ds_2x2", "check_factor_two"]
+
+
+def check_accept_decision(answer) -> bool:
+    """Notebook 07: (Q = 2, dS = −0.3), zone [−1, 1], |dS| ≤ 1, corrected rule: apply or skip?"""
+    from .exercises import choice
+    return choice(answer, "skip", options=["apply", "skip"],
+                  success="skip: Q = 2 means the gradient is vanishing, and dS < 0 would shrink ‖δ(k−h)‖ further.",
+                  hint="Q > Q_max means vanishing; which sign of dS makes ‖δ(k−h)‖ grow?")
+
+
+def check_printed_rule(answer) -> bool:
+    """Notebook 07: the paper prints 'apply if Q < Q_min and dS > 0': corrected or swapped?"""
+    from .exercises import choice
+    return choice(answer, "swapped", options=["corrected", "swapped"],
+                  success="swapped: Q < Q_min is exploding, and dS > 0 makes the norm grow even more.",
+                  hint="Q < Q_min means ‖δ(k−h)‖ is already much larger than ‖δ(k)‖; does dS > 0 help?")
+
+
+def check_factor_two(answer) -> bool:
+    """Notebook 07: eq. (14) drops the 2 and gives (G, dG) = 0.6; what is the true dS?"""
+    from .exercises import close
+    return close(answer, 1.2, rel=1e-3,
+                 success="dS = 2(G, dG) = 1.2 > 1: with the factor 2 this minibatch is skipped, without it applied.",
+                 hint="S = ‖G‖², so dS = 2(G, dG) (eq. (22)); multiply.")
+
+
+def check_ds_2x2(fn) -> bool:
+    """Notebook 07: ``fn(W, dW, D1, D2, delta)`` → dS for h = 2, G = D1 W D2 W δᵀ (column form)."""
+    from .exercises import report, run_learner_fn
+    g = torch.Generator().manual_seed(7)
+    W, dW = torch.randn(2, 2, generator=g, dtype=torch.float64), torch.randn(2, 2, generator=g, dtype=torch.float64)
+    D1, D2 = torch.diag(torch.rand(2, generator=g, dtype=torch.float64)), torch.diag(torch.rand(2, generator=g,
+                                                                                              dtype=torch.float64))
+    delta = torch.randn(2, generator=g, dtype=torch.float64)
+    G = D1 @ W @ D2 @ W @ delta
+    dG = D1 @ dW @ D2 @ W @ delta + D1 @ W @ D2 @ dW @ delta
+    expected = float(2 * G @ dG)
+    hint = "G = D1 @ W @ D2 @ W @ delta; dG replaces ONE W by dW, in each of the two places; dS = 2 (G · dG)"
+    ok, got = run_learner_fn(fn, W, dW, D1, D2, delta, hint=hint)
+    if not ok:
+        return False
+    try:
+        got = float(got)
+    except (TypeError, ValueError, RuntimeError):
+        return report(False, "", f"{hint} (return one number, got {type(got).__name__})")
+    if abs(got - expected / 2) < 1e-9 * max(1.0, abs(expected)) and abs(expected) > 1e-12:
+        return report(False, "", "that is (G, dG): the derivative of ‖G‖² carries a factor 2 (eq. (22))")
+    return report(abs(got - expected) <= 1e-9 * max(1.0, abs(expected)),
+                  f"dS = {expected:.4f}: the sum of the two products, each with one W replaced by dW.", hint)

@@ -174,7 +174,7 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
     3. ``rule="corrected"``: Q > q_max (vanishing): apply iff dS > 0; Q < q_min (exploding): iff dS < 0.
        ``rule="as_printed"``: the paper's printed step with the signs swapped:
        apply iff (Q < q_min and dS > 0) or (Q > q_max and dS < 0).
-    A NaN in q or ds skips. Floats in → bool out; tensors in → bool tensor out.
+    A NaN in q or ds skips. Floats in → bool; tensors → bool tensor; arrays → numpy bool array.
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
@@ -191,7 +191,9 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
     else:
         toward = (exploding & (dst > 0)) | (vanishing & (dst < 0))
     ok = (dst.abs() <= ds_max) & (inside | toward)  # NaN fails every comparison: skipped
-    return ok if tensor else bool(ok)
+    if tensor:
+        return ok
+    return bool(ok) if ok.ndim == 0 else ok.numpy()  # numpy arrays in → numpy bool array out
 
 
 # ---- internals ------------------------------------------------------------------------------------

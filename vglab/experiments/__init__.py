@@ -1,0 +1,1 @@
+"""Full-scale paper reproductions as CLIs: ``python -m vglab.experiments.NAME`` -> results/."""

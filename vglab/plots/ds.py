@@ -1,0 +1,119 @@
+"""Figures for dS sampling (notebook 07): the (Q, dS) plane with its accept/skip regions, Q over
+training, Table 1 beside the paper's. Plot functions take ``ax=None`` and return the Axes."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator, NullLocator
+
+from .style import PALETTE, color
+
+LINTHRESH = 1e-4  # dS spans many decades: a symmetric log axis, linear within ±1e-4
+Q_LIM = (-4.0, 6.0)
+DS_LIM = 1e3
+ACCEPT, SKIP = PALETTE["green"], PALETTE["wine"]
+
+
+def accept_regions(q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected", q_lim=Q_LIM):
+    """The accept region as rectangles ``(q0, ds0, width, height)`` (SPEC §F; both rules)."""
+    lo, hi = q_lim
+    zone = (q_min, -ds_max, q_max - q_min, 2 * ds_max)
+    right_up, left_down = (q_max, 0.0, hi - q_max, ds_max), (lo, -ds_max, q_min - lo, ds_max)
+    right_down, left_up = (q_max, -ds_max, hi - q_max, ds_max), (lo, 0.0, q_min - lo, ds_max)
+    if rule == "corrected":
+        return [zone, right_up, left_down]
+    if rule == "as_printed":
+        return [zone, right_down, left_up]
+    raise ValueError(f"rule must be 'corrected' or 'as_printed', got {rule!r}")
+
+
+def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected",
+                  ax=None, title=None, max_points=4000):
+    """The (Q, dS) plane: green = apply, white = skip; dots = recorded decisions (if given)."""
+    ax = ax or plt.gca()
+    for r in accept_regions(q_min, q_max, ds_max, rule):
+        ax.add_patch(Rectangle(r[:2], r[2], r[3], facecolor=ACCEPT, alpha=0.18, edgecolor="none"))
+    ax.axvspan(q_min, q_max, color=PALETTE["grey"], alpha=0.06)
+    for v in (q_min, q_max):
+        ax.axvline(v, color=PALETTE["grey"], lw=0.8, ls="--")
+    ax.axhline(0, color="black", lw=0.6)
+    if q is not None:
+        q, ds = np.asarray(q, float).ravel(), np.asarray(ds, float).ravel()
+        keep = np.linspace(0, len(q) - 1, min(len(q), max_points)).astype(int)
+        acc = np.ones(len(q), bool) if accepted is None else np.asarray(accepted, bool).ravel()
+        for mask, c, lab in ((acc[keep], ACCEPT, "applied"), (~acc[keep], SKIP, "skipped")):
+            ax.scatter(np.clip(q[keep][mask], *Q_LIM), np.clip(ds[keep][mask], -DS_LIM, DS_LIM), s=6, c=c,
+                       label=lab, alpha=0.6, linewidths=0)
+        ax.legend(loc="lower right", fontsize=8, markerscale=2)
+    ax.set_yscale("symlog", linthresh=LINTHRESH)
+    ax.yaxis.set_major_locator(FixedLocator([-1e3, -1, -1e-3, 0, 1e-3, 1, 1e3]))
+    ax.yaxis.set_minor_locator(NullLocator())  # symlog's default minor ticks cost most of a redraw
+    ax.set_xlim(*Q_LIM)
+    ax.set_ylim(-DS_LIM, DS_LIM)
+    ax.set_xlabel("Q-factor (> 0: vanishing, < 0: exploding)")
+    ax.set_ylabel("dS (symlog)")
+    ax.set_title(title or f"rule: {rule.replace('_', ' ')}", fontsize=10)
+    return ax
+
+
+def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=50):
+    """Q per update for several runs ``{name: q (n_updates, M)}``: median over networks + range."""
+    ax = ax or plt.gca()
+    ax.axhspan(q_min, q_max, color=PALETTE["grey"], alpha=0.12, label="safe zone")
+    for name, q in runs.items():
+        q = np.asarray(q, float)
+        q = q[:, None] if q.ndim == 1 else q
+        k = max(1, min(smooth, len(q) // 5))
+        sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
+        x = np.arange(sm.shape[0]) + k // 2
+        c = _method_color(name)
+        ax.plot(x, np.median(sm, 1), color=c, lw=1.6, label=name)
+        ax.fill_between(x, sm.min(1), sm.max(1), color=c, alpha=0.15, linewidth=0)
+    ax.set_xlabel("update (minibatches drawn)")
+    ax.set_ylabel("Q(δ, h)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_accept_rate(runs: dict, *, ax=None, window=100):
+    """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}``."""
+    ax = ax or plt.gca()
+    for name, acc in runs.items():
+        a = np.asarray(acc, float)
+        a = a.mean(1) if a.ndim == 2 else a
+        k = max(1, min(window, len(a) // 5))
+        ax.plot(np.convolve(a, np.ones(k) / k, mode="valid"), color=_method_color(name), label=name)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("update")
+    ax.set_ylabel("fraction applied")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
+    """Per-network test accuracy (%) per method for one task; the paper's best/mean as marks."""
+    ax = ax or plt.gca()
+    names = list(rows[task])
+    for i, name in enumerate(names):
+        sc = 100 * np.asarray(rows[task][name]["test_score"])
+        ax.scatter(np.full(len(sc), i) + np.linspace(-0.15, 0.15, len(sc)), sc, color=_method_color(name), s=18)
+        ax.hlines(sc.mean(), i - 0.3, i + 0.3, color=_method_color(name), lw=2)
+        ref = (paper or {}).get("ds" if name.startswith("ds") else name, {}).get(task)
+        if ref:
+            for v, ls in zip(ref, ("-", ":")):
+                ax.hlines(float(v.strip(">")), i - 0.35, i + 0.35, color=color("paper"), lw=1.2, ls=ls)
+    ax.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 102)
+    ax.set_title(task, fontsize=10)
+    return ax
+
+
+def _method_color(name: str) -> str:
+    """The palette colour of a method; readings not in COLORS yet get a PALETTE colour here."""
+    extra = {"ds_own": PALETTE["indigo"], "ds_loss": PALETTE["orange"], "ds_own_loss": PALETTE["purple"]}
+    try:
+        return color(name)
+    except ValueError:
+        return extra.get(name, PALETTE["grey"])
