@@ -284,17 +284,18 @@ def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> to
     return torch.stack(out)
 
 
-def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed=0,
+def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed=0, split=None,
                      progress_bar=True, **hp):
     """Train a 64-``hidden``-``hidden``-10 tanh MLP on scikit-learn's digits with one optimizer.
 
+    ``split``: a ``vglab.data.digits(standardize=True)`` split to reuse (loaded if None).
     Minibatches of ``batch`` drawn with a seeded generator, cross-entropy (mean). Returns
     ``(history, test_accuracy)``; a NaN/Inf loss stops the run with a DivergenceError.
     """
     from . import data, train  # compute-only imports
 
     dev = torch.device("cpu") if device is None else torch.device(device)
-    split = data.digits(standardize=True, seed=seed, device=dev)
+    split = (split or data.digits(standardize=True, seed=seed)).to(dev)
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.Tanh(),
                                 torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),

@@ -27,7 +27,7 @@ cells = [
     code("""
     import torch
     import vglab as vg
-    from vglab import exercises, optim, surfaces
+    from vglab import data, exercises, optim, surfaces
     from vglab.plots import optim as oplots
     from vglab.plots.style import subplots
     from vglab.show import show_source
@@ -261,8 +261,9 @@ cells = [
     code("""
     mlp_hp = dict(SGD=dict(lr=0.1), Momentum=dict(lr=0.01), NAG=dict(lr=0.01), AdaGrad=dict(lr=0.03),
                   RMSProp=dict(lr=0.002), AdaDelta=dict(lr=1.0, eps=1e-6), Adam=dict(lr=0.003), Nadam=dict(lr=0.003))
-    mlp_steps = vg.by_mode(30, 300)
-    mlp = {name: optim.train_digits_mlp(name, steps=mlp_steps, device=dev, **hp) for name, hp in mlp_hp.items()}
+    mlp_steps, split = vg.by_mode(30, 300), data.digits(standardize=True)
+    mlp = {name: optim.train_digits_mlp(name, steps=mlp_steps, device=dev, split=split, **hp)
+           for name, hp in mlp_hp.items()}
     for name, (hist, acc) in mlp.items():
         print(f"{name:9s} final minibatch loss {sum(hist['loss'][-10:]) / 10:.3f}   test accuracy {acc:.3f}")
     """, tags=IGNORE),

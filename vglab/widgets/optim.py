@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import ipywidgets as widgets
+from matplotlib.ticker import NullLocator
 import numpy as np
 import torch
 
@@ -57,6 +58,7 @@ def _line_sets(ax, ax_loss, names):
     """One path line, end marker and loss line per optimizer, drawn empty (data set per redraw)."""
     ax_loss.clear()
     ax_loss.set_yscale("log")
+    ax_loss.yaxis.set_minor_locator(NullLocator())  # fewer ticks to render on every redraw
     ax_loss.set(xlabel="step", ylabel="$L - L^*$", title="loss against step")
     return dict(path={n: ax.plot([], [], "-", color=COLORS[n], lw=1.5, label=n)[0] for n in names},
                 end={n: ax.plot([], [], "o", color=COLORS[n], ms=4)[0] for n in names},
@@ -116,7 +118,7 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
                   title="Optimizers on a 2-D loss surface")
-    panel.fig.set_layout_engine("none")  # keep the constrained layout of the first render
+    panel.fig.set_layout_engine(None)  # keep the constrained layout of the first render: one draw per PNG
 
     def snap(_button):
         s, o = surfaces.get(panel.controls["surface"].value), panel.controls["optimizer"].value
@@ -169,5 +171,5 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.6), dpi=72,
                   title="The cliff: plain SGD against clipped SGD")
-    panel.fig.set_layout_engine("none")  # keep the constrained layout of the first render
+    panel.fig.set_layout_engine(None)  # keep the constrained layout of the first render: one draw per PNG
     return panel
