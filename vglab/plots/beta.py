@@ -142,8 +142,10 @@ def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1):
     return ax
 
 
-def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, per_layer_at: int | None = None):
-    """A stack history over training (``key`` scalar, or per-layer mean); or per layer at a record."""
+def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, per_layer_at: int | None = None,
+                     layer: int | None = None, logy: bool = False):
+    """A stack history over training (``key`` scalar, per-layer mean, or one ``layer``, 0-based);
+    or, with ``per_layer_at``, per layer at that record."""
     ax = _ax(ax)
     lams = list(histories)
     for lam, h in histories.items():
@@ -152,8 +154,11 @@ def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, per_lay
             v = h[key][per_layer_at].numpy()
             ax.plot(np.arange(1, len(v) + 1), v, "o-", color=c, alpha=a, label=f"λ = {lam:g}")
         else:
-            v = [float(t.float().mean()) if isinstance(t, torch.Tensor) else float(t) for t in h[key]]
+            pick = (lambda t: t[layer]) if layer is not None else (lambda t: t.float().mean())
+            v = [float(pick(t)) if isinstance(t, torch.Tensor) and t.numel() > 1 else float(t) for t in h[key]]
             ax.plot(h["step"], v, color=c, alpha=a, lw=1.6, label=f"λ = {lam:g}")
     ax.set(xlabel="layer" if per_layer_at is not None else "step", ylabel=ylabel or key)
+    if logy:
+        ax.set_yscale("log")
     ax.legend(fontsize=8)
     return ax
