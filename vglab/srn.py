@@ -13,6 +13,7 @@ gains a leading axis M, so M networks train in one batched forward/backward.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -183,3 +184,18 @@ def _check_size(name, v):
         raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
     if v < 1:
         raise ValueError(f"{name} must be >= 1, got {v}")
+
+
+@contextmanager
+def cpu_threads(n: int = 1):
+    """Run a block with ``n`` CPU threads in torch, then restore the previous count.
+
+    Small recurrent nets (B·K of a few thousand) run step by step: each op is tiny, threads only
+    add synchronisation, and on a busy machine they can make a step 10× slower.
+    """
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

@@ -35,6 +35,7 @@ cells = [
     from vglab.widgets.recurrent import bptt_panel
 
     vg.seed(0)
+    torch.set_num_threads(1)  # every net here is small: one CPU thread is faster than two
     dev = vg.device()
     print("device:", vg.describe(dev), "(sections 1-4 run on the CPU in float64; section 5 trains on this device)")
     """, tags=IGNORE),
