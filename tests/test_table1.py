@@ -11,6 +11,7 @@ ARGS = ["--tasks", "temporal_order,addition", "--T", "10", "--networks", "2", "-
         "--methods", "plain,ds,ds_as_printed", "--n-train", "40", "--n-val", "10", "--n-test", "10",
         "--hidden", "6", "--device", "cpu", "--reduced", "--no-progress"]
 
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Tiny tensors: one thread avoids OpenMP oversubscription when other jobs share the 2 cores."""
@@ -18,7 +19,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
 
 
 def _run(tmp_path, out, extra=()):

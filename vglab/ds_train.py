@@ -28,6 +28,17 @@ from .pascanu import clip_by_global_norm, omega
 from .train import check_finite, progress
 
 METHODS = ("plain", "ds", "ds_as_printed", "clipping", "pascanu")
+READINGS = {
+    # name: (method, Config overrides) -- the readings of the paper's open choices (SPEC §F)
+    "plain": ("plain", {}),
+    "ds": ("ds", {}),                                   # dW_rec = full momentum step, |dS| as printed
+    "ds_own": ("ds", {"dw": "own"}),                    # dW_rec = the minibatch's own −lr ∂E/∂W_rec
+    "ds_loss": ("ds", {"threshold": "loss"}),           # |dS| threshold scaled to the loss change
+    "ds_own_loss": ("ds", {"dw": "own", "threshold": "loss"}),
+    "ds_as_printed": ("ds_as_printed", {}),             # the paper's printed (swapped) step 4
+    "clipping": ("clipping", {}),                       # baselines (Pascanu et al. 2013)
+    "pascanu": ("pascanu", {}),
+}
 
 
 @dataclass
@@ -153,6 +164,23 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
     return Run(method, asdict(cfg), arr["loss"], arr["q"], arr["ds"], arr["accepted"].astype(bool),
                np.array(best.history).reshape(len(best.history), -1), best.score.cpu().numpy().reshape(-1),
                best.epoch.cpu().numpy().reshape(-1), test.reshape(-1), best.state)
+
+
+def compare(model, data: Data, readings=("plain", "ds", "ds_as_printed"), n_updates: int = 1000, *,
+            seed: int = 0, device=None, progress_bar: bool = True, **config) -> dict:
+    """Train a copy of the SAME initial ``model`` per reading (``READINGS``); ``{name: Run}``.
+
+    Extra keyword arguments go to every reading's ``Config`` (a reading's own choices win).
+    """
+    unknown = [r for r in readings if r not in READINGS]
+    if unknown:
+        raise ValueError(f"unknown reading(s) {unknown}; choose from {list(READINGS)}")
+    runs = {}
+    for name in readings:
+        method, overrides = READINGS[name]
+        runs[name] = train(copy.deepcopy(model), data, method, n_updates, Config(**{**config, **overrides}),
+                           seed=seed, device=device, progress_bar=progress_bar, desc=name)
+    return runs
 
 
 def _forward_backward(model, x, y, lengths, cfg, method):

@@ -23,17 +23,7 @@ import torch
 from .. import ds_train, results, srn, tasks
 from ..runtime import device as _device
 
-READINGS = {
-    # name: (method, Config overrides) -- the readings of the paper's open choices (SPEC §F)
-    "plain": ("plain", {}),
-    "ds": ("ds", {}),                                   # dW_rec = full momentum step, |dS| as printed
-    "ds_own": ("ds", {"dw": "own"}),                    # dW_rec = the minibatch's own −lr ∂E/∂W_rec
-    "ds_loss": ("ds", {"threshold": "loss"}),           # |dS| threshold scaled to the loss change
-    "ds_own_loss": ("ds", {"dw": "own", "threshold": "loss"}),
-    "ds_as_printed": ("ds_as_printed", {}),             # the paper's printed (swapped) step 4
-    "clipping": ("clipping", {}),
-    "pascanu": ("pascanu", {}),
-}
+READINGS = ds_train.READINGS
 PAPER_T100 = {  # Table 1, % correct, (best, mean) of 10 networks; ">99" kept as text
     "plain": {"addition": ("99", "68"), "multiplication": (">99", "72"),
               "temporal_order": ("96", "44"), "temporal_order_3bit": (">99", "50")},
