@@ -66,7 +66,7 @@ cells = [
     x, y = tasks.make_batch("temporal_order", 32, 101, g)  # x (B, T, 6) one-hot, y (B,) in {0,1,2,3}
     x = x.double()
     print("x:", tuple(x.shape), " y:", tuple(y.shape), " classes:", sorted(set(y.tolist())))
-    """, tags=CHECK),
+    """),
     md(r"""
     ## 2 · The δ recursion, by hand
 
@@ -238,13 +238,20 @@ cells = [
     rplots.plot_state_gradients(after, styles=STYLES, ax=axes[1], title=f"after {n_steps} training steps");
     """),
     md(r"""
-    At initialisation the LSTM with forget bias 0 loses its cell gradient about as fast as the SRN;
-    bias 1 keeps it orders of magnitude larger at the early steps, where the first marker sits.
-    In our runs the LSTM with bias 1 solves this T = 30 task within ~100 steps, bias 0 a little later,
-    and the SRN stays near chance (0.25) — its gradient from the markers is too small to
-    find them. After training, the LSTM's cell gradient is nearly flat back to the first marker:
-    it has learned to keep its forget gates open where it needs to remember.
-    (The accuracies above depend on the machine and mode; nbval does not compare them.)
+    **At initialisation** the LSTM with forget bias 0 loses its cell gradient about as fast as the
+    SRN loses ‖∂E/∂z‖; with bias 1 the cell gradient at the first steps, where the first marker sits,
+    is about four orders of magnitude larger (the checked cell above). That is the whole case for the
+    forget-gate bias of 1.
+
+    **After training** — read the accuracies printed above, and be careful with them: at this size
+    (T = 30, 300 steps) who learns the task depends on the seed. In our seed sweeps (3-4 seeds each,
+    Adam 0.01) the LSTM with bias 1 solved it in about 3 of 4 runs, often within 100 steps; the LSTM
+    with bias 0 in none of 3; and the SRN, whose init here sits at spectral radius ≈ 1 (σ² = 1/K, the
+    edge of the healthy regime of section 4), in 2 of 3. T = 30 is short enough for a well-initialised
+    SRN; the LSTM's advantage grows with T (Hochreiter & Schmidhuber run hundreds of steps), which
+    would take minutes here. What the right panel shows in a run that learned: the gradient reaching
+    the early steps grows during training, because the network has found that they matter.
+    (nbval does not compare the accuracies: they depend on machine and mode.)
 
     ## 7 · The slider panel
 
