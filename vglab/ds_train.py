@@ -153,13 +153,13 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
                 p.add_(torch.where(m, nv, torch.zeros_like(nv)))
                 v.copy_(torch.where(m, nv, v))
         for k, val in (("loss", E), ("q", q), ("ds", ds), ("accepted", ok)):
-            rec[k].append(val.detach().reshape(-1).cpu())
+            rec[k].append(val.detach().reshape(-1))  # kept on the device: no sync per update
         if (step + 1) % cfg.epoch == 0 or step + 1 == n_updates:
             best.validate()
             if cfg.reset_momentum:
                 for v in vel:
                     v.zero_()
-    arr = {k: torch.stack(v).numpy() for k, v in rec.items()}
+    arr = {k: torch.stack([t.to(q.device) for t in v]).cpu().numpy() for k, v in rec.items()}
     test = best.test_score()
     return Run(method, asdict(cfg), arr["loss"], arr["q"], arr["ds"], arr["accepted"].astype(bool),
                np.array(best.history).reshape(len(best.history), -1), best.score.cpu().numpy().reshape(-1),
