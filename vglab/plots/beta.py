@@ -95,14 +95,16 @@ def plot_alpha_beta(run, *, ax=None):
     """Fitted α (solid) and β (dashed) of every unit over training; the target is α = β = 1."""
     ax = _ax(ax)
     steps = run.history["step"]
-    al = torch.stack(run.history["alpha"]).numpy()  # (n_records, d)
-    be = torch.stack(run.history["beta"]).numpy()
+    lo, hi = 1e-2, 1e3  # a dead unit's fit runs off to ~1e6; show the clipped value at the edge
+    al = torch.stack(run.history["alpha"]).numpy().clip(lo, hi)  # (n_records, d)
+    be = torch.stack(run.history["beta"]).numpy().clip(lo, hi)
     c, a = run_color(run.config.lam)
     for j in range(al.shape[1]):
         ax.plot(steps, al[:, j], color=c, alpha=a, lw=1.2, label="α" if j == 0 else None)
         ax.plot(steps, be[:, j], color=c, alpha=a, lw=1.2, ls="--", label="β" if j == 0 else None)
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")
-    ax.set(yscale="log", xlabel="step", ylabel="fitted α, β", title=f"{run.label}, d = {run.config.d}")
+    ax.set(yscale="log", ylim=(lo / 1.5, hi * 1.5), xlabel="step", ylabel="fitted α, β (clipped to [0.01, 1000])",
+           title=f"{run.label}, d = {run.config.d}")
     ax.legend(fontsize=8)
     return ax
 
