@@ -242,3 +242,10 @@ def test_every_optimizer_trains_a_torch_model(name):
         opt.step(closure)
     last = float(closure().detach())
     assert math.isfinite(last) and last < 0.7 * first
+
+
+def test_train_digits_mlp_learns_and_restores_threads():
+    threads = torch.get_num_threads()
+    hist, acc = optim.train_digits_mlp("Adam", steps=40, progress_bar=False, lr=0.01)
+    assert torch.get_num_threads() == threads
+    assert sum(hist["loss"][-5:]) / 5 < 0.5 * hist["loss"][0] and acc > 0.5

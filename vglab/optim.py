@@ -311,8 +311,16 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
     def loss_fn(m, b):
         return torch.nn.functional.cross_entropy(m(b[0]), b[1])
 
-    hist = train.fit(model, opt, loss_fn, batches, steps, device=dev, desc=name,
-                     progress_bar=progress_bar, closure_optimizer=True)
+    # a 64-unit MLP is too small for intra-op threads: on CPU one thread costs ~10x less CPU time
+    # (threads spin-wait on each tiny op, badly so on a busy 2-core machine); restored afterwards
+    threads = torch.get_num_threads()
+    if dev.type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        hist = train.fit(model, opt, loss_fn, batches, steps, device=dev, desc=name,
+                         progress_bar=progress_bar, closure_optimizer=True)
+    finally:
+        torch.set_num_threads(threads)
     with torch.no_grad():
         acc = (model(split.x_test).argmax(1) == split.y_test).float().mean().item()
     return hist, acc
