@@ -22,7 +22,7 @@ def _np(v):
 
 
 def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None, colors: dict | None = None,
-                         ylabel: str = r"$\|\delta(k-h)\|$", title: str | None = None):
+                         ylabel: str = r"$\|\delta(k-h)\|$", title: str | None = None, legend_loc: str = "best"):
     """‖δ(k−h)‖ against h on a log axis, one solid curve per label; its bound dashed beside it.
 
     ``profiles``/``bounds``: label -> values for h = 0, 1, …; ``colors``: label -> colour.
@@ -41,7 +41,7 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc=legend_loc)
     ax.grid(alpha=0.3, which="major")
     return ax
 
@@ -105,3 +105,12 @@ def state_styles(labels) -> dict:
             kw["ls"] = "--"
         styles[label] = kw
     return styles
+
+
+def few_log_ticks(ax, n: int = 6):
+    """At most ``n`` major ticks and no minor ticks on a log y axis (a fast redraw in panels)."""
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=n))
+    ax.yaxis.set_minor_locator(NullLocator())
+    return ax

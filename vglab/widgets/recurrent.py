@@ -53,7 +53,8 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str):
     c = COLORS[nonlinearity]
     rplots.plot_gradient_vs_lag({f"{nonlinearity}, σ² = {sigma2:.3g}": prof[: h + 1]},
                                 {f"{nonlinearity}, σ² = {sigma2:.3g}": bound[: h + 1]},
-                                ax=axes[0], colors={f"{nonlinearity}, σ² = {sigma2:.3g}": c})
+                                ax=axes[0], colors={f"{nonlinearity}, σ² = {sigma2:.3g}": c},
+                                legend_loc="lower left")
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
     axes[0].set_title(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})", fontsize=10)
     top = max(prof[: h + 1].max(), 1e-300)
@@ -61,6 +62,8 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str):
     rplots.plot_weight_grad_norms(wg[: h + 1], ax=axes[1], color=c)
     axes[1].set_xlabel("h (steps back from k)")
     axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
+    for ax in axes:
+        rplots.few_log_ticks(ax)
 
 
 def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -> Panel:
