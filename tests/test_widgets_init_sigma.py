@@ -25,3 +25,28 @@ def test_panel_without_profile():
     before = p.image.value
     p.update(value=0.005)
     assert p.image.value != before and len(p.axes) == 1
+
+
+def test_plots_draw_without_warnings():
+    import warnings
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab import init_scale as S
+    from vglab.plots import init_sigma as P
+
+    profs = [S.gradient_profile(s, h=20, n_networks=2, n_sequences=3) for s in (S.variance(0.01), S.std(0.2))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = P.plot_gradient_profiles(profs, which="weight")
+        assert len(ax.get_lines()) == 2 and len(ax.get_lines()[0].get_xdata()) == 20  # z(0) = 0 term dropped
+        P.plot_gradient_profiles(profs, which="delta")
+        rows = S.q_table((S.variance(0.01),), h=20, n_networks=2, n_sequences=3)
+        P.plot_q_comparison(rows)
+        h = S.train_plain(T=20, n_steps=2, n_networks=2, n_train=20, record_every=1, lags=(0, 19),
+                          n_probe=4, progress_bar=False)
+        P.plot_training_norms(h, (0, 19))
+        P.plot_training_q(h)
+    plt.close("all")

@@ -49,14 +49,16 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
             raise ValueError(f"{p.setting.label}: no weight gradients (use weight_grads=True)")
         y = np.asarray(data, dtype=float)  # (M, h+1)
         j = np.arange(y.shape[-1])
+        keep = (y > 0).any(axis=0)  # ∂E/∂W_rec(1) = z(0)ᵀδ(1) = 0: nothing to draw on a log axis
+        j, y = j[keep], np.where(y[:, keep] > 0, y[:, keep], np.nan)
         q = f"Q = {p.q_mean:.1f} ± {p.q_sd:.1f}"
         if show_paper and p.setting.paper_q != "—":
             q += f" (paper {p.setting.paper_q})"
         c = setting_color(p.setting.label)
-        ax.semilogy(j, y.mean(axis=0), color=c, ls="-" if which == "delta" else "--",
+        ax.semilogy(j, np.nanmean(y, axis=0), color=c, ls="-" if which == "delta" else "--",
                     label=f"{p.setting.label}: {q}")
         if band and y.shape[0] > 1:
-            lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
+            lo, hi = np.nanquantile(y, [0.1, 0.9], axis=0)
             ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "‖∂E/∂W_rec(k−j)‖")
