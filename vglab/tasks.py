@@ -61,7 +61,7 @@ def make_batch(task: str, n: int, T: int, generator=None, device=None, *, varian
     if is_classification(task):
         L = T
     else:
-        L = int(torch.randint(T, (11 * T) // 10 + 1, (1,), generator=generator))
+        L = int(torch.randint(T, (11 * T) // 10 + 1, (1,), generator=generator, device=_gen_device(generator)))
     lengths = torch.full((n,), L, dtype=torch.long)
     x, y = _fill(task, lengths, L, generator, variant)
     return x.to(device), y.to(device)
@@ -78,7 +78,7 @@ def make_dataset(task: str, n: int, T: int, generator=None, device=None, *, vari
     if is_classification(task):
         lengths = torch.full((n,), T, dtype=torch.long)
     else:
-        lengths = torch.randint(T, (11 * T) // 10 + 1, (n,), generator=generator)
+        lengths = torch.randint(T, (11 * T) // 10 + 1, (n,), generator=generator, device=_gen_device(generator))
     x, y = _fill(task, lengths, int(lengths.max()), generator, variant)
     return x.to(device), y.to(device), lengths.to(device)
 
