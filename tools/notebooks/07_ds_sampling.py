@@ -217,6 +217,11 @@ cells = [
             print(f"{task:15s} {name:14s} best {row['best']:5.1f}%  mean {row['mean']:5.1f}%  "
                   f"applied {np.mean(row['accept_rate']):4.0%}   paper (T = 100): best {ref[0]}%, mean {ref[1]}%")
     """, tags=IGNORE),
+    md("Saved numbers are labelled as such; this one is smaller than the paper's experiment:"),
+    code("""
+    print("the saved run is reduced, not the paper's size:", saved["reduced"])
+    print("readings in it:", ", ".join(next(iter(saved["data"]["rows"].values()))))
+    """, tags=CHECK),
     code("""
     fig, ax = subplots(1, 1, width=6.0, height=3.2)
     dsplots.plot_table1(saved["data"]["rows"], "temporal_order", ax=ax);
