@@ -50,7 +50,7 @@ def test_activation_equals_torch(name):
 
 
 def test_saturation_thresholds_match_docstring():
-    # sigmoid: |a| > 4.34; tanh: |a| > 2.18 (|tanh| > 0.975); ELU: a < ln 0.05; ReLU: a <= 0
+    # sigmoid: |a| > 4.36; tanh: |a| > 2.18 (|tanh| > 0.975); ELU: a < ln 0.05; ReLU: a <= 0
     a = torch.tensor([4.30, 4.40, -4.40], dtype=torch.float64)
     assert sat.saturated("sigmoid", a).tolist() == [False, True, True]
     assert sat.saturated("tanh", torch.tensor([2.15, 2.20, -2.20])).tolist() == [False, True, True]

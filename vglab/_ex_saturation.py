@@ -84,7 +84,7 @@ def dead_relu_net():
 
 def check_dead_layer(layer) -> bool:
     """Which layer (1-based) of ``dead_relu_net()`` has the most dead ReLUs? (use saturation_report)"""
-    hint = ("run vg_sat.saturation_report(dead_relu_net(), x) and read the '%dead' column; layers count "
+    hint = ("run sat.saturation_report(ex.dead_relu_net(), x) and read the '%dead' column; layers count "
             "from 1 at the input")
     try:
         ok = int(layer) == 4 and float(layer) == 4

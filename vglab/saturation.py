@@ -13,7 +13,7 @@ its local derivative is below 5 % of the activation's largest derivative,
     f′(a) < 0.05 · max f′,
 
 i.e. the unit passes back less than 1/20 of what it passes at its best. In numbers:
-sigmoid |a| > 4.34 (σ outside [0.013, 0.987]); tanh |a| > 2.18 (|tanh| > 0.975, Karpathy's
+sigmoid |a| > 4.36 (σ outside [0.013, 0.987]); tanh |a| > 2.18 (|tanh| > 0.975, Karpathy's
 "|h| > 0.97" rule); ELU (α = 1) a < ln 0.05 = −3.0; ReLU a ≤ 0; leaky ReLU (α = 0.01) a ≤ 0
 as well (it passes only 1 % back), PReLU at its initial α = 0.25 never.
 "Dead" (eq. sat-dead): a unit saturated on *every* example of the batch -- for ReLU exactly

@@ -58,7 +58,7 @@ cells = [
     tails. ReLU "saturates on one side only" (seed 003).
 
     **Saturated** (one rule for all, eq. sat-def): $f'(a) < 5\,\%$ of $\max f'$ — the unit passes back
-    less than 1/20 of its best. Sigmoid: $|a| > 4.34$; tanh: $|a| > 2.18$, i.e. $|\tanh a| > 0.975$
+    less than 1/20 of its best. Sigmoid: $|a| > 4.36$; tanh: $|a| > 2.18$, i.e. $|\tanh a| > 0.975$
     (Karpathy's "$|h| > 0.97$"); ELU: $a < \ln 0.05 \approx -3$; ReLU: $a \le 0$.
     **Dead** (eq. sat-dead): saturated on *every* example of the batch — for ReLU, $a \le 0$ for all
     inputs: no gradient reaches its weights, so it never recovers.
@@ -229,7 +229,7 @@ cells = [
 
     | activation | max f′ | saturated when (f′ < 5 % of max) | critical gain, W ~ N(0, g²/n) | watch |
     |---|---|---|---|---|
-    | sigmoid | 1/4 at 0 | \|a\| > 4.34 (σ ∉ [0.013, 0.987]) | 4 in theory; none in practice (mean 1/2) | % saturated ≤ 5 %, never in a deep stack without a fix |
+    | sigmoid | 1/4 at 0 | \|a\| > 4.36 (σ ∉ [0.013, 0.987]) | 4 in theory; none in practice (mean 1/2) | % saturated ≤ 5 %, never in a deep stack without a fix |
     | tanh | 1 at 0 | \|a\| > 2.18 (\|tanh\| > 0.975) | 1 (Xavier/LeCun); 5/3 only for a few layers | % saturated ≤ 5 %, std(z) not shrinking |
     | ReLU | 1 for a > 0 | a ≤ 0 (half the units, normally) | √2 (Kaiming) | % dead ≤ 5 %, worry > 20 % |
     | leaky ReLU (0.01) | 1 | a ≤ 0 counts (passes 1 %) | ≈ √2 | never truly dead |
