@@ -127,22 +127,22 @@ cells = [
     """),
     md("The ill-conditioned bowl: SGD zig-zags across the steep direction; Momentum and NAG overshoot and ring; the adaptive methods rescale each coordinate and head almost straight in."),
     code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2)
+    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
     oplots.plot_trajectory_grid(surfaces.get("quadratic"), runs["quadratic"], axes);
     """),
     md("Rosenbrock's curved valley: everyone reaches the valley floor quickly, then crawls along it."),
     code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2)
+    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
     oplots.plot_trajectory_grid(surfaces.get("rosenbrock"), runs["rosenbrock"], axes);
     """),
     md("The saddle: the gradient along $y$ starts at 0.02, so SGD first slides to the ridge's centre and only slowly rolls off; dividing by $\\sqrt{G}$ (AdaGrad, RMSProp, Adam) makes that tiny gradient a full-sized step."),
     code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2)
+    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
     oplots.plot_trajectory_grid(surfaces.get("saddle"), runs["saddle"], axes);
     """),
     md("The cliff, with η small enough that no one is thrown off: the wall's gradient (up to ≈ 125) is felt only at its foot."),
     code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2)
+    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
     oplots.plot_trajectory_grid(surfaces.get("cliff"), runs["cliff"], axes);
     """),
     md("### Loss against step\n\nThe same runs as $L - L^*$ on a log scale:"),

@@ -76,6 +76,7 @@ def plot_trajectory_grid(surface, trajs, axes):
         end = f"diverged at {tr.diverged_at}" if tr.diverged_at else f"L−L* = {gap:.1e}"
         ax.set_title(f"{tr.name}: {end}", fontsize=9, color=_color(tr.name))
         ax.set(xlabel="", ylabel="")
+        ax.label_outer()  # with shared axes, tick labels only on the outer panels
     for ax in axes[len(trajs):]:
         ax.set_visible(False)
     return axes
