@@ -327,7 +327,7 @@ cells = [
     code("""
     answer = -1.0  # your number
     ok = exercises.check_digamma_difference(answer)
-    """, tags=CHECK),
+    """),
     md(r"""
     **Exercise 2.** A layer of $d = 3$ units outputs $z = 0.9$ for every sample. Compute $\omega$ by
     hand from (06.1) (the natural log of 0.9 and of 0.1), then check.
@@ -336,7 +336,7 @@ cells = [
     import math
     omega_by_hand = 3 * ((1 + math.log(0.9)) ** 2 + (1 + math.log(0.1)) ** 2)  # replace with your own working
     ok = exercises.check_constant_layer_omega(omega_by_hand)
-    """, tags=CHECK),
+    """),
     md("**Exercise 3.** Which $(\\alpha, \\beta)$ gives $\\mathrm{KL}(\\mathrm{Beta}(\\alpha,\\beta)\\,\\|\\,U(0,1)) = 0$? And does $\\omega = 0$ mean a unit is uniform (yes/no)?"),
     code("""
     exercises.check_kl_zero_params(1.0, 1.0)
