@@ -81,6 +81,6 @@ class Panel(widgets.VBox):
         self.fig.savefig(buf, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
         if self.n_redraws == 0 and self.freeze_layout:
             # constrained layout costs as much as the drawing itself: solve it once, then keep it
-            self.fig.set_layout_engine("none")
+            self.fig.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
         self.image.value = buf.getvalue()
         self.n_redraws += 1
