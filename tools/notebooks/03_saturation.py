@@ -215,7 +215,9 @@ cells = [
     profiles were flat at initialisation. In quick mode the runs are too short to separate them.
 
     Below: every layer's gradient norm during training (light = layer 1) and Karpathy's update:data
-    plot for two of the nets. Healthy training sits near log10 = −3 for every layer.
+    plot for two of the nets. Healthy training sits near log10 = −3 for every layer. The sigmoid net's
+    first layers sit at the floor (−16): their updates are below float32's resolution, so their
+    weights do not change at all.
     """),
     code("""
     fig, axes = subplots(2, 2, width=4.6, height=3.0)

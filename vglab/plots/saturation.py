@@ -2,7 +2,7 @@
 gradient-norm profiles, % saturated, update:data ratios, training curves.
 
 ``profiles`` arguments are dicts label -> ``vglab.saturation.Probe``; a label's colour is the lab
-colour of its first word that has one (``"tanh xavier"`` -> tanh), or given in ``colors``.
+colour of its last word that has one (``"tanh xavier"`` -> xavier, ``"tanh"`` -> tanh), or given in ``colors``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _ax(ax):
 def _color(label: str, colors: dict | None = None) -> str:
     if colors and label in colors:
         return colors[label]
-    for word in str(label).replace("+", " ").replace(",", " ").split():
+    for word in reversed(str(label).replace("+", " ").replace(",", " ").split()):  # the remedy wins
         for key, value in COLORS.items():
             if key.lower() == word.lower():
                 return value
@@ -65,15 +65,16 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
 
 def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
     n = len(tensors)
+    shown = [i for i in range(n) if tensors[i] is not None and (i % every == 0 or i == n - 1)]
     for i, t in enumerate(tensors):
-        if t is None or i % every:
+        if i not in shown:
             continue
         v = _np(t).ravel()
         if log_abs:
             v = np.log10(np.abs(v[v != 0]) + 1e-45)
         h, e = np.histogram(v, bins=bins, density=True)
         ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=1.2,
-                label=f"layer {i + 1}" if i in (0, n - 1) or (n <= 6) else None)
+                label=f"layer {i + 1}" if i in (shown[0], shown[-1]) or n <= 6 else None)
     ax.set(xlabel=xlabel, ylabel="density")
     ax.legend(fontsize=7, frameon=False)
     return ax
@@ -138,14 +139,15 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
 
 
 def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = None):
-    """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot); dotted: 1e-3."""
+    """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot); dotted: 1e-3.
+    An update below float32's resolution leaves W unchanged (ratio 0): drawn at the floor, −16."""
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
     r = np.stack([_np(t) for t in history["update_ratio"]])  # (n_probes, L)
     c = color or _color(label)
     L = r.shape[1]
     for l in range(L):
-        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-30, None)), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
+        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
     ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
     ax.set(xlabel="step", ylabel="log10 update:data", title=f"update:data per layer {label}".strip())
     return ax
