@@ -4,18 +4,27 @@ Modules, in teaching order (each one concept, each readable in one sitting):
 
 runtime       device(), seed(), QUICK: the only place that reads the environment
 show          show_source(fn): a function's real source rendered in a notebook
-train         shared training loop pieces: progress bar, NaN/Inf guard, history
+train         shared training-loop pieces: progress bar, NaN/Inf guard, history
+data          scikit-learn's digits, shipped inside the installed package (no network)
+intro         the whole problem as a product of per-layer factors (notebook 00)
 modules       hand-written forward/backward of Linear, ReLU, branch, add, max, softmax (NYU lecture)
 optim         SGD ... Nadam and clipping, exactly as the lecture writes them (seed 002)
-surfaces      2-D loss surfaces (ill-conditioned bowl, Rosenbrock, saddle, cliff)
-saturation    activations, derivatives, deep-MLP probes of saturation and gradient flow
+surfaces      2-D loss surfaces (ill-conditioned bowl, Rosenbrock, saddle, cliff) and trajectories
+saturation    activations, derivatives, what "saturated" means, per-layer probes
+deep_mlp      deep MLPs (init schemes, gain, residual), gradient profiles, training on digits
 tasks         the synthetic long-term-dependency benchmarks (paper section 7)
 srn           the simple recurrent network, paper eq. (1)-(3)
 bptt          local gradients, Jacobian products, the Q-factor, paper eq. (5)-(10), (25)
-ds_sampling   dS, the accept/skip rule and its training loop, paper eq. (14)-(24)
-beta_penalty  the patent's omega, Beta MLE fit, KL to uniform
+lstm          an unrolled LSTM cell whose per-step state gradients can be read (notebook 04)
+init_scale    the paper's Fig. 2-3: init-variance sensitivity, eigenvalues, the circular law
+beta_penalty  the patent's omega, Beta MLE fit, KL to uniform, measurements of uniformity
+autoencoder   the sigmoid-bottleneck autoencoder and the deep sigmoid stack with omega
+ds_sampling   dS by one forward-mode sweep, paper eq. (14)-(24), and the accept/skip rule
+ds_train      the paper's training loop with dS sampling, for M networks at once
+pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines
 exercises     the check functions behind every notebook's exercises
 results       load(name): saved full-scale runs with their provenance
+experiments   full-scale runs as command-line programs (python -m vglab.experiments.NAME)
 plots, widgets  figures (ax=None -> ax) and slider panels over the compute modules
 """
 from .runtime import QUICK, by_mode, describe, device, seed
