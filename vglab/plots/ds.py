@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FixedLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .style import PALETTE, color
 
@@ -49,6 +49,7 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
     ax.set_yscale("symlog", linthresh=LINTHRESH)
     ax.yaxis.set_major_locator(FixedLocator([-1e3, -1, -1e-3, 0, 1e-3, 1, 1e3]))
     ax.yaxis.set_minor_locator(NullLocator())  # symlog's default minor ticks cost most of a redraw
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # plain text: no mathtext to lay out
     ax.set_xlim(*Q_LIM)
     ax.set_ylim(-DS_LIM, DS_LIM)
     ax.set_xlabel("Q-factor (> 0: vanishing, < 0: exploding)")
