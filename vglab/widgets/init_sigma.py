@@ -10,7 +10,7 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 
 from .. import init_scale
 from ..plots.init_sigma import plot_eigenvalues
@@ -65,8 +65,10 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         if not state:  # first call: build the artists once; later calls only move their data
             plot_eigenvalues(eigs, sigma2, n_hidden, ax=ax, label="eigenvalues of W_rec")
             state["circle"], state["dots"] = ax.get_lines()[1], ax.collections[0]
-            for axis in (ax.xaxis, ax.yaxis):  # few ticks: tick labels dominate the redraw cost
-                axis.set_major_locator(MaxNLocator(5))
+            ax.get_legend().remove()  # text dominates the redraw cost: no legend, few ticks
+            ax.set_xlabel("Re λ   (orange: std·√K, dotted: |λ| = 1)", fontsize=8)
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_locator(MaxNLocator(4))
         state["dots"].set_offsets(np.c_[eigs.real, eigs.imag])
         state["circle"].set_data((r * circle).real, (r * circle).imag)
         lim = max(1.25, 1.15 * max(r, rho))
@@ -76,21 +78,19 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         if prof is None:
             return
         ax = axes[1]
-        y = np.clip(prof.delta[0].numpy(), 1e-300, None)
+        y = np.log10(np.clip(prof.delta[0].numpy(), 1e-300, None))  # log10 on a linear axis: cheap ticks
         if "line" not in state:
-            state["line"], = ax.semilogy(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
+            state["line"], = ax.plot(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
             ref = init_scale.gradient_profile(0.01, n_hidden=n_hidden, h=h, n_networks=1,
                                               n_sequences=n_sequences, seed=seed, weight_grads=False)
-            ax.semilogy(np.arange(h + 1), ref.delta[0].numpy(), color=COLORS["bound"], ls=":",
-                        label="variance 0.01 (healthy)")
+            ax.plot(np.arange(h + 1), np.log10(ref.delta[0].numpy()), color=COLORS["bound"], ls=":",
+                    label="variance 0.01 (healthy)")
             ax.set_xlabel("steps back j")
-            ax.set_ylabel("mean ‖δ(k−j)‖ (float64)")
+            ax.set_ylabel("log10 mean ‖δ(k−j)‖ (float64)")
             ax.legend(fontsize=7, loc="lower left")
-            ax.yaxis.set_major_locator(LogLocator(numticks=6))
-            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
         state["line"].set_ydata(y)
-        lo, hi = min(y.min(), 1e-3), max(y.max(), 10.0)
-        ax.set_ylim(10.0 ** (10 * math.floor(math.log10(lo) / 10)), 10.0 ** math.ceil(math.log10(hi)))
+        ax.set_ylim(10 * math.floor(min(y.min(), -3) / 10), math.ceil(max(y.max(), 1)))
         q = float(prof.Q[0])
         kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
         ax.set_title(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7", fontsize=9)
