@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from .exercises import choice, close, report, run_learner_fn
+from ._checks import choice, close, report, run_learner_fn
 
 __all__ = ["check_digamma_difference", "check_constant_layer_omega", "check_kl_zero_params",
            "check_omega_zero_means_uniform", "check_log_moment"]

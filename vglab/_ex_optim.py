@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from .exercises import close, report, run_learner_fn
+from ._checks import close, report, run_learner_fn
 
 __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold"]
 

@@ -13,7 +13,7 @@ __all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "
 
 def check_delta_step(fn) -> bool:
     """``fn(delta_n, W_rec, a_prev)`` -> δ(n−1) for tanh, paper eq. (6) in row form, (B, K) each."""
-    from .exercises import report, run_learner_fn, tensors_close
+    from ._checks import report, run_learner_fn, tensors_close
 
     g = torch.Generator().manual_seed(4)
     delta_n = torch.randn(3, 5, dtype=torch.float64, generator=g)
@@ -35,7 +35,7 @@ def check_delta_step(fn) -> bool:
 
 def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool:
     """The bound on ‖J(n)…J(n−h+1)‖₂ from W_rec alone: (σ_max(W_rec) · max f′)^h."""
-    from .exercises import close, report
+    from ._checks import close, report
 
     try:
         W = torch.as_tensor(W_rec, dtype=torch.float64)
@@ -52,7 +52,7 @@ def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool
 
 def check_critical_radius(answer, activation: str = "tanh") -> bool:
     """Which spectral radius of W_rec keeps ‖δ‖ roughly constant near a = 0? (tanh: 1, sigmoid: 4)."""
-    from .exercises import close, report
+    from ._checks import close, report
 
     if activation not in ("tanh", "sigmoid"):
         return report(False, "", "activation must be 'tanh' or 'sigmoid'")
@@ -65,7 +65,7 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
     """How many orders of magnitude smaller is the sigmoid's bound than tanh's after h steps?"""
-    from .exercises import close
+    from ._checks import close
 
     expected = h * math.log10(4)
     return close(answer, expected, rel=0.02,

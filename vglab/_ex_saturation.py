@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from .exercises import close, report, run_learner_fn
+from ._checks import close, report, run_learner_fn
 
 __all__ = ["check_sigmoid_peak", "check_sigmoid_derivative", "check_flat_tanh_gain", "dead_relu_net",
            "check_dead_layer", "check_update_ratio_lr"]

@@ -1,0 +1,68 @@
+"""The shared pieces of every exercise checker (vglab.exercises re-exports them).
+
+Kept apart from ``exercises.py`` so the per-topic checker modules can import them without a
+circular import: checkers print ``Correct: ...`` or ``Not yet: <hint>``, return a bool, and
+never raise.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["report", "close", "tensors_close", "run_learner_fn", "choice"]
+
+
+def report(ok: bool, success: str, hint: str) -> bool:
+    """Print the verdict and return it."""
+    print(f"Correct: {success}" if ok else f"Not yet: {hint}")
+    return bool(ok)
+
+
+def _as_float(x):
+    if isinstance(x, torch.Tensor):
+        if x.numel() != 1:
+            raise TypeError(f"expected one number, got a tensor of shape {tuple(x.shape)}")
+        return float(x)
+    return float(x)
+
+
+def close(answer, expected: float, *, rel: float = 1e-2, abs_: float = 1e-9, success: str, hint: str) -> bool:
+    """Check a single number against ``expected`` (relative tolerance ``rel``)."""
+    try:
+        a = _as_float(answer)
+    except (TypeError, ValueError) as e:
+        return report(False, success, f"{hint} (your answer should be a number: {e})")
+    ok = math.isfinite(a) and math.isclose(a, expected, rel_tol=rel, abs_tol=abs_)
+    return report(ok, success, hint)
+
+
+def tensors_close(answer, expected: torch.Tensor, *, rtol=1e-5, atol=1e-8, success: str, hint: str) -> bool:
+    """Check a tensor answer: same shape, close values; shape mismatches become hints."""
+    try:
+        a = torch.as_tensor(answer, dtype=expected.dtype, device=expected.device)
+    except (TypeError, ValueError, RuntimeError) as e:
+        return report(False, success, f"{hint} (your answer should be a tensor: {e})")
+    if a.shape != expected.shape:
+        return report(False, success, f"{hint} (shape {tuple(a.shape)}, expected {tuple(expected.shape)})")
+    return report(bool(torch.allclose(a, expected, rtol=rtol, atol=atol)), success, hint)
+
+
+def run_learner_fn(fn, *args, hint: str, **kwargs):
+    """Call the learner's function; on an exception print a hint and return ``(False, None)``."""
+    if not callable(fn):
+        report(False, "", f"{hint} (expected a function, got {type(fn).__name__})")
+        return False, None
+    try:
+        return True, fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 -- a learner's bug becomes a hint, never a traceback
+        report(False, "", f"{hint} (your function raised {type(e).__name__}: {e})")
+        return False, None
+
+
+def choice(answer, expected, *, options, success: str, hint: str) -> bool:
+    """A multiple-choice answer: ``answer`` must be one of ``options``; compares case-insensitively."""
+    norm = str(answer).strip().lower()
+    if norm not in {str(o).lower() for o in options}:
+        return report(False, success, f"answer with one of {list(options)}; {hint}")
+    return report(norm == str(expected).lower(), success, hint)
