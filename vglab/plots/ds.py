@@ -112,9 +112,8 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
 
 
 def _method_color(name: str) -> str:
-    """The palette colour of a method; readings not in COLORS yet get a PALETTE colour here."""
-    extra = {"ds_own": PALETTE["indigo"], "ds_loss": PALETTE["orange"], "ds_own_loss": PALETTE["purple"]}
+    """The lab's colour of a method or reading (grey for a name the palette does not know)."""
     try:
         return color(name)
     except ValueError:
-        return extra.get(name, PALETTE["grey"])
+        return PALETTE["grey"]

@@ -26,6 +26,7 @@ COLORS = {
     "plain": PALETTE["black"], "residual": PALETTE["wine"], "xavier": PALETTE["cyan"],
     "kaiming": PALETTE["sand"], "lstm": PALETTE["purple"], "clipping": PALETTE["green"],
     "beta": PALETTE["orange"], "ds": PALETTE["teal"], "ds_as_printed": PALETTE["rose"],
+    "ds_own": PALETTE["cyan"], "ds_loss": PALETTE["sand"], "ds_own_loss": PALETTE["wine"],
     "pascanu": PALETTE["olive"], "bound": PALETTE["grey"], "paper": PALETTE["orange"],
 }
 
