@@ -101,3 +101,16 @@ def test_quick_rejects_garbage(monkeypatch):
 def test_package_exports_the_contract():
     assert callable(vglab.device) and callable(vglab.seed) and isinstance(vglab.QUICK, bool)
     assert "cpu" in vglab.describe(torch.device("cpu"))
+
+
+def test_cpu_threads_restores_the_count():
+    before = torch.get_num_threads()
+    with runtime.cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError, match="inside"):
+        with runtime.cpu_threads(1):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with runtime.cpu_threads(1, device="meta"):  # not a CPU device: left alone
+        assert torch.get_num_threads() == before

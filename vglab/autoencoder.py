@@ -10,7 +10,6 @@ and claim 3: ω on every layer of a deep sigmoid stack (``train_stack``).
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 import torch
@@ -19,6 +18,7 @@ from torch import nn
 
 from . import beta_penalty as bp
 from .data import digits
+from .runtime import cpu_threads
 from .train import History, check_finite, progress
 
 N_BINS = 20  # histogram bins over [0, 1] for the bottleneck units
@@ -82,18 +82,6 @@ def reconstruction_nll(logits, x):
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
-@contextlib.contextmanager
-def one_cpu_thread(device):
-    """Run tiny CPU models on one thread (restored afterwards): with 2 threads on a busy 2-core
-    machine each small op waits for the other thread, ~20x slower than one thread."""
-    n = torch.get_num_threads()
-    if torch.device(device).type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
-
 
 def _grad_norm(grads) -> float:
     return float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads if g is not None)))
@@ -118,7 +106,7 @@ def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar:
     """
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = (data if data is not None else digits(seed=0)).to(device)
-    with one_cpu_thread(device):
+    with cpu_threads(1, device):
         return _train_autoencoder(config, data, device, progress_bar)
 
 
@@ -273,7 +261,7 @@ def train_stack(config: StackConfig, *, data=None, device=None, progress_bar: bo
     """
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = (data if data is not None else digits(seed=0)).to(device)
-    with one_cpu_thread(device):
+    with cpu_threads(1, device):
         return _train_stack(config, data, device, progress_bar)
 
 

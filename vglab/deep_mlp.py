@@ -15,31 +15,17 @@ the backward product cannot vanish; the 1/√depth keeps the forward variance bo
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, probe
 from .train import History, check_finite, progress
 
 INITS = ("default", "normal", "xavier", "kaiming")
 
-
-@contextmanager
-def one_cpu_thread(device=None):
-    """Run small-net CPU work on one thread, then restore the setting: width-64 matmuls gain nothing
-    from a second thread, and on a busy 2-core machine the threads' contention costs up to 10x."""
-    dev = torch.device(device) if device is not None else torch.device("cpu")
-    n = torch.get_num_threads()
-    if dev.type == "cpu" and n > 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != n:
-            torch.set_num_threads(n)
 
 
 def make_activation(name: str) -> nn.Module:
@@ -150,7 +136,7 @@ def critical_gain(activation: str, init: str = "normal") -> float:
 def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,
                      **mlp) -> Probe:
     """Build ``build_mlp(**mlp)`` and probe one forward+backward of cross-entropy on (x, y)."""
-    with one_cpu_thread(x.device):
+    with cpu_threads(1, x.device):
         model = build_mlp(n_in=x.shape[-1], device=x.device, **mlp)
         return probe(model, x, y, lr=lr, keep=keep)
 
@@ -191,7 +177,7 @@ def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, 
     if not 1 <= batch_size <= len(data.x_train):
         raise ValueError(f"batch_size must be in [1, {len(data.x_train)}], got {batch_size}")
     device = device if device is not None else data.x_train.device
-    with one_cpu_thread(device):
+    with cpu_threads(1, device):
         return _train(model, data, steps, lr, momentum, batch_size, probe_every, seed, device, desc,
                       progress_bar)
 

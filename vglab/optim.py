@@ -293,6 +293,7 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
     ``(history, test_accuracy)``; a NaN/Inf loss stops the run with a DivergenceError.
     """
     from . import data, train  # compute-only imports
+    from .runtime import cpu_threads
 
     dev = torch.device("cpu") if device is None else torch.device(device)
     split = (split or data.digits(standardize=True, seed=seed)).to(dev)
@@ -312,15 +313,9 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
         return torch.nn.functional.cross_entropy(m(b[0]), b[1])
 
     # a 64-unit MLP is too small for intra-op threads: on CPU one thread costs ~10x less CPU time
-    # (threads spin-wait on each tiny op, badly so on a busy 2-core machine); restored afterwards
-    threads = torch.get_num_threads()
-    if dev.type == "cpu":
-        torch.set_num_threads(1)
-    try:
+    with cpu_threads(1, dev):
         hist = train.fit(model, opt, loss_fn, batches, steps, device=dev, desc=name,
                          progress_bar=progress_bar, closure_optimizer=True)
-    finally:
-        torch.set_num_threads(threads)
     with torch.no_grad():
         acc = (model(split.x_test).argmax(1) == split.y_test).float().mean().item()
     return hist, acc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -107,3 +108,24 @@ def seed(n: int) -> int:
     np.random.seed(n)
     torch.manual_seed(n)  # seeds CUDA and MPS generators too
     return n
+
+
+@contextmanager
+def cpu_threads(n: int = 1, device=None):
+    """Run a block with ``n`` torch CPU threads, then restore the previous count.
+
+    Small nets (a width-64 MLP, an SRN with B·K of a few thousand) run as many tiny ops: a second
+    thread only adds synchronisation, and on a busy 2-core machine the threads' contention makes a
+    step 10-50x slower. ``device``: when given and not a CPU device, the count is left alone.
+    """
+    if device is not None and torch.device(device).type != "cpu":
+        yield
+        return
+    old = torch.get_num_threads()
+    if n != old:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != old:
+            torch.set_num_threads(old)

@@ -13,10 +13,11 @@ gains a leading axis M, so M networks train in one batched forward/backward.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import torch
 from torch import nn
+
+from .runtime import cpu_threads  # noqa: F401  (re-exported: small recurrent runs use one thread)
 
 ACTIVATIONS = ("tanh", "sigmoid")
 OUTPUTS = ("softmax", "linear")
@@ -185,17 +186,3 @@ def _check_size(name, v):
     if v < 1:
         raise ValueError(f"{name} must be >= 1, got {v}")
 
-
-@contextmanager
-def cpu_threads(n: int = 1):
-    """Run a block with ``n`` CPU threads in torch, then restore the previous count.
-
-    Small recurrent nets (B·K of a few thousand) run step by step: each op is tiny, threads only
-    add synchronisation, and on a busy machine they can make a step 10× slower.
-    """
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
