@@ -45,6 +45,7 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
         draw,
         ncols=2,
         figsize=(9.0, 3.4),
+        dpi=72,
         extra=[snap],
         title="Gradient on the logits through three classifier heads",
     )
