@@ -6,16 +6,15 @@ import pytest
 import torch
 
 from vglab import bptt, ds_sampling as D, ds_train as DT, pascanu, srn, tasks
+from vglab.runtime import cpu_threads
 
 F64 = torch.float64
 
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Tiny tensors: one thread avoids OpenMP oversubscription when other jobs share the 2 cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+    with cpu_threads(1):
+        yield
 
 
 

@@ -6,6 +6,7 @@ import torch
 
 from vglab import results
 from vglab.experiments import table1
+from vglab.runtime import cpu_threads
 
 ARGS = ["--tasks", "temporal_order,addition", "--T", "10", "--networks", "2", "--updates", "15",
         "--methods", "plain,ds,ds_as_printed", "--n-train", "40", "--n-val", "10", "--n-test", "10",
@@ -15,10 +16,8 @@ ARGS = ["--tasks", "temporal_order,addition", "--T", "10", "--networks", "2", "-
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Tiny tensors: one thread avoids OpenMP oversubscription when other jobs share the 2 cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+    with cpu_threads(1):
+        yield
 
 
 def _run(tmp_path, out, extra=()):

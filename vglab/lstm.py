@@ -11,13 +11,13 @@ Adam training run with a progress bar and a NaN guard, on any device.
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import torch
 from torch import nn
 
 from . import tasks
-from .srn import SRN, cpu_threads
+from .runtime import cpu_threads
+from .srn import SRN
 from .train import History, check_finite, progress
 
 
@@ -120,7 +120,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     x_ev, y_ev = tasks.make_batch(task, n_eval, T, g, device)
     x_ev = x_ev.to(dtype)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    with cpu_threads(1) if device.type == "cpu" else nullcontext():  # tiny ops: one thread is faster
+    with cpu_threads(1, device):  # tiny ops: one thread is faster
         hist = History()
         for step in progress(range(n_steps), desc=desc, enabled=progress_bar):
             x, y = tasks.make_batch(task, batch_size, T, g, device)

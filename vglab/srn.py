@@ -17,8 +17,6 @@ import math
 import torch
 from torch import nn
 
-from .runtime import cpu_threads  # noqa: F401  (re-exported: small recurrent runs use one thread)
-
 ACTIVATIONS = ("tanh", "sigmoid")
 OUTPUTS = ("softmax", "linear")
 

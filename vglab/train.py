@@ -58,7 +58,8 @@ def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="
     """
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1, got {n_steps}")
-    model.to(device) if device is not None else None
+    if device is not None:
+        model.to(device)
     hist = History()
     get = batches if callable(batches) else (lambda _s, it=iter(batches): next(it))
     for step in progress(range(n_steps), desc=desc, enabled=progress_bar):
@@ -70,7 +71,11 @@ def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="
             loss.backward()
             return loss
 
-        loss = optimizer.step(closure) if closure_optimizer else (closure(), optimizer.step())[0]
+        if closure_optimizer:
+            loss = optimizer.step(closure)
+        else:
+            loss = closure()
+            optimizer.step()
         check_finite(loss, step)
         if step % log_every == 0:
             hist.log(step=step, loss=loss)

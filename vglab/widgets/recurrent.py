@@ -15,7 +15,8 @@ import torch
 from .. import bptt, tasks
 from ..plots import recurrent as rplots
 from ..plots.style import COLORS
-from ..srn import SRN, cpu_threads
+from ..runtime import cpu_threads
+from ..srn import SRN
 from .panel import Panel
 
 K, T_MAX, B = 100, 101, 16
