@@ -10,6 +10,13 @@ Run from the repository root: ``.venv/bin/python -m tools.notebooks.NN_topic``.
 Tags: ``nbval-check-output`` (a teaching claim, same text in quick and learner mode),
 ``nbval-ignore-output`` (machine- or mode-dependent output: timings, widgets, progress bars).
 Execution happens without VGLAB_QUICK (learner size), as notebooks are committed.
+
+Exercise solutions (one worked answer per exercise): ``solution(src)`` right after the exercise's
+cell gives a code cell tagged ``solution`` and ``nbval-check-output`` whose source is collapsed in
+JupyterLab (``metadata.jupyter.source_hidden``): a stuck learner clicks the "..." to see it. It ends
+by calling the exercise's checker with the worked answer, so nbval proves each answer right in CI
+(the checker prints the same "Correct: ..." line in quick and learner mode). Instructors strip
+every solution cell with ``python -m tools.strip_solutions notebooks/*.ipynb``.
 """
 from __future__ import annotations
 
@@ -33,6 +40,14 @@ def code(src: str, tags=()):
     cell = nbf.v4.new_code_cell(textwrap.dedent(src).strip("\n"))
     if tags:
         cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def solution(src: str):
+    """A worked answer: collapsed source, tagged ``solution`` + ``nbval-check-output`` (see above)."""
+    cell = code("# Worked answer (solution). Try the exercise first; instructors may strip these cells.\n"
+                + textwrap.dedent(src).strip("\n"), tags=["solution", "nbval-check-output"])
+    cell.metadata["jupyter"] = {"source_hidden": True}
     return cell
 
 
