@@ -1,5 +1,5 @@
 """Builder for notebooks/00_start_here.ipynb (run: .venv/bin/python -m tools.notebooks.00_start_here)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 cells = [
     md(r"""
@@ -116,16 +116,37 @@ cells = [
     Each "Try it" section ends with a check cell: put your answer in, run the cell, and it prints
     `Correct: …` or `Not yet: …` with a hint. It never raises, so a wrong guess costs nothing.
 
+    **Stuck? Every exercise has one worked answer** in the cell right after it. Its code is
+    collapsed: you see only "…" — click it (or the blue bar to the left of the cell) to expand the
+    answer. It computes the answer the way you could, with a comment on the reasoning, and ends by
+    calling the same checker, so it prints `Correct: …` (CI runs it too, which proves every worked
+    answer right). Try the exercise first. Instructors who hand out the notebooks without answers
+    strip these cells (they are tagged `solution`) with
+    `python -m tools.strip_solutions notebooks/*.ipynb --out handout/`.
+
     **Try it 1.** Which per-layer factor $c$ keeps the gradient the same size through 50 layers?
     """),
     code("""
     answer = None  # replace None with your number
     exercises.check_critical_factor(answer);
     """),
+    solution("""
+    # After n layers the gradient is scaled by c**n (eq. 00.1); c**50 = 1 only for c = 1.
+    # A 10 % miss either way costs two orders of magnitude over 50 layers: 0.9**50 = 0.005, 1.1**50 = 117.
+    answer = 1.0
+    assert intro.chain_gain(answer, 50)[-1] == 1.0
+    ok = exercises.check_critical_factor(answer)
+    """),
     md("**Try it 2.** After how many sigmoid layers ($c = 1/4$ at best) is the gradient below $10^{-6}$ of its size at the top?"),
     code("""
     answer = None  # replace None with a whole number of layers
     exercises.check_sigmoid_depth(answer);
+    """),
+    solution("""
+    import math
+    # 0.25**n < 1e-6  <=>  n > log(1e-6) / log(0.25) = 9.97; the smallest whole n is the ceiling.
+    answer = math.ceil(intro.layers_until(0.25, 1e-6))
+    ok = exercises.check_sigmoid_depth(answer)
     """),
     md(r"""
     ## 6 · Notation (the same symbols in every notebook)
