@@ -1,5 +1,5 @@
 """Builder for notebooks/01_backprop_modules.ipynb (run: .venv/bin/python -m tools.notebooks.01_backprop_modules)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -323,32 +323,77 @@ cells = [
         return None  # your code here
     """),
     code("exercises.check_relu_backward(relu_backward);"),
+    solution("""
+    def relu_backward(X, dY):
+        # eq. (01.3): Y = max(0, X) passes the gradient where X > 0 (slope 1) and blocks it where X < 0
+        return dY * (X > 0)
+
+    ok = exercises.check_relu_backward(relu_backward)
+    """),
     md("**2.** The gradient of add with respect to each input (eq. 01.5): return the pair `(dX1, dX2)`."),
     code("""
     def add_backward(dY):
         return None, None  # your code here
     """),
     code("exercises.check_add_backward(add_backward);"),
+    solution("""
+    def add_backward(dY):
+        # eq. (01.5): dY/dX1 = dY/dX2 = identity, so each input receives all of dC/dY (no halving)
+        return dY, dY
+
+    ok = exercises.check_add_backward(add_backward)
+    """),
     md("**3.** Branch (eq. 01.4): `X` was copied into `Y1` and `Y2`; return $\\partial C/\\partial X$."),
     code("""
     def branch_backward(dY1, dY2):
         return None  # your code here
     """),
     code("exercises.check_branch_backward(branch_backward);"),
+    solution("""
+    def branch_backward(dY1, dY2):
+        # eq. (01.4): X reaches the cost along two paths; the chain rule adds their contributions
+        return dY1 + dY2
+
+    ok = exercises.check_branch_backward(branch_backward)
+    """),
     md("**4.** Max (eq. 01.6): return `(dX1, dX2)` for $Y = \\max(X_1, X_2)$ elementwise."),
     code("""
     def max_backward(X1, X2, dY):
         return None, None  # your code here
     """),
     code("exercises.check_max_backward(max_backward);"),
+    solution("""
+    def max_backward(X1, X2, dY):
+        # eq. (01.6): only the larger input moved Y, so only it gets dC/dY; the loser gets 0
+        won = X1 > X2
+        return dY * won, dY * ~won
+
+    ok = exercises.check_max_backward(max_backward)
+    """),
     md("**5.** $\\partial C/\\partial W$ of Linear in the row form $Y = XW + b$, given `X` of shape (B, 4) and `dY` of shape (B, 3). Mind the shape of $W$ (eq. 01.2r)."),
     code("""
     def linear_dW(X, dY):
         return None  # your code here
     """),
     code("exercises.check_linear_dW(linear_dW);"),
+    solution("""
+    def linear_dW(X, dY):
+        # eq. (01.2r): Y = X W + b, so dC/dW[i, j] = sum over the batch of X[b, i] dY[b, j] = (Xᵀ dY)[i, j];
+        # shapes (4, B) @ (B, 3) = (4, 3), the shape of W
+        return X.T @ dY
+
+    ok = exercises.check_linear_dW(linear_dW)
+    """),
     md("**6.** Which head's gradient on the true logit goes to (exactly) 0 when the net is confidently wrong by $m = 1000$? Answer with one of `'softmax+log'`, `'softmax+mse'`, `'log_softmax+ce'`."),
     code("exercises.check_saturating_head('your answer');"),
+    solution("""
+    # Ask each head for its gradient on the true logit (column 0) at m = 1000, as in section 6:
+    logits, y = M.confident_logits([1000.0])
+    g_true = {h: float(M.head_gradient(logits, y, h)[1][0, 0]) for h in M.HEADS}
+    # g_true: softmax+log NaN (0 · ∞), log_softmax+ce −1, softmax+mse exactly 0
+    answer = [h for h, g in g_true.items() if g == 0.0][0]
+    ok = exercises.check_saturating_head(answer)
+    """),
     md(r"""
     ## 9 · The lecture's practical tricks, and where the rest of the lab picks them up
 
