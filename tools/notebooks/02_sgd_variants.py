@@ -1,5 +1,5 @@
 """Builder for notebooks/02_sgd_variants.ipynb (run: .venv/bin/python -m tools.notebooks.02_sgd_variants)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -285,6 +285,15 @@ cells = [
 
     exercises.check_momentum_step(momentum_step)
     """, tags=IGNORE),
+    solution("""
+    def momentum_step(w, v, g, lr, gamma):
+        # eq. (02.2): first the velocity remembers the old one and adds the new gradient step,
+        # then w moves by the NEW v
+        v = gamma * v + lr * g
+        return w - v, v
+
+    ok = exercises.check_momentum_step(momentum_step)
+    """),
     md(r"""
     **Exercise 2 — AdaDelta's first step.** With ε = 1e-8 and the same gradient, how many times smaller
     is the lecture's first AdaDelta step than `torch.optim.Adadelta`'s? Work it out from eq. (02.6)
@@ -294,6 +303,16 @@ cells = [
     answer = None  # a number, e.g. 1e3
     exercises.check_adadelta_factor(answer)
     """, tags=IGNORE),
+    solution("""
+    import math
+    # First step, eq. (02.6): Δ = 0 and G = (1 − α) g². Take g = 1, α = 0.9, ε = 1e-8.
+    eps, alpha, g = 1e-8, 0.9, 1.0
+    G = (1 - alpha) * g**2
+    lecture_step = g * (math.sqrt(0.0) + eps) / (math.sqrt(G) + eps)  # ε outside the roots: numerator ε
+    torch_step = g * math.sqrt(0.0 + eps) / math.sqrt(G + eps)         # ε inside the roots: numerator √ε
+    answer = torch_step / lecture_step                                 # ≈ √ε / ε = 1/√ε = 1e4
+    ok = exercises.check_adadelta_factor(answer)
+    """),
     md(r"""
     **Exercise 3 — a threshold that saves the run.** Pick θ so that SGD with η = 0.1 on the cliff
     (100 steps from the start) never leaves the window and reaches the foot of the wall. Use the cliff
@@ -303,6 +322,17 @@ cells = [
     theta = 100.0  # try your own
     exercises.check_clip_threshold(theta)
     """, tags=IGNORE),
+    solution("""
+    import math
+    # A clipped SGD step is at most η θ long. Two constraints:
+    #  * short compared to the window (5.5 wide), so the wall cannot throw SGD out: η θ ≲ 0.1;
+    #  * 100 such steps must still cover the way from the start to the foot of the wall.
+    cliff, eta = surfaces.get("cliff"), 0.1
+    distance = math.dist(cliff.start, cliff.minimum)  # 3.7 from the start to the foot of the wall
+    theta = 1.0  # η θ = 0.1: short, and 100 steps can cover 10 > the distance
+    assert 100 * eta * theta > distance
+    ok = exercises.check_clip_threshold(theta)
+    """),
     md(r"""
     ## Summary
 
