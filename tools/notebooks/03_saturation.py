@@ -1,5 +1,5 @@
 """Builder for notebooks/03_saturation.ipynb (run: .venv/bin/python -m tools.notebooks.03_saturation)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -258,6 +258,13 @@ cells = [
     **1.** At what pre-activation $a$ is $\sigma'(a)$ largest, and what is its value there?
     """),
     code("ex.check_sigmoid_peak(a=..., value=...)", tags=IGNORE),
+    solution("""
+    # σ′(a) = σ(a)(1 − σ(a)) = p(1 − p) is largest at p = 1/2, i.e. at a = 0. Confirm on a fine grid:
+    grid = torch.linspace(-10, 10, 2001, dtype=torch.float64)
+    d = sat.derivative("sigmoid", grid)
+    i = int(d.argmax())  # max σ′ = 0.25 at a = 0
+    ok = ex.check_sigmoid_peak(a=float(grid[i]), value=float(d[i]))
+    """),
     md("**2.** Write $\\sigma'(a)$ yourself (elementwise, any tensor shape)."),
     code("""
     def my_sigmoid_derivative(a):
@@ -265,15 +272,45 @@ cells = [
 
     ex.check_sigmoid_derivative(my_sigmoid_derivative)
     """, tags=IGNORE),
+    solution("""
+    def my_sigmoid_derivative(a):
+        # dσ/da = e^{−a} / (1 + e^{−a})² = σ(a)(1 − σ(a)); torch.sigmoid is stable for large |a|
+        s = torch.sigmoid(a)
+        return s * (1 - s)
+
+    ok = ex.check_sigmoid_derivative(my_sigmoid_derivative)
+    """),
     md("**3.** With init `normal`, which gain keeps a 30-layer tanh stack's gradient profile flat (layer 1 / layer 30 within 5×)? Use the panel."),
     code("ex.check_flat_tanh_gain(...)", tags=IGNORE),
+    solution("""
+    # Near a = 0 tanh′ ≈ 1, so each layer scales the gradient by about the gain g: g = 1 is critical.
+    # Measured layer 1 / layer 30 ratio on the checker's 64 digits: gain 0.5 -> 3e-9 (vanishing),
+    # gain 1 -> 0.3 (flat within 5×), gain 5/3 -> 14 (exploding). Run dm.gradient_profile to see it.
+    gain = 1.0
+    ok = ex.check_flat_tanh_gain(gain)
+    """),
     md("**4.** One layer of `ex.dead_relu_net()` is mostly dead. Which one? Use `sat.saturation_report`."),
     code("""
     print(sat.saturation_report(ex.dead_relu_net(), xb))   # read the %dead column
     ex.check_dead_layer(...)
     """, tags=IGNORE),
+    solution("""
+    # The report's probe holds % dead per layer (a unit is dead when a <= 0 on every example);
+    # pick the layer with the most, counting from 1 at the input.
+    report = sat.saturation_report(ex.dead_relu_net(), xb)
+    pct_dead = report.probe.pct_dead  # (6,): about 88 % in one layer, under 10 % elsewhere
+    ok = ex.check_dead_layer(int(pct_dead.argmax()) + 1)
+    """),
     md("**5.** Choose an SGD learning rate so that update:data ≈ 1e-3 in every layer of `dm.build_mlp(10, 64, \"relu\", init=\"kaiming\")` on `xb[:64], yb[:64]` (hint: `sat.probe(..., lr=...)`)."),
     code("ex.check_update_ratio_lr(...)", tags=IGNORE),
+    solution("""
+    # update:data = lr · ‖∂L/∂W‖ / ‖W‖ is proportional to lr: probe once with lr = 1, then scale lr so
+    # that the typical (geometric-mean) ratio becomes 1e-3, and round it to a plain number.
+    p1 = sat.probe(dm.build_mlp(10, 64, "relu", init="kaiming"), xb[:64], yb[:64], lr=1.0)
+    lr = 1e-3 / float(p1.update_ratio.log().mean().exp())
+    lr = float(f"{lr:.1g}")  # about 0.01
+    ok = ex.check_update_ratio_lr(lr)
+    """),
     md(r"""
     ## Summary
 
