@@ -1,5 +1,5 @@
 """Builder for notebooks/04_bptt_jacobians.ipynb (run: .venv/bin/python -m tools.notebooks.04_bptt_jacobians)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -277,6 +277,14 @@ cells = [
 
     exercises.check_delta_step(one_step)
     """),
+    solution("""
+    def one_step(delta_n, W_rec, a_prev):
+        # eq. (6), row form: a(n) = z(n−1) @ W_rec + ..., so ∂E/∂z(n−1) = δ(n) @ W_recᵀ;
+        # then through z(n−1) = tanh(a(n−1)): multiply elementwise by tanh′ = 1 − tanh²
+        return (delta_n @ W_rec.T) * (1 - torch.tanh(a_prev) ** 2)
+
+    ok = exercises.check_delta_step(one_step)
+    """),
     md(r"""
     **Exercise 2 — the bound for a given W_rec.** For the matrix `W` below, compute the bound
     $(\sigma_{max}(W)\cdot\max|f'|)^h$ on $\|J(n)\cdots J(n-h+1)\|_2$ for tanh and h = 20.
@@ -286,6 +294,13 @@ cells = [
     W = torch.tensor([[0.9, 0.3], [-0.2, 0.7]], dtype=torch.float64)
     my_bound = None  # your answer
     exercises.check_product_bound(my_bound, W, 20, "tanh")
+    """),
+    solution("""
+    # Each J = W_recᵀ diag(f′) has ‖J‖₂ ≤ σ_max(W_rec) · max|f′|, and max|tanh′| = tanh′(0) = 1;
+    # the norm of a product is at most the product of the norms: h = 20 factors.
+    sigma_max = float(torch.linalg.matrix_norm(W, ord=2))
+    my_bound = (sigma_max * 1.0) ** 20  # σ_max ≈ 0.95 < 1, so the bound vanishes with h
+    ok = exercises.check_product_bound(my_bound, W, 20, "tanh")
     """),
     md(r"""
     **Exercise 3 — neither vanishing nor exploding.** Near $a = 0$ each step multiplies ‖δ‖ by about
@@ -298,6 +313,15 @@ cells = [
     exercises.check_critical_radius(radius_tanh, "tanh")
     exercises.check_critical_radius(radius_sigmoid, "sigmoid");
     """),
+    solution("""
+    # Near a = 0 a step multiplies ‖δ‖ by about radius × f′(0); solve radius × f′(0) = 1.
+    zero = torch.zeros(1, dtype=torch.float64)
+    tanh_d0 = float(1 - torch.tanh(zero) ** 2)                          # 1
+    sigmoid_d0 = float(torch.sigmoid(zero) * (1 - torch.sigmoid(zero)))  # 1/4
+    radius_tanh, radius_sigmoid = 1 / tanh_d0, 1 / sigmoid_d0        # 1 and 4
+    exercises.check_critical_radius(radius_tanh, "tanh")
+    ok = exercises.check_critical_radius(radius_sigmoid, "sigmoid")
+    """),
     md(r"""
     **Exercise 4 — the ¼ in numbers.** By how many orders of magnitude is the sigmoid's bound
     smaller than tanh's after h = 10 steps (same $W_{rec}$)?
@@ -305,6 +329,14 @@ cells = [
     code("""
     orders = None  # your answer
     exercises.check_sigmoid_orders(orders, h=10);
+    """),
+    solution("""
+    import math
+    # Same W_rec, so the two bounds differ only in max|f′|: (σ_max · 1)^h vs (σ_max · 1/4)^h.
+    # Their ratio is 4^h whatever W is; in orders of magnitude, log10 of it (the W from exercise 2):
+    sigma_max = float(torch.linalg.matrix_norm(W, ord=2))
+    orders = math.log10((sigma_max * 1.0) ** 10) - math.log10((sigma_max * 0.25) ** 10)  # 10 · log10(4) ≈ 6
+    ok = exercises.check_sigmoid_orders(orders, h=10)
     """),
     md(r"""
     ## Summary
