@@ -18,6 +18,7 @@ from ._ex_recurrent import *  # noqa: E402,F401,F403  notebook 04
 from ._ex_init_sigma import *  # noqa: E402,F401,F403  notebook 05
 from ._ex_beta import *  # noqa: E402,F401,F403  notebook 06
 from ._ex_ds import *  # noqa: E402,F401,F403  notebook 07
+from ._ex_capstone import *  # noqa: E402,F401,F403  notebook 08
 
 
 # ---- notebook 00 -----------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""vglab.capstone (notebook 08): rows with every field, remedies that change what they should, one loop
+that equals the lab's own (train_digits, autograd), verdicts, the CLI, and the exercise checkers."""
+import copy
+import json
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from vglab import bptt, capstone, deep_mlp, exercises, lstm, results, srn, tasks
+from vglab.beta_penalty import beta_penalty_from_logits
+from vglab.data import digits
+
+FIELDS = {"testbed", "remedy", "colour", "baseline", "regime", "score", "score_best", "scores", "chance",
+          "flow_name", "flow_init", "flow", "pct_saturated", "pct_dead", "wall_s", "device", "verdict"}
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    return digits(standardize=True, n=300)
+
+
+def test_train_mlp_without_penalty_follows_train_digits(small_digits):
+    a = deep_mlp.build_mlp(4, 16, "tanh", seed=1)
+    b = copy.deepcopy(a)
+    capstone.train_mlp(a, small_digits, steps=7, lr=0.05, seed=3, progress_bar=False)
+    deep_mlp.train_digits(b, small_digits, steps=7, lr=0.05, seed=3, probe_every=3, progress_bar=False)
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_beta_penalty_step_equals_the_written_out_loss(small_digits):
+    lam, lr = 0.3, 0.05
+    a = deep_mlp.build_mlp(3, 8, "sigmoid", seed=2)
+    b = copy.deepcopy(a)
+    capstone.train_mlp(a, small_digits, steps=1, lr=lr, lam=lam, seed=4, progress_bar=False)
+    idx = torch.randint(len(small_digits.x_train), (64,), generator=torch.Generator().manual_seed(4))
+    z, omega = small_digits.x_train[idx], 0.0
+    for block in b.blocks:  # claim 3 by hand: ω of every sigmoid layer's pre-activations
+        pre = block.linear(z)
+        omega = omega + beta_penalty_from_logits(pre)
+        z = torch.sigmoid(pre)
+    loss = F.cross_entropy(b.head(z), small_digits.y_train[idx]) + lam * omega
+    grads = torch.autograd.grad(loss, list(b.parameters()))
+    with torch.no_grad():
+        for p, g, q in zip(b.parameters(), grads, a.parameters()):
+            torch.testing.assert_close(q, p - lr * g, rtol=1e-5, atol=1e-7)  # first momentum step = SGD
+    plain = copy.deepcopy(b)
+    capstone.train_mlp(plain, small_digits, steps=1, lr=lr, seed=4, progress_bar=False)
+    assert not torch.allclose(plain.blocks[0].linear.weight, a.blocks[0].linear.weight)
+
+
+def test_mlp_rows_and_the_residual_path(small_digits):
+    rows = capstone.run_mlp(["plain (sigmoid)", "residual (sigmoid)", "ReLU + Kaiming"], depth=20, width=16,
+                            steps=2, seeds=(0, 1), data=small_digits, progress_bar=False)
+    assert [r["remedy"] for r in rows] == ["plain (sigmoid)", "residual (sigmoid)", "ReLU + Kaiming"]
+    for r in rows:
+        assert FIELDS <= set(r) and len(r["scores"]) == 2 and 0 <= r["score"] <= 1 and r["wall_s"] >= 0
+    json.dumps(rows)  # JSON-ready
+    by = {r["remedy"]: r for r in rows}
+    assert by["plain (sigmoid)"]["flow_init"] < 1e-6  # σ′ ≤ 1/4 per layer: vanishes over 20 layers
+    assert 0.1 < by["residual (sigmoid)"]["flow_init"] < 10  # the identity path keeps it
+    assert 0.1 < by["ReLU + Kaiming"]["flow_init"] < 10
+    assert by["plain (sigmoid)"]["verdict"] == "baseline"
+
+
+def test_srn_rows_q_and_the_forget_bias():
+    rows = capstone.run_srn(T=20, n_networks=2, updates=3, adam_steps=3, n_train=60, n_val=20, n_test=40,
+                            n_probe=20, progress_bar=False)
+    assert [r["remedy"] for r in rows] == list(capstone.SRN_REMEDIES)
+    for r in rows:
+        assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"])
+    by = {r["remedy"]: r for r in rows}
+    same_init = {by[k]["flow_init"] for k in ("plain SGD", "clipping", "Pascanu's Ω", "dS sampling")}
+    assert len(same_init) == 1  # the same initial networks
+    assert by["SRN + Adam (control)"]["flow_init"] == pytest.approx(by["plain SGD"]["flow_init"], abs=1e-9)
+    assert by["LSTM f-bias 1"]["flow_init"] < by["LSTM f-bias 0"]["flow_init"] - 1  # open gate: less decay
+
+
+def test_srn_measures_q_matches_the_hand_written_recursion():
+    g = torch.Generator().manual_seed(0)
+    net = srn.SRN(6, 30, 4, sigma2=1 / 30, generator=g)
+    x, y = tasks.make_batch("temporal_order", 16, 25, generator=g)
+    ref = bptt.q_factor(bptt.manual_local_gradients(copy.deepcopy(net).double(), x.double(), y), 24)
+    assert capstone.srn_measures(net, x, y)["flow"] == pytest.approx(ref, rel=1e-9)
+    cell = lstm.LSTM(6, 30, 4, forget_bias=1.0, generator=g)
+    c = lstm.state_gradient_norms(copy.deepcopy(cell).double(), x.double(), y)["c"]
+    assert capstone.srn_measures(cell, x, y)["flow"] == pytest.approx(float(torch.log10(c[-1] / c[0])))
+
+
+def _r(remedy, score, baseline="base", chance=0.1):
+    return {"testbed": "t", "remedy": remedy, "baseline": baseline, "score": score, "chance": chance}
+
+
+def test_verdicts_say_plainly_when_a_remedy_did_not_help():
+    rows = capstone.add_verdicts([_r("base", 0.5, None), _r("up", 0.7), _r("down", 0.3), _r("same", 0.52),
+                                  _r("orphan", 0.9, "missing")])
+    v = {r["remedy"]: r["verdict"] for r in rows}
+    assert v["base"] == "baseline" and v["up"].startswith("helped: +20")
+    assert v["down"].startswith("hurt: -20") and v["same"].startswith("no gain here: +2")
+    assert "no missing row" in v["orphan"]
+    low = capstone.add_verdicts([_r("base", 0.11, None), _r("x", 0.12)])
+    assert low[1]["verdict"] == "no gain here: neither learned in this budget"
+
+
+def test_table_and_bad_input(small_digits):
+    rows = capstone.run_mlp(["plain (sigmoid)"], depth=3, width=8, steps=1, data=small_digits, progress_bar=False)
+    md, txt = capstone.format_table(rows), capstone.format_table(rows, markdown=False)
+    assert md.startswith("| testbed") and "plain (sigmoid)" in md and "baseline" in txt
+    with pytest.raises(ValueError, match="unknown MLP remedies"):
+        capstone.run_mlp(["swish"])
+    with pytest.raises(ValueError, match="unknown SRN remedies"):
+        capstone.run_srn(["gru"])
+    with pytest.raises(ValueError, match="steps"):
+        capstone.train_mlp(deep_mlp.build_mlp(2, 4), small_digits, steps=0)
+
+
+def test_cli_writes_a_labelled_reduced_run(tmp_path):
+    from vglab.experiments import capstone as cli
+    cli.main(["--T", "12", "--networks", "1", "--updates", "2", "--adam-steps", "2", "--n-train", "30",
+              "--n-val", "10", "--n-test", "20", "--remedies", "plain SGD,LSTM f-bias 1", "--reduced",
+              "--out", "capstone_test", "--results-dir", str(tmp_path), "--no-progress"])
+    run = results.load("capstone_test", tmp_path)
+    assert run["reduced"] is True and "capstone" in run["provenance"]["command"]
+    assert [r["remedy"] for r in run["data"]["rows"]] == ["plain SGD", "LSTM f-bias 1"]
+    assert run["data"]["settings"]["T"] == 12
+
+
+def test_checkers_right_and_wrong(capsys):
+    assert exercises.check_fix_for_symptom("residual") is True
+    assert exercises.check_fix_for_symptom("clipping") is False
+    assert exercises.check_fix_for_symptom("batchnorm") is False
+    assert exercises.check_q_from_norms(math.log10(0.2 / 4e-6)) is True
+    assert exercises.check_q_from_norms(-4.7) is False
+    assert exercises.check_q_from_norms("x") is False
+    assert exercises.check_grad_ratio(lambda p: p.grad_a[0] / p.grad_a[-1]) is True
+    assert exercises.check_grad_ratio(lambda p: p.grad_a[-1] / p.grad_a[0]) is False
+    assert exercises.check_grad_ratio(lambda p: 1 / 0) is False
+    out = capsys.readouterr().out
+    assert out.count("Correct") == 3 and out.count("Not yet") == 6

@@ -1,0 +1,60 @@
+"""Exercise checkers for notebook 08, which fix when (re-exported by vglab.exercises)."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["check_fix_for_symptom", "check_q_from_norms", "check_grad_ratio"]
+
+FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
+
+
+def check_fix_for_symptom(answer) -> bool:
+    """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which fix?"""
+    from .exercises import choice
+    return choice(answer, "residual", options=FIXES,
+                  success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
+                          "its gradient (within 10× of the last at initialisation in the table).",
+                  hint="clipping only shrinks large gradients, dS sampling and the LSTM act on recurrence "
+                       "through time; which fix changes the product over *layers*?")
+
+
+def check_q_from_norms(answer) -> bool:
+    """Notebook 08: ‖δ(k)‖ = 0.2 and ‖δ(k−h)‖ = 4e-6: what is Q (eq. 25)?"""
+    from .exercises import report
+    expected = math.log10(0.2) - math.log10(4e-6)  # 4.70: vanishing, far outside [−1, 1]
+    try:
+        a = float(answer)
+    except (TypeError, ValueError):
+        return report(False, "", "answer with a number: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖")
+    if math.isclose(a, -expected, rel_tol=1e-2):
+        return report(False, "", "check the order: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖ (last step first); "
+                                 "Q > 0 means vanishing")
+    return report(math.isclose(a, expected, rel_tol=1e-2),
+                  f"Q = {expected:.2f}: the gradient shrinks 5·10⁴-fold over h steps -- vanishing, outside [−1, 1].",
+                  "Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖, eq. (25)")
+
+
+def check_grad_ratio(fn) -> bool:
+    """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``."""
+    from .deep_mlp import build_mlp
+    from .exercises import report, run_learner_fn
+    from .saturation import probe
+    g = torch.Generator().manual_seed(8)
+    x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)
+    p = probe(build_mlp(8, 32, "tanh", seed=3), x, y)
+    expected = float(p.grad_a[0] / p.grad_a[-1])
+    hint = "probe.grad_a holds ‖∂L/∂a_l‖ per layer l (first = nearest the input); divide the first by the last"
+    ok, got = run_learner_fn(fn, p, hint=hint)
+    if not ok:
+        return False
+    try:
+        got = float(got)
+    except (TypeError, ValueError, RuntimeError):
+        return report(False, "", f"{hint} (return one number, got {type(got).__name__})")
+    if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
+        return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer")
+    return report(math.isclose(got, expected, rel_tol=1e-6),
+                  f"ratio {expected:.2e}: below 0.1 the first layer learns more than 10× slower than the last.",
+                  hint)

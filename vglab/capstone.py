@@ -1,0 +1,330 @@
+"""Which fix when: every remedy of the lab run side by side on two shared testbeds (notebook 08).
+
+No new maths here -- only orchestration of the modules that teach each remedy:
+
+* deep MLP (``deep_mlp``, ``saturation``): 20 blocks of width 64 on scikit-learn's digits, one
+  training loop for all (momentum SGD, as notebook 03); remedies change the activation (ReLU, PReLU),
+  the init (Xavier, Kaiming), add residual paths, or add the patent's λ Σ_l ω_l (claim 3,
+  ``beta_penalty.beta_penalty_from_logits`` on every sigmoid layer, as ``autoencoder.train_stack``).
+  Gradient flow: ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from ``saturation.probe`` (within 10× is healthy,
+  ``saturation.RULES_OF_THUMB["grad_ratio"]``).
+* SRN on temporal order (``srn``, ``ds_train``, ``lstm``): plain SGD, clipping, Pascanu's Ω and dS
+  sampling in the paper's regime (``ds_train.train``, the same M initial networks and minibatches);
+  the LSTM (forget-gate bias 0 and 1) in notebook 04's regime (``lstm.train_on_task``: Adam, clip 1),
+  with the SAME initial SRNs trained in that regime as the control. Gradient flow: the Q-factor,
+  eq. (25) (``bptt.q_factor``, h = T − 1; for the LSTM the same log-ratio of ‖∂E/∂c‖, its cell path).
+
+Every run returns rows (plain dicts, JSON-ready): score, gradient flow at init and after training,
+% saturated (``saturation.saturated``, eq. sat-def), wall time and device; ``add_verdicts`` compares
+each remedy with its baseline and says plainly when it did not help.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import bptt, ds_train, lstm, saturation, srn, tasks
+from .beta_penalty import beta_penalty_from_logits
+from .data import digits
+from .deep_mlp import build_mlp
+from .runtime import cpu_threads, describe
+from .train import check_finite, progress
+
+MLP = "deep MLP"
+SRN = "SRN"
+TASK = "temporal_order"
+MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of accuracy
+
+# name: (build_mlp keyword arguments, λ of the Beta penalty, colour key in plots.style, baseline)
+MLP_REMEDIES = {
+    "plain (sigmoid)": (dict(activation="sigmoid"), 0.0, "plain", None),
+    "ReLU": (dict(activation="relu"), 0.0, "relu", "plain (sigmoid)"),
+    "PReLU": (dict(activation="prelu"), 0.0, "prelu", "plain (sigmoid)"),
+    "Xavier init (sigmoid)": (dict(activation="sigmoid", init="xavier"), 0.0, "xavier", "plain (sigmoid)"),
+    "tanh + Xavier": (dict(activation="tanh", init="xavier"), 0.0, "tanh", "plain (sigmoid)"),
+    "ReLU + Kaiming": (dict(activation="relu", init="kaiming"), 0.0, "kaiming", "plain (sigmoid)"),
+    "residual (sigmoid)": (dict(activation="sigmoid", residual=True), 0.0, "residual", "plain (sigmoid)"),
+    "Beta penalty (sigmoid)": (dict(activation="sigmoid"), 0.01, "beta", "plain (sigmoid)"),
+}
+PAPER_REGIME = "momentum SGD, lr 1e-5, summed loss, minibatch 10 (paper §8)"
+ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
+# name: (how it is trained, colour key, baseline)
+SRN_REMEDIES = {
+    "plain SGD": ("plain", "plain", None),
+    "clipping": ("clipping", "clipping", "plain SGD"),
+    "Pascanu's Ω": ("pascanu", "pascanu", "plain SGD"),
+    "dS sampling": ("ds", "ds", "plain SGD"),
+    "SRN + Adam (control)": ("adam", "Adam", "plain SGD"),
+    "LSTM f-bias 0": ("lstm0", "lstm", "SRN + Adam (control)"),
+    "LSTM f-bias 1": ("lstm1", "lstm", "SRN + Adam (control)"),
+}
+
+
+def _row(testbed, remedy, colour, baseline, regime, accs, chance, flow_name, flow_init, flow, sat, dead,
+         wall, device) -> dict:
+    return {"testbed": testbed, "remedy": remedy, "colour": colour, "baseline": baseline, "regime": regime,
+            "score": sum(accs) / len(accs), "score_best": max(accs), "scores": list(accs), "chance": chance,
+            "flow_name": flow_name, "flow_init": flow_init, "flow": flow, "pct_saturated": sat,
+            "pct_dead": dead, "wall_s": wall, "device": describe(device), "verdict": ""}
+
+
+def _check_int(name, v, lo=1):
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+
+
+def _pick(names, table, what):
+    names = list(table) if names is None else list(names)
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; choose from {list(table)}")
+    return names
+
+
+# ---- testbed 1: the deep MLP on the digits ----------------------------------------------------
+def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, momentum: float = 0.9,
+              batch_size: int = 64, lam: float = 0.0, seed: int = 0, device=None, progress_bar: bool = True,
+              desc: str = "training") -> nn.Module:
+    """Momentum SGD on cross-entropy + λ Σ_l ω_l (patent claims 1 and 3; ω from every sigmoid's
+    pre-activations). With λ = 0 this is ``deep_mlp.train_digits``' step, with the same minibatches."""
+    _check_int("steps", steps)
+    if not (lr > 0 and lam >= 0):
+        raise ValueError(f"lr must be > 0 and lam >= 0, got lr={lr}, lam={lam}")
+    device = torch.device(device) if device is not None else data.x_train.device
+    d, g = data.to(device), torch.Generator().manual_seed(seed)
+    model.to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    pre = []  # the sigmoid layers' pre-activations a_l (B, width) of the current step
+    hooks = [m.register_forward_hook(lambda _m, inp, _out: pre.append(inp[0]))
+             for m in model.modules() if isinstance(m, nn.Sigmoid)] if lam > 0 else []
+    try:
+        with cpu_threads(1, device):
+            for step in progress(range(steps), desc=desc, enabled=progress_bar):
+                idx = torch.randint(len(d.x_train), (batch_size,), generator=g).to(device)
+                pre.clear()
+                loss = F.cross_entropy(model(d.x_train[idx]), d.y_train[idx])
+                if lam > 0:
+                    loss = loss + lam * sum(beta_penalty_from_logits(a) for a in pre)
+                check_finite(loss, step)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+    finally:
+        for h in hooks:
+            h.remove()
+    return model
+
+
+def mlp_measures(model: nn.Module, x, y) -> dict:
+    """One probe (``saturation.probe``): gradient ratio layer 1 / last, mean % saturated and % dead."""
+    p = saturation.probe(model, x, y)
+    return {"flow": float(p.grad_a[0] / p.grad_a[-1]), "pct_saturated": float(p.pct_saturated.mean()),
+            "pct_dead": float(p.pct_dead.mean())}
+
+
+@torch.no_grad()
+def _accuracy(model, x, y) -> float:
+    return float((model(x).argmax(-1) == y).double().mean())
+
+
+def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600, lr: float = 0.01,
+            seeds=(0,), data=None, device=None, progress_bar: bool = True) -> list[dict]:
+    """One row per remedy of ``MLP_REMEDIES``: every seed builds the net from that seed (``build_mlp``)
+    and trains it on the same minibatches; score = test accuracy of the last weights (mean over seeds)."""
+    names = _pick(remedies, MLP_REMEDIES, "MLP remedies")
+    _check_int("depth", depth, 2)
+    data = data if data is not None else digits(standardize=True)
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    xt, yt = data.x_test.to(device), data.y_test.to(device)
+    train_mlp(build_mlp(2, 8, device=device), data, steps=2, device=device, progress_bar=False)  # warm-up, untimed
+    rows = []
+    with cpu_threads(1, device):  # small nets: one thread (runtime.cpu_threads)
+        for name in names:
+            kw, lam, colour, base = MLP_REMEDIES[name]
+            accs, init, end, wall = [], [], [], 0.0
+            for s in seeds:
+                model = build_mlp(depth, width, seed=s, device=device, **kw)
+                init.append(mlp_measures(model, xt, yt))
+                t0 = time.perf_counter()
+                train_mlp(model, data, steps=steps, lr=lr, lam=lam, seed=s, device=device,
+                          progress_bar=progress_bar, desc=name)
+                wall += time.perf_counter() - t0
+                end.append(mlp_measures(model, xt, yt))
+                accs.append(_accuracy(model, xt, yt))
+            mean = lambda ms, k: sum(m[k] for m in ms) / len(ms)  # noqa: E731
+            geo = lambda ms: 10 ** (sum(math.log10(max(m["flow"], 1e-300)) for m in ms) / len(ms))  # noqa: E731
+            regime = f"momentum SGD lr {lr:g}, {steps} steps" + (f", λ = {lam:g}" if lam else "")
+            rows.append(_row(MLP, name, colour, base, regime, accs, 0.1, "grad ratio layer 1 / last", geo(init),
+                             geo(end), mean(end, "pct_saturated"), mean(end, "pct_dead"), wall, device))
+    return add_verdicts(rows)
+
+
+# ---- testbed 2: the SRN on temporal order -----------------------------------------------------
+def srn_measures(model, x, y) -> dict:
+    """Q (eq. 25, h = T − 1, float64 copy; mean over networks) and % of tanh units saturated (sat-def)."""
+    m = copy.deepcopy(model).double()
+    x = x.double()
+    if isinstance(m, lstm.LSTM):
+        c = lstm.state_gradient_norms(m, x, y)["c"]  # (T,): ‖∂E/∂c(k)‖, the cell path
+        with torch.no_grad():
+            _, _, c_steps = m.unroll(x)
+        sat = saturation.saturated("tanh", torch.stack(c_steps))  # h = o ⊙ tanh(c)
+        return {"flow": float(torch.log10(c[-1] / c[0])), "pct_saturated": 100 * float(sat.double().mean())}
+    delta = bptt.local_gradients(m, x, y)  # (…, B, T, K)
+    q = bptt.q_factor(delta, x.shape[-2] - 1)
+    with torch.no_grad():
+        _, a, _ = m(x, return_states=True)
+    return {"flow": q if isinstance(q, float) else float(q.mean()),
+            "pct_saturated": 100 * float(saturation.saturated("tanh", a).double().mean())}
+
+
+def run_srn(remedies=None, *, T: int = 50, n_networks: int = 4, updates: int = 300, adam_steps: int = 300,
+            n_train: int = 2000, n_val: int = 200, n_test: int = 500, n_probe: int = 100, seed: int = 0,
+            device=None, progress_bar: bool = True) -> list[dict]:
+    """One row per remedy of ``SRN_REMEDIES`` on temporal order of length T (K = 100, σ² = 0.01).
+
+    The paper-regime rows train copies of the same M initial SRNs (``ds_train.train``, ``updates``
+    minibatches); the Adam rows train, one after another, those same SRNs (control) and M LSTMs
+    drawn from the same seeds (``lstm.train_on_task``, ``adam_steps``). Score = accuracy of the last
+    weights on the same ``n_test`` test sequences (mean and best over the M networks).
+    """
+    names = _pick(remedies, SRN_REMEDIES, "SRN remedies")
+    for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps)):
+        _check_int(k, v, 10 if k == "T" else 1)
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
+    init = srn.SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2=0.01, n_networks=n_networks,
+                   generator=torch.Generator().manual_seed(seed + 1))
+    xp, yp = data.test.x[:n_probe], data.test.y[:n_probe]
+    with cpu_threads(1, device):  # small recurrent nets: one thread (runtime.cpu_threads)
+        rows = [_srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device, progress_bar)
+                for name in names]
+    return add_verdicts(rows)
+
+
+def _srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device, progress_bar):
+    """One remedy: measure at init, train (timed), measure again, score the last weights on the test set."""
+    how, colour, base = SRN_REMEDIES[name]
+    nets = ([copy.deepcopy(init).to(device)] if how in ds_train.METHODS else
+            [_adam_net(how, init, i, seed).to(device) for i in range(n_networks)])
+    flow0 = [srn_measures(m, xp, yp)["flow"] for m in nets]
+    t0 = time.perf_counter()
+    for m in nets:
+        if how in ds_train.METHODS:
+            ds_train.train(m, data, how, updates, seed=seed, device=device, progress_bar=progress_bar, desc=name)
+        else:
+            lstm.train_on_task(m, TASK, T, adam_steps, device=device, eval_every=adam_steps, n_eval=10,
+                               generator=torch.Generator().manual_seed(seed + 3), progress_bar=progress_bar,
+                               desc=name)
+    wall = time.perf_counter() - t0
+    accs, ends = [], [srn_measures(m, xp, yp) for m in nets]
+    with torch.no_grad():
+        for m in nets:
+            out = m(data.test.x)
+            accs += torch.as_tensor(tasks.score(TASK, out, data.test.y)).reshape(-1).tolist()
+    regime = (f"{PAPER_REGIME}, {updates} updates" if how in ds_train.METHODS
+              else f"{ADAM_REGIME}, {adam_steps} steps")
+    avg = lambda v: sum(v) / len(v)  # noqa: E731
+    return _row(f"{SRN} T={T}", name, colour, base, regime, accs, 0.25, "Q over h = T−1 steps",
+                avg(flow0), avg([e["flow"] for e in ends]), avg([e["pct_saturated"] for e in ends]),
+                None, wall, device)
+
+
+def _adam_net(how, init, i, seed):
+    if how == "adam":
+        return init.network(i)  # the same initial SRN as the paper-regime rows
+    return lstm.LSTM(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), forget_bias=float(how == "lstm1"),
+                     generator=torch.Generator().manual_seed(seed + 1 + i))
+
+
+# ---- reading the rows ---------------------------------------------------------------------------
+def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
+    """Fill each row's ``verdict`` by its score against its baseline row (same testbed), in plain words."""
+    by = {(r["testbed"], r["remedy"]): r for r in rows}
+    for r in rows:
+        b = by.get((r["testbed"], r["baseline"]))
+        if r["baseline"] is None:
+            r["verdict"] = "baseline"
+        elif b is None:
+            r["verdict"] = f"(no {r['baseline']} row to compare with)"
+        else:
+            d = 100 * (r["score"] - b["score"])
+            learned = lambda x: x["score"] >= x["chance"] + 2 * margin  # noqa: E731
+            if not learned(r) and not learned(b):
+                r["verdict"] = "no gain here: neither learned in this budget"
+            elif d >= 100 * margin:
+                r["verdict"] = f"helped: {d:+.0f} pts vs {r['baseline']}"
+            elif d <= -100 * margin:
+                r["verdict"] = f"hurt: {d:+.0f} pts vs {r['baseline']}"
+            else:
+                r["verdict"] = f"no gain here: {d:+.0f} pts vs {r['baseline']}"
+    return rows
+
+
+def _fmt_flow(r, key):
+    v = r[key]
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:.1e}" if r["testbed"] == MLP else f"{v:+.1f}"
+
+
+def format_table(rows: list[dict], markdown: bool = True) -> str:
+    """The summary table: one line per row (Markdown, or aligned plain text)."""
+    head = ["testbed", "remedy", "score (mean / best)", "flow at init", "flow after", "% saturated",
+            "wall s", "device", "verdict"]
+    body = []
+    for r in rows:
+        sat = f"{r['pct_saturated']:.0f}" + (f" ({r['pct_dead']:.0f} dead)" if r.get("pct_dead") else "")
+        body.append([r["testbed"], r["remedy"], f"{100 * r['score']:.0f} / {100 * r['score_best']:.0f} %",
+                     _fmt_flow(r, "flow_init"), _fmt_flow(r, "flow"), sat, f"{r['wall_s']:.1f}",
+                     r["device"], r["verdict"]])
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(x, widths)).rstrip() for x in [head] + body)
+
+
+def _names(rows, pick):
+    out = [f"{r['remedy']} ({_fmt_flow(r, 'flow_init')} at init, {100 * r['score']:.0f} %)" for r in rows if pick(r)]
+    return ", ".join(out) if out else "none"
+
+
+def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[str]:
+    """Rules of thumb in numbers, read off the rows (and a saved run's rows): every number is measured."""
+    out, helped = [], lambda r: r["verdict"].startswith("helped")  # noqa: E731
+    mlp = [r for r in rows if r["testbed"] == MLP]
+    if mlp:
+        p = next(r for r in mlp if r["baseline"] is None)
+        ok = [r for r in mlp if 0.1 < r["flow_init"] < 10]
+        out += [f"Deep MLP: healthy = gradient of layer 1 within 10× of the last. Plain sigmoid: {p['flow_init']:.0e} "
+                f"at init, {100 * p['score']:.0f} % (chance 10 %), only {p['pct_saturated']:.0f} % saturated — "
+                "σ′ ≤ 1/4 per layer, not saturation, is what kills it.",
+                f"Worked here: {_names(mlp, helped)}.",
+                f"Did not help here: {_names(mlp, lambda r: r['baseline'] and not helped(r))}.",
+                f"Within 10× at init → learned: {sum(helped(r) for r in ok)} of {len(ok)}; outside 10× → learned: "
+                f"{sum(helped(r) for r in mlp if r not in ok)} of {len(mlp) - len(ok) - 1}."]
+    for group in ([r for r in rows if r["testbed"] != MLP], saved or []):
+        if not group:
+            continue
+        by = {r["remedy"]: r for r in group}
+        t, base = group[0]["testbed"], by.get("plain SGD")
+        line = f"{t}: healthy = Q in [−1, 1]."
+        if base:
+            line += (f" Plain SGD Q {base['flow_init']:+.1f} at init → {base['flow']:+.1f}, {100 * base['score']:.0f} %"
+                     f" ({base['regime']}).")
+        out.append(line + f" Helped: {_names(group, helped)}; did not: "
+                          f"{_names(group, lambda r: r['baseline'] and not helped(r))}.")
+        if "LSTM f-bias 0" in by and "LSTM f-bias 1" in by:
+            d = by["LSTM f-bias 0"]["flow_init"] - by["LSTM f-bias 1"]["flow_init"]
+            out.append(f"{t}: forget-gate bias 1 instead of 0 keeps 10^{d:.1f} more cell gradient over the "
+                       "sequence at init.")
+        if base and "dS sampling" in by:
+            out.append(f"{t}: cost — dS sampling {by['dS sampling']['wall_s']:.0f} s vs plain {base['wall_s']:.0f} s "
+                       f"({by['dS sampling']['wall_s'] / max(base['wall_s'], 1e-9):.1f}×) on {base['device']}.")
+    return out
