@@ -29,7 +29,7 @@ import torch
 
 from . import tasks as _tasks
 from .ds_sampling import accept
-from .ds_train import READINGS, Config, Run
+from .ds_train import READINGS, Config, Run, train
 from .train import DivergenceError, progress
 
 MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
@@ -202,7 +202,7 @@ class Engine:
         self.best = {k: t.clone() for k, t in self.p.items()}
         score, self.best_sel = self._evaluate("val", self.p)
         self.best_score, self.best_epoch = score, torch.zeros(M, dtype=torch.long, device=dev)
-        self._fn, self.compile_s = None, 0.0
+        self._fn, self.compile_s, self.train_s = None, 0.0, 0.0
         self.gi = torch.arange(self.G, device=dev)[:, None]
 
     # ---- the step ------------------------------------------------------------------------------
@@ -353,6 +353,12 @@ class Engine:
             raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
         self._prepare()
         t0, ep = time.time(), self.cfg.epoch
+        try:
+            return self._loop(n_updates, max_seconds, progress_bar, t0, ep)
+        finally:
+            self.train_s += time.time() - t0
+
+    def _loop(self, n_updates, max_seconds, progress_bar, t0, ep) -> bool:
         bar = progress(total=n_updates, initial=self.step_count, desc="engine", enabled=progress_bar)
         while self.step_count < n_updates:
             n = min(ep - self.step_count % ep, n_updates - self.step_count)
@@ -489,3 +495,38 @@ class Engine:
         self.history, self.records = list(s["history"]), list(s["records"])
         for st, ss in zip(self.streams, s["streams"]):
             st.load(ss)
+
+
+def verify(model, data, readings=("plain", "ds"), n_updates: int = 200, *, seed: int = 0, device=None,
+           mode: str = "auto", dtype=torch.float64, **config) -> dict:
+    """Run the engine and ``ds_train.train`` side by side from the same networks; the max differences.
+
+    Both in ``dtype`` (float64: differences are rounding, not the engine) on ``device``. Returns
+    ``{"updates", "dtype", "mode", "decisions_equal", "max_abs": {weights, loss_rel, q, ds}, "test_equal"}``.
+    """
+    dev = torch.device(device) if device is not None else model.W_rec.device
+    base = copy.deepcopy(model).to(device=dev, dtype=dtype)
+    cfg = Config(**config)
+    eng = Engine({data.task: (base, data)}, readings, cfg, seed=seed, device=dev, mode=mode)
+    eng.run(n_updates, progress_bar=False)
+    got = eng.runs()[data.task]
+    worst = {"weights": 0.0, "loss_rel": 0.0, "q": 0.0, "ds_rel": 0.0}
+    same, test_equal = True, True
+    for name in readings:
+        method, over = READINGS[name]
+        ref_model = copy.deepcopy(base)
+        ref = train(ref_model, data, method, n_updates, Config(**{**asdict(cfg), **over}), seed=seed, device=dev,
+                    progress_bar=False)
+        g = got[name]
+        last = eng.params(data.task, name)
+        worst["weights"] = max(worst["weights"], max(float((getattr(ref_model, k).detach() - last[k]).abs().max())
+                                                     for k in PARAMS))
+        worst["loss_rel"] = max(worst["loss_rel"], float(np.max(np.abs(ref.loss - g.loss) / np.abs(ref.loss).clip(1e-300))))
+        worst["q"] = max(worst["q"], float(np.nanmax(np.abs(ref.q - g.q))))
+        worst["ds_rel"] = max(worst["ds_rel"], float(np.nanmax(np.abs(ref.ds - g.ds) / np.abs(ref.ds).clip(1e-300))))
+        same = same and bool((ref.accepted == g.accepted).all())
+        test_equal = test_equal and bool((ref.test_score == g.test_score).all())
+    return {"updates": n_updates, "dtype": str(dtype).replace("torch.", ""), "mode": eng.mode,
+            "readings": list(readings), "decisions_equal": same, "test_equal": test_equal,
+            "max_abs": {k: float(f"{v:.3g}") for k, v in worst.items()}}
+

@@ -1,15 +1,38 @@
 """Table 1 of the paper (seed 001, §8): plain SGD vs dS sampling on the same initial networks.
 
-    python -m vglab.experiments.table1                       # the paper's size (a GPU job)
-    python -m vglab.experiments.table1 --reduced --tasks temporal_order --T 20 --networks 4 \\
-        --updates 2000 --out table1_reduced                  # a CPU run of a few minutes
-
 For every task, M networks are drawn once (init variance 0.01) and every method ("reading")
 trains a copy of the SAME networks on the same fixed data and minibatch order; the kept
 ("save best" by validation) network of each is scored on the test set. Writes
 ``results/<out>.json`` via ``vglab.results.save`` with per-network test scores, best/mean per task
-and method, the paper's numbers beside them and the provenance. A checkpoint after every
-finished (task, method) in ``checkpoints/<out>.pt`` lets an interrupted run resume.
+and method, the paper's numbers beside them and the provenance (command, device, commit, wall time).
+
+Two engines, the same numbers (tests/test_engine.py compares them in float64):
+
+* ``--engine fast`` (``vglab.engine``): all tasks × readings × networks in ONE batched step
+  (4 × 2 × 10 = 80 networks for the paper's table), CUDA-graph captured on a GPU
+  (``--mode auto``). Resumable: with ``--max-minutes N`` a call stops cleanly after about N
+  minutes at an epoch boundary, writing ``checkpoints/<out>.fast.pt``; it also checkpoints every
+  ``--checkpoint-minutes`` (default 2), so a killed call loses at most that much. Rerun the same
+  command to go on; the exit status is 3 while unfinished, 0 once the JSON is written.
+* ``--engine reference`` (``vglab.ds_train``): one (task, reading) after another, checkpointed
+  after each; any reading (also "pascanu").
+
+``--engine auto`` (the default) takes the fast engine on CUDA and the reference on the CPU.
+``--verify`` first runs both engines side by side for ``--verify-updates`` (200) updates in float64
+on the run's device and stores the largest differences in the JSON ("verify").
+
+On a GPU, the paper's Table 1 (T = 100) and Table 2 (T = 150), each call under 10 minutes::
+
+    python -m vglab.experiments.table1 --full --T 100 --out table1_T100 --verify --max-minutes 8 --no-progress
+    # exit status 3: not finished, run the SAME command again (it resumes); 0: results/table1_T100.json
+    python -m vglab.experiments.table1 --full --T 150 --out table1_T150 --verify --max-minutes 8 --no-progress
+
+or unattended: ``until python -m vglab.experiments.table1 --full --T 100 --out table1_T100 --verify
+--max-minutes 8 --no-progress; do [ $? -eq 3 ] || break; done``. The CPU run committed for the
+notebooks::
+
+    python -m vglab.experiments.table1 --reduced --tasks temporal_order --T 20 --networks 4 \\
+        --updates 2000 --out table1_reduced                  # a CPU run of a few minutes
 """
 from __future__ import annotations
 
@@ -20,7 +43,7 @@ from pathlib import Path
 
 import torch
 
-from .. import ds_train, results, srn, tasks
+from .. import ds_train, engine, results, srn, tasks
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
@@ -53,10 +76,29 @@ def parse(argv=None):
     p.add_argument("--results-dir", default=None, help="where to write (default: the repo's results/)")
     p.add_argument("--checkpoint-dir", default="checkpoints")
     p.add_argument("--reduced", action="store_true", help="label the run as smaller than the paper's")
-    p.add_argument("--chunk-minutes", type=float, default=None,
-                   help="stop cleanly after this many minutes (rerun to resume from the checkpoint)")
+    p.add_argument("--max-minutes", "--chunk-minutes", dest="max_minutes", type=float, default=None,
+                   help="stop cleanly after about this many minutes (rerun the same command to resume)")
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0,
+                   help="fast engine: also checkpoint every this many minutes (default 2)")
+    p.add_argument("--engine", choices=("auto", "fast", "reference"), default="auto",
+                   help="fast: vglab.engine (all networks in one batched step); reference: vglab.ds_train; "
+                        "auto: fast on CUDA, reference elsewhere")
+    p.add_argument("--mode", choices=engine.MODES, default="auto",
+                   help="fast engine: eager, compile, cuda_graph, compile_cuda_graph (auto: cuda_graph on CUDA)")
+    p.add_argument("--no-fuse", action="store_true", help="fast engine: one task at a time instead of all fused")
+    p.add_argument("--full", action="store_true",
+                   help="the paper's size: all 4 tasks, 10 networks, 100 000 updates, 20 000/1 000/10 000 "
+                        "sequences, 100 units, plain and ds (T from --T)")
+    p.add_argument("--verify", action="store_true",
+                   help="first run both engines side by side (float64) and record the largest differences")
+    p.add_argument("--verify-updates", type=int, default=200)
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
+    if a.full:
+        if a.reduced:
+            p.error("--full and --reduced contradict each other")
+        a.tasks, a.methods = ",".join(tasks.TASKS), "plain,ds"
+        a.networks, a.updates, a.n_train, a.n_val, a.n_test, a.hidden = 10, 100_000, 20_000, 1_000, 10_000, 100
     a.tasks = [t for t in a.tasks.split(",") if t]
     a.methods = [m for m in a.methods.split(",") if m]
     for t in a.tasks:
@@ -72,8 +114,23 @@ def parse(argv=None):
 
 
 def run(args, command: str | None = None) -> Path | None:
-    """Train every (task, method) not in the checkpoint yet; save the JSON when all are done."""
+    """Train (or resume) and save the JSON when all is done; None when stopped by --max-minutes."""
     dev = _device(args.device)
+    if use_fast(args, dev):
+        return run_fast(args, dev, command)
+    return run_reference(args, dev, command)
+
+
+def use_fast(args, dev) -> bool:
+    """--engine fast, or auto on CUDA; the fast engine runs plain, ds, ds_* and clipping readings."""
+    supported = all(ds_train.READINGS[m][0] in engine.METHODS for m in args.methods)
+    if args.engine == "fast" and not supported:
+        raise SystemExit(f"--engine fast runs {engine.METHODS} readings; got {args.methods} (use --engine reference)")
+    return args.engine == "fast" or (args.engine == "auto" and dev.type == "cuda" and supported)
+
+
+def run_reference(args, dev, command: str | None = None) -> Path | None:
+    """Train every (task, method) not in the checkpoint yet; save the JSON when all are done."""
     ckpt_path = Path(args.checkpoint_dir) / f"{args.out}.pt"
     ckpt = torch.load(ckpt_path, weights_only=False) if ckpt_path.is_file() else {"done": {}, "wall": 0.0}
     t0 = t_start = time.time()
@@ -85,7 +142,7 @@ def run(args, command: str | None = None) -> Path | None:
             key = f"{task}/{name}"
             if key in ckpt["done"]:
                 continue
-            if args.chunk_minutes is not None and n_new and time.time() - t_start > 60 * args.chunk_minutes:
+            if args.max_minutes is not None and n_new and time.time() - t_start > 60 * args.max_minutes:
                 out_of_time = True  # at least one (task, method) per call, so every call makes progress
                 break
             method, overrides = READINGS[name]
@@ -101,14 +158,104 @@ def run(args, command: str | None = None) -> Path | None:
         if out_of_time:
             break
     if out_of_time:
-        print(f"stopped after --chunk-minutes; rerun the same command to resume from {ckpt_path}")
+        print(f"stopped after --max-minutes; rerun the same command to resume from {ckpt_path}")
         return None
     data = table(args, ckpt["done"])
-    prov = results.provenance(dev, ckpt["wall"] + time.time() - t0, command=command)
-    path = results.save(args.out, data, prov, reduced=args.reduced,
+    data["engine"] = {"engine": "reference"}
+    return _save(args, data, dev, ckpt["wall"] + time.time() - t0, command)
+
+
+def _save(args, data, dev, wall, command):
+    prov = results.provenance(dev, wall, command=command)
+    path = results.save(args.out, data, prov, reduced=args.reduced or not paper_size(args),
                         directory=Path(args.results_dir) if args.results_dir else None)
     print(f"wrote {path}")
     return path
+
+
+def paper_size(args) -> bool:
+    """True when the settings are the paper's (every task, 10 networks, 100 000 updates, ...)."""
+    return (set(args.tasks) == set(tasks.TASKS) and args.networks >= 10 and args.updates >= 100_000
+            and args.n_train >= 20_000 and args.n_val >= 1_000 and args.n_test >= 10_000 and args.hidden == 100
+            and {"plain", "ds"} <= set(args.methods))
+
+
+def run_fast(args, dev, command: str | None = None) -> Path | None:
+    """The fast engine: all tasks fused (or one after another with --no-fuse), resumable per epoch."""
+    ckpt_path = Path(args.checkpoint_dir) / f"{args.out}.fast.pt"
+    settings = _settings(args)
+    ckpt = {"settings": settings, "done": {}, "wall": 0.0, "train_s": 0.0, "updates_run": 0, "verify": None,
+            "state": None, "group": 0}
+    if ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        if ckpt["settings"] != settings:
+            raise SystemExit(f"{ckpt_path} holds a run with other settings {ckpt['settings']}; "
+                             "use another --out or delete it")
+    t_start, wall0 = time.time(), ckpt["wall"]
+
+    def save():
+        ckpt["wall"] = wall0 + time.time() - t_start
+        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(ckpt, ckpt_path.with_suffix(".tmp"))
+        ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # atomic: a kill never leaves half a checkpoint
+
+    problems = {}
+    for ti, task in enumerate(args.tasks):
+        data = ds_train.make_data(task, args.T, args.n_train, args.n_val, args.n_test, seed=args.seed + ti, device=dev)
+        problems[task] = (initial_networks(task, args, dev, seed=args.seed + 1000 + ti)(), data)
+    if args.verify and ckpt["verify"] is None:
+        task = args.tasks[0]
+        ckpt["verify"] = {"task": task, **engine.verify(problems[task][0], problems[task][1], args.methods,
+                                                        args.verify_updates, seed=args.seed, device=dev,
+                                                        mode=args.mode)}
+        print("verify:", ckpt["verify"])
+        save()
+    groups = [list(args.tasks)] if not args.no_fuse else [[t] for t in args.tasks]
+    deadline = None if args.max_minutes is None else t_start + 60 * args.max_minutes
+    while ckpt["group"] < len(groups):
+        group = groups[ckpt["group"]]
+        eng = engine.Engine({t: problems[t] for t in group}, args.methods, ds_train.Config(), seed=args.seed,
+                            device=dev, mode=args.mode)
+        if ckpt["state"] is not None:
+            eng.load_state_dict(ckpt["state"])
+        ckpt["compile_s"] = eng.compile_s
+        done = ran = False
+        while not done:  # every call runs at least one epoch, so every call makes progress
+            left = None if deadline is None else deadline - time.time()
+            if left is not None and left <= 0 and ran:
+                break
+            budget = 60 * args.checkpoint_minutes if left is None else max(0.0, min(left, 60 * args.checkpoint_minutes))
+            ran = True
+            s0, t0 = eng.step_count, eng.train_s
+            done = eng.run(args.updates, max_seconds=budget, progress_bar=not args.no_progress)
+            ckpt["train_s"] += eng.train_s - t0
+            ckpt["updates_run"] += eng.step_count - s0
+            ckpt["compile_s"] = eng.compile_s
+            ckpt["state"] = eng.state_dict()
+            save()
+        if not done:
+            print(f"stopped after --max-minutes at update {eng.step_count} of {args.updates}; "
+                  f"rerun the same command to resume from {ckpt_path}")
+            return None
+        for task, by_reading in eng.runs().items():
+            for name, r in by_reading.items():
+                ckpt["done"][f"{task}/{name}"] = summarise(r)
+        ckpt["group"], ckpt["state"] = ckpt["group"] + 1, None
+        save()
+    data = table(args, ckpt["done"])
+    n_groups = len(groups)
+    data["engine"] = {"engine": "fast", "mode": engine.resolve_mode(args.mode, dev), "fused": not args.no_fuse,
+                      "networks_per_step": len(groups[0]) * len(args.methods) * args.networks,
+                      "ms_per_update": round(1000 * ckpt["train_s"] / max(1, ckpt["updates_run"]), 3),
+                      "groups": n_groups, "compile_s": round(ckpt.get("compile_s", 0.0), 1)}
+    if ckpt["verify"] is not None:
+        data["verify"] = ckpt["verify"]
+    return _save(args, data, dev, ckpt["wall"], command)
+
+
+def _settings(args) -> dict:
+    return {k: getattr(args, k) for k in ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val",
+                                          "n_test", "hidden", "seed", "no_fuse")}
 
 
 def initial_networks(task, args, dev, seed):
@@ -164,8 +311,8 @@ def table(args, done: dict) -> dict:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    run(args, command="python -m vglab.experiments.table1 " + " ".join(argv))
-    return 0
+    path = run(args, command="python -m vglab.experiments.table1 " + " ".join(argv))
+    return 0 if path is not None else 3
 
 
 if __name__ == "__main__":
