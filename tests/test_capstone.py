@@ -131,9 +131,9 @@ def test_checkers_right_and_wrong(capsys):
     assert exercises.check_fix_for_symptom("residual") is True
     assert exercises.check_fix_for_symptom("clipping") is False
     assert exercises.check_fix_for_symptom("batchnorm") is False
-    assert exercises.check_q_from_norms(math.log10(0.2 / 4e-6)) is True
-    assert exercises.check_q_from_norms(-4.7) is False
-    assert exercises.check_q_from_norms("x") is False
+    assert exercises.check_capstone_q(math.log10(0.2 / 4e-6)) is True
+    assert exercises.check_capstone_q(-4.7) is False
+    assert exercises.check_capstone_q("x") is False
     assert exercises.check_grad_ratio(lambda p: p.grad_a[0] / p.grad_a[-1]) is True
     assert exercises.check_grad_ratio(lambda p: p.grad_a[-1] / p.grad_a[0]) is False
     assert exercises.check_grad_ratio(lambda p: 1 / 0) is False

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-__all__ = ["check_fix_for_symptom", "check_q_from_norms", "check_grad_ratio"]
+__all__ = ["check_fix_for_symptom", "check_capstone_q", "check_grad_ratio"]
 
 FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
 
@@ -20,7 +20,7 @@ def check_fix_for_symptom(answer) -> bool:
                        "through time; which fix changes the product over *layers*?")
 
 
-def check_q_from_norms(answer) -> bool:
+def check_capstone_q(answer) -> bool:
     """Notebook 08: ‖δ(k)‖ = 0.2 and ‖δ(k−h)‖ = 4e-6: what is Q (eq. 25)?"""
     from .exercises import report
     expected = math.log10(0.2) - math.log10(4e-6)  # 4.70: vanishing, far outside [−1, 1]
