@@ -11,7 +11,7 @@ import numpy as np
 from .style import COLORS, color
 
 __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
-           "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms"]
+           "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms", "thrown"]
 
 
 def _ax(ax, size=(4.6, 3.6)):
@@ -112,18 +112,26 @@ def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
     """The two paths of ``plot_cliff`` without the contour (panels keep the contour)."""
     plot_trajectory(plain, ax, label="SGD", color_=COLORS["SGD"])
     plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"])
-    (x0, x1), (y0, y1) = surface.window
     for tr, c in ((plain, COLORS["SGD"]), (clipped, COLORS["clipped"])):
-        out = (tr.path[:, 0] < x0) | (tr.path[:, 0] > x1) | (tr.path[:, 1] < y0) | (tr.path[:, 1] > y1)
-        if out.any():
-            k = int(np.argmax(out))
-            far = tr.path[k]
-            xa = np.clip(far, [x0, y0], [x1, y1])
+        out = thrown(surface, tr)
+        if out is not None:
+            k, far, xa = out
             ax.annotate(f"thrown to ({far[0]:.0f}, {far[1]:.1f})\nat step {k}", xy=xa, xytext=(0.3, 0.12),
                         textcoords="axes fraction", fontsize=8, color=c,
                         arrowprops=dict(arrowstyle="->", color=c))
     ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
     return ax
+
+
+def thrown(surface, tr):
+    """``(step, landing point, that point clipped to the window)`` of the first point of ``tr.path``
+    outside ``surface.window``, or None if the path stays inside."""
+    (x0, x1), (y0, y1) = surface.window
+    out = (tr.path[:, 0] < x0) | (tr.path[:, 0] > x1) | (tr.path[:, 1] < y0) | (tr.path[:, 1] > y1)
+    if not out.any():
+        return None
+    k = int(np.argmax(out))
+    return k, tr.path[k], np.clip(tr.path[k], [x0, y0], [x1, y1])
 
 
 def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):

@@ -35,8 +35,9 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
             plot_head_gradients(None, n_classes, dtype, ax=axes[0], mark=margin)
             plot_logit_gradient_bars(margin, n_classes, dtype, ax=axes[1])
             state.update(key=(dtype, n_classes), mark=axes[0].lines[-1])
-        else:  # a slider move: keep the layout of the last rebuild (halves the render time)
-            fig.set_layout_engine("none")
+            # a margin move changes only these: the panel redraws just them over a kept background
+            for artist in [state["mark"], axes[1].title, *axes[1].patches, *axes[1].lines, *axes[1].texts]:
+                artist.set_animated(True)
         state["mark"].set_xdata([margin, margin])  # move the marker and the bar heights
         set_logit_gradient_bars(axes[1], margin, n_classes, dtype)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..intro import chain_gain
 from ..plots.intro import plot_chain_gain
-from .panel import Panel
+from .panel import Panel, set_if_changed
 
 
 def chain_panel(factor: float = 0.25, depth: int = 30) -> Panel:
@@ -25,10 +25,13 @@ def chain_panel(factor: float = 0.25, depth: int = 30) -> Panel:
         if not state:  # first call: build the artists once; later calls only move the data
             plot_chain_gain({"your factor c": mine, "sigmoid at best, c = 1/4": quarter}, ax=ax)
             state["lines"] = ax.get_lines()[:2]
+            ax.set_title(" ", fontsize=10)
+            for artist in state["lines"] + [ax.title]:  # only these change when c moves: a blit
+                artist.set_animated(True)
         for line, g in zip(state["lines"], (mine, quarter)):
             line.set_data(np.arange(depth + 1), np.clip(g, 1e-12, 1e12))
-        ax.set_xlim(0, depth)
-        ax.set_title(f"c = {factor:.3f}: after {depth} layers |gradient| x {factor ** depth:.2e}", fontsize=10)
+        set_if_changed(ax, xlim=(0, depth))
+        ax.title.set_text(f"c = {factor:.3f}: after {depth} layers |gradient| x {factor ** depth:.2e}")
 
     panel = Panel(controls, draw, figsize=(6.5, 3.2), extra=[snap])
     snap.on_click(lambda _b: panel.update(factor=1.0))

@@ -18,7 +18,7 @@ import torch
 from .. import optim, surfaces
 from ..plots import optim as plots
 from ..plots.style import COLORS
-from .panel import Panel
+from .panel import Panel, set_if_changed, set_quietly
 
 __all__ = ["optimizer_panel", "cliff_panel"]
 
@@ -52,6 +52,11 @@ def _prefix(tr, steps):
         return tr
     return surfaces.Trajectory(tr.name, tr.path[:steps + 1], tr.loss[:steps + 1], tr.grad_norm[:steps],
                                tr.clipped_norm[:steps], None)
+
+
+def _decades(lo: float, hi: float) -> tuple:
+    """(lo, hi) widened to whole powers of ten (a log axis that moves only between decades)."""
+    return 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(max(hi, lo * 10)))
 
 
 def _line_sets(ax, ax_loss, names):
@@ -95,6 +100,9 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
             ax.clear()
             plots.plot_surface(s, ax)
             state.update(surface=s.name, shown=None, **_line_sets(ax, ax_loss, names))
+            ax.set_title(" ", fontsize=9)
+            for artist in [ax.title, *ax.lines, *state["loss"].values()]:  # ax.lines: paths, ends, ○ and ★
+                artist.set_animated(True)  # what a move changes: redrawn over a kept background
         shown = names if optimizer == "all" else [optimizer]
         hp = dict(lr=lr, gamma=gamma, alpha=alpha)
         trajs = {n: runs.get(s, n, steps, noise, hp) for n in shown}
@@ -107,14 +115,16 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
             gap = np.maximum(tr.loss - s.min_value, 1e-12) if tr is not None else []
             state["loss"][n].set_data(np.arange(len(gap)), gap)
             state["path"][n].set_label(plots._label(tr, None) if tr is not None else n)
-        if state["shown"] != (shown, [t.diverged_at for t in trajs.values()]):
-            state["shown"] = (shown, [t.diverged_at for t in trajs.values()])
-            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="lower right", framealpha=0.8)
-        ax.set_title(f"{s.name}: η = {lr:.2g}, γ = {gamma:g}, α = {alpha:g}", fontsize=9)
-        lo = min(float(np.min(state["loss"][n].get_ydata())) for n in shown)
-        hi = max(float(np.max(state["loss"][n].get_ydata())) for n in shown)
-        ax_loss.set_ylim(max(lo, 1e-12) / 3, hi * 3)
-        ax_loss.set_xlim(0, steps)
+        if state["shown"] != shown:  # a new legend only when the set of optimizers changes
+            state["shown"] = shown
+            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="lower right",
+                      framealpha=0.8).set_animated(True)
+        for text, n in zip(ax.get_legend().get_texts(), shown):
+            set_quietly(text, text=state["path"][n].get_label())  # "(diverged, step k)" comes and goes
+        ax.title.set_text(f"{s.name}: η = {lr:.2g}, γ = {gamma:g}, α = {alpha:g}")
+        # a fixed loss axis per surface (from 1e-12 to above the start): it stays put while η, γ, α move
+        top = max(3 * (s.value(*s.start, math) - s.min_value), 1e-6)
+        set_if_changed(ax_loss, ylim=_decades(1e-12, top), xlim=(0, steps))
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
                   title="Optimizers on a 2-D loss surface")
@@ -130,6 +140,10 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
     return panel
 
 
+THETA_RANGE = (0.1, 10**2.5)
+"""The clipping threshold slider's range."""
+
+
 def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Panel:
     """Plain SGD against SGD with the lecture's clipping at θ on the cliff surface.
 
@@ -138,7 +152,8 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
     """
     s = surfaces.get("cliff")
     controls = {
-        "threshold": widgets.FloatLogSlider(value=threshold, min=-1, max=2.5, step=0.05, description="θ (clip)", **_LOG),
+        "threshold": widgets.FloatLogSlider(value=threshold, min=math.log10(THETA_RANGE[0]),
+                                            max=math.log10(THETA_RANGE[1]), step=0.05, description="θ (clip)", **_LOG),
         "lr": widgets.FloatLogSlider(value=lr, min=-3, max=0, step=0.05, description="η (lr)", **_LOG),
         "steps": widgets.IntSlider(value=steps, min=10, max=300, step=10, description="steps", **_STYLE),
     }
@@ -150,24 +165,47 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
         plain = runs.get(s, "SGD", steps, 0.0, dict(lr=lr))
         clipped = runs.get(s, "SGD", steps, 0.0, dict(lr=lr, clip_norm=threshold))
         ax, ax_n = axes
-        if not state:  # contour and norm lines once; a redraw replaces only the paths
+        if not state:  # contour, axes and legends once; a move updates these artists in place
             plots.plot_surface(s, ax)
             ax.set_title("the cliff: a gentle slope, then a wall")
             plots.plot_clip_norms(clipped, threshold, ax_n, plain=plain)
-            state.update(n_lines=len(ax.lines), norms=ax_n.lines)
-        for artist in ax.lines[state["n_lines"]:] + ax.texts:
-            artist.remove()
-        plots.plot_cliff_paths(s, plain, clipped, threshold, ax)
+            ax_n.legend(fontsize=7, loc="lower right", framealpha=0.8)
+            n_marks = len(ax.lines)
+            plots.plot_cliff_paths(s, plain, clipped, threshold, ax)
+            for t in list(ax.texts):  # two persistent "thrown to" notes instead
+                t.remove()
+            notes = [ax.annotate("", xy=(0, 0), xytext=(0.3, 0.12), textcoords="axes fraction", fontsize=8,
+                                 color=c, arrowprops=dict(arrowstyle="->", color=c))
+                     for c in (COLORS["SGD"], COLORS["clipped"])]
+            state.update(paths=ax.lines[n_marks:], notes=notes, norms=ax_n.lines)
+            for artist in [*ax.lines, *notes, ax.get_legend(), *ax_n.lines, ax_n.get_legend()]:
+                artist.set_animated(True)  # what a move changes: redrawn over a kept background
+        p_path, p_end, c_path, c_end = state["paths"]
+        for (path, end, note), tr in zip(((p_path, p_end, state["notes"][0]), (c_path, c_end, state["notes"][1])),
+                                         (plain, clipped)):
+            path.set_data(tr.path[:, 0], tr.path[:, 1])
+            end.set_data(tr.path[-1:, 0], tr.path[-1:, 1])
+            end.set_marker("X" if tr.diverged_at else "o")
+            end.set_markersize(6 if tr.diverged_at else 3.5)
+            out = plots.thrown(s, tr)
+            note.set_visible(out is not None)
+            note.set_text("" if out is None else f"thrown to ({out[1][0]:.0f}, {out[1][1]:.1f})\nat step {out[0]}")
+            if out is not None:
+                note.xy = out[2]
+        for text, label in zip(ax.get_legend().get_texts(),
+                               (plots._label(plain, "SGD"), plots._label(clipped, f"SGD clipped, θ = {threshold:.3g}"))):
+            set_quietly(text, text=label)
         p_line, before, after, theta = state["norms"]
         p_line.set_data(range(1, len(plain.grad_norm) + 1), plain.grad_norm)
         before.set_data(range(1, len(clipped.grad_norm) + 1), clipped.grad_norm)
         after.set_data(range(1, len(clipped.clipped_norm) + 1), clipped.clipped_norm)
         theta.set_ydata([threshold, threshold])
         theta.set_label(f"θ = {threshold:.3g}")
-        ax_n.legend(fontsize=7, loc="lower right", framealpha=0.8)
-        ax_n.set_xlim(0, steps + 1)
-        ax_n.set_ylim(0.3 * min(threshold, clipped.clipped_norm.min(), plain.grad_norm.min()),
-                      3 * max(threshold, plain.grad_norm.max(), clipped.grad_norm.max()))
+        set_quietly(ax_n.get_legend().get_texts()[-1], text=f"θ = {threshold:.3g}")
+        # the norm axis spans the θ slider's range and the runs' norms, in whole decades
+        lo = 0.3 * min(THETA_RANGE[0], clipped.clipped_norm.min(), plain.grad_norm.min())
+        hi = 3 * max(THETA_RANGE[1], plain.grad_norm.max(), clipped.grad_norm.max())
+        set_if_changed(ax_n, xlim=(0, steps + 1), ylim=_decades(lo, hi))
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.6), dpi=72,
                   title="The cliff: plain SGD against clipped SGD")

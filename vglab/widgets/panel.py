@@ -2,34 +2,60 @@
 
 The figure is a ``matplotlib.figure.Figure`` (no pyplot), so a panel never leaks a second copy
 of its plot into the notebook, and a redraw is exactly: the draw callback + one PNG render.
-Bad combinations of slider values show a message in the panel instead of a traceback.
+
+Fast redraws (blitting, the classic matplotlib recipe): artists a draw callback marks with
+``artist.set_animated(True)`` are the *changing* ones. A full render draws everything else once
+(axes, ticks, labels, legends), keeps that background (``canvas.copy_from_bbox``), then draws the
+changing artists on top. On the next move, if the callback touched only changing artists, the
+background is restored and only they are drawn again (no text layout for ticks and labels). If
+it touched anything else (axis limits, a legend, a new artist) matplotlib marks the figure stale
+and the panel falls back to a full render by itself. ``set_if_changed`` helps callbacks keep
+limits and texts untouched when their values do not change.
+
+Bad input never ends in a traceback: an impossible combination of controls (the callback raises
+``ValueError``, ``TypeError``, ``DivergenceError``, ...) shows a short message in the panel and
+keeps the previous figure; a value a control cannot take (not an option, out of its range)
+is reported the same way. A callback may return a string: a note shown above a new figure.
 """
 from __future__ import annotations
 
 import html
 import io
+from collections import OrderedDict
 from typing import Callable
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
+from traitlets import TraitError
 
 from ..train import DivergenceError
+
+_EXPECTED = (ValueError, TypeError, DivergenceError, ArithmeticError)
 
 
 class Panel(widgets.VBox):
     """A slider panel.
 
     ``controls``: name -> widget (its ``value`` is passed to ``draw`` under that name).
-    ``draw(fig, axes, **values)``: clears and redraws the axes (pure plotting over compute).
+    ``draw(fig, axes, **values)``: redraws the axes (pure plotting over compute); it may return a
+    note (str) to show above the figure, and raises ``ValueError`` for an impossible combination.
     ``panel.update(**values)`` sets several controls and redraws once (used by tests/benchmarks).
     Speed: the layout is solved on the first draw and then frozen (``freeze_layout=False`` to
-    re-solve every time); for a fast redraw, update artists' data instead of ``ax.clear()``.
+    re-solve every time); update artists' data instead of ``ax.clear()``, and mark the artists
+    that change on every move ``set_animated(True)`` so that a move redraws only them (``blit``).
+    ``png_cache=n`` keeps the last n PNGs by control values: only for a draw that is a pure
+    function of the values (e.g. a panel over a precomputed grid).
     """
+
+    blit_default = True
+    """Class-wide switch (benchmarks compare blitting against full renders in one process)."""
 
     def __init__(self, controls: dict, draw: Callable, *, nrows: int = 1, ncols: int = 1,
                  figsize=(8.0, 3.4), dpi: int = 80, extra: list | None = None, title: str | None = None,
-                 freeze_layout: bool = True):
+                 freeze_layout: bool = True, blit: bool | None = None, png_cache: int = 0):
         self.controls = dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
@@ -38,9 +64,14 @@ class Panel(widgets.VBox):
         self.message = widgets.HTML()
         self.dpi = dpi
         self.freeze_layout = freeze_layout
+        self.blit = self.blit_default if blit is None else blit
+        self.n_redraws = 0
+        self.n_full_renders = 0
         self._draw = draw
         self._hold = False
-        self.n_redraws = 0
+        self._background = None
+        self._png_cache: OrderedDict = OrderedDict()
+        self._png_cache_size = png_cache
         for w in self.controls.values():
             w.observe(self._on_change, names="value")
         rows = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
@@ -57,30 +88,164 @@ class Panel(widgets.VBox):
             self.redraw()
 
     def update(self, **values) -> None:
-        """Set several controls at once, then redraw once."""
+        """Set several controls at once, then redraw once.
+
+        A value a control cannot take (not one of its options, wrong type) shows a message and
+        leaves every control and the figure as they were; a value outside a slider's range is
+        clamped by the slider, and the panel says so.
+        """
         unknown = set(values) - set(self.controls)
         if unknown:
             raise ValueError(f"unknown control(s) {sorted(unknown)}; this panel has {sorted(self.controls)}")
+        before = self.values()
+        notes = []
         self._hold = True
         try:
             for k, v in values.items():
                 self.controls[k].value = v
+                got = self.controls[k].value
+                if _differs(got, v):
+                    notes.append(f"{k} = {v!r} is not on the slider (range {_range(self.controls[k])}): "
+                                 f"using {_fmt(got)}")
+        except TraitError:
+            for k, v in before.items():
+                self.controls[k].value = v
+            allowed = getattr(self.controls[k], "options", None)
+            hint = f"; allowed: {', '.join(_option_values(allowed))}" if allowed else ""
+            self._show(f"{k} cannot be {v!r}{hint}", error=True)
+            return
         finally:
             self._hold = False
-        self.redraw()
+        self.redraw(note="; ".join(notes))
 
-    def redraw(self) -> None:
+    def _show(self, text: str, *, error: bool) -> None:
+        if not text:
+            self.message.value = ""
+        elif error:
+            self.message.value = (f"<span style='color:#882255'><b>Can't draw that:</b> {html.escape(text)}"
+                                  " (the figure still shows the previous setting)</span>")
+        else:
+            self.message.value = f"<span style='color:#555555'>{html.escape(text)}</span>"
+
+    def redraw(self, note: str = "") -> None:
         """Run the draw callback and render the figure to PNG (what a slider move costs)."""
+        key = None
+        if self._png_cache_size:
+            key = tuple(sorted((k, _hashable(v)) for k, v in self.values().items()))
+            if key in self._png_cache:
+                png, said = self._png_cache[key]
+                self._png_cache.move_to_end(key)
+                self._show("; ".join(t for t in (note, said) if t), error=False)
+                self.image.value = png
+                self.n_redraws += 1
+                return
         try:
-            self._draw(self.fig, self.axes, **self.values())
-        except (ValueError, TypeError, DivergenceError) as e:
-            self.message.value = f"<span style='color:#882255'><b>Can't draw that:</b> {html.escape(str(e))}</span>"
+            said = self._draw(self.fig, self.axes, **self.values())
+            png = self.render()
+        except _EXPECTED as e:
+            self._show(str(e), error=True)
             return
-        self.message.value = ""
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
-        if self.n_redraws == 0 and self.freeze_layout:
-            # constrained layout costs as much as the drawing itself: solve it once, then keep it
-            self.fig.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
-        self.image.value = buf.getvalue()
+        except Exception as e:  # a learner-facing widget never shows a traceback
+            self._show(f"{type(e).__name__}: {e}", error=True)
+            return
+        said = said if isinstance(said, str) else ""
+        self._show("; ".join(t for t in (note, said) if t), error=False)
+        if key is not None:
+            self._png_cache[key] = (png, said)
+            if len(self._png_cache) > self._png_cache_size:
+                self._png_cache.popitem(last=False)
+        self.image.value = png
         self.n_redraws += 1
+
+    def _animated(self) -> list:
+        arts = [a for ax in self.fig.axes for a in ax.get_children() if a.get_animated()]
+        arts += [a for a in self.fig.get_children() if a.get_animated()]
+        return sorted(arts, key=lambda a: a.get_zorder())
+
+    def render(self) -> bytes:
+        """PNG of the figure: a full render when anything static changed, else a blit."""
+        canvas, fig = self.fig.canvas, self.fig
+        animated = self._animated()
+        if self._background is None or fig.stale or not self.blit:
+            canvas.draw()  # everything but the animated artists (Figure.draw skips those)
+            self.n_full_renders += 1
+            if self.freeze_layout and fig.get_layout_engine() is not None:
+                # constrained layout costs as much as the drawing itself: solve it once, then keep
+                # it (a callback that rebuilds its axes may switch it on again for one render)
+                fig.set_layout_engine(None)  # None, not "none": a placeholder engine would draw twice
+                fig.stale = False
+            self._background = canvas.copy_from_bbox(fig.bbox) if animated and self.blit else None
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for a in animated:
+            a.draw(renderer)
+        # drawing an animated artist may touch its static helpers (a legend sets its frame's
+        # bounds): what counts is only what the next callback changes
+        for ax in fig.axes:
+            ax.stale = False
+        fig.stale = False
+        return encode_png(canvas)
+
+
+def encode_png(canvas) -> bytes:
+    """The Agg canvas's pixels as PNG, fast zlib level (what ``savefig(format="png")`` writes,
+    minus the metadata)."""
+    w, h = canvas.get_width_height(physical=True)
+    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    img.save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def set_if_changed(artist, **props) -> bool:
+    """Set ``props`` (e.g. ``xlim=(0, 5)``, ``text="..."``) only where they differ from the
+    artist's current ones, so an unchanged axis does not force a full render. True if any changed."""
+    changed = False
+    for name, value in props.items():
+        current = getattr(artist, f"get_{name}")()
+        if _differs(current, value):
+            getattr(artist, f"set_{name}")(value)
+            changed = True
+    return changed
+
+
+def set_quietly(artist, **props) -> None:
+    """Set ``props`` on a part of an animated artist (e.g. a text of an animated legend) without
+    marking the figure stale: the part is redrawn with its animated parent on every move anyway."""
+    callback, artist.stale_callback = artist.stale_callback, None
+    try:
+        artist.set(**props)
+    finally:
+        artist.stale_callback = callback
+
+
+def _differs(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a != b
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return a != b
+    return a.shape != b.shape or not np.allclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True)
+
+
+def _fmt(v) -> str:
+    return f"{v:.4g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else repr(v)
+
+
+def _range(w) -> str:
+    lo, hi = getattr(w, "min", None), getattr(w, "max", None)
+    if lo is None or hi is None:
+        return "?"
+    if hasattr(w, "base"):  # a log slider's min/max are exponents
+        lo, hi = w.base ** lo, w.base ** hi
+    return f"{lo:.4g} to {hi:.4g}"
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _option_values(options) -> list:
+    return [str(o[1] if isinstance(o, tuple) else o) for o in options]
