@@ -105,10 +105,11 @@ class Engine:
     networks see the same minibatch order (``seed``), as in ``ds_train.compare``. ``run`` may be
     called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
     ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
+    ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
     """
 
     def __init__(self, problems: dict, readings=("plain", "ds"), config: Config | None = None, *, seed: int = 0,
-                 device=None, mode: str = "auto", sweep_dtype=torch.float64):
+                 device=None, mode: str = "auto", sweep_dtype=torch.float64, with_ds: bool = True):
         self.cfg = cfg = config or Config()
         readings = list(readings)
         bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
@@ -170,6 +171,9 @@ class Engine:
         self.thr_loss = per(lambda me, ov: ov.get("threshold", cfg.threshold) == "loss")
         self.any_clip, self.any_own = bool(self.clip.any()), bool(self.dw_own.any())
         self.any_loss = bool(self.thr_loss.any())
+        self.with_ds = with_ds
+        if not with_ds and bool(self.use_ds.any()):
+            raise ValueError("with_ds=False needs readings that do not decide by dS (plain, clipping)")
         self.configs = [asdict(Config(**{**asdict(cfg), **o})) for o in over]
         self.valid_out = torch.zeros(M, 1, O, dtype=torch.bool, device=dev)
         self.is_soft = torch.zeros(M, 1, dtype=torch.bool, device=dev)
@@ -256,7 +260,11 @@ class Engine:
         dW = new_v["W_rec"]
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
-        ds, q = self._sweep(A, delta_k, dW)
+        if self.with_ds:
+            ds, q = self._sweep(A, delta_k, dW)
+        else:  # Q (25) from the backward pass itself; no third sweep
+            nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)
+            q, ds = (torch.log10(nk) - torch.log10(nkh)).double(), torch.full_like(nk, torch.nan, dtype=torch.float64)
         ds_rule = ds
         if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩ (ds_train._loss_change)
             dE = sum((grads[k] * new_v[k]).reshape(M, -1).sum(-1) for k in PARAMS).double()
@@ -298,14 +306,14 @@ class Engine:
         """
         sd, K, h, L = self.sweep_dtype, self.K, self.h, A.shape[0]
         k = L - 1
-        Dm = self.f_prime(A[k - h:k].to(sd))  # f′(a(n)), n = k−h … k−1: (h, M, B, K)
-        D2 = torch.cat([Dm, Dm], dim=-1)
+        Dm = self.f_prime(A[k - h:k].to(sd))[:, :, :, None, :]  # f′(a(n)), n = k−h … k−1: (h, M, B, 1, K)
         Wt, dWt = self.p["W_rec"].to(sd).transpose(1, 2), dW.to(sd).transpose(1, 2)
         BM = torch.cat([torch.cat([Wt, dWt], dim=2), torch.cat([torch.zeros_like(Wt), Wt], dim=2)], dim=1)
         dk = delta_k.to(sd)
         s = torch.cat([dk, torch.zeros_like(dk)], dim=-1)  # [δ(k), dδ(k) = 0]
-        for j in range(h - 1, -1, -1):
-            s = torch.bmm(s, BM).mul_(D2[j])
+        M, B = s.shape[0], s.shape[1]
+        for j in range(h - 1, -1, -1):  # [δ, dδ] ⊙ [f′, f′] as a (M, B, 2, K) view: no copy
+            s = torch.bmm(s, BM).view(M, B, 2, K).mul_(Dm[j]).view(M, B, 2 * K)
         d_kh, dd_kh = s[..., :K], s[..., K:]
         ds = 2 * (d_kh * dd_kh).sum(dim=(-2, -1))
         q = torch.log10(dk.norm(dim=-1).mean(-1)) - torch.log10(d_kh.norm(dim=-1).mean(-1))
