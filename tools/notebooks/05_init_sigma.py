@@ -1,5 +1,5 @@
 """Builder for notebooks/05_init_sigma.ipynb (run: .venv/bin/python -m tools.notebooks.05_init_sigma)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -265,10 +265,23 @@ cells = [
     answer = None  # replace None with a number
     exercises.check_std_for_variance(answer);
     """),
+    solution("""
+    import math
+    # randn draws N(0, 1); multiplying by std gives variance std², so std = √(variance)
+    answer = math.sqrt(0.01)
+    W = torch.randn(100, 100, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * answer
+    assert abs(float(W.var()) - 0.01) < 0.001  # the sample variance of the draw is 0.01
+    ok = exercises.check_std_for_variance(answer)
+    """),
     md("**Try it 2.** What spectral radius does the circular law predict for $K = 100$ and variance $\\sigma^2 = 0.02$?"),
     code("""
     answer = None  # replace None with a number
     exercises.check_circle_radius(answer);
+    """),
+    solution("""
+    # Circular law (eq. 05.1): radius = std · √K = √(σ² K)
+    answer = init_scale.circle_radius(0.02, 100)  # √2 ≈ 1.414: outside the unit circle
+    ok = exercises.check_circle_radius(answer)
     """),
     md(r"""
     **Try it 3.** A network has ‖δ(k)‖ = 0.8 and ‖δ(k−100)‖ = 8·10⁻¹⁵. Compute its Q-factor (eq. 25),
@@ -278,9 +291,22 @@ cells = [
     answer = None  # replace None with a number (you may use math.log10)
     exercises.check_q_from_norms(answer);
     """),
+    solution("""
+    import math
+    # eq. (25): Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖, the newest norm first
+    answer = math.log10(0.8) - math.log10(8e-15)  # = log10(0.8 / 8e-15) = log10(1e14) = 14
+    ok = exercises.check_q_from_norms(answer)
+    """),
     code("""
     answer = None  # replace None with "vanishing", "exploding" or "safe"
     exercises.check_q_kind(answer);
+    """),
+    solution("""
+    # Q = 14 > 0: the old gradient is 10^14 times SMALLER than the newest one — far outside the safe
+    # zone [−1, 1], on the vanishing side (Q ≪ 0 would be exploding).
+    Q = 14.0
+    answer = "vanishing" if Q > 1 else ("exploding" if Q < -1 else "safe")
+    ok = exercises.check_q_kind(answer)
     """),
     md(r"""
     **Try it 4.** You build an SRN with $K = 256$ hidden units. Which init variance puts the spectral
@@ -289,6 +315,14 @@ cells = [
     code("""
     answer = None  # replace None with a variance
     exercises.check_variance_for_radius(answer);
+    """),
+    solution("""
+    # Solve std · √K = 1 for the variance: σ² = std² = 1/K. Then check it on 20 random W_rec.
+    K = 256
+    answer = 1 / K
+    radii = init_scale.spectral_radii(answer, K)  # 20 draws: all within 10 % of 1
+    assert bool(((radii - 1).abs() < 0.1).all())
+    ok = exercises.check_variance_for_radius(answer)
     """),
     md(r"""
     **Explore.** In the slider panel, find the variance where Q crosses 0 for that one network; is it
