@@ -1,5 +1,5 @@
 """Builder for notebooks/06_beta_penalty.ipynb (run: .venv/bin/python -m tools.notebooks.06_beta_penalty)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -325,7 +325,14 @@ cells = [
     **Exercise 1.** Using only $\psi(x + 1) = \psi(x) + 1/x$, what is $\psi(1) - \psi(2)$?
     """),
     code("""
-    answer = -1.0  # your number
+    answer = None  # replace None with your number
+    ok = exercises.check_digamma_difference(answer)
+    """),
+    solution("""
+    # ψ(x + 1) = ψ(x) + 1/x with x = 1 gives ψ(2) = ψ(1) + 1, so ψ(1) − ψ(2) = −1.
+    answer = -1.0
+    psi = torch.digamma(torch.tensor([1.0, 2.0], dtype=torch.float64))  # the same from torch, in float64
+    assert abs(float(psi[0] - psi[1]) - answer) < 1e-12
     ok = exercises.check_digamma_difference(answer)
     """),
     md(r"""
@@ -333,19 +340,44 @@ cells = [
     hand from (06.1) (the natural log of 0.9 and of 0.1), then check.
     """),
     code("""
+    omega_by_hand = None  # replace None with your working (math.log is the natural log)
+    ok = exercises.check_constant_layer_omega(omega_by_hand)
+    """),
+    solution("""
     import math
-    omega_by_hand = 3 * ((1 + math.log(0.9)) ** 2 + (1 + math.log(0.1)) ** 2)  # replace with your own working
+    # Every sample gives z = 0.9, so each unit's mean ln z is ln 0.9 and mean ln(1 − z) is ln 0.1;
+    # (06.1) squares (1 + each) and sums over the d = 3 identical units.
+    omega_by_hand = 3 * ((1 + math.log(0.9)) ** 2 + (1 + math.log(0.1)) ** 2)
+    # the library agrees on such a layer:
+    assert abs(float(bp.beta_penalty(torch.full((50, 3), 0.9, dtype=torch.float64))) - omega_by_hand) < 1e-6
     ok = exercises.check_constant_layer_omega(omega_by_hand)
     """),
     md("**Exercise 3.** Which $(\\alpha, \\beta)$ gives $\\mathrm{KL}(\\mathrm{Beta}(\\alpha,\\beta)\\,\\|\\,U(0,1)) = 0$? And does $\\omega = 0$ mean a unit is uniform (yes/no)?"),
     code("""
-    exercises.check_kl_zero_params(1.0, 1.0)
+    alpha, beta = None, None  # replace with your two numbers
+    exercises.check_kl_zero_params(alpha, beta)
+    ok = exercises.check_omega_zero_means_uniform("yes or no?")
+    """),
+    solution("""
+    # KL(Beta(α, β) ‖ U(0, 1)) = 0 only when the Beta density is the flat density 1: Beta(1, 1).
+    alpha, beta = 1.0, 1.0
+    assert abs(float(bp.kl_to_uniform(torch.tensor(alpha), torch.tensor(beta)))) < 1e-12
+    exercises.check_kl_zero_params(alpha, beta)
+    # ω = 0 pins only the two log-moments; the counterexample has ω ≈ 0 and mass in the saturated ends.
+    z = bp.counterexample()  # ω ≈ 0, yet 11 % of its values sit below 0.01 or above 0.99
     ok = exercises.check_omega_zero_means_uniform("no")
-    """, tags=CHECK),
+    """),
     md("**Exercise 4.** Write `log_moment(z)`: for a layer z of shape (N, d), the per-unit mean of ln z, shape (d,)."),
     code("""
     def log_moment(z):
-        return torch.log(z).mean(0)  # your code here
+        return None  # your code here
+
+    ok = exercises.check_log_moment(log_moment)
+    """),
+    solution("""
+    def log_moment(z):
+        # ln of every value, averaged over the samples (dim 0): one number per unit, shape (d,)
+        return torch.log(z).mean(0)
 
     ok = exercises.check_log_moment(log_moment)
     """),
