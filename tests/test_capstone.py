@@ -89,8 +89,8 @@ def test_srn_measures_q_matches_the_hand_written_recursion():
     assert capstone.srn_measures(cell, x, y)["flow"] == pytest.approx(float(torch.log10(c[-1] / c[0])))
 
 
-def _r(remedy, score, baseline="base", chance=0.1):
-    return {"testbed": "t", "remedy": remedy, "baseline": baseline, "score": score, "chance": chance}
+def _r(remedy, score, baseline="base", chance=0.1, flow=5.0):
+    return {"testbed": "t", "remedy": remedy, "baseline": baseline, "score": score, "chance": chance, "flow": flow}
 
 
 def test_verdicts_say_plainly_when_a_remedy_did_not_help():
@@ -102,6 +102,9 @@ def test_verdicts_say_plainly_when_a_remedy_did_not_help():
     assert "no missing row" in v["orphan"]
     low = capstone.add_verdicts([_r("base", 0.11, None), _r("x", 0.12)])
     assert low[1]["verdict"] == "no gain here: neither learned in this budget"
+    q = capstone.add_verdicts([_r("base", 0.11, None, flow=2.5), _r("in zone", 0.12, flow=0.7), _r("out", 0.12, flow=2.3)])
+    assert q[1]["verdict"].endswith("; gradient flow healthy, the baseline's not")  # SRN: Q in [−1, 1]
+    assert "flow" not in q[2]["verdict"]
 
 
 def test_table_and_bad_input(small_digits):

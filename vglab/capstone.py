@@ -263,7 +263,17 @@ def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
                 r["verdict"] = f"hurt: {d:+.0f} pts vs {r['baseline']}"
             else:
                 r["verdict"] = f"no gain here: {d:+.0f} pts vs {r['baseline']}"
+            if healthy_flow(r) and not healthy_flow(b):
+                r["verdict"] += "; gradient flow healthy, the baseline's not"
     return rows
+
+
+def healthy_flow(row: dict) -> bool:
+    """After training: layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN; paper §5)."""
+    v = row.get("flow")
+    if v is None or not math.isfinite(v):
+        return False
+    return 0.1 <= v <= 10 if row["testbed"] == MLP else -1.0 <= v <= 1.0
 
 
 def _fmt_flow(r, key):
@@ -314,12 +324,14 @@ def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[st
             continue
         by = {r["remedy"]: r for r in group}
         t, base = group[0]["testbed"], by.get("plain SGD")
+        won = [r["remedy"] for r in group if helped(r)]
         line = f"{t}: healthy = Q in [−1, 1]."
         if base:
-            line += (f" Plain SGD Q {base['flow_init']:+.1f} at init → {base['flow']:+.1f}, {100 * base['score']:.0f} %"
-                     f" ({base['regime']}).")
-        out.append(line + f" Helped: {_names(group, helped)}; did not: "
-                          f"{_names(group, lambda r: r['baseline'] and not helped(r))}.")
+            line += f" Plain SGD starts at Q {base['flow_init']:+.1f} ({base['regime']})."
+        out.append(line + f" Beat its baseline by ≥ {100 * MARGIN:.0f} points: {', '.join(won) or 'no remedy'}.")
+        out.append(f"{t}: Q after training — " + ", ".join(
+            f"{r['remedy']} {r['flow']:+.1f}" + (f" ({r['pct_saturated']:.0f} % saturated)" if r["pct_saturated"] > 5
+                                                 else "") for r in group) + ".")
         if "LSTM f-bias 0" in by and "LSTM f-bias 1" in by:
             d = by["LSTM f-bias 0"]["flow_init"] - by["LSTM f-bias 1"]["flow_init"]
             out.append(f"{t}: forget-gate bias 1 instead of 0 keeps 10^{d:.1f} more cell gradient over the "

@@ -4,6 +4,7 @@ page. Plot functions take ``ax=None`` and return the Axes; nothing here trains."
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -47,7 +48,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     return ax
 
 
-def plot_flow(rows, *, ax=None, title=None):
+def plot_flow(rows, *, saved=None, ax=None, title=None):
     """Gradient flow at initialisation (open circle) and after training (filled), one line per remedy.
 
     MLP: log10 of ‖∂L/∂a_1‖/‖∂L/∂a_L‖; SRN: −Q (eq. 25). On both, 0 is perfect, below −1 vanishing
@@ -63,6 +64,12 @@ def plot_flow(rows, *, ax=None, title=None):
         ax.plot([a, b], [yi, yi], color=c, lw=1.5)
         ax.plot(a, yi, "o", mfc="white", mec=c, ms=6)
         ax.plot(b, yi, "o", color=c, ms=6)
+    if saved:
+        by = {s["remedy"]: s for s in saved}
+        pts = [(_flow_value(by[r["remedy"]], "flow"), yi) for yi, r in zip(y, rows) if r["remedy"] in by]
+        if pts:
+            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved {saved[0]['testbed']}, after")
+            ax.legend(loc="lower left", fontsize=7)
     mlp = rows[0]["flow_name"].startswith("grad ratio")
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlabel("log10(‖g layer 1‖ / ‖g last layer‖)" if mlp else "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)")
@@ -70,24 +77,24 @@ def plot_flow(rows, *, ax=None, title=None):
     return ax
 
 
-def plot_rules(lines, *, ax=None, title="Rules of thumb, measured here"):
-    """A text panel: one rule of thumb per line."""
+def plot_rules(lines, *, ax=None, title="Rules of thumb, measured here", width=150):
+    """A text panel: one rule of thumb per bullet, wrapped at ``width`` characters."""
     ax = ax or plt.gca()
     ax.axis("off")
     ax.set_title(title, fontsize=11, loc="left")
-    ax.text(0.0, 1.0, "\n".join(f"• {s}" for s in lines), va="top", ha="left", fontsize=8.5,
-            transform=ax.transAxes, wrap=True)
+    text = "\n".join(textwrap.fill(s, width, initial_indent="• ", subsequent_indent="   ") for s in lines)
+    ax.text(0.0, 1.0, text, va="top", ha="left", fontsize=8.5, transform=ax.transAxes)
     return ax
 
 
 def poster(mlp_rows, srn_rows, rules, *, saved=None, title="Which fix when: every remedy, measured"):
     """The wall poster: scores and gradient flow for both testbeds, and the rules of thumb below."""
     fig, axes = plt.subplot_mosaic([["ms", "ss"], ["mf", "sf"], ["r", "r"]], figsize=(13, 11),
-                                   layout="constrained", height_ratios=[1.0, 1.0, 0.7])
+                                   layout="constrained", height_ratios=[1.0, 1.0, 0.6])
     plot_scores(mlp_rows, ax=axes["ms"])
     plot_scores(srn_rows, saved=saved, ax=axes["ss"])
     plot_flow(mlp_rows, ax=axes["mf"])
-    plot_flow(srn_rows, ax=axes["sf"])
+    plot_flow(srn_rows, saved=saved, ax=axes["sf"])
     plot_rules(rules, ax=axes["r"])
     fig.suptitle(title, fontsize=14)
     return fig
