@@ -20,6 +20,7 @@ carries (δ, dδ) as one row [δ, dδ] through the block matrix [[W_recᵀ, dW_r
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from dataclasses import asdict
@@ -30,6 +31,7 @@ import torch
 from . import tasks as _tasks
 from .ds_sampling import accept
 from .ds_train import READINGS, Config, Run, train
+from .runtime import cpu_threads
 from .train import DivergenceError, progress
 
 MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
@@ -63,6 +65,11 @@ def compare_tasks(problems: dict, readings=("plain", "ds"), n_updates: int = 100
     eng = Engine(problems, readings, Config(**config), seed=seed, device=device, mode=mode)
     eng.run(n_updates, progress_bar=progress_bar)
     return eng.runs()
+
+
+def _one_hot(lab, out):
+    """one_hot(lab) shaped and typed like ``out``, by comparison (no host sync inside a CUDA graph)."""
+    return (torch.arange(out.shape[-1], device=out.device) == lab[..., None]).to(out.dtype)
 
 
 class _Stream:
@@ -106,10 +113,13 @@ class Engine:
     called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
     ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
     ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
+    ``threads``: torch CPU threads while it computes on the CPU (``runtime.cpu_threads``; a second
+    thread made the float64 sweep 10× slower on the busy 2-core machine); None leaves torch's setting.
     """
 
     def __init__(self, problems: dict, readings=("plain", "ds"), config: Config | None = None, *, seed: int = 0,
-                 device=None, mode: str = "auto", sweep_dtype=torch.float64, with_ds: bool = True):
+                 device=None, mode: str = "auto", sweep_dtype=torch.float64, with_ds: bool = True,
+                 threads: int | None = 1):
         self.cfg = cfg = config or Config()
         readings = list(readings)
         bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
@@ -122,7 +132,7 @@ class Engine:
         m0 = models[0]
         dev = torch.device(device) if device is not None else m0.W_rec.device
         self.device, self.mode = dev, resolve_mode(mode, dev)
-        self.tasks, self.readings, self.seed = list(problems), readings, seed
+        self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
         for m in models:
             if m.n_networks is None or m.n_networks != m0.n_networks or m.n_hidden != m0.n_hidden \
                     or m.activation != m0.activation or m.W_rec.dtype != m0.W_rec.dtype:
@@ -286,14 +296,14 @@ class Engine:
         if all(self.soft) and not self.mixed:
             logp = torch.log_softmax(out, dim=-1)
             E = -logp.gather(-1, lab[..., None])[..., 0].sum(-1)
-            return E, torch.softmax(out, dim=-1) - torch.nn.functional.one_hot(lab, out.shape[-1]).to(out)
+            return E, torch.softmax(out, dim=-1) - _one_hot(lab, out)
         if not any(self.soft):
             e = torch.where(self.valid_out, out - val, torch.zeros_like(out))
             return 0.5 * (e ** 2).sum(dim=(-2, -1)), e
         logits = torch.where(self.valid_out, out, torch.full_like(out, -torch.inf))
         logp = torch.log_softmax(logits, dim=-1)
         E_s = -logp.gather(-1, lab[..., None])[..., 0].sum(-1)
-        e_s = torch.softmax(logits, dim=-1) - torch.nn.functional.one_hot(lab, out.shape[-1]).to(out)
+        e_s = torch.softmax(logits, dim=-1) - _one_hot(lab, out)
         e_l = torch.where(self.valid_out, out - val, torch.zeros_like(out))
         E_l = 0.5 * (e_l ** 2).sum(dim=(-2, -1))
         return torch.where(self.is_soft[:, 0], E_s, E_l), torch.where(self.is_soft[..., None], e_s, e_l)
@@ -359,12 +369,16 @@ class Engine:
         """
         if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
             raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
-        self._prepare()
-        t0, ep = time.time(), self.cfg.epoch
-        try:
-            return self._loop(n_updates, max_seconds, progress_bar, t0, ep)
-        finally:
-            self.train_s += time.time() - t0
+        with self._threads():
+            self._prepare()
+            t0, ep = time.time(), self.cfg.epoch
+            try:
+                return self._loop(n_updates, max_seconds, progress_bar, t0, ep)
+            finally:
+                self.train_s += time.time() - t0
+
+    def _threads(self):
+        return cpu_threads(self.threads, self.device) if self.threads else contextlib.nullcontext()
 
     def _loop(self, n_updates, max_seconds, progress_bar, t0, ep) -> bool:
         bar = progress(total=n_updates, initial=self.step_count, desc="engine", enabled=progress_bar)
@@ -418,7 +432,8 @@ class Engine:
 
     def _evaluate(self, split: str, params: dict):
         """(score, selection value) per network (M,), float64, on the device."""
-        out = self.forward_last(split, params)
+        with self._threads():
+            out = self.forward_last(split, params)
         _, y_lab, y_val, _, ns = self.data[split]
         score, sel = [], []
         for g, task in enumerate(self.tasks):
