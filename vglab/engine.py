@@ -28,6 +28,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
+from . import engine_step as S
 from . import tasks as _tasks
 from .ds_sampling import accept
 from .ds_train import READINGS, Config, Run, train
@@ -65,11 +66,6 @@ def compare_tasks(problems: dict, readings=("plain", "ds"), n_updates: int = 100
     eng = Engine(problems, readings, Config(**config), seed=seed, device=device, mode=mode)
     eng.run(n_updates, progress_bar=progress_bar)
     return eng.runs()
-
-
-def _one_hot(lab, out):
-    """one_hot(lab) shaped and typed like ``out``, by comparison (no host sync inside a CUDA graph)."""
-    return (torch.arange(out.shape[-1], device=out.device) == lab[..., None]).to(out.dtype)
 
 
 class _Stream:
@@ -222,46 +218,20 @@ class Engine:
     # ---- the step ------------------------------------------------------------------------------
     def _step(self):
         """One update of all M networks; reads ``self.idx``, writes ``self.out``; no host sync."""
-        cfg, p, G, m, M, K = self.cfg, self.p, self.G, self.m, self.M, self.K
+        cfg, p, G, m, M = self.cfg, self.p, self.G, self.m, self.M
         x_all, y_lab, y_val, len_all, _ = self.data["train"]
         x, lengths = x_all[self.gi, self.idx], len_all[self.gi, self.idx]  # (G, B, L, C), (G, B)
-        B, L, C = x.shape[1], x.shape[2], x.shape[3]
-        W_in, W_rec = p["W_in"].view(G, m, 1, C, K), p["W_rec"]
-        # forward, eq. (1)-(2): A holds u·W_in + b, then += z(k−1)·W_rec step by step
-        xp = (x[:, None] @ W_in).view(G, m, B, L, K) + p["b"].view(G, m, 1, 1, K)
-        mask = None
-        if self.has_padding:  # leading padding: a = z = 0 there (SPEC §G)
-            mask = (torch.arange(L, device=x.device) >= (L - lengths)[..., None]).to(x.dtype)  # (G, B, L)
-            xp = xp * mask.view(G, 1, B, L, 1)
-        A = xp.permute(3, 0, 1, 2, 4).reshape(L, M, B, K).contiguous()  # (L, M, B, K), time-major
-        Z = torch.empty_like(A)
-        f = torch.tanh if self.activation == "tanh" else torch.sigmoid
-        f(A[0], out=Z[0])
-        for t in range(1, L):
-            A[t].baddbmm_(Z[t - 1], W_rec)
-            f(A[t], out=Z[t])
+        B, L = x.shape[1], x.shape[2]
+        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation)
         out = torch.baddbmm(p["b_out"][:, None], Z[L - 1], p["W_out"])  # (M, B, O), eq. (3) before g
-        E, e = self._loss_and_error(out, y_lab[self.gi, self.idx], y_val[self.gi, self.idx])
+        lab = y_lab[self.gi, self.idx][:, None].expand(G, m, B).reshape(M, B)
+        val = y_val[self.gi, self.idx][:, None].expand(G, m, B, -1).reshape(M, B, -1)
+        kind = "softmax" if all(self.soft) and not self.mixed else "linear" if not any(self.soft) else "mixed"
+        E, e = S.loss_and_error(out, lab, val, kind, self.valid_out, self.is_soft)
         if cfg.reduction == "mean":
             E, e = E / B, e / B
-        # BPTT by hand, eq. (6): δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1))
-        FP = 1 - Z * Z if self.activation == "tanh" else Z * (1 - Z)  # f′(a) from z = f(a)
-        D = torch.empty_like(A)
-        torch.mul(e @ p["W_out"].transpose(1, 2), FP[L - 1], out=D[L - 1])
-        Wt = W_rec.transpose(1, 2)
-        for n in range(L - 1, 0, -1):
-            torch.bmm(D[n], Wt, out=D[n - 1])
-            D[n - 1].mul_(FP[n - 1])
-        delta_k = D[L - 1]
-        if mask is not None:
-            D = D * mask.permute(2, 0, 1)[:, :, None, :, None].expand(L, G, m, B, 1).reshape(L, M, B, 1)
-        # weight gradients, eq. (4): summed over steps and the minibatch
-        Dg = D.view(L, G, m, B, K)
-        grads = {"W_in": torch.einsum("gblc,lgmbk->gmck", x, Dg).reshape(M, C, K),
-                 "W_rec": torch.einsum("tmbi,tmbj->mij", Z[:-1], D[1:]),
-                 "b": D.sum(dim=(0, 2)),
-                 "W_out": Z[L - 1].transpose(1, 2) @ e,
-                 "b_out": e.sum(dim=1)}
+        D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
+        grads = S.weight_grads(x, Z, D, e, m)
         if self.any_clip:  # per-network global-norm clipping (pascanu.clip_by_global_norm), clipping nets only
             sq = sum((g_ ** 2).reshape(M, -1).sum(-1) for g_ in grads.values())
             scale = torch.where(self.clip, torch.clamp(cfg.clip / (sq.sqrt() + 1e-12), max=1.0), torch.ones_like(sq))
@@ -271,7 +241,7 @@ class Engine:
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
         if self.with_ds:
-            ds, q = self._sweep(A, delta_k, dW)
+            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype)
         else:  # Q (25) from the backward pass itself; no third sweep
             nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)
             q, ds = (torch.log10(nk) - torch.log10(nkh)).double(), torch.full_like(nk, torch.nan, dtype=torch.float64)
@@ -287,47 +257,6 @@ class Engine:
             p[k].add_(torch.where(mk, new_v[k], torch.zeros_like(new_v[k])))
             self.v[k].copy_(torch.where(mk, new_v[k], self.v[k]))
         self.out.copy_(torch.stack([E.double(), q, ds, ok.double()]))
-
-    def _loss_and_error(self, out, y_lab, y_val):
-        """E per network (summed over the minibatch) and e = ∂E/∂out, for softmax and linear nets."""
-        G, m = self.G, self.m
-        lab = y_lab[:, None].expand(G, m, -1).reshape(self.M, -1)  # (M, B)
-        val = y_val[:, None].expand(G, m, -1, -1).reshape(self.M, -1, y_val.shape[-1])  # (M, B, O)
-        if all(self.soft) and not self.mixed:
-            logp = torch.log_softmax(out, dim=-1)
-            E = -logp.gather(-1, lab[..., None])[..., 0].sum(-1)
-            return E, torch.softmax(out, dim=-1) - _one_hot(lab, out)
-        if not any(self.soft):
-            e = torch.where(self.valid_out, out - val, torch.zeros_like(out))
-            return 0.5 * (e ** 2).sum(dim=(-2, -1)), e
-        logits = torch.where(self.valid_out, out, torch.full_like(out, -torch.inf))
-        logp = torch.log_softmax(logits, dim=-1)
-        E_s = -logp.gather(-1, lab[..., None])[..., 0].sum(-1)
-        e_s = torch.softmax(logits, dim=-1) - _one_hot(lab, out)
-        e_l = torch.where(self.valid_out, out - val, torch.zeros_like(out))
-        E_l = 0.5 * (e_l ** 2).sum(dim=(-2, -1))
-        return torch.where(self.is_soft[:, 0], E_s, E_l), torch.where(self.is_soft[..., None], e_s, e_l)
-
-    def _sweep(self, A, delta_k, dW):
-        """dS and Q from the forward-mode sweep (= ``ds_sampling.sweep_q_ds``), in ``sweep_dtype``.
-
-        The row [δ, dδ] times [[W_recᵀ, dW_recᵀ], [0, W_recᵀ]] gives [δW_recᵀ, δ dW_recᵀ + dδ W_recᵀ]:
-        one matmul and one product with [f′, f′] per step.
-        """
-        sd, K, h, L = self.sweep_dtype, self.K, self.h, A.shape[0]
-        k = L - 1
-        Dm = self.f_prime(A[k - h:k].to(sd))[:, :, :, None, :]  # f′(a(n)), n = k−h … k−1: (h, M, B, 1, K)
-        Wt, dWt = self.p["W_rec"].to(sd).transpose(1, 2), dW.to(sd).transpose(1, 2)
-        BM = torch.cat([torch.cat([Wt, dWt], dim=2), torch.cat([torch.zeros_like(Wt), Wt], dim=2)], dim=1)
-        dk = delta_k.to(sd)
-        s = torch.cat([dk, torch.zeros_like(dk)], dim=-1)  # [δ(k), dδ(k) = 0]
-        M, B = s.shape[0], s.shape[1]
-        for j in range(h - 1, -1, -1):  # [δ, dδ] ⊙ [f′, f′] as a (M, B, 2, K) view: no copy
-            s = torch.bmm(s, BM).view(M, B, 2, K).mul_(Dm[j]).view(M, B, 2 * K)
-        d_kh, dd_kh = s[..., :K], s[..., K:]
-        ds = 2 * (d_kh * dd_kh).sum(dim=(-2, -1))
-        q = torch.log10(dk.norm(dim=-1).mean(-1)) - torch.log10(d_kh.norm(dim=-1).mean(-1))
-        return ds.double(), q.double()
 
     # ---- modes -----------------------------------------------------------------------------------
     def _prepare(self):
