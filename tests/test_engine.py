@@ -144,3 +144,27 @@ def test_compile_mode_equals_eager():
     b = engine.compare(model, data, ("plain", "ds"), 30, progress_bar=False, mode="compile", **KW)
     for name in ("plain", "ds"):
         _assert_same(a[name], b[name])
+
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (runs on the GPU machine)")
+
+
+@CUDA
+@pytest.mark.parametrize("task", ["temporal_order", "addition"])
+def test_cuda_graph_equals_reference_on_the_gpu(task):
+    """The captured step on the GPU: the same decisions and numbers as ds_train there (float64)."""
+    model, data = _problem(task)
+    v = engine.verify(model, data, ("plain", "ds", "ds_as_printed"), 150, device="cuda", mode="cuda_graph", **KW)
+    assert v["mode"] == "cuda_graph" and v["decisions_equal"] and v["test_equal"], v
+    assert v["max_abs"]["weights"] < 1e-10 and v["max_abs"]["q"] < 1e-8, v
+
+
+@CUDA
+def test_fused_cuda_graph_equals_eager_on_the_gpu():
+    problems = {t: _problem(t, M=2, seed=i) for i, t in enumerate(("temporal_order", "addition", "temporal_order_3bit"))}
+    a = engine.compare_tasks(problems, ("plain", "ds"), 120, device="cuda", mode="eager", progress_bar=False, **KW)
+    b = engine.compare_tasks(problems, ("plain", "ds"), 120, device="cuda", mode="cuda_graph", progress_bar=False,
+                             **KW)
+    for task in problems:
+        for name in ("plain", "ds"):
+            _assert_same(a[task][name], b[task][name])
