@@ -142,3 +142,18 @@ def test_checkers_right_and_wrong(capsys):
     assert exercises.check_grad_ratio(lambda p: 1 / 0) is False
     out = capsys.readouterr().out
     assert out.count("Correct") == 3 and out.count("Not yet") == 6
+
+
+def test_summary_panel_redraws_every_view():
+    from vglab.widgets.capstone import VIEWS, summary_panel
+    rows = [{"testbed": "t", "remedy": n, "colour": c, "baseline": None, "regime": "r", "score": s, "score_best": s,
+             "chance": 0.1, "flow_name": "grad ratio layer 1 / last", "flow_init": 1e-8, "flow": f,
+             "pct_saturated": 3.0, "wall_s": 1.5, "device": "cpu", "verdict": "baseline"}
+            for n, c, s, f in (("plain", "plain", 0.1, 1e-16), ("residual", "residual", 0.9, 1.2))]
+    panel = summary_panel(rows)
+    for view in VIEWS:
+        panel.update(testbed="t", view=view)
+        assert "Can't draw" not in panel.message.value and panel.image.value  # a PNG, no error message
+    assert panel.n_redraws >= len(VIEWS)
+    with pytest.raises(ValueError, match="empty"):
+        summary_panel([])

@@ -48,29 +48,42 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     return ax
 
 
-def plot_flow(rows, *, saved=None, ax=None, title=None):
+def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     """Gradient flow at initialisation (open circle) and after training (filled), one line per remedy.
 
     MLP: log10 of ‖∂L/∂a_1‖/‖∂L/∂a_L‖; SRN: −Q (eq. 25). On both, 0 is perfect, below −1 vanishing
-    by more than 10×, above +1 exploding; the green band is the healthy zone.
+    by more than 10×, above +1 exploding; the green band is the healthy zone. ``saved``: rows of a saved
+    run on the same remedies, their flow after training drawn as open diamonds. Values beyond ``lim`` sit
+    on the edge, labelled with their value.
     """
     ax = ax or plt.gca()
+    lo, hi = lim
+
+    def clip(v, yi):
+        if math.isnan(v) or lo <= v <= hi:
+            return v
+        ax.text(lo + 0.3 if v < lo else hi - 0.3, yi + 0.22, f"{v:.0f}", fontsize=7,
+                ha="left" if v < lo else "right")
+        return lo if v < lo else hi
+
     y = np.arange(len(rows))[::-1]
     ax.axvspan(-1, 1, color=BAND, alpha=0.12, lw=0)
     ax.axvline(0, color=PALETTE["grey"], lw=0.8)
     for yi, r in zip(y, rows):
-        a, b = _flow_value(r, "flow_init"), _flow_value(r, "flow")
+        a, b = clip(_flow_value(r, "flow_init"), yi), clip(_flow_value(r, "flow"), yi)
         c = color(r["colour"])
         ax.plot([a, b], [yi, yi], color=c, lw=1.5)
         ax.plot(a, yi, "o", mfc="white", mec=c, ms=6)
         ax.plot(b, yi, "o", color=c, ms=6)
     if saved:
         by = {s["remedy"]: s for s in saved}
-        pts = [(_flow_value(by[r["remedy"]], "flow"), yi) for yi, r in zip(y, rows) if r["remedy"] in by]
+        pts = [(clip(_flow_value(by[r["remedy"]], "flow"), yi - 0.45), yi) for yi, r in zip(y, rows)
+               if r["remedy"] in by]
         if pts:
             ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved {saved[0]['testbed']}, after")
-            ax.legend(loc="lower left", fontsize=7)
+            ax.legend(loc="upper left", fontsize=7)
     mlp = rows[0]["flow_name"].startswith("grad ratio")
+    ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlabel("log10(‖g layer 1‖ / ‖g last layer‖)" if mlp else "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)")
     ax.set_title(title or ("gradient flow: open = init, filled = after training"), fontsize=10)
@@ -98,3 +111,24 @@ def poster(mlp_rows, srn_rows, rules, *, saved=None, title="Which fix when: ever
     plot_rules(rules, ax=axes["r"])
     fig.suptitle(title, fontsize=14)
     return fig
+
+
+METRICS = {"test accuracy %": "score", "% saturated": "pct_saturated", "wall time s": "wall_s"}
+
+
+def plot_metric(rows, metric: str = "wall time s", *, ax=None, title=None):
+    """Horizontal bars of one column of the rows: ``METRICS`` names it (accuracy, % saturated, wall time)."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    ax = ax or plt.gca()
+    key = METRICS[metric]
+    y = np.arange(len(rows))[::-1]
+    vals = [(100 if key == "score" else 1) * r[key] for r in rows]
+    ax.barh(y, vals, color=[color(r["colour"]) for r in rows], alpha=0.85, height=0.7)
+    for yi, v in zip(y, vals):
+        ax.text(v, yi, f" {v:.1f}", va="center", fontsize=7)
+    ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
+    ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
+    ax.set_xlabel(metric + (f" (on {rows[0]['device']})" if key == "wall_s" else ""))
+    ax.set_title(title or rows[0]["testbed"], fontsize=10)
+    return ax
