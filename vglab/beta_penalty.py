@@ -136,13 +136,24 @@ def kl_to_uniform(alpha, beta) -> torch.Tensor:
 
     (α−1)ψ(α) + (β−1)ψ(β) − (α+β−2)ψ(α+β) − ln B(α, β); ≥ 0, and 0 only at α = β = 1.
     """
-    a, b = torch.as_tensor(alpha), torch.as_tensor(beta)
+    try:
+        a, b = torch.as_tensor(alpha), torch.as_tensor(beta)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"alpha and beta must be numbers or tensors, got {type(alpha).__name__} and "
+                        f"{type(beta).__name__}") from None
     if not a.is_floating_point():
         a = a.double()
     if not b.is_floating_point():
         b = b.to(a.dtype)
-    if torch.isnan(a).any() or torch.isnan(b).any() or (a <= 0).any() or (b <= 0).any():
-        raise ValueError("alpha and beta must be > 0 (and not NaN)")
+    for name, v in (("alpha", a), ("beta", b)):
+        if torch.isnan(v).any() or (v <= 0).any():
+            raise ValueError(f"alpha and beta must be > 0 (and not NaN); {name} has values in "
+                             f"[{float(v.min()):.3g}, {float(v.max()):.3g}]")
+    try:
+        torch.broadcast_shapes(a.shape, b.shape)
+    except RuntimeError:
+        raise ValueError(f"alpha and beta must have the same shape (one pair per unit), got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}") from None
     log_b = torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(a + b)
     return ((a - 1) * torch.digamma(a) + (b - 1) * torch.digamma(b)
             - (a + b - 2) * torch.digamma(a + b) - log_b)

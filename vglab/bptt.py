@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import torch
 
-from .srn import SRN, loss
+from .srn import SRN, _check_loss_args, loss
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, SRN):
+        raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
 
 
 def local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
     """δ(k) = ∂E/∂a(k) for every step k by autograd, (…, B, T, K); E = ``srn.loss`` (summed)."""
+    _check_model(model)
     out, a_steps, _ = model.unroll(x, lengths)
     E = loss(model, out, y).sum()  # networks are independent: summing over M keeps each δ
     grads = torch.autograd.grad(E, a_steps)
@@ -34,8 +40,10 @@ def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
     Row form: δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1)). The loss sits at the last step T only, so
     δ(T) = ∂E/∂ỹ W_outᵀ ⊙ f′(a(T)) with ∂E/∂ỹ = softmax(out) − onehot(y) or ŷ − y.
     """
+    _check_model(model)
     with torch.no_grad():
         out, a, _ = model(x, lengths, return_states=True)  # a: (…, B, T, K)
+        _check_loss_args(model, out, y)
         mask = model.step_mask(lengths, x)  # (T, B, 1) or None: δ = 0 on padded steps
         if model.output == "softmax":
             e = torch.softmax(out, dim=-1)

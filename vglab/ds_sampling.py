@@ -183,7 +183,12 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
     if not ds_max > 0:
         raise ValueError(f"ds_max must be > 0, got {ds_max}")
     tensor = isinstance(q, torch.Tensor) or isinstance(ds, torch.Tensor)
-    qt, dst = torch.as_tensor(q, dtype=torch.float64), torch.as_tensor(ds, dtype=torch.float64)
+    qt, dst = _as_float64("q", q), _as_float64("ds", ds)
+    try:
+        torch.broadcast_shapes(qt.shape, dst.shape)
+    except RuntimeError:
+        raise ValueError(f"q and ds must have the same shape (one value per network), got "
+                         f"{tuple(qt.shape)} and {tuple(dst.shape)}") from None
     inside = (qt >= q_min) & (qt <= q_max)
     vanishing, exploding = qt > q_max, qt < q_min
     if rule == "corrected":
@@ -197,6 +202,13 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
 
 
 # ---- internals ------------------------------------------------------------------------------------
+def _as_float64(name, v) -> torch.Tensor:
+    try:
+        return torch.as_tensor(v, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be a number, a tensor or an array of numbers, got {type(v).__name__}") from None
+
+
 def _unroll_with(model, W_rec, x, lengths):
     """``model.unroll`` with W_rec swapped for a tensor (for ``s_full``), restored after."""
     saved = model._parameters["W_rec"]
@@ -222,6 +234,8 @@ def _check_dW(dW_rec, W_rec):
                         f"got {type(dW_rec).__name__}")
     if dW_rec.shape != W_rec.shape:
         raise ValueError(f"dW_rec must have W_rec's shape {tuple(W_rec.shape)}, got {tuple(dW_rec.shape)}")
+    if not bool(torch.isfinite(dW_rec).all()):
+        raise ValueError("dW_rec contains NaN or Inf: the proposed update must be finite")
     return dW_rec.detach().to(W_rec.device)
 
 

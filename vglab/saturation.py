@@ -173,6 +173,12 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     """
     if lr is not None and not lr > 0:
         raise ValueError(f"lr must be > 0 (or None), got {lr}")
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"x must be a floating-point tensor (B, n_in), got "
+                        f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if y is not None and (not isinstance(y, torch.Tensor) or y.shape[:1] != x.shape[:1]):
+        raise ValueError(f"y must be a tensor with one target per row of x ({x.shape[0]}), got "
+                         f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__}")
     pairs = _pairs(model)
     if not pairs:
         raise ValueError("model has no activation module (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, "
@@ -194,7 +200,11 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     try:
         model.zero_grad(set_to_none=True)
         with torch.set_grad_enabled(y is not None):
-            out = model(x)
+            try:
+                out = model(x)
+            except RuntimeError as e:  # a shape/dtype/device mismatch deep in torch: say which argument
+                raise ValueError(f"x of shape {tuple(x.shape)} ({x.dtype}, {x.device}) does not fit the "
+                                 f"model: {e}") from e
             loss = loss_fn(out, y) if y is not None else None
             if loss is not None:
                 loss.backward()

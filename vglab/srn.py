@@ -142,13 +142,46 @@ class SRN(nn.Module):
     def _check_x(self, x):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        if not x.dtype.is_floating_point:
+            raise TypeError(f"x must be a floating-point tensor (the inputs u(k)), got dtype {x.dtype}")
         M = self.n_networks
         ok_dims = (3,) if M is None else (3, 4)
         if x.ndim not in ok_dims or x.shape[-1] != self.n_in or (x.ndim == 4 and x.shape[0] != M):
             want = "(B, T, n_in)" if M is None else "(M, B, T, n_in) or (B, T, n_in)"
             raise ValueError(f"x must have shape {want} with n_in={self.n_in}"
                              f"{'' if M is None else f', M={M}'}; got {tuple(x.shape)}")
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError("x contains NaN or Inf; the inputs must be finite")
         return x.to(self.W_rec.dtype)
+
+
+def _check_loss_args(model, out, y) -> None:
+    """Bad arguments of ``loss`` raise TypeError/ValueError naming the argument (not a torch error)."""
+    if not isinstance(model, SRN):
+        raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
+    for name, v in (("out", out), ("y", y)):
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor, got {type(v).__name__}")
+    lead = () if model.n_networks is None else (model.n_networks,)
+    if out.ndim != 2 + len(lead) or out.shape[-1] != model.n_out or tuple(out.shape[:len(lead)]) != lead:
+        raise ValueError(f"out must have shape {'(M, ' if lead else '('}B, n_out) with n_out={model.n_out}"
+                         f"{f', M={lead[0]}' if lead else ''}, got {tuple(out.shape)}")
+    B = out.shape[-2]
+    if model.output == "softmax":
+        if y.dtype.is_floating_point or y.dtype == torch.bool:
+            raise TypeError(f"y must hold integer class labels for a softmax SRN, got dtype {y.dtype}")
+        if y.shape not in ((B,), lead + (B,)):
+            raise ValueError(f"y must have shape ({B},) (one label per sequence), got {tuple(y.shape)}")
+        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= model.n_out):
+            raise ValueError(f"y must hold class labels in [0, {model.n_out}), got values in "
+                             f"[{int(y.min())}, {int(y.max())}]")
+    else:
+        if not y.dtype.is_floating_point:
+            raise TypeError(f"y must be a floating-point target for a linear SRN, got dtype {y.dtype}")
+        if y.shape not in ((B, model.n_out), lead + (B, model.n_out)):
+            raise ValueError(f"y must have shape ({B}, {model.n_out}) like out, got {tuple(y.shape)}")
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError("y contains NaN or Inf; targets must be finite")
 
 
 def loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -157,9 +190,8 @@ def loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Shape () for one network, (M,) for M networks (y (B,) / (B, n_out) is shared, or carries M).
     The sum, not the mean, is what the paper's lr = 1e-5 assumes (SPEC §F).
     """
+    _check_loss_args(model, out, y)
     if model.output == "softmax":
-        if y.dtype.is_floating_point:
-            raise TypeError("loss: y must hold integer class labels for a softmax SRN")
         logp = torch.log_softmax(out, dim=-1)  # (…, B, C)
         nll = -logp.gather(-1, y.expand(out.shape[:-1]).unsqueeze(-1)).squeeze(-1)  # (…, B)
         return nll.sum(dim=-1)

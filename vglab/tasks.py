@@ -57,7 +57,7 @@ def make_batch(task: str, n: int, T: int, generator=None, device=None, *, varian
     x: float (n, L, 2) or (n, T, 6); y: float (n, 1) for the regressions, long (n,) for the
     classifications. L ∈ {T, …, ⌊11T/10⌋} for the regressions, L = T for temporal order.
     """
-    _check_args(task, n, T, generator, variant)
+    _check_args(task, n, T, generator, variant, device)
     if is_classification(task):
         L = T
     else:
@@ -74,7 +74,7 @@ def make_dataset(task: str, n: int, T: int, generator=None, device=None, *, vari
     order all are T. x has the longest length; sequence i occupies its last ``lengths[i]`` steps.
     Pass ``lengths`` to ``SRN.forward`` so z is held at 0 on the padded steps.
     """
-    _check_args(task, n, T, generator, variant)
+    _check_args(task, n, T, generator, variant, device)
     if is_classification(task):
         lengths = torch.full((n,), T, dtype=torch.long)
     else:
@@ -88,22 +88,38 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
 
     Classification: argmax of ``out`` (…, B, C) equals y (B,). Regression: the error
     e = out − y (…, B, 1) passes ``criterion`` (see ``CRITERIA``). ``out`` may carry a leading
-    network axis M; then the result is a tensor of shape (M,), else a float.
+    network axis M; then the result is a tensor of shape (M,), else a float. A row of ``out``
+    holding NaN or Inf counts as wrong (argmax would otherwise pick the NaN).
     """
     _check_task(task)
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
-    if not isinstance(out, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("score: out and y must be tensors")
+    for name, v in (("out", out), ("y", y)):
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"score: {name} must be a tensor, got {type(v).__name__}")
+    if out.ndim < 2:
+        raise ValueError(f"out must have shape (…, B, {N_OUT[task]}), got {tuple(out.shape)}")
+    B = out.shape[-2]
     if is_classification(task):
         if out.shape[-1] != N_OUT[task]:
             raise ValueError(f"out must end in {N_OUT[task]} classes for {task!r}, got shape {tuple(out.shape)}")
+        if y.dtype.is_floating_point or y.shape[-1:] != (B,):
+            raise ValueError(f"y must hold {B} integer class labels (shape (B,) = ({B},)) for {task!r}, "
+                             f"got {y.dtype} of shape {tuple(y.shape)}")
+        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= N_OUT[task]):
+            raise ValueError(f"y must hold class labels in [0, {N_OUT[task]}) for {task!r}, "
+                             f"got values in [{int(y.min())}, {int(y.max())}]")
         ok = out.argmax(dim=-1) == y  # (…, B)
     else:
         if out.shape[-1] != 1:
             raise ValueError(f"out must have shape (…, B, 1) for {task!r}, got {tuple(out.shape)}")
+        if y.shape[-2:] != (B, 1):
+            raise ValueError(f"y must have shape (B, 1) = ({B}, 1) for {task!r}, got {tuple(y.shape)}")
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError("y contains NaN or Inf")
         e = (out - y)[..., 0]  # (…, B)
         ok = {"lstm": e.abs() < 0.04, "pascanu": e**2 <= 0.04, "sibling": e.abs() <= 0.08}[criterion]
+    ok = ok & torch.isfinite(out).all(dim=-1)  # a NaN/Inf output (a diverged network) is never correct
     frac = ok.double().mean(dim=-1)
     return float(frac) if frac.ndim == 0 else frac
 
@@ -119,8 +135,14 @@ def _check_task(task) -> None:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
 
 
-def _check_args(task, n, T, generator, variant) -> None:
+def _check_args(task, n, T, generator, variant, device=None) -> None:
     _check_task(task)
+    if device is not None:
+        try:
+            torch.device(device)
+        except (RuntimeError, TypeError) as e:
+            raise ValueError(f"device must be None, a torch.device or a name like 'cpu' or 'cuda', "
+                             f"got {device!r}") from e
     for name, v, lo in (("n", n, 1), ("T", T, 10)):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int >= {lo}, got {type(v).__name__}")

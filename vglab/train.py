@@ -6,6 +6,7 @@ its progress the same way and stops with a clear message the moment it diverges.
 from __future__ import annotations
 
 import math
+import numbers
 from collections import defaultdict
 
 import torch
@@ -48,6 +49,25 @@ class History(defaultdict):
             self[k].append(v)
 
 
+def _check_fit_args(model, optimizer, loss_fn, batches, n_steps, log_every) -> None:
+    """Bad arguments of ``fit`` raise TypeError/ValueError naming the argument, before any step."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. vglab.optim.SGD(model.parameters())), "
+                        f"got {type(optimizer).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (model, batch) -> scalar loss, got {type(loss_fn).__name__}")
+    if not callable(batches) and not hasattr(batches, "__iter__"):
+        raise TypeError(f"batches must be an iterable of batches or a function step -> batch, "
+                        f"got {type(batches).__name__}")
+    for name, v in (("n_steps", n_steps), ("log_every", log_every)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
+
+
 def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="training",
         progress_bar: bool = True, closure_optimizer: bool = False, log_every: int = 1):
     """Minimal shared loop: ``loss = loss_fn(model, batch)``, backward, step; returns a History.
@@ -56,14 +76,17 @@ def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="
     The loss is checked every step; a NaN/Inf stops the run with a ``DivergenceError``.
     ``closure_optimizer=True`` passes a closure to ``optimizer.step`` (needed by ``optim.NAG``).
     """
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    _check_fit_args(model, optimizer, loss_fn, batches, n_steps, log_every)
     if device is not None:
         model.to(device)
     hist = History()
     get = batches if callable(batches) else (lambda _s, it=iter(batches): next(it))
     for step in progress(range(n_steps), desc=desc, enabled=progress_bar):
-        batch = get(step)
+        try:
+            batch = get(step)
+        except StopIteration:
+            raise ValueError(f"batches ran out after {step} batches, but n_steps={n_steps}: "
+                             "pass more batches, a callable step -> batch, or fewer steps") from None
 
         def closure():
             optimizer.zero_grad()

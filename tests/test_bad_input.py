@@ -1,0 +1,257 @@
+"""Bad input gets a clear error that names the argument (DESIGN.md conventions; issue 8 part 4).
+
+One table: every function and class of DESIGN.md's public API table, plus ``train.fit`` and a few
+other learner-facing functions, called with wrong shapes, wrong dtypes, out-of-range values,
+unknown names and NaN data. Each row asserts the exception type (ValueError or TypeError -- never
+an IndexError, AttributeError or RuntimeError from deep inside torch) and that the message names
+the offending argument. Everything is tiny: the whole table runs in about a second.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import vglab as vg
+from vglab import beta_penalty as bp
+from vglab import bptt, deep_mlp, intro, modules, optim, runtime, saturation, srn, surfaces, tasks, train
+from vglab import ds_sampling as dss
+
+NAN = float("nan")
+
+
+def _srn(output="softmax", **kw):
+    """A 4-unit SRN for temporal order (6 inputs, 4 classes) or for addition (2 inputs, 1 value)."""
+    n_in, n_out = (6, 4) if output == "softmax" else (2, 1)
+    return srn.SRN(n_in, 4, n_out, output=output, generator=torch.Generator().manual_seed(0), **kw)
+
+
+def _to_batch(n=3, T=10):
+    return tasks.make_batch("temporal_order", n, T, generator=torch.Generator().manual_seed(1))
+
+
+def _params():
+    return [torch.zeros(3, requires_grad=True)]
+
+
+def _fit(**over):
+    """train.fit on a one-parameter model with every argument valid except those in ``over``."""
+    model = torch.nn.Linear(1, 1)
+    args = dict(model=model, optimizer=optim.SGD(model.parameters(), lr=0.1),
+                loss_fn=lambda m, b: (m(b) ** 2).sum(), batches=[torch.ones(1, 1)] * 2, n_steps=2)
+    args.update(over)
+    return train.fit(**args, progress_bar=False)
+
+
+def _delta():
+    m = _srn()
+    x, y = _to_batch()
+    return bptt.local_gradients(m, x, y)
+
+
+def _ds(dW=None, h=2, y=None, x=None):
+    m = _srn()
+    x0, y0 = _to_batch()
+    return dss.ds(m, x0 if x is None else x, y0 if y is None else y,
+                  torch.zeros(4, 4) if dW is None else dW, h)
+
+
+# (id, call, expected exception, regex the message must match: the argument's name)
+CASES = [
+    # ---- vglab.device / vglab.seed / runtime -----------------------------------------------------
+    ("device-unknown-name", lambda: vg.device("gpu0"), ValueError, r"prefer='gpu0'.*cpu"),
+    ("device-wrong-type", lambda: vg.device(3), ValueError, r"prefer=3"),
+    ("device-unavailable", lambda: vg.device("cuda:99"), ValueError, r"prefer='cuda:99'.*not available"),
+    ("seed-float", lambda: vg.seed(1.5), TypeError, r"n must be an int"),
+    ("seed-negative", lambda: vg.seed(-1), ValueError, r"n must be in \[0, 2\*\*32\)"),
+    ("seed-bool", lambda: vg.seed(True), TypeError, r"n must be an int"),
+    ("quick-env-value", lambda: runtime._parse_quick("maybe"), ValueError, r"VGLAB_QUICK='maybe'"),
+    ("cpu_threads-zero", lambda: runtime.cpu_threads(0).__enter__(), ValueError, r"n must be an int >= 1"),
+    # ---- vglab.optim -------------------------------------------------------------------------------
+    ("SGD-lr-negative", lambda: optim.SGD(_params(), lr=-0.1), ValueError, r"lr .*> 0"),
+    ("SGD-lr-nan", lambda: optim.SGD(_params(), lr=NAN), TypeError, r"lr must be a finite number"),
+    ("SGD-lr-string", lambda: optim.SGD(_params(), lr="0.1"), TypeError, r"lr must be a finite number"),
+    ("Momentum-gamma-1", lambda: optim.Momentum(_params(), gamma=1.0), ValueError, r"gamma must be in \[0, 1\)"),
+    ("NAG-gamma-negative", lambda: optim.NAG(_params(), gamma=-0.1), ValueError, r"gamma must be in \[0, 1\)"),
+    ("AdaGrad-eps-negative", lambda: optim.AdaGrad(_params(), eps=-1e-8), ValueError, r"eps .*>= 0"),
+    ("RMSProp-alpha-1.5", lambda: optim.RMSProp(_params(), alpha=1.5), ValueError, r"alpha must be in \[0, 1\)"),
+    ("AdaDelta-alpha-1", lambda: optim.AdaDelta(_params(), alpha=1.0), ValueError, r"alpha must be in \[0, 1\)"),
+    ("Adam-clip_norm-0", lambda: optim.Adam(_params(), clip_norm=0), ValueError, r"clip_norm .*> 0 or None"),
+    ("Nadam-gamma-nan", lambda: optim.Nadam(_params(), gamma=NAN), TypeError, r"gamma must be a finite number"),
+    ("SGD-params-tensor", lambda: optim.SGD(torch.zeros(3, requires_grad=True)), TypeError, r"params"),
+    ("optim.make-unknown", lambda: optim.make("adamw", _params()), ValueError, r"optimizer must be one of"),
+    # ---- vglab.tasks -------------------------------------------------------------------------------
+    ("make_batch-unknown-task", lambda: tasks.make_batch("adding", 3, 10), ValueError, r"task must be one of"),
+    ("make_batch-n-0", lambda: tasks.make_batch("addition", 0, 10), ValueError, r"n must be >= 1"),
+    ("make_batch-T-float", lambda: tasks.make_batch("addition", 3, 10.0), TypeError, r"T must be an int"),
+    ("make_batch-T-short", lambda: tasks.make_batch("addition", 3, 5), ValueError, r"T must be >= 10"),
+    ("make_batch-generator", lambda: tasks.make_batch("addition", 3, 10, generator=0), TypeError, r"generator"),
+    ("make_batch-device", lambda: tasks.make_batch("addition", 3, 10, device="gpu"), ValueError, r"device"),
+    ("make_dataset-unknown-task", lambda: tasks.make_dataset("xor", 3, 10), ValueError, r"task must be one of"),
+    ("make_dataset-n-negative", lambda: tasks.make_dataset("addition", -3, 10), ValueError, r"n must be >= 1"),
+    ("make_dataset-variant", lambda: tasks.make_dataset("addition", 3, 10, variant="sibling"), ValueError,
+     r"variant"),
+    ("score-unknown-task", lambda: tasks.score("foo", torch.zeros(3, 4), torch.zeros(3, dtype=torch.long)),
+     ValueError, r"task must be one of"),
+    ("score-out-classes", lambda: tasks.score("temporal_order", torch.zeros(3, 5), torch.zeros(3, dtype=torch.long)),
+     ValueError, r"out must end in 4 classes"),
+    ("score-y-length", lambda: tasks.score("temporal_order", torch.zeros(3, 4), torch.zeros(5, dtype=torch.long)),
+     ValueError, r"y must hold 3 integer class labels"),
+    ("score-y-float-labels", lambda: tasks.score("temporal_order", torch.zeros(3, 4), torch.zeros(3)),
+     ValueError, r"y must hold 3 integer class labels"),
+    ("score-y-label-range", lambda: tasks.score("temporal_order", torch.zeros(3, 4), torch.tensor([0, 1, 7])),
+     ValueError, r"y must hold class labels in \[0, 4\)"),
+    ("score-out-list", lambda: tasks.score("addition", [[0.1]], torch.zeros(1, 1)), TypeError, r"out must be a tensor"),
+    ("score-y-nan", lambda: tasks.score("addition", torch.zeros(3, 1), torch.full((3, 1), NAN)), ValueError,
+     r"y contains NaN"),
+    ("score-criterion", lambda: tasks.score("addition", torch.zeros(3, 1), torch.zeros(3, 1), criterion="mse"),
+     ValueError, r"criterion must be one of"),
+    # ---- vglab.srn.SRN and srn.loss ----------------------------------------------------------------
+    ("SRN-n_in-0", lambda: srn.SRN(0, 4, 4), ValueError, r"n_in must be >= 1"),
+    ("SRN-n_hidden-float", lambda: srn.SRN(6, 4.0, 4), TypeError, r"n_hidden must be an int"),
+    ("SRN-sigma2-negative", lambda: srn.SRN(6, 4, 4, sigma2=-0.01), ValueError, r"sigma2 .*> 0"),
+    ("SRN-sigma2-nan", lambda: srn.SRN(6, 4, 4, sigma2=NAN), ValueError, r"sigma2 .*> 0"),
+    ("SRN-output-unknown", lambda: srn.SRN(6, 4, 4, output="sigmoid"), ValueError, r"output must be one of"),
+    ("SRN-n_networks-0", lambda: srn.SRN(6, 4, 4, n_networks=0), ValueError, r"n_networks must be >= 1"),
+    ("SRN-activation-unknown", lambda: srn.SRN(6, 4, 4, activation="relu"), ValueError, r"activation must be one of"),
+    ("SRN.forward-x-n_in", lambda: _srn()(torch.zeros(3, 10, 5)), ValueError, r"x must have shape \(B, T, n_in\)"),
+    ("SRN.forward-x-2d", lambda: _srn()(torch.zeros(3, 6)), ValueError, r"x must have shape"),
+    ("SRN.forward-x-int", lambda: _srn()(torch.zeros(3, 10, 6, dtype=torch.long)), TypeError, r"x must be a floating"),
+    ("SRN.forward-x-list", lambda: _srn()([[0.0] * 6]), TypeError, r"x must be a tensor"),
+    ("SRN.forward-x-nan", lambda: _srn()(torch.full((3, 10, 6), NAN)), ValueError, r"x contains NaN"),
+    ("SRN.forward-x-wrong-M", lambda: _srn(n_networks=2)(torch.zeros(3, 3, 10, 6)), ValueError, r"x must have shape"),
+    ("SRN.forward-lengths", lambda: _srn()(_to_batch()[0], lengths=torch.tensor([0, 1, 2])), ValueError,
+     r"lengths must lie in \[1, T=10\]"),
+    ("loss-y-shape", lambda: srn.loss(_srn(), torch.zeros(3, 4), torch.zeros(5, dtype=torch.long)), ValueError,
+     r"y must have shape \(3,\)"),
+    ("loss-y-float-labels", lambda: srn.loss(_srn(), torch.zeros(3, 4), torch.zeros(3)), TypeError,
+     r"y must hold integer class labels"),
+    ("loss-y-label-range", lambda: srn.loss(_srn(), torch.zeros(3, 4), torch.tensor([0, 1, 9])), ValueError,
+     r"y must hold class labels in \[0, 4\)"),
+    ("loss-out-classes", lambda: srn.loss(_srn(), torch.zeros(3, 7), torch.zeros(3, dtype=torch.long)), ValueError,
+     r"out must have shape \(B, n_out\) with n_out=4"),
+    ("loss-linear-y-broadcast", lambda: srn.loss(_srn("linear"), torch.zeros(3, 1), torch.zeros(3)), ValueError,
+     r"y must have shape \(3, 1\)"),
+    ("loss-linear-y-nan", lambda: srn.loss(_srn("linear"), torch.zeros(3, 1), torch.full((3, 1), NAN)), ValueError,
+     r"y contains NaN"),
+    ("loss-model-not-srn", lambda: srn.loss(torch.nn.Linear(2, 2), torch.zeros(3, 4), torch.zeros(3)), TypeError,
+     r"model must be a vglab.srn.SRN"),
+    # ---- vglab.bptt --------------------------------------------------------------------------------
+    ("local_gradients-x-n_in", lambda: bptt.local_gradients(_srn(), torch.zeros(3, 10, 5), _to_batch()[1]),
+     ValueError, r"x must have shape"),
+    ("local_gradients-y-length", lambda: bptt.local_gradients(_srn(), _to_batch()[0],
+                                                              torch.zeros(5, dtype=torch.long)),
+     ValueError, r"y must have shape \(3,\)"),
+    ("local_gradients-model", lambda: bptt.local_gradients("srn", *_to_batch()), TypeError, r"model must be"),
+    ("manual_local_gradients-y-range", lambda: bptt.manual_local_gradients(_srn(), _to_batch()[0],
+                                                                            torch.tensor([0, 4, 1])),
+     ValueError, r"y must hold class labels in \[0, 4\)"),
+    ("manual_local_gradients-x-nan", lambda: bptt.manual_local_gradients(_srn(), torch.full((3, 10, 6), NAN),
+                                                                         _to_batch()[1]),
+     ValueError, r"x contains NaN"),
+    ("q_factor-h-equals-T", lambda: bptt.q_factor(_delta(), 10), ValueError, r"h must be in \[1, T\)"),
+    ("q_factor-h-0", lambda: bptt.q_factor(_delta(), 0), ValueError, r"h must be in \[1, T\)"),
+    ("q_factor-h-float", lambda: bptt.q_factor(_delta(), 2.0), TypeError, r"h must be an int"),
+    ("q_factor-delta-2d", lambda: bptt.q_factor(torch.ones(3, 4), 1), ValueError, r"delta must be a tensor of shape"),
+    ("q_factor-delta-zero", lambda: bptt.q_factor(torch.zeros(1, 3, 10, 4), 2), ValueError, r"‖δ‖ is exactly 0"),
+    ("q_factor-delta-nan", lambda: bptt.q_factor(torch.full((3, 10, 4), NAN), 2), ValueError,
+     r"norm of delta is inf or NaN"),
+    # ---- vglab.ds_sampling -------------------------------------------------------------------------
+    ("ds-dW_rec-shape", lambda: _ds(dW=torch.zeros(3, 3)), ValueError, r"dW_rec must have W_rec's shape \(4, 4\)"),
+    ("ds-dW_rec-list", lambda: _ds(dW=[[0.0]]), TypeError, r"dW_rec must be a tensor"),
+    ("ds-dW_rec-nan", lambda: _ds(dW=torch.full((4, 4), NAN)), ValueError, r"dW_rec contains NaN"),
+    ("ds-h-too-long", lambda: _ds(h=20), ValueError, r"h must be in \[1, 9\]"),
+    ("ds-h-float", lambda: _ds(h=2.0), TypeError, r"h must be an int"),
+    ("ds-y-length", lambda: _ds(y=torch.zeros(5, dtype=torch.long)), ValueError, r"y must have shape \(3,\)"),
+    ("accept-rule", lambda: dss.accept(0.0, 0.0, rule="paper"), ValueError, r"rule must be one of"),
+    ("accept-q_min-above-q_max", lambda: dss.accept(0.0, 0.0, q_min=2.0), ValueError, r"q_min <= q_max"),
+    ("accept-ds_max-0", lambda: dss.accept(0.0, 0.0, ds_max=0), ValueError, r"ds_max must be > 0"),
+    ("accept-q-string", lambda: dss.accept("0.5", 0.0), TypeError, r"q must be a number"),
+    ("accept-shapes", lambda: dss.accept(torch.zeros(3), torch.zeros(4)), ValueError, r"q and ds must have the same"),
+    # ---- vglab.beta_penalty ------------------------------------------------------------------------
+    ("beta_penalty-z-1d", lambda: bp.beta_penalty(torch.rand(10)), ValueError, r"z must be 2-D"),
+    ("beta_penalty-z-above-1", lambda: bp.beta_penalty(torch.rand(10, 2) + 1), ValueError, r"z must lie in \[0, 1\]"),
+    ("beta_penalty-z-nan", lambda: bp.beta_penalty(torch.full((10, 2), NAN)), ValueError, r"z contains NaN"),
+    ("beta_penalty-z-int", lambda: bp.beta_penalty(torch.ones(10, 2, dtype=torch.long)), TypeError,
+     r"z must be a floating-point tensor"),
+    ("beta_penalty-z-list", lambda: bp.beta_penalty([[0.5, 0.5]]), TypeError, r"z must be a torch.Tensor"),
+    ("beta_penalty-eps", lambda: bp.beta_penalty(torch.rand(10, 2), eps=0.7), ValueError, r"eps must be in"),
+    ("from_logits-a-nan", lambda: bp.beta_penalty_from_logits(torch.full((10, 2), NAN)), ValueError,
+     r"a contains NaN"),
+    ("from_logits-a-inf", lambda: bp.beta_penalty_from_logits(torch.full((10, 2), math.inf)), ValueError,
+     r"a contains Inf"),
+    ("from_logits-a-1d", lambda: bp.beta_penalty_from_logits(torch.zeros(10)), ValueError, r"a must be 2-D"),
+    ("fit_beta-z-negative", lambda: bp.fit_beta(torch.rand(10, 2) - 2), ValueError, r"z must lie in \[0, 1\]"),
+    ("fit_beta-z-3d", lambda: bp.fit_beta(torch.rand(10, 2, 2)), ValueError, r"z must be 2-D"),
+    ("fit_beta-eps", lambda: bp.fit_beta(torch.rand(10, 2), eps=-1), ValueError, r"eps must be in"),
+    ("kl_to_uniform-alpha-negative", lambda: bp.kl_to_uniform(torch.tensor(-1.0), torch.tensor(1.0)), ValueError,
+     r"alpha and beta must be > 0.*alpha"),
+    ("kl_to_uniform-beta-nan", lambda: bp.kl_to_uniform(1.0, NAN), ValueError, r"alpha and beta must be > 0.*beta"),
+    ("kl_to_uniform-string", lambda: bp.kl_to_uniform("a", 1.0), TypeError, r"alpha and beta must be numbers"),
+    ("kl_to_uniform-shapes", lambda: bp.kl_to_uniform(torch.ones(3), torch.ones(4)), ValueError,
+     r"alpha and beta must have the same shape"),
+    # ---- vglab.train.fit ---------------------------------------------------------------------------
+    ("fit-n_steps-0", lambda: _fit(n_steps=0), ValueError, r"n_steps must be >= 1"),
+    ("fit-n_steps-float", lambda: _fit(n_steps=2.5), TypeError, r"n_steps must be an int"),
+    ("fit-optimizer-string", lambda: _fit(optimizer="sgd"), TypeError, r"optimizer must be a torch.optim.Optimizer"),
+    ("fit-loss_fn-none", lambda: _fit(loss_fn=None), TypeError, r"loss_fn must be a function"),
+    ("fit-batches-none", lambda: _fit(batches=None), TypeError, r"batches must be an iterable"),
+    ("fit-batches-too-few", lambda: _fit(n_steps=5), ValueError, r"batches ran out after 2 batches.*n_steps=5"),
+    ("fit-log_every-0", lambda: _fit(log_every=0), ValueError, r"log_every must be >= 1"),
+    ("fit-model-not-module", lambda: _fit(model="net"), TypeError, r"model must be a torch.nn.Module"),
+    # ---- other learner-facing functions ------------------------------------------------------------
+    ("chain_gain-factor-0", lambda: intro.chain_gain(0, 10), ValueError, r"factor must be a positive"),
+    ("chain_gain-depth-float", lambda: intro.chain_gain(0.5, 2.5), ValueError, r"depth must be an int"),
+    ("head_gradient-unknown", lambda: modules.head_gradient(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long),
+                                                            "softmax+ce"), ValueError, r"head must be one of"),
+    ("surfaces.get-unknown", lambda: surfaces.get("bowl"), ValueError, r"surface must be one of"),
+    ("trajectory-steps-0", lambda: surfaces.trajectory(surfaces.get("cliff"), "SGD", steps=0), ValueError,
+     r"steps must be an int >= 1"),
+    ("derivative-unknown", lambda: saturation.derivative("swish", torch.zeros(3)), ValueError,
+     r"activation must be one of"),
+    ("build_mlp-init-unknown", lambda: deep_mlp.build_mlp(3, 8, "relu", init="he"), ValueError, r"init must be one of"),
+    ("probe-x-width", lambda: saturation.probe(deep_mlp.build_mlp(3, 8, "relu"), torch.zeros(4, 5)), ValueError,
+     r"x of shape \(4, 5\).*does not fit"),
+    ("probe-y-length", lambda: saturation.probe(deep_mlp.build_mlp(3, 8, "relu"), torch.zeros(4, 64),
+                                                torch.zeros(5, dtype=torch.long)), ValueError,
+     r"y must be a tensor with one target per row of x"),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_names_the_argument(call, exc, match):
+    with runtime.cpu_threads(1):
+        with pytest.raises(exc, match=match):
+            call()
+
+
+def test_the_table_covers_the_public_api():
+    """At least 25 rows, and every name of DESIGN.md's API table (plus train.fit) has a row."""
+    assert len(CASES) >= 25
+    ids = " ".join(c[0] for c in CASES)
+    api = ["device", "seed", "SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
+           "make_batch", "make_dataset", "score", "SRN", "loss", "local_gradients", "manual_local_gradients",
+           "q_factor", "ds-", "accept", "beta_penalty", "from_logits", "fit_beta", "kl_to_uniform", "fit-",
+           "quick"]
+    assert [name for name in api if name not in ids] == []
+    kinds = ["nan", "shape", "float", "unknown", "0"]  # NaN data, shapes, dtypes, names, ranges
+    assert all(any(k in c[0].lower() for c in CASES) for k in kinds)
+
+
+def test_valid_calls_still_work():
+    """The checks reject only bad input: the same functions with good arguments run (and a NaN
+    output of a diverged network scores as wrong rather than raising)."""
+    m = _srn()
+    x, y = _to_batch()
+    out = m(x)
+    assert srn.loss(m, out, y).shape == ()
+    assert bptt.local_gradients(m, x, y).shape == (3, 10, 4)
+    assert torch.allclose(bptt.manual_local_gradients(m, x, y), bptt.local_gradients(m, x, y), atol=1e-6)
+    M = _srn(n_networks=2)
+    assert srn.loss(M, M(x), y).shape == (2,)
+    assert isinstance(_ds(), float)
+    assert dss.accept(torch.tensor([0.0, NAN]), torch.tensor([0.1, 0.1])).tolist() == [True, False]
+    assert tasks.score("temporal_order", torch.full((3, 4), NAN), y) == 0.0
+    assert float(bp.kl_to_uniform(torch.ones(2), 1.0).abs().max()) < 1e-6
+    assert len(_fit()["loss"]) == 2
