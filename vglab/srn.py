@@ -172,7 +172,7 @@ def _check_loss_args(model, out, y) -> None:
             raise TypeError(f"y must hold integer class labels for a softmax SRN, got dtype {y.dtype}")
         if y.shape not in ((B,), lead + (B,)):
             raise ValueError(f"y must have shape ({B},) (one label per sequence), got {tuple(y.shape)}")
-        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= model.n_out):
+        if bool(((y < 0) | (y >= model.n_out)).any()):  # one device sync
             raise ValueError(f"y must hold class labels in [0, {model.n_out}), got values in "
                              f"[{int(y.min())}, {int(y.max())}]")
     else:

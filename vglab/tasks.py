@@ -106,7 +106,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
         if y.dtype.is_floating_point or y.shape[-1:] != (B,):
             raise ValueError(f"y must hold {B} integer class labels (shape (B,) = ({B},)) for {task!r}, "
                              f"got {y.dtype} of shape {tuple(y.shape)}")
-        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= N_OUT[task]):
+        if bool(((y < 0) | (y >= N_OUT[task])).any()):
             raise ValueError(f"y must hold class labels in [0, {N_OUT[task]}) for {task!r}, "
                              f"got values in [{int(y.min())}, {int(y.max())}]")
         ok = out.argmax(dim=-1) == y  # (…, B)
