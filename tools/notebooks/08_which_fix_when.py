@@ -145,7 +145,7 @@ cells = [
 
     ## 6 · The SRN, trained: every recurrent remedy
 
-    **Cost:** about 40-60 s on 2 CPU cores at learner size (2 networks; 300 paper-regime updates per method;
+    **Cost:** about 25-45 s on 2 CPU cores at learner size (2 networks; 300 paper-regime updates per method;
     200 Adam steps per network), a few seconds in quick mode; on a GPU the step-by-step loops over T are
     launch-bound — not measured here. This is a **short** run: the paper needs 30 000 updates at T = 50 and
     100 000 at T = 100 before plain SGD learns (SPEC §F). Expect scores near chance; the point is what each
@@ -195,6 +195,15 @@ cells = [
     code("""
     rules = capstone.rules_of_thumb(mlp_rows + srn_rows, saved_rows)
     fig = pc.poster(mlp_rows, srn_rows, rules, saved=saved_rows)
+    """, tags=IGNORE),
+    md(r"""
+    The panel re-plots the same rows one testbed and one column at a time — accuracy, gradient flow,
+    % saturated, wall time. Nothing is retrained; switch to the saved T = 100 run to compare.
+    """),
+    code("""
+    from vglab.widgets.capstone import summary_panel
+    panel = summary_panel(mlp_rows + srn_rows, saved_rows)
+    panel
     """, tags=IGNORE),
     md(r"""
     ## 9 · Rules of thumb, in numbers
