@@ -157,3 +157,24 @@ def test_summary_panel_redraws_every_view():
     assert panel.n_redraws >= len(VIEWS)
     with pytest.raises(ValueError, match="empty"):
         summary_panel([])
+
+
+def test_poster_puts_both_testbeds_on_one_scale():
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.plots import capstone as pc
+
+    def row(tb, name, flow0, flow, fname):
+        return {"testbed": tb, "remedy": name, "colour": "plain", "score": 0.5, "score_best": 0.6, "chance": 0.25,
+                "flow_name": fname, "flow_init": flow0, "flow": flow, "verdict": "baseline", "device": "cpu",
+                "pct_saturated": 0.0, "wall_s": 1.0, "regime": "r", "baseline": None}
+    mlp = [row("deep MLP", "plain", 1e-16, 1e-3, "grad ratio layer 1 / last")]
+    rnn = [row("SRN T=50", "plain SGD", 2.0, 72.0, "Q over h = T−1 steps")]
+    fig = pc.poster(mlp, rnn, ["a rule"], saved=[row("SRN T=100", "plain SGD", 2.0, 0.5, "Q")])
+    assert len(fig.axes) == 5
+    ax = fig.axes[3]  # the SRN flow panel: −Q, far values clipped to the edge and labelled
+    xs = sorted(float(x) for line in ax.lines for x in line.get_xdata())
+    assert xs[0] == -20.0 and -2.0 in xs and -0.5 in xs  # −72 clipped; init −Q = −2; the saved run's −0.5
+    assert any(t.get_text() == "-72" for t in ax.texts)
+    mlp_x = [float(x) for line in fig.axes[2].lines for x in line.get_xdata()]
+    assert -16.0 in mlp_x and -3.0 in mlp_x  # log10 of the layer-1/last ratio
