@@ -166,9 +166,10 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
 
 # ---- testbed 2: the SRN on temporal order -----------------------------------------------------
 def srn_measures(model, x, y) -> dict:
-    """Q (eq. 25, h = T − 1, float64 copy; mean over networks) and % of tanh units saturated (sat-def)."""
-    m = copy.deepcopy(model).double()
-    x = x.double()
+    """Q (eq. 25, h = T − 1; mean over networks) and % of tanh units saturated (sat-def), on a float64
+    CPU copy (MPS has no float64; 100 sequences are cheap anywhere)."""
+    m = copy.deepcopy(model).cpu().double()
+    x, y = x.cpu().double(), y.cpu()
     if isinstance(m, lstm.LSTM):
         c = lstm.state_gradient_norms(m, x, y)["c"]  # (T,): ‖∂E/∂c(k)‖, the cell path
         with torch.no_grad():
