@@ -1,5 +1,5 @@
 """Builder for notebooks/07_ds_sampling.ipynb (run: .venv/bin/python -m tools.notebooks.07_ds_sampling)."""
-from tools.nb import build, code, md
+from tools.nb import build, code, md, solution
 
 IGNORE = ["nbval-ignore-output"]
 CHECK = ["nbval-check-output"]
@@ -26,10 +26,11 @@ cells = [
     md("Setup: the lab, one seed, the device."),
     code("""
     import copy
+    import time
     import numpy as np
     import torch
     import vglab as vg
-    from vglab import ds_sampling, ds_train, exercises, pascanu, results, srn, tasks
+    from vglab import ds_sampling, ds_train, engine, exercises, pascanu, results, srn, tasks
     from vglab.plots import ds as dsplots
     from vglab.plots.style import subplots
     from vglab.show import show_source
@@ -137,16 +138,22 @@ cells = [
     temporal order with T = 50, where some networks start just outside the safe zone. Every reading trains a
     copy of the **same** initial networks on the same minibatches; two baselines ride along: plain clipping
     (threshold 1) and Pascanu et al.'s regulariser Ω plus clipping. This is a short run — it shows the
-    mechanics, not final accuracies. Cost: about 1 min on 2 CPU cores at learner size (a few seconds on a GPU);
-    quick mode runs 30 updates.
+    mechanics, not final accuracies. All readings but Pascanu's train in **one batched pass** of the fast
+    engine (`vglab.engine`: the same numbers as `ds_train`, tested; a CUDA graph on a GPU, plain PyTorch on the
+    CPU); Ω needs autograd through its penalty and runs on `ds_train`. Cost: about 1 min on 2 CPU cores at
+    learner size, seconds on a GPU; quick mode runs 30 updates.
     """),
     code("""
     T, M = 50, 4
     n_updates = vg.by_mode(30, 300)
     data = ds_train.make_data("temporal_order", T, n_train=2000, n_val=200, n_test=500, seed=0)
     init = srn.SRN(6, 100, 4, sigma2=0.01, n_networks=M, generator=torch.Generator().manual_seed(1))
-    runs = ds_train.compare(init, data, ("plain", "ds", "ds_as_printed", "clipping", "pascanu"), n_updates,
-                            device=dev)
+    t0 = time.time()
+    runs = engine.compare(init, data, ("plain", "ds", "ds_as_printed", "clipping"), n_updates, device=dev, mode="auto")
+    t_engine = time.time() - t0
+    runs["pascanu"] = ds_train.compare(init, data, ("pascanu",), n_updates, device=dev)["pascanu"]
+    print(f"ran on {vg.describe(dev)}: 4 readings x {M} networks in one pass (engine mode "
+          f"{engine.resolve_mode('auto', dev)}) {t_engine:.1f} s, Pascanu's {time.time() - t0 - t_engine:.1f} s")
     for name, r in runs.items():
         print(f"{name:14s} applied {r.accepted.mean():5.0%} | Q start {np.round(r.q[0], 2)} end {np.round(r.q[-1], 2)}")
     """, tags=IGNORE),
@@ -227,6 +234,29 @@ cells = [
     dsplots.plot_table1(saved["data"]["rows"], "temporal_order", ax=ax);
     """, tags=IGNORE),
     md(r"""
+    The paper-size run (4 tasks × {plain, dS} × 10 networks × 100 000 updates, T = 100) is one command on a GPU,
+    where the fast engine trains all 80 networks in one CUDA-graph-captured step and checkpoints every few
+    minutes: `python -m vglab.experiments.table1 --full --T 100 --out table1_T100 --verify --max-minutes 8`
+    (rerun until it exits with status 0). When its result is in `results/`, the next cell shows it beside the
+    paper's table, every task, with the largest difference the run measured between the engine and the
+    reference training loop:
+    """),
+    code("""
+    try:
+        full = results.load("table1_T100")
+    except FileNotFoundError:
+        full = None
+        print("no paper-size run saved yet (results/table1_T100.json): it needs a GPU, see the command above")
+    if full is not None:
+        print(results.label(full))
+        print("engine:", full["data"].get("engine"), "| verify:", full["data"].get("verify"))
+        for task, rows in full["data"]["rows"].items():
+            for name, row in rows.items():
+                ref = full["data"]["paper_T100"][name if name == "plain" else "ds"][task]
+                print(f"{task:20s} {name:6s} best {row['best']:5.1f}%  mean {row['mean']:5.1f}%  "
+                      f"success {row['success']:2d}/{len(row['test_score'])}   paper: best {ref[0]}%, mean {ref[1]}%")
+    """, tags=IGNORE),
+    md(r"""
     **What this shows, and what it doesn't.** We ran the readings that matter on the *same* initial networks
     and minibatches and report all of them, untuned: `ds` (dW_rec = the full momentum step, |dS| > 1 as
     printed), `ds_own` (the minibatch's own step −η ∂E/∂W_rec), `ds_loss` and `ds_own_loss` (the |dS| limit
@@ -248,15 +278,27 @@ cells = [
     answer = None  # "apply" or "skip"
     exercises.check_accept_decision(answer);
     """),
+    solution("""
+    answer = "skip"  # Q = 2 > Q_max: vanishing, and dS < 0 would shrink the norm further
+    ok = exercises.check_accept_decision(answer)
+    """),
     md("**Exercise 2.** The paper prints \"apply if Q < Q_min and dS > 0\". Is that the `\"corrected\"` rule or `\"swapped\"`?"),
     code("""
     answer = None  # "corrected" or "swapped"
     exercises.check_printed_rule(answer);
     """),
+    solution("""
+    answer = "swapped"  # Q < Q_min is exploding; dS > 0 would make it explode more
+    ok = exercises.check_printed_rule(answer)
+    """),
     md("**Exercise 3.** Eq. (14) prints dS = (G, dG). If (G, dG) = 0.6, what is the true dS — and is the minibatch skipped?"),
     code("""
     answer = None  # a number
     exercises.check_factor_two(answer);
+    """),
+    solution("""
+    answer = 2 * 0.6  # dS = 2 (G, dG) = 1.2 > 1: skipped
+    ok = exercises.check_factor_two(answer)
     """),
     md(r"""
     **Exercise 4 — dS by hand for h = 2.** With 2×2 matrices `W`, `dW`, diagonal `D1`, `D2` and a vector
@@ -267,6 +309,14 @@ cells = [
         return None  # your code here
 
     exercises.check_ds_2x2(ds_2x2);
+    """),
+    solution("""
+    def ds_2x2(W, dW, D1, D2, delta):
+        G = D1 @ W @ D2 @ W @ delta
+        dG = D1 @ dW @ D2 @ W @ delta + D1 @ W @ D2 @ dW @ delta  # one W replaced by dW, in each place
+        return float(2 * G @ dG)
+
+    ok = exercises.check_ds_2x2(ds_2x2)
     """),
     md(r"""
     ## Summary
