@@ -178,3 +178,18 @@ def test_poster_puts_both_testbeds_on_one_scale():
     assert any(t.get_text() == "-72" for t in ax.texts)
     mlp_x = [float(x) for line in fig.axes[2].lines for x in line.get_xdata()]
     assert -16.0 in mlp_x and -3.0 in mlp_x  # log10 of the layer-1/last ratio
+
+
+def test_rules_of_thumb_count_what_the_rows_say():
+    def row(name, base, flow0, score, verdict, tb="deep MLP"):
+        return {"testbed": tb, "remedy": name, "baseline": base, "flow_init": flow0, "flow": flow0, "score": score,
+                "pct_saturated": 0.0, "verdict": verdict, "regime": "r", "wall_s": 1.0, "device": "cpu"}
+    rows = [row("plain (sigmoid)", None, 1e-16, 0.1, "baseline"), row("residual", "plain (sigmoid)", 1.2, 0.9, "helped: +80"),
+            row("ReLU", "plain (sigmoid)", 1e-8, 0.1, "no gain here"), row("tanh", "plain (sigmoid)", 0.5, 0.1, "no gain here")]
+    rules = capstone.rules_of_thumb(rows + [row("plain SGD", None, 2.0, 0.25, "baseline", "SRN T=9"),
+                                            row("LSTM f-bias 0", "x", 10.0, 0.25, "no gain here", "SRN T=9"),
+                                            row("LSTM f-bias 1", "x", 3.0, 0.25, "no gain here", "SRN T=9")])
+    text = "\n".join(rules)
+    assert "Within 10× at init → learned: 1 of 2; outside 10× → learned: 0 of 1." in text
+    assert "Worked here: residual (1.2e+00 at init, 90 %)" in text
+    assert "Beat its baseline by ≥ 5 points: no remedy." in text and "keeps 10^7.0 more cell gradient" in text

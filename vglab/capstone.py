@@ -337,7 +337,4 @@ def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[st
             d = by["LSTM f-bias 0"]["flow_init"] - by["LSTM f-bias 1"]["flow_init"]
             out.append(f"{t}: forget-gate bias 1 instead of 0 keeps 10^{d:.1f} more cell gradient over the "
                        "sequence at init.")
-        if base and "dS sampling" in by:
-            out.append(f"{t}: cost — dS sampling {by['dS sampling']['wall_s']:.0f} s vs plain {base['wall_s']:.0f} s "
-                       f"({by['dS sampling']['wall_s'] / max(base['wall_s'], 1e-9):.1f}×) on {base['device']}.")
     return out

@@ -229,8 +229,12 @@ cells = [
       (+1.1 → +0.8 to +1.1). Adam at lr 0.01 drove the SRN control to Q ≈ +17 with 68 % of its units
       saturated, and the LSTMs' cell-path Q grew as well (bias 0: +10 → +16; bias 1: +3 → +7).
     * **At T = 100 (saved, 1 500 updates) dS sampling was the only remedy that moved Q into [−1, 1]**
-      (+2.0 → +0.7, plain SGD drifted to +2.5), at 1.1× plain SGD's wall time (Ω: 2×). No score moved off
-      chance; the paper needs 100 000 updates for that, so this run neither confirms nor refutes Table 1.
+      (+2.0 → +0.7, plain SGD drifted to +2.5). No score moved off chance; the paper needs 100 000
+      updates for that, so this run neither confirms nor refutes Table 1.
+    * **Cost: read the wall-time column with care.** `ds_train` computes Q and dS on *every* update for every
+      paper-regime row (it records them), so those rows all pay the dS sweep, and on this shared 2-core
+      machine the same run measured twice gave plain SGD 42 s and 62 s. The clean measurement is in
+      `benchmarks/README.md`: a dS update costs about 3.5× a plain one on the CPU.
     * **Forget-gate bias 1 instead of 0** keeps 10^6.6 (T = 50) to 10^13 (T = 100) times more cell
       gradient at initialisation — necessary for the LSTM's advantage, not sufficient in 200-400 Adam steps.
     * **Healthy numbers to aim for:** first/last layer gradient within 10×; Q ∈ [−1, 1]; % saturated ≤ 5 %;
