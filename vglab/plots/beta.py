@@ -11,7 +11,7 @@ import torch
 
 from .style import COLORS
 
-__all__ = ["run_color", "plot_unit_histograms", "plot_histogram_over_training", "plot_history",
+__all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_histogram_over_training", "plot_history",
            "plot_alpha_beta", "plot_images", "plot_reconstructions", "plot_layer_gradients",
            "plot_layer_curve"]
 
@@ -35,21 +35,32 @@ def _beta_pdf(x, a, b):
     return np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_b)
 
 
+def unit_curves(z, alpha=None, beta=None, *, units=None, bins: int = 20):
+    """What ``plot_unit_histograms`` draws, as data: per unit ``(j, colour, counts, edges, pdf)``
+    with ``pdf`` the fitted Beta density on ``BETA_X`` (clipped to 50), or None without a fit."""
+    z = torch.as_tensor(z).detach().cpu().double().numpy()
+    units = list(range(z.shape[1]) if units is None else units)
+    cmap = plt.get_cmap("viridis")
+    out = []
+    for k, j in enumerate(units):
+        counts, edges = np.histogram(z[:, j], bins=bins, range=(0, 1), density=True)
+        pdf = None if alpha is None else np.clip(_beta_pdf(BETA_X, float(alpha[j]), float(beta[j])), 0, 50)
+        out.append((j, cmap(k / max(1, len(units) - 1) * 0.85), counts, edges, pdf))
+    return out
+
+
+BETA_X = np.linspace(0.005, 0.995, 199)
+
+
 def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax=None, bins: int = 20,
                          title: str | None = None):
     """Step histograms (density) of each bottleneck unit z[:, j], with its fitted Beta pdf dashed."""
     ax = _ax(ax)
-    z = torch.as_tensor(z).detach().cpu().double().numpy()
-    units = range(z.shape[1]) if units is None else units
-    x = np.linspace(0.005, 0.995, 199)
-    cmap = plt.get_cmap("viridis")
-    for k, j in enumerate(units):
-        c = color or cmap(k / max(1, len(units) - 1) * 0.85)
-        counts, edges = np.histogram(z[:, j], bins=bins, range=(0, 1), density=True)
+    for j, c, counts, edges, pdf in unit_curves(z, alpha, beta, units=units, bins=bins):
+        c = color or c
         ax.stairs(counts, edges, color=c, lw=1.4, label=f"unit {j}")
-        if alpha is not None:
-            a, b = float(alpha[j]), float(beta[j])
-            ax.plot(x, np.clip(_beta_pdf(x, a, b), 0, 50), "--", color=c, lw=1)
+        if pdf is not None:
+            ax.plot(BETA_X, pdf, "--", color=c, lw=1)
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")  # U(0, 1) density
     ax.set(xlim=(0, 1), xlabel="z", ylabel="density", title=title or "bottleneck units (dashed: fitted Beta)")
     ymax = ax.get_ylim()[1]
@@ -109,9 +120,8 @@ def plot_alpha_beta(run, *, ax=None):
     return ax
 
 
-def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
-    """A montage of 8x8 digits x (n, 64) in [0, 1], white on black, ``ncols`` per row."""
-    ax = _ax(ax)
+def montage(x, ncols: int = 8) -> np.ndarray:
+    """8x8 digits x (n, 64) in [0, 1] tiled ``ncols`` per row on a grey grid (what ``plot_images`` shows)."""
     x = torch.as_tensor(x).detach().cpu().float().reshape(-1, 8, 8).numpy()
     n = x.shape[0]
     nrows = -(-n // ncols)
@@ -119,7 +129,13 @@ def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
     for i in range(n):
         r, c = divmod(i, ncols)
         canvas[1 + 9 * r:9 + 9 * r, 1 + 9 * c:9 + 9 * c] = x[i]
-    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    return canvas
+
+
+def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
+    """A montage of 8x8 digits x (n, 64) in [0, 1], white on black, ``ncols`` per row."""
+    ax = _ax(ax)
+    ax.imshow(montage(x, ncols), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set(xticks=[], yticks=[], title=title)
     return ax
 

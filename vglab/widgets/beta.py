@@ -6,10 +6,11 @@ draws them, so a slider move is a redraw, never a training run.
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
 from ..plots import beta as pb
 from ..plots.style import COLORS
-from .panel import Panel
+from .panel import Panel, quietly
 
 
 def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
@@ -29,26 +30,75 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
                                      description="d", continuous_update=True),
     }
 
+    # every model on the same axes (limits from the whole grid): comparing λ is easier, and a
+    # move redraws only the curves, the image and the titles over a kept background
+    curves = {k: pb.unit_curves(v["z"], v["alpha"], v["beta"], units=range(min(k[1], 8))) for k, v in stats.items()}
+    hist_top = min(12.0, 1.05 * max(max(c[2].max(), 1.0 if c[4] is None else c[4].max())
+                                    for cs in curves.values() for c in cs))
+    steps = [t for v in stats.values() for t in v["step"]]
+    limits = {}
+    for key in ("kl", "saturated"):
+        vals = np.array([x for v in stats.values() for x in v[key]], dtype=float)
+        lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+        pad = 0.05 * max(hi - lo, 1e-3)
+        limits[key] = (min(0.0, lo - pad), hi + pad) if key == "saturated" else (max(0.0, lo) * 0.9, hi * 1.3 + 1e-3)
+    state = {}
+
+    def build(axes):
+        ax = axes[0]
+        z0 = np.zeros(20)
+        edges = np.linspace(0, 1, 21)
+        state["stairs"] = [ax.stairs(z0, edges, lw=1.4) for _ in range(8)]
+        state["pdfs"] = [ax.plot(pb.BETA_X, np.zeros_like(pb.BETA_X), "--", lw=1)[0] for _ in range(8)]
+        ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")  # U(0, 1) density
+        ax.set(xlim=(0, 1), ylim=(0, hist_top), xlabel="z", ylabel="density", title=" ")
+        animated = [ax.title, *state["stairs"], *state["pdfs"]]
+        for key, ax, label in (("kl", axes[1], "mean KL(fit ‖ U)"), ("saturated", axes[2], "% saturated")):
+            state[key] = [ax.plot([], [], lw=1.6)[0] for _ in range(2)]  # λ = 0 for reference, then λ
+            ax.set(xlabel="step", ylabel=label, xlim=(min(steps), max(steps)))
+            if key == "kl":
+                ax.set_yscale("symlog", linthresh=0.01)
+            ax.set_ylim(*limits[key])
+            animated += state[key]
+        state["image"] = axes[3].imshow(pb.montage(next(iter(stats.values()))["samples"], 6), cmap="gray",
+                                        vmin=0, vmax=1, interpolation="nearest")
+        axes[3].set(xticks=[], yticks=[], title=" \n ")
+        axes[3].title.set_color(COLORS["plain"])
+        for artist in animated + [state["image"], axes[3].title]:
+            artist.set_animated(True)
+
     def draw(fig, axes, lam, d):
         if (lam, d) not in stats:
             raise ValueError(f"no precomputed model for λ = {lam:g}, d = {d}")
-        for ax in axes:
-            ax.clear()
+        if not state:
+            build(axes)
         s = stats[(lam, d)]
-        pb.plot_unit_histograms(s["z"], s["alpha"], s["beta"], units=range(min(d, 8)), ax=axes[0],
-                                title=f"λ = {lam:g}, d = {d}: ω = {s['omega']:.3g}")
-        shown = [stats[(0.0, d)]] if lam != 0 and (0.0, d) in stats else []
-        for key, ax, label in (("kl", axes[1], "mean KL(fit ‖ U)"), ("saturated", axes[2], "% saturated")):
-            for t in shown + [s]:
-                c, a = pb.run_color(t["lam"], lams)
-                ax.plot(t["step"], t[key], color=c, alpha=a, lw=1.6, label=f"λ = {t['lam']:g}")
-            ax.set(xlabel="step", ylabel=label)
-            ax.legend(fontsize=8)
-        axes[1].set_yscale("symlog", linthresh=0.01)
-        pb.plot_images(s["samples"], ncols=6, ax=axes[3],
-                       title=f"decoded z ~ U(0,1)^{d}\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}, "
-                             f"R {s['test_R']:.1f}")
-        axes[3].title.set_color(COLORS["plain"])
+        shown = curves[(lam, d)]
+        for k, (stair, pdf) in enumerate(zip(state["stairs"], state["pdfs"])):
+            on = k < len(shown)
+            stair.set_visible(on)
+            pdf.set_visible(on and shown[k][4] is not None)
+            if on:
+                j, c, counts, edges, y = shown[k]
+                stair.set_data(counts, edges)
+                stair.set_edgecolor(c)
+                stair.set_label(f"unit {j}")
+                pdf.set_color(c)
+                if y is not None:
+                    pdf.set_ydata(y)
+        axes[0].title.set_text(f"λ = {lam:g}, d = {d}: ω = {s['omega']:.3g}")
+        runs = ([stats[(0.0, d)]] if lam != 0 and (0.0, d) in stats else []) + [s]
+        for key, ax in (("kl", axes[1]), ("saturated", axes[2])):
+            for line, t in zip(state[key], runs + [None]):
+                line.set_visible(t is not None)
+                if t is not None:
+                    c, a = pb.run_color(t["lam"], lams)
+                    line.set(data=(t["step"], t[key]), color=c, alpha=a, label=f"λ = {t['lam']:g}")
+            with quietly(fig):  # a new legend for the new lines: drawn with them, not with the axes
+                ax.legend(handles=[ln for ln in state[key] if ln.get_visible()], fontsize=8).set_animated(True)
+        state["image"].set_data(pb.montage(s["samples"], 6))
+        axes[3].title.set_text(f"decoded z ~ U(0,1)^{d}\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}, "
+                               f"R {s['test_R']:.1f}")
 
-    return Panel(controls, draw, nrows=1, ncols=4, figsize=(13.0, 3.3), dpi=dpi,
+    return Panel(controls, draw, nrows=1, ncols=4, figsize=(13.0, 3.3), dpi=dpi, png_cache=len(stats),
                  title="Beta penalty: λ and bottleneck size d (precomputed models)")

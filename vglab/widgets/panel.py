@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import io
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import Callable
 
 import ipywidgets as widgets
@@ -208,6 +209,18 @@ def set_if_changed(artist, **props) -> bool:
             getattr(artist, f"set_{name}")(value)
             changed = True
     return changed
+
+
+@contextmanager
+def quietly(fig):
+    """Changes made inside touch only animated artists (e.g. a new legend marked animated): keep
+    the figure's and the axes' stale flags as they were, so the next render can still blit."""
+    before = [(a, a.stale) for a in [fig, *fig.axes]]
+    try:
+        yield
+    finally:
+        for a, was in before:
+            a.stale = was
 
 
 def set_quietly(artist, **props) -> None:

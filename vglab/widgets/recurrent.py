@@ -7,9 +7,10 @@ re-draws. The weights are the same standard-normal draws scaled by √σ², so �
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import ipywidgets as widgets
+import numpy as np
 import torch
 
 from .. import bptt, tasks
@@ -17,7 +18,7 @@ from ..plots import recurrent as rplots
 from ..plots.style import COLORS
 from ..runtime import cpu_threads
 from ..srn import SRN
-from .panel import Panel
+from .panel import Panel, set_if_changed, set_quietly
 
 K, T_MAX, B = 100, 101, 16
 
@@ -46,25 +47,54 @@ def critical_sigma2(activation: str) -> float:
     return (1.0 if activation == "tanh" else 4.0) ** 2 / K
 
 
-def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str):
-    """Panel callback: left ‖δ(k−h′)‖ and its bound for h′ ≤ h; right ‖∂E/∂W_rec‖ per step back."""
+def _span(values, block: int = 10) -> tuple:
+    """Log-axis limits around the positive ``values``: a decade of room each side, rounded out to
+    whole blocks of ``block`` decades (the axis and its tick labels move only between blocks)."""
+    v = values[values > 0]
+    lo, hi = (float(v.min()), float(v.max())) if len(v) else (1e-300, 1.0)
+    lo_e = block * math.floor((math.log10(max(lo, 1e-300)) - 1) / block)
+    hi_e = block * math.ceil((math.log10(hi) + 1) / block)
+    return 10.0 ** lo_e, 10.0 ** hi_e
+
+
+def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | None = None):
+    """Panel callback: left ‖δ(k−h′)‖ and its bound for h′ ≤ h; right ‖∂E/∂W_rec‖ per step back.
+
+    Both x axes span every step back (0 … 100) and the horizon h is a dotted line, so moving h or
+    σ² within a block of decades only redraws the curves (``state``: the panel's artists).
+    """
     prof, bound, wg = profile(round(float(sigma2), 6), nonlinearity)
-    for ax in axes:
-        ax.clear()
+    state = {} if state is None else state
     c = COLORS[nonlinearity]
-    rplots.plot_gradient_vs_lag({f"{nonlinearity}, σ² = {sigma2:.3g}": prof[: h + 1]},
-                                {f"{nonlinearity}, σ² = {sigma2:.3g}": bound[: h + 1]},
-                                ax=axes[0], colors={f"{nonlinearity}, σ² = {sigma2:.3g}": c},
-                                legend_loc="lower left")
+    label = f"{nonlinearity}, σ² = {sigma2:.3g}"
+    if state.get("nonlinearity") != nonlinearity:  # build the axes (first call, or a new colour)
+        for ax in axes:
+            ax.clear()
+        rplots.plot_gradient_vs_lag({label: prof}, {label: bound}, ax=axes[0], colors={label: c},
+                                    legend_loc="lower left")
+        rplots.plot_weight_grad_norms(wg, ax=axes[1], color=c)
+        axes[1].set_xlabel("h (steps back from k)")
+        axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
+        axes[0].set_title(" ", fontsize=10)
+        marks = [ax.axvline(h, color=COLORS["bound"], lw=0.8, ls=":") for ax in axes]
+        for ax in axes:
+            rplots.few_log_ticks(ax)
+            ax.set_xlim(-0.05 * (T_MAX - 1), 1.05 * (T_MAX - 1))
+        state.update(nonlinearity=nonlinearity, lines=axes[0].lines[:2], wg=axes[1].lines[0], marks=marks)
+        for artist in [*axes[0].lines, *axes[1].lines, axes[0].title, axes[0].get_legend()]:
+            artist.set_animated(True)  # what a move changes: redrawn over a kept background
+    prof_line, bound_line = state["lines"]
+    prof_line.set_data(range(h + 1), prof[: h + 1])
+    bound_line.set_data(range(h + 1), bound[: h + 1])
+    steps, ok = range(1, h + 2), wg[: h + 1] > 0
+    state["wg"].set_data(np.asarray(steps)[ok], wg[: h + 1][ok])
+    for mark in state["marks"]:
+        mark.set_xdata([h, h])
+    set_quietly(axes[0].get_legend().get_texts()[0], text=label)
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
-    axes[0].set_title(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})", fontsize=10)
-    top = max(prof[: h + 1].max(), 1e-300)
-    axes[0].set_ylim(max(prof[: h + 1].min(), 1e-300) / 10, top * 10)
-    rplots.plot_weight_grad_norms(wg[: h + 1], ax=axes[1], color=c)
-    axes[1].set_xlabel("h (steps back from k)")
-    axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
-    for ax in axes:
-        rplots.few_log_ticks(ax)
+    axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})")
+    set_if_changed(axes[0], ylim=_span(prof))  # limits from all 101 steps: moving h keeps them
+    set_if_changed(axes[1], ylim=_span(wg))
 
 
 def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -> Panel:
@@ -80,7 +110,7 @@ def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -
     }
     snap = widgets.Button(description="snap σ² to critical (radius·max f′ = 1)",
                           layout=widgets.Layout(width="330px"))
-    panel = Panel(controls, draw, ncols=2, figsize=(9.0, 3.4), dpi=72, extra=[snap],
+    panel = Panel(controls, partial(draw, state={}), ncols=2, figsize=(9.0, 3.4), dpi=72, extra=[snap],
                   title="Backward flow through an SRN (K = 100, T = 101, float64)")
     snap.on_click(lambda _b: panel.update(sigma2=critical_sigma2(panel.controls["nonlinearity"].value)))
     return panel
