@@ -41,6 +41,9 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
             state["dots"] = ax.scatter(np.clip(q, -4, 6), np.clip(ds, -1e3, 1e3), s=7, linewidths=0)
             state["flips"] = ax.scatter([], [], s=30, facecolors="none", edgecolors="black", linewidths=0.8)
             state["vlines"] = [ax.axvline(v, color=PALETTE["grey"], lw=1.2) for v in (q_min, q_max)]
+            ax.set_title(" ", fontsize=9)
+            for artist in [*state["patches"], state["dots"], state["flips"], *state["vlines"], ax.title]:
+                artist.set_animated(True)  # fixed axes: a move redraws only these over a kept background
         for patch, r in zip(state["patches"], accept_regions(q_min, q_max, ds_max, rule)):
             patch.set_bounds(*r)
         for line, v in zip(state["vlines"], (q_min, q_max)):
@@ -49,8 +52,8 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         state["dots"].set_color(np.where(now[:, None], _rgba(ACCEPT), _rgba(SKIP)))
         flip = now != rec
         state["flips"].set_offsets(np.c_[np.clip(q[flip], -4, 6), np.clip(ds[flip], -1e3, 1e3)].reshape(-1, 2))
-        ax.set_title(f"{rule.replace('_', ' ')}: applied {now.mean():.0%} of {len(now)} | "
-                     f"{(flip & now).sum()} skip→apply, {(flip & ~now).sum()} apply→skip (rings)", fontsize=9)
+        ax.title.set_text(f"{rule.replace('_', ' ')}: applied {now.mean():.0%} of {len(now)} | "
+                          f"{(flip & now).sum()} skip→apply, {(flip & ~now).sum()} apply→skip (rings)")
 
     panel = Panel(controls, draw, figsize=(7.0, 3.8))
     snap.on_click(lambda _b: panel.update(q_min=-1.0, q_max=1.0, ds_max=1.0))

@@ -14,8 +14,9 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import init_scale
 from ..plots.init_sigma import plot_eigenvalues
+from ..runtime import cpu_threads
 from ..plots.style import COLORS, PALETTE
-from .panel import Panel
+from .panel import Panel, set_if_changed
 
 CRITICAL = {"variance": 0.01, "std": 0.1}
 """The value that puts std·√K at 1 for K = 100, in each reading."""
@@ -46,13 +47,17 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
     def compute(sigma2):
         key = round(math.log10(sigma2), 6)
         if key not in cache:
-            eigs = init_scale.eigenvalues(sigma2, n_hidden, seed=seed).numpy()
-            prof = None
-            if profile:
-                prof = init_scale.gradient_profile(sigma2, n_hidden=n_hidden, h=h, n_networks=1,
-                                                   n_sequences=n_sequences, seed=seed, weight_grads=False)
-            cache[key] = (eigs, prof)
+            with cpu_threads(1):  # one small float64 RNN: a second thread only adds contention
+                cache[key] = _compute(sigma2)
         return cache[key]
+
+    def _compute(sigma2):
+        eigs = init_scale.eigenvalues(sigma2, n_hidden, seed=seed).numpy()
+        prof = None
+        if profile:
+            prof = init_scale.gradient_profile(sigma2, n_hidden=n_hidden, h=h, n_networks=1,
+                                               n_sequences=n_sequences, seed=seed, weight_grads=False)
+        return eigs, prof
 
     state = {}
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 120))
@@ -69,12 +74,14 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
             ax.set_xlabel("Re λ   (orange: std·√K, dotted: |λ| = 1)", fontsize=8)
             for axis in (ax.xaxis, ax.yaxis):
                 axis.set_major_locator(MaxNLocator(4))
+            ax.set_title(" ", fontsize=9)
+            for artist in (state["dots"], state["circle"], ax.title):
+                artist.set_animated(True)  # a move redraws these over a kept background
         state["dots"].set_offsets(np.c_[eigs.real, eigs.imag])
         state["circle"].set_data((r * circle).real, (r * circle).imag)
-        lim = max(1.25, 1.15 * max(r, rho))
-        ax.set_xlim(-lim, lim)
-        ax.set_ylim(-lim, lim)
-        ax.set_title(f"σ = {value:.4g} as {reading}: std·√K = {r:.2f}, ρ = {rho:.2f}", fontsize=9)
+        lim = 0.5 * math.ceil(2 * max(1.25, 1.15 * max(r, rho)))  # in steps of 0.5: the axes move less often
+        set_if_changed(ax, xlim=(-lim, lim), ylim=(-lim, lim))
+        ax.title.set_text(f"σ = {value:.4g} as {reading}: std·√K = {r:.2f}, ρ = {rho:.2f}")
         if prof is None:
             return
         ax = axes[1]
@@ -89,11 +96,14 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
             ax.set_ylabel("log10 mean ‖δ(k−j)‖ (float64)")
             ax.legend(fontsize=7, loc="lower left")
             ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
+            ax.set_title(" ", fontsize=9)
+            for artist in (state["line"], ax.title):
+                artist.set_animated(True)
         state["line"].set_ydata(y)
-        ax.set_ylim(10 * math.floor(min(y.min(), -3) / 10), math.ceil(max(y.max(), 1)))
+        set_if_changed(ax, ylim=(10 * math.floor(min(y.min(), -3) / 10), 5 * math.ceil(max(y.max(), 1) / 5)))
         q = float(prof.Q[0])
         kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
-        ax.set_title(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7", fontsize=9)
+        ax.title.set_text(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7")
 
     panel = Panel(controls, draw, ncols=2 if profile else 1, figsize=(9.0, 3.8) if profile else (4.6, 4.2),
                   extra=[snap], title="Init scale: eigenvalues of W_rec and the gradient profile")

@@ -11,7 +11,7 @@ from ..deep_mlp import INITS, critical_gain, gradient_profile
 from ..plots.saturation import _color
 from ..plots.style import PALETTE
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB
-from .panel import Panel
+from .panel import Panel, set_if_changed
 
 
 def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "default", gain: float = 1.0,
@@ -51,16 +51,20 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
                 ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
             axes[2].axhline(RULES_OF_THUMB["pct_saturated"]["worry"], color=PALETTE["grey"], ls=":", lw=1)
             axes[2].set_ylim(-2, 102)
+            for ax, title in zip(axes, (" ", "forward: std of activations", " ")):
+                ax.set_title(title, fontsize=9)
+            for artist in state["lines"] + [axes[0].title, axes[2].title]:
+                artist.set_animated(True)  # a move redraws these over a kept background
         for ax, line, v in zip(axes, state["lines"], series):
             line.set_data(layers, v)
             line.set_color(c)
-            ax.set_xlim(0.5, depth + 0.5)
-        for ax, v in zip(axes[:2], series[:2]):
-            ax.set_ylim(np.floor(v.min()) - 0.5, np.ceil(v.max()) + 0.5)
+        for ax in axes:
+            set_if_changed(ax, xlim=(0.5, depth + 0.5))
+        for ax, v in zip(axes[:2], series[:2]):  # whole blocks of 2 decades: the axes move less often
+            set_if_changed(ax, ylim=(2 * np.floor((v.min() - 0.5) / 2), 2 * np.ceil((v.max() + 0.5) / 2)))
         ratio = 10.0 ** (series[0][0] - series[0][-1])
-        axes[0].set_title(f"gradient: layer 1 / layer {depth} = {ratio:.1e}", fontsize=9)
-        axes[1].set_title("forward: std of activations", fontsize=9)
-        axes[2].set_title(f"saturated (mean {float(series[2].mean()):.0f} %)", fontsize=9)
+        axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {ratio:.1e}")
+        axes[2].title.set_text(f"saturated (mean {float(series[2].mean()):.0f} %)")
 
     panel = Panel(controls, draw, ncols=3, figsize=(10.5, 3.0), dpi=72, extra=[snap],
                   title="Gradient flow through a deep MLP at initialisation (one digits batch)")
