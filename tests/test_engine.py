@@ -135,6 +135,26 @@ def test_modes_and_readings_are_checked():
         engine.Engine({"temporal_order": (model, data)}, ("plain",)).run(0)
 
 
+def test_auto_mode_falls_back_to_eager_when_the_capture_fails(monkeypatch):
+    """An unattended GPU run must not die on a failed capture: 'auto' warns and runs eagerly, undone warm-up."""
+    model, data = _problem("temporal_order", M=2)
+    ref = engine.Engine({"temporal_order": (model, data)}, ("plain", "ds"), DT.Config(**KW), mode="eager")
+    ref.run(25, progress_bar=False)
+    eng = engine.Engine({"temporal_order": (model, data)}, ("plain", "ds"), DT.Config(**KW), mode="auto")
+    eng.mode = "cuda_graph"  # as on a GPU
+
+    def broken(mode):
+        eng._step()  # a warm-up step that changed the weights, then the capture fails
+        raise RuntimeError("capture failed")
+    monkeypatch.setattr(eng, "_build", broken)
+    with pytest.warns(UserWarning, match="running eagerly"):
+        eng.run(25, progress_bar=False)
+    assert eng.mode == "eager"
+    a, b = ref.runs()["temporal_order"], eng.runs()["temporal_order"]
+    for name in ("plain", "ds"):
+        np.testing.assert_array_equal(a[name].loss, b[name].loss)
+
+
 @pytest.mark.skipif(os.environ.get("VGLAB_TEST_COMPILE") != "1",
                     reason="torch.compile of the unrolled step took ~100 s on the 2-core CPU even at T = 10 "
                            "(over the 10 s budget); set VGLAB_TEST_COMPILE=1 to run it")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
+import warnings
 from dataclasses import asdict
 
 import numpy as np
@@ -127,7 +128,7 @@ class Engine:
         models = [m for m, _ in problems.values()]
         m0 = models[0]
         dev = torch.device(device) if device is not None else m0.W_rec.device
-        self.device, self.mode = dev, resolve_mode(mode, dev)
+        self.device, self.mode, self.requested_mode = dev, resolve_mode(mode, dev), mode
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
         for m in models:
             if m.n_networks is None or m.n_networks != m0.n_networks or m.n_hidden != m0.n_hidden \
@@ -260,34 +261,49 @@ class Engine:
 
     # ---- modes -----------------------------------------------------------------------------------
     def _prepare(self):
-        """Build the step function for ``self.mode`` (compiling/capturing once, state restored)."""
+        """Build the step function for ``self.mode`` (compiling/capturing once, state restored).
+
+        Warm-up steps run on a side stream before the capture (CUDA graphs need it) and are undone.
+        Under ``mode="auto"`` a capture that fails falls back to eager with a warning (the mode
+        actually used is ``self.mode``); an explicitly requested mode raises.
+        """
         if self._fn is not None:
             return
         t0 = time.time()
         fn = self._step
-        if self.mode in ("compile", "compile_cuda_graph"):
-            fn = torch.compile(self._step, dynamic=False)
         if self.mode in ("compile", "compile_cuda_graph", "cuda_graph"):
             saved = {k: (t.clone(), self.v[k].clone()) for k, t in self.p.items()}
-            if self.mode != "compile":
-                s = torch.cuda.Stream(self.device)
-                s.wait_stream(torch.cuda.current_stream(self.device))
-                with torch.cuda.stream(s):
-                    for _ in range(2):
-                        fn()
-                torch.cuda.current_stream(self.device).wait_stream(s)
-                graph = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(graph):
-                    fn()
-                fn = graph.replay
-            else:
-                fn()
-            for k, (pv, vv) in saved.items():  # warm-up steps must not count
-                self.p[k].copy_(pv)
-                self.v[k].copy_(vv)
-            if self.device.type == "cuda":
-                torch.cuda.synchronize(self.device)
+            try:
+                fn = self._build(self.mode)
+            except Exception as e:  # noqa: BLE001 -- any capture failure: eager is always correct
+                if self.requested_mode != "auto":
+                    raise
+                warnings.warn(f"engine: {self.mode} failed ({type(e).__name__}: {e}); running eagerly")
+                self.mode, fn = "eager", self._step
+            finally:
+                for k, (pv, vv) in saved.items():  # warm-up steps must not count
+                    self.p[k].copy_(pv)
+                    self.v[k].copy_(vv)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
         self._fn, self.compile_s = fn, time.time() - t0
+
+    def _build(self, mode: str):
+        fn = torch.compile(self._step, dynamic=False) if mode.startswith("compile") else self._step
+        if mode == "compile":
+            fn()  # compiles
+            return fn
+        s = torch.cuda.Stream(self.device)
+        s.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(s):
+            for _ in range(2):
+                fn()
+        torch.cuda.current_stream(self.device).wait_stream(s)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            fn()
+        self._graph = graph  # keep it (and its memory pool) alive
+        return graph.replay
 
     # ---- the loop --------------------------------------------------------------------------------
     def run(self, n_updates: int, *, max_seconds: float | None = None, progress_bar: bool = True) -> bool:

@@ -218,7 +218,6 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
                             device=dev, mode=args.mode)
         if ckpt["state"] is not None:
             eng.load_state_dict(ckpt["state"])
-        ckpt["compile_s"] = eng.compile_s
         done = ran = False
         while not done:  # every call runs at least one epoch, so every call makes progress
             left = None if deadline is None else deadline - time.time()
@@ -230,7 +229,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
             done = eng.run(args.updates, max_seconds=budget, progress_bar=not args.no_progress)
             ckpt["train_s"] += eng.train_s - t0
             ckpt["updates_run"] += eng.step_count - s0
-            ckpt["compile_s"] = eng.compile_s
+            ckpt["compile_s"], ckpt["mode"] = eng.compile_s, eng.mode
             ckpt["state"] = eng.state_dict()
             save()
         if not done:
@@ -244,7 +243,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
         save()
     data = table(args, ckpt["done"])
     n_groups = len(groups)
-    data["engine"] = {"engine": "fast", "mode": engine.resolve_mode(args.mode, dev), "fused": not args.no_fuse,
+    data["engine"] = {"engine": "fast", "mode": ckpt.get("mode", args.mode), "fused": not args.no_fuse,
                       "networks_per_step": len(groups[0]) * len(args.methods) * args.networks,
                       "ms_per_update": round(1000 * ckpt["train_s"] / max(1, ckpt["updates_run"]), 3),
                       "groups": n_groups, "compile_s": round(ckpt.get("compile_s", 0.0), 1)}
