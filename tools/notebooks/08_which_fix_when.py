@@ -163,8 +163,13 @@ cells = [
 
     The same comparison at T = 100 is a longer job (`python -m vglab.experiments.capstone`); its result is
     loaded from `results/`, **not computed live**, with its provenance. The committed run is a reduced CPU
-    run; the full-size command (the paper's 10 networks × 100 000 updates, a GPU job) is in the module's
-    docstring:
+    run (2 networks, 1 500 paper-regime updates, 400 Adam steps: about 4-5 min on 2 cores). The paper's
+    size — 10 networks, 100 000 updates, 20 000 / 1 000 / 10 000 train/validation/test sequences; hours even on a GPU, not run here — is
+
+    ```
+    python -m vglab.experiments.capstone --T 100 --networks 10 --updates 100000 --adam-steps 20000 \
+        --n-train 20000 --n-val 1000 --n-test 10000 --out capstone_T100
+    ```
     """),
     code("""
     saved = results.load("capstone_T100")
