@@ -3,8 +3,9 @@ panel, moves a slider, and checks that the figure changed.
 
 JupyterLab is started on 127.0.0.1 over COPIES of the notebooks in a temporary folder (it autosaves),
 with VGLAB_QUICK=1 so the kernels run in quick mode. Debian's Chromium is driven by Playwright
-(no browser download). Opt-in with ``VGLAB_E2E=1``; the module skips, saying why, where Playwright
-or Chromium is missing.
+(no browser download). Part of the test command; the module skips, saying why, only where Playwright
+or Chromium is missing (``.ci/run`` installs Chromium with apt-get). Each notebook opens in its own
+JupyterLab workspace (no tabs restored from the previous one) and its kernel is shut down after.
 """
 from __future__ import annotations
 
@@ -15,21 +16,20 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-if os.environ.get("VGLAB_E2E") != "1":
-    pytest.skip("the real-browser test runs only with VGLAB_E2E=1 (it takes minutes: README, 'Browser test')",
-                allow_module_level=True)
 pw = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("VGLAB_E2E_OUT", Path(tempfile.gettempdir()) / "vglab-e2e"))  # tests/conftest.py lists it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -55,7 +55,10 @@ def lab(tmp_path_factory):
         port = s.getsockname()[1]
     token = secrets.token_hex(16)
     log = open(work / "lab.log", "w")
-    env = dict(os.environ, VGLAB_QUICK="1")
+    settings = work / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = dict(os.environ, VGLAB_QUICK="1", JUPYTERLAB_SETTINGS_DIR=str(work / "lab-settings"))
     env.pop("MPLBACKEND", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -85,27 +88,47 @@ def _wait_idle(page, timeout=180_000):
     page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=timeout)
 
 
+def _shutdown_kernels(url, token):
+    with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=10) as r:
+        kernels = json.load(r)
+    for k in kernels:
+        req = urllib.request.Request(f"{url}/api/kernels/{k['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+
+
 @pytest.mark.parametrize("name", notebooks_with_panels())
 def test_slider_redraws_in_real_browser(lab, name):
     url, token, browser, work = lab
     page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    t0 = time.perf_counter()
     try:
-        page.goto(f"{url}/lab/tree/notebooks/{name}?token={token}")
+        ws = Path(name).stem.replace("_", "-")
+        page.goto(f"{url}/lab/workspaces/{ws}/tree/notebooks/{name}?reset&token={token}")
         _wait_idle(page, 90_000)
+        t_open = time.perf_counter()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         panel = page.locator(".widget-vbox:has(img.widget-image)").first
         panel.wait_for(timeout=180_000)
         page.wait_for_timeout(500)
         _wait_idle(page)
+        t_run = time.perf_counter()
         img = panel.locator("img.widget-image").first
         panel.scroll_into_view_if_needed()
         before = img.get_attribute("src")
-        handle = panel.locator(".noUi-handle").first
-        if handle.count():
-            handle.focus()
-            for _ in range(4):
-                page.keyboard.press("ArrowRight")
+        slider = panel.locator(".widget-hslider").first
+        if slider.count():
+            handle = slider.locator(".noUi-handle").first
+            readout = slider.locator(".widget-readout").first
+            value = readout.inner_text()
+            for key in ("ArrowRight", "ArrowLeft"):  # left if the slider starts at its maximum
+                handle.focus()
+                for _ in range(4):
+                    page.keyboard.press(key)
+                page.wait_for_timeout(300)
+                if readout.inner_text() != value:
+                    break
+            assert readout.inner_text() != value, f"{name}: the slider did not move ({value})"
         else:  # a panel driven by a drop-down only
             select = panel.locator("select").first
             options = select.locator("option").all_text_contents()
@@ -118,9 +141,16 @@ def test_slider_redraws_in_real_browser(lab, name):
             last = src
             if stable >= 5 and src != before:
                 break
-        shot = work / f"{Path(name).stem}_after_slider.png"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SHOTS / f"{Path(name).stem}_after_slider.png"
         page.screenshot(path=str(shot))
-        print(f"\nscreenshot of {name} after moving a slider: {shot}")
+        t_end = time.perf_counter()
+        line = (f"{name}: opened {t_open - t0:.1f} s, ran all cells {t_run - t_open:.1f} s, slider to a new "
+                f"figure {t_end - t_run:.1f} s; screenshot after moving a slider: {shot}")
+        print("\n" + line)
+        with open(SHOTS / "report.txt", "a") as f:
+            f.write(line + "\n")
         assert last != before, f"{name}: the figure did not change after moving a slider"
     finally:
         page.close()
+        _shutdown_kernels(url, token)

@@ -1,0 +1,34 @@
+"""Session-wide test settings.
+
+* Under pytest-xdist (the test command runs ``-n 2``) each worker's own torch work uses one thread,
+  so two workers share the two cores instead of fighting over them; notebook kernels are separate
+  processes and keep torch's default.
+* The real-browser test (tests/e2e) saves a screenshot per notebook; the paths and timings are
+  listed at the end of the run (its printed output is captured under xdist).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+E2E_OUT = Path(os.environ.get("VGLAB_E2E_OUT", Path(tempfile.gettempdir()) / "vglab-e2e"))
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def pytest_sessionstart(session):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller (or a plain run) starts clean
+        shutil.rmtree(E2E_OUT, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    report = E2E_OUT / "report.txt"
+    if report.exists():
+        terminalreporter.section("real-browser test: screenshots after moving a slider")
+        for line in report.read_text().splitlines():
+            terminalreporter.write_line(line)
