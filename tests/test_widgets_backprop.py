@@ -61,3 +61,12 @@ def test_curves_and_jacobian_plots():
     assert len(axes) == 4
     assert P.plot_log_sigmoid(ax=plt.figure().gca()).get_legend() is not None
     plt.close("all")
+
+
+def test_bad_values_give_a_message_not_a_traceback():
+    panel = head_gradient_panel()
+    before = bytes(panel.image.value)
+    panel.update(dtype="float16")
+    assert "dtype cannot be" in panel.message.value and bytes(panel.image.value) == before
+    panel.update(n_classes=50)  # more classes than the slider allows: clamped to 10 and said so
+    assert "not on the slider" in panel.message.value and len(panel.axes[1].patches) == 3 * 10

@@ -32,3 +32,20 @@ def test_panel_reports_a_missing_model(stats):
 def test_empty_stats_raise():
     with pytest.raises(ValueError, match="stats"):
         beta_panel({})
+
+
+def test_panel_rejects_a_value_off_the_grid(stats):
+    p = beta_panel(stats)
+    before = p.image.value
+    p.update(lam=0.5)  # not a stop of the λ slider
+    assert "lam cannot be 0.5" in p.message.value and p.image.value == before
+
+
+def test_revisited_models_come_from_the_png_cache(stats):
+    p = beta_panel(stats)
+    p.update(lam=0.0, d=2)
+    first = p.image.value
+    p.update(lam=1.0, d=2)
+    assert p.image.value != first
+    p.update(lam=0.0, d=2)
+    assert p.image.value == first and "λ = 1," in p.axes[0].get_title()  # the figure was not redrawn

@@ -39,3 +39,13 @@ def test_regions_match_accept_on_a_grid():
 def test_panel_rejects_mismatched_input():
     with pytest.raises(ValueError, match="same length"):
         safe_zone_panel([0.0, 1.0], [0.1], [True])
+
+
+def test_panel_reports_an_unknown_rule():
+    q, ds, rec = _decisions(50)
+    panel = safe_zone_panel(q, ds, rec)
+    before = panel.image.value
+    panel.update(rule="strict")
+    assert "rule cannot be" in panel.message.value and panel.image.value == before
+    panel.update(q_max=2.0)  # a later possible move draws again and clears the message
+    assert panel.message.value == "" and panel.image.value != before

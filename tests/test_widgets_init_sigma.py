@@ -50,3 +50,12 @@ def test_plots_draw_without_warnings():
         P.plot_training_norms(h, (0, 19))
         P.plot_training_q(h)
     plt.close("all")
+
+
+def test_panel_reports_an_unknown_reading():
+    p = init_sigma_panel(profile=False)
+    before = p.image.value
+    p.update(reading="precision")
+    assert "reading cannot be" in p.message.value and p.image.value == before
+    p.update(value=1.0)  # above the slider's top (10**-0.5): clamped and said
+    assert "not on the slider" in p.message.value and p.controls["value"].value < 1.0

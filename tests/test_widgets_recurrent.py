@@ -37,3 +37,27 @@ def test_plots_take_and_return_ax():
     assert rplots.plot_product_norms(prof[1:], prof[1:] * 3, ax=ax) is ax
     assert rplots.plot_state_gradients({"c": torch.tensor(prof)}, ax=ax) is ax
     assert rplots.plot_weight_grad_norms(np.r_[0.0, prof], ax=ax) is ax
+
+
+def test_panel_rejects_an_unknown_nonlinearity_and_keeps_the_figure():
+    panel = rwidgets.bptt_panel()
+    before = panel.image.value
+    panel.update(nonlinearity="relu", h=30)
+    assert "nonlinearity cannot be" in panel.message.value and "allowed: tanh, sigmoid" in panel.message.value
+    assert panel.image.value == before and panel.controls["h"].value == 100
+
+
+def test_moving_h_blits_and_matches_a_full_render():
+    """A move that changes only the curves is a blit, pixel for pixel the same as a full render."""
+    import io
+
+    from PIL import Image
+
+    fast, full = rwidgets.bptt_panel(), rwidgets.bptt_panel()
+    full.blit = False
+    n = fast.n_full_renders
+    for p in (fast, full):
+        p.update(h=40)
+    assert fast.n_full_renders == n  # only the animated artists were redrawn
+    a, b = (np.asarray(Image.open(io.BytesIO(p.image.value))) for p in (fast, full))
+    assert a.shape == b.shape and (a == b).all()

@@ -32,3 +32,29 @@ def test_snap_button_sets_critical_gain(panel):
     snap = [w for w in panel.children[1].children if getattr(w, "description", "") == "snap gain to critical"][0]
     snap.click()
     assert panel.controls["gain"].value == pytest.approx(2 ** 0.5, rel=0.02)
+
+
+def test_diverging_setting_shows_a_message_and_keeps_the_figure(panel):
+    panel.update(depth=20, activation="tanh", init="default", gain=1.0, residual=False)
+    good, n = panel.image.value, panel.n_redraws
+    panel.update(depth=60, activation="relu", init="kaiming", gain=10.0)  # ×10 per layer: float32 overflows
+    assert "overflows" in panel.message.value and "lower the gain" in panel.message.value
+    assert panel.image.value == good and panel.n_redraws == n  # the previous figure stays
+    panel.update(gain=1.0)  # back to a possible setting: drawn, message gone
+    assert panel.message.value == "" and panel.n_redraws == n + 1
+
+
+def test_impossible_control_values_are_reported(panel):
+    panel.update(depth=20, activation="tanh", gain=1.0, residual=False)
+    good = panel.image.value
+    panel.update(activation="swish", depth=30)  # not an option: nothing changes
+    assert "activation cannot be" in panel.message.value and "allowed: sigmoid" in panel.message.value
+    assert panel.controls["activation"].value == "tanh" and panel.controls["depth"].value == 20
+    assert panel.image.value == good
+    panel.update(depth=500)  # beyond the slider: clamped, and said so
+    assert panel.controls["depth"].value == 60 and "not on the slider" in panel.message.value
+
+
+def test_underflow_is_noted(panel):
+    panel.update(depth=60, activation="relu", init="normal", gain=0.1, residual=False)
+    assert "exactly 0" in panel.message.value and "Can't draw" not in panel.message.value

@@ -125,6 +125,7 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
         # a fixed loss axis per surface (from 1e-12 to above the start): it stays put while η, γ, α move
         top = max(3 * (s.value(*s.start, math) - s.min_value), 1e-6)
         set_if_changed(ax_loss, ylim=_decades(1e-12, top), xlim=(0, steps))
+        return _optimizer_notes(state, trajs, optimizer, dict(gamma=gamma, alpha=alpha), lr)
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
                   title="Optimizers on a 2-D loss surface")
@@ -138,6 +139,26 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
     tuned.on_click(snap)
     panel.snap_tuned = snap
     return panel
+
+
+_SYMBOLS = {"gamma": "γ", "alpha": "α", "lr": "η", "eps": "ε", "clip_norm": "θ"}
+
+
+def _optimizer_notes(state, trajs, optimizer, hp, lr) -> str:
+    """What the learner should know about this move: a γ or α the chosen optimizer does not use,
+    runs that diverged (the figure marks them ✕; this says why)."""
+    notes = []
+    before, state["hp"] = state.get("hp"), hp
+    if optimizer != "all" and before is not None:
+        used = optim.hyper_names(optimizer)
+        moved = [k for k in hp if hp[k] != before[k] and k not in used]
+        if moved:
+            notes.append(f"{', '.join(_SYMBOLS[k] for k in moved)} has no effect on {optimizer} (it uses "
+                         f"{', '.join(_SYMBOLS[k] for k in used if k in ('lr', 'gamma', 'alpha'))})")
+    diverged = [f"{n} (step {t.diverged_at})" for n, t in trajs.items() if t.diverged_at]
+    if diverged:
+        notes.append(f"diverged at η = {lr:.2g}: {', '.join(diverged)}; a smaller η keeps them on the surface")
+    return "; ".join(notes)
 
 
 THETA_RANGE = (0.1, 10**2.5)
@@ -206,6 +227,10 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
         lo = 0.3 * min(THETA_RANGE[0], clipped.clipped_norm.min(), plain.grad_norm.min())
         hi = 3 * max(THETA_RANGE[1], plain.grad_norm.max(), clipped.grad_norm.max())
         set_if_changed(ax_n, xlim=(0, steps + 1), ylim=_decades(lo, hi))
+        if clipped.grad_norm.max() <= threshold:
+            return (f"θ = {threshold:.3g} is above every gradient norm of this run: clipping never acts, "
+                    "so the clipped run is plain SGD")
+        return ""
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.6), dpi=72,
                   title="The cliff: plain SGD against clipped SGD")

@@ -109,11 +109,12 @@ class Panel(widgets.VBox):
                     notes.append(f"{k} = {v!r} is not on the slider (range {_range(self.controls[k])}): "
                                  f"using {_fmt(got)}")
         except TraitError:
-            for k, v in before.items():
-                self.controls[k].value = v
-            allowed = getattr(self.controls[k], "options", None)
+            bad, value = k, v
+            for name, old in before.items():
+                self.controls[name].value = old
+            allowed = getattr(self.controls[bad], "options", None)
             hint = f"; allowed: {', '.join(_option_values(allowed))}" if allowed else ""
-            self._show(f"{k} cannot be {v!r}{hint}", error=True)
+            self._show(f"{bad} cannot be {value!r}{hint}", error=True)
             return
         finally:
             self._hold = False

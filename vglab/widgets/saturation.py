@@ -36,6 +36,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
     def draw(fig, axes, depth, gain, activation, init, residual):
         p = gradient_profile(x, y, depth=depth, width=width, activation=activation, init=init, gain=gain,
                              residual=residual)
+        note = _check(p, depth, gain, activation)
         layers = np.arange(1, depth + 1)
         c = PALETTE["wine"] if residual else _color(activation.replace("leaky_", ""))
         # log10 on linear axes: plain tick labels render far faster than log-axis mathtext
@@ -65,6 +66,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
         ratio = 10.0 ** (series[0][0] - series[0][-1])
         axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {ratio:.1e}")
         axes[2].title.set_text(f"saturated (mean {float(series[2].mean()):.0f} %)")
+        return note
 
     panel = Panel(controls, draw, ncols=3, figsize=(10.5, 3.0), dpi=72, extra=[snap],
                   title="Gradient flow through a deep MLP at initialisation (one digits batch)")
@@ -72,3 +74,18 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
         gain=float(np.clip(critical_gain(panel.controls["activation"].value, panel.controls["init"].value),
                            0.1, 10.0))))
     return panel
+
+
+def _check(p, depth, gain, activation) -> str:
+    """Raise ValueError (the panel shows it) where float32 overflowed; a note where it underflowed."""
+    z, g = p.z_std.numpy(), p.grad_a.numpy()
+    for values, what in ((z, "the forward pass"), (g, "the backward pass (the gradient)")):
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise ValueError(f"float32 overflows (inf/NaN) in {what} at layer {int(np.argmax(bad)) + 1} of {depth} "
+                             f"with {activation} and gain {gain:.3g}: every layer multiplies the scale, so this "
+                             "setting diverges; lower the gain or the depth")
+    if (g == 0).any():
+        return (f"the gradient is exactly 0 (float32 underflow) in {int((g == 0).sum())} of {depth} layers: "
+                "those layers would not learn (the plot floors log10 at −45)")
+    return ""
