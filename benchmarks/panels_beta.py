@@ -25,4 +25,4 @@ MOVES = ([dict(lam=v) for v in _drag]                                   # at d =
          + [dict(d=8, lam=1.0), dict(d=2, lam=1.0), dict(d=8, lam=0.0), dict(d=4, lam=10.0),
             dict(d=2, lam=0.0), dict(d=8, lam=0.1), dict(d=4, lam=0.0), dict(d=8, lam=10.0)])
 
-PANELS = [("beta_lambda_d", _factory, MOVES)]
+PANELS = [("06 Beta penalty (λ, d) over a precomputed grid", _factory, MOVES)]
