@@ -15,8 +15,8 @@ their time includes validation every 50 updates, as in training. Each row: the m
 ``--repeats`` of (wall time of ``--updates`` updates) / updates, after warm-up, synchronised.
 Prints a table, the dS overhead (dS row / no-dS row) and the projected time of the full Table 1
 (4 tasks × 2 methods × 10 networks × 100 000 updates), and writes JSON to benchmarks/results/.
-``--profile`` also writes a torch.profiler table and a Chrome trace of 20 engine updates (with dS)
-per mode there.
+``--profile`` also writes a torch.profiler table of 20 engine updates (with dS) per mode there, and
+its Chrome trace to benchmarks/out/ (not committed).
 """
 from __future__ import annotations
 
@@ -129,8 +129,10 @@ def profile(eng, dev, out: Path):
     out.parent.mkdir(parents=True, exist_ok=True)
     key = "self_cuda_time_total" if dev.type == "cuda" else "self_cpu_time_total"
     out.with_suffix(".txt").write_text(p.key_averages().table(sort_by=key, row_limit=40))
-    p.export_chrome_trace(str(out.with_suffix(".trace.json")))
-    return [str(out.with_suffix(".txt").relative_to(ROOT)), str(out.with_suffix(".trace.json").relative_to(ROOT))]
+    trace = ROOT / "benchmarks" / "out" / (out.name + ".trace.json")  # megabytes: benchmarks/out/ is not committed
+    trace.parent.mkdir(parents=True, exist_ok=True)
+    p.export_chrome_trace(str(trace))
+    return [str(out.with_suffix(".txt").relative_to(ROOT)), str(trace.relative_to(ROOT))]
 
 
 def main(argv=None):
