@@ -10,6 +10,7 @@ Rows (K = 100 tanh units, minibatch 10, summed loss, momentum SGD, the paper's s
   engine, no dS (80 nets) vglab.engine, Q from the backward pass, no third sweep (plain readings)
   engine, dS (80 nets)    vglab.engine with the dS sweep (float64) and per-network accept/skip:
                           the real Table-1 workload, 4 tasks × {plain, ds} × 10 networks fused
+  engine, dS, reuse δ     the same with ``sweep="reuse"`` (δ from the backward pass, K×K per step)
 The engine rows run for every ``--modes`` entry (eager on the CPU; eager, cuda_graph on CUDA);
 their time includes validation every 50 updates, as in training. Each row: the median over
 ``--repeats`` of (wall time of ``--updates`` updates) / updates, after warm-up, synchronised.
@@ -92,7 +93,7 @@ def cudnn_step_fn(T, dev, K=100, B=10):
     return step
 
 
-def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100):
+def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100, sweep="recompute"):
     """80 networks: 4 tasks × {plain, ds} × 10 (with dS) or 4 tasks × plain × 20 (without)."""
     per_task, readings = (10, ("plain", "ds")) if with_ds else (20, ("plain",))
     problems = {}
@@ -102,7 +103,7 @@ def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100):
                         output="softmax" if tasks.is_classification(task) else "linear",
                         generator=torch.Generator().manual_seed(100 + i))
         problems[task] = (model.to(dev), data)
-    return engine.Engine(problems, readings, ds_train.Config(), device=dev, mode=mode, with_ds=with_ds)
+    return engine.Engine(problems, readings, ds_train.Config(), device=dev, mode=mode, with_ds=with_ds, sweep=sweep)
 
 
 def time_engine(eng, n, repeats, dev):
@@ -173,23 +174,26 @@ def main(argv=None):
     ratio, prof_files = {}, []
     for mode in modes:
         res = {}
-        for with_ds in (False, True):
+        for variant in ("no dS", "dS", "dS, reuse δ"):
+            name = f"engine {mode}, {variant}"
             try:
-                eng = make_engine(a.T, dev, mode, with_ds, a.n_train, a.n_val)
+                eng = make_engine(a.T, dev, mode, variant != "no dS", a.n_train, a.n_val,
+                                  sweep="reuse" if "reuse" in variant else "recompute")
                 ms, per, setup = time_engine(eng, a.updates, a.repeats, dev)
             except Exception as e:  # a mode that fails here is reported, not fatal
-                print(f"engine {mode}: failed: {type(e).__name__}: {e}")
-                rows.append({"row": f"engine {mode}, {'dS' if with_ds else 'no dS'}", "error": str(e)[:300]})
+                print(f"{name}: failed: {type(e).__name__}: {e}")
+                rows.append({"row": name, "error": str(e)[:300]})
                 continue
-            res[with_ds] = ms
-            add(f"engine {mode}, {'dS' if with_ds else 'no dS'}", 80, ms, per, setup_s=round(setup, 1))
-            if with_ds and a.profile:  # every mode: eager shows each kernel's GPU time, the graph the gaps
+            res[variant] = ms
+            add(name, 80, ms, per, setup_s=round(setup, 1), mode_used=eng.mode)
+            if variant == "dS" and a.profile:  # every mode: eager shows each kernel's GPU time, the graph the gaps
                 stamp = datetime.now(timezone.utc).strftime("%Y%m%d_%H%M")
                 prof_files += profile(eng, dev, ROOT / "benchmarks" / "results" / f"profile_{dev.type}_{mode}_{stamp}")
-        if len(res) == 2:
-            ratio[mode] = round(res[True] / res[False], 2)
-            print(f"dS overhead ({mode}): {ratio[mode]:.2f}x a plain update")
-    best = min((r for r in rows if r.get("row", "").endswith(", dS") and "ms_per_update" in r),
+        for variant in ("dS", "dS, reuse δ"):
+            if variant in res and "no dS" in res:
+                ratio[f"{mode}, {variant}"] = round(res[variant] / res["no dS"], 2)
+                print(f"dS overhead ({mode}, {variant}): {ratio[f'{mode}, {variant}']:.2f}x a plain update")
+    best = min((r for r in rows if ", dS" in r.get("row", "") and "ms_per_update" in r),
                key=lambda r: r["ms_per_update"], default=None)
     naive = rows[0]["ms_per_update"]
     proj = {"table1_updates": TABLE1_UPDATES, "T": a.T,

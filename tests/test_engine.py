@@ -73,6 +73,17 @@ def test_engine_equals_reference(task, readings, n, kw):
         _assert_same(ref, got[name], ref_model, eng.params(task, name))
 
 
+@pytest.mark.parametrize("task", ["temporal_order", "addition"])
+def test_sweep_reusing_the_backward_deltas_equals_the_recomputing_sweep(task):
+    """sweep="reuse" (δ from the backward pass, K×K per step) = the reference-style sweep, in float64."""
+    model, data = _problem(task)
+    a = engine.compare(model, data, ("plain", "ds", "ds_as_printed"), 150, progress_bar=False, **KW)
+    b = engine.Engine({task: (model, data)}, ("plain", "ds", "ds_as_printed"), DT.Config(**KW), sweep="reuse")
+    b.run(150, progress_bar=False)
+    for name, run in b.runs()[task].items():
+        _assert_same(a[name], run)
+
+
 def test_fused_tasks_equal_one_task_at_a_time():
     """SPEC §G: inputs padded to 6 channels, outputs to 8 (masked logits), lengths left-padded."""
     problems = {t: _problem(t, M=2, seed=i) for i, t in enumerate(("temporal_order", "addition", "temporal_order_3bit"))}

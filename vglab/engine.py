@@ -109,6 +109,8 @@ class Engine:
     networks see the same minibatch order (``seed``), as in ``ds_train.compare``. ``run`` may be
     called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
     ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
+    ``sweep``: "recompute" carries [δ, dδ] from δ(k) like ``ds_sampling`` (the reference's numbers);
+    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine_step.sweep_reuse``).
     ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
     ``threads``: torch CPU threads while it computes on the CPU (``runtime.cpu_threads``; a second
     thread made the float64 sweep 10× slower on the busy 2-core machine); None leaves torch's setting.
@@ -116,7 +118,7 @@ class Engine:
 
     def __init__(self, problems: dict, readings=("plain", "ds"), config: Config | None = None, *, seed: int = 0,
                  device=None, mode: str = "auto", sweep_dtype=torch.float64, with_ds: bool = True,
-                 threads: int | None = 1):
+                 sweep: str = "recompute", threads: int | None = 1):
         self.cfg = cfg = config or Config()
         readings = list(readings)
         bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
@@ -179,6 +181,9 @@ class Engine:
         self.any_clip, self.any_own = bool(self.clip.any()), bool(self.dw_own.any())
         self.any_loss = bool(self.thr_loss.any())
         self.with_ds = with_ds
+        if sweep not in ("recompute", "reuse"):
+            raise ValueError(f"sweep must be 'recompute' or 'reuse', got {sweep!r}")
+        self.sweep = sweep
         if not with_ds and bool(self.use_ds.any()):
             raise ValueError("with_ds=False needs readings that do not decide by dS (plain, clipping)")
         self.configs = [asdict(Config(**{**asdict(cfg), **o})) for o in over]
@@ -241,7 +246,9 @@ class Engine:
         dW = new_v["W_rec"]
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
-        if self.with_ds:
+        if self.with_ds and self.sweep == "reuse":
+            ds, q = S.sweep_reuse(p["W_rec"], dW, A, D, self.h, self.f_prime, self.sweep_dtype)
+        elif self.with_ds:
             ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype)
         else:  # Q (25) from the backward pass itself; no third sweep
             nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)

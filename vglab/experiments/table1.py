@@ -86,6 +86,9 @@ def parse(argv=None):
     p.add_argument("--mode", choices=engine.MODES, default="auto",
                    help="fast engine: eager, compile, cuda_graph, compile_cuda_graph (auto: cuda_graph on CUDA)")
     p.add_argument("--no-fuse", action="store_true", help="fast engine: one task at a time instead of all fused")
+    p.add_argument("--sweep", choices=("recompute", "reuse"), default="recompute",
+                   help="fast engine's dS sweep: recompute δ in float64 like ds_sampling (default), or reuse the "
+                        "backward pass's δ (a quarter of the arithmetic; equal in float64, ~1e-7 in float32)")
     p.add_argument("--full", action="store_true",
                    help="the paper's size: all 4 tasks, 10 networks, 100 000 updates, 20 000/1 000/10 000 "
                         "sequences, 100 units, plain and ds (T from --T)")
@@ -215,7 +218,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
     while ckpt["group"] < len(groups):
         group = groups[ckpt["group"]]
         eng = engine.Engine({t: problems[t] for t in group}, args.methods, ds_train.Config(), seed=args.seed,
-                            device=dev, mode=args.mode)
+                            device=dev, mode=args.mode, sweep=args.sweep)
         if ckpt["state"] is not None:
             eng.load_state_dict(ckpt["state"])
         done = ran = False
@@ -246,7 +249,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
     data["engine"] = {"engine": "fast", "mode": ckpt.get("mode", args.mode), "fused": not args.no_fuse,
                       "networks_per_step": len(groups[0]) * len(args.methods) * args.networks,
                       "ms_per_update": round(1000 * ckpt["train_s"] / max(1, ckpt["updates_run"]), 3),
-                      "groups": n_groups, "compile_s": round(ckpt.get("compile_s", 0.0), 1)}
+                      "groups": n_groups, "compile_s": round(ckpt.get("compile_s", 0.0), 1), "sweep": args.sweep}
     if ckpt["verify"] is not None:
         data["verify"] = ckpt["verify"]
     return _save(args, data, dev, ckpt["wall"], command)
@@ -254,7 +257,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
 
 def _settings(args) -> dict:
     return {k: getattr(args, k) for k in ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val",
-                                          "n_test", "hidden", "seed", "no_fuse")}
+                                          "n_test", "hidden", "seed", "no_fuse", "sweep")}
 
 
 def initial_networks(task, args, dev, seed):
