@@ -16,7 +16,12 @@ classes with masked logits, sequences left-padded to the longest (a padded step 
 exactly as starting later). The padded weights see zero gradients and never move.
 Speed tricks that keep the numbers: u·W_in + b for all steps in one matmul before the loop;
 δ masked once after the recursion (only padded steps, which feed nothing, differ); the dS sweep
-carries (δ, dδ) as one row [δ, dδ] through the block matrix [[W_recᵀ, dW_recᵀ], [0, W_recᵀ]].
+carries (δ, dδ) as one row [δ, dδ] through the block matrix [[W_recᵀ, dW_recᵀ], [0, W_recᵀ]]
+(``sweep="reuse"``: dδ alone, from the backward's δ). The math of a step is in ``engine_step``.
+
+    runs = engine.compare(model, data, ("plain", "ds"), 1000)   # = ds_train.compare, one pass
+    eng = engine.Engine({"addition": (m1, d1), "temporal_order": (m2, d2)}, ("plain", "ds"))
+    eng.run(100_000, max_seconds=120); state = eng.state_dict()   # resumable between epochs
 """
 from __future__ import annotations
 
