@@ -5,6 +5,7 @@
 #   bash benchmarks/gpu_issue7.sh bench    # benchmarks/recurrent_engine.py at T = 100, 2 000 updates, profile
 #   bash benchmarks/gpu_issue7.sh T100     # Table 1 at the paper's size; repeat until it prints DONE
 #   bash benchmarks/gpu_issue7.sh T150     # Table 2's setting (T = 150); repeat until it prints DONE
+#   (SWEEP=reuse bash ... T100: the cheaper dS sweep, if the bench shows it faster; keep it for all calls)
 #
 # The table1 steps stop cleanly after 8 minutes (checkpoints/<out>.fast.pt, also every 2 minutes),
 # so a call that is killed loses at most 2 minutes; the same command resumes. Then commit
@@ -20,7 +21,8 @@ case "${1:-}" in
                      --modes compile_cuda_graph ;;
   T100|T150)
     T=${1#T}
-    $PY -m vglab.experiments.table1 --full --T "$T" --out "table1_T$T" --verify --max-minutes 8 --no-progress
+    $PY -m vglab.experiments.table1 --full --T "$T" --out "table1_T$T" --verify --max-minutes 8 --no-progress \
+        --sweep "${SWEEP:-recompute}"
     rc=$?
     if [ $rc -eq 0 ]; then echo DONE; elif [ $rc -eq 3 ]; then echo "NOT DONE: run the same command again"; \
     else echo "FAILED (exit $rc)"; exit $rc; fi ;;
