@@ -478,7 +478,7 @@ class Engine:
 
 
 def verify(model, data, readings=("plain", "ds"), n_updates: int = 200, *, seed: int = 0, device=None,
-           mode: str = "auto", dtype=torch.float64, **config) -> dict:
+           mode: str = "auto", dtype=torch.float64, sweep: str = "recompute", **config) -> dict:
     """Run the engine and ``ds_train.train`` side by side from the same networks; the max differences.
 
     Both in ``dtype`` (float64: differences are rounding, not the engine) on ``device``. Returns
@@ -487,7 +487,7 @@ def verify(model, data, readings=("plain", "ds"), n_updates: int = 200, *, seed:
     dev = torch.device(device) if device is not None else model.W_rec.device
     base = copy.deepcopy(model).to(device=dev, dtype=dtype)
     cfg = Config(**config)
-    eng = Engine({data.task: (base, data)}, readings, cfg, seed=seed, device=dev, mode=mode)
+    eng = Engine({data.task: (base, data)}, readings, cfg, seed=seed, device=dev, mode=mode, sweep=sweep)
     eng.run(n_updates, progress_bar=False)
     got = eng.runs()[data.task]
     worst = {"weights": 0.0, "loss_rel": 0.0, "q": 0.0, "ds_rel": 0.0}
@@ -506,7 +506,7 @@ def verify(model, data, readings=("plain", "ds"), n_updates: int = 200, *, seed:
         worst["ds_rel"] = max(worst["ds_rel"], float(np.nanmax(np.abs(ref.ds - g.ds) / np.abs(ref.ds).clip(1e-300))))
         same = same and bool((ref.accepted == g.accepted).all())
         test_equal = test_equal and bool((ref.test_score == g.test_score).all())
-    return {"updates": n_updates, "dtype": str(dtype).replace("torch.", ""), "mode": eng.mode,
+    return {"updates": n_updates, "dtype": str(dtype).replace("torch.", ""), "mode": eng.mode, "sweep": sweep,
             "readings": list(readings), "decisions_equal": same, "test_equal": test_equal,
             "max_abs": {k: float(f"{v:.3g}") for k, v in worst.items()}}
 

@@ -210,7 +210,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
         task = args.tasks[0]
         ckpt["verify"] = {"task": task, **engine.verify(problems[task][0], problems[task][1], args.methods,
                                                         args.verify_updates, seed=args.seed, device=dev,
-                                                        mode=args.mode)}
+                                                        mode=args.mode, sweep=args.sweep)}
         print("verify:", ckpt["verify"])
         save()
     groups = [list(args.tasks)] if not args.no_fuse else [[t] for t in args.tasks]
