@@ -122,7 +122,8 @@ def plot_logit_gradient_bars(margin: float, n_classes: int = 3, dtype: str = "fl
                 color=HEAD_COLORS[h],
             )
     ax.axhline(0, color=PALETTE["black"], lw=0.6)
-    ax.set_xticks(idx, ["true"] + [f"wrong {j}" for j in range(1, n_classes)])
+    wrong = "wrong {}" if n_classes <= 4 else "w{}"  # short labels when many classes share the axis
+    ax.set_xticks(idx, ["true"] + [wrong.format(j) for j in range(1, n_classes)])
     ax.set_ylim(-1.1, 1.1)
     ax.set_ylabel("dC / d s")
     ax.set_title(" ", fontsize=9)

@@ -29,7 +29,8 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
 
     def draw(fig, axes, margin, dtype, n_classes):
         if state.get("key") != (dtype, n_classes):  # rebuild only when dtype or K change
-            fig.set_layout_engine("constrained")
+            if state.get("key", (None,))[0] != dtype:  # new y tick labels: solve the layout again
+                fig.set_layout_engine("constrained")  # (the panel freezes it after this render)
             for ax in axes:
                 ax.clear()
             plot_head_gradients(None, n_classes, dtype, ax=axes[0], mark=margin)
