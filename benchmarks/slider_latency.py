@@ -8,6 +8,7 @@ websocket. Reports median and p95 per panel against the targets (median <= 100 m
     .venv/bin/python benchmarks/slider_latency.py            # all panels
     .venv/bin/python benchmarks/slider_latency.py optim      # only benchmarks/panels_optim.py
     .venv/bin/python benchmarks/slider_latency.py --no-blit  # every move a full render (for comparison)
+    .venv/bin/python benchmarks/slider_latency.py --no-cache # panels with a PNG cache draw every move
 
 "full" counts the moves that needed a full render (axes, ticks, labels); the others were blits
 (only the changing artists drawn over a kept background) or, for panels with a PNG cache, lookups.
@@ -46,10 +47,12 @@ def load_panels(only=None):
     return panels
 
 
-def time_panel(factory, moves, warmup: int = 2):
+def time_panel(factory, moves, warmup: int = 2, png_cache: bool = True):
     t0 = time.perf_counter()
     panel = factory()
     build = time.perf_counter() - t0
+    if not png_cache and hasattr(panel, "png_cache_size"):
+        panel.png_cache_size = 0  # every move draws (what a first visit of each value costs)
     for move in moves[:warmup]:
         panel.update(**move)
     full0 = getattr(panel, "n_full_renders", 0)
@@ -76,7 +79,7 @@ def main(argv):
     for name, factory, moves in load_panels(only):
         if len(moves) < 30:
             print(f"warning: {name} has only {len(moves)} moves (want >= 30)")
-        build, times, msg, full = time_panel(factory, moves)
+        build, times, msg, full = time_panel(factory, moves, png_cache="--no-cache" not in argv)
         q = statistics.quantiles(times, n=20)
         rows.append({"panel": name, "moves": len(times), "build_s": round(build, 2),
                      "median_ms": round(statistics.median(times), 1), "p95_ms": round(q[18], 1),
@@ -87,7 +90,7 @@ def main(argv):
               f"(build {r['build_s']:.1f} s, {r['moves']} moves, full renders {full})", flush=True)
     env = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
            "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-           "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M"), "blit": not no_blit,
+           "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M"), "blit": not no_blit, "png_cache": "--no-cache" not in argv,
            "load_average": os.getloadavg()}
     out = HERE / "out"
     out.mkdir(exist_ok=True)

@@ -72,7 +72,7 @@ class Panel(widgets.VBox):
         self._hold = False
         self._background = None
         self._png_cache: OrderedDict = OrderedDict()
-        self._png_cache_size = png_cache
+        self.png_cache_size = png_cache
         for w in self.controls.values():
             w.observe(self._on_change, names="value")
         rows = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
@@ -132,7 +132,7 @@ class Panel(widgets.VBox):
     def redraw(self, note: str = "") -> None:
         """Run the draw callback and render the figure to PNG (what a slider move costs)."""
         key = None
-        if self._png_cache_size:
+        if self.png_cache_size:
             key = tuple(sorted((k, _hashable(v)) for k, v in self.values().items()))
             if key in self._png_cache:
                 png, said = self._png_cache[key]
@@ -154,7 +154,7 @@ class Panel(widgets.VBox):
         self._show("; ".join(t for t in (note, said) if t), error=False)
         if key is not None:
             self._png_cache[key] = (png, said)
-            if len(self._png_cache) > self._png_cache_size:
+            if len(self._png_cache) > self.png_cache_size:
                 self._png_cache.popitem(last=False)
         self.image.value = png
         self.n_redraws += 1
