@@ -1,8 +1,10 @@
 """Session-wide test settings.
 
 * Under pytest-xdist (the test command runs ``-n 2``) each worker's own torch work uses one thread,
-  so two workers share the two cores instead of fighting over them; notebook kernels are separate
-  processes and keep torch's default.
+  and so do the kernels it starts (nbval's, and JupyterLab's in the browser test: they inherit
+  ``OMP_NUM_THREADS=1``), so two workers share the two cores instead of fighting over them. Measured
+  in CI: notebook 05 ran all cells in the browser in 80 s with torch's default two threads beside
+  the other worker, 11 s on one thread (its small float64 ops lose badly to oversubscription).
 * The real-browser test (tests/e2e) saves a screenshot per notebook; the paths and timings are
   listed at the end of the run (its printed output is captured under xdist).
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 E2E_OUT = Path(os.environ.get("VGLAB_E2E_OUT", Path(tempfile.gettempdir()) / "vglab-e2e"))
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported here or in a kernel
     import torch
 
     torch.set_num_threads(1)
