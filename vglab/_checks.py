@@ -10,7 +10,7 @@ import math
 
 import torch
 
-__all__ = ["report", "close", "tensors_close", "run_learner_fn", "choice"]
+__all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "choice"]
 
 
 def report(ok: bool, success: str, hint: str) -> bool:
@@ -46,6 +46,19 @@ def tensors_close(answer, expected: torch.Tensor, *, rtol=1e-5, atol=1e-8, succe
     if a.shape != expected.shape:
         return report(False, success, f"{hint} (shape {tuple(a.shape)}, expected {tuple(expected.shape)})")
     return report(bool(torch.allclose(a, expected, rtol=rtol, atol=atol)), success, hint)
+
+
+def learner_number(fn, *args, hint: str, **kwargs):
+    """Call the learner's function and read one number from it: ``(True, float)``, or print a hint
+    and return ``(False, None)`` (an exception, or a result that is not one number)."""
+    ok, got = run_learner_fn(fn, *args, hint=hint, **kwargs)
+    if not ok:
+        return False, None
+    try:
+        return True, _as_float(got)
+    except (TypeError, ValueError, RuntimeError):
+        report(False, "", f"{hint} (return one number, got {type(got).__name__})")
+        return False, None
 
 
 def run_learner_fn(fn, *args, hint: str, **kwargs):

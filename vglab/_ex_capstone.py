@@ -39,20 +39,16 @@ def check_capstone_q(answer) -> bool:
 def check_grad_ratio(fn) -> bool:
     """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``."""
     from .deep_mlp import build_mlp
-    from .exercises import report, run_learner_fn
+    from ._checks import learner_number, report
     from .saturation import probe
     g = torch.Generator().manual_seed(8)
     x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)
     p = probe(build_mlp(8, 32, "tanh", seed=3), x, y)
     expected = float(p.grad_a[0] / p.grad_a[-1])
     hint = "probe.grad_a holds ‖∂L/∂a_l‖ per layer l (first = nearest the input); divide the first by the last"
-    ok, got = run_learner_fn(fn, p, hint=hint)
+    ok, got = learner_number(fn, p, hint=hint)
     if not ok:
         return False
-    try:
-        got = float(got)
-    except (TypeError, ValueError, RuntimeError):
-        return report(False, "", f"{hint} (return one number, got {type(got).__name__})")
     if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
         return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer")
     return report(math.isclose(got, expected, rel_tol=1e-6),

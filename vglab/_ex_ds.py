@@ -32,7 +32,7 @@ def check_factor_two(answer) -> bool:
 
 def check_ds_2x2(fn) -> bool:
     """Notebook 07: ``fn(W, dW, D1, D2, delta)`` → dS for h = 2, G = D1 W D2 W δᵀ (column form)."""
-    from .exercises import report, run_learner_fn
+    from ._checks import learner_number, report
     g = torch.Generator().manual_seed(7)
     W, dW = torch.randn(2, 2, generator=g, dtype=torch.float64), torch.randn(2, 2, generator=g, dtype=torch.float64)
     D1, D2 = torch.diag(torch.rand(2, generator=g, dtype=torch.float64)), torch.diag(torch.rand(2, generator=g,
@@ -42,13 +42,9 @@ def check_ds_2x2(fn) -> bool:
     dG = D1 @ dW @ D2 @ W @ delta + D1 @ W @ D2 @ dW @ delta
     expected = float(2 * G @ dG)
     hint = "G = D1 @ W @ D2 @ W @ delta; dG replaces ONE W by dW, in each of the two places; dS = 2 (G · dG)"
-    ok, got = run_learner_fn(fn, W, dW, D1, D2, delta, hint=hint)
+    ok, got = learner_number(fn, W, dW, D1, D2, delta, hint=hint)
     if not ok:
         return False
-    try:
-        got = float(got)
-    except (TypeError, ValueError, RuntimeError):
-        return report(False, "", f"{hint} (return one number, got {type(got).__name__})")
     if abs(got - expected / 2) < 1e-9 * max(1.0, abs(expected)) and abs(expected) > 1e-12:
         return report(False, "", "that is (G, dG): the derivative of ‖G‖² carries a factor 2 (eq. (22))")
     return report(abs(got - expected) <= 1e-9 * max(1.0, abs(expected)),
