@@ -12,13 +12,14 @@ from functools import lru_cache, partial
 import ipywidgets as widgets
 import numpy as np
 import torch
+from matplotlib.ticker import FixedLocator
 
 from .. import bptt, tasks
 from ..plots import recurrent as rplots
 from ..plots.style import COLORS
 from ..runtime import cpu_threads
 from ..srn import SRN
-from .panel import Panel, set_if_changed, set_quietly
+from .panel import Panel, quietly, set_if_changed, set_quietly
 
 K, T_MAX, B = 100, 101, 16
 
@@ -67,7 +68,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
     state = {} if state is None else state
     c = COLORS[nonlinearity]
     label = f"{nonlinearity}, σ² = {sigma2:.3g}"
-    if state.get("nonlinearity") != nonlinearity:  # build the axes (first call, or a new colour)
+    if not state:  # build the axes once; later moves update these artists
         for ax in axes:
             ax.clear()
         rplots.plot_gradient_vs_lag({label: prof}, {label: bound}, ax=axes[0], colors={label: c},
@@ -84,6 +85,13 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         for artist in [*axes[0].lines, *axes[1].lines, axes[0].title, axes[0].get_legend()]:
             artist.set_animated(True)  # what a move changes: redrawn over a kept background
     prof_line, bound_line = state["lines"]
+    if state["nonlinearity"] != nonlinearity:  # the f toggle: new colours, a new legend for them
+        state["nonlinearity"] = nonlinearity
+        for line in (prof_line, bound_line, state["wg"]):
+            line.set_color(c)
+        prof_line.set_label(label)
+        with quietly(fig):  # the lines and the legend are animated: the axes stay as they are
+            axes[0].legend(fontsize=8, loc="lower left").set_animated(True)
     prof_line.set_data(range(h + 1), prof[: h + 1])
     bound_line.set_data(range(h + 1), bound[: h + 1])
     steps, ok = range(1, h + 2), wg[: h + 1] > 0
@@ -93,8 +101,11 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
     set_quietly(axes[0].get_legend().get_texts()[0], text=label)
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
     axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})")
-    set_if_changed(axes[0], ylim=_span(prof))  # limits from all 101 steps: moving h keeps them
-    set_if_changed(axes[1], ylim=_span(wg))
+    for ax, values in ((axes[0], prof), (axes[1], wg)):  # limits from all 101 steps: moving h keeps them
+        lo, hi = _span(values)
+        if set_if_changed(ax, ylim=(lo, hi)):  # ticks on round decades: every 10 (or 5 on a short axis)
+            e0, e1 = round(math.log10(lo)), round(math.log10(hi))
+            ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(e0, e1 + 1, 10 if e1 - e0 > 30 else 5)))
 
 
 def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -> Panel:
