@@ -29,6 +29,8 @@ def _as_float(x):
 
 def close(answer, expected: float, *, rel: float = 1e-2, abs_: float = 1e-9, success: str, hint: str) -> bool:
     """Check a single number against ``expected`` (relative tolerance ``rel``)."""
+    if answer is None or answer is Ellipsis:  # the exercise cell as committed: not answered yet
+        return report(False, success, f"{hint} (replace {'...' if answer is Ellipsis else 'None'} with your number)")
     try:
         a = _as_float(answer)
     except (TypeError, ValueError) as e:

@@ -48,6 +48,7 @@ def notebooks_with_panels():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    shutil.rmtree(SHOTS, ignore_errors=True)  # this run's screenshots only
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     with socket.socket() as s:
