@@ -24,7 +24,7 @@ def forward(x, lengths, p: dict, m: int, activation: str = "tanh"):
     xp = (x[:, None] @ p["W_in"].view(G, m, 1, C, K)).view(G, m, B, L, K) + p["b"].view(G, m, 1, 1, K)
     mask = None
     if lengths is not None:
-        mask = (torch.arange(L, device=x.device) >= (L - lengths)[..., None]).to(x.dtype)  # (G, B, L)
+        mask = start_mask(lengths, L, x.dtype)  # (G, B, L)
         xp = xp * mask.view(G, 1, B, L, 1)
     A = xp.permute(3, 0, 1, 2, 4).reshape(L, M, B, K).contiguous()  # (L, M, B, K)
     Z = torch.empty_like(A)
@@ -36,9 +36,43 @@ def forward(x, lengths, p: dict, m: int, activation: str = "tanh"):
     return A, Z, mask
 
 
+def start_mask(lengths, L: int, dtype):
+    """1 where a left-padded sequence has started (step t ≥ L − length), else 0: (..., L) in ``dtype``."""
+    return (torch.arange(L, device=lengths.device) >= (L - lengths)[..., None]).to(dtype)
+
+
+def per_network(v, like):
+    """A per-network (M,) vector shaped to broadcast over ``like`` (M, ...)."""
+    return v.view((-1,) + (1,) * (like.ndim - 1))
+
+
+def last_output(x, lengths, p: dict, m: int, activation: str = "tanh"):
+    """The output (M, N, O) at the last step on a fixed set, eq. (1)-(3) as ``SRN.forward``.
+
+    One state at a time, none kept (for validation and test sets, without the step's A, Z);
+    ``x`` (G, N, L, C), ``lengths`` (G, N): a padded step has a = z = 0 (SPEC §G).
+    """
+    G, N, L, _ = x.shape
+    M, K = p["W_rec"].shape[0], p["W_rec"].shape[-1]
+    mask = start_mask(lengths, L, x.dtype)  # (G, N, L)
+    mask = mask[:, None].expand(G, m, N, L).reshape(M, N, L, 1)
+    W_in = p["W_in"].view(G, m, -1, K)
+    z = x.new_zeros(M, N, K)
+    f = torch.tanh if activation == "tanh" else torch.sigmoid
+    for t in range(L):
+        a = (x[:, None, :, t] @ W_in).reshape(M, N, K) + z @ p["W_rec"] + p["b"][:, None]  # (1)
+        z = f(a * mask[:, :, t]) * mask[:, :, t]  # (2)
+    return z @ p["W_out"] + p["b_out"][:, None]  # (3) before the output non-linearity
+
+
 def one_hot(lab, out):
     """one_hot(lab) shaped and typed like ``out``, by comparison (no host sync inside a CUDA graph)."""
     return (torch.arange(out.shape[-1], device=out.device) == lab[..., None]).to(out.dtype)
+
+
+def nll(out, lab):
+    """−Σ_b log softmax(out)[y], summed over the minibatch (``srn.loss``): (M,) from (M, B, O), (M, B)."""
+    return -torch.log_softmax(out, dim=-1).gather(-1, lab[..., None])[..., 0].sum(-1)
 
 
 def loss_and_error(out, lab, val, kind: str, valid=None, is_soft=None):
@@ -49,14 +83,13 @@ def loss_and_error(out, lab, val, kind: str, valid=None, is_soft=None):
     (logits −∞, errors 0) and ``is_soft`` (M, 1) picks each network's loss.
     """
     if kind == "softmax":
-        E = -torch.log_softmax(out, dim=-1).gather(-1, lab[..., None])[..., 0].sum(-1)
-        return E, torch.softmax(out, dim=-1) - one_hot(lab, out)
+        return nll(out, lab), torch.softmax(out, dim=-1) - one_hot(lab, out)
     e_l = out - val if valid is None else torch.where(valid, out - val, torch.zeros_like(out))
     E_l = 0.5 * (e_l ** 2).sum(dim=(-2, -1))
     if kind == "linear":
         return E_l, e_l
     logits = torch.where(valid, out, torch.full_like(out, -torch.inf))
-    E_s = -torch.log_softmax(logits, dim=-1).gather(-1, lab[..., None])[..., 0].sum(-1)
+    E_s = nll(logits, lab)
     e_s = torch.softmax(logits, dim=-1) - one_hot(lab, out)
     return torch.where(is_soft[:, 0], E_s, E_l), torch.where(is_soft[..., None], e_s, e_l)
 

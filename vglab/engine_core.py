@@ -1,0 +1,300 @@
+"""``vglab.engine``'s ``Engine``: one batched training step for all networks, its modes and its loop.
+
+``_step`` composes ``engine_step``'s maths: forward (paper eq. (1)-(2)), BPTT by hand (eq. (6),
+(4)), the dS sweep (SPEC §F, eq. (20)-(24)), Q (25), the accept rule (``ds_sampling.accept``) and
+the momentum update, with no host sync; eager, compiled or a CUDA graph (``_prepare``); ``run``
+validates every epoch and keeps each network's best. The padded batch layout: ``engine_pack``.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+from dataclasses import asdict
+
+import numpy as np
+import torch
+
+from . import engine_pack as P
+from . import engine_step as S
+from .ds_sampling import accept
+from .ds_train import READINGS, Config
+from .engine_pack import PARAMS
+from .runtime import cpu_threads
+from .train import DivergenceError, progress
+
+MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
+METHODS = ("plain", "ds", "ds_as_printed", "clipping")  # what the engine runs (not "pascanu")
+
+
+def resolve_mode(mode: str, device) -> str:
+    """``auto`` → ``cuda_graph`` on CUDA, ``eager`` elsewhere; CUDA graphs need a CUDA device."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    cuda = torch.device(device).type == "cuda"
+    if mode == "auto":
+        return "cuda_graph" if cuda else "eager"
+    if "cuda_graph" in mode and not cuda:
+        raise ValueError(f"mode={mode!r} needs a CUDA device, got {device}; use 'eager' or 'auto'")
+    return mode
+
+
+class Engine:
+    """All networks of ``problems = {task: (SRN with M networks, ds_train.Data)}`` × ``readings``.
+
+    Every reading starts from a copy of the SAME M initial networks of its task, every task's
+    networks see the same minibatch order (``seed``), as in ``ds_train.compare``. ``run`` may be
+    called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
+    ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
+    ``sweep``: "recompute" carries [δ, dδ] from δ(k) like ``ds_sampling`` (the reference's numbers);
+    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine_step.sweep_reuse``).
+    ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
+    ``threads``: torch CPU threads while it computes on the CPU (``runtime.cpu_threads``; a second
+    thread made the float64 sweep 10× slower on the busy 2-core machine); None leaves torch's setting.
+    """
+
+    def __init__(self, problems: dict, readings=("plain", "ds"), config: Config | None = None, *,
+                 seed: int = 0, device=None, mode: str = "auto", sweep_dtype=torch.float64,
+                 with_ds: bool = True, sweep: str = "recompute", threads: int | None = 1):
+        self.cfg = cfg = config or Config()
+        readings = list(readings)
+        bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
+        if bad or not readings:
+            ok = [r for r in READINGS if READINGS[r][0] in METHODS]
+            raise ValueError(f"readings {bad or readings} not supported by the engine; choose from {ok} "
+                             "(use ds_train for the others)")
+        if not problems:
+            raise ValueError("problems must name at least one task: {task: (model, data)}")
+        models = [m for m, _ in problems.values()]
+        m0 = models[0]
+        dev = torch.device(device) if device is not None else m0.W_rec.device
+        self.device, self.mode, self.requested_mode = dev, resolve_mode(mode, dev), mode
+        self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
+        datas = P.check_problems(problems)
+        self.T, self.h = datas[0].T, cfg.h if cfg.h is not None else datas[0].T - 1
+        self.dtype, self.K, self.Mt = m0.W_rec.dtype, m0.n_hidden, m0.n_networks
+        self.sweep_dtype = sweep_dtype or self.dtype
+        self.activation, self.f_prime = m0.activation, m0.f_prime
+        self.G, R = len(problems), len(readings)
+        self.m = R * self.Mt  # networks per task
+        M = self.M = self.G * self.m
+        self.n_in, self.n_out = [m.n_in for m in models], [m.n_out for m in models]
+        self.soft = [m.output == "softmax" for m in models]
+        C, O = max(self.n_in), max(self.n_out)
+        self.L = L = max(max(getattr(d, s).x.shape[1] for s in ("train", "val", "test")) for d in datas)
+        if not 1 <= self.h < min(int(d.train.lengths.min()) for d in datas):
+            raise ValueError(f"h = {self.h} must be below every training sequence's length")
+        self.p = P.pack_params(models, R, self.K, C, O, dev, self.dtype)  # network j = g·m + r·Mt + i
+        self.v = {k: torch.zeros_like(t) for k, t in self.p.items()}
+        self.use_ds, self.printed, self.clip, self.dw_own, self.thr_loss = P.network_flags(
+            readings, cfg, self.G, self.Mt, dev)
+        self.any_clip, self.any_own = bool(self.clip.any()), bool(self.dw_own.any())
+        self.any_loss = bool(self.thr_loss.any())
+        self.with_ds = with_ds
+        if sweep not in ("recompute", "reuse"):
+            raise ValueError(f"sweep must be 'recompute' or 'reuse', got {sweep!r}")
+        self.sweep = sweep
+        if not with_ds and bool(self.use_ds.any()):
+            raise ValueError("with_ds=False needs readings that do not decide by dS (plain, clipping)")
+        self.configs = [asdict(Config(**{**asdict(cfg), **READINGS[r][1]})) for r in readings]
+        self.valid_out, self.is_soft = P.output_masks(self.soft, self.n_out, self.m, O, dev)
+        self.mixed = len(set(self.soft)) > 1 or len(set(self.n_out)) > 1
+        self.data = P.pack_data(datas, self.soft, L, C, O, dev, self.dtype)  # padded, on the device
+        self.n_train = [len(d.train.y) for d in datas]
+        self.has_padding = bool((self.data["train"][3] < L).any())
+        self.streams = [P.Stream(n, cfg.batch_size, seed) for n in self.n_train]
+        self.idx = torch.zeros(self.G, cfg.batch_size, dtype=torch.long, device=dev)  # static input of a step
+        self.out = torch.zeros(4, M, dtype=torch.float64, device=dev)  # static output: E, q, dS, applied
+        self.step_count, self.n_val, self.history, self.records = 0, 0, [], []
+        self.best = {k: t.clone() for k, t in self.p.items()}
+        score, self.best_sel = self._evaluate("val", self.p)
+        self.best_score, self.best_epoch = score, torch.zeros(M, dtype=torch.long, device=dev)
+        self._fn, self.compile_s, self.train_s = None, 0.0, 0.0
+        self.gi = torch.arange(self.G, device=dev)[:, None]
+
+    # ---- the step ------------------------------------------------------------------------------
+    def _step(self):
+        """One update of all M networks; reads ``self.idx``, writes ``self.out``; no host sync."""
+        cfg, p, G, m, M = self.cfg, self.p, self.G, self.m, self.M
+        x_all, y_lab, y_val, len_all, _ = self.data["train"]
+        x, lengths = x_all[self.gi, self.idx], len_all[self.gi, self.idx]  # (G, B, L, C), (G, B)
+        B, L = x.shape[1], x.shape[2]
+        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation)
+        out = torch.baddbmm(p["b_out"][:, None], Z[L - 1], p["W_out"])  # (M, B, O), eq. (3) before g
+        lab = y_lab[self.gi, self.idx][:, None].expand(G, m, B).reshape(M, B)
+        val = y_val[self.gi, self.idx][:, None].expand(G, m, B, -1).reshape(M, B, -1)
+        kind = "softmax" if all(self.soft) and not self.mixed else "linear" if not any(self.soft) else "mixed"
+        E, e = S.loss_and_error(out, lab, val, kind, self.valid_out, self.is_soft)
+        if cfg.reduction == "mean":
+            E, e = E / B, e / B
+        D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
+        grads = S.weight_grads(x, Z, D, e, m)
+        if self.any_clip:  # global-norm clipping per network (pascanu.clip_by_global_norm), clipping only
+            sq = sum((g_ ** 2).reshape(M, -1).sum(-1) for g_ in grads.values())
+            scale = torch.where(self.clip, torch.clamp(cfg.clip / (sq.sqrt() + 1e-12), max=1.0),
+                                torch.ones_like(sq))
+            grads = {k: g_ * S.per_network(scale, g_) for k, g_ in grads.items()}
+        new_v = {k: cfg.momentum * self.v[k] - cfg.lr * grads[k] for k in PARAMS}
+        dW = new_v["W_rec"]
+        if self.any_own:
+            dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
+        if self.with_ds and self.sweep == "reuse":
+            ds, q = S.sweep_reuse(p["W_rec"], dW, A, D, self.h, self.f_prime, self.sweep_dtype)
+        elif self.with_ds:
+            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype)
+        else:  # Q (25) from the backward pass itself; no third sweep
+            nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)
+            q = (torch.log10(nk) - torch.log10(nkh)).double()
+            ds = torch.full_like(nk, torch.nan, dtype=torch.float64)
+        ds_rule = ds
+        if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩ (ds_train._loss_change)
+            dE = sum((grads[k] * new_v[k]).reshape(M, -1).sum(-1) for k in PARAMS).double()
+            ds_rule = torch.where(self.thr_loss, ds / dE.abs(), ds)
+        ok_c = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="corrected")
+        ok_p = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="as_printed")
+        ok = torch.where(self.use_ds, torch.where(self.printed, ok_p, ok_c), torch.ones_like(ok_c))
+        for k in PARAMS:  # applied: w += v', v = v'; skipped: both untouched
+            mk = S.per_network(ok, new_v[k])
+            p[k].add_(torch.where(mk, new_v[k], torch.zeros_like(new_v[k])))
+            self.v[k].copy_(torch.where(mk, new_v[k], self.v[k]))
+        self.out.copy_(torch.stack([E.double(), q, ds, ok.double()]))
+
+    # ---- modes -----------------------------------------------------------------------------------
+    def _prepare(self):
+        """Build the step function for ``self.mode`` (compiling/capturing once, state restored).
+
+        Warm-up steps run on a side stream before the capture (CUDA graphs need it) and are undone.
+        Under ``mode="auto"`` a capture that fails falls back to eager with a warning (the mode
+        actually used is ``self.mode``); an explicitly requested mode raises.
+        """
+        if self._fn is not None:
+            return
+        t0 = time.time()
+        fn = self._step
+        if self.mode in ("compile", "compile_cuda_graph", "cuda_graph"):
+            saved = {k: (t.clone(), self.v[k].clone()) for k, t in self.p.items()}
+            try:
+                fn = self._build(self.mode)
+            except Exception as e:  # noqa: BLE001 -- any capture failure: eager is always correct
+                if self.requested_mode != "auto":
+                    raise
+                warnings.warn(f"engine: {self.mode} failed ({type(e).__name__}: {e}); running eagerly")
+                self.mode, fn = "eager", self._step
+            finally:
+                for k, (pv, vv) in saved.items():  # warm-up steps must not count
+                    self.p[k].copy_(pv)
+                    self.v[k].copy_(vv)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
+        self._fn, self.compile_s = fn, time.time() - t0
+
+    def _build(self, mode: str):
+        fn = torch.compile(self._step, dynamic=False) if mode.startswith("compile") else self._step
+        if mode == "compile":
+            fn()  # compiles
+            return fn
+        s = torch.cuda.Stream(self.device)
+        s.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(s):
+            for _ in range(2):
+                fn()
+        torch.cuda.current_stream(self.device).wait_stream(s)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            fn()
+        self._graph = graph  # keep it (and its memory pool) alive
+        return graph.replay
+
+    # ---- the loop --------------------------------------------------------------------------------
+    def run(self, n_updates: int, *, max_seconds: float | None = None, progress_bar: bool = True) -> bool:
+        """Train up to ``n_updates`` minibatches in all (counting earlier calls); True when done.
+
+        With ``max_seconds`` it stops at the first epoch boundary after that time (resumable).
+        Every ``cfg.epoch`` updates (and at the last): validate, keep the best, reset the momentum.
+        """
+        if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
+            raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
+        with self._threads():
+            self._prepare()
+            t0, ep = time.time(), self.cfg.epoch
+            try:
+                return self._loop(n_updates, max_seconds, progress_bar, t0, ep)
+            finally:
+                self.train_s += time.time() - t0
+
+    def _threads(self):
+        return cpu_threads(self.threads, self.device) if self.threads else contextlib.nullcontext()
+
+    def _loop(self, n_updates, max_seconds, progress_bar, t0, ep) -> bool:
+        bar = progress(total=n_updates, initial=self.step_count, desc="engine", enabled=progress_bar)
+        while self.step_count < n_updates:
+            n = min(ep - self.step_count % ep, n_updates - self.step_count)
+            idx = torch.stack([torch.stack([s.next() for s in self.streams]) for _ in range(n)])
+            idx = idx.to(self.device)
+            rec = torch.empty(n, 4, self.M, dtype=torch.float64, device=self.device)
+            for j in range(n):
+                self.idx.copy_(idx[j])
+                self._fn()
+                rec[j].copy_(self.out)
+            rec = rec.cpu().numpy()
+            bad = ~np.isfinite(rec[:, 0])
+            if bad.any():
+                j = int(np.argwhere(bad.any(1))[0, 0])
+                raise DivergenceError(f"training diverged at step {self.step_count + j}: loss = "
+                                      f"{rec[j, 0, bad[j]][:4].tolist()} "
+                                      f"(networks {np.flatnonzero(bad[j])[:8]})")
+            self.records.append(rec)
+            self.step_count += n
+            bar.update(n)
+            if self.step_count % ep == 0 or self.step_count == n_updates:
+                self._validate()
+                if self.cfg.reset_momentum:
+                    for v in self.v.values():
+                        v.zero_()
+            if max_seconds is not None and time.time() - t0 > max_seconds and self.step_count < n_updates:
+                break
+        bar.close()
+        return self.step_count >= n_updates
+
+    # ---- validation, save best, test -------------------------------------------------------------
+    @torch.no_grad()
+    def forward_last(self, split: str, params: dict, chunk: int = 2000) -> torch.Tensor:
+        """The output (M, N, O) at the last step on a fixed set (``engine_step.last_output``), by chunks."""
+        x, _, _, lengths, _ = self.data[split]
+        return torch.cat([S.last_output(x[:, i:i + chunk], lengths[:, i:i + chunk], params, self.m,
+                                        self.activation) for i in range(0, x.shape[1], chunk)], dim=1)
+
+    def _evaluate(self, split: str, params: dict):
+        """(score, selection value) per network (M,), float64, on the device (``engine_pack.scores``)."""
+        with self._threads():
+            out = self.forward_last(split, params)
+        return P.scores(self, out, split)
+
+    def _validate(self):
+        self.n_val += 1
+        score, sel = self._evaluate("val", self.p)
+        self.history.append(score.cpu().numpy())
+        better = sel > self.best_sel
+        self.best_sel = torch.where(better, sel, self.best_sel)
+        self.best_score = torch.where(better, score, self.best_score)
+        self.best_epoch = torch.where(better, torch.full_like(self.best_epoch, self.n_val), self.best_epoch)
+        for k, t in self.p.items():
+            self.best[k] = torch.where(S.per_network(better, t), t, self.best[k])
+
+    # ---- results and checkpoints (engine_pack) -------------------------------------------------
+    def runs(self) -> dict:
+        """``{task: {reading: ds_train.Run}}`` (the same fields and shapes as ``ds_train.train``)."""
+        return P.to_runs(self, self._evaluate("test", self.best)[0].cpu().numpy())
+
+    def params(self, task: str, reading: str) -> dict:
+        """The current (last) weights of one task's networks under one reading, unpadded."""
+        g, r = self.tasks.index(task), self.readings.index(reading)
+        return P.unpad(self.p, P.block(g, r, self.m, self.Mt), self.n_in[g], self.n_out[g], self.K)
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly: weights, momentum, save-best, streams, records."""
+        return P.state_dict(self)
+
+    def load_state_dict(self, s: dict) -> None:
+        """Continue from ``state_dict()`` (tasks, readings and networks must match)."""
+        P.load_state_dict(self, s)
