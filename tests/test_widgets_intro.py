@@ -47,3 +47,11 @@ def test_panel_never_shows_a_traceback():
     p.update(kind="circle")
     assert "kind cannot be &#x27;circle&#x27;; allowed: line, broken" in p.message.value
     assert p.controls["kind"].value == "broken"
+
+
+def test_chain_panel_says_when_the_curve_leaves_the_plot():
+    p = chain_panel()
+    p.update(factor=0.1, depth=100)  # 1e-100: far below the plot's floor
+    assert "off the plot" in p.message.value and "Can't" not in p.message.value
+    p.update(factor=1.0)
+    assert p.message.value == ""

@@ -32,6 +32,10 @@ def chain_panel(factor: float = 0.25, depth: int = 30) -> Panel:
             line.set_data(np.arange(depth + 1), np.clip(g, 1e-12, 1e12))
         set_if_changed(ax, xlim=(0, depth))
         ax.title.set_text(f"c = {factor:.3f}: after {depth} layers |gradient| x {factor ** depth:.2e}")
+        if not 1e-12 <= factor ** depth <= 1e12:
+            return (f"c^n = {factor ** depth:.1e} is off the plot (1e-12 to 1e12): the curve is drawn flat "
+                    "at the edge from where it leaves")
+        return ""
 
     panel = Panel(controls, draw, figsize=(6.5, 3.2), extra=[snap])
     snap.on_click(lambda _b: panel.update(factor=1.0))
