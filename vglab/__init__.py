@@ -22,6 +22,12 @@ autoencoder   the sigmoid-bottleneck autoencoder and the deep sigmoid stack with
 ds_sampling   dS by one forward-mode sweep, paper eq. (14)-(24), and the accept/skip rule
 ds_train      the paper's training loop with dS sampling, for M networks at once
 pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines
+engine        the fast batched engine: compare, compare_tasks, verify (all Table-1 networks, one step)
+engine_core   its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
+engine_pack   tasks and networks as one padded batch (SPEC §G), and back to Runs and checkpoints
+engine_step   the maths of one engine step, batched and without autograd, eq. (1)-(6), (20)-(25)
+capstone      which fix when: every remedy on a deep MLP and an SRN, rows per remedy (notebook 08)
+capstone_report  verdicts, the summary table and rules of thumb read off the capstone rows
 exercises     the check functions behind every notebook's exercises
 results       load(name): saved full-scale runs with their provenance
 experiments   full-scale runs as command-line programs (python -m vglab.experiments.NAME)

@@ -16,7 +16,8 @@ No new maths here -- only orchestration of the modules that teach each remedy:
 
 Every run returns rows (plain dicts, JSON-ready): score, gradient flow at init and after training,
 % saturated (``saturation.saturated``, eq. sat-def), wall time and device; ``add_verdicts`` compares
-each remedy with its baseline and says plainly when it did not help.
+each remedy with its baseline and says plainly when it did not help (``capstone_report``: verdicts,
+the summary table and the rules of thumb, all importable from here).
 """
 from __future__ import annotations
 
@@ -30,15 +31,15 @@ from torch import nn
 
 from . import bptt, ds_train, lstm, saturation, srn, tasks
 from .beta_penalty import beta_penalty_from_logits
+from .capstone_report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
+                              rules_of_thumb)
 from .data import digits
 from .deep_mlp import build_mlp
 from .runtime import cpu_threads, describe
 from .train import check_finite, progress
 
-MLP = "deep MLP"
 SRN = "SRN"
 TASK = "temporal_order"
-MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of accuracy
 
 # name: (build_mlp keyword arguments, λ of the Beta penalty, colour key in plots.style, baseline)
 MLP_REMEDIES = {
@@ -141,7 +142,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     data = data if data is not None else digits(standardize=True)
     device = torch.device(device) if device is not None else torch.device("cpu")
     xt, yt = data.x_test.to(device), data.y_test.to(device)
-    train_mlp(build_mlp(2, 8, device=device), data, steps=2, device=device, progress_bar=False)  # warm-up, untimed
+    train_mlp(build_mlp(2, 8, device=device), data, steps=2, device=device,
+              progress_bar=False)  # warm-up, untimed
     rows = []
     with cpu_threads(1, device):  # small nets: one thread (runtime.cpu_threads)
         for name in names:
@@ -157,10 +159,12 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
                 end.append(mlp_measures(model, xt, yt))
                 accs.append(_accuracy(model, xt, yt))
             mean = lambda ms, k: sum(m[k] for m in ms) / len(ms)  # noqa: E731
-            geo = lambda ms: 10 ** (sum(math.log10(max(m["flow"], 1e-300)) for m in ms) / len(ms))  # noqa: E731
+            geo = lambda ms: 10 ** (  # noqa: E731
+                sum(math.log10(max(m["flow"], 1e-300)) for m in ms) / len(ms))
             regime = f"momentum SGD lr {lr:g}, {steps} steps" + (f", λ = {lam:g}" if lam else "")
-            rows.append(_row(MLP, name, colour, base, regime, accs, 0.1, "grad ratio layer 1 / last", geo(init),
-                             geo(end), mean(end, "pct_saturated"), mean(end, "pct_dead"), wall, device))
+            rows.append(_row(MLP, name, colour, base, regime, accs, 0.1, "grad ratio layer 1 / last",
+                             geo(init), geo(end), mean(end, "pct_saturated"), mean(end, "pct_dead"),
+                             wall, device))
     return add_verdicts(rows)
 
 
@@ -203,8 +207,8 @@ def run_srn(remedies=None, *, T: int = 50, n_networks: int = 4, updates: int = 3
                    generator=torch.Generator().manual_seed(seed + 1))
     xp, yp = data.test.x[:n_probe], data.test.y[:n_probe]
     with cpu_threads(1, device):  # small recurrent nets: one thread (runtime.cpu_threads)
-        rows = [_srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device, progress_bar)
-                for name in names]
+        rows = [_srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device,
+                         progress_bar) for name in names]
     return add_verdicts(rows)
 
 
@@ -217,7 +221,8 @@ def _srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed,
     t0 = time.perf_counter()
     for m in nets:
         if how in ds_train.METHODS:
-            ds_train.train(m, data, how, updates, seed=seed, device=device, progress_bar=progress_bar, desc=name)
+            ds_train.train(m, data, how, updates, seed=seed, device=device, progress_bar=progress_bar,
+                           desc=name)
         else:
             lstm.train_on_task(m, TASK, T, adam_steps, device=device, eval_every=adam_steps, n_eval=10,
                                generator=torch.Generator().manual_seed(seed + 3), progress_bar=progress_bar,
@@ -241,100 +246,3 @@ def _adam_net(how, init, i, seed):
         return init.network(i)  # the same initial SRN as the paper-regime rows
     return lstm.LSTM(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), forget_bias=float(how == "lstm1"),
                      generator=torch.Generator().manual_seed(seed + 1 + i))
-
-
-# ---- reading the rows ---------------------------------------------------------------------------
-def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
-    """Fill each row's ``verdict`` by its score against its baseline row (same testbed), in plain words."""
-    by = {(r["testbed"], r["remedy"]): r for r in rows}
-    for r in rows:
-        b = by.get((r["testbed"], r["baseline"]))
-        if r["baseline"] is None:
-            r["verdict"] = "baseline"
-        elif b is None:
-            r["verdict"] = f"(no {r['baseline']} row to compare with)"
-        else:
-            d = 100 * (r["score"] - b["score"])
-            learned = lambda x: x["score"] >= x["chance"] + 2 * margin  # noqa: E731
-            if not learned(r) and not learned(b):
-                r["verdict"] = "no gain here: neither learned in this budget"
-            elif d >= 100 * margin:
-                r["verdict"] = f"helped: {d:+.0f} pts vs {r['baseline']}"
-            elif d <= -100 * margin:
-                r["verdict"] = f"hurt: {d:+.0f} pts vs {r['baseline']}"
-            else:
-                r["verdict"] = f"no gain here: {d:+.0f} pts vs {r['baseline']}"
-            if healthy_flow(r) and not healthy_flow(b):
-                r["verdict"] += "; gradient flow healthy, the baseline's not"
-    return rows
-
-
-def healthy_flow(row: dict) -> bool:
-    """After training: layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN; paper §5)."""
-    v = row.get("flow")
-    if v is None or not math.isfinite(v):
-        return False
-    return 0.1 <= v <= 10 if row["testbed"] == MLP else -1.0 <= v <= 1.0
-
-
-def _fmt_flow(r, key):
-    v = r[key]
-    if v is None or not math.isfinite(v):
-        return "—"
-    return f"{v:.1e}" if r["testbed"] == MLP else f"{v:+.1f}"
-
-
-def format_table(rows: list[dict], markdown: bool = True) -> str:
-    """The summary table: one line per row (Markdown, or aligned plain text)."""
-    head = ["testbed", "remedy", "score (mean / best)", "flow at init", "flow after", "% saturated",
-            "wall s", "device", "verdict"]
-    body = []
-    for r in rows:
-        sat = f"{r['pct_saturated']:.0f}" + (f" ({r['pct_dead']:.0f} dead)" if r.get("pct_dead") else "")
-        body.append([r["testbed"], r["remedy"], f"{100 * r['score']:.0f} / {100 * r['score_best']:.0f} %",
-                     _fmt_flow(r, "flow_init"), _fmt_flow(r, "flow"), sat, f"{r['wall_s']:.1f}",
-                     r["device"], r["verdict"]])
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
-    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(x, widths)).rstrip() for x in [head] + body)
-
-
-def _names(rows, pick):
-    out = [f"{r['remedy']} ({_fmt_flow(r, 'flow_init')} at init, {100 * r['score']:.0f} %)" for r in rows if pick(r)]
-    return ", ".join(out) if out else "none"
-
-
-def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[str]:
-    """Rules of thumb in numbers, read off the rows (and a saved run's rows): every number is measured."""
-    out, helped = [], lambda r: r["verdict"].startswith("helped")  # noqa: E731
-    mlp = [r for r in rows if r["testbed"] == MLP]
-    if mlp:
-        p = next(r for r in mlp if r["baseline"] is None)
-        ok = [r for r in mlp if 0.1 < r["flow_init"] < 10]
-        out += [f"Deep MLP: healthy = gradient of layer 1 within 10× of the last. Plain sigmoid: {p['flow_init']:.0e} "
-                f"at init, {100 * p['score']:.0f} % (chance 10 %), only {p['pct_saturated']:.0f} % saturated — "
-                "σ′ ≤ 1/4 per layer, not saturation, is what kills it.",
-                f"Worked here: {_names(mlp, helped)}.",
-                f"Did not help here: {_names(mlp, lambda r: r['baseline'] and not helped(r))}.",
-                f"Within 10× at init → learned: {sum(helped(r) for r in ok)} of {len(ok)}; outside 10× → learned: "
-                f"{sum(helped(r) for r in mlp if r not in ok)} of {len(mlp) - len(ok) - 1}."]
-    for group in ([r for r in rows if r["testbed"] != MLP], saved or []):
-        if not group:
-            continue
-        by = {r["remedy"]: r for r in group}
-        t, base = group[0]["testbed"], by.get("plain SGD")
-        won = [r["remedy"] for r in group if helped(r)]
-        line = f"{t}: healthy = Q in [−1, 1]."
-        if base:
-            line += f" Plain SGD starts at Q {base['flow_init']:+.1f} ({base['regime']})."
-        out.append(line + f" Beat its baseline by ≥ {100 * MARGIN:.0f} points: {', '.join(won) or 'no remedy'}.")
-        out.append(f"{t}: Q after training — " + ", ".join(
-            f"{r['remedy']} {r['flow']:+.1f}" + (f" ({r['pct_saturated']:.0f} % saturated)" if r["pct_saturated"] > 5
-                                                 else "") for r in group) + ".")
-        if "LSTM f-bias 0" in by and "LSTM f-bias 1" in by:
-            d = by["LSTM f-bias 0"]["flow_init"] - by["LSTM f-bias 1"]["flow_init"]
-            out.append(f"{t}: forget-gate bias 1 instead of 0 keeps 10^{d:.1f} more cell gradient over the "
-                       "sequence at init.")
-    return out
