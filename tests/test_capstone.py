@@ -130,6 +130,24 @@ def test_cli_writes_a_labelled_reduced_run(tmp_path):
     assert run["data"]["settings"]["T"] == 12
 
 
+def test_cli_resumes_remedy_by_remedy_and_equals_an_uninterrupted_run(tmp_path):
+    from vglab.experiments import capstone as cli
+    args = ["--T", "12", "--networks", "1", "--updates", "3", "--adam-steps", "2", "--n-train", "30",
+            "--n-val", "10", "--n-test", "20", "--remedies", "plain SGD,clipping,LSTM f-bias 1", "--reduced",
+            "--out", "cap", "--no-progress"]
+    whole, chunks = tmp_path / "whole", tmp_path / "chunks"
+    assert cli.main(args + ["--results-dir", str(whole)]) == 0
+    stops = [cli.main(args + ["--results-dir", str(chunks), "--max-minutes", "0"]) for _ in range(3)]
+    assert stops == [3, 3, 0]  # one remedy per call, then done
+    assert not (chunks / "cap.partial.json").exists()
+    strip = lambda rows: [{k: v for k, v in r.items() if "wall" not in k} for r in rows]  # noqa: E731
+    a, b = results.load("cap", whole)["data"]["rows"], results.load("cap", chunks)["data"]["rows"]
+    assert strip(a) == strip(b)
+    with pytest.raises(SystemExit, match="other settings"):  # a checkpoint of another run is not reused
+        cli.main(args[:3] + ["4"] + args[4:] + ["--results-dir", str(chunks), "--max-minutes", "0"])
+        cli.main(args + ["--results-dir", str(chunks)])
+
+
 def test_checkers_right_and_wrong(capsys):
     assert exercises.check_fix_for_symptom("residual") is True
     assert exercises.check_fix_for_symptom("clipping") is False

@@ -10,10 +10,19 @@ regime (momentum SGD, lr 1e-5, summed loss, minibatch 10); the SRN control and t
 bias 0 and 1) train with Adam as in notebook 04. Writes ``results/<out>.json`` via
 ``vglab.results.save``: the rows (score, Q at init and after, % saturated, wall time, device, verdict),
 the settings and the provenance.
+
+Resumable: remedies are independent (each starts from the same seeded data and networks), so the
+run checkpoints after every remedy to ``results/<out>.partial.json`` and, started again with the
+same settings, skips the remedies already done; ``--max-minutes M`` stops after the remedy that
+passes M minutes (exit code 3: run the same command again). The granularity is one remedy: at the
+paper's size one remedy is itself a long job (hours with the reference loop; the fast engine of
+``vglab.engine`` runs Table 1's readings, not these rows).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,6 +47,8 @@ def parse(argv=None):
     p.add_argument("--out", default=None, help="results/<out>.json (default capstone_T<T>)")
     p.add_argument("--results-dir", default=None, help="where to write (default: the repo's results/)")
     p.add_argument("--reduced", action="store_true", help="label the run as smaller than the paper's")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after the remedy that passes this many minutes (exit 3; run again to resume)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     a.remedies = [r for r in a.remedies.split(",") if r]
@@ -51,17 +62,52 @@ def parse(argv=None):
     return a
 
 
-def run(args, command: str | None = None) -> Path:
+SETTINGS = ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test", "seed", "remedies")
+
+
+def _partial_path(args) -> Path:
+    d = Path(args.results_dir) if args.results_dir else results.results_dir()
+    return d / f"{args.out}.partial.json"
+
+
+def run(args, command: str | None = None) -> Path | None:
+    """Run the remedies not done yet (checkpoint after each); the results path when all are done,
+    ``None`` when ``--max-minutes`` stopped it first."""
     dev = _device(args.device)
-    t0 = time.time()
-    rows = capstone.run_srn(args.remedies, T=args.T, n_networks=args.networks, updates=args.updates,
-                            adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
-                            n_test=args.n_test, seed=args.seed, device=dev, progress_bar=not args.no_progress)
-    settings = {k: getattr(args, k) for k in ("T", "networks", "updates", "adam_steps", "n_train", "n_val",
-                                              "n_test", "seed", "remedies")}
+    settings = {k: getattr(args, k) for k in SETTINGS}
+    partial = _partial_path(args)
+    done = {"settings": settings, "rows": [], "wall_s": 0.0}
+    if partial.is_file():
+        saved = json.loads(partial.read_text())
+        if saved["settings"] != settings:
+            raise SystemExit(f"{partial} holds a run with other settings ({saved['settings']}); "
+                             "delete it or use another --out")
+        done = saved
+        print(f"resuming: {len(done['rows'])} of {len(args.remedies)} remedies done")
+    t_start = time.time()
+    for name in args.remedies:
+        if any(r["remedy"] == name for r in done["rows"]):
+            continue
+        t0 = time.time()
+        done["rows"] += capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
+                                         adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
+                                         n_test=args.n_test, seed=args.seed, device=dev,
+                                         progress_bar=not args.no_progress)
+        done["wall_s"] += time.time() - t0
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        tmp = partial.with_suffix(".tmp")
+        tmp.write_text(json.dumps(done))
+        os.replace(tmp, partial)  # atomic: a run killed mid-write keeps the previous checkpoint
+        if args.max_minutes is not None and time.time() - t_start > 60 * args.max_minutes \
+                and len(done["rows"]) < len(args.remedies):
+            print(f"stopped after {name} ({len(done['rows'])} of {len(args.remedies)} remedies): run again to resume")
+            return None
+    order = {n: i for i, n in enumerate(args.remedies)}
+    rows = capstone.add_verdicts(sorted(done["rows"], key=lambda r: order[r["remedy"]]))
     path = results.save(args.out, {"settings": settings, "rows": rows},
-                        results.provenance(dev, time.time() - t0, command=command), reduced=args.reduced,
+                        results.provenance(dev, done["wall_s"], command=command), reduced=args.reduced,
                         directory=Path(args.results_dir) if args.results_dir else None)
+    partial.unlink(missing_ok=True)
     print(capstone.format_table(rows, markdown=False))
     print(f"wrote {path}")
     return path
@@ -69,8 +115,8 @@ def run(args, command: str | None = None) -> Path:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    run(parse(argv), command="python -m vglab.experiments.capstone " + " ".join(argv))
-    return 0
+    path = run(parse(argv), command="python -m vglab.experiments.capstone " + " ".join(argv))
+    return 0 if path is not None else 3
 
 
 if __name__ == "__main__":
