@@ -15,7 +15,8 @@ set -u
 PY=${PY:-python}
 [ -x .venv/bin/python ] && PY=.venv/bin/python
 case "${1:-}" in
-  test)  $PY -m pytest -q tests/test_engine.py tests/test_table1.py tests/test_ds_sampling.py ;;
+  test)  $PY -m pytest -q -o addopts="" -p no:cacheprovider tests/test_engine.py tests/test_table1.py \
+           tests/test_ds_sampling.py ;;  # no xdist/nbval options: the GPU machine may lack those plugins
   bench) $PY benchmarks/recurrent_engine.py --device cuda --T 100 --updates 2000 --repeats 3 --profile ;;
   bench-compile) $PY benchmarks/recurrent_engine.py --device cuda --T 100 --updates 2000 --repeats 3 \
                      --modes compile_cuda_graph ;;
