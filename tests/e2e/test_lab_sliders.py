@@ -6,6 +6,8 @@ with VGLAB_QUICK=1 so the kernels run in quick mode. Debian's Chromium is driven
 (no browser download). Part of the test command; the module skips, saying why, only where Playwright
 or Chromium is missing (``.ci/run`` installs Chromium with apt-get). Each notebook opens in its own
 JupyterLab workspace (no tabs restored from the previous one) and its kernel is shut down after.
+After "Run All Cells" the notebook is saved from the browser and the file JupyterLab wrote is read:
+every code cell ran and none ended in an error.
 """
 from __future__ import annotations
 
@@ -89,6 +91,27 @@ def _wait_idle(page, timeout=180_000):
     page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=timeout)
 
 
+def _assert_saved_without_errors(page, path, name):
+    """Save the notebook from the browser (File > Save Notebook) and read what JupyterLab wrote:
+    every cell ran, and no cell ended in an error."""
+    before = path.stat().st_mtime_ns
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Save Notebook").first.click()
+    for _ in range(100):
+        if path.stat().st_mtime_ns != before:
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail(f"{name}: JupyterLab did not save the notebook within 10 s")
+    page.wait_for_timeout(300)  # let the write finish
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in cells for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors, f"{name}: cells raised in the browser: {errors}"
+    not_run = [i for i, c in enumerate(cells) if c.get("execution_count") is None and c["source"]]
+    assert not not_run, f"{name}: code cells {not_run} did not run"
+
+
 def _shutdown_kernels(url, token):
     with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=10) as r:
         kernels = json.load(r)
@@ -114,6 +137,7 @@ def test_slider_redraws_in_real_browser(lab, name):
         page.wait_for_timeout(500)
         _wait_idle(page)
         t_run = time.perf_counter()
+        _assert_saved_without_errors(page, work / "notebooks" / name, name)
         img = panel.locator("img.widget-image").first
         panel.scroll_into_view_if_needed()
         before = img.get_attribute("src")
