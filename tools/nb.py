@@ -11,6 +11,9 @@ Tags: ``nbval-check-output`` (a teaching claim, same text in quick and learner m
 ``nbval-ignore-output`` (machine- or mode-dependent output: timings, widgets, progress bars).
 Execution happens without VGLAB_QUICK (learner size), as notebooks are committed.
 
+The opening set-up cell: ``setup(imports)`` appends ``vg.seed(0)``, ``dev = vg.device()`` and the
+device line to the notebook's imports (tagged ``nbval-ignore-output``).
+
 Exercise solutions (one worked answer per exercise): ``solution(src)`` right after the exercise's
 cell gives a code cell tagged ``solution`` and ``nbval-check-output`` whose source is collapsed in
 JupyterLab (``metadata.jupyter.source_hidden``): a stuck learner clicks the "..." to see it. It ends
@@ -41,6 +44,18 @@ def code(src: str, tags=()):
     if tags:
         cell.metadata["tags"] = list(tags)
     return cell
+
+
+SETUP_TAIL = """
+vg.seed(0)
+dev = vg.device()
+print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)"""
+
+
+def setup(imports: str):
+    """The set-up cell most notebooks open with: ``imports``, then one seed and the device line
+    (tagged ``nbval-ignore-output``: the device and the mode depend on the machine)."""
+    return code(textwrap.dedent(imports).strip("\n") + "\n" + SETUP_TAIL, tags=["nbval-ignore-output"])
 
 
 def solution(src: str):

@@ -1,5 +1,5 @@
 """Builder for notebooks/02_sgd_variants.ipynb (run: .venv/bin/python -m tools.notebooks.02_sgd_variants)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -24,7 +24,7 @@ cells = [
     the adaptive methods are the ones that scale it back up.
     """),
     md("Import the lab, seed everything once, and say which device this notebook runs on."),
-    code("""
+    setup("""
     import torch
     import vglab as vg
     from vglab import data, exercises, optim, surfaces
@@ -32,11 +32,7 @@ cells = [
     from vglab.plots.style import subplots
     from vglab.show import show_source
     from vglab.widgets.optim import cliff_panel, optimizer_panel
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · The update rules (SPEC §A, as the lecture writes them)
 

@@ -1,5 +1,5 @@
 """Builder for notebooks/03_saturation.ipynb (run: .venv/bin/python -m tools.notebooks.03_saturation)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -22,7 +22,7 @@ cells = [
     5. run the same checks on **your own** PyTorch model with `saturation_report`.
     """),
     md("Setup: import the lab, seed once, say which device the training runs on."),
-    code("""
+    setup("""
     import torch
     import vglab as vg
     from vglab import saturation as sat, deep_mlp as dm, exercises as ex
@@ -31,11 +31,7 @@ cells = [
     from vglab.plots.style import subplots
     from vglab.show import show_source
     from vglab.widgets.saturation import saturation_panel
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · Theory: one factor per layer
 

@@ -1,5 +1,5 @@
 """Builder for notebooks/05_init_sigma.ipynb (run: .venv/bin/python -m tools.notebooks.05_init_sigma)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -22,18 +22,14 @@ cells = [
     4. say why these measurements need float64;
     5. read a training run the way the paper's Fig. 3 does: ‖δ‖ at several lags, Q and saturation over time.
     """),
-    code("""
+    setup("""
     import torch
     import vglab as vg
     from vglab import bptt, exercises, init_scale
     from vglab.plots import init_sigma as plots
     from vglab.plots.style import subplots
     from vglab.show import show_source
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · Motivation: one number decides whether an RNN can learn long dependencies
 

@@ -1,5 +1,5 @@
 """Builder for notebooks/06_beta_penalty.ipynb (run: .venv/bin/python -m tools.notebooks.06_beta_penalty)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -28,7 +28,7 @@ cells = [
     *distribution* of each unit over a minibatch, not single values.
     """),
     md("Import the lab, seed everything once, and say which device this notebook runs on."),
-    code("""
+    setup("""
     import torch
     import vglab as vg
     from vglab import autoencoder as ae
@@ -39,11 +39,7 @@ cells = [
     from vglab.plots.style import subplots
     from vglab.show import show_source
     from vglab.widgets.beta import beta_panel
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · The formula (patent claim 1) and where the −1 comes from
 

@@ -1,5 +1,5 @@
 """Builder for notebooks/07_ds_sampling.ipynb (run: .venv/bin/python -m tools.notebooks.07_ds_sampling)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 IGNORE = ["nbval-ignore-output"]
 CHECK = ["nbval-check-output"]
@@ -24,7 +24,7 @@ cells = [
     6. read our Table 1 beside the paper's, and what it does and does not support.
     """),
     md("Setup: the lab, one seed, the device."),
-    code("""
+    setup("""
     import copy
     import time
     import numpy as np
@@ -35,11 +35,7 @@ cells = [
     from vglab.plots.style import subplots
     from vglab.show import show_source
     from vglab.widgets.ds import safe_zone_panel
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · The theorem
 

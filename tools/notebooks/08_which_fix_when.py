@@ -1,5 +1,5 @@
 """Builder for notebooks/08_which_fix_when.ipynb (run: .venv/bin/python -m tools.notebooks.08_which_fix_when)."""
-from tools.nb import build, code, md, solution
+from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
@@ -20,7 +20,7 @@ cells = [
     4. pick a fix for a new network from the rules of thumb on the poster.
     """),
     md("Setup: the lab, one seed, the device every training cell uses."),
-    code("""
+    setup("""
     import math
     import time
     import torch
@@ -30,11 +30,7 @@ cells = [
     from vglab.data import digits
     from vglab.plots import capstone as pc
     from vglab.show import show_source
-
-    vg.seed(0)
-    dev = vg.device()
-    print("device:", vg.describe(dev), "| quick mode:", vg.QUICK)
-    """, tags=IGNORE),
+    """),
     md(r"""
     ## 1 · Motivation: one product, two kinds of depth
 
