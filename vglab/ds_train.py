@@ -214,19 +214,38 @@ def _loss_change(grads, steps, M):
     return sum((g * s).reshape(M, -1).sum(-1) for g, s in zip(grads, steps)).double()
 
 
+class Stream:
+    """Minibatch indices from n items: a seeded permutation consumed in slices of ``batch_size``,
+    reshuffled when fewer than a slice are left. Shared by ``_Batches`` and ``vglab.engine``
+    (which checkpoints it: ``state``/``load``)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        self.n, self.B = n, batch_size
+        self.g = torch.Generator().manual_seed(seed)
+        self.order, self.pos = torch.randperm(n, generator=self.g), 0
+
+    def next(self) -> torch.Tensor:
+        if self.pos + self.B > self.n:
+            self.order, self.pos = torch.randperm(self.n, generator=self.g), 0
+        self.pos += self.B
+        return self.order[self.pos - self.B:self.pos]
+
+    def state(self) -> dict:
+        return {"g": self.g.get_state(), "order": self.order.clone(), "pos": self.pos}
+
+    def load(self, s: dict) -> None:
+        self.g.set_state(s["g"])
+        self.order, self.pos = s["order"].clone(), s["pos"]
+
+
 class _Batches:
-    """Minibatches drawn from a fixed set: a seeded permutation consumed in slices, reshuffled."""
+    """Minibatches drawn from a fixed set in the order of a ``Stream``."""
 
     def __init__(self, split: Split, batch_size: int, seed: int):
-        self.split, self.B = split, batch_size
-        self.g = torch.Generator().manual_seed(seed)
-        self.order, self.pos = torch.randperm(len(split.y), generator=self.g), 0
+        self.split, self.stream = split, Stream(len(split.y), batch_size, seed)
 
     def next(self):
-        if self.pos + self.B > len(self.order):
-            self.order, self.pos = torch.randperm(len(self.split.y), generator=self.g), 0
-        idx = self.order[self.pos:self.pos + self.B].to(self.split.y.device)
-        self.pos += self.B
+        idx = self.stream.next().to(self.split.y.device)
         x, y, lengths = (t[idx] for t in self.split)
         L = int(lengths.max())  # drop the padding no sequence of this minibatch needs
         return x[:, x.shape[1] - L:], y, lengths

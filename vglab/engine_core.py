@@ -18,7 +18,7 @@ import torch
 from . import engine_pack as P
 from . import engine_step as S
 from .ds_sampling import accept
-from .ds_train import READINGS, Config
+from .ds_train import READINGS, Config, Stream
 from .engine_pack import PARAMS
 from .runtime import cpu_threads
 from .train import DivergenceError, progress
@@ -102,7 +102,7 @@ class Engine:
         self.data = P.pack_data(datas, self.soft, L, C, O, dev, self.dtype)  # padded, on the device
         self.n_train = [len(d.train.y) for d in datas]
         self.has_padding = bool((self.data["train"][3] < L).any())
-        self.streams = [P.Stream(n, cfg.batch_size, seed) for n in self.n_train]
+        self.streams = [Stream(n, cfg.batch_size, seed) for n in self.n_train]
         self.idx = torch.zeros(self.G, cfg.batch_size, dtype=torch.long, device=dev)  # static input of a step
         self.out = torch.zeros(4, M, dtype=torch.float64, device=dev)  # static output: E, q, dS, applied
         self.step_count, self.n_val, self.history, self.records = 0, 0, [], []

@@ -23,28 +23,6 @@ from .ds_train import READINGS, Run
 PARAMS = ("W_in", "W_rec", "b", "W_out", "b_out")
 
 
-class Stream:
-    """Minibatch indices, exactly ``ds_train._Batches``: a seeded permutation consumed in slices."""
-
-    def __init__(self, n: int, batch_size: int, seed: int):
-        self.n, self.B = n, batch_size
-        self.g = torch.Generator().manual_seed(seed)
-        self.order, self.pos = torch.randperm(n, generator=self.g), 0
-
-    def next(self) -> torch.Tensor:
-        if self.pos + self.B > self.n:
-            self.order, self.pos = torch.randperm(self.n, generator=self.g), 0
-        self.pos += self.B
-        return self.order[self.pos - self.B:self.pos]
-
-    def state(self):
-        return {"g": self.g.get_state(), "order": self.order.clone(), "pos": self.pos}
-
-    def load(self, s):
-        self.g.set_state(s["g"])
-        self.order, self.pos = s["order"].clone(), s["pos"]
-
-
 def check_problems(problems: dict) -> list:
     """The tasks' data, after checking that every task's SRN and data fit one batch (ValueError if not)."""
     models, datas = [m for m, _ in problems.values()], [d for _, d in problems.values()]
