@@ -5,6 +5,8 @@ import math
 
 import torch
 
+from ._checks import choice, learner_number, report
+
 __all__ = ["check_fix_for_symptom", "check_capstone_q", "check_grad_ratio"]
 
 FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
@@ -12,7 +14,6 @@ FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
 
 def check_fix_for_symptom(answer) -> bool:
     """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which fix?"""
-    from .exercises import choice
     return choice(answer, "residual", options=FIXES,
                   success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
                           "its gradient (within 10× of the last at initialisation in the table).",
@@ -22,7 +23,6 @@ def check_fix_for_symptom(answer) -> bool:
 
 def check_capstone_q(answer) -> bool:
     """Notebook 08: ‖δ(k)‖ = 0.2 and ‖δ(k−h)‖ = 4e-6: what is Q (eq. 25)?"""
-    from .exercises import report
     expected = math.log10(0.2) - math.log10(4e-6)  # 4.70: vanishing, far outside [−1, 1]
     try:
         a = float(answer)
@@ -39,7 +39,6 @@ def check_capstone_q(answer) -> bool:
 def check_grad_ratio(fn) -> bool:
     """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``."""
     from .deep_mlp import build_mlp
-    from ._checks import learner_number, report
     from .saturation import probe
     g = torch.Generator().manual_seed(8)
     x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)

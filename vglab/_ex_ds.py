@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import torch
 
+from ._checks import choice, close, learner_number, report
+
 __all__ = ["check_accept_decision", "check_printed_rule", "check_ds_2x2", "check_factor_two"]
 
 
 def check_accept_decision(answer) -> bool:
     """Notebook 07: (Q = 2, dS = −0.3), zone [−1, 1], |dS| ≤ 1, corrected rule: apply or skip?"""
-    from .exercises import choice
     return choice(answer, "skip", options=["apply", "skip"],
                   success="skip: Q = 2 means the gradient is vanishing, and dS < 0 would shrink ‖δ(k−h)‖ further.",
                   hint="Q > Q_max means vanishing; which sign of dS makes ‖δ(k−h)‖ grow?")
@@ -16,7 +17,6 @@ def check_accept_decision(answer) -> bool:
 
 def check_printed_rule(answer) -> bool:
     """Notebook 07: the paper prints 'apply if Q < Q_min and dS > 0': corrected or swapped?"""
-    from .exercises import choice
     return choice(answer, "swapped", options=["corrected", "swapped"],
                   success="swapped: Q < Q_min is exploding, and dS > 0 makes the norm grow even more.",
                   hint="Q < Q_min means ‖δ(k−h)‖ is already much larger than ‖δ(k)‖; does dS > 0 help?")
@@ -24,7 +24,6 @@ def check_printed_rule(answer) -> bool:
 
 def check_factor_two(answer) -> bool:
     """Notebook 07: eq. (14) drops the 2 and gives (G, dG) = 0.6; what is the true dS?"""
-    from .exercises import close
     return close(answer, 1.2, rel=1e-3,
                  success="dS = 2(G, dG) = 1.2 > 1: with the factor 2 this minibatch is skipped, without it applied.",
                  hint="S = ‖G‖², so dS = 2(G, dG) (eq. (22)); multiply.")
@@ -32,7 +31,6 @@ def check_factor_two(answer) -> bool:
 
 def check_ds_2x2(fn) -> bool:
     """Notebook 07: ``fn(W, dW, D1, D2, delta)`` → dS for h = 2, G = D1 W D2 W δᵀ (column form)."""
-    from ._checks import learner_number, report
     g = torch.Generator().manual_seed(7)
     W, dW = torch.randn(2, 2, generator=g, dtype=torch.float64), torch.randn(2, 2, generator=g, dtype=torch.float64)
     D1, D2 = torch.diag(torch.rand(2, generator=g, dtype=torch.float64)), torch.diag(torch.rand(2, generator=g,

@@ -8,13 +8,13 @@ import math
 
 import torch
 
+from ._checks import close, report, run_learner_fn, tensors_close
+
 __all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders"]
 
 
 def check_delta_step(fn) -> bool:
     """``fn(delta_n, W_rec, a_prev)`` -> δ(n−1) for tanh, paper eq. (6) in row form, (B, K) each."""
-    from ._checks import report, run_learner_fn, tensors_close
-
     g = torch.Generator().manual_seed(4)
     delta_n = torch.randn(3, 5, dtype=torch.float64, generator=g)
     W_rec = torch.randn(5, 5, dtype=torch.float64, generator=g) * 0.5
@@ -35,8 +35,6 @@ def check_delta_step(fn) -> bool:
 
 def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool:
     """The bound on ‖J(n)…J(n−h+1)‖₂ from W_rec alone: (σ_max(W_rec) · max f′)^h."""
-    from ._checks import close, report
-
     try:
         W = torch.as_tensor(W_rec, dtype=torch.float64)
         gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
@@ -52,8 +50,6 @@ def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool
 
 def check_critical_radius(answer, activation: str = "tanh") -> bool:
     """Which spectral radius of W_rec keeps ‖δ‖ roughly constant near a = 0? (tanh: 1, sigmoid: 4)."""
-    from ._checks import close, report
-
     if activation not in ("tanh", "sigmoid"):
         return report(False, "", "activation must be 'tanh' or 'sigmoid'")
     expected = 1.0 if activation == "tanh" else 4.0
@@ -65,8 +61,6 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
     """How many orders of magnitude smaller is the sigmoid's bound than tanh's after h steps?"""
-    from ._checks import close
-
     expected = h * math.log10(4)
     return close(answer, expected, rel=0.02,
                  success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone",
