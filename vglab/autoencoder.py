@@ -104,10 +104,16 @@ def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar:
     test reconstruction NLL, and on the training step the norm of ∂R/∂θ_encoder and of
     ∂(λω)/∂θ_encoder. A NaN/Inf loss stops the run with ``DivergenceError``.
     """
+    return _run(_train_autoencoder, config, data, device, progress_bar)
+
+
+def _run(train, config, data, device, progress_bar):
+    """The shared entry of ``train_autoencoder``/``train_stack``: device (CPU by default), the
+    digits unless ``data`` is given, moved there, and one CPU thread (``runtime.cpu_threads``)."""
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = (data if data is not None else digits(seed=0)).to(device)
     with cpu_threads(1, device):
-        return _train_autoencoder(config, data, device, progress_bar)
+        return train(config, data, device, progress_bar)
 
 
 def _train_autoencoder(config, data, device, progress_bar):
@@ -259,10 +265,7 @@ def train_stack(config: StackConfig, *, data=None, device=None, progress_bar: bo
     cross-entropy alone, % saturated and KL of the fitted Beta to U(0, 1) (test images), plus
     train loss and test accuracy. Returns the history as a dict of lists.
     """
-    device = torch.device(device) if device is not None else torch.device("cpu")
-    data = (data if data is not None else digits(seed=0)).to(device)
-    with cpu_threads(1, device):
-        return _train_stack(config, data, device, progress_bar)
+    return _run(_train_stack, config, data, device, progress_bar)
 
 
 def _train_stack(config, data, device, progress_bar):
