@@ -88,8 +88,7 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         y = np.log10(np.clip(prof.delta[0].numpy(), 1e-300, None))  # log10 on a linear axis: cheap ticks
         if "line" not in state:
             state["line"], = ax.plot(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
-            ref = init_scale.gradient_profile(0.01, n_hidden=n_hidden, h=h, n_networks=1,
-                                              n_sequences=n_sequences, seed=seed, weight_grads=False)
+            ref = compute(0.01)[1]  # cached: the slider at σ² = 0.01 shares it
             ax.plot(np.arange(h + 1), np.log10(ref.delta[0].numpy()), color=COLORS["bound"], ls=":",
                     label="variance 0.01 (healthy)")
             ax.set_xlabel("steps back j")
