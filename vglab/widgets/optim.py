@@ -129,7 +129,6 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
                   title="Optimizers on a 2-D loss surface")
-    panel.fig.set_layout_engine(None)  # keep the constrained layout of the first render: one draw per PNG
 
     def snap(_button):
         s, o = surfaces.get(panel.controls["surface"].value), panel.controls["optimizer"].value
@@ -234,5 +233,4 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
 
     panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.6), dpi=72,
                   title="The cliff: plain SGD against clipped SGD")
-    panel.fig.set_layout_engine(None)  # keep the constrained layout of the first render: one draw per PNG
     return panel
