@@ -98,7 +98,8 @@ class Engine:
             raise ValueError("with_ds=False needs readings that do not decide by dS (plain, clipping)")
         self.configs = [asdict(Config(**{**asdict(cfg), **READINGS[r][1]})) for r in readings]
         self.valid_out, self.is_soft = P.output_masks(self.soft, self.n_out, self.m, O, dev)
-        self.mixed = len(set(self.soft)) > 1 or len(set(self.n_out)) > 1
+        mixed = len(set(self.soft)) > 1 or len(set(self.n_out)) > 1  # the loss kind, once (not per step)
+        self.kind = "softmax" if all(self.soft) and not mixed else "linear" if not any(self.soft) else "mixed"
         self.data = P.pack_data(datas, self.soft, L, C, O, dev, self.dtype)  # padded, on the device
         self.n_train = [len(d.train.y) for d in datas]
         self.has_padding = bool((self.data["train"][3] < L).any())
@@ -123,8 +124,7 @@ class Engine:
         out = torch.baddbmm(p["b_out"][:, None], Z[L - 1], p["W_out"])  # (M, B, O), eq. (3) before g
         lab = y_lab[self.gi, self.idx][:, None].expand(G, m, B).reshape(M, B)
         val = y_val[self.gi, self.idx][:, None].expand(G, m, B, -1).reshape(M, B, -1)
-        kind = "softmax" if all(self.soft) and not self.mixed else "linear" if not any(self.soft) else "mixed"
-        E, e = S.loss_and_error(out, lab, val, kind, self.valid_out, self.is_soft)
+        E, e = S.loss_and_error(out, lab, val, self.kind, self.valid_out, self.is_soft)
         if cfg.reduction == "mean":
             E, e = E / B, e / B
         D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
