@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.colors import to_rgba
 
 from ..ds_sampling import accept
-from ..plots.ds import ACCEPT, SKIP, accept_regions, plot_ds_plane
+from ..plots.ds import ACCEPT, DS_LIM, Q_LIM, SKIP, accept_regions, plot_ds_plane
 from ..plots.style import PALETTE
 from .panel import Panel
 
@@ -24,6 +25,8 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         raise ValueError("q, ds and accepted must be non-empty and of the same length")
     keep = np.linspace(0, len(q) - 1, min(len(q), max_points)).astype(int)
     q, ds, rec = q[keep], ds[keep], rec[keep].astype(bool)
+    xy = np.c_[np.clip(q, *Q_LIM), np.clip(ds, -DS_LIM, DS_LIM)]  # where each dot sits (clipped to the plot)
+    rgba = np.array([to_rgba(SKIP, 0.7), to_rgba(ACCEPT, 0.7)])  # skipped, applied
     controls = {
         "q_min": widgets.FloatSlider(value=q_min, min=-5, max=0, step=0.1, description="Q_min"),
         "q_max": widgets.FloatSlider(value=q_max, min=0, max=8, step=0.1, description="Q_max"),
@@ -38,7 +41,7 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         if not state:  # build once, then only move patches and recolour the dots
             plot_ds_plane(q_min=q_min, q_max=q_max, ds_max=ds_max, rule=rule, ax=ax)
             state["patches"] = list(ax.patches)
-            state["dots"] = ax.scatter(np.clip(q, -4, 6), np.clip(ds, -1e3, 1e3), s=7, linewidths=0)
+            state["dots"] = ax.scatter(xy[:, 0], xy[:, 1], s=7, linewidths=0)
             state["flips"] = ax.scatter([], [], s=30, facecolors="none", edgecolors="black", linewidths=0.8)
             state["vlines"] = [ax.axvline(v, color=PALETTE["grey"], lw=1.2) for v in (q_min, q_max)]
             ax.set_title(" ", fontsize=9)
@@ -49,9 +52,9 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         for line, v in zip(state["vlines"], (q_min, q_max)):
             line.set_xdata([v, v])
         now = np.asarray(accept(q, ds, q_min, q_max, ds_max, rule=rule), bool)
-        state["dots"].set_color(np.where(now[:, None], _rgba(ACCEPT), _rgba(SKIP)))
+        state["dots"].set_color(rgba[now.astype(int)])
         flip = now != rec
-        state["flips"].set_offsets(np.c_[np.clip(q[flip], -4, 6), np.clip(ds[flip], -1e3, 1e3)].reshape(-1, 2))
+        state["flips"].set_offsets(xy[flip])
         ax.title.set_text(f"{rule.replace('_', ' ')}: applied {now.mean():.0%} of {len(now)} | "
                           f"{(flip & now).sum()} skip→apply, {(flip & ~now).sum()} apply→skip (rings)")
 
@@ -59,8 +62,3 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
     snap.on_click(lambda _b: panel.update(q_min=-1.0, q_max=1.0, ds_max=1.0))
     panel.children = panel.children[:-1] + (snap, panel.children[-1])
     return panel
-
-
-def _rgba(hex_color: str):
-    h = hex_color.lstrip("#")
-    return np.array([int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)] + [0.7])
