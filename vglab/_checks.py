@@ -10,7 +10,7 @@ import math
 
 import torch
 
-__all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "choice"]
+__all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "answer_number", "choice"]
 
 
 def report(ok: bool, success: str, hint: str) -> bool:
@@ -60,6 +60,16 @@ def learner_number(fn, *args, hint: str, **kwargs):
         return True, _as_float(got)
     except (TypeError, ValueError, RuntimeError):
         report(False, "", f"{hint} (return one number, got {type(got).__name__})")
+        return False, None
+
+
+def answer_number(answer, *, hint: str):
+    """Read the learner's answer as one float: ``(True, float)``, or print ``hint`` as is and return
+    ``(False, None)`` when ``float()`` refuses it (None, a word, a list)."""
+    try:
+        return True, float(answer)
+    except (TypeError, ValueError):
+        report(False, "", hint)
         return False, None
 
 

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from ._checks import choice, learner_number, report
+from ._checks import answer_number, choice, learner_number, report
 
 __all__ = ["check_fix_for_symptom", "check_capstone_q", "check_grad_ratio"]
 
@@ -24,10 +24,9 @@ def check_fix_for_symptom(answer) -> bool:
 def check_capstone_q(answer) -> bool:
     """Notebook 08: ‖δ(k)‖ = 0.2 and ‖δ(k−h)‖ = 4e-6: what is Q (eq. 25)?"""
     expected = math.log10(0.2) - math.log10(4e-6)  # 4.70: vanishing, far outside [−1, 1]
-    try:
-        a = float(answer)
-    except (TypeError, ValueError):
-        return report(False, "", "answer with a number: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖")
+    ok, a = answer_number(answer, hint="answer with a number: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖")
+    if not ok:
+        return False
     if math.isclose(a, -expected, rel_tol=1e-2):
         return report(False, "", "check the order: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖ (last step first); "
                                  "Q > 0 means vanishing")

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ._checks import close, report, run_learner_fn
+from ._checks import answer_number, close, report, run_learner_fn
 
 __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold"]
 
@@ -56,10 +56,9 @@ def check_adadelta_factor(answer) -> bool:
     factor = steps[1] / steps[0]  # ≈ 1/√ε = 1e4
     hint = ("compare δ = g (√Δ + ε)/(√G + ε) with torch's g √(Δ + ε)/√(G + ε) at Δ = 0: "
             "the numerators are ε and √ε; give 'how many times smaller' as a number like 1e3")
-    try:
-        a = float(answer)
-    except (TypeError, ValueError):
-        return report(False, "", f"{hint} (your answer should be a number)")
+    ok, a = answer_number(answer, hint=f"{hint} (your answer should be a number)")
+    if not ok:
+        return False
     if 0 < a < 1 and math.isclose(math.log10(1 / a), math.log10(factor), abs_tol=0.31):
         return report(False, "", "that is the ratio the other way round: how many TIMES smaller is it?")
     return close(a, factor, rel=0.5, success=f"about {factor:.0f}× smaller: √ε/ε = 1/√ε = 1e4.", hint=hint)
@@ -72,10 +71,9 @@ def check_clip_threshold(theta) -> bool:
 
     hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
             "θ caps the step at η θ: pick θ so that η θ is small compared to the window")
-    try:
-        theta = float(theta)
-    except (TypeError, ValueError):
-        return report(False, "", f"{hint} (θ should be a positive number)")
+    ok, theta = answer_number(theta, hint=f"{hint} (θ should be a positive number)")
+    if not ok:
+        return False
     if not (math.isfinite(theta) and theta > 0):
         return report(False, "", f"{hint} (θ must be a positive number, got {theta})")
     s = get("cliff")

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ._checks import close, report, run_learner_fn
+from ._checks import answer_number, close, report, run_learner_fn
 
 __all__ = ["check_sigmoid_peak", "check_sigmoid_derivative", "check_flat_tanh_gain", "dead_relu_net",
            "check_dead_layer", "check_update_ratio_lr"]
@@ -55,10 +55,9 @@ def check_flat_tanh_gain(gain) -> bool:
 
     hint = ("near a = 0, tanh′ ≈ 1, so each layer multiplies the gradient by about g (the typical singular "
             "value of W); which g makes that 1? Try a few on the panel with init = normal.")
-    try:
-        g = float(gain)
-    except (TypeError, ValueError):
-        return report(False, "", hint + " (answer with a number)")
+    ok, g = answer_number(gain, hint=hint + " (answer with a number)")
+    if not ok:
+        return False
     if not (math.isfinite(g) and 0 < g <= 10):
         return report(False, "", hint + " (a gain between 0 and 10)")
     d = digits(standardize=True)
@@ -103,10 +102,9 @@ def check_update_ratio_lr(lr) -> bool:
 
     hint = ("update:data = lr·‖∂L/∂W‖/‖W‖ is proportional to lr: run probe(model, x, y, lr=...) and "
             "scale lr by 1e-3 / (the ratio you see)")
-    try:
-        lr = float(lr)
-    except (TypeError, ValueError):
-        return report(False, "", hint + " (answer with a number)")
+    ok, lr = answer_number(lr, hint=hint + " (answer with a number)")
+    if not ok:
+        return False
     if not (math.isfinite(lr) and lr > 0):
         return report(False, "", hint + " (a positive learning rate)")
     d = digits(standardize=True)
