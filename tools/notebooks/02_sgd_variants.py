@@ -3,6 +3,15 @@ from tools.nb import build, code, md, setup, solution
 
 CHECK, IGNORE = ["nbval-check-output"], ["nbval-ignore-output"]
 
+
+def _grid(surface: str):
+    """The cell that draws every optimizer's path on one surface (section 2)."""
+    return code(f"""
+    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
+    oplots.plot_trajectory_grid(surfaces.get("{surface}"), runs["{surface}"], axes);
+    """)
+
+
 cells = [
     md(r"""
     # 02 · SGD and its variants: eight update rules, four surfaces, one cliff
@@ -122,25 +131,13 @@ cells = [
     print({name: len(r) for name, r in runs.items()})
     """),
     md("The ill-conditioned bowl: SGD zig-zags across the steep direction; Momentum and NAG overshoot and ring; the adaptive methods rescale each coordinate and head almost straight in."),
-    code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
-    oplots.plot_trajectory_grid(surfaces.get("quadratic"), runs["quadratic"], axes);
-    """),
+    _grid("quadratic"),
     md("Rosenbrock's curved valley: everyone reaches the valley floor quickly, then crawls along it."),
-    code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
-    oplots.plot_trajectory_grid(surfaces.get("rosenbrock"), runs["rosenbrock"], axes);
-    """),
+    _grid("rosenbrock"),
     md("The saddle: the gradient along $y$ starts at 0.02, so SGD first slides to the ridge's centre and only slowly rolls off; dividing by $\\sqrt{G}$ (AdaGrad, RMSProp, Adam) makes that tiny gradient a full-sized step."),
-    code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
-    oplots.plot_trajectory_grid(surfaces.get("saddle"), runs["saddle"], axes);
-    """),
+    _grid("saddle"),
     md("The cliff, with η small enough that no one is thrown off: the wall's gradient (up to ≈ 125) is felt only at its foot."),
-    code("""
-    fig, axes = subplots(2, 4, width=2.6, height=2.2, sharex=True, sharey=True)
-    oplots.plot_trajectory_grid(surfaces.get("cliff"), runs["cliff"], axes);
-    """),
+    _grid("cliff"),
     md("### Loss against step\n\nThe same runs as $L - L^*$ on a log scale:"),
     code("""
     fig, axes = subplots(1, 4, width=3.4, height=2.8)
