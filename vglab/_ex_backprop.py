@@ -54,6 +54,14 @@ def _pair(out, n, hint):
     return out
 
 
+def _all_close(out, ref):
+    """Every tensor the learner returned has its reference's shape and values (float64)."""
+    return all(
+        isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
+        for o, r in zip(out, ref)
+    )
+
+
 @_never_raises
 def check_relu_backward(fn) -> bool:
     """``fn(X, dY) -> dX`` for ReLU: dC/dX = 0 where x < 0, else dC/dY (lecture)."""
@@ -84,10 +92,7 @@ def check_add_backward(fn) -> bool:
     if not ok or _pair(out, 2, hint) is None:
         return False
     ref = M.Add().backward(dY)
-    good = all(
-        isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
-        for o, r in zip(out, ref)
-    )
+    good = _all_close(out, ref)
     if not good and isinstance(out[0], torch.Tensor) and torch.allclose(out[0].double(), dY / 2):
         return E.report(
             False, "", "add does not split the gradient in half: each input gets all of dC/dY"
@@ -122,10 +127,7 @@ def check_max_backward(fn) -> bool:
     mx = M.Max()
     mx.forward(X1, X2)
     ref = mx.backward(dY)
-    good = all(
-        isinstance(o, torch.Tensor) and o.shape == r.shape and torch.allclose(o.double(), r)
-        for o, r in zip(out, ref)
-    )
+    good = _all_close(out, ref)
     return E.report(good, "max routes the whole gradient to its argmax.", hint)
 
 
