@@ -128,7 +128,7 @@ def _train_autoencoder(config, data, device, progress_bar):
         logits, a, _ = model(x)
         R = reconstruction_nll(logits, x)
         check_finite(R + a.sum(), step, "R (or the bottleneck)")
-        omega = bp.beta_penalty_from_logits(a)
+        omega = bp._omega_from_logits(a)  # a checked finite just above: no second scan
         loss = R + config.lam * omega
         check_finite(loss, step, "R + λω")
         opt.zero_grad()

@@ -22,8 +22,10 @@ __all__ = ["beta_penalty", "beta_penalty_from_logits", "fit_beta", "fit_beta_log
            "mean_abs_correlation", "counterexample", "log_moments"]
 
 
-def _check_layer(z, name: str = "z", *, unit_interval: bool = True) -> torch.Tensor:
-    """z must be a float tensor of shape (N, d), N >= 2, finite, (optionally) inside [0, 1]."""
+def _check_layer(z, name: str = "z", *, unit_interval: bool = True, finite: bool = False) -> torch.Tensor:
+    """z must be a float tensor of shape (N, d), N >= 2, not NaN, (optionally) inside [0, 1] or finite.
+
+    ``finite=True`` rejects Inf as well, in the same single scan as NaN (one host sync)."""
     if not isinstance(z, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape (N, d), got {type(z).__name__}")
     if not z.is_floating_point():
@@ -32,8 +34,10 @@ def _check_layer(z, name: str = "z", *, unit_interval: bool = True) -> torch.Ten
         raise ValueError(f"{name} must be 2-D of shape (N samples, d units), got shape {tuple(z.shape)}")
     if z.shape[0] < 2 or z.shape[1] < 1:
         raise ValueError(f"{name} needs N >= 2 samples and d >= 1 units, got shape {tuple(z.shape)}")
-    if torch.isnan(z).any():
-        raise ValueError(f"{name} contains NaN")
+    if not bool((torch.isfinite(z) if finite else ~torch.isnan(z)).all()):
+        if torch.isnan(z).any():
+            raise ValueError(f"{name} contains NaN")
+        raise ValueError(f"{name} contains Inf; pre-activations must be finite")
     if unit_interval and ((z < 0).any() or (z > 1).any()):
         raise ValueError(f"{name} must lie in [0, 1] (a sigmoid layer; rescale tanh by (1 + tanh) / 2), "
                          f"got values in [{float(z.min()):.3g}, {float(z.max()):.3g}]")
@@ -69,9 +73,12 @@ def beta_penalty_from_logits(a: torch.Tensor) -> torch.Tensor:
     ln σ(a) = −softplus(−a) and ln(1 − σ(a)) = −softplus(a) (SPEC §H): never infinite, and
     the gradient keeps pulling a saturated unit back (the clamped version passes none there).
     """
-    a = _check_layer(a, "a", unit_interval=False)
-    if torch.isinf(a).any():
-        raise ValueError("a contains Inf; pre-activations must be finite")
+    return _omega_from_logits(_check_layer(a, "a", unit_interval=False, finite=True))
+
+
+def _omega_from_logits(a: torch.Tensor) -> torch.Tensor:
+    """``beta_penalty_from_logits`` without its checks (no NaN/Inf scan, no host sync): for training
+    loops that have already checked a is finite."""
     m_log_z = -F.softplus(-a).mean(0)  # (d,)
     m_log_1mz = -F.softplus(a).mean(0)  # (d,)
     return ((1.0 + m_log_z) ** 2 + (1.0 + m_log_1mz) ** 2).sum()
