@@ -18,8 +18,9 @@ import torch
 from . import engine_pack as P
 from . import engine_step as S
 from .ds_sampling import accept
-from .ds_train import READINGS, Config, Stream
+from .ds_train import READINGS, Config, Stream, _loss_change
 from .engine_pack import PARAMS
+from .pascanu import clip_by_global_norm
 from .runtime import cpu_threads
 from .train import DivergenceError, progress
 
@@ -129,11 +130,10 @@ class Engine:
             E, e = E / B, e / B
         D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
         grads = S.weight_grads(x, Z, D, e, m)
-        if self.any_clip:  # global-norm clipping per network (pascanu.clip_by_global_norm), clipping only
-            sq = sum((g_ ** 2).reshape(M, -1).sum(-1) for g_ in grads.values())
-            scale = torch.where(self.clip, torch.clamp(cfg.clip / (sq.sqrt() + 1e-12), max=1.0),
-                                torch.ones_like(sq))
-            grads = {k: g_ * S.per_network(scale, g_) for k, g_ in grads.items()}
+        if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
+            clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True)
+            grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
+                     for k, c in zip(PARAMS, clipped)}
         new_v = {k: cfg.momentum * self.v[k] - cfg.lr * grads[k] for k in PARAMS}
         dW = new_v["W_rec"]
         if self.any_own:
@@ -147,8 +147,8 @@ class Engine:
             q = (torch.log10(nk) - torch.log10(nkh)).double()
             ds = torch.full_like(nk, torch.nan, dtype=torch.float64)
         ds_rule = ds
-        if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩ (ds_train._loss_change)
-            dE = sum((grads[k] * new_v[k]).reshape(M, -1).sum(-1) for k in PARAMS).double()
+        if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩
+            dE = _loss_change([grads[k] for k in PARAMS], [new_v[k] for k in PARAMS], M)
             ds_rule = torch.where(self.thr_loss, ds / dE.abs(), ds)
         ok_c = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="corrected")
         ok_p = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="as_printed")
