@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import bptt, ds_train, lstm, saturation, srn, tasks
+from ._args import int_at_least
 from .beta_penalty import beta_penalty_from_logits
 from .capstone_report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
                               rules_of_thumb)
@@ -74,11 +75,6 @@ def _row(testbed, remedy, colour, baseline, regime, accs, chance, flow_name, flo
             "pct_dead": dead, "wall_s": wall, "device": describe(device), "verdict": ""}
 
 
-def _check_int(name, v, lo=1):
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
-
-
 def _pick(names, table, what):
     names = list(table) if names is None else list(names)
     unknown = [n for n in names if n not in table]
@@ -93,7 +89,7 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
               desc: str = "training") -> nn.Module:
     """Momentum SGD on cross-entropy + λ Σ_l ω_l (patent claims 1 and 3; ω from every sigmoid's
     pre-activations). With λ = 0 this is ``deep_mlp.train_digits``' step, with the same minibatches."""
-    _check_int("steps", steps)
+    int_at_least("steps", steps)
     if not (lr > 0 and lam >= 0):
         raise ValueError(f"lr must be > 0 and lam >= 0, got lr={lr}, lam={lam}")
     device = torch.device(device) if device is not None else data.x_train.device
@@ -138,7 +134,7 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     """One row per remedy of ``MLP_REMEDIES``: every seed builds the net from that seed (``build_mlp``)
     and trains it on the same minibatches; score = test accuracy of the last weights (mean over seeds)."""
     names = _pick(remedies, MLP_REMEDIES, "MLP remedies")
-    _check_int("depth", depth, 2)
+    int_at_least("depth", depth, 2)
     data = data if data is not None else digits(standardize=True)
     device = torch.device(device) if device is not None else torch.device("cpu")
     xt, yt = data.x_test.to(device), data.y_test.to(device)
@@ -200,7 +196,7 @@ def run_srn(remedies=None, *, T: int = 50, n_networks: int = 4, updates: int = 3
     """
     names = _pick(remedies, SRN_REMEDIES, "SRN remedies")
     for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps)):
-        _check_int(k, v, 10 if k == "T" else 1)
+        int_at_least(k, v, 10 if k == "T" else 1)
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
     init = srn.SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2=0.01, n_networks=n_networks,

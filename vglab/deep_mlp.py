@@ -20,12 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._args import int_at_least
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, probe
 from .train import History, check_finite, progress
 
 INITS = ("default", "normal", "xavier", "kaiming")
-
 
 
 def make_activation(name: str) -> nn.Module:
@@ -109,9 +109,8 @@ def build_mlp(depth: int = 20, width: int = 64, activation: str = "sigmoid", *, 
               gain: float = 1.0, residual: bool = False, n_in: int = 64, n_out: int = 10,
               seed: int | None = 0, device=None) -> DeepMLP:
     """A ``depth``-block MLP, initialised on the CPU from ``seed`` (same numbers on every device)."""
-    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_in", n_in, 1), ("n_out", n_out, 1)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    for name, v in (("depth", depth), ("width", width), ("n_in", n_in), ("n_out", n_out)):
+        int_at_least(name, v)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=residual)

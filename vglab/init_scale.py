@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from . import bptt, tasks
+from ._args import int_at_least
 from .optim import Momentum
 from .srn import SRN, _loss, spectral_radius
 from .train import DivergenceError, History, check_finite, progress
@@ -131,8 +132,7 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
     if not isinstance(setting, InitSetting):
         setting = variance(setting)
     for name, v in (("n_networks", n_networks), ("n_sequences", n_sequences), ("h", h)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+        int_at_least(name, v)
     if h < 9:
         raise ValueError(f"h must be >= 9 (sequences of T = h + 1 >= 10 steps), got {h}")
     T = h + 1
@@ -208,8 +208,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     if not all(isinstance(j, int) and 0 <= j < T for j in lags):
         raise ValueError(f"lags must be ints in [0, T) = [0, {T}), got {lags}")
     for name, v in (("n_steps", n_steps), ("record_every", record_every), ("batch", batch), ("n_train", n_train)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+        int_at_least(name, v)
     device = torch.device(device) if device is not None else torch.device("cpu")
     model = SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2, n_networks=n_networks,
                 generator=torch.Generator().manual_seed(seed), device=device)

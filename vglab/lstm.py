@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from . import tasks
+from ._args import int_at_least
 from .runtime import cpu_threads
 from .srn import SRN
 from .train import History, check_finite, progress
@@ -31,8 +32,7 @@ class LSTM(nn.Module):
                  output: str = "softmax", generator: torch.Generator | None = None, dtype=None, device=None):
         super().__init__()
         for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+            int_at_least(name, v)
         if output not in ("softmax", "linear"):
             raise ValueError(f"output must be 'softmax' or 'linear', got {output!r}")
         if not math.isfinite(forget_bias):
