@@ -47,6 +47,7 @@ from .. import ds_train, engine, results, srn, tasks
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
+SETTINGS = ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val", "n_test", "hidden", "seed")
 PAPER_T100 = {  # Table 1, % correct, (best, mean) of 10 networks; ">99" kept as text
     "plain": {"addition": ("99", "68"), "multiplication": (">99", "72"),
               "temporal_order": ("96", "44"), "temporal_order_3bit": (">99", "50")},
@@ -126,7 +127,7 @@ def run(args, command: str | None = None) -> Path | None:
 
 def use_fast(args, dev) -> bool:
     """--engine fast, or auto on CUDA; the fast engine runs plain, ds, ds_* and clipping readings."""
-    supported = all(ds_train.READINGS[m][0] in engine.METHODS for m in args.methods)
+    supported = all(READINGS[m][0] in engine.METHODS for m in args.methods)
     if args.engine == "fast" and not supported:
         raise SystemExit(f"--engine fast runs {engine.METHODS} readings; got {args.methods} (use --engine reference)")
     return args.engine == "fast" or (args.engine == "auto" and dev.type == "cuda" and supported)
@@ -245,19 +246,18 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
         ckpt["group"], ckpt["state"] = ckpt["group"] + 1, None
         save()
     data = table(args, ckpt["done"])
-    n_groups = len(groups)
     data["engine"] = {"engine": "fast", "mode": ckpt.get("mode", args.mode), "fused": not args.no_fuse,
                       "networks_per_step": len(groups[0]) * len(args.methods) * args.networks,
                       "ms_per_update": round(1000 * ckpt["train_s"] / max(1, ckpt["updates_run"]), 3),
-                      "groups": n_groups, "compile_s": round(ckpt.get("compile_s", 0.0), 1), "sweep": args.sweep}
+                      "groups": len(groups), "compile_s": round(ckpt.get("compile_s", 0.0), 1), "sweep": args.sweep}
     if ckpt["verify"] is not None:
         data["verify"] = ckpt["verify"]
     return _save(args, data, dev, ckpt["wall"], command)
 
 
 def _settings(args) -> dict:
-    return {k: getattr(args, k) for k in ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val",
-                                          "n_test", "hidden", "seed", "no_fuse", "sweep")}
+    """What a fast-engine checkpoint must agree on: the table's settings and the engine's layout."""
+    return {k: getattr(args, k) for k in SETTINGS + ("no_fuse", "sweep")}
 
 
 def initial_networks(task, args, dev, seed):
@@ -304,8 +304,7 @@ def table(args, done: dict) -> dict:
         rows.setdefault(task, {})[name] = {**s, "best": round(max(sc), 1), "mean": round(sum(sc) / len(sc), 1),
                                            "success": sum(v > 99 for v in sc)}
     paper = PAPER_T100 if args.T == 100 else PAPER_T150 if args.T == 150 else {}
-    settings = {k: getattr(args, k) for k in ("tasks", "T", "networks", "updates", "methods", "n_train",
-                                                  "n_val", "n_test", "hidden", "seed")}
+    settings = {k: getattr(args, k) for k in SETTINGS}
     return {"settings": settings, "rows": rows, "paper": paper, "paper_T100": PAPER_T100,
             "paper_T150": PAPER_T150}
 
