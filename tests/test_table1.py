@@ -43,7 +43,6 @@ def test_cli_runs_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
 
 def test_parse_rejects_unknown_names():
-    import pytest
     for bad in (["--tasks", "parity"], ["--methods", "magic"], ["--T", "3"]):
         with pytest.raises(SystemExit):
             table1.parse(bad)
