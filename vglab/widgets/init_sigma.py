@@ -16,7 +16,7 @@ from .. import init_scale
 from ..plots.init_sigma import plot_eigenvalues
 from ..runtime import cpu_threads
 from ..plots.style import COLORS, PALETTE
-from .panel import Panel, set_if_changed
+from .panel import Panel, set_if_changed, snap_limits
 
 CRITICAL = {"variance": 0.01, "std": 0.1}
 """The value that puts std·√K at 1 for K = 100, in each reading."""
@@ -79,8 +79,9 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
                 artist.set_animated(True)  # a move redraws these over a kept background
         state["dots"].set_offsets(np.c_[eigs.real, eigs.imag])
         state["circle"].set_data((r * circle).real, (r * circle).imag)
-        lim = 0.5 * math.ceil(2 * max(1.25, 1.15 * max(r, rho)))  # in steps of 0.5: the axes move less often
-        set_if_changed(ax, xlim=(-lim, lim), ylim=(-lim, lim))
+        lim = max(1.25, 1.15 * max(r, rho))
+        lims = snap_limits(-lim, lim, 0.5)  # in steps of 0.5: the axes move less often
+        set_if_changed(ax, xlim=lims, ylim=lims)
         ax.title.set_text(f"σ = {value:.4g} as {reading}: std·√K = {r:.2f}, ρ = {rho:.2f}")
         if prof is None:
             return
@@ -99,7 +100,7 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
             for artist in (state["line"], ax.title):
                 artist.set_animated(True)
         state["line"].set_ydata(y)
-        set_if_changed(ax, ylim=(10 * math.floor(min(y.min(), -3) / 10), 5 * math.ceil(max(y.max(), 1) / 5)))
+        set_if_changed(ax, ylim=snap_limits(min(y.min(), -3), max(y.max(), 1), 10, 5))
         q = float(prof.Q[0])
         kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
         ax.title.set_text(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7")

@@ -18,7 +18,7 @@ import torch
 from .. import optim, surfaces
 from ..plots import optim as plots
 from ..plots.style import COLORS
-from .panel import Panel, set_if_changed, set_quietly
+from .panel import Panel, set_if_changed, set_quietly, snap_limits
 
 __all__ = ["optimizer_panel", "cliff_panel"]
 
@@ -56,7 +56,8 @@ def _prefix(tr, steps):
 
 def _decades(lo: float, hi: float) -> tuple:
     """(lo, hi) widened to whole powers of ten (a log axis that moves only between decades)."""
-    return 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(max(hi, lo * 10)))
+    lo_e, hi_e = snap_limits(math.log10(lo), math.log10(max(hi, lo * 10)), 1)
+    return 10.0 ** lo_e, 10.0 ** hi_e
 
 
 def _line_sets(ax, ax_loss, names):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Callable
@@ -210,6 +211,13 @@ def set_if_changed(artist, **props) -> bool:
             getattr(artist, f"set_{name}")(value)
             changed = True
     return changed
+
+
+def snap_limits(lo: float, hi: float, step: float, step_hi: float | None = None) -> tuple:
+    """``(lo, hi)`` widened outward to whole multiples of ``step`` (``step_hi`` for ``hi`` if given):
+    axis limits that move only between blocks, so most moves keep the axis and can blit."""
+    step_hi = step if step_hi is None else step_hi
+    return step * math.floor(lo / step), step_hi * math.ceil(hi / step_hi)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from ..plots import recurrent as rplots
 from ..plots.style import COLORS
 from ..runtime import cpu_threads
 from ..srn import SRN
-from .panel import Panel, quietly, set_if_changed, set_quietly
+from .panel import Panel, quietly, set_if_changed, set_quietly, snap_limits
 
 K, T_MAX, B = 100, 101, 16
 
@@ -53,8 +53,7 @@ def _span(values, block: int = 10) -> tuple:
     whole blocks of ``block`` decades (the axis and its tick labels move only between blocks)."""
     v = values[values > 0]
     lo, hi = (float(v.min()), float(v.max())) if len(v) else (1e-300, 1.0)
-    lo_e = block * math.floor((math.log10(max(lo, 1e-300)) - 1) / block)
-    hi_e = block * math.ceil((math.log10(hi) + 1) / block)
+    lo_e, hi_e = snap_limits(math.log10(max(lo, 1e-300)) - 1, math.log10(hi) + 1, block)
     return 10.0 ** lo_e, 10.0 ** hi_e
 
 

@@ -11,7 +11,7 @@ from ..deep_mlp import INITS, critical_gain, gradient_profile
 from ..plots.saturation import _color
 from ..plots.style import PALETTE
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB
-from .panel import Panel, set_if_changed
+from .panel import Panel, set_if_changed, snap_limits
 
 
 def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "default", gain: float = 1.0,
@@ -62,7 +62,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
         for ax in axes:
             set_if_changed(ax, xlim=(0.5, depth + 0.5))
         for ax, v in zip(axes[:2], series[:2]):  # whole blocks of 2 decades: the axes move less often
-            set_if_changed(ax, ylim=(2 * np.floor((v.min() - 0.5) / 2), 2 * np.ceil((v.max() + 0.5) / 2)))
+            set_if_changed(ax, ylim=snap_limits(v.min() - 0.5, v.max() + 0.5, 2))
         ratio = 10.0 ** (series[0][0] - series[0][-1])
         axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {ratio:.1e}")
         axes[2].title.set_text(f"saturated (mean {float(series[2].mean()):.0f} %)")
