@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,30 +32,17 @@ def nbval_time(nb: Path) -> tuple[float, str]:
 
 
 def learner_time(nb: Path) -> tuple[float, float]:
-    """Execute a copy at learner size; returns (seconds, kernel peak RSS in MB)."""
+    """Execute a copy at learner size (a fresh process without VGLAB_QUICK, as the notebooks are
+    committed); returns (seconds, kernel peak RSS in MB) from ``tools.checked_outputs.execute``."""
     env = {k: v for k, v in os.environ.items() if k != "VGLAB_QUICK"}
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / nb.name
-        code = (
-            "import time, nbformat\n"
-            "from nbclient import NotebookClient\n"
-            f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
-            "nb.cells.append(nbformat.v4.new_code_cell(\"import resource; "
-            "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\"))\n"
-            "c = NotebookClient(nb, timeout=900, kernel_name='python3', "
-            f"resources={{'metadata': {{'path': {str(nb.parent)!r}}}}})\n"
-            "t = time.perf_counter()\n"
-            "c.execute()\n"
-            "print('WALL', time.perf_counter() - t - 0.0)\n"
-            "print(nb.cells[-1].outputs[0]['text'])\n"
-            f"nbformat.write(nb, {str(out)!r})\n"
-        )
-        p = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-        if p.returncode != 0:
-            raise RuntimeError(p.stderr[-2000:])
-        wall = float(re.search(r"WALL ([\d.]+)", p.stdout).group(1))
-        rss = float(re.search(r"RSS (\d+)", p.stdout).group(1)) / 1024
-        return wall, rss
+    code = ("from tools.checked_outputs import execute\n"
+            f"_, wall, rss = execute({str(nb)!r}, timeout=900)\n"
+            "print('WALL', wall, 'RSS', rss)\n")
+    p = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr[-2000:])
+    m = re.search(r"WALL ([\d.]+) RSS ([\d.]+)", p.stdout)
+    return float(m.group(1)), float(m.group(2))
 
 
 def main(argv):

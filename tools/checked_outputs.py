@@ -58,15 +58,32 @@ def checked_texts(nb) -> dict[str, str]:
     return out
 
 
-def run(path: Path, timeout: int = 180) -> tuple[dict[str, str], float]:
-    """Execute a copy of the notebook (the environment decides quick mode and device)."""
+def execute(path: Path, timeout: int = 180):
+    """Execute a copy of the notebook with nbclient (the environment decides quick mode and device);
+    returns ``(executed notebook, wall seconds, the kernel's peak RSS in MB)``."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"))
     t = time.time()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    return checked_texts(nb), time.time() - t
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    wall = time.time() - t
+    rss_mb = int(nb.cells.pop().outputs[0]["text"].split()[1]) / 1024  # ru_maxrss is in kB on Linux
+    return nb, wall, rss_mb
+
+
+def errors(nb) -> list[str]:
+    """``ename: evalue`` of every error output."""
+    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def run(path: Path, timeout: int = 180) -> tuple[dict[str, str], float]:
+    """Execute a copy of the notebook; its checked texts and the wall time."""
+    nb, wall, _ = execute(path, timeout)
+    return checked_texts(nb), wall
 
 
 def compare(a: dict, b: dict, label_a="a", label_b="b") -> list[str]:
