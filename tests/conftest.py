@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 E2E_OUT = Path(os.environ.get("VGLAB_E2E_OUT", Path(tempfile.gettempdir()) / "vglab-e2e"))
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -25,6 +27,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 
 _STARTED = time.time()
+
+
+@pytest.fixture(scope="session")
+def e2e_out() -> Path:
+    """Where the browser test writes its screenshots and report.txt (listed in the summary below)."""
+    return E2E_OUT
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +30,6 @@ if not os.path.exists(CHROMIUM):
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("VGLAB_E2E_OUT", Path(tempfile.gettempdir()) / "vglab-e2e"))  # tests/conftest.py lists it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -49,8 +47,8 @@ def notebooks_with_panels():
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    shutil.rmtree(SHOTS, ignore_errors=True)  # this run's screenshots only
+def lab(tmp_path_factory, e2e_out):
+    shutil.rmtree(e2e_out, ignore_errors=True)  # this run's screenshots only
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     with socket.socket() as s:
@@ -80,7 +78,7 @@ def lab(tmp_path_factory):
         pytest.fail("jupyter lab did not start; see " + str(work / "lab.log"))
     with pw.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield url, token, browser, work
+        yield url, token, browser, work, e2e_out
         browser.close()
     proc.terminate()
     proc.wait(timeout=30)
@@ -122,7 +120,7 @@ def _shutdown_kernels(url, token):
 
 @pytest.mark.parametrize("name", notebooks_with_panels())
 def test_slider_redraws_in_real_browser(lab, name):
-    url, token, browser, work = lab
+    url, token, browser, work, shots = lab
     page = browser.new_page(viewport={"width": 1280, "height": 1200})
     t0 = time.perf_counter()
     try:
@@ -166,14 +164,14 @@ def test_slider_redraws_in_real_browser(lab, name):
             last = src
             if stable >= 5 and src != before:
                 break
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shot = SHOTS / f"{Path(name).stem}_after_slider.png"
+        shots.mkdir(parents=True, exist_ok=True)
+        shot = shots / f"{Path(name).stem}_after_slider.png"
         page.screenshot(path=str(shot))
         t_end = time.perf_counter()
         line = (f"{name}: opened {t_open - t0:.1f} s, ran all cells {t_run - t_open:.1f} s, slider to a new "
                 f"figure {t_end - t_run:.1f} s; screenshot after moving a slider: {shot}")
         print("\n" + line)
-        with open(SHOTS / "report.txt", "a") as f:
+        with open(shots / "report.txt", "a") as f:
             f.write(line + "\n")
         assert last != before, f"{name}: the figure did not change after moving a slider"
     finally:
