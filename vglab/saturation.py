@@ -227,7 +227,7 @@ def _summarise(recs, linear_of, lr, loss, keep) -> Probe:
         kind = _KINDS[type(m)]
         kinds.append(kind)
         al = _module_alpha(m)
-        sat = derivative(kind, a, al) < SATURATION_LEVEL * max_derivative(kind, al)  # eq. (sat-def)
+        sat = saturated(kind, a, al)  # eq. (sat-def)
         lin = linear_of.get(m)
         gW = lin.weight.grad if lin is not None else None
         nan = a.new_tensor(math.nan)
