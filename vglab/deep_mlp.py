@@ -169,8 +169,7 @@ def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, 
     ``update_ratio`` ‖ΔW‖/‖W‖ of that step, plus ``train_acc``/``test_acc``; ``loss`` every step.
     A NaN/Inf loss raises ``DivergenceError``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    int_at_least("steps", steps)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     if not 1 <= batch_size <= len(data.x_train):
