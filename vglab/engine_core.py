@@ -91,6 +91,8 @@ class Engine:
             readings, cfg, self.G, self.Mt, dev)
         self.any_clip, self.any_own = bool(self.clip.any()), bool(self.dw_own.any())
         self.any_loss = bool(self.thr_loss.any())
+        by_rule = (("corrected", self.use_ds & ~self.printed), ("as_printed", self.use_ds & self.printed))
+        self.rules = [(rule, sel) for rule, sel in by_rule if bool(sel.any())]  # the rules in use
         self.with_ds = with_ds
         if sweep not in ("recompute", "reuse"):
             raise ValueError(f"sweep must be 'recompute' or 'reuse', got {sweep!r}")
@@ -150,9 +152,9 @@ class Engine:
         if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩
             dE = _loss_change([grads[k] for k in PARAMS], [new_v[k] for k in PARAMS], M)
             ds_rule = torch.where(self.thr_loss, ds / dE.abs(), ds)
-        ok_c = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="corrected")
-        ok_p = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule="as_printed")
-        ok = torch.where(self.use_ds, torch.where(self.printed, ok_p, ok_c), torch.ones_like(ok_c))
+        ok = torch.ones_like(q, dtype=torch.bool)  # plain and clipping networks always apply
+        for rule, sel in self.rules:  # only the rules some network decides by
+            ok = torch.where(sel, accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule=rule), ok)
         for k in PARAMS:  # applied: w += v', v = v'; skipped: both untouched
             mk = S.per_network(ok, new_v[k])
             p[k].add_(torch.where(mk, new_v[k], torch.zeros_like(new_v[k])))
