@@ -68,7 +68,7 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         k = max(1, min(smooth, len(q) // 5))
         sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
         x = np.arange(sm.shape[0]) + k // 2
-        c = _method_color(name)
+        c = color(name, PALETTE["grey"])
         ax.plot(x, np.median(sm, 1), color=c, lw=1.6, label=name)
         ax.fill_between(x, sm.min(1), sm.max(1), color=c, alpha=0.15, linewidth=0)
     ax.set_xlabel("update (minibatches drawn)")
@@ -84,7 +84,7 @@ def plot_accept_rate(runs: dict, *, ax=None, window=100):
         a = np.asarray(acc, float)
         a = a.mean(1) if a.ndim == 2 else a
         k = max(1, min(window, len(a) // 5))
-        ax.plot(np.convolve(a, np.ones(k) / k, mode="valid"), color=_method_color(name), label=name)
+        ax.plot(np.convolve(a, np.ones(k) / k, mode="valid"), color=color(name, PALETTE["grey"]), label=name)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("update")
     ax.set_ylabel("fraction applied")
@@ -98,8 +98,9 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
     names = list(rows[task])
     for i, name in enumerate(names):
         sc = 100 * np.asarray(rows[task][name]["test_score"])
-        ax.scatter(np.full(len(sc), i) + np.linspace(-0.15, 0.15, len(sc)), sc, color=_method_color(name), s=18)
-        ax.hlines(sc.mean(), i - 0.3, i + 0.3, color=_method_color(name), lw=2)
+        c = color(name, PALETTE["grey"])
+        ax.scatter(np.full(len(sc), i) + np.linspace(-0.15, 0.15, len(sc)), sc, color=c, s=18)
+        ax.hlines(sc.mean(), i - 0.3, i + 0.3, color=c, lw=2)
         ref = (paper or {}).get("ds" if name.startswith("ds") else name, {}).get(task)
         if ref:
             for v, ls in zip(ref, ("-", ":")):
@@ -109,11 +110,3 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
     ax.set_ylim(0, 102)
     ax.set_title(task, fontsize=10)
     return ax
-
-
-def _method_color(name: str) -> str:
-    """The lab's colour of a method or reading (grey for a name the palette does not know)."""
-    try:
-        return color(name)
-    except ValueError:
-        return PALETTE["grey"]

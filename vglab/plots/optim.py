@@ -21,7 +21,7 @@ def _ax(ax, size=(4.6, 3.6)):
 
 
 def _color(name):
-    return color(name) if name.lower() in {k.lower() for k in COLORS} else COLORS["SGD"]
+    return color(name, COLORS["SGD"])
 
 
 def plot_surface(surface, ax=None, *, n: int = 120, levels: int = 18, marks: bool = True):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB, SATURATION_LEVEL, activation, derivative, max_derivative
-from .style import COLORS, PALETTE
+from .style import PALETTE, color
 
 
 def _ax(ax):
@@ -25,9 +25,9 @@ def _color(label: str, colors: dict | None = None) -> str:
     if colors and label in colors:
         return colors[label]
     for word in reversed(str(label).replace("+", " ").replace(",", " ").split()):  # the remedy wins
-        for key, value in COLORS.items():
-            if key.lower() == word.lower():
-                return value
+        found = color(word, "")
+        if found:
+            return found
     return PALETTE["grey"]
 
 

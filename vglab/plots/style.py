@@ -31,11 +31,14 @@ COLORS = {
 }
 
 
-def color(name: str) -> str:
-    """The lab's colour for an optimizer/activation/method name (case-insensitive)."""
+def color(name: str, default: str | None = None) -> str:
+    """The lab's colour for an optimizer/activation/method name (case-insensitive); an unknown
+    name gets ``default``, or a ``ValueError`` when no default is given."""
     for key, value in COLORS.items():
         if key.lower() == str(name).lower():
             return value
+    if default is not None:
+        return default
     raise ValueError(f"no colour for {name!r}; known names: {', '.join(COLORS)}")
 
 
