@@ -22,7 +22,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from tools.checked_outputs import errors
 
 pw = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,10 +105,10 @@ def _assert_saved_without_errors(page, path, name):
     else:
         pytest.fail(f"{name}: JupyterLab did not save the notebook within 10 s")
     page.wait_for_timeout(300)  # let the write finish
-    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in cells for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors, f"{name}: cells raised in the browser: {errors}"
+    nb = nbformat.read(path, as_version=4)
+    raised = errors(nb)
+    assert not raised, f"{name}: cells raised in the browser: {raised}"
+    cells = [c for c in nb.cells if c.cell_type == "code"]
     not_run = [i for i, c in enumerate(cells) if c.get("execution_count") is None and c["source"]]
     assert not not_run, f"{name}: code cells {not_run} did not run"
 
