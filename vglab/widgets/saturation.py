@@ -8,8 +8,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..data import digits
 from ..deep_mlp import INITS, critical_gain, gradient_profile
-from ..plots.saturation import _color
-from ..plots.style import PALETTE
+from ..plots.style import COLORS, PALETTE, color
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB
 from .panel import Panel, set_if_changed, snap_limits
 
@@ -38,7 +37,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
                              residual=residual)
         note = _check(p, depth, gain, activation)
         layers = np.arange(1, depth + 1)
-        c = PALETTE["wine"] if residual else _color(activation.replace("leaky_", ""))
+        c = COLORS["residual"] if residual else color(activation.replace("leaky_", ""), PALETTE["grey"])
         # log10 on linear axes: plain tick labels render far faster than log-axis mathtext
         series = (np.log10(np.clip(p.grad_a.numpy(), 1e-45, None)),
                   np.log10(np.clip(p.z_std.numpy(), 1e-45, None)), p.pct_saturated.numpy())
