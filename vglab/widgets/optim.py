@@ -221,7 +221,6 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
         before.set_data(range(1, len(clipped.grad_norm) + 1), clipped.grad_norm)
         after.set_data(range(1, len(clipped.clipped_norm) + 1), clipped.clipped_norm)
         theta.set_ydata([threshold, threshold])
-        theta.set_label(f"θ = {threshold:.3g}")
         set_quietly(ax_n.get_legend().get_texts()[-1], text=f"θ = {threshold:.3g}")
         # the norm axis spans the θ slider's range and the runs' norms, in whole decades
         lo = 0.3 * min(THETA_RANGE[0], clipped.clipped_norm.min(), plain.grad_norm.min())
