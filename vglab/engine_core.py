@@ -218,16 +218,17 @@ class Engine:
             raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
         with self._threads():
             self._prepare()
-            t0, ep = time.time(), self.cfg.epoch
+            t0 = time.time()
             try:
-                return self._loop(n_updates, max_seconds, progress_bar, t0, ep)
+                return self._loop(n_updates, max_seconds, progress_bar, t0)
             finally:
                 self.train_s += time.time() - t0
 
     def _threads(self):
         return cpu_threads(self.threads, self.device) if self.threads else contextlib.nullcontext()
 
-    def _loop(self, n_updates, max_seconds, progress_bar, t0, ep) -> bool:
+    def _loop(self, n_updates, max_seconds, progress_bar, t0) -> bool:
+        ep = self.cfg.epoch
         bar = progress(total=n_updates, initial=self.step_count, desc="engine", enabled=progress_bar)
         while self.step_count < n_updates:
             n = min(ep - self.step_count % ep, n_updates - self.step_count)
