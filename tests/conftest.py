@@ -2,9 +2,9 @@
 
 * Under pytest-xdist (the test command runs ``-n 2``) each worker's own torch work uses one thread,
   and so do the kernels it starts (nbval's, and JupyterLab's in the browser test: they inherit
-  ``OMP_NUM_THREADS=1``), so two workers share the two cores instead of fighting over them. Measured
-  in CI: notebook 05 ran all cells in the browser in 80 s with torch's default two threads beside
-  the other worker, 11 s on one thread (its small float64 ops lose badly to oversubscription).
+  ``OMP_NUM_THREADS=1``), so two workers share the two cores instead of fighting over them (seen in
+  .ci/run, not a controlled comparison: notebook 05 ran all cells in the browser in 80 s with two
+  threads per kernel beside the other worker and one more job, 6 s on one thread on a quiet machine).
 * The real-browser test (tests/e2e) saves a screenshot per notebook; the paths and timings are
   listed at the end of the run (its printed output is captured under xdist).
 """
