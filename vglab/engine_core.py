@@ -104,9 +104,8 @@ class Engine:
         mixed = len(set(self.soft)) > 1 or len(set(self.n_out)) > 1  # the loss kind, once (not per step)
         self.kind = "softmax" if all(self.soft) and not mixed else "linear" if not any(self.soft) else "mixed"
         self.data = P.pack_data(datas, self.soft, L, C, O, dev, self.dtype)  # padded, on the device
-        self.n_train = [len(d.train.y) for d in datas]
         self.has_padding = bool((self.data["train"][3] < L).any())
-        self.streams = [Stream(n, cfg.batch_size, seed) for n in self.n_train]
+        self.streams = [Stream(len(d.train.y), cfg.batch_size, seed) for d in datas]  # one order per task
         self.idx = torch.zeros(self.G, cfg.batch_size, dtype=torch.long, device=dev)  # static input of a step
         self.out = torch.zeros(4, M, dtype=torch.float64, device=dev)  # static output: E, q, dS, applied
         self.step_count, self.n_val, self.history, self.records = 0, 0, [], []
