@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .. import modules as M
-from .style import PALETTE
+from .style import PALETTE, subplots
 
 HEAD_COLORS = {
     "softmax+log": PALETTE["orange"],
@@ -181,9 +181,7 @@ def plot_jacobian_chain(Js, product, axes=None):
         ("dy/dx = J_L ⋯ J_1", product)
     ]
     if axes is None:
-        import matplotlib.pyplot as plt
-
-        _, axes = plt.subplots(1, len(mats), figsize=(2.3 * len(mats), 2.6), layout="constrained")
+        _, axes = subplots(1, len(mats), width=2.3, height=2.6)
     axes = np.atleast_1d(axes)
     if len(axes) < len(mats):
         raise ValueError(f"axes: need {len(mats)} axes, got {len(axes)}")

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..init_scale import PAPER_Q_BOUNDS
-from .style import COLORS, PALETTE
+from .style import COLORS, PALETTE, subplots
 
 SETTING_COLORS = {
     "variance 0.005": PALETTE["indigo"], "variance 0.01": PALETTE["teal"], "variance 0.02": PALETTE["rose"],
@@ -29,7 +28,7 @@ def setting_color(label: str) -> str:
 
 def _ax(ax, size=(5.0, 3.4)):
     if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
+        _, ax = subplots(width=size[0], height=size[1])
     return ax
 
 

@@ -5,10 +5,9 @@ returns it. Colours come from ``vglab.plots.style`` (one per optimizer, lab-wide
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import COLORS, color
+from .style import COLORS, color, subplots
 
 __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
            "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms", "thrown"]
@@ -16,7 +15,7 @@ __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_traject
 
 def _ax(ax, size=(4.6, 3.6)):
     if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
+        _, ax = subplots(width=size[0], height=size[1])
     return ax
 
 
