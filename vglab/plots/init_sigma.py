@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..init_scale import PAPER_Q_BOUNDS
+from ..init_scale import PAPER_Q_BOUNDS, circle_radius
 from .style import COLORS, PALETTE, subplots
 
 SETTING_COLORS = {
@@ -70,7 +70,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
     """Eigenvalues of W_rec in the complex plane, the circle of radius std·√K and the unit circle."""
     ax = _ax(ax, (3.6, 3.6))
     eigs = np.asarray(eigs)
-    r = math.sqrt(sigma2 * n_hidden)
+    r = circle_radius(sigma2, n_hidden)
     t = np.linspace(0, 2 * np.pi, 200)
     ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1")
     ax.plot(r * np.cos(t), r * np.sin(t), color=COLORS["paper"], lw=1.5, label=f"std·√K = {r:.2f}")

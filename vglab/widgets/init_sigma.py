@@ -65,7 +65,7 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
     def draw(fig, axes, value, reading):
         sigma2 = _sigma2(value, reading)
         eigs, prof = compute(sigma2)
-        r, rho = math.sqrt(sigma2 * n_hidden), float(np.abs(eigs).max())
+        r, rho = init_scale.circle_radius(sigma2, n_hidden), float(np.abs(eigs).max())
         ax = axes[0]
         if not state:  # first call: build the artists once; later calls only move their data
             plot_eigenvalues(eigs, sigma2, n_hidden, ax=ax, label="eigenvalues of W_rec")
