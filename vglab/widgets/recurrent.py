@@ -15,10 +15,12 @@ import torch
 from matplotlib.ticker import FixedLocator
 
 from .. import bptt, tasks
+from ..init_scale import circle_radius
 from ..plots import recurrent as rplots
 from ..plots.style import COLORS
 from ..runtime import cpu_threads
-from ..srn import SRN
+from ..saturation import max_derivative
+from ..srn import SRN, sigma2_for_radius
 from .panel import Panel, quietly, set_if_changed, set_quietly, snap_limits
 
 K, T_MAX, B = 100, 101, 16
@@ -45,7 +47,7 @@ def _profile(sigma2, activation, seed):
 
 def critical_sigma2(activation: str) -> float:
     """σ² at which σ_max-ish radius × max f′ = 1: 1/K for tanh, 16/K for the sigmoid."""
-    return (1.0 if activation == "tanh" else 4.0) ** 2 / K
+    return sigma2_for_radius(1.0 / max_derivative(activation), K)
 
 
 def _span(values, block: int = 10) -> tuple:
@@ -99,7 +101,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         mark.set_xdata([h, h])
     set_quietly(axes[0].get_legend().get_texts()[0], text=label)
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
-    axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {math.sqrt(sigma2 * K):.2f})")
+    axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {circle_radius(sigma2, K):.2f})")
     for ax, values in ((axes[0], prof), (axes[1], wg)):  # limits from all 101 steps: moving h keeps them
         lo, hi = _span(values)
         if set_if_changed(ax, ylim=(lo, hi)):  # ticks on round decades: every 10 (or 5 on a short axis)
