@@ -64,7 +64,6 @@ class Panel(widgets.VBox):
         self.axes = self.fig.subplots(nrows, ncols, squeeze=False).ravel()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi:.0f}px"))
         self.message = widgets.HTML()
-        self.dpi = dpi
         self.freeze_layout = freeze_layout
         self.blit = self.blit_default if blit is None else blit
         self.n_redraws = 0
