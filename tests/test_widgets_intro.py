@@ -55,3 +55,11 @@ def test_chain_panel_says_when_the_curve_leaves_the_plot():
     assert "off the plot" in p.message.value and "Can't" not in p.message.value
     p.update(factor=1.0)
     assert p.message.value == ""
+
+
+def test_snap_limits_rounds_outward_to_whole_blocks():
+    from vglab.widgets.panel import snap_limits
+
+    assert snap_limits(-0.3, 2.1, 0.5) == (-0.5, 2.5)
+    assert snap_limits(-13.0, 0.4, 10, 5) == (-20, 5)  # a separate block for the top
+    assert snap_limits(-2.0, 4.0, 2) == (-2, 4)  # already on a block: unchanged
