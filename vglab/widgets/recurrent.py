@@ -37,11 +37,13 @@ def _profile(sigma2, activation, seed):
     g = torch.Generator().manual_seed(seed)
     model = SRN(6, K, 4, sigma2=sigma2, activation=activation, generator=g, dtype=torch.float64)
     x, y = tasks.make_batch("temporal_order", B, T_MAX, torch.Generator().manual_seed(seed + 1))
-    out, a, z = model(x.double(), return_states=True)
-    delta = bptt.local_gradients(model, x.double(), y)  # (B, T, K)
+    x = x.double()
+    with torch.no_grad():  # only the states z (for eq. (4)); δ comes from its own pass below
+        _, _, z = model(x, return_states=True)
+    delta = bptt.local_gradients(model, x, y)  # (B, T, K)
     prof = bptt.delta_profile(delta)  # (T,)
     bound = bptt.norm_bound(model, prof[0], T_MAX - 1)
-    wg = bptt.weight_grad_norms(z.detach(), delta).flip(-1)  # same orientation as prof: h = 0 first
+    wg = bptt.weight_grad_norms(z, delta).flip(-1)  # same orientation as prof: h = 0 first
     return prof.numpy(), bound.numpy(), wg.numpy()
 
 
