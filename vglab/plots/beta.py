@@ -29,12 +29,6 @@ def _ax(ax):
     return ax if ax is not None else plt.gca()
 
 
-def _beta_pdf(x, a, b):
-    from math import lgamma
-    log_b = lgamma(a) + lgamma(b) - lgamma(a + b)
-    return np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_b)
-
-
 def unit_curves(z, alpha=None, beta=None, *, units=None, bins: int = 20):
     """What ``plot_unit_histograms`` draws, as data: per unit ``(j, colour, counts, edges, pdf)``
     with ``pdf`` the fitted Beta density on ``BETA_X`` (clipped to 50), or None without a fit."""
@@ -44,12 +38,18 @@ def unit_curves(z, alpha=None, beta=None, *, units=None, bins: int = 20):
     out = []
     for k, j in enumerate(units):
         counts, edges = np.histogram(z[:, j], bins=bins, range=(0, 1), density=True)
-        pdf = None if alpha is None else np.clip(_beta_pdf(BETA_X, float(alpha[j]), float(beta[j])), 0, 50)
+        pdf = None if alpha is None else np.clip(_beta_pdf(float(alpha[j]), float(beta[j])), 0, 50)
         out.append((j, cmap(k / max(1, len(units) - 1) * 0.85), counts, edges, pdf))
     return out
 
 
 BETA_X = np.linspace(0.005, 0.995, 199)
+
+
+def _beta_pdf(a: float, b: float) -> np.ndarray:
+    """The Beta(a, b) density on ``BETA_X`` (torch.distributions.Beta, float64)."""
+    a, b = torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)
+    return torch.distributions.Beta(a, b).log_prob(torch.from_numpy(BETA_X)).exp().numpy()
 
 
 def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax=None, bins: int = 20,
