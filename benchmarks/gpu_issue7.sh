@@ -10,7 +10,7 @@
 # The table1 steps stop cleanly after 8 minutes (checkpoints/<out>.fast.pt, also every 2 minutes),
 # so a call that is killed loses at most 2 minutes; the same command resumes. Then commit
 # results/table1_T100.json (and _T150), benchmarks/results/*.json + profile_*.txt, fill in the
-# GPU table in benchmarks/README.md, and re-run tools/notebooks/07_ds_sampling.py.
+# GPU table in benchmarks/README.md, and rebuild notebook 07: python -m tools.rebuild 07.
 set -u
 PY=${PY:-python}
 [ -x .venv/bin/python ] && PY=.venv/bin/python

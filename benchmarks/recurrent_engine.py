@@ -1,4 +1,4 @@
-"""ms per update of the SRN training step, five ways, in one run on one device (issue 7).
+"""ms per update of the SRN training step, five ways, in one run on one device (the GPU checklist: benchmarks/gpu_issue7.sh).
 
     .venv/bin/python benchmarks/recurrent_engine.py --device cuda --T 100 --updates 2000
     .venv/bin/python benchmarks/recurrent_engine.py --device cpu --T 20 --updates 100 --repeats 3   # small

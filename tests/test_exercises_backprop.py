@@ -60,7 +60,7 @@ def test_checkers_leave_the_global_rng_alone():
 
 
 def test_all_exported():
-    from vglab import _ex_backprop
+    from vglab.exercises import backprop
 
-    assert set(_ex_backprop.__all__) <= set(dir(exercises))
-    assert len(_ex_backprop.__all__) == 6
+    assert set(backprop.__all__) <= set(dir(exercises))
+    assert len(backprop.__all__) == 6

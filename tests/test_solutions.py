@@ -2,7 +2,7 @@
 
 Structure only (reads the committed .ipynb JSON, executes nothing): nbval runs the solution cells
 themselves and compares their "Correct: ..." output in CI (they are tagged nbval-check-output).
-Convention: tools/nb.py ``solution()``; stripping: tools/strip_solutions.py.
+Convention: CONTRIBUTING.md ("Add an exercise"); stripping: tools/strip_solutions.py.
 """
 from __future__ import annotations
 
@@ -101,16 +101,18 @@ def test_strip_cli_writes_copies(tmp_path):
 
 
 def test_checker_names_are_unique_across_topics():
-    """vglab.exercises star-imports every _ex_<topic>; a repeated name would silently shadow another
+    """vglab.exercises star-imports every vglab.exercises.<topic>; a repeated name would silently shadow another
     notebook's checker (it happened: notebook 08's check_q_from_norms replaced notebook 05's)."""
     import importlib
     import pkgutil
 
-    import vglab
+    import vglab.exercises
 
     seen = {}
-    for m in pkgutil.iter_modules(vglab.__path__):
-        if m.name.startswith("_ex_"):
-            for name in getattr(importlib.import_module(f"vglab.{m.name}"), "__all__", []):
-                assert name not in seen, f"{name} is exported by both {seen[name]} and {m.name}"
-                seen[name] = m.name
+    topics = [m.name for m in pkgutil.iter_modules(vglab.exercises.__path__) if not m.name.startswith("_")]
+    assert len(topics) == 9, topics  # one module per notebook, 00-08
+    for name_ in topics:
+        m = importlib.import_module(f"vglab.exercises.{name_}")
+        for name in getattr(m, "__all__", []):
+            assert name not in seen, f"{name} is exported by both {seen[name]} and {name_}"
+            seen[name] = name_

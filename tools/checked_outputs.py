@@ -58,16 +58,26 @@ def checked_texts(nb) -> dict[str, str]:
     return out
 
 
+def read(path: Path):
+    """A notebook from its .ipynb, or from its jupytext source (.md, MyST)."""
+    if Path(path).suffix == ".md":
+        import jupytext
+
+        return jupytext.read(path)
+    return nbformat.read(path, as_version=4)
+
+
 def execute(path: Path, timeout: int = 180):
-    """Execute a copy of the notebook with nbclient (the environment decides quick mode and device);
-    returns ``(executed notebook, wall seconds, the kernel's peak RSS in MB)``."""
+    """Execute a copy of the notebook (.ipynb or its .md source) with nbclient, in its folder (the
+    environment decides quick mode and device); returns ``(executed notebook, wall seconds, the
+    kernel's peak RSS in MB)``. No per-cell timing metadata is recorded (it would only churn diffs)."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
+    nb = read(path)
     nb.cells.append(nbformat.v4.new_code_cell(
         "import resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"))
     t = time.time()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     wall = time.time() - t
     rss_mb = int(nb.cells.pop().outputs[0]["text"].split()[1]) / 1024  # ru_maxrss is in kB on Linux

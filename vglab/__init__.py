@@ -1,6 +1,7 @@
 """vglab: a lab for the vanishing/exploding-gradient problem.
 
-Modules, in teaching order (each one concept, each readable in one sitting):
+Modules, in teaching order (each one concept, each readable in one sitting); a name ending in / is a
+subpackage whose modules are listed under it:
 
 runtime       device(), seed(), QUICK: the only place that reads the environment
 show          show_source(fn): a function's real source rendered in a notebook
@@ -22,16 +23,18 @@ autoencoder   the sigmoid-bottleneck autoencoder and the deep sigmoid stack with
 ds_sampling   dS by one forward-mode sweep, paper eq. (14)-(24), and the accept/skip rule
 ds_train      the paper's training loop with dS sampling, for M networks at once
 pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines
-engine        the fast batched engine: compare, compare_tasks, verify (all Table-1 networks, one step)
-engine_core   its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
-engine_pack   tasks and networks as one padded batch (SPEC §G), and back to Runs and checkpoints
-engine_step   the maths of one engine step, batched and without autograd, eq. (1)-(6), (20)-(25)
-capstone      which fix when: every remedy on a deep MLP and an SRN, rows per remedy (notebook 08)
-capstone_report  verdicts, the summary table and rules of thumb read off the capstone rows
-exercises     the check functions behind every notebook's exercises
+engine/       the fast batched engine (all Table-1 networks, one step): compare, compare_tasks, verify
+  core        its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
+  pack        tasks and networks as one padded batch (SPEC §G), and back to Runs and checkpoints
+  step        the maths of one engine step, batched and without autograd, eq. (1)-(6), (20)-(25)
+capstone/     which fix when: every remedy on a deep MLP and an SRN, rows per remedy (notebook 08)
+  report      verdicts, the summary table and rules of thumb read off the capstone rows
+exercises/    the check functions behind every notebook's exercises, one module per notebook:
+  intro (00), backprop (01), optim (02), saturation (03), recurrent (04), init_sigma (05),
+  beta (06), ds (07), capstone (08); their shared helpers in _checks
 results       load(name): saved full-scale runs with their provenance
-experiments   full-scale runs as command-line programs (python -m vglab.experiments.NAME)
-plots, widgets  figures (ax=None -> ax) and slider panels over the compute modules
+experiments/  full-scale runs as command-line programs (python -m vglab.experiments.NAME)
+plots/, widgets/  figures (ax=None -> ax) and slider panels over the compute modules
 """
 from .runtime import QUICK, by_mode, describe, device, seed
 

@@ -16,7 +16,7 @@ __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold
 def check_momentum_step(fn) -> bool:
     """``fn(w, v, g, lr, gamma) -> (w_new, v_new)``: one Momentum step (SPEC §A), checked
     against ``vglab.optim.Momentum`` over three steps on random tensors."""
-    from .optim import Momentum
+    from ..optim import Momentum
 
     hint = "the lecture writes v := γ v + η g, then w := w − v (v first, then w, with the new v)"
     gen = torch.Generator().manual_seed(7)
@@ -43,7 +43,7 @@ def check_momentum_step(fn) -> bool:
 def check_adadelta_factor(answer) -> bool:
     """How many times smaller is the lecture's first AdaDelta step than torch.optim.Adadelta's,
     with ε = 1e-8 and the same gradient? (Measured here, within a factor of 2.)"""
-    from .optim import AdaDelta
+    from ..optim import AdaDelta
 
     g = torch.tensor([0.3, -2.0, 5.0], dtype=torch.float64)
     steps = []
@@ -67,7 +67,7 @@ def check_adadelta_factor(answer) -> bool:
 def check_clip_threshold(theta) -> bool:
     """A clipping threshold θ with which SGD (η = 0.1, 100 steps) on the cliff never leaves the
     plot window and ends within 1 of the minimum (the foot of the wall)."""
-    from .surfaces import get, trajectory
+    from ..surfaces import get, trajectory
 
     hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
             "θ caps the step at η θ: pick θ so that η θ is small compared to the window")

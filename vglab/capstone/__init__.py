@@ -16,7 +16,7 @@ No new maths here -- only orchestration of the modules that teach each remedy:
 
 Every run returns rows (plain dicts, JSON-ready): score, gradient flow at init and after training,
 % saturated (``saturation.saturated``, eq. sat-def), wall time and device; ``add_verdicts`` compares
-each remedy with its baseline and says plainly when it did not help (``capstone_report``: verdicts,
+each remedy with its baseline and says plainly when it did not help (``capstone.report``: verdicts,
 the summary table and the rules of thumb, all importable from here).
 """
 from __future__ import annotations
@@ -29,15 +29,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import bptt, ds_train, lstm, saturation, srn, tasks
-from ._args import int_at_least
-from .beta_penalty import beta_penalty_from_logits
-from .capstone_report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
+from .. import bptt, ds_train, lstm, saturation, srn, tasks
+from .._args import int_at_least
+from ..beta_penalty import beta_penalty_from_logits
+from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
                               rules_of_thumb)
-from .data import digits
-from .deep_mlp import build_mlp
-from .runtime import cpu_threads, describe
-from .train import check_finite, progress
+from ..data import digits
+from ..deep_mlp import build_mlp
+from ..runtime import cpu_threads, describe
+from ..train import check_finite, progress
 
 SRN = "SRN"
 TASK = "temporal_order"

@@ -17,9 +17,9 @@ exactly as starting later). The padded weights see zero gradients and never move
 Speed tricks that keep the numbers: u·W_in + b for all steps in one matmul before the loop;
 δ masked once after the recursion (only padded steps, which feed nothing, differ); the dS sweep
 carries (δ, dδ) as one row [δ, dδ] through the block matrix [[W_recᵀ, dW_recᵀ], [0, W_recᵀ]]
-(``sweep="reuse"``: dδ alone, from the backward's δ). The math of a step is in ``engine_step``,
-the ``Engine`` class (step, modes, loop, save-best) in ``engine_core``, the padded layout of tasks
-and networks, ``Run``s and checkpoints in ``engine_pack``; this module: the run-level drivers.
+(``sweep="reuse"``: dδ alone, from the backward's δ). The math of a step is in ``engine.step``,
+the ``Engine`` class (step, modes, loop, save-best) in ``engine.core``, the padded layout of tasks
+and networks, ``Run``s and checkpoints in ``engine.pack``; this module: the run-level drivers.
 
     runs = engine.compare(model, data, ("plain", "ds"), 1000)   # = ds_train.compare, one pass
     eng = engine.Engine({"addition": (m1, d1), "temporal_order": (m2, d2)}, ("plain", "ds"))
@@ -33,9 +33,9 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from .ds_train import READINGS, Config, train
-from .engine_core import METHODS, MODES, Engine, resolve_mode
-from .engine_pack import PARAMS
+from ..ds_train import READINGS, Config, train
+from .core import METHODS, MODES, Engine, resolve_mode
+from .pack import PARAMS
 
 __all__ = ["METHODS", "MODES", "PARAMS", "Engine", "compare", "compare_tasks", "resolve_mode", "verify"]
 

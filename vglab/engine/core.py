@@ -1,9 +1,9 @@
 """``vglab.engine``'s ``Engine``: one batched training step for all networks, its modes and its loop.
 
-``_step`` composes ``engine_step``'s maths: forward (paper eq. (1)-(2)), BPTT by hand (eq. (6),
+``_step`` composes ``engine.step``'s maths: forward (paper eq. (1)-(2)), BPTT by hand (eq. (6),
 (4)), the dS sweep (SPEC §F, eq. (20)-(24)), Q (25), the accept rule (``ds_sampling.accept``) and
 the momentum update, with no host sync; eager, compiled or a CUDA graph (``_prepare``); ``run``
-validates every epoch and keeps each network's best. The padded batch layout: ``engine_pack``.
+validates every epoch and keeps each network's best. The padded batch layout: ``engine.pack``.
 """
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from . import engine_pack as P
-from . import engine_step as S
-from .ds_sampling import accept
-from .ds_train import READINGS, Config, Stream, _loss_change
-from .engine_pack import PARAMS
-from .pascanu import clip_by_global_norm
-from .runtime import cpu_threads
-from .train import DivergenceError, progress
+from . import pack as P
+from . import step as S
+from ..ds_sampling import accept
+from ..ds_train import READINGS, Config, Stream, _loss_change
+from .pack import PARAMS
+from ..pascanu import clip_by_global_norm
+from ..runtime import cpu_threads
+from ..train import DivergenceError, progress
 
 MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
 METHODS = ("plain", "ds", "ds_as_printed", "clipping")  # what the engine runs (not "pascanu")
@@ -48,7 +48,7 @@ class Engine:
     called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
     ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
     ``sweep``: "recompute" carries [δ, dδ] from δ(k) like ``ds_sampling`` (the reference's numbers);
-    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine_step.sweep_reuse``).
+    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine.step.sweep_reuse``).
     ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
     ``threads``: torch CPU threads while it computes on the CPU (``runtime.cpu_threads``; a second
     thread made the float64 sweep 10× slower on the busy 2-core machine); None leaves torch's setting.
@@ -261,13 +261,13 @@ class Engine:
     # ---- validation, save best, test -------------------------------------------------------------
     @torch.no_grad()
     def forward_last(self, split: str, params: dict, chunk: int = 2000) -> torch.Tensor:
-        """The output (M, N, O) at the last step on a fixed set (``engine_step.last_output``), by chunks."""
+        """The output (M, N, O) at the last step on a fixed set (``engine.step.last_output``), by chunks."""
         x, _, _, lengths, _ = self.data[split]
         return torch.cat([S.last_output(x[:, i:i + chunk], lengths[:, i:i + chunk], params, self.m,
                                         self.activation) for i in range(0, x.shape[1], chunk)], dim=1)
 
     def _evaluate(self, split: str, params: dict):
-        """(score, selection value) per network (M,), float64, on the device (``engine_pack.scores``)."""
+        """(score, selection value) per network (M,), float64, on the device (``engine.pack.scores``)."""
         with self._threads():
             out = self.forward_last(split, params)
         return P.scores(self, out, split)
@@ -283,7 +283,7 @@ class Engine:
         for k, t in self.p.items():
             self.best[k] = torch.where(S.per_network(better, t), t, self.best[k])
 
-    # ---- results and checkpoints (engine_pack) -------------------------------------------------
+    # ---- results and checkpoints (engine.pack) -------------------------------------------------
     def runs(self) -> dict:
         """``{task: {reading: ds_train.Run}}`` (the same fields and shapes as ``ds_train.train``)."""
         return P.to_runs(self, self._evaluate("test", self.best)[0].cpu().numpy())

@@ -16,9 +16,9 @@ import copy
 import numpy as np
 import torch
 
-from . import engine_step as S
-from . import tasks as _tasks
-from .ds_train import READINGS, Run
+from . import step as S
+from .. import tasks as _tasks
+from ..ds_train import READINGS, Run
 
 PARAMS = ("W_in", "W_rec", "b", "W_out", "b_out")
 

@@ -37,8 +37,8 @@ def check_capstone_q(answer) -> bool:
 
 def check_grad_ratio(fn) -> bool:
     """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``."""
-    from .deep_mlp import build_mlp
-    from .saturation import probe
+    from ..deep_mlp import build_mlp
+    from ..saturation import probe
     g = torch.Generator().manual_seed(8)
     x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)
     p = probe(build_mlp(8, 32, "tanh", seed=3), x, y)

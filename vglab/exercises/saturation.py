@@ -30,7 +30,7 @@ def check_sigmoid_peak(a, value) -> bool:
 
 def check_sigmoid_derivative(fn) -> bool:
     """The learner's ``fn(a)`` must return σ′(a) = σ(a)(1 − σ(a)) elementwise (float64 grid)."""
-    from .saturation import derivative
+    from ..saturation import derivative
 
     hint = "use σ(a) = torch.sigmoid(a) and return σ(a) * (1 - σ(a)), elementwise"
     a = torch.linspace(-30, 30, 241, dtype=torch.float64)
@@ -50,8 +50,8 @@ def check_flat_tanh_gain(gain) -> bool:
 
     Measured on one digits batch: correct when ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.2, 5].
     """
-    from .data import digits
-    from .deep_mlp import gradient_profile
+    from ..data import digits
+    from ..deep_mlp import gradient_profile
 
     hint = ("near a = 0, tanh′ ≈ 1, so each layer multiplies the gradient by about g (the typical singular "
             "value of W); which g makes that 1? Try a few on the panel with init = normal.")
@@ -73,7 +73,7 @@ def check_flat_tanh_gain(gain) -> bool:
 
 def dead_relu_net():
     """A 6-layer ReLU net (width 32, Kaiming init) in which one layer has most of its units dead."""
-    from .deep_mlp import build_mlp
+    from ..deep_mlp import build_mlp
 
     model = build_mlp(6, 32, "relu", init="kaiming", seed=3)
     with torch.no_grad():
@@ -96,9 +96,9 @@ def check_dead_layer(layer) -> bool:
 def check_update_ratio_lr(lr) -> bool:
     """Pick an SGD learning rate giving update:data ≈ 1e-3 (within 3×) in every layer of a 10-layer
     ReLU/Kaiming net at init on a digits batch (Karpathy's rule of thumb)."""
-    from .data import digits
-    from .deep_mlp import build_mlp
-    from .saturation import probe
+    from ..data import digits
+    from ..deep_mlp import build_mlp
+    from ..saturation import probe
 
     hint = ("update:data = lr·‖∂L/∂W‖/‖W‖ is proportional to lr: run probe(model, x, y, lr=...) and "
             "scale lr by 1e-3 / (the ratio you see)")

@@ -12,7 +12,7 @@ import functools
 import torch
 
 from . import _checks as E
-from . import modules as M
+from .. import modules as M
 
 __all__ = [
     "check_relu_backward",

@@ -1,6 +1,6 @@
 """The math of one engine step, batched over M networks, time-major, without autograd.
 
-``Engine._step`` (``vglab.engine_core``) composes these into one training update (and captures it);
+``Engine._step`` (``vglab.engine.core``) composes these into one training update (and captures it);
 each piece is the paper's equation written for speed, and the engine's tests compare the whole
 update with ``vglab.ds_train`` (autograd) in float64. Shapes: G tasks × m networks each = M,
 B minibatch, L steps, K hidden units, C input channels, O outputs; states time-major (L, M, B, K)
