@@ -42,3 +42,27 @@ def _strip_docstring(text: str) -> str:
         start, end = body[0].lineno - 1, body[0].end_lineno
         return "\n".join(lines[:start] + lines[end:]) + "\n"
     return text
+
+
+def say(text: str):
+    """A sentence rendered from computed values, shown as Markdown (returns the Markdown object).
+
+    The lab's rule (CONTRIBUTING.md, "Numbers in prose"): a measured number is printed by the code
+    that measured it, never typed into a Markdown cell. So the sentence that states a result is an
+    f-string in a code cell::
+
+        say(f"The sigmoid stack reaches **{acc:.0%}** with ω, against {base:.0%} without.")
+
+    Its text/plain form is the same text, so nbval can compare it when the cell is tagged
+    ``nbval-check-output`` (round the numbers so that quick and learner mode print the same).
+    """
+    from IPython.display import Markdown
+
+    if not isinstance(text, str):
+        raise TypeError(f"say: text must be a str (an f-string with the computed values), got {type(text).__name__}")
+
+    class Said(Markdown):
+        def __repr__(self):  # text/plain: the sentence itself (IPython's default names the class)
+            return self.data
+
+    return Said(text)

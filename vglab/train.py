@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import torch
 from tqdm.auto import tqdm
+from tqdm.notebook import tqdm as _notebook_tqdm
 
 
 class DivergenceError(RuntimeError):
@@ -31,9 +32,43 @@ def check_finite(value, step: int, what: str = "loss") -> None:
             "Lower the learning rate, clip the gradient, or shrink the initial weights.")
 
 
+class _NotebookBar(_notebook_tqdm):
+    """tqdm's notebook widget, replaced by one printed line when it closes.
+
+    A saved notebook keeps a widget's text fallback, which for tqdm is the bar as it was first drawn
+    ("0%|  | 0/300"): a reader on GitHub would see every run frozen at 0 %. So the bar is shown under a
+    display id and, when the loop ends (or stops early), that output is replaced by its summary line.
+    """
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, display=False, **kw)
+        self._handle = None
+        if not self.disable:
+            from IPython.display import display
+
+            self._handle = display(self.container, display_id=True)
+
+    def close(self):
+        super().close()
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.update({"text/plain": summary_line(self)}, raw=True)
+
+
+def summary_line(bar) -> str:
+    """``"desc: 300/300 steps in 2.1 s"`` (or ``"stopped at 120/300"``) for a finished tqdm bar."""
+    n, total = bar.n, bar.total
+    done = f"{n}/{total}" if total else f"{n}"
+    word = "stopped at " if total and n < total else ""
+    return f"{bar.desc}: {word}{done} steps in {bar.format_dict['elapsed']:.1f} s"
+
+
 def progress(iterable=None, *, total=None, desc: str = "training", enabled: bool = True, **kw):
-    """A tqdm progress bar (a widget in notebooks, text elsewhere); ``enabled=False`` hides it."""
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled, leave=True, **kw)
+    """A tqdm progress bar; ``enabled=False`` hides it. In a notebook it is a live widget that leaves
+    one line when it closes (``summary_line``: steps done and seconds taken), so a saved notebook
+    never shows a bar frozen at 0 %; elsewhere it is tqdm's text bar."""
+    cls = _NotebookBar if issubclass(tqdm, _notebook_tqdm) else tqdm
+    return cls(iterable, total=total, desc=desc, disable=not enabled, leave=True, **kw)
 
 
 class History(defaultdict):

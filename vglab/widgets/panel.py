@@ -19,6 +19,7 @@ is reported the same way. A callback may return a string: a note shown above a n
 """
 from __future__ import annotations
 
+import base64
 import html
 import io
 import math
@@ -83,6 +84,20 @@ class Panel(widgets.VBox):
 
     def values(self) -> dict:
         return {k: w.value for k, w in self.controls.items()}
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget, plus a still PNG of the current figure and a one-line text in the same
+        output: JupyterLab with a kernel shows the widget (the figure once); a static view (GitHub,
+        nbviewer, nbconvert's HTML) shows the PNG instead of the widget's bare text."""
+        data = super()._repr_mimebundle_(**kwargs)
+        if isinstance(data, tuple):  # (data, metadata)
+            data = data[0]
+        data = dict(data or {})
+        if self.image.value:
+            data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        what = ", ".join(self.controls)
+        data["text/plain"] = f"[slider panel ({what}): run the notebook to move the sliders]"
+        return data
 
     def _on_change(self, _change) -> None:
         if not self._hold:
