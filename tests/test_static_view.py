@@ -44,6 +44,9 @@ def test_mechanisms_in_a_saved_notebook():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_outputs_read_well_without_a_kernel(path):
     nb = nbformat.read(path, as_version=4)
+    # saved widget state would make nbconvert/nbviewer draw panels through CDN JavaScript instead of
+    # their PNG (tools/rebuild.py drops it; tests/e2e/test_static_html.py checks the rendered page)
+    assert "widgets" not in nb.metadata, f"{path.stem}: saved widget state (rebuild with tools.rebuild)"
     for i, c in enumerate(nb.cells):
         if c.cell_type != "code":
             continue

@@ -63,6 +63,10 @@ def rebuild(md: Path, timeout: int = 600) -> tuple[float, float]:
         raise SystemExit(f"tools.rebuild: {md.name} raised ({bad[0]}); {md.with_suffix('.ipynb').name} "
                          "left as it was")
     nb.metadata.pop("jupytext", None)  # the pairing lives in jupytext.toml, not in each notebook
+    # No saved widget state: with it, static renderers (nbconvert, nbviewer) draw a panel through
+    # widget JavaScript fetched from a CDN and show nothing offline; without it they show the PNG
+    # each panel leaves beside its widget (vglab.widgets.panel). A live kernel draws the widgets.
+    nb.metadata.pop("widgets", None)
     ipynb = md.with_suffix(".ipynb")
     if ipynb.exists():
         keep_ids(nb, nbformat.read(ipynb, as_version=4))
