@@ -78,6 +78,11 @@ def positive_real(name: str, v) -> float:
     return real(name, v, 0, lo_open=True)
 
 
+def fraction(name: str, v) -> float:
+    """A finite number in [0, 1) (a momentum, a decay rate)."""
+    return real(name, v, 0, 1, hi_open=True)
+
+
 def real_in_range(name: str, v, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
     """A finite number in [lo, hi] (``lo_open``/``hi_open`` exclude an end)."""
     return real(name, v, lo, hi, lo_open=lo_open, hi_open=hi_open)
@@ -112,6 +117,14 @@ def names(name: str, text: str, allowed) -> list:
     if len(set(items)) < len(items):
         raise ValueError(f"{name} names {sorted({s for s in items if items.count(s) > 1})} more than once")
     return items
+
+
+def fields(obj, **rules) -> None:
+    """Check a config dataclass in ``__post_init__``: ``rules`` maps a field to ``(check, *args)``;
+    each value is checked (message ``Class.field must ...``) and replaced by the plain int/float returned."""
+    cls = type(obj).__name__
+    for f, (check, *args) in rules.items():
+        object.__setattr__(obj, f, check(f"{cls}.{f}", getattr(obj, f), *args))
 
 
 def file_stem(name: str, v) -> str:
