@@ -47,6 +47,11 @@ def _write_fd(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _rename(src, dst) -> None:
+    """``os.replace`` (a seam for the crash tests: they make the process die just before it)."""
+    os.replace(src, dst)
+
+
 def write_bytes(path, data: bytes) -> Path:
     """Atomically replace ``path`` by ``data``: temp file in the same folder, fsync, ``os.replace``."""
     path = Path(path)
@@ -59,7 +64,7 @@ def write_bytes(path, data: bytes) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        _rename(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # a failed write leaves the old file, and no litter
         raise
@@ -134,7 +139,7 @@ def save_checkpoint(path, obj, *, fmt: str = "torch") -> Path:
     path = Path(path)
     data = _encode(obj, fmt)  # serialise first: a failure here touches no file
     if path.is_file():
-        os.replace(path, _prev(path))  # a kill right after: load_checkpoint falls back to .prev
+        _rename(path, _prev(path))  # a kill right after: load_checkpoint falls back to .prev
     return write_bytes(path, data)
 
 
@@ -211,7 +216,7 @@ def _acquire(lk: Path) -> None:
             _take_over_if_stale(lk)
             continue
         try:
-            _write_fd(fd, me)
+            os.write(fd, me)  # a few bytes; a lock cut short by a crash is handled as unreadable
             os.fsync(fd)
         finally:
             os.close(fd)
