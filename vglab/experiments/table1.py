@@ -17,6 +17,9 @@ Two engines, the same numbers (tests/test_engine.py compares them in float64):
 * ``--engine reference`` (``vglab.ds_train``): one (task, reading) after another, checkpointed
   after each; any reading (also "pascanu").
 
+Every run file goes through ``vglab.runfiles``: written atomically, the previous checkpoint kept as
+``.prev``, a resume with other settings (or other engine code) refused, one run per ``--out`` (a lock).
+
 ``--engine auto`` (the default) takes the fast engine on CUDA and the reference on the CPU.
 ``--verify`` first runs both engines side by side for ``--verify-updates`` (200) updates in float64
 on the run's device and stores the largest differences in the JSON ("verify").
