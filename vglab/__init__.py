@@ -33,6 +33,7 @@ exercises/    the check functions behind every notebook's exercises, one module 
   intro (00), backprop (01), optim (02), saturation (03), recurrent (04), init_sigma (05),
   beta (06), ds (07), capstone (08); their shared helpers in _checks
 results       load(name): saved full-scale runs with their provenance
+runfiles      run files that survive a kill: atomic writes, checkpoint fallback, settings check, locks
 experiments/  full-scale runs as command-line programs (python -m vglab.experiments.NAME)
 plots/, widgets/  figures (ax=None -> ax) and slider panels over the compute modules
 """

@@ -1,8 +1,153 @@
-"""Argument checks shared by the compute modules: bad input -> ``ValueError`` naming the argument."""
+"""Argument checks shared by the compute modules, the config dataclasses and the CLIs: the one place.
+
+Bad input -> ``TypeError`` (wrong kind) or ``ValueError`` (right kind, outside the allowed range), the
+message naming the argument, what is allowed and what was given. Numbers are accepted as
+``numbers.Integral`` / ``numbers.Real`` -- numpy scalars (``np.int64``, ``np.float32``) included -- and
+returned as plain ``int`` / ``float``; a bool is never taken for a number.
+
+    integer("n_hidden", v, lo=1)        -> int        real("lr", v, lo=0, lo_open=True) -> float
+    period("eval_every", v)             -> int >= 1   choice("output", v, ("softmax", "linear"))
+    positive_real("sigma2", v)          -> float > 0  with cli_errors(parser): ...  (-> exit 2)
+"""
 from __future__ import annotations
 
+import math
+import numbers
+from contextlib import contextmanager
 
-def int_at_least(name: str, v, lo: int = 1) -> None:
-    """``v`` must be an int (not a bool) >= ``lo``, else a ValueError naming ``name``."""
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+
+def is_int(v) -> bool:
+    """An integral number (int, np.int64, ...) and not a bool."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def is_real(v) -> bool:
+    """A real number (int, float, np.float32, ...) and not a bool."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _range_text(lo, hi, lo_open=False, hi_open=False) -> str:
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'>' if lo_open else '>='} {lo:g}"
+    if hi is not None:
+        return f"{'<' if hi_open else '<='} {hi:g}"
+    return ""
+
+
+def integer(name: str, v, lo: int | None = None, hi: int | None = None) -> int:
+    """``v`` as an int in [lo, hi] (either bound optional): TypeError if not integral, ValueError if outside."""
+    rng = _range_text(lo, hi)
+    if not is_int(v):
+        raise TypeError(f"{name} must be an int{' ' + rng if rng else ''}, got {type(v).__name__} {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ValueError(f"{name} must be {rng}, got {v}")
+    return int(v)
+
+
+def int_at_least(name: str, v, lo: int = 1) -> int:
+    """``v`` must be an int (not a bool) >= ``lo``, else a ValueError naming ``name``; returns int(v)."""
+    if not is_int(v) or v < lo:
         raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    return int(v)
+
+
+def period(name: str, v) -> int:
+    """A loop period ("every N steps"): an int >= 1 (0 would divide by zero, < 0 never fires)."""
+    return integer(name, v, lo=1)
+
+
+def real(name: str, v, lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
+         hi_open: bool = False) -> float:
+    """``v`` as a finite float within the bounds (open or closed): TypeError if not a real number,
+    ValueError if NaN, infinite or outside."""
+    rng = _range_text(lo, hi, lo_open, hi_open)
+    want = f"a finite number{' ' + rng if rng else ''}"
+    if not is_real(v):
+        raise TypeError(f"{name} must be {want}, got {type(v).__name__} {v!r}")
+    x = float(v)
+    if not math.isfinite(x) or (lo is not None and (x <= lo if lo_open else x < lo)) \
+            or (hi is not None and (x >= hi if hi_open else x > hi)):
+        raise ValueError(f"{name} must be {want}, got {v!r}")
+    return x
+
+
+def positive_real(name: str, v) -> float:
+    """A finite number > 0 (a learning rate, a variance, a threshold)."""
+    return real(name, v, 0, lo_open=True)
+
+
+def fraction(name: str, v) -> float:
+    """A finite number in [0, 1) (a momentum, a decay rate)."""
+    return real(name, v, 0, 1, hi_open=True)
+
+
+def real_in_range(name: str, v, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
+    """A finite number in [lo, hi] (``lo_open``/``hi_open`` exclude an end)."""
+    return real(name, v, lo, hi, lo_open=lo_open, hi_open=hi_open)
+
+
+def optional(check, name: str, v, *args, **kw):
+    """``None`` passes; anything else goes through ``check(name, v, ...)``."""
+    return None if v is None else check(name, v, *args, **kw)
+
+
+def choice(name: str, v, allowed):
+    """``v`` must be one of ``allowed`` (ValueError listing them)."""
+    if v not in tuple(allowed):
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {v!r}")
+    return v
+
+
+def boolean(name: str, v) -> bool:
+    """A real bool (or numpy bool): 0/1 or "yes" are not taken for one."""
+    if type(v).__name__ not in ("bool", "bool_"):
+        raise TypeError(f"{name} must be True or False, got {type(v).__name__} {v!r}")
+    return bool(v)
+
+
+def names(name: str, text: str, allowed) -> list:
+    """A comma-separated CLI list: at least one, each from ``allowed``, no repeats."""
+    items = [s.strip() for s in str(text).split(",") if s.strip()]
+    if not items:
+        raise ValueError(f"{name} must name at least one of {tuple(allowed)}, got {text!r}")
+    for s in items:
+        choice(name, s, allowed)
+    if len(set(items)) < len(items):
+        raise ValueError(f"{name} names {sorted({s for s in items if items.count(s) > 1})} more than once")
+    return items
+
+
+def fields(obj, **rules) -> None:
+    """Check a config dataclass in ``__post_init__``: ``rules`` maps a field to ``(check, *args)``;
+    each value is checked (message ``Class.field must ...``) and replaced by the plain int/float returned."""
+    cls = type(obj).__name__
+    for f, (check, *args) in rules.items():
+        object.__setattr__(obj, f, check(f"{cls}.{f}", getattr(obj, f), *args))
+
+
+def file_stem(name: str, v) -> str:
+    """A plain file name without folder or leading dot (an output name such as 'table1_reduced')."""
+    if not isinstance(v, str) or not v or "/" in v or "\\" in v or v.startswith("."):
+        raise ValueError(f"{name} must be a plain file stem such as 'table1_reduced', got {v!r}")
+    return v
+
+
+def device_name(name: str, v) -> str:
+    """A device this machine has ('cpu', 'cuda', 'cuda:1', 'mps'), checked by ``vglab.device``."""
+    from .runtime import device
+    try:
+        device(v)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{name}: {e}") from None
+    return v
+
+
+@contextmanager
+def cli_errors(parser):
+    """Inside the block, a TypeError/ValueError from these checks becomes ``parser.error`` (exit status 2)."""
+    try:
+        yield
+    except (TypeError, ValueError) as e:
+        parser.error(str(e))

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import _args
 from . import beta_penalty as bp
 from .data import digits
 from .runtime import cpu_threads
@@ -29,7 +30,7 @@ class SigmoidAutoencoder(nn.Module):
 
     def __init__(self, d: int = 2, n_in: int = 64, hidden: int = 64):
         super().__init__()
-        if not (isinstance(d, int) and d >= 1):
+        if not (_args.is_int(d) and d >= 1):
             raise ValueError(f"d (bottleneck size) must be an int >= 1, got {d!r}")
         self.d = d
         self.encoder = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, d))
@@ -58,10 +59,9 @@ class AEConfig:
     record_every: int = 100
 
     def __post_init__(self):
-        if self.lam < 0:
-            raise ValueError(f"lam must be >= 0, got {self.lam}")
-        if self.steps < 1 or self.batch < 2 or self.record_every < 1:
-            raise ValueError("steps >= 1, batch >= 2 and record_every >= 1 are required")
+        _args.fields(self, d=(_args.integer, 1), lam=(_args.real, 0), hidden=(_args.integer, 1),
+                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
+                     seed=(_args.integer, 0), record_every=(_args.period,))
 
 
 @dataclass
@@ -256,6 +256,12 @@ class StackConfig:
     lr: float = 0.5
     seed: int = 0
     record_every: int = 100
+
+    def __post_init__(self):
+        _args.fields(self, depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
+                     init_std=(lambda n, v: _args.optional(_args.positive_real, n, v),),
+                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
+                     seed=(_args.integer, 0), record_every=(_args.period,))
 
 
 def train_stack(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:

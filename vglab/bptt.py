@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import torch
 
+from ._args import is_int
+
 from .srn import SRN, _check_loss_args, loss
 
 
@@ -87,7 +89,7 @@ def q_factor(delta: torch.Tensor, h: int):
     if not isinstance(delta, torch.Tensor) or delta.ndim < 3:
         raise ValueError("delta must be a tensor of shape (…, B, T, K)")
     T = delta.shape[-2]
-    if isinstance(h, bool) or not isinstance(h, int):
+    if not is_int(h):
         raise TypeError(f"h must be an int in [1, T), got {type(h).__name__}")
     if not 1 <= h < T:
         raise ValueError(f"h must be in [1, T) = [1, {T}), got {h}: δ(k−h) must exist")

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import int_at_least
+from ._args import fraction, int_at_least, is_real, period, positive_real
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, probe
 from .train import History, check_finite, progress
@@ -82,7 +82,7 @@ def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, see
     """Re-initialise every nn.Linear of ``model`` in place by ``init`` (module docstring), times ``gain``."""
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    if not (isinstance(gain, (int, float)) and gain >= 0 and math.isfinite(gain)):
+    if not (is_real(gain) and gain >= 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     with torch.no_grad():
@@ -170,8 +170,7 @@ def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, 
     A NaN/Inf loss raises ``DivergenceError``.
     """
     int_at_least("steps", steps)
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    lr, momentum, probe_every = positive_real("lr", lr), fraction("momentum", momentum), period("probe_every", probe_every)
     if not 1 <= batch_size <= len(data.x_train):
         raise ValueError(f"batch_size must be in [1, {len(data.x_train)}], got {batch_size}")
     device = device if device is not None else data.x_train.device

@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import torch
 
+from ._args import is_int
+
 from . import srn as _srn
 
 RULES = ("corrected", "as_printed")
@@ -220,7 +222,7 @@ def _unroll_with(model, W_rec, x, lengths):
 
 
 def _check_h(h, T, lengths) -> None:
-    if isinstance(h, bool) or not isinstance(h, int):
+    if not is_int(h):
         raise TypeError(f"h must be an int, got {type(h).__name__}")
     shortest = T if lengths is None else int(torch.as_tensor(lengths).min())
     if not 1 <= h < shortest:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from . import _args
 from . import srn as _srn
 from . import tasks as _tasks
 from .ds_sampling import accept, sweep_q_ds
@@ -66,10 +67,14 @@ class Config:
         for name, allowed in (("reduction", ("sum", "mean")), ("dw", ("momentum", "own")),
                               ("threshold", ("absolute", "loss")), ("select_by", ("score", "loss")),
                               ("criterion", _tasks.CRITERIA)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"Config.{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        if not (self.lr > 0 and 0 <= self.momentum < 1 and self.batch_size >= 1 and self.epoch >= 1):
-            raise ValueError("Config: need lr > 0, 0 <= momentum < 1, batch_size >= 1, epoch >= 1")
+            _args.choice(f"Config.{name}", getattr(self, name), allowed)
+        _args.fields(self, lr=(_args.positive_real,), momentum=(_args.fraction,),
+                     batch_size=(_args.integer, 1), epoch=(_args.period,), reset_momentum=(_args.boolean,),
+                     q_min=(_args.real,), q_max=(_args.real,), ds_max=(_args.positive_real,),
+                     h=(lambda n, v: _args.optional(_args.integer, n, v, 1),), clip=(_args.positive_real,),
+                     omega_weight=(_args.real, 0))
+        if not self.q_min < self.q_max:
+            raise ValueError(f"Config.q_min must be < Config.q_max, got {self.q_min} and {self.q_max}")
 
 
 class Split(NamedTuple):
@@ -120,8 +125,9 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
     cfg = config or Config()
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
-        raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
+    if not isinstance(cfg, Config):
+        raise TypeError(f"config must be a ds_train.Config or None, got {type(cfg).__name__}")
+    n_updates = _args.integer("n_updates", n_updates, lo=1)
     device = torch.device(device) if device is not None else model.W_rec.device
     model.to(device)
     data = _to(data, device)

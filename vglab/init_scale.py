@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from . import bptt, tasks
-from ._args import int_at_least
+from ._args import int_at_least, is_int, is_real
 from .optim import Momentum
 from .srn import SRN, _loss, spectral_radius
 from .train import DivergenceError, History, check_finite, progress
@@ -34,7 +34,7 @@ PAPER_Q_BOUNDS = {"variance 0.005": (25.0, math.inf), "variance 0.01": (0.7, 0.7
 
 
 def _check_positive(name, v) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < math.inf:
+    if not is_real(v) or not 0 < v < math.inf:
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
 
 
@@ -205,7 +205,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     """
     if not 0 < lr < math.inf:
         raise ValueError(f"lr must be a finite number > 0, got {lr}")
-    if not all(isinstance(j, int) and 0 <= j < T for j in lags):
+    if not all(is_int(j) and 0 <= j < T for j in lags):
         raise ValueError(f"lags must be ints in [0, T) = [0, {T}), got {lags}")
     for name, v in (("n_steps", n_steps), ("record_every", record_every), ("batch", batch), ("n_train", n_train)):
         int_at_least(name, v)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import tasks
-from ._args import int_at_least
+from ._args import int_at_least, integer, period, positive_real
 from .runtime import cpu_threads
 from .srn import SRN
 from .train import History, check_finite, progress
@@ -109,10 +109,10 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     Accuracy is ``tasks.score`` on ``n_eval`` held-out sequences every ``eval_every`` steps.
     A NaN/Inf loss stops the run with ``DivergenceError`` (step, loss).
     """
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    n_steps, batch_size, n_eval = (integer(k, v, lo=1) for k, v in
+                                   (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
+    lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
+    clip = None if clip is None else positive_real("clip", clip)
     device = torch.device("cpu") if device is None else torch.device(device)
     model.to(device)
     dtype = next(model.parameters()).dtype

@@ -18,12 +18,14 @@ import math
 
 import torch
 
+from ._args import is_real
+
 __all__ = ["SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
            "OPTIMIZERS", "make", "hyper_names", "path", "train_digits_mlp"]
 
 
 def _number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):  # numpy scalars (np.float32) are numbers too
         raise TypeError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 

@@ -7,13 +7,14 @@ gives the one-line caption a figure or table should carry.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
+
+from . import runfiles
 
 _PKG = Path(__file__).resolve().parent
 
@@ -63,8 +64,7 @@ def save(name: str, data: dict, provenance: dict, *, reduced: bool, directory: P
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{name}.json"
     payload = {"name": name, "reduced": bool(reduced), "provenance": provenance, "data": data}
-    path.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n")
-    return path
+    return runfiles.write_json(path, payload, indent=1)  # atomic: a kill leaves the old file or the new
 
 
 def load(name: str, directory: Path | None = None) -> dict:
@@ -75,7 +75,9 @@ def load(name: str, directory: Path | None = None) -> dict:
     if not path.is_file():
         have = sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
         raise FileNotFoundError(f"no saved run named {name!r} in {d}; available: {have or 'none'}")
-    run = json.loads(path.read_text())
+    run = runfiles.read_json(path)  # an unreadable file: RunFileError naming it and what to do
+    if not isinstance(run, dict):
+        raise ValueError(f"{path} is not a vglab result: it holds a {type(run).__name__}, not an object")
     for key in ("provenance", "data"):
         if key not in run:
             raise ValueError(f"{path} is not a vglab result: the key {key!r} is missing")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+from ._args import is_int, is_real
 from torch import nn
 
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -48,7 +50,7 @@ class SRN(nn.Module):
             _check_size(name, v)
         if n_networks is not None:
             _check_size("n_networks", n_networks)
-        if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float)) or not sigma2 > 0 \
+        if not is_real(sigma2) or not sigma2 > 0 \
                 or not math.isfinite(sigma2):
             raise ValueError(f"sigma2 (the init variance) must be a finite number > 0, got {sigma2!r}")
         if output not in OUTPUTS:
@@ -57,7 +59,8 @@ class SRN(nn.Module):
             raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
         self.f, self.f_prime = nonlinearity(activation)
         self.activation, self.output, self.sigma2 = activation, output, float(sigma2)
-        self.n_in, self.n_hidden, self.n_out, self.n_networks = n_in, n_hidden, n_out, n_networks
+        self.n_in, self.n_hidden, self.n_out = int(n_in), int(n_hidden), int(n_out)
+        self.n_networks = None if n_networks is None else int(n_networks)
         lead = () if n_networks is None else (n_networks,)
         gdev = torch.device("cpu") if generator is None else generator.device
         dtype = dtype or torch.get_default_dtype()
@@ -222,7 +225,7 @@ def sigma2_for_radius(rho: float, n_hidden: int) -> float:
 
 
 def _check_size(name, v):
-    if isinstance(v, bool) or not isinstance(v, int):
+    if not is_int(v):
         raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
     if v < 1:
         raise ValueError(f"{name} must be >= 1, got {v}")

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from . import optim
+from ._args import is_int, is_real
 from .train import DivergenceError
 
 __all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError"]
@@ -155,7 +156,7 @@ class Trajectory:
 def _noise(steps, noise, generator):
     if noise == 0:
         return None
-    if not (isinstance(noise, (int, float)) and noise > 0 and math.isfinite(noise)):
+    if not (is_real(noise) and noise > 0 and math.isfinite(noise)):
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     # drawn for max(steps, 1000) so that a shorter run is a prefix of a longer one
     z = torch.randn(max(steps, 1000), 2, dtype=torch.float64, generator=generator)
@@ -173,7 +174,7 @@ def trajectory(surface, optimizer, start=None, steps: int = 100, noise: float = 
     far with ``diverged_at`` set, so a plot never sees a NaN.
     """
     s, cls = get(surface), optim._get(optimizer)
-    if not (isinstance(steps, int) and steps >= 1):
+    if not (is_int(steps) and steps >= 1):
         raise ValueError(f"steps must be an int >= 1, got {steps!r}")
     if on_diverge not in ("raise", "stop"):
         raise ValueError(f"on_diverge must be 'raise' or 'stop', got {on_diverge!r}")

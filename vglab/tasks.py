@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import torch
 
+from ._args import is_int
+
 TASKS = ("addition", "multiplication", "temporal_order", "temporal_order_3bit")
 N_IN = {"addition": 2, "multiplication": 2, "temporal_order": 6, "temporal_order_3bit": 6}
 N_OUT = {"addition": 1, "multiplication": 1, "temporal_order": 4, "temporal_order_3bit": 8}
@@ -144,7 +146,7 @@ def _check_args(task, n, T, generator, variant, device=None) -> None:
             raise ValueError(f"device must be None, a torch.device or a name like 'cpu' or 'cuda', "
                              f"got {device!r}") from e
     for name, v, lo in (("n", n, 1), ("T", T, 10)):
-        if isinstance(v, bool) or not isinstance(v, int):
+        if not is_int(v):
             raise TypeError(f"{name} must be an int >= {lo}, got {type(v).__name__}")
         if v < lo:
             raise ValueError(f"{name} must be >= {lo}, got {v}")

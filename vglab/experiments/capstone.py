@@ -12,7 +12,8 @@ bias 0 and 1) train with Adam as in notebook 04. Writes ``results/<out>.json`` v
 the settings and the provenance.
 
 Resumable: remedies are independent (each starts from the same seeded data and networks), so the
-run checkpoints after every remedy to ``results/<out>.partial.json`` and, started again with the
+run checkpoints after every remedy to ``results/<out>.partial.json`` (atomically, the one before kept as
+``.prev``; ``vglab.runfiles``) and, started again with the
 same settings, skips the remedies already done; ``--max-minutes M`` stops after the remedy that
 passes M minutes (exit code 3: run the same command again). The granularity is one remedy: at the
 paper's size one remedy is itself a long job (hours with the reference loop; the fast engine of
@@ -21,13 +22,11 @@ paper's size one remedy is itself a long job (hours with the reference loop; the
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
 
-from .. import capstone, results
+from .. import _args, capstone, ds_train, results, runfiles
 from ..runtime import device as _device
 
 
@@ -51,15 +50,22 @@ def parse(argv=None):
                    help="stop after the remedy that passes this many minutes (exit 3; run again to resume)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    a.remedies = [r for r in a.remedies.split(",") if r]
-    for r in a.remedies:
-        if r not in capstone.SRN_REMEDIES:
-            p.error(f"--remedies: {r!r} is not one of {list(capstone.SRN_REMEDIES)}")
-    for name in ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test"):
-        if getattr(a, name) < (10 if name == "T" else 1):
-            p.error(f"--{name.replace('_', '-')} is too small")
-    a.out = a.out or f"capstone_T{a.T}"
+    with _args.cli_errors(p):  # every argument checked before any data or training: exit 2, message
+        check(a)
     return a
+
+
+def check(a) -> None:
+    """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
+    a.remedies = _args.names("--remedies", a.remedies, capstone.SRN_REMEDIES)
+    lows = {"T": 10, "networks": 1, "updates": 1, "adam_steps": 1, "n_train": ds_train.Config.batch_size,
+            "n_val": 1, "n_test": 1, "seed": 0}  # n_train: at least one minibatch of the paper's regime
+    for name, lo in lows.items():
+        _args.integer("--" + name.replace("_", "-"), getattr(a, name), lo=lo)
+    _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
+    a.out = a.out or f"capstone_T{a.T}"
+    _args.file_stem("--out", a.out)
+    _args.optional(_args.device_name, "--device", a.device)
 
 
 SETTINGS = ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test", "seed", "remedies")
@@ -72,18 +78,21 @@ def _partial_path(args) -> Path:
 
 def run(args, command: str | None = None) -> Path | None:
     """Run the remedies not done yet (checkpoint after each); the results path when all are done,
-    ``None`` when ``--max-minutes`` stopped it first."""
+    ``None`` when ``--max-minutes`` stopped it first. A second run into the same --out refuses."""
+    partial = _partial_path(args)
+    with runfiles.lock(partial.with_name(f"{args.out}.json")):
+        return _run(args, command, partial)
+
+
+def _run(args, command, partial):
     dev = _device(args.device)
     settings = {k: getattr(args, k) for k in SETTINGS}
-    partial = _partial_path(args)
-    done = {"settings": settings, "rows": [], "wall_s": 0.0}
-    if partial.is_file():
-        saved = json.loads(partial.read_text())
-        if saved["settings"] != settings:
-            raise SystemExit(f"{partial} holds a run with other settings ({saved['settings']}); "
-                             "delete it or use another --out")
-        done = saved
+    done = runfiles.load_checkpoint(partial, fmt="json")
+    if done is not None:
+        runfiles.check_settings(partial, done.get("settings"), settings)
         print(f"resuming: {len(done['rows'])} of {len(args.remedies)} remedies done")
+    else:
+        done = {"settings": settings, "rows": [], "wall_s": 0.0}
     t_start = time.time()
     for name in args.remedies:
         if any(r["remedy"] == name for r in done["rows"]):
@@ -94,10 +103,7 @@ def run(args, command: str | None = None) -> Path | None:
                                          n_test=args.n_test, seed=args.seed, device=dev,
                                          progress_bar=not args.no_progress)
         done["wall_s"] += time.time() - t0
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        tmp = partial.with_suffix(".tmp")
-        tmp.write_text(json.dumps(done))
-        os.replace(tmp, partial)  # atomic: a run killed mid-write keeps the previous checkpoint
+        runfiles.save_checkpoint(partial, done, fmt="json")  # atomic, the previous one kept as .prev
         if args.max_minutes is not None and time.time() - t_start > 60 * args.max_minutes \
                 and len(done["rows"]) < len(args.remedies):
             print(f"stopped after {name} ({len(done['rows'])} of {len(args.remedies)} remedies): run again to resume")
@@ -107,7 +113,8 @@ def run(args, command: str | None = None) -> Path | None:
     path = results.save(args.out, {"settings": settings, "rows": rows},
                         results.provenance(dev, done["wall_s"], command=command), reduced=args.reduced,
                         directory=Path(args.results_dir) if args.results_dir else None)
-    partial.unlink(missing_ok=True)
+    for p in (partial, partial.with_name(partial.name + ".prev")):
+        p.unlink(missing_ok=True)
     print(capstone.format_table(rows, markdown=False))
     print(f"wrote {path}")
     return path
@@ -115,7 +122,11 @@ def run(args, command: str | None = None) -> Path | None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    path = run(parse(argv), command="python -m vglab.experiments.capstone " + " ".join(argv))
+    args = parse(argv)
+    try:
+        path = run(args, command="python -m vglab.experiments.capstone " + " ".join(argv))
+    except runfiles.RunFileError as e:
+        raise SystemExit(f"capstone: {e}") from None
     return 0 if path is not None else 3
 
 

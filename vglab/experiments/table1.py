@@ -17,6 +17,9 @@ Two engines, the same numbers (tests/test_engine.py compares them in float64):
 * ``--engine reference`` (``vglab.ds_train``): one (task, reading) after another, checkpointed
   after each; any reading (also "pascanu").
 
+Every run file goes through ``vglab.runfiles``: written atomically, the previous checkpoint kept as
+``.prev``, a resume with other settings (or other engine code) refused, one run per ``--out`` (a lock).
+
 ``--engine auto`` (the default) takes the fast engine on CUDA and the reference on the CPU.
 ``--verify`` first runs both engines side by side for ``--verify-updates`` (200) updates in float64
 on the run's device and stores the largest differences in the JSON ("verify").
@@ -43,7 +46,7 @@ from pathlib import Path
 
 import torch
 
-from .. import ds_train, engine, results, srn, tasks
+from .. import _args, ds_train, engine, results, runfiles, srn, tasks
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
@@ -98,23 +101,30 @@ def parse(argv=None):
     p.add_argument("--verify-updates", type=int, default=200)
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
+    with _args.cli_errors(p):  # every argument checked before any data or training: exit 2, message
+        check(a)
+    return a
+
+
+def check(a) -> None:
+    """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
     if a.full:
         if a.reduced:
-            p.error("--full and --reduced contradict each other")
+            raise ValueError("--full and --reduced contradict each other")
         a.tasks, a.methods = ",".join(tasks.TASKS), "plain,ds"
         a.networks, a.updates, a.n_train, a.n_val, a.n_test, a.hidden = 10, 100_000, 20_000, 1_000, 10_000, 100
-    a.tasks = [t for t in a.tasks.split(",") if t]
-    a.methods = [m for m in a.methods.split(",") if m]
-    for t in a.tasks:
-        if t not in tasks.TASKS:
-            p.error(f"--tasks: {t!r} is not one of {tasks.TASKS}")
-    for m in a.methods:
-        if m not in READINGS:
-            p.error(f"--methods: {m!r} is not one of {list(READINGS)}")
-    for name in ("T", "networks", "updates"):
-        if getattr(a, name) < (10 if name == "T" else 1):
-            p.error(f"--{name} is too small")
-    return a
+    a.tasks = _args.names("--tasks", a.tasks, tasks.TASKS)
+    a.methods = _args.names("--methods", a.methods, READINGS)
+    for flag, lo in (("T", 10), ("networks", 1), ("updates", 1), ("n_train", ds_train.Config.batch_size),
+                     ("n_val", 1), ("n_test", 1), ("hidden", 1), ("seed", 0), ("verify_updates", 1)):
+        _args.integer("--" + flag.replace("_", "-"), getattr(a, flag), lo=lo)
+    _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
+    _args.positive_real("--checkpoint-minutes", a.checkpoint_minutes)  # a period: 0 would never finish
+    _args.file_stem("--out", a.out)
+    _args.optional(_args.device_name, "--device", a.device)
+    if a.engine == "fast" and not all(READINGS[m][0] in engine.METHODS for m in a.methods):
+        raise ValueError(f"--engine fast runs {engine.METHODS} readings, got --methods {','.join(a.methods)} "
+                         "(use --engine reference)")
 
 
 def run(args, command: str | None = None) -> Path | None:
@@ -127,19 +137,26 @@ def run(args, command: str | None = None) -> Path | None:
 
 def use_fast(args, dev) -> bool:
     """--engine fast, or auto on CUDA; the fast engine runs plain, ds, ds_* and clipping readings."""
-    supported = all(READINGS[m][0] in engine.METHODS for m in args.methods)
-    if args.engine == "fast" and not supported:
-        raise SystemExit(f"--engine fast runs {engine.METHODS} readings; got {args.methods} (use --engine reference)")
+    supported = all(READINGS[m][0] in engine.METHODS for m in args.methods)  # --engine fast: checked in check()
     return args.engine == "fast" or (args.engine == "auto" and dev.type == "cuda" and supported)
 
 
 def run_reference(args, dev, command: str | None = None) -> Path | None:
     """Train every (task, method) not in the checkpoint yet; save the JSON when all are done."""
     ckpt_path = Path(args.checkpoint_dir) / f"{args.out}.pt"
-    ckpt = torch.load(ckpt_path, weights_only=False) if ckpt_path.is_file() else {"done": {}, "wall": 0.0}
+    with runfiles.lock(_result_path(args), ckpt_path):  # a second run into this --out refuses
+        return _run_reference(args, dev, command, ckpt_path)
+
+
+def _run_reference(args, dev, command, ckpt_path):
+    settings = _settings(args, "reference")
+    ckpt = runfiles.load_checkpoint(ckpt_path) or {"settings": settings, "done": {}, "wall": 0.0}
+    runfiles.check_settings(ckpt_path, ckpt.get("settings"), settings)  # never mix rows of other settings
     t0 = t_start = time.time()
     out_of_time, n_new = False, 0
     for ti, task in enumerate(args.tasks):
+        if all(f"{task}/{name}" in ckpt["done"] for name in args.methods):
+            continue
         data = ds_train.make_data(task, args.T, args.n_train, args.n_val, args.n_test, seed=args.seed + ti, device=dev)
         init = initial_networks(task, args, dev, seed=args.seed + 1000 + ti)
         for name in args.methods:
@@ -157,8 +174,7 @@ def run_reference(args, dev, command: str | None = None) -> Path | None:
             n_new += 1
             ckpt["wall"] += time.time() - t0
             t0 = time.time()
-            ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(ckpt, ckpt_path)
+            runfiles.save_checkpoint(ckpt_path, ckpt)
         if out_of_time:
             break
     if out_of_time:
@@ -167,6 +183,10 @@ def run_reference(args, dev, command: str | None = None) -> Path | None:
     data = table(args, ckpt["done"])
     data["engine"] = {"engine": "reference"}
     return _save(args, data, dev, ckpt["wall"] + time.time() - t0, command)
+
+
+def _result_path(args) -> Path:
+    return (Path(args.results_dir) if args.results_dir else results.results_dir()) / f"{args.out}.json"
 
 
 def _save(args, data, dev, wall, command):
@@ -187,21 +207,21 @@ def paper_size(args) -> bool:
 def run_fast(args, dev, command: str | None = None) -> Path | None:
     """The fast engine: all tasks fused (or one after another with --no-fuse), resumable per epoch."""
     ckpt_path = Path(args.checkpoint_dir) / f"{args.out}.fast.pt"
-    settings = _settings(args)
-    ckpt = {"settings": settings, "done": {}, "wall": 0.0, "train_s": 0.0, "updates_run": 0, "verify": None,
-            "state": None, "group": 0}
-    if ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, weights_only=False)
-        if ckpt["settings"] != settings:
-            raise SystemExit(f"{ckpt_path} holds a run with other settings {ckpt['settings']}; "
-                             "use another --out or delete it")
+    with runfiles.lock(_result_path(args), ckpt_path):  # a second run into this --out refuses
+        return _run_fast(args, dev, command, ckpt_path)
+
+
+def _run_fast(args, dev, command, ckpt_path):
+    settings = _settings(args, "fast")
+    ckpt = runfiles.load_checkpoint(ckpt_path) or {
+        "settings": settings, "done": {}, "wall": 0.0, "train_s": 0.0, "updates_run": 0, "verify": None,
+        "state": None, "group": 0}
+    runfiles.check_settings(ckpt_path, ckpt.get("settings"), settings)
     t_start, wall0 = time.time(), ckpt["wall"]
 
     def save():
         ckpt["wall"] = wall0 + time.time() - t_start
-        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(ckpt, ckpt_path.with_suffix(".tmp"))
-        ckpt_path.with_suffix(".tmp").replace(ckpt_path)  # atomic: a kill never leaves half a checkpoint
+        runfiles.save_checkpoint(ckpt_path, ckpt)  # atomic, the previous one kept as .prev
 
     problems = {}
     for ti, task in enumerate(args.tasks):
@@ -255,9 +275,13 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
     return _save(args, data, dev, ckpt["wall"], command)
 
 
-def _settings(args) -> dict:
-    """What a fast-engine checkpoint must agree on: the table's settings and the engine's layout."""
-    return {k: getattr(args, k) for k in SETTINGS + ("no_fuse", "sweep")}
+def _settings(args, which: str) -> dict:
+    """What a checkpoint must agree on: the table's settings, the engine (its layout) and its code."""
+    keys = SETTINGS + (("no_fuse", "sweep") if which == "fast" else ())
+    here = Path(__file__).resolve().parents[1]
+    files = [here / f"{m}.py" for m in ("ds_train", "ds_sampling", "srn", "tasks", "pascanu")]
+    files += sorted((here / "engine").glob("*.py")) if which == "fast" else []
+    return {**{k: getattr(args, k) for k in keys}, "engine": which, "code": runfiles.code_hash(files)}
 
 
 def initial_networks(task, args, dev, seed):
@@ -310,9 +334,13 @@ def table(args, done: dict) -> dict:
 
 
 def main(argv=None) -> int:
+    """Exit status 0: done; 2: a bad argument; 3: stopped by --max-minutes; 1: a run file refused (message)."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    path = run(args, command="python -m vglab.experiments.table1 " + " ".join(argv))
+    try:
+        path = run(args, command="python -m vglab.experiments.table1 " + " ".join(argv))
+    except runfiles.RunFileError as e:
+        raise SystemExit(f"table1: {e}") from None
     return 0 if path is not None else 3
 
 
