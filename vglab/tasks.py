@@ -145,7 +145,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     return float(frac) if frac.ndim == 0 else frac
 
 
-def constant_baseline(task: str, T: int, criterion: str = "lstm", *, n: int = 200_000, generator=None):
+def constant_baseline(task: str, T: int, criterion: str = "lstm", *, n: int = 100_000, generator=None):
     """``(c, score)``: the best constant prediction c and its score under ``criterion``.
 
     Measured on ``make_dataset(task, n, T, generator)``: regression: c is the centre of the
