@@ -176,12 +176,14 @@ def test_pascanu_omega_against_autograd_vjp():
     dz = torch.stack(torch.autograd.grad(srn.loss(model, out, y), z_s), dim=-2)
     a, z = (torch.stack([s.detach() for s in t], dim=-2) for t in (a_s, z_s))
     terms = []
-    for k in range(a.shape[1] - 1):  # ‖g(k+1) ∂z(k+1)/∂z(k)‖² / ‖g(k+1)‖² by autograd's vjp
-        zk = z[:, k].clone().requires_grad_(True)
+    # T terms, the step out of z = 0 included (pascanur/trainingRNNs RNN.py @3f5df3f L194-209)
+    z_prev_all = torch.cat([torch.zeros_like(z[:, :1]), z[:, :-1]], dim=1)
+    for k in range(a.shape[1]):  # ‖g(k) ∂z(k)/∂z(k−1)‖² / ‖g(k)‖² by autograd's vjp
+        zk = z_prev_all[:, k].clone().requires_grad_(True)
         W = model.W_rec.detach()
-        nxt = torch.tanh(zk @ W + (a[:, k + 1] - z[:, k] @ W))  # z(k+1) as a function of z(k)
-        (back,) = torch.autograd.grad(nxt, zk, dz[:, k + 1])
-        terms.append(((back**2).sum(-1) / (dz[:, k + 1] ** 2).sum(-1) - 1) ** 2)
+        nxt = torch.tanh(zk @ W + (a[:, k] - z_prev_all[:, k] @ W))  # z(k) as a function of z(k−1)
+        (back,) = torch.autograd.grad(nxt, zk, dz[:, k])
+        terms.append(((back**2).sum(-1) / (dz[:, k] ** 2).sum(-1) - 1) ** 2)
     expected = torch.stack(terms).mean()
     got = pascanu.omega(model.W_rec, a, z, dz.detach(), model.f_prime)
     torch.testing.assert_close(got, expected)

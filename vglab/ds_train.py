@@ -1,6 +1,6 @@
-"""The paper's training loop: momentum SGD that applies or skips each minibatch (seed 001, §6, §8).
+"""The paper's training loop: momentum SGD that applies or skips each minibatch (SOURCES.md §1).
 
-SPEC §F. Per minibatch (one "update" = one minibatch drawn, applied or not):
+The paper's sections 6 and 8. Per minibatch (one "update" = one minibatch drawn, applied or not):
 1) forward/backward: E, ∂E/∂w, δ(k); the proposed momentum step v' = μ v − lr ∂E/∂w;
 2) Q(δ, h) (25) and dS (22) along dW_rec from one forward-mode sweep (``ds_sampling``);
 3) ``accept`` decides (methods "ds", "ds_as_printed"); "plain", "clipping", "pascanu" always apply;
@@ -10,7 +10,7 @@ Every ``epoch`` updates: validate, keep the best network ("save best"), reset th
 all networks see the same minibatches, so a network trained alone follows the same path.
 
 The choices the paper leaves open are ``Config`` fields; the defaults are the authors' sibling
-code's where SPEC §F names it, else the reading closest to the printed text.
+code's where the lab's specification names it, else the reading closest to the printed text.
 """
 from __future__ import annotations
 
@@ -25,32 +25,44 @@ from . import _args
 from . import srn as _srn
 from . import tasks as _tasks
 from .ds_sampling import accept, sweep_q_ds
-from .pascanu import clip_by_global_norm, omega
+from .pascanu import HOLDS, clip_by_global_norm, omega
 from .train import check_finite, progress
 
 METHODS = ("plain", "ds", "ds_as_printed", "clipping", "pascanu")
+PASCANU_REGIME = {"lr": 0.01, "momentum": 0.0, "batch_size": 20, "reduction": "pascanu", "clip": 1.0,
+                  "nonfinite": "pascanu"}
 READINGS = {
-    # name: (method, Config overrides) -- the readings of the paper's open choices (SPEC §F)
+    # name: (method, Config overrides) -- the readings of the paper's open choices (SOURCES.md §1)
     "plain": ("plain", {}),
     "ds": ("ds", {}),                                   # dW_rec = full momentum step, |dS| as printed
     "ds_own": ("ds", {"dw": "own"}),                    # dW_rec = the minibatch's own −lr ∂E/∂W_rec
     "ds_loss": ("ds", {"threshold": "loss"}),           # |dS| threshold scaled to the loss change
     "ds_own_loss": ("ds", {"dw": "own", "threshold": "loss"}),
     "ds_as_printed": ("ds_as_printed", {}),             # the paper's printed (swapped) step 4
-    "clipping": ("clipping", {}),                       # baselines (Pascanu et al. 2013)
-    "pascanu": ("pascanu", {}),
+    # baselines (Pascanu et al. 2013, SOURCES.md §6) in the paper's regime, with Pascanu's rule
+    # for a NaN/Inf/huge gradient norm (W_rec's gradient := 0.02 W_rec, others 0; training goes on)
+    "clipping": ("clipping", {"nonfinite": "pascanu"}),
+    "pascanu": ("pascanu", {"nonfinite": "pascanu"}),
+    # the same baselines in Pascanu's own regime (RNN.py @3f5df3f L449-495): plain SGD lr 0.01, no
+    # momentum, batch 20, the batch-mean loss without ½, α = 2, θ = 1; model: 50 hidden units,
+    # ``pascanu.smart_tanh_``. "clipping_own" is their code with α = 0 (method "pascanu", so the
+    # engine, which runs the paper's regime only, refuses both)
+    "pascanu_own": ("pascanu", {**PASCANU_REGIME, "omega_weight": 2.0}),
+    "clipping_own": ("pascanu", {**PASCANU_REGIME, "omega_weight": 0.0}),
 }
 
 
 @dataclass
 class Config:
-    """Hyper-parameters (paper §8 defaults) and the paper's unspecified choices (SPEC §F)."""
+    """Hyper-parameters (paper §8 defaults, SOURCES.md §1) and the paper's unspecified choices;
+    the Pascanu baselines' options follow SOURCES.md §6."""
     lr: float = 1e-5            # paper: α = 1e-5
     momentum: float = 0.9       # paper: μ = 0.9
     batch_size: int = 10        # paper: minibatches of 10
     epoch: int = 50             # paper: 2 000 epochs × 50 iterations
     reset_momentum: bool = True  # sibling code: momentum buffer reset every epoch
-    reduction: str = "sum"      # "sum" (sibling code; what makes lr = 1e-5 sensible) or "mean"
+    reduction: str = "sum"      # "sum" (sibling code; what makes lr = 1e-5 sensible), "mean", or
+    #                             "pascanu": the batch mean without ½ (MSE), as Pascanu's code
     dw: str = "momentum"        # dW_rec for dS: "momentum" (the full step v') or "own" (−lr ∂E/∂W_rec)
     threshold: str = "absolute"  # |dS| > ds_max as printed, or "loss": |dS| / |dE| > ds_max,
     #                              dE = Σ⟨∂E/∂w, step⟩ the step's first-order loss change
@@ -61,10 +73,14 @@ class Config:
     select_by: str = "score"    # "save best" by validation "score" or "loss" (sibling: MSE)
     criterion: str = "lstm"     # success criterion of the regressions (tasks.CRITERIA)
     clip: float = 1.0           # clipping threshold ("clipping", "pascanu")
-    omega_weight: float = 1.0   # Pascanu's λ (untuned)
+    omega_weight: float = 1.0   # Pascanu's λ (untuned; their code: α = 2 on the batch-mean loss)
+    omega_hold: str = "pascanu"  # ∂Ω/∂W_rec: f′(a) held constant ("pascanu") or differentiated ("none")
+    nonfinite: str = "raise"    # NaN/Inf loss or gradient: DivergenceError ("raise"), or for the
+    #                             clipping methods Pascanu's rule ("pascanu", pascanu.clip_by_global_norm)
 
     def __post_init__(self):
-        for name, allowed in (("reduction", ("sum", "mean")), ("dw", ("momentum", "own")),
+        for name, allowed in (("reduction", ("sum", "mean", "pascanu")), ("dw", ("momentum", "own")),
+                              ("omega_hold", HOLDS), ("nonfinite", ("raise", "pascanu")),
                               ("threshold", ("absolute", "loss")), ("select_by", ("score", "loss")),
                               ("criterion", _tasks.CRITERIA)):
             _args.choice(f"Config.{name}", getattr(self, name), allowed)
@@ -142,7 +158,9 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
     for step in progress(range(n_updates), desc=desc or method, enabled=progress_bar):
         x, y, lengths = stream.next()
         E, grads, a, delta_k = _forward_backward(model, x, y, lengths, cfg, method)
-        check_finite(E, step)
+        if cfg.nonfinite == "raise" or method not in ("clipping", "pascanu"):
+            check_finite(E, step)
+            check_finite(sum((g**2).sum() for g in grads), step, "squared gradient norm")
         new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
         dW = new_vel[i_rec] if cfg.dw == "momentum" else -cfg.lr * grads[i_rec]
         sw = sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime)
@@ -193,23 +211,26 @@ def _forward_backward(model, x, y, lengths, cfg, method):
     """E (per network), gradients of every parameter (clipped/regularised per method), a, δ(k)."""
     out, a_steps, z_steps = model.unroll(x, lengths)
     E = _srn.loss(model, out, y)
-    if cfg.reduction == "mean":
-        E = E / out.shape[-2]
+    if cfg.reduction != "sum":  # "pascanu": MSE without ½ (twice the lab's ½ e²); CE unchanged
+        E = E / out.shape[-2] * (2 if cfg.reduction == "pascanu" and model.output == "linear" else 1)
     params = list(model.parameters())
+    i_rec = [n for n, _ in model.named_parameters()].index("W_rec")
     wrt = params + [a_steps[-1]] + (list(z_steps) if method == "pascanu" else [])
     g = torch.autograd.grad(E.sum(), wrt)
     grads, delta_k = list(g[:len(params)]), g[len(params)]
     a = torch.stack([s.detach() for s in a_steps], dim=-2)  # (…, B, T, K)
-    if method == "pascanu":
+    if method == "pascanu" and cfg.omega_weight != 0:  # α = 0: no Ω at all (Pascanu's code, L216)
         z = torch.stack([s.detach() for s in z_steps], dim=-2)
         dz = torch.stack(g[len(params) + 1:], dim=-2)
         with torch.enable_grad():
             W = model.W_rec.detach().requires_grad_(True)
-            (dOmega,) = torch.autograd.grad(omega(W, a, z, dz, model.f_prime).sum(), W)
-        i_rec = [n for n, _ in model.named_parameters()].index("W_rec")
+            om = omega(W, a, z, dz, model.f_prime, lengths=lengths, hold=cfg.omega_hold)
+            (dOmega,) = torch.autograd.grad(om.sum(), W)
         grads[i_rec] = grads[i_rec] + cfg.omega_weight * dOmega
     if method in ("clipping", "pascanu"):
-        grads = clip_by_global_norm(grads, cfg.clip, networks=model.n_networks is not None)
+        grads = clip_by_global_norm(grads, cfg.clip, networks=model.n_networks is not None,
+                                    nonfinite="pascanu" if cfg.nonfinite == "pascanu" else "propagate",
+                                    W_rec=model.W_rec.detach(), rec_index=i_rec)
     return E.detach(), grads, a, delta_k
 
 
