@@ -12,7 +12,7 @@ from ..plots.backprop import plot_head_gradients, plot_logit_gradient_bars, set_
 from .panel import Panel
 
 # The margin slider's stops, spaced like a symlog axis: fine steps where the heads differ (−20 … 120,
-# float32's break near 104), coarse ones in between, finer again around float64's break near 745.
+# where float32's softmax → log breaks), coarse ones in between, finer again from 700 (float64's break).
 MARGIN_STOPS = [float(v) for v in np.unique(np.round(np.concatenate([
     np.arange(-20, 10, 0.5), np.arange(10, 120, 1), np.arange(120, 700, 10), np.arange(700, 800, 2.5),
     np.arange(800, 1001, 10)]), 1))]
