@@ -1,5 +1,6 @@
-"""Every hand-written backward in vglab.modules against autograd in float64 (SPEC §B)."""
+"""Every hand-written backward in vglab.modules against autograd in float64 (the NYU lecture, SOURCES.md §5)."""
 
+import numpy as np
 import pytest
 import torch
 from torch.testing import assert_close
@@ -43,11 +44,13 @@ def test_linear_column_form_is_the_transpose_of_row_form():
     assert_close(lin.W.grad.T, dY.T @ X)  # dC/dW_col = dC/dY Xᵀ
 
 
-@pytest.mark.parametrize("cls", [M.ReLU, M.Softmax, M.LogSoftmax])
+@pytest.mark.parametrize("cls", [M.ReLU, M.Sigmoid, M.Tanh, M.Softmax, M.LogSoftmax])
 def test_one_input_modules_match_autograd(cls):
     X, dY = rand(6, 5, seed=5), rand(6, 5, seed=6)
     ref = {
         M.ReLU: torch.relu,
+        M.Sigmoid: torch.sigmoid,
+        M.Tanh: torch.tanh,
         M.Softmax: lambda x: torch.softmax(x, -1),
         M.LogSoftmax: lambda x: torch.log_softmax(x, -1),
     }[cls]
@@ -60,7 +63,7 @@ def test_one_input_modules_match_autograd(cls):
     assert_close(m.backward(dY), Xa.grad)
 
 
-@pytest.mark.parametrize("cls", [M.ReLU, M.Softmax, M.LogSoftmax, M.Log])
+@pytest.mark.parametrize("cls", [M.ReLU, M.Sigmoid, M.Tanh, M.Softmax, M.LogSoftmax, M.Log])
 def test_gradcheck_through_autograd_function(cls):
     X = rand(3, 4, seed=7)
     if cls is M.Log:
@@ -192,6 +195,24 @@ def test_jacobian_chain_matches_autograd_jacobian():
             J, torch.autograd.functional.jacobian(lambda v, m=m: _fresh(m).forward(v[None])[0], xin)
         )
     assert "J4 (3×3 LogSoftmax)" in M.format_chain(Js)
+
+
+def test_sigmoid_and_tanh_jacobians_and_the_chain_bound():
+    """diag f′ against autograd; ‖σ′‖ ≤ 1/4; the product's spectral norm is at most the product of norms."""
+    g = torch.Generator().manual_seed(52)
+    x = rand(6, seed=53) * 3
+    for cls, top in ((M.Sigmoid, 0.25), (M.Tanh, 1.0)):
+        m = cls()
+        m.forward(x[None])
+        ref = torch.autograd.functional.jacobian(lambda v, c=cls: c().forward(v[None])[0], x)
+        assert_close(m.jacobian(), ref)
+        assert torch.linalg.matrix_norm(m.jacobian(), 2) <= top
+    net = M.Sequential(*[mod for _ in range(4) for mod in (M.Linear(6, 6, generator=g), M.Sigmoid())])
+    Js, product = M.jacobian_chain(net, x)
+    norms = [float(torch.linalg.matrix_norm(J, 2)) for _, J in Js]
+    assert float(torch.linalg.matrix_norm(product, 2)) <= float(np.prod(norms)) * (1 + 1e-12)
+    full = torch.autograd.functional.jacobian(lambda v: net.forward(v[None])[0], x)
+    assert_close(product, full)
 
 
 def _inputs(net, x):

@@ -1,8 +1,10 @@
 """The whole problem in one line: backprop multiplies one factor per layer (or time step).
 
 If every layer scales the gradient by the same factor c, after n layers the gradient is c**n:
-c < 1 vanishes, c > 1 explodes, only c ≈ 1 carries a signal through depth. For a sigmoid layer
-c ≤ w·max σ′ = w/4 (lecture, seed 002; paper seed 001 §3).
+c < 1 vanishes, c > 1 explodes, only c ≈ 1 carries a signal through depth. A layer multiplies the
+gradient by its weights (typical singular value: the gain g) and by f′ of its pre-activations, so
+c ≈ g·√E[f′(a)²] (notebook 03, eq. sat-rate); for a sigmoid layer c ≤ g·max σ′ = g/4
+(SOURCES.md §3 the lecture slides, §1 the paper). ``stack_gradients`` measures c in random stacks.
 """
 from __future__ import annotations
 
@@ -28,3 +30,55 @@ def layers_until(factor: float, threshold: float = 1e-6) -> float:
     if factor == 1.0:
         return float("inf")
     return float(np.log(threshold) / -abs(np.log(factor)))
+
+
+def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int = 30, width: int = 256,
+                    batch: int = 64, n_networks: int = 5, seed: int = 0) -> dict:
+    """Backprop through ``n_networks`` random deep stacks at once; one factor per layer, measured.
+
+    Each stack: ``depth`` layers a_l = z_{l-1} W_l, z_l = f(a_l), W_l with entries N(0, gain²/width)
+    (typical singular value ≈ gain), input z_0 ~ N(0, 1) of shape (batch, width), no training.
+    A random gradient δ_L ~ N(0, 1) at the top is sent down by hand, eq. (sat-delta) of notebook 03:
+    δ_{l-1} = (δ_l W_lᵀ) ⊙ f′(a_{l-1}).
+
+    Returns a dict of numpy arrays, one row per network:
+
+    * ``norms`` (M, depth): ‖δ_l‖ from the top (column 0, l = L) down to the first layer;
+    * ``measured`` (M,): the per-layer factor, (‖δ_1‖ / ‖δ_L‖) ** (1 / (depth − 1));
+    * ``predicted`` (M,): eq. (sat-rate), c ≈ gain · √E[f′(a)²], the mean over the pre-activations
+      of layers 1 … L−1 of that network;
+    * ``bound`` (M,): gain · max f′, the factor if every unit sat at its steepest point.
+    """
+    from .saturation import ACTIVATIONS, activation as f, derivative as df, max_derivative
+
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    if not isinstance(gain, (int, float, np.integer, np.floating)) or not np.isfinite(gain) or gain <= 0:
+        raise ValueError(f"gain must be a positive finite number, got {gain!r}")
+    for name, v, lo in (("depth", depth, 2), ("width", width, 1), ("batch", batch, 1),
+                        ("n_networks", n_networks, 1), ("seed", seed, 0)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    import torch
+
+    g = torch.Generator().manual_seed(int(seed))
+    W = torch.randn(depth, n_networks, width, width, generator=g, dtype=torch.float64) * (gain / width**0.5)
+    z = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)
+    fprime = []
+    for l in range(depth):  # forward: keep f′(a_l) of every layer
+        a = z @ W[l]  # (M, B, n)
+        fprime.append(df(activation, a))
+        z = f(activation, a)
+    delta = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)  # δ_L at the top
+    norms = [delta.flatten(1).norm(dim=1)]
+    for l in range(depth - 1, 0, -1):  # backward, eq. (sat-delta): δ_{l-1} = (δ_l W_lᵀ) ⊙ f′(a_{l-1})
+        delta = (delta @ W[l].transpose(-1, -2)) * fprime[l - 1]
+        norms.append(delta.flatten(1).norm(dim=1))
+    norms = torch.stack(norms, dim=1)  # (M, depth)
+    rms = torch.stack(fprime[:-1]).pow(2).mean(dim=(0, 2, 3)).sqrt()  # (M,) over layers 1 … L−1
+    return {
+        "norms": norms.numpy(),
+        "measured": (norms[:, -1] / norms[:, 0]).pow(1 / (depth - 1)).numpy(),
+        "predicted": (gain * rms).numpy(),
+        "bound": np.full(n_networks, gain * max_derivative(activation)),
+    }

@@ -1,8 +1,6 @@
 """Backprop through modules by hand: forward and backward of each module.
 
-Source: NYU lecture (seed 004); SPEC §B.
-
-Equation labels (01.k) are those of notebooks/01_backprop_modules.ipynb.
+Source: the NYU lecture, SOURCES.md §5. Equation labels (01.k) are those of notebook 01.
 
 Every module caches in ``forward`` what its ``backward`` needs and maps dC/dY to dC/dX.
 Row vectors throughout: a minibatch is X of shape (B, n), one example per row, and
@@ -45,9 +43,10 @@ class Linear(Module):
 
     Lecture (column form): Y = W X, dC/dX = Wᵀ dC/dY, dC/dW = dC/dY Xᵀ.
 
-    Row form used here (NYU lecture (seed 004), SPEC §B): Y = X W + b, X (B, n_in), W (n_in, n_out);
+    Row form used here: Y = X W + b, X (B, n_in), W (n_in, n_out);
     dC/dX = dC/dY Wᵀ, dC/dW = Xᵀ dC/dY, dC/db = Σ_rows dC/dY. Pass ``W``/``b`` as ``Param`` to share
-    them between modules. Default init: W ~ N(0, 1/n_in) (Kaiming-style variance ∝ 1/fan-in).
+    them between modules. Default init: W ~ N(0, 1/n_in), LeCun's variance 1/fan-in (gain 1;
+    Kaiming's is 2/fan-in, for ReLU).
     """
 
     def __init__(self, n_in: int, n_out: int, *, W: Param | None = None, b: Param | None = None,
@@ -58,8 +57,7 @@ class Linear(Module):
         if bias and b is None:
             b = Param(torch.zeros(n_out, dtype=self.W.value.dtype))
         self.b = b
-        if tuple(self.W.value.shape) != (n_in, n_out):
-            shape = tuple(self.W.value.shape)
+        if (shape := tuple(self.W.value.shape)) != (n_in, n_out):
             raise ValueError(f"Linear: W must have shape ({n_in}, {n_out}), got {shape}")
         self.params = (self.W,) if self.b is None else (self.W, self.b)
 
@@ -82,11 +80,8 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """ReLU, eq. (01.3), lecture: y = (x)⁺, dC/dX = 0 where x < 0, else dC/dY.
-
-    At x = 0 exactly the lecture passes dC/dY; this code (like torch) passes 0. Both are valid
-    subgradients; the difference only shows on exact zeros.
-    """
+    """ReLU, eq. (01.3), lecture: y = (x)⁺, dC/dX = 0 where x < 0, else dC/dY. At x = 0 exactly
+    the lecture passes dC/dY, this code (like torch) 0: both are valid subgradients."""
 
     def forward(self, X):
         self.mask = (X > 0).to(X.dtype)  # 1 where the unit is on, else 0
@@ -97,6 +92,34 @@ class ReLU(Module):
 
     def jacobian(self):
         return torch.diag(self.mask[0])
+
+
+class _Squash(Module):
+    """Elementwise y = f(x): dC/dX = dC/dY ⊙ f′(x), Jacobian diag f′(x); ``forward`` sets ``slope``."""
+
+    def backward(self, dY):
+        return dY * self.slope
+
+    def jacobian(self):
+        return torch.diag(self.slope[0])
+
+
+class Sigmoid(_Squash):
+    """σ(x) = 1 / (1 + e^−x); σ′ = σ(1 − σ) ≤ 1/4, the largest value at x = 0."""
+
+    def forward(self, X):
+        Y = torch.sigmoid(X)
+        self.slope = Y * (1 - Y)
+        return Y
+
+
+class Tanh(_Squash):
+    """tanh x; tanh′ = 1 − tanh² ≤ 1, the largest value at x = 0."""
+
+    def forward(self, X):
+        Y = torch.tanh(X)
+        self.slope = 1 - Y * Y
+        return Y
 
 
 class Branch(Module):
@@ -127,11 +150,8 @@ class Add(Module):
 
 
 class Max(Module):
-    """Max, eq. (01.6), lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0.
-
-    Only the argmax input gets the gradient. Ties (X1 == X2) go to X2, as the lecture's "else"
-    says; ``torch.maximum`` splits a tie half-and-half instead (same sum, another subgradient).
-    """
+    """Max, eq. (01.6), lecture: Y = max(X1, X2); dC/dX1 = dC/dY where X1 > X2, else 0. Ties go
+    to X2, as the lecture's "else" says; ``torch.maximum`` splits a tie half-and-half (same sum)."""
 
     def forward(self, X1, X2):
         self.first = X1 > X2
@@ -142,11 +162,8 @@ class Max(Module):
 
 
 class Softmax(Module):
-    """Softmax, eq. (01.8), lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian dy/dx = diag(p) − p pᵀ.
-
-    dC/dX = p ⊙ (dC/dY − ⟨dC/dY, p⟩): the diagonal carries p(1 − p), which vanishes when p
-    is near 0 or 1 -- the saturation the lecture warns about.
-    """
+    """Softmax, eq. (01.8), lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian dy/dx = diag(p) − p pᵀ;
+    dC/dX = p ⊙ (dC/dY − ⟨dC/dY, p⟩): the diagonal p(1 − p) vanishes when p is near 0 or 1."""
 
     def forward(self, X):
         self.p = torch.softmax(X, dim=-1)  # (B, K); shifts by the max inside, so it never overflows
@@ -161,13 +178,8 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log-softmax, eq. (01.8)-(01.10): y = x − log Σ_j exp(x_j).
-
-    Lecture, two classes: log σ(s) = s − log(1 + e^s).
-
-    Jacobian dy_i/dx_j = δ_ij − p_j, so dC/dX = dC/dY − p · Σ_i dC/dY_i: no p(1 − p) factor,
-    and computed from x directly it never under/overflows (NYU lecture (seed 004)).
-    """
+    """Log-softmax, eq. (01.8)-(01.10): y = x − log Σ_j exp(x_j) (two classes: s − log(1 + e^s)).
+    Jacobian δ_ij − p_j, so dC/dX = dC/dY − p · Σ_i dC/dY_i: no p(1 − p) factor, no under/overflow."""
 
     def forward(self, X):
         self.p = torch.softmax(X, dim=-1)
@@ -231,10 +243,8 @@ class MSE(Module):
 def _onehot(y, like):
     y = torch.as_tensor(y, device=like.device)
     if y.shape != like.shape[:-1] or y.dtype not in (torch.int64, torch.int32):
-        raise ValueError(
-            f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
-            f"got {y.dtype} of shape {tuple(y.shape)}"
-        )
+        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
+                         f"got {y.dtype} of shape {tuple(y.shape)}")
     if ((y < 0) | (y >= like.shape[-1])).any():
         raise ValueError(f"y must be in [0, {like.shape[-1] - 1}]")
     return torch.nn.functional.one_hot(y.long(), like.shape[-1]).to(like.dtype)
@@ -262,19 +272,15 @@ class Sequential(Module):
 
 
 def jacobian_chain(net: Sequential, x: torch.Tensor):
-    """The chain of Jacobians, eq. (01.7) (NYU lecture (seed 004)): dy/dx = J_L ⋯ J_2 J_1.
+    """The chain of Jacobians, eq. (01.7): dy/dx = J_L ⋯ J_2 J_1 (row form: dC/dx = dC/dy J_L ⋯ J_1).
 
-    ``x``: (n,) or (1, n). Runs ``net.forward`` and returns ``(Js, product)``: ``Js`` a list of
-    ``(name, J_k)`` with J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1.
-    In row form the backward pass is dC/dx = dC/dy J_L ⋯ J_1, read right to left in the forward.
-    """
+    ``x``: (n,) or (1, n). Runs ``net.forward``; returns ``(Js, product)``: ``Js`` a list of
+    ``(name, J_k)``, J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1."""
     x = x.reshape(1, -1)
     if not isinstance(net, Sequential):
         raise TypeError(f"jacobian_chain: net must be a Sequential, got {type(net).__name__}")
     net.forward(x)
-    Js = []
-    for m in net.modules:
-        Js.append((repr(m), m.jacobian()))
+    Js = [(repr(m), m.jacobian()) for m in net.modules]
     product = Js[0][1]
     for _, J in Js[1:]:
         product = J @ product
@@ -291,7 +297,7 @@ def head_gradient(logits: torch.Tensor, y, head: str):
     """Per-row loss and dC/dlogits through one classifier head, by the modules' backward.
 
     ``head``: ``"softmax+log"`` (Softmax → Log → NLL), ``"softmax+mse"`` (Softmax → MSE) or
-    ``"log_softmax+ce"`` (the fused CrossEntropy, p − onehot(y)). SPEC §B.
+    ``"log_softmax+ce"`` (the fused CrossEntropy, p − onehot(y)).
     """
     if head == "softmax+log":
         sm, log, nll = Softmax(), Log(), NLL()
@@ -308,11 +314,8 @@ def head_gradient(logits: torch.Tensor, y, head: str):
 
 
 def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
-    """Logits (N, K) and labels (N,): the true class 0 has logit 0, every other class ``margin``.
-
-    margin > 0: confidently wrong by that much; margin < 0: confidently right.
-    p_true = 1 / (1 + (K − 1) e^margin).
-    """
+    """Logits (N, K) and labels (N,): the true class 0 has logit 0, every other class ``margin``
+    (> 0: confidently wrong by that much; < 0: confidently right); p_true = 1 / (1 + (K − 1) e^margin)."""
     if n_classes < 2:
         raise ValueError(f"n_classes must be >= 2, got {n_classes}")
     m = torch.as_tensor(margin, dtype=dtype).reshape(-1)

@@ -165,6 +165,7 @@ def check_saturating_head(answer) -> bool:
         "softmax+mse",
         options=M.HEADS,
         success="squared error after softmax keeps the factor p(1 − p), which vanishes.",
-        hint="move the margin slider to 30 and read the bar of the true class for each head",
+        hint="move the margin slider to 1000 (or read the m = 1000 row of the table): which head's bar "
+            "of the true class reads \"= 0\"?",
     )
 

@@ -14,7 +14,7 @@ def check_critical_factor(answer) -> bool:
 
 
 def check_sigmoid_depth(answer) -> bool:
-    """Notebook 00: after how many sigmoid layers (c = 1/4 at best) is the gradient below 1e-6?"""
+    """Notebook 00: after how many sigmoid layers at gain 1 (c ≤ 1/4) is the gradient below 1e-6?"""
     try:
         n = int(answer)
     except (TypeError, ValueError):

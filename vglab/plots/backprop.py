@@ -1,4 +1,4 @@
-"""Figures for notebook 01 (backprop through modules, NYU lecture (seed 004), SPEC §B).
+"""Figures for notebook 01 (backprop through modules; the NYU lecture, SOURCES.md §5).
 
 Each takes ``ax=None`` (or ``axes=None``), draws only there and returns it.
 """
@@ -54,14 +54,13 @@ def plot_head_gradients(
     for h, g in head_curves(margins, n_classes, dtype).items():
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
-        wide = (
-            h == "log_softmax+ce"
-        )  # drawn wide underneath: softmax → log hides on top of it until it breaks
+        wide = h == "log_softmax+ce"  # drawn wide underneath; softmax → log dashed on top of it
         ax.plot(
             margins[ok],
             mag[ok],
             color=HEAD_COLORS[h],
             lw=4 if wide else 1.8,
+            ls=(0, (4, 2)) if h == "softmax+log" else "-",
             zorder=1 if wide else 2,
             label=HEAD_LABELS[h],
         )
@@ -70,11 +69,11 @@ def plot_head_gradients(
             margins[zero][::8],
             np.full(zero.sum(), floor * 10)[::8],
             "v",
-            ms=4,
+            ms=6,
             color=HEAD_COLORS[h],
         )
         ax.plot(
-            margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=5, color=HEAD_COLORS[h]
+            margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=8, mew=2, color=HEAD_COLORS[h]
         )
     if mark is not None:
         ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--")
@@ -127,6 +126,7 @@ def plot_logit_gradient_bars(margin: float, n_classes: int = 3, dtype: str = "fl
     ax.set_ylim(-1.1, 1.1)
     ax.set_ylabel("dC / d s")
     ax.set_title(" ", fontsize=9)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
     return set_logit_gradient_bars(ax, margin, n_classes, dtype)
 
 
@@ -159,7 +159,7 @@ def plot_log_sigmoid(s=None, ax=None):
         if s is None
         else torch.as_tensor(s, dtype=torch.float64)
     )
-    ax.plot(s, torch.nn.functional.softplus(s), color=PALETTE["indigo"], lw=2, label="log(1 + e^s)")
+    ax.plot(s, torch.nn.functional.softplus(s), color=PALETTE["indigo"], lw=2, label="softplus: log(1 + e^s)")
     ax.plot(s, M.log_sigmoid(s), color=PALETTE["green"], lw=2, label="log σ(s) = s − log(1 + e^s)")
     ax.plot(
         s,
@@ -171,12 +171,15 @@ def plot_log_sigmoid(s=None, ax=None):
     )
     ax.axhline(0, color=PALETTE["grey"], lw=0.6)
     ax.set_xlabel("score s of the true class")
+    ax.set_ylabel("value")
+    ax.set_title("two classes: log σ(s) = s − softplus(s), and its slope", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     return ax
 
 
 def plot_jacobian_chain(Js, product, axes=None):
-    """Heat maps of each module's Jacobian J_k = dY_k/dX_k and of their product dy/dx."""
+    """Heat maps of each module's Jacobian J_k = dY_k/dX_k and of their product dy/dx, on one shared
+    colour scale with a colour bar; row i = output i, column j = input j."""
     mats = [(f"J{k}: {name}", J) for k, (name, J) in enumerate(Js, 1)] + [
         ("dy/dx = J_L ⋯ J_1", product)
     ]
@@ -185,11 +188,15 @@ def plot_jacobian_chain(Js, product, axes=None):
     axes = np.atleast_1d(axes)
     if len(axes) < len(mats):
         raise ValueError(f"axes: need {len(mats)} axes, got {len(axes)}")
-    for ax, (title, J) in zip(axes, mats):
+    lim = max(max(float(np.abs(J.detach().double().numpy()).max()) for _, J in mats), 1e-12)
+    for k, (ax, (title, J)) in enumerate(zip(axes, mats)):
         J = J.detach().double().numpy()
-        lim = max(np.abs(J).max(), 1e-12)
-        ax.imshow(J, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        im = ax.imshow(J, cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(f"{title}\n{J.shape[0]}×{J.shape[1]}", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("input j", fontsize=7)
+        if k == 0:
+            ax.set_ylabel("output i", fontsize=7)
+    ax.figure.colorbar(im, ax=list(axes[: len(mats)]), shrink=0.8, label="∂Y_i / ∂X_j")
     return axes

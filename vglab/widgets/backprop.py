@@ -6,17 +6,24 @@ Thin wiring over ``vglab.modules.head_gradient`` (via ``vglab.plots.backprop``);
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
 from ..plots.backprop import plot_head_gradients, plot_logit_gradient_bars, set_logit_gradient_bars
 from .panel import Panel
+
+# The margin slider's stops, spaced like a symlog axis: fine steps where the heads differ (−20 … 120,
+# where float32's softmax → log breaks), coarse ones in between, finer again from 700 (float64's break).
+MARGIN_STOPS = [float(v) for v in np.unique(np.round(np.concatenate([
+    np.arange(-20, 10, 0.5), np.arange(10, 120, 1), np.arange(120, 700, 10), np.arange(700, 800, 2.5),
+    np.arange(800, 1001, 10)]), 1))]
 
 
 def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "float64") -> Panel:
     """Slide the margin (wrong logits − true logit): softmax + squared error goes to 0,
     softmax → log breaks (NaN) once p underflows, log-softmax + cross-entropy stays at −1."""
     controls = {
-        "margin": widgets.FloatSlider(
-            value=margin, min=-20, max=1000, step=0.5, description="margin m", readout_format=".1f"
+        "margin": widgets.SelectionSlider(
+            options=[(f"{v:g}", v) for v in MARGIN_STOPS], value=float(margin), description="margin m"
         ),
         "dtype": widgets.ToggleButtons(
             value=dtype, options=["float32", "float64"], description="dtype"

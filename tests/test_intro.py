@@ -1,0 +1,54 @@
+"""Notebook 00's measurement: the per-layer factor of random deep stacks (vglab.intro.stack_gradients)."""
+import numpy as np
+import pytest
+import torch
+
+from vglab import intro
+
+
+def _autograd_norms(activation, gain, depth, width, batch, n_networks, seed):
+    """The same stacks (same random numbers, same order) differentiated by autograd instead of by hand."""
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(depth, n_networks, width, width, generator=g, dtype=torch.float64) * (gain / width**0.5)
+    z = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)
+    W.requires_grad_(True)
+    pre = []
+    for l in range(depth):
+        a = z @ W[l]
+        a.retain_grad()
+        pre.append(a)
+        z = act(a)
+    top = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)
+    (pre[-1] * top).sum().backward()  # dC/da_L = top
+    return torch.stack([a.grad.flatten(1).norm(dim=1) for a in reversed(pre)], dim=1).numpy()
+
+
+@pytest.mark.parametrize("activation,gain", [("sigmoid", 1.0), ("sigmoid", 4.0), ("tanh", 1.5)])
+def test_hand_backward_matches_autograd(activation, gain):
+    kw = dict(depth=8, width=16, batch=4, n_networks=3, seed=3)
+    r = intro.stack_gradients(activation, gain, **kw)
+    np.testing.assert_allclose(r["norms"], _autograd_norms(activation, gain, **kw), rtol=1e-12)
+    assert r["norms"].shape == (3, 8)
+    np.testing.assert_allclose(r["measured"], (r["norms"][:, -1] / r["norms"][:, 0]) ** (1 / 7))
+
+
+def test_sat_rate_predicts_the_measured_factor_and_max_fprime_only_bounds_it():
+    """Eq. (sat-rate) against the measurement (wide stacks: within 5 %); g·max f′ is an upper bound
+    that is far off at a large gain (the pre-activations grow and σ′ falls)."""
+    for gain in (1.0, 4.0):
+        r = intro.stack_gradients("sigmoid", gain, depth=20, width=128, batch=16, n_networks=3)
+        np.testing.assert_allclose(r["measured"], r["predicted"], rtol=0.05)
+        assert (r["measured"] < r["bound"]).all() and r["bound"][0] == gain / 4
+    r = intro.stack_gradients("sigmoid", 4.0, depth=20, width=128, batch=16, n_networks=3)
+    assert (r["measured"] < 0.8 * r["bound"]).all()
+
+
+@pytest.mark.parametrize("kw,word", [
+    (dict(activation="softsign"), "activation"), (dict(gain=0.0), "gain"), (dict(gain=float("nan")), "gain"),
+    (dict(gain="1"), "gain"), (dict(depth=1), "depth"), (dict(width=2.5), "width"), (dict(batch=0), "batch"),
+    (dict(n_networks=True), "n_networks"), (dict(seed=-1), "seed"),
+])
+def test_bad_arguments_name_themselves(kw, word):
+    with pytest.raises(ValueError, match=word):
+        intro.stack_gradients(**kw)
