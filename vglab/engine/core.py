@@ -129,8 +129,8 @@ class Engine:
         E, e = S.loss_and_error(out, lab, val, self.kind, self.valid_out, self.is_soft)
         if cfg.reduction == "mean":
             E, e = E / B, e / B
-        D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
-        grads = S.weight_grads(x, Z, D, e, m)
+        Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
+        grads = S.weight_grads(x, Z, Dn, e, m)
         if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
             clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True)
             grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
@@ -140,13 +140,12 @@ class Engine:
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
         if self.with_ds and self.sweep == "reuse":
-            ds, q = S.sweep_reuse(p["W_rec"], dW, A, D, self.h, self.f_prime, self.sweep_dtype)
+            ds, q = S.sweep_reuse(p["W_rec"], dW, A, Dn, self.h, self.f_prime, self.sweep_dtype, FP)
         elif self.with_ds:
-            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype)
+            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype, FP)
         else:  # Q (25) from the backward pass itself; no third sweep
-            nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)
-            q = (torch.log10(nk) - torch.log10(nkh)).double()
-            ds = torch.full_like(nk, torch.nan, dtype=torch.float64)
+            q = S.q_factor(S._norm(delta_k), S._norm(Dn[:, L - 1 - self.h]))
+            ds = torch.full_like(q, torch.nan)
         ds_rule = ds
         if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩
             dE = _loss_change([grads[k] for k in PARAMS], [new_v[k] for k in PARAMS], M)
