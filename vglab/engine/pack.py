@@ -7,7 +7,7 @@ left-padded to the longest L (a padded step holds a = z = 0, exactly as starting
 padded weights are zeros, see zero gradients and never move; ``unpad`` cuts them off again.
 Out: an ``Engine``'s scores (``scores``), its networks as ``ds_train.Run`` per task and reading
 (``to_runs``) and its checkpoint (``state_dict``/``load_state_dict``, what the ``Engine`` methods
-of those names call).
+of those names call; the per-epoch summaries and test points: ``engine.records``).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import copy
 import numpy as np
 import torch
 
+from . import records as RC
 from . import step as S
 from .. import tasks as _tasks
 from ..ds_train import READINGS, Run
@@ -172,7 +173,9 @@ def state_dict(eng) -> dict:
             "best": cpu(eng.best), "best_sel": eng.best_sel.cpu(), "best_score": eng.best_score.cpu(),
             "best_epoch": eng.best_epoch.cpu(), "history": list(eng.history),
             "records": list(eng.records), "streams": [s.state() for s in eng.streams],
-            "tasks": eng.tasks, "readings": eng.readings, "M": eng.M}
+            "tasks": eng.tasks, "readings": eng.readings, "M": eng.M, "keep": eng.keep,
+            "epochs": {k: v for k, v in RC.stack(eng.epochs, eng.M).items()},
+            "test_points": [dict(d) for d in eng.test_points], "test_at": list(eng.test_at)}
 
 
 def load_state_dict(eng, s: dict) -> None:
@@ -188,5 +191,8 @@ def load_state_dict(eng, s: dict) -> None:
     eng.best_epoch = s["best_epoch"].to(eng.device)
     eng.step_count, eng.n_val = s["step"], s["n_val"]
     eng.history, eng.records = list(s["history"]), list(s["records"])
+    ep = s.get("epochs")
+    eng.epochs = [] if ep is None else [{k: ep[k][i] for k in ep} for i in range(len(ep["updates"]))]
+    eng.test_points = [dict(d) for d in s.get("test_points", [])]
     for st, ss in zip(eng.streams, s["streams"]):
         st.load(ss)
