@@ -144,8 +144,10 @@ def test_long_run_checkpoint_is_small():
     eng = engine.Engine({"temporal_order": (big, data)}, ("plain", "ds"), DT.Config(epoch=10), records="epoch",
                         test_at=engine.every(100_000, 0.1))
     eng.run(20, progress_bar=False)  # two epochs, then as if 2 000 had run
-    eng.epochs, eng.history = eng.epochs[:1] * 2000, eng.history[:1] * 2000
-    eng.test_points = [{"at": p, "update": p, "test_score": np.zeros(30)} for p in eng.test_at]
+    rng = np.random.default_rng(0)  # distinct rows: pickle would store repeated objects once
+    eng.epochs = [{k: v + rng.random(v.shape).astype(v.dtype) for k, v in eng.epochs[0].items()} for _ in range(2000)]
+    eng.history = [rng.random(30) for _ in range(2000)]
+    eng.test_points = [{"at": p, "update": p, "test_score": rng.random(30)} for p in eng.test_at]
     buf = io.BytesIO()
     torch.save(eng.state_dict(), buf)
     assert buf.tell() < 8e6, buf.tell()

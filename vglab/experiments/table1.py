@@ -90,6 +90,9 @@ def parse(argv=None):
     p.add_argument("--sweep", choices=("recompute", "reuse"), default="recompute",
                    help="fast engine's dS sweep: recompute δ in float64 like ds_sampling (default), or reuse the "
                         "backward pass's δ (a quarter of the arithmetic; equal in float64, ~1e-7 in float32)")
+    p.add_argument("--threads", type=int, default=1, help="fast engine: torch CPU threads (default 1)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="fast engine: the precision of every step (float32; float64 equals the reference)")
     p.add_argument("--full", action="store_true",
                    help="the paper's size: all 4 tasks, 10 networks, 100 000 updates, 20 000/1 000/10 000 "
                         "sequences, 100 units, plain and ds (T from --T)")
@@ -111,6 +114,8 @@ def parse(argv=None):
     for m in a.methods:
         if m not in READINGS:
             p.error(f"--methods: {m!r} is not one of {list(READINGS)}")
+    if a.threads < 1:
+        p.error("--threads must be >= 1")
     for name in ("T", "networks", "updates"):
         if getattr(a, name) < (10 if name == "T" else 1):
             p.error(f"--{name} is too small")
@@ -219,7 +224,8 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
     while ckpt["group"] < len(groups):
         group = groups[ckpt["group"]]
         eng = engine.Engine({t: problems[t] for t in group}, args.methods, ds_train.Config(), seed=args.seed,
-                            device=dev, mode=args.mode, sweep=args.sweep)
+                            device=dev, mode=args.mode, sweep=args.sweep, threads=args.threads,
+                            dtype=getattr(torch, args.dtype))
         if ckpt["state"] is not None:
             eng.load_state_dict(ckpt["state"])
         done = ran = False
@@ -257,7 +263,7 @@ def run_fast(args, dev, command: str | None = None) -> Path | None:
 
 def _settings(args) -> dict:
     """What a fast-engine checkpoint must agree on: the table's settings and the engine's layout."""
-    return {k: getattr(args, k) for k in SETTINGS + ("no_fuse", "sweep")}
+    return {k: getattr(args, k) for k in SETTINGS + ("no_fuse", "sweep", "dtype")}
 
 
 def initial_networks(task, args, dev, seed):
