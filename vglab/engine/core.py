@@ -133,6 +133,7 @@ class Engine:
         self.best_score, self.best_epoch = score, torch.zeros(M, dtype=torch.long, device=dev)
         self._fn, self.compile_s, self.train_s = None, 0.0, 0.0
         self.gi = torch.arange(self.G, device=dev)[:, None]
+        self.ws = {} if dev.type == "cpu" else None  # the step's work tensors, kept (engine.step.buffer)
 
     # ---- the step ------------------------------------------------------------------------------
     def _step(self):
@@ -141,15 +142,16 @@ class Engine:
         x_all, y_lab, y_val, len_all, _ = self.data["train"]
         x, lengths = x_all[self.gi, self.idx], len_all[self.gi, self.idx]  # (G, B, L, C), (G, B)
         B, L = x.shape[1], x.shape[2]
-        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation)
+        ws = self.ws
+        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation, ws)
         out = torch.baddbmm(p["b_out"][:, None], Z[L - 1], p["W_out"])  # (M, B, O), eq. (3) before g
         lab = y_lab[self.gi, self.idx][:, None].expand(G, m, B).reshape(M, B)
         val = y_val[self.gi, self.idx][:, None].expand(G, m, B, -1).reshape(M, B, -1)
         E, e = S.loss_and_error(out, lab, val, self.kind, self.valid_out, self.is_soft)
         if cfg.reduction == "mean":
             E, e = E / B, e / B
-        Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
-        grads = S.weight_grads(x, Z, Dn, e, m)
+        Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m, ws)
+        grads = S.weight_grads(x, Z, Dn, e, m, ws)
         if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
             clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True)
             grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
@@ -159,7 +161,7 @@ class Engine:
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
         if self.with_ds and self.sweep == "reuse":
-            ds, q = S.sweep_reuse(p["W_rec"], dW, A, Dn, self.h, self.f_prime, self.sweep_dtype, FP)
+            ds, q = S.sweep_reuse(p["W_rec"], dW, A, Dn, self.h, self.f_prime, self.sweep_dtype, FP, ws)
         elif self.with_ds:
             ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype, FP)
         else:  # Q (25) from the backward pass itself; no third sweep

@@ -19,7 +19,23 @@ from __future__ import annotations
 import torch
 
 
-def forward(x, lengths, p: dict, m: int, activation: str = "tanh"):
+def buffer(ws, name: str, shape, like):
+    """A work tensor of ``shape`` like ``like``: from the workspace dict ``ws`` (kept between steps), or new.
+
+    The CPU engine passes a workspace: at T = 100 the step's (L, M, B, K) tensors are 32-35 MB, at or
+    above glibc's 32 MB ceiling for keeping freed blocks, so fresh ones were mmapped and page-faulted
+    every step (~10 of them: the forward and backward took 2-4× their matmuls). CUDA passes None (its
+    caching allocator, and a captured graph, already reuse memory).
+    """
+    if ws is None:
+        return torch.empty(shape, dtype=like.dtype, device=like.device)
+    t = ws.get(name)
+    if t is None or t.shape != torch.Size(shape) or t.dtype != like.dtype:
+        t = ws[name] = torch.empty(shape, dtype=like.dtype, device=like.device)
+    return t
+
+
+def forward(x, lengths, p: dict, m: int, activation: str = "tanh", ws=None):
     """Paper eq. (1)-(2) for all steps: ``(A, Z, mask)``; A, Z (L, M, B, K) pre-activations and states.
 
     u(k)·W_in + b for every step is one matmul before the loop, the bias riding as an input channel
@@ -34,10 +50,10 @@ def forward(x, lengths, p: dict, m: int, activation: str = "tanh"):
     one = x.new_ones(G, B, L) if mask is None else mask
     xa = torch.cat([x, one[..., None]], dim=-1).transpose(1, 2).reshape(G, L * B, C + 1)
     Wa = torch.cat([p["W_in"], p["b"][:, None]], dim=1).view(G, m, C + 1, K).transpose(1, 2)
-    XW = torch.bmm(xa, Wa.reshape(G, C + 1, m * K)).view(G, L, B, m, K)  # (g, n, b, i, k)
-    A = torch.empty((L, M, B, K), dtype=x.dtype, device=x.device)
-    A.view(L, G, m, B, K).copy_(XW.permute(1, 0, 3, 2, 4))
-    Z = torch.empty_like(A)
+    XW = torch.bmm(xa, Wa.reshape(G, C + 1, m * K), out=buffer(ws, "XW", (G, L * B, m * K), x))
+    A = buffer(ws, "A", (L, M, B, K), x)
+    A.view(L, G, m, B, K).copy_(XW.view(G, L, B, m, K).permute(1, 0, 3, 2, 4))  # (g, n, b, i, k) → (n, g, i, b, k)
+    Z = buffer(ws, "Z", (L, M, B, K), x)
     activate(A[0], Z[0], activation)  # z(0) = 0: a(1) = u(1) W_in + b
     for t in range(1, L):
         A[t].baddbmm_(Z[t - 1], p["W_rec"])  # (1): a += z(k−1) W_rec
@@ -75,22 +91,22 @@ def last_output(x, lengths, p: dict, m: int, activation: str = "tanh"):
     """The output (M, N, O) at the last step on a fixed set, eq. (1)-(3) as ``SRN.forward``.
 
     One state at a time, none kept (for validation and test sets, without the step's A, Z);
-    ``x`` (G, N, L, C), ``lengths`` (G, N): a padded step has a = z = 0 (SPEC §G). The bias rides
-    as an extra input channel that is 1 once a sequence has started, so [u, 1]·[W_in; b] gives
-    u·W_in + b on its steps and exactly 0 on padded ones (no mask pass over the states); then
-    one in-place ``baddbmm_`` adds z·W_rec and f runs in place: three kernels per step.
+    ``x`` (G, N, L, C), ``lengths`` (G, N): a padded step has a = z = 0 (SPEC §G). Each step is ONE
+    matmul [u(k), 1, z(k−1)]·[W_in; b; W_rec] (the 1 only once a sequence has started, so a padded
+    step gets a = 0 exactly) and f, written straight into the z columns of the next step's rows.
     """
     G, N, L, C = x.shape
     M, K = p["W_rec"].shape[0], p["W_rec"].shape[-1]
-    xa = torch.cat([x, start_mask(lengths, L, x.dtype)[..., None]], dim=-1).transpose(1, 2)  # (G, L, N, C+1)
-    Wa = torch.cat([p["W_in"], p["b"][:, None]], dim=1).view(G, m, C + 1, K)
-    z = None
+    xa = torch.cat([x, start_mask(lengths, L, x.dtype)[..., None]], dim=-1)  # (G, N, L, C+1)
+    Wa = torch.cat([p["W_in"], p["b"][:, None], p["W_rec"]], dim=1)  # (M, C+1+K, K)
+    H = x.new_zeros(G, m, N, C + 1 + K)  # rows [u(k), 1, z(k−1)], z(0) = 0
+    Hm = H.view(M, N, C + 1 + K)
+    a = x.new_empty(M, N, K)
     for t in range(L):
-        a = torch.matmul(xa[:, t, None], Wa).view(M, N, K)  # (1): u(k)·W_in + b
-        if z is not None:
-            a.baddbmm_(z, p["W_rec"])  # (1): + z(k−1)·W_rec
-        z = activate(a, a, activation)  # (2)
-    return torch.baddbmm(p["b_out"][:, None], z, p["W_out"])  # (3) before the output non-linearity
+        H[..., :C + 1] = xa[:, None, :, t]  # the task's inputs, the same for its m networks
+        torch.bmm(Hm, Wa, out=a)  # (1)
+        activate(a, Hm[..., C + 1:], activation)  # (2): z(k) into the next step's rows
+    return torch.baddbmm(p["b_out"][:, None], Hm[..., C + 1:], p["W_out"])  # (3) before the output non-linearity
 
 
 def one_hot(lab, out):
@@ -122,7 +138,7 @@ def loss_and_error(out, lab, val, kind: str, valid=None, is_soft=None):
     return torch.where(is_soft[:, 0], E_s, E_l), torch.where(is_soft[..., None], e_s, e_l)
 
 
-def backward(Z, e, W_out, W_rec, activation: str, mask, m: int):
+def backward(Z, e, W_out, W_rec, activation: str, mask, m: int, ws=None):
     """BPTT by hand, paper eq. (6): ``(Dn, delta_k, FP)``.
 
     δ(L−1) = (e W_outᵀ) ⊙ f′(a(L−1)), then δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1)), two kernels per step
@@ -132,14 +148,15 @@ def backward(Z, e, W_out, W_rec, activation: str, mask, m: int):
     ``delta_k`` = δ at the last step, unmasked.
     """
     L, M, B, K = Z.shape
-    FP = 1 - Z * Z if activation == "tanh" else Z * (1 - Z)  # f′(a) from z = f(a)
-    D = torch.empty_like(Z)
+    FP = torch.mul(Z, Z, out=buffer(ws, "FP", Z.shape, Z))  # f′(a) from z = f(a)
+    FP.neg_().add_(1) if activation == "tanh" else torch.sub(Z, FP, out=FP)  # 1 − z², or z − z² = z(1 − z)
+    D = buffer(ws, "D", Z.shape, Z)
     torch.mul(e @ W_out.transpose(1, 2), FP[L - 1], out=D[L - 1])
     Wt = W_rec.transpose(1, 2)
     for n in range(L - 1, 0, -1):
         torch.bmm(D[n], Wt, out=D[n - 1])
         D[n - 1].mul_(FP[n - 1])
-    Dn = torch.empty((M, L, B, K), dtype=Z.dtype, device=Z.device)
+    Dn = buffer(ws, "Dn", (M, L, B, K), Z)
     if mask is None:
         Dn.copy_(D.permute(1, 0, 2, 3))
     else:
@@ -149,7 +166,7 @@ def backward(Z, e, W_out, W_rec, activation: str, mask, m: int):
     return Dn, D[L - 1], FP
 
 
-def weight_grads(x, Z, Dn, e, m: int) -> dict:
+def weight_grads(x, Z, Dn, e, m: int, ws=None) -> dict:
     """∂E/∂w for every parameter, eq. (4): sums over the steps and the minibatch, (M, …) each.
 
     ∂E/∂W_in = Σ u(n)ᵀ δ(n), ∂E/∂W_rec = Σ z(n−1)ᵀ δ(n) (z(0) = 0), ∂E/∂b = Σ δ(n),
@@ -158,7 +175,9 @@ def weight_grads(x, Z, Dn, e, m: int) -> dict:
     """
     M, L, B, K = Dn.shape
     G, C = x.shape[0], x.shape[-1]
-    Zn = Z[:-1].permute(1, 0, 2, 3).reshape(M, (L - 1) * B, K)  # one copy, network-major
+    Zn = buffer(ws, "Zn", (M, L - 1, B, K), Z)
+    Zn.copy_(Z[:-1].permute(1, 0, 2, 3))  # one copy, network-major
+    Zn = Zn.view(M, (L - 1) * B, K)
     xt = x.permute(0, 2, 1, 3).reshape(G, 1, L * B, C)  # (g, n·b, c), the order of Dn's rows
     return {"W_in": torch.matmul(xt.transpose(-1, -2), Dn.view(G, m, L * B, K)).reshape(M, C, K),
             "W_rec": torch.bmm(Zn.transpose(1, 2), Dn[:, 1:].reshape(M, (L - 1) * B, K)),
@@ -221,7 +240,7 @@ def sweep(W_rec, dW, A, delta_k, h: int, f_prime, dtype=torch.float64, FP=None):
     return ds, q_factor(_norm(dk), _norm(d_kh))
 
 
-def sweep_reuse(W_rec, dW, A, Dn, h: int, f_prime, dtype=torch.float64, FP=None):
+def sweep_reuse(W_rec, dW, A, Dn, h: int, f_prime, dtype=torch.float64, FP=None, ws=None):
     """The same ``(dS, Q)`` from the δ(n) the backward pass already has (``Dn``, network-major).
 
     dδ(n−1) = (dδ(n) W_recᵀ + R(n)) ⊙ f′(a(n−1)), R(n) = δ(n) dW_recᵀ for all n in ONE batched
@@ -235,7 +254,8 @@ def sweep_reuse(W_rec, dW, A, Dn, h: int, f_prime, dtype=torch.float64, FP=None)
     Dm = _f_prime(A, FP, k, h, f_prime, dtype)  # f′(a(n−1)) for n = k−h+1 … k: (h, M, B, K)
     Wt, dWt = W_rec.to(dtype).transpose(1, 2), dW.to(dtype).transpose(1, 2)
     delta = Dn[:, k - h:k + 1].to(dtype)  # δ(k−h) … δ(k): (M, h+1, B, K)
-    R = torch.bmm(delta[:, 1:].reshape(M, h * B, K), dWt).view(M, h, B, K)  # R(n), index j = n − (k−h+1)
+    R = torch.bmm(delta[:, 1:].reshape(M, h * B, K), dWt, out=buffer(ws, "R", (M, h * B, K), delta))
+    R = R.view(M, h, B, K)  # R(n), index j = n − (k−h+1)
     x = R[:, h - 1] * Dm[h - 1]  # dδ(k−1) = R(k) ⊙ f′(a(k−1)), since dδ(k) = 0
     for j in range(h - 2, -1, -1):  # n = k−1 … k−h+1
         x = torch.baddbmm(R[:, j], x, Wt).mul_(Dm[j])
