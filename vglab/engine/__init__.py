@@ -27,7 +27,7 @@ and networks, ``Run``s and checkpoints in ``engine.pack``; this module: the run-
 
 For long runs (the stable API): ``Engine(..., dtype=torch.float32, threads=n, records="epoch",
 test_at=engine.every(100_000, 0.1))`` keeps per-epoch summaries instead of per-update records
-(``summaries()``, fields ``engine.FIELDS``; a checkpoint of 30 networks × 100 000 updates ≈ 5 MB),
+(``summaries()``, fields ``engine.FIELDS``; a checkpoint of 30 networks × 100 000 updates: 6.0 MB),
 scores every kept ("save best") network on the test set at every 10 % (``test_curve()``), and
 ``state_dict()``/``load_state_dict()`` resume to the same numbers as a straight run. Q never
 becomes inf/NaN (``engine.step.q_factor``: a vanished norm reads as strongly vanishing).

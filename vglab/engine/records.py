@@ -8,8 +8,8 @@ updates, 50 in the paper). ``summarise`` turns one epoch's records into one row 
     q_mean, q_min, q_max   Q (25) over the row's updates  loss_mean  mean minibatch loss
     ds_abs_mean  mean |dS| (NaN for networks without the sweep)
 
-as float32 (M,) arrays: 2 000 epochs × 30 networks ≈ 1.7 MB, so a 100 000-update checkpoint of 30
-networks with ``records="epoch"`` stays small (the per-update records, kept with ``records="full"``,
+as float32 (M,) arrays: 2 000 epochs × 30 networks ≈ 2.4 MB pickled, so a 100 000-update checkpoint of 30
+networks with ``records="epoch"`` is 6.0 MB in float32 (the per-update records, kept with ``records="full"``,
 would be 96 MB). ``Engine.summaries()`` splits them by task and reading.
 
 Test scores along the run (``Engine(test_at=...)``): at the first validation at or after each
