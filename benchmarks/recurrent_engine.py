@@ -8,7 +8,8 @@ Rows (K = 100 tanh units, minibatch 10, summed loss, momentum SGD, the paper's s
   torch.nn.RNN (1 net)    nn.RNN + Linear, autograd (cuDNN on a GPU), torch.optim.SGD momentum
   batched eager (80 nets) one SRN holding 80 networks, the same python/autograd loop, no dS
   engine, no dS (80 nets) vglab.engine, Q from the backward pass, no third sweep (plain readings)
-  engine, dS (80 nets)    vglab.engine with the dS sweep (float64) and per-network accept/skip:
+  engine, dS (80 nets)    vglab.engine with the dS sweep and per-network accept/skip (float64 sweep on
+                          CUDA, the model's float32 on the CPU; see benchmarks/cpu_floor.py for the CPU floor):
                           the real Table-1 workload, 4 tasks × {plain, ds} × 10 networks fused
   engine, dS, reuse δ     the same with ``sweep="reuse"`` (δ from the backward pass, K×K per step)
 The engine rows run for every ``--modes`` entry (eager on the CPU; eager, cuda_graph on CUDA);
@@ -93,7 +94,7 @@ def cudnn_step_fn(T, dev, K=100, B=10):
     return step
 
 
-def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100, sweep="recompute"):
+def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100, sweep="recompute", threads=1):
     """80 networks: 4 tasks × {plain, ds} × 10 (with dS) or 4 tasks × plain × 20 (without)."""
     per_task, readings = (10, ("plain", "ds")) if with_ds else (20, ("plain",))
     problems = {}
@@ -103,7 +104,8 @@ def make_engine(T, dev, mode, with_ds, n_train, n_val, K=100, sweep="recompute")
                         output="softmax" if tasks.is_classification(task) else "linear",
                         generator=torch.Generator().manual_seed(100 + i))
         problems[task] = (model.to(dev), data)
-    return engine.Engine(problems, readings, ds_train.Config(), device=dev, mode=mode, with_ds=with_ds, sweep=sweep)
+    return engine.Engine(problems, readings, ds_train.Config(), device=dev, mode=mode, with_ds=with_ds, sweep=sweep,
+                         threads=threads)
 
 
 def time_engine(eng, n, repeats, dev):
@@ -148,7 +150,7 @@ def main(argv=None):
                     "eager,cuda_graph on CUDA; add compile_cuda_graph to measure torch.compile, minutes to compile)")
     ap.add_argument("--n-train", type=int, default=2000)
     ap.add_argument("--n-val", type=int, default=1000, help="validation set (paper: 1000), scored every 50 updates")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (the engine's too; default 1 there)")
     ap.add_argument("--profile", action="store_true", help="torch.profiler of 20 engine updates (dS), every mode")
     ap.add_argument("--note", default="", help="free text stored with the results (e.g. 'shared CPU, load 5')")
     a = ap.parse_args(argv)
@@ -178,7 +180,7 @@ def main(argv=None):
             name = f"engine {mode}, {variant}"
             try:
                 eng = make_engine(a.T, dev, mode, variant != "no dS", a.n_train, a.n_val,
-                                  sweep="reuse" if "reuse" in variant else "recompute")
+                                  sweep="reuse" if "reuse" in variant else "recompute", threads=a.threads or 1)
                 ms, per, setup = time_engine(eng, a.updates, a.repeats, dev)
             except Exception as e:  # a mode that fails here is reported, not fatal
                 print(f"{name}: failed: {type(e).__name__}: {e}")

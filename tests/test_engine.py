@@ -53,15 +53,19 @@ def _assert_same(ref: DT.Run, got: DT.Run, ref_model=None, last=None):
             torch.testing.assert_close(v, getattr(ref_model, k).detach(), rtol=1e-10, atol=1e-12, msg=k)
 
 
-@pytest.mark.parametrize("task,readings,n,kw", [
-    ("temporal_order", ("plain", "ds", "ds_as_printed", "ds_own_loss", "clipping"), 300, KW),
-    ("addition", ("ds", "ds_as_printed"), 150, KW),  # lengths vary: padding; linear output
+@pytest.mark.parametrize("task,readings,n,kw,sweep", [
+    ("temporal_order", ("plain", "ds", "ds_as_printed", "ds_own_loss", "clipping"), 300, KW, "reuse"),
+    ("temporal_order", ("ds", "ds_as_printed"), 200, KW, "recompute"),  # the CPU's three-matmul sweep
+    ("addition", ("ds", "ds_as_printed"), 150, KW, "auto"),  # lengths vary: padding; linear output
+    ("addition", ("ds", "ds_own"), 150, KW, "recompute"),
     ("addition", ("ds", "ds_own"), 150,  # the other readings of the paper's open choices (SPEC §F)
-     dict(KW, lr=1e-2, select_by="loss", reduction="mean", reset_momentum=False)),
+     dict(KW, lr=1e-2, select_by="loss", reduction="mean", reset_momentum=False), "auto"),
 ])
-def test_engine_equals_reference(task, readings, n, kw):
+def test_engine_equals_reference(task, readings, n, kw, sweep):
+    """The float64 engine = ds_train (autograd, float64 sweep) to ~1e-10, both sweeps."""
     model, data = _problem(task)
-    eng = engine.Engine({task: (model, data)}, readings, DT.Config(**kw), mode="eager")
+    eng = engine.Engine({task: (model, data)}, readings, DT.Config(**kw), mode="eager", sweep=sweep)
+    assert eng.dtype == F64 and eng.sweep_dtype == F64 and eng.sweep == ("reuse" if sweep == "auto" else sweep)
     eng.run(n, progress_bar=False)
     got = eng.runs()[task]
     for name in readings:
@@ -77,7 +81,9 @@ def test_engine_equals_reference(task, readings, n, kw):
 def test_sweep_reusing_the_backward_deltas_equals_the_recomputing_sweep(task):
     """sweep="reuse" (δ from the backward pass, K×K per step) = the reference-style sweep, in float64."""
     model, data = _problem(task)
-    a = engine.compare(model, data, ("plain", "ds", "ds_as_printed"), 150, progress_bar=False, **KW)
+    a = engine.Engine({task: (model, data)}, ("plain", "ds", "ds_as_printed"), DT.Config(**KW), sweep="recompute")
+    a.run(150, progress_bar=False)
+    a = a.runs()[task]
     b = engine.Engine({task: (model, data)}, ("plain", "ds", "ds_as_printed"), DT.Config(**KW), sweep="reuse")
     b.run(150, progress_bar=False)
     for name, run in b.runs()[task].items():
@@ -94,9 +100,12 @@ def test_fused_tasks_equal_one_task_at_a_time():
             _assert_same(alone[name], fused[task][name])
 
 
-def test_resume_from_a_checkpoint_equals_an_uninterrupted_run():
+@pytest.mark.parametrize("records", ["full", "epoch"])
+def test_resume_from_a_checkpoint_equals_an_uninterrupted_run(records):
+    """Also the per-epoch summaries and the test scores of the kept networks along the run."""
     model, data = _problem("temporal_order", M=2)
-    make = lambda: engine.Engine({"temporal_order": (model, data)}, ("plain", "ds"), DT.Config(**KW))  # noqa: E731
+    make = lambda: engine.Engine({"temporal_order": (model, data)}, ("plain", "ds"), DT.Config(**KW),  # noqa: E731
+                                 records=records, test_at=engine.every(45, 0.25))
     whole = make()
     whole.run(45, progress_bar=False)
     first = make()
@@ -106,10 +115,66 @@ def test_resume_from_a_checkpoint_equals_an_uninterrupted_run():
     second.load_state_dict(state)
     assert second.run(45, progress_bar=False) is True
     a, b = whole.runs()["temporal_order"], second.runs()["temporal_order"]
+    sa, sb = whole.summaries()["temporal_order"], second.summaries()["temporal_order"]
+    ta, tb = whole.test_curve()["temporal_order"], second.test_curve()["temporal_order"]
+    assert ta["plain"]["at"] == [11, 22, 34, 45] and ta["plain"]["update"] == [20, 30, 40, 45]
     for name in ("plain", "ds"):
         np.testing.assert_array_equal(a[name].loss, b[name].loss)
         np.testing.assert_array_equal(a[name].accepted, b[name].accepted)
         np.testing.assert_array_equal(a[name].test_score, b[name].test_score)
+        np.testing.assert_array_equal(ta[name]["test_score"], tb[name]["test_score"])
+        np.testing.assert_array_equal(ta[name]["test_score"][-1], a[name].test_score)  # the last = the final
+        for k in engine.FIELDS + ("update_end",):
+            np.testing.assert_array_equal(sa[name][k], sb[name][k], err_msg=k)
+        assert sa[name]["update_end"].tolist() == [10, 20, 30, 40, 45]
+        if records == "full":  # the summaries are those of the per-update records
+            acc = a[name].accepted
+            np.testing.assert_allclose(sa[name]["accept_rate"][0], acc[:10].mean(0), rtol=1e-6)
+            np.testing.assert_allclose(sa[name]["q_max"][-1], a[name].q[40:].max(0), rtol=1e-6)
+            assert (sa[name]["skipped"].sum(0) == (~acc).sum(0)).all()
+        else:
+            assert a[name].loss.shape == (0, 2) and len(a[name].val_score) == 5
+
+
+def test_long_run_checkpoint_is_small():
+    """records="epoch": 30 networks × 100 000 updates (2 000 epochs, 10 test points) checkpoint in < 8 MB."""
+    import io
+    _, data = _problem("temporal_order", M=1)
+    big = srn.SRN(6, 100, 4, n_networks=15, output="softmax")  # the paper's 100 units, float32
+    eng = engine.Engine({"temporal_order": (big, data)}, ("plain", "ds"), DT.Config(epoch=10), records="epoch",
+                        test_at=engine.every(100_000, 0.1))
+    eng.run(20, progress_bar=False)  # two epochs, then as if 2 000 had run
+    rng = np.random.default_rng(0)  # distinct rows: pickle would store repeated objects once
+    eng.epochs = [{k: v + rng.random(v.shape).astype(v.dtype) for k, v in eng.epochs[0].items()} for _ in range(2000)]
+    eng.history = [rng.random(30) for _ in range(2000)]
+    eng.test_points = [{"at": p, "update": p, "test_score": rng.random(30)} for p in eng.test_at]
+    buf = io.BytesIO()
+    torch.save(eng.state_dict(), buf)
+    assert buf.tell() < 8e6, buf.tell()
+    assert not eng.state_dict()["records"]
+
+
+def test_q_stays_finite_when_a_norm_vanishes():
+    """float32 ‖δ(k−h)‖ can underflow to 0: Q is then large and finite, never inf/NaN, and no exception."""
+    from vglab.engine import step as S
+    tiny32 = torch.finfo(torch.float32).tiny
+    nk = torch.tensor([1.0, 1.0, 0.0, 2.0], dtype=torch.float64)
+    nkh = torch.tensor([0.0, 1e-3, 0.0, 1e-320], dtype=torch.float64)
+    q = S.q_factor(nk.float(), nkh.float())
+    assert torch.isfinite(q).all()
+    assert q[0] == pytest.approx(-np.log10(tiny32)) and q[1] == pytest.approx(3, abs=1e-6) and q[2] == 0
+    q64 = S.q_factor(nk, nkh)
+    assert torch.isfinite(q64).all() and q64[1] == pytest.approx(3)
+    # a whole float32 step whose δ(k−h) vanishes: W_rec = 0 kills δ beyond one step
+    model, data = _problem("temporal_order", M=2)
+    with torch.no_grad():
+        model.W_rec.zero_()
+    eng = engine.Engine({"temporal_order": (model, data)}, ("plain", "ds"), DT.Config(**KW), dtype=torch.float32)
+    eng.run(10, progress_bar=False)
+    r = eng.runs()["temporal_order"]
+    assert np.isfinite(r["plain"].q).all() and np.isfinite(r["ds"].q).all() and (r["ds"].q > 30).all()
+    assert (r["ds"].ds == 0).all() and not r["ds"].accepted.any()  # vanishing and dS = 0: skipped
+    assert r["plain"].accepted.all()
 
 
 def test_table1_fast_engine_chunks_resume_and_verify(tmp_path):
@@ -146,6 +211,14 @@ def test_modes_and_readings_are_checked():
         engine.Engine({"temporal_order": (model, data)}, ("plain", "pascanu"))
     with pytest.raises(ValueError, match="n_updates"):
         engine.Engine({"temporal_order": (model, data)}, ("plain",)).run(0)
+    for bad in (dict(records="some"), dict(sweep="fast"), dict(dtype=torch.float16), dict(sweep_dtype="f64"),
+                dict(test_at=[0])):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            engine.Engine({"temporal_order": (model, data)}, ("plain",), **bad)
+    with pytest.raises(TypeError, match="test_at"):
+        engine.Engine({"temporal_order": (model, data)}, ("plain",), test_at=5)
+    with pytest.raises(ValueError, match="fraction"):
+        engine.every(100, 0)
 
 
 def test_auto_mode_falls_back_to_eager_when_the_capture_fails(monkeypatch):

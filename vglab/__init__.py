@@ -27,6 +27,7 @@ engine/       the fast batched engine (all Table-1 networks, one step): compare,
   core        its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
   pack        tasks and networks as one padded batch (SPEC §G), and back to Runs and checkpoints
   step        the maths of one engine step, batched and without autograd, eq. (1)-(6), (20)-(25)
+  records     per-epoch summaries and test scores along a run: small checkpoints for long runs
 capstone/     which fix when: every remedy on a deep MLP and an SRN, rows per remedy (notebook 08)
   report      verdicts, the summary table and rules of thumb read off the capstone rows
 exercises/    the check functions behind every notebook's exercises, one module per notebook:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from . import pack as P
+from . import records as RC
 from . import step as S
 from ..ds_sampling import accept
 from ..ds_train import READINGS, Config, Stream, _loss_change
@@ -46,17 +47,27 @@ class Engine:
     Every reading starts from a copy of the SAME M initial networks of its task, every task's
     networks see the same minibatch order (``seed``), as in ``ds_train.compare``. ``run`` may be
     called again to continue; ``state_dict``/``load_state_dict`` checkpoint between epochs.
-    ``sweep_dtype``: the dS sweep's precision (float64 as ``ds_sampling``; None: the model's).
+    ``dtype``: the precision of every step (None: the models'; the CPU runs Table 1 in float32, a
+    float64 engine equals ``ds_train`` to rounding). ``sweep_dtype``: the dS sweep's precision;
+    "auto" (default): float64 on CUDA (as ``ds_sampling``), ``dtype`` on the CPU; None: ``dtype``.
     ``sweep``: "recompute" carries [δ, dδ] from δ(k) like ``ds_sampling`` (the reference's numbers);
-    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine.step.sweep_reuse``).
+    "reuse" takes δ(n) from the backward pass, a quarter of the arithmetic (``engine.step.sweep_reuse``);
+    "auto" (default): reuse when the sweep runs in ``dtype`` (recomputing δ there gives the same δ),
+    recompute otherwise (CUDA: a float64 sweep of a float32 model).
     ``with_ds=False`` (plain-type readings only): no dS sweep; Q from the backward pass, dS = NaN.
     ``threads``: torch CPU threads while it computes on the CPU (``runtime.cpu_threads``; a second
     thread made the float64 sweep 10× slower on the busy 2-core machine); None leaves torch's setting.
+    ``records``: "full" keeps every update's (loss, Q, dS, applied) for ``runs()``; "epoch" keeps only
+    the per-epoch summaries (``engine.records``; small checkpoints for long runs; ``runs()`` then has
+    (0, Mt) per-update arrays). Both keep the summaries (``summaries()``).
+    ``test_at``: update counts at which (at the first validation at or after each) every kept network
+    is scored on the test set (``test_curve()``; ``engine.records.every(n, 0.1)``: every 10 %).
     """
 
     def __init__(self, problems: dict, readings=("plain", "ds"), config: Config | None = None, *,
-                 seed: int = 0, device=None, mode: str = "auto", sweep_dtype=torch.float64,
-                 with_ds: bool = True, sweep: str = "recompute", threads: int | None = 1):
+                 seed: int = 0, device=None, mode: str = "auto", sweep_dtype="auto",
+                 with_ds: bool = True, sweep: str = "auto", threads: int | None = 1, dtype=None,
+                 records: str = "full", test_at=()):
         self.cfg = cfg = config or Config()
         readings = list(readings)
         bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
@@ -73,8 +84,13 @@ class Engine:
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
         datas = P.check_problems(problems)
         self.T, self.h = datas[0].T, cfg.h if cfg.h is not None else datas[0].T - 1
-        self.dtype, self.K, self.Mt = m0.W_rec.dtype, m0.n_hidden, m0.n_networks
-        self.sweep_dtype = sweep_dtype or self.dtype
+        if dtype is not None and dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32, torch.float64 or None, got {dtype!r}")
+        self.dtype, self.K, self.Mt = dtype or m0.W_rec.dtype, m0.n_hidden, m0.n_networks
+        if isinstance(sweep_dtype, str) and sweep_dtype != "auto":
+            raise ValueError(f"sweep_dtype must be 'auto', None or a torch dtype, got {sweep_dtype!r}")
+        auto = torch.float64 if dev.type == "cuda" else self.dtype
+        self.sweep_dtype = auto if sweep_dtype == "auto" else sweep_dtype or self.dtype
         self.activation, self.f_prime = m0.activation, m0.f_prime
         self.G, R = len(problems), len(readings)
         self.m = R * self.Mt  # networks per task
@@ -94,9 +110,9 @@ class Engine:
         by_rule = (("corrected", self.use_ds & ~self.printed), ("as_printed", self.use_ds & self.printed))
         self.rules = [(rule, sel) for rule, sel in by_rule if bool(sel.any())]  # the rules in use
         self.with_ds = with_ds
-        if sweep not in ("recompute", "reuse"):
-            raise ValueError(f"sweep must be 'recompute' or 'reuse', got {sweep!r}")
-        self.sweep = sweep
+        if sweep not in ("auto", "recompute", "reuse"):
+            raise ValueError(f"sweep must be 'auto', 'recompute' or 'reuse', got {sweep!r}")
+        self.sweep = sweep if sweep != "auto" else "reuse" if self.sweep_dtype == self.dtype else "recompute"
         if not with_ds and bool(self.use_ds.any()):
             raise ValueError("with_ds=False needs readings that do not decide by dS (plain, clipping)")
         self.configs = [asdict(Config(**{**asdict(cfg), **READINGS[r][1]})) for r in readings]
@@ -108,12 +124,16 @@ class Engine:
         self.streams = [Stream(len(d.train.y), cfg.batch_size, seed) for d in datas]  # one order per task
         self.idx = torch.zeros(self.G, cfg.batch_size, dtype=torch.long, device=dev)  # static input of a step
         self.out = torch.zeros(4, M, dtype=torch.float64, device=dev)  # static output: E, q, dS, applied
+        if records not in ("full", "epoch"):
+            raise ValueError(f"records must be 'full' or 'epoch', got {records!r}")
+        self.keep, self.test_at, self.test_points, self.epochs = records, RC.check_points(test_at), [], []
         self.step_count, self.n_val, self.history, self.records = 0, 0, [], []
         self.best = {k: t.clone() for k, t in self.p.items()}
         score, self.best_sel = self._evaluate("val", self.p)
         self.best_score, self.best_epoch = score, torch.zeros(M, dtype=torch.long, device=dev)
         self._fn, self.compile_s, self.train_s = None, 0.0, 0.0
         self.gi = torch.arange(self.G, device=dev)[:, None]
+        self.ws = {} if dev.type == "cpu" else None  # the step's work tensors, kept (engine.step.buffer)
 
     # ---- the step ------------------------------------------------------------------------------
     def _step(self):
@@ -122,15 +142,16 @@ class Engine:
         x_all, y_lab, y_val, len_all, _ = self.data["train"]
         x, lengths = x_all[self.gi, self.idx], len_all[self.gi, self.idx]  # (G, B, L, C), (G, B)
         B, L = x.shape[1], x.shape[2]
-        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation)
+        ws = self.ws
+        A, Z, mask = S.forward(x, lengths if self.has_padding else None, p, m, self.activation, ws)
         out = torch.baddbmm(p["b_out"][:, None], Z[L - 1], p["W_out"])  # (M, B, O), eq. (3) before g
         lab = y_lab[self.gi, self.idx][:, None].expand(G, m, B).reshape(M, B)
         val = y_val[self.gi, self.idx][:, None].expand(G, m, B, -1).reshape(M, B, -1)
         E, e = S.loss_and_error(out, lab, val, self.kind, self.valid_out, self.is_soft)
         if cfg.reduction == "mean":
             E, e = E / B, e / B
-        D, delta_k = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m)
-        grads = S.weight_grads(x, Z, D, e, m)
+        Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m, ws)
+        grads = S.weight_grads(x, Z, Dn, e, m, ws)
         if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
             clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True)
             grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
@@ -140,13 +161,12 @@ class Engine:
         if self.any_own:
             dW = torch.where(self.dw_own[:, None, None], -cfg.lr * grads["W_rec"], dW)
         if self.with_ds and self.sweep == "reuse":
-            ds, q = S.sweep_reuse(p["W_rec"], dW, A, D, self.h, self.f_prime, self.sweep_dtype)
+            ds, q = S.sweep_reuse(p["W_rec"], dW, A, Dn, self.h, self.f_prime, self.sweep_dtype, FP, ws)
         elif self.with_ds:
-            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype)
+            ds, q = S.sweep(p["W_rec"], dW, A, delta_k, self.h, self.f_prime, self.sweep_dtype, FP)
         else:  # Q (25) from the backward pass itself; no third sweep
-            nk, nkh = delta_k.norm(dim=-1).mean(-1), D[L - 1 - self.h].norm(dim=-1).mean(-1)
-            q = (torch.log10(nk) - torch.log10(nkh)).double()
-            ds = torch.full_like(nk, torch.nan, dtype=torch.float64)
+            q = S.q_factor(S._norm(delta_k), S._norm(Dn[:, L - 1 - self.h]))
+            ds = torch.full_like(q, torch.nan)
         ds_rule = ds
         if self.any_loss:  # |dS| / |dE|, dE = Σ⟨∂E/∂w, step⟩
             dE = _loss_change([grads[k] for k in PARAMS], [new_v[k] for k in PARAMS], M)
@@ -245,7 +265,9 @@ class Engine:
                 raise DivergenceError(f"training diverged at step {self.step_count + j}: loss = "
                                       f"{rec[j, 0, bad[j]][:4].tolist()} "
                                       f"(networks {np.flatnonzero(bad[j])[:8]})")
-            self.records.append(rec)
+            self.epochs.append(RC.summarise(rec))
+            if self.keep == "full":
+                self.records.append(rec)
             self.step_count += n
             bar.update(n)
             if self.step_count % ep == 0 or self.step_count == n_updates:
@@ -282,11 +304,23 @@ class Engine:
         self.best_epoch = torch.where(better, torch.full_like(self.best_epoch, self.n_val), self.best_epoch)
         for k, t in self.p.items():
             self.best[k] = torch.where(S.per_network(better, t), t, self.best[k])
+        due = RC.test_due(self)
+        if due:  # the kept networks on the test set, once for every listed point reached
+            test = self._evaluate("test", self.best)[0].cpu().numpy()
+            self.test_points += [{"at": p, "update": self.step_count, "test_score": test} for p in due]
 
     # ---- results and checkpoints (engine.pack) -------------------------------------------------
     def runs(self) -> dict:
         """``{task: {reading: ds_train.Run}}`` (the same fields and shapes as ``ds_train.train``)."""
         return P.to_runs(self, self._evaluate("test", self.best)[0].cpu().numpy())
+
+    def summaries(self) -> dict:
+        """``{task: {reading: {field: (n_epochs, Mt)}}}`` (``engine.records.FIELDS``, + "update_end")."""
+        return RC.summaries(self)
+
+    def test_curve(self) -> dict:
+        """``{task: {reading: {"at", "update", "test_score" (n_points, Mt)}}}`` (``engine.records``)."""
+        return RC.test_curve(self)
 
     def params(self, task: str, reading: str) -> dict:
         """The current (last) weights of one task's networks under one reading, unpadded."""
@@ -294,7 +328,12 @@ class Engine:
         return P.unpad(self.p, P.block(g, r, self.m, self.Mt), self.n_in[g], self.n_out[g], self.K)
 
     def state_dict(self) -> dict:
-        """Everything needed to continue exactly: weights, momentum, save-best, streams, records."""
+        """Everything needed to continue exactly: weights, momentum, save-best, streams, records.
+
+        With ``records="epoch"``: no per-update records, so it grows by ~50 bytes per network and
+        epoch: 30 networks × 100 000 updates = 6.0 MB in float32, 8.6 MB in float64 (measured;
+        weights and kept weights 2.7 MB of it; tests/test_engine.py holds it under 8 MB).
+        """
         return P.state_dict(self)
 
     def load_state_dict(self, s: dict) -> None:

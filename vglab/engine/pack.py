@@ -7,7 +7,7 @@ left-padded to the longest L (a padded step holds a = z = 0, exactly as starting
 padded weights are zeros, see zero gradients and never move; ``unpad`` cuts them off again.
 Out: an ``Engine``'s scores (``scores``), its networks as ``ds_train.Run`` per task and reading
 (``to_runs``) and its checkpoint (``state_dict``/``load_state_dict``, what the ``Engine`` methods
-of those names call).
+of those names call; the per-epoch summaries and test points: ``engine.records``).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import copy
 import numpy as np
 import torch
 
+from . import records as RC
 from . import step as S
 from .. import tasks as _tasks
 from ..ds_train import READINGS, Run
@@ -166,13 +167,21 @@ def to_runs(eng, test) -> dict:
 
 
 def state_dict(eng) -> dict:
-    """Everything an ``Engine`` needs to continue exactly: weights, momentum, save-best, streams, records."""
+    """Everything an ``Engine`` needs to continue exactly: weights, momentum, save-best, streams, records.
+
+    Compact: the validation history as one (n_val, M) array, the momentum as None while it is all
+    zero (after every epoch with ``reset_momentum``, i.e. whenever ``run`` returns), the per-epoch
+    summaries stacked (``engine.records``); per-update records only with ``records="full"``.
+    """
     cpu = lambda d: {k: t.detach().cpu().clone() for k, t in d.items()}  # noqa: E731
-    return {"step": eng.step_count, "n_val": eng.n_val, "p": cpu(eng.p), "v": cpu(eng.v),
+    zero_v = not any(bool(t.any()) for t in eng.v.values())
+    return {"step": eng.step_count, "n_val": eng.n_val, "p": cpu(eng.p), "v": None if zero_v else cpu(eng.v),
             "best": cpu(eng.best), "best_sel": eng.best_sel.cpu(), "best_score": eng.best_score.cpu(),
-            "best_epoch": eng.best_epoch.cpu(), "history": list(eng.history),
+            "best_epoch": eng.best_epoch.cpu(), "history": np.array(eng.history).reshape(len(eng.history), eng.M),
             "records": list(eng.records), "streams": [s.state() for s in eng.streams],
-            "tasks": eng.tasks, "readings": eng.readings, "M": eng.M}
+            "tasks": eng.tasks, "readings": eng.readings, "M": eng.M, "keep": eng.keep,
+            "epochs": RC.stack(eng.epochs, eng.M), "test_points": [dict(d) for d in eng.test_points],
+            "test_at": list(eng.test_at)}
 
 
 def load_state_dict(eng, s: dict) -> None:
@@ -182,11 +191,14 @@ def load_state_dict(eng, s: dict) -> None:
                          f"{s['tasks']}, {s['readings']}, M={s['M']}")
     for k in PARAMS:  # copy_ in place: a captured CUDA graph keeps its buffers
         eng.p[k].copy_(s["p"][k])
-        eng.v[k].copy_(s["v"][k])
+        eng.v[k].copy_(s["v"][k]) if s["v"] is not None else eng.v[k].zero_()
     eng.best = {k: t.to(eng.device) for k, t in s["best"].items()}
     eng.best_sel, eng.best_score = s["best_sel"].to(eng.device), s["best_score"].to(eng.device)
     eng.best_epoch = s["best_epoch"].to(eng.device)
     eng.step_count, eng.n_val = s["step"], s["n_val"]
-    eng.history, eng.records = list(s["history"]), list(s["records"])
+    eng.history, eng.records = [np.asarray(h) for h in s["history"]], list(s["records"])
+    ep = s.get("epochs")
+    eng.epochs = [] if ep is None else [{k: ep[k][i] for k in ep} for i in range(len(ep["updates"]))]
+    eng.test_points = [dict(d) for d in s.get("test_points", [])]
     for st, ss in zip(eng.streams, s["streams"]):
         st.load(ss)

@@ -93,6 +93,9 @@ def parse(argv=None):
     p.add_argument("--sweep", choices=("recompute", "reuse"), default="recompute",
                    help="fast engine's dS sweep: recompute δ in float64 like ds_sampling (default), or reuse the "
                         "backward pass's δ (a quarter of the arithmetic; equal in float64, ~1e-7 in float32)")
+    p.add_argument("--threads", type=int, default=1, help="fast engine: torch CPU threads (default 1)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="fast engine: the precision of every step (float32; float64 equals the reference)")
     p.add_argument("--full", action="store_true",
                    help="the paper's size: all 4 tasks, 10 networks, 100 000 updates, 20 000/1 000/10 000 "
                         "sequences, 100 units, plain and ds (T from --T)")
@@ -116,7 +119,8 @@ def check(a) -> None:
     a.tasks = _args.names("--tasks", a.tasks, tasks.TASKS)
     a.methods = _args.names("--methods", a.methods, READINGS)
     for flag, lo in (("T", 10), ("networks", 1), ("updates", 1), ("n_train", ds_train.Config.batch_size),
-                     ("n_val", 1), ("n_test", 1), ("hidden", 1), ("seed", 0), ("verify_updates", 1)):
+                     ("n_val", 1), ("n_test", 1), ("hidden", 1), ("seed", 0), ("verify_updates", 1),
+                     ("threads", 1)):
         _args.integer("--" + flag.replace("_", "-"), getattr(a, flag), lo=lo)
     _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
     _args.positive_real("--checkpoint-minutes", a.checkpoint_minutes)  # a period: 0 would never finish
@@ -239,7 +243,8 @@ def _run_fast(args, dev, command, ckpt_path):
     while ckpt["group"] < len(groups):
         group = groups[ckpt["group"]]
         eng = engine.Engine({t: problems[t] for t in group}, args.methods, ds_train.Config(), seed=args.seed,
-                            device=dev, mode=args.mode, sweep=args.sweep)
+                            device=dev, mode=args.mode, sweep=args.sweep, threads=args.threads,
+                            dtype=getattr(torch, args.dtype))
         if ckpt["state"] is not None:
             eng.load_state_dict(ckpt["state"])
         done = ran = False
@@ -277,7 +282,7 @@ def _run_fast(args, dev, command, ckpt_path):
 
 def _settings(args, which: str) -> dict:
     """What a checkpoint must agree on: the table's settings, the engine (its layout) and its code."""
-    keys = SETTINGS + (("no_fuse", "sweep") if which == "fast" else ())
+    keys = SETTINGS + (("no_fuse", "sweep", "dtype") if which == "fast" else ())
     here = Path(__file__).resolve().parents[1]
     files = [here / f"{m}.py" for m in ("ds_train", "ds_sampling", "srn", "tasks", "pascanu")]
     files += sorted((here / "engine").glob("*.py")) if which == "fast" else []
