@@ -34,10 +34,10 @@ import numpy as np
 import torch
 
 from ..ds_train import READINGS, Config, train
-from .core import METHODS, MODES, Engine, resolve_mode
+from .core import METHODS, MODES, Engine, resolve_mode, supported
 from .pack import PARAMS
 
-__all__ = ["METHODS", "MODES", "PARAMS", "Engine", "compare", "compare_tasks", "resolve_mode", "verify"]
+__all__ = ["METHODS", "MODES", "PARAMS", "Engine", "compare", "compare_tasks", "resolve_mode", "supported", "verify"]
 
 
 def compare(model, data, readings=("plain", "ds", "ds_as_printed"), n_updates: int = 1000, *, seed: int = 0,

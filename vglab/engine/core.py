@@ -26,6 +26,17 @@ from ..train import DivergenceError, progress
 
 MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
 METHODS = ("plain", "ds", "ds_as_printed", "clipping")  # what the engine runs (not "pascanu")
+PER_READING = ("dw", "threshold", "nonfinite")  # the Config fields a reading may change in the engine
+
+
+def supported(reading: str) -> bool:
+    """True if the engine runs ``reading``: its method is in ``METHODS`` and it changes no shared
+    setting (lr, momentum, batch size, loss reduction: all networks of a step share them), so
+    e.g. "plain_own" (Pascanu's regime) runs on ``ds_train`` only."""
+    if reading not in READINGS:
+        return False
+    method, over = READINGS[reading]
+    return method in METHODS and set(over) <= set(PER_READING)
 
 
 def resolve_mode(mode: str, device) -> str:
@@ -59,9 +70,9 @@ class Engine:
                  with_ds: bool = True, sweep: str = "recompute", threads: int | None = 1):
         self.cfg = cfg = config or Config()
         readings = list(readings)
-        bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
+        bad = [r for r in readings if not supported(r)]
         if bad or not readings:
-            ok = [r for r in READINGS if READINGS[r][0] in METHODS]
+            ok = [r for r in READINGS if supported(r)]
             raise ValueError(f"readings {bad or readings} not supported by the engine; choose from {ok} "
                              "(use ds_train for the others)")
         if not problems:
