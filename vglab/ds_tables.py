@@ -8,6 +8,8 @@ put beside the paper's dS row, a baseline (clipping, Ω, Pascanu's own regime) b
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from . import tasks as _tasks
@@ -38,8 +40,10 @@ def paper_row(reading: str) -> str | None:
     return "ds" if READINGS[reading][0].startswith("ds") else None
 
 
+@functools.lru_cache(maxsize=64)
 def constant_scores(task: str, T: int, criterion: str = "lstm", *, n: int = 20_000, seed: int = 0) -> float:
-    """% correct of the best constant prediction (``tasks.constant_baseline``) on a seeded set of n."""
+    """% correct of the best constant prediction (``tasks.constant_baseline``) on a seeded set of n
+    (cached: the tables ask for the same (task, T, criterion) many times)."""
     _, s = _tasks.constant_baseline(task, T, criterion, n=n, generator=torch.Generator().manual_seed(seed))
     return 100 * float(s)
 
