@@ -189,3 +189,36 @@ def test_pascanu_omega_against_autograd_vjp():
     torch.testing.assert_close(got, expected)
     clipped = pascanu.clip_by_global_norm([torch.full((2, 3), 3.0), torch.full((2, 4), 4.0)], 1.0, networks=True)
     assert torch.allclose(sum((c**2).sum(-1) for c in clipped), torch.ones(2, dtype=torch.float32))
+
+
+def test_step_factor_against_numpy_and_its_prediction():
+    """c = (‖W‖_F/√K)·√mean f′(a)², from numpy on the forward pass; with tiny inputs f′ ≈ 1 and a
+    scaled orthogonal W_rec, c^h is exactly the norm change of δ (so Q = −h log10 c)."""
+    import numpy as np
+
+    model, x, _, lengths, _ = _setup(seed=3, M=2)
+    f = D.step_factor(model, x, lengths)
+    with torch.no_grad():
+        _, a, _ = model(x, lengths, return_states=True)
+    W, A = model.W_rec.detach().numpy(), a.numpy()
+    want_g = np.sqrt((W**2).sum((1, 2)) / W.shape[-1])
+    want_r = np.sqrt(((1 - np.tanh(A) ** 2) ** 2).mean((1, 2, 3)))
+    np.testing.assert_allclose(f.gain.numpy(), want_g, rtol=1e-12)
+    np.testing.assert_allclose(f.rms_fprime.numpy(), want_r, rtol=1e-12)
+    np.testing.assert_allclose(f.c.numpy(), want_g * want_r, rtol=1e-12)
+    # a linear-regime network: W_rec = 0.9·orthogonal, inputs ~1e-6: every step scales ‖δ‖ by 0.9
+    K, T = 8, 12
+    lin = srn.SRN(6, K, 4, dtype=F64, generator=torch.Generator().manual_seed(0))
+    Qm, _ = torch.linalg.qr(torch.randn(K, K, generator=torch.Generator().manual_seed(1), dtype=F64))
+    with torch.no_grad():
+        lin.W_rec.copy_(0.9 * Qm)
+        lin.b.zero_()
+    xs, ys, _ = tasks.make_dataset("temporal_order", 4, T, generator=torch.Generator().manual_seed(2))
+    fl = D.step_factor(lin, 1e-6 * xs.to(F64))
+    assert abs(fl.c - 0.9) < 1e-6
+    q = D.ds_and_q(lin, 1e-6 * xs.to(F64), ys, torch.zeros(K, K, dtype=F64), T - 1).q
+    assert abs(float(q) - (-(T - 1) * math.log10(fl.c))) < 1e-3
+    with pytest.raises(TypeError, match="model"):
+        D.step_factor("net", xs)
+    with pytest.raises(ValueError, match="x"):
+        D.step_factor(lin, xs[0])

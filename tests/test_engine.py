@@ -77,6 +77,27 @@ def test_engine_equals_reference(task, readings, n, kw, sweep):
         _assert_same(ref, got[name], ref_model, eng.params(task, name))
 
 
+@pytest.mark.parametrize("huge", [0.0, 20.0])
+def test_engine_applies_pascanus_rule_for_a_huge_norm_as_ds_train(monkeypatch, huge):
+    """"clipping" (nonfinite="pascanu"): a norm above HUGE_NORM shrinks W_rec by 0.02 W_rec and leaves
+    the rest, in the engine as in ds_train (forced here by lowering HUGE_NORM: always, or some steps)."""
+    from vglab import pascanu
+    model, data = _problem("temporal_order")
+    kw = dict(KW, clip=0.05)
+    free = engine.Engine({"temporal_order": (model, data)}, ("clipping",), DT.Config(**kw), mode="eager")
+    free.run(60, progress_bar=False)
+    monkeypatch.setattr(pascanu, "HUGE_NORM", huge)
+    eng = engine.Engine({"temporal_order": (model, data)}, ("clipping",), DT.Config(**kw), mode="eager")
+    eng.run(60, progress_bar=False)
+    ref_model = copy.deepcopy(model)
+    ref = DT.train(ref_model, data, "clipping", 60, DT.Config(**{**kw, "nonfinite": "pascanu"}), progress_bar=False)
+    _assert_same(ref, eng.runs()["temporal_order"]["clipping"], ref_model, eng.params("temporal_order", "clipping"))
+    moved = (eng.params("temporal_order", "clipping")["W_in"] - model.W_in.detach()).abs().max()
+    assert (moved == 0) == (huge == 0.0)  # every step huge: only W_rec moved (it shrank)
+    assert not torch.equal(free.params("temporal_order", "clipping")["W_rec"],
+                           eng.params("temporal_order", "clipping")["W_rec"])
+
+
 @pytest.mark.parametrize("task", ["temporal_order", "addition"])
 def test_sweep_reusing_the_backward_deltas_equals_the_recomputing_sweep(task):
     """sweep="reuse" (δ from the backward pass, K×K per step) = the reference-style sweep, in float64."""

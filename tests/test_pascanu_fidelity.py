@@ -268,3 +268,39 @@ def test_smart_tanh_init():
     assert ((W != 0).sum(1) == 15).all()
     assert abs(np.abs(np.linalg.eigvals(W)).max() - 0.95) < 1e-5
     assert abs(float(model.W_in.detach().std()) - 0.01) < 0.003 and float(model.b.detach().abs().sum()) == 0.0
+
+
+def test_plain_own_is_plain_sgd_on_the_batch_mean_loss():
+    """'plain_own' = Pascanu's regime without clipping or Ω: torch.optim.SGD(lr 0.01, no momentum)
+    on the batch mean of the squared error (no ½), minibatches of 20 (RNN.py L181, L245-252, L469)."""
+    method, over = DT.READINGS["plain_own"]
+    assert method == "plain" and over == dict(lr=0.01, momentum=0.0, batch_size=20, reduction="pascanu")
+    assert set(DT.OWN_REGIME) == {"plain_own", "clipping_own", "pascanu_own"}
+    data = DT.make_data("addition", 10, n_train=60, n_val=4, n_test=4, seed=3)
+    model = srn.SRN(2, 6, 1, output="linear", dtype=F64, generator=torch.Generator().manual_seed(4))
+    ref = srn.SRN(2, 6, 1, output="linear", dtype=F64)
+    ref.load_state_dict(model.state_dict())
+    DT.train(model, data, method, 7, DT.Config(**over), progress_bar=False)
+    opt = torch.optim.SGD(ref.parameters(), lr=0.01)
+    stream = DT._Batches(data.train, 20, 0)
+    for _ in range(7):
+        x, y, lengths = stream.next()
+        opt.zero_grad()
+        ((ref(x.to(F64), lengths) - y) ** 2).mean().backward()
+        opt.step()
+    for (n, p), q in zip(model.named_parameters(), ref.parameters()):
+        torch.testing.assert_close(p, q, msg=n)
+
+
+def test_engine_refuses_the_own_regime():
+    """The engine shares lr, momentum, batch size and reduction across its networks: it must refuse
+    readings that change them rather than run them in the paper's regime."""
+    from vglab import engine
+
+    assert engine.supported("plain") and engine.supported("ds_own") and engine.supported("clipping")
+    for name in ("plain_own", "clipping_own", "pascanu_own", "pascanu", "no_such_reading"):
+        assert not engine.supported(name), name
+    data = DT.make_data("temporal_order", 10, n_train=20, n_val=4, n_test=4, seed=0)
+    model = srn.SRN(6, 4, 4, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="plain_own"):
+        engine.Engine({"temporal_order": (model, data)}, ("plain", "plain_own"))

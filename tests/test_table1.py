@@ -46,3 +46,24 @@ def test_parse_rejects_unknown_names():
     for bad in (["--tasks", "parity"], ["--methods", "magic"], ["--T", "3"]):
         with pytest.raises(SystemExit):
             table1.parse(bad)
+
+
+def test_own_regime_readings_train_pascanus_network(tmp_path):
+    """--methods with Pascanu's regime: those rows train his 50-unit smart_tanh network (the same one
+    for all three), the others the paper's; --engine fast refuses them."""
+    argv = ARGS[:ARGS.index("--methods")] + ["--methods", "plain,plain_own,clipping_own"] + ARGS[ARGS.index("--n-train"):]
+    argv = [a if a != "temporal_order,addition" else "temporal_order" for a in argv]
+    argv[argv.index("--updates") + 1] = "3"
+    argv += ["--out", "own", "--results-dir", str(tmp_path / "res"), "--checkpoint-dir", str(tmp_path / "ck")]
+    table1.run(table1.parse(argv), command="table1 own")
+    rows = results.load("own", directory=tmp_path / "res")["data"]["rows"]["temporal_order"]
+    assert rows["plain"]["model"] == {"hidden": 6, "init": "N(0, 0.01)"}
+    assert rows["plain_own"]["model"] == rows["clipping_own"]["model"] == {"hidden": 50, "init": "smart_tanh"}
+    assert rows["plain_own"]["config"]["lr"] == 0.01 and rows["plain"]["config"]["lr"] == 1e-5
+    a = table1.parse(argv[:argv.index("--out")])
+    init = table1.initial_networks("temporal_order", a, "cpu", seed=0, own=True)()
+    W = init.W_rec.detach().double()
+    assert init.n_hidden == 50 and bool(((W != 0).sum(-1) == 15).all())
+    assert torch.allclose(torch.linalg.eigvals(W).abs().amax(-1), torch.full((2,), 0.95, dtype=W.dtype), atol=1e-5)
+    with pytest.raises(SystemExit):
+        table1.parse(argv[:argv.index("--out")] + ["--engine", "fast"])

@@ -169,6 +169,33 @@ def ds_finite_difference(model, x, y, dW_rec, h: int, lengths=None, *, eps: floa
 
 
 # ---- the algorithm's decision -------------------------------------------------------------------
+class Factor(NamedTuple):
+    """Notebook 03's eq. sat-rate for a recurrent step: c ≈ g·√E[f′(a)²] (floats or (M,))."""
+    gain: torch.Tensor | float        # g = ‖W_rec‖_F / √K, the RMS gain of W_rec (σ√K for N(0, σ²) entries)
+    rms_fprime: torch.Tensor | float  # √E[f′(a)²] over the examples, steps and units of the forward pass
+    c: torch.Tensor | float           # their product: the factor each step back multiplies ‖δ‖ by, roughly
+
+
+def step_factor(model, x, lengths=None) -> Factor:
+    """The per-step factor c = g·RMS f′ of the SRN ``model`` on the inputs ``x`` (one or M networks).
+
+    Each step back multiplies δ by W_recᵀ and by f′(a) (eq. 6); for a random direction that scales
+    its norm by about g·RMS f′. So over h steps ‖δ‖ changes by about c^h, and the Q-factor (25)
+    is predicted as Q ≈ −h·log10(c): c < 1 vanishes (Q > 0), c > 1 explodes (Q < 0). A rough,
+    random-direction prediction: it ignores the alignment of δ with W_rec's singular vectors.
+    """
+    if not isinstance(model, _srn.SRN):
+        raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        raise ValueError(f"x must be a tensor (B, T, n_in), got {getattr(x, 'shape', type(x).__name__)}")
+    with torch.no_grad():
+        _, a, _ = model(x.to(model.W_rec.dtype), lengths, return_states=True)  # (…, B, T, K)
+        K = model.W_rec.shape[-1]
+        gain = model.W_rec.double().pow(2).sum((-2, -1)).sqrt() / K**0.5
+        rms = model.f_prime(a).double().pow(2).mean((-3, -2, -1)).sqrt()
+    return Factor(_out(gain), _out(rms), _out(gain * rms))
+
+
 def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, rule: str = "corrected"):
     """Apply the minibatch's update or skip it: the rule of SPEC §F, elementwise.
 

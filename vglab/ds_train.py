@@ -49,7 +49,14 @@ READINGS = {
     # engine, which runs the paper's regime only, refuses both)
     "pascanu_own": ("pascanu", {**PASCANU_REGIME, "omega_weight": 2.0}),
     "clipping_own": ("pascanu", {**PASCANU_REGIME, "omega_weight": 0.0}),
+    # their own plain baseline: plain SGD in the same regime (lr 0.01, no momentum, batch 20, the
+    # batch-mean loss), no clipping, no Ω; a NaN/Inf stops it (DivergenceError) like every plain run
+    "plain_own": ("plain", {k: v for k, v in PASCANU_REGIME.items() if k not in ("clip", "nonfinite")}),
 }
+OWN_REGIME = ("plain_own", "clipping_own", "pascanu_own")
+"""The readings in Pascanu's own regime; their model is ``PASCANU_MODEL`` (``own_regime_model``)."""
+PASCANU_MODEL = {"hidden": 50, "init": "smart_tanh"}
+"""Pascanu's network (RNN.py @3f5df3f L449, L465): 50 tanh units, ``pascanu.smart_tanh_`` init."""
 
 
 @dataclass

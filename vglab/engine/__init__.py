@@ -41,12 +41,12 @@ import numpy as np
 import torch
 
 from ..ds_train import READINGS, Config, train
-from .core import METHODS, MODES, Engine, resolve_mode
+from .core import METHODS, MODES, Engine, resolve_mode, supported
 from .pack import PARAMS
 from .records import FIELDS, every
 
 __all__ = ["FIELDS", "METHODS", "MODES", "PARAMS", "Engine", "compare", "compare_tasks", "every", "resolve_mode",
-           "verify"]
+           "supported", "verify"]
 
 
 def compare(model, data, readings=("plain", "ds", "ds_as_printed"), n_updates: int = 1000, *, seed: int = 0,

@@ -20,25 +20,23 @@ from . import records as RC
 from . import step as S
 from ..ds_sampling import accept
 from ..ds_train import READINGS, Config, Stream, _loss_change
-from .pack import PARAMS
+from .pack import MODES, PARAMS, resolve_mode  # noqa: F401 -- re-exported
 from ..pascanu import clip_by_global_norm
 from ..runtime import cpu_threads
 from ..train import DivergenceError, progress
 
-MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
 METHODS = ("plain", "ds", "ds_as_printed", "clipping")  # what the engine runs (not "pascanu")
+PER_READING = ("dw", "threshold", "nonfinite")  # the Config fields a reading may change in the engine
 
 
-def resolve_mode(mode: str, device) -> str:
-    """``auto`` → ``cuda_graph`` on CUDA, ``eager`` elsewhere; CUDA graphs need a CUDA device."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    cuda = torch.device(device).type == "cuda"
-    if mode == "auto":
-        return "cuda_graph" if cuda else "eager"
-    if "cuda_graph" in mode and not cuda:
-        raise ValueError(f"mode={mode!r} needs a CUDA device, got {device}; use 'eager' or 'auto'")
-    return mode
+def supported(reading: str) -> bool:
+    """True if the engine runs ``reading``: its method is in ``METHODS`` and it changes no shared
+    setting (lr, momentum, batch size, loss reduction: all networks of a step share them), so
+    e.g. "plain_own" (Pascanu's regime) runs on ``ds_train`` only."""
+    if reading not in READINGS:
+        return False
+    method, over = READINGS[reading]
+    return method in METHODS and set(over) <= set(PER_READING)
 
 
 class Engine:
@@ -70,9 +68,9 @@ class Engine:
                  records: str = "full", test_at=()):
         self.cfg = cfg = config or Config()
         readings = list(readings)
-        bad = [r for r in readings if r not in READINGS or READINGS[r][0] not in METHODS]
+        bad = [r for r in readings if not supported(r)]
         if bad or not readings:
-            ok = [r for r in READINGS if READINGS[r][0] in METHODS]
+            ok = [r for r in READINGS if supported(r)]
             raise ValueError(f"readings {bad or readings} not supported by the engine; choose from {ok} "
                              "(use ds_train for the others)")
         if not problems:
@@ -106,6 +104,11 @@ class Engine:
         self.use_ds, self.printed, self.clip, self.dw_own, self.thr_loss = P.network_flags(
             readings, cfg, self.G, self.Mt, dev)
         self.any_clip, self.any_own = bool(self.clip.any()), bool(self.dw_own.any())
+        rules = {Config(**{**asdict(cfg), **READINGS[r][1]}).nonfinite for r in readings if READINGS[r][0] == "clipping"}
+        if len(rules) > 1:  # one clipping rule per engine: a NaN/Inf/huge norm shrinks W_rec ("pascanu") or stops
+            raise ValueError(f"the clipping readings must share Config.nonfinite, got {sorted(rules)}")
+        self.clip_rule = "pascanu" if rules == {"pascanu"} else "propagate"
+        self.stops = ~(self.clip.cpu().numpy() & (self.clip_rule == "pascanu"))  # whose NaN loss stops the run
         self.any_loss = bool(self.thr_loss.any())
         by_rule = (("corrected", self.use_ds & ~self.printed), ("as_printed", self.use_ds & self.printed))
         self.rules = [(rule, sel) for rule, sel in by_rule if bool(sel.any())]  # the rules in use
@@ -153,7 +156,8 @@ class Engine:
         Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m, ws)
         grads = S.weight_grads(x, Z, Dn, e, m, ws)
         if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
-            clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True)
+            clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True, nonfinite=self.clip_rule,
+                                          W_rec=p["W_rec"], rec_index=PARAMS.index("W_rec"))
             grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
                      for k, c in zip(PARAMS, clipped)}
         new_v = {k: cfg.momentum * self.v[k] - cfg.lr * grads[k] for k in PARAMS}
@@ -259,7 +263,7 @@ class Engine:
                 self._fn()
                 rec[j].copy_(self.out)
             rec = rec.cpu().numpy()
-            bad = ~np.isfinite(rec[:, 0])
+            bad = ~np.isfinite(rec[:, 0]) & self.stops  # as ds_train: "pascanu" clipping goes on (W_rec shrinks)
             if bad.any():
                 j = int(np.argwhere(bad.any(1))[0, 0])
                 raise DivergenceError(f"training diverged at step {self.step_count + j}: loss = "

@@ -202,3 +202,18 @@ def load_state_dict(eng, s: dict) -> None:
     eng.test_points = [dict(d) for d in s.get("test_points", [])]
     for st, ss in zip(eng.streams, s["streams"]):
         st.load(ss)
+
+
+MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
+
+
+def resolve_mode(mode: str, device) -> str:
+    """``auto`` → ``cuda_graph`` on CUDA, ``eager`` elsewhere; CUDA graphs need a CUDA device."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    cuda = torch.device(device).type == "cuda"
+    if mode == "auto":
+        return "cuda_graph" if cuda else "eager"
+    if "cuda_graph" in mode and not cuda:
+        raise ValueError(f"mode={mode!r} needs a CUDA device, got {device}; use 'eager' or 'auto'")
+    return mode

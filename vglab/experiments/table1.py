@@ -1,10 +1,9 @@
 """Table 1 of the paper (seed 001, §8): plain SGD vs dS sampling on the same initial networks.
 
-For every task, M networks are drawn once (init variance 0.01) and every method ("reading")
-trains a copy of the SAME networks on the same fixed data and minibatch order; the kept
-("save best" by validation) network of each is scored on the test set. Writes
-``results/<out>.json`` via ``vglab.results.save`` with per-network test scores, best/mean per task
-and method, the paper's numbers beside them and the provenance (command, device, commit, wall time).
+Per task, M networks are drawn once (init variance 0.01); every reading trains a copy of the SAME
+networks on the same data and minibatch order; the kept ("save best" by validation) network is
+scored on the test set. Writes ``results/<out>.json`` (``vglab.results.save``): per-network test
+scores, best/mean per task and reading, the paper's numbers and the provenance.
 
 Two engines, the same numbers (tests/test_engine.py compares them in float64):
 
@@ -30,37 +29,27 @@ On a GPU, the paper's Table 1 (T = 100) and Table 2 (T = 150), each call under 1
     # exit status 3: not finished, run the SAME command again (it resumes); 0: results/table1_T100.json
     python -m vglab.experiments.table1 --full --T 150 --out table1_T150 --verify --max-minutes 8 --no-progress
 
-or unattended: ``until python -m vglab.experiments.table1 --full --T 100 --out table1_T100 --verify
---max-minutes 8 --no-progress; do [ $? -eq 3 ] || break; done``. The CPU run committed for the
-notebooks::
-
-    python -m vglab.experiments.table1 --reduced --tasks temporal_order --T 20 --networks 4 \\
-        --updates 2000 --out table1_reduced                  # a CPU run of a few minutes
+or unattended: ``until <the command>; do [ $? -eq 3 ] || break; done``. Reduced CPU runs are
+committed for the notebooks; their commands are in their JSON's provenance. The readings of
+``ds_train.OWN_REGIME`` (Pascanu's regime) train his own network, ``ds_train.PASCANU_MODEL``.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from .. import _args, ds_train, engine, results, runfiles, srn, tasks
+from .. import _args, ds_train, engine, pascanu, results, runfiles, srn, tasks
+from ..ds_tables import PAPER_T100, PAPER_T150  # noqa: F401 -- the paper's numbers, kept here too
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
 SETTINGS = ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val", "n_test", "hidden", "seed")
-PAPER_T100 = {  # Table 1, % correct, (best, mean) of 10 networks; ">99" kept as text
-    "plain": {"addition": ("99", "68"), "multiplication": (">99", "72"),
-              "temporal_order": ("96", "44"), "temporal_order_3bit": (">99", "50")},
-    "ds": {"addition": (">99", "96"), "multiplication": (">99", "68"),
-           "temporal_order": (">99", "60"), "temporal_order_3bit": (">99", "62")},
-}
-PAPER_T150 = {
-    "plain": {"addition": ("34", "11"), "temporal_order": ("51", "30"), "temporal_order_3bit": ("32", "24")},
-    "ds": {"addition": ("47", "13"), "temporal_order": ("72", "42"), "temporal_order_3bit": ("37", "30")},
-}
+
 
 
 def parse(argv=None):
@@ -126,9 +115,9 @@ def check(a) -> None:
     _args.positive_real("--checkpoint-minutes", a.checkpoint_minutes)  # a period: 0 would never finish
     _args.file_stem("--out", a.out)
     _args.optional(_args.device_name, "--device", a.device)
-    if a.engine == "fast" and not all(READINGS[m][0] in engine.METHODS for m in a.methods):
-        raise ValueError(f"--engine fast runs {engine.METHODS} readings, got --methods {','.join(a.methods)} "
-                         "(use --engine reference)")
+    if a.engine == "fast" and not all(engine.supported(m) for m in a.methods):
+        raise ValueError(f"--engine fast runs {[r for r in READINGS if engine.supported(r)]}, got --methods "
+                         f"{','.join(a.methods)} (use --engine reference)")
 
 
 def run(args, command: str | None = None) -> Path | None:
@@ -141,7 +130,7 @@ def run(args, command: str | None = None) -> Path | None:
 
 def use_fast(args, dev) -> bool:
     """--engine fast, or auto on CUDA; the fast engine runs plain, ds, ds_* and clipping readings."""
-    supported = all(READINGS[m][0] in engine.METHODS for m in args.methods)  # --engine fast: checked in check()
+    supported = all(engine.supported(m) for m in args.methods)  # --engine fast: checked in check()
     return args.engine == "fast" or (args.engine == "auto" and dev.type == "cuda" and supported)
 
 
@@ -163,6 +152,7 @@ def _run_reference(args, dev, command, ckpt_path):
             continue
         data = ds_train.make_data(task, args.T, args.n_train, args.n_val, args.n_test, seed=args.seed + ti, device=dev)
         init = initial_networks(task, args, dev, seed=args.seed + 1000 + ti)
+        init_own = initial_networks(task, args, dev, seed=args.seed + 1000 + ti, own=True)
         for name in args.methods:
             key = f"{task}/{name}"
             if key in ckpt["done"]:
@@ -171,10 +161,12 @@ def _run_reference(args, dev, command, ckpt_path):
                 out_of_time = True  # at least one (task, method) per call, so every call makes progress
                 break
             method, overrides = READINGS[name]
-            model = init()
+            own = name in ds_train.OWN_REGIME  # Pascanu's regime: his 50-unit smart_tanh network
+            model = (init_own if own else init)()
             r = ds_train.train(model, data, method, args.updates, ds_train.Config(**overrides), seed=args.seed,
                                device=dev, progress_bar=not args.no_progress, desc=key)
-            ckpt["done"][key] = summarise(r)
+            ckpt["done"][key] = {**summarise(r), "model": (dict(ds_train.PASCANU_MODEL) if own else
+                                                           {"hidden": args.hidden, "init": "N(0, 0.01)"})}
             n_new += 1
             ckpt["wall"] += time.time() - t0
             t0 = time.time()
@@ -289,19 +281,19 @@ def _settings(args, which: str) -> dict:
     return {**{k: getattr(args, k) for k in keys}, "engine": which, "code": runfiles.code_hash(files)}
 
 
-def initial_networks(task, args, dev, seed):
-    """A factory of fresh copies of the SAME M initial networks (init variance 0.01)."""
+def initial_networks(task, args, dev, seed, own: bool = False):
+    """A factory of fresh copies of the SAME M initial networks: init variance 0.01, ``args.hidden``
+    units; ``own=True``: Pascanu's network (``ds_train.PASCANU_MODEL``: 50 units, smart_tanh)."""
     g = torch.Generator().manual_seed(seed)
     out = "softmax" if tasks.is_classification(task) else "linear"
-    base = srn.SRN(tasks.n_inputs(task), args.hidden, tasks.n_outputs(task), sigma2=0.01,
+    hidden = ds_train.PASCANU_MODEL["hidden"] if own else args.hidden
+    base = srn.SRN(tasks.n_inputs(task), hidden, tasks.n_outputs(task), sigma2=0.01,
                    n_networks=args.networks, output=out, generator=g)
-    state = {k: v.clone() for k, v in base.state_dict().items()}
+    if own:
+        pascanu.smart_tanh_(base, g)
 
     def fresh():
-        m = srn.SRN(tasks.n_inputs(task), args.hidden, tasks.n_outputs(task), sigma2=0.01,
-                    n_networks=args.networks, output=out)
-        m.load_state_dict(state)
-        return m.to(dev)
+        return copy.deepcopy(base).to(dev)
     return fresh
 
 

@@ -1,0 +1,53 @@
+"""ds_tables: saved Table-1 runs beside the paper's tables (SOURCES.md §1.4) and the constant predictor."""
+import pytest
+
+from vglab import ds_tables as DTab
+from vglab.ds_train import READINGS
+from vglab.experiments.table1 import PAPER_T100, PAPER_T150
+
+
+def _run(T=20):
+    row = {"best": 99.0, "mean": 90.0, "success": 1, "test_score": [0.99, 0.81], "config": {"criterion": "lstm"}}
+    own = {**row, "model": {"hidden": 50, "init": "smart_tanh"}}
+    return {"provenance": {"device": "cpu (1 threads)"},
+            "data": {"settings": {"T": T, "networks": 2, "updates": 300, "n_train": 40, "n_val": 10,
+                                  "n_test": 10, "hidden": 100},
+                     "rows": {"addition": {"plain": row, "ds_loss": row},
+                              "temporal_order": {"ds_own": row, "pascanu_own": own}}}}
+
+
+def test_rows_sit_beside_the_papers_rows_with_size_and_constant():
+    rows = DTab.comparison(_run(), n_const=4000)
+    by = {(r["task"], r["reading"]): r for r in rows}
+    assert by["addition", "plain"]["paper_T100"] == PAPER_T100["plain"]["addition"] == ("99", "68")
+    assert by["addition", "ds_loss"]["paper_T150"] == PAPER_T150["ds"]["addition"]
+    assert by["addition", "ds_loss"]["whose"] == "ours"  # the loss-scaled limit is not the paper's
+    assert by["temporal_order", "pascanu_own"]["paper_T100"] is None  # the paper has no baseline rows
+    assert "50 units smart_tanh" in by["temporal_order", "pascanu_own"]["size"]
+    assert "T = 20, 2 nets, 300 updates, sets 40/10/10, 100 units" in by["addition", "plain"]["size"]
+    # constant predictor on addition under |e| < 0.04: the closed form 4τ − 4τ² = 15.36 % (τ = 0.04)
+    assert abs(by["addition", "plain"]["constant"] - 15.36) < 1.5
+    assert abs(by["temporal_order", "ds_own"]["constant"] - 25.0) < 2.5  # the most frequent of 4 classes
+    text = DTab.markdown(rows)
+    assert text.count("\n") == len(rows) + 1 and "| – |" in text
+
+
+def test_paper_tables_in_full_and_every_reading_labelled():
+    text = DTab.paper_tables()
+    for tab in (PAPER_T100, PAPER_T150):
+        for meth in tab.values():
+            for best, mean in meth.values():
+                assert f"{best} / {mean}" in text
+    assert text.count("– / –") == 2  # Table 2 has no multiplication result
+    assert set(DTab.READING_NOTES) == set(READINGS)
+    assert [DTab.paper_row(r) for r in ("plain", "ds", "ds_as_printed", "clipping", "plain_own")] == \
+        ["plain", "ds", "ds", None, None]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="run"):
+        DTab.comparison({"data": {}})
+    with pytest.raises(ValueError, match="n_const"):
+        DTab.comparison(_run(), n_const=0)
+    with pytest.raises(ValueError, match="reading"):
+        DTab.paper_row("magic")

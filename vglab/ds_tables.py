@@ -1,0 +1,117 @@
+"""Saved Table-1 runs beside the paper's Tables 1 and 2 (SOURCES.md §1.4), row by row, with the size of
+each run in its row and what a constant predictor scores under the same criterion.
+
+``PAPER_T100`` / ``PAPER_T150`` (also ``table1.PAPER_*``) hold the paper's numbers (% correct, best / mean of 10
+networks). The paper has rows only for plain SGD and dS sampling: a lab reading of dS sampling is
+put beside the paper's dS row, a baseline (clipping, Ω, Pascanu's own regime) beside nothing.
+``READING_NOTES`` says whose each reading is (the paper's, the lab's own, or Pascanu's).
+"""
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from . import tasks as _tasks
+from .ds_train import READINGS
+
+READING_NOTES = {
+    # name: (whose, what it is)
+    "plain": ("paper", "momentum SGD, lr 1e-5, summed loss, batch 10 (the paper's §8 regime)"),
+    "ds": ("paper", "dS sampling, corrected rule; dW_rec = the full momentum step; |dS| > 1 skips"),
+    "ds_own": ("lab's reading", "as ds, but dW_rec = the minibatch's own −lr ∂E/∂W_rec (the paper leaves it open)"),
+    "ds_loss": ("ours", "as ds, but the |dS| limit is scaled to the step's loss change (not in the paper)"),
+    "ds_own_loss": ("ours", "ds_own with the loss-scaled |dS| limit (not in the paper)"),
+    "ds_as_printed": ("paper, as printed", "dS sampling with the printed (swapped) signs of step 4"),
+    "clipping": ("Pascanu et al., paper's regime", "clipping at 1 in the paper's regime (lr 1e-5, summed loss)"),
+    "pascanu": ("Pascanu et al., paper's regime", "Ω (weight 1) + clipping at 1 in the paper's regime"),
+    "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss"),
+    "clipping_own": ("Pascanu's regime", "as plain_own + clipping at 1 (his code with α = 0)"),
+    "pascanu_own": ("Pascanu's regime", "as plain_own + Ω (α = 2) + clipping at 1 (his code)"),
+}
+
+
+PAPER_T100 = {  # Table 1, % correct, (best, mean) of 10 networks; ">99" kept as text
+    "plain": {"addition": ("99", "68"), "multiplication": (">99", "72"),
+              "temporal_order": ("96", "44"), "temporal_order_3bit": (">99", "50")},
+    "ds": {"addition": (">99", "96"), "multiplication": (">99", "68"),
+           "temporal_order": (">99", "60"), "temporal_order_3bit": (">99", "62")},
+}
+PAPER_T150 = {
+    "plain": {"addition": ("34", "11"), "temporal_order": ("51", "30"), "temporal_order_3bit": ("32", "24")},
+    "ds": {"addition": ("47", "13"), "temporal_order": ("72", "42"), "temporal_order_3bit": ("37", "30")},
+}
+
+
+def paper_row(reading: str) -> str | None:
+    """Which row of the paper's tables a reading sits beside: "plain", "ds" or None (no such row)."""
+    if reading not in READINGS:
+        raise ValueError(f"reading must be one of {list(READINGS)}, got {reading!r}")
+    if reading == "plain":
+        return "plain"
+    return "ds" if READINGS[reading][0].startswith("ds") else None
+
+
+@functools.lru_cache(maxsize=64)
+def constant_scores(task: str, T: int, criterion: str = "lstm", *, n: int = 20_000, seed: int = 0) -> float:
+    """% correct of the best constant prediction (``tasks.constant_baseline``) on a seeded set of n
+    (cached: the tables ask for the same (task, T, criterion) many times)."""
+    _, s = _tasks.constant_baseline(task, T, criterion, n=n, generator=torch.Generator().manual_seed(seed))
+    return 100 * float(s)
+
+
+def size_text(run: dict, row: dict | None = None) -> str:
+    """The size of a saved run in words: T, networks, updates, set sizes, units and init, device."""
+    if not isinstance(run, dict) or "data" not in run or "settings" not in run["data"]:
+        raise ValueError("run must be a saved Table-1 run (vglab.results.load), with data.settings")
+    s, dev = run["data"]["settings"], run.get("provenance", {}).get("device", "?")
+    model = (row or {}).get("model") or {"hidden": s["hidden"], "init": "N(0, 0.01)"}
+    return (f"T = {s['T']}, {s['networks']} nets, {s['updates']} updates, sets {s['n_train']}/{s['n_val']}/"
+            f"{s['n_test']}, {model['hidden']} units {model['init']}, {dev}")
+
+
+def comparison(run: dict, *, n_const: int = 20_000) -> list[dict]:
+    """One dict per (task, reading) of a saved run: ours (best, mean, successes > 99 %), the run's size,
+    the paper's (best, mean) at T = 100 and T = 150 for the matching row (None where the paper has
+    none), the constant predictor's score under the row's criterion, and whose the reading is."""
+
+    size_text(run)  # checks the shape of ``run``
+    if not isinstance(n_const, int) or isinstance(n_const, bool) or n_const < 1:
+        raise ValueError(f"n_const must be a whole number >= 1, got {n_const!r}")
+    T, out = run["data"]["settings"]["T"], []
+    for task, rows in run["data"]["rows"].items():
+        for name, row in rows.items():
+            crit = row.get("config", {}).get("criterion", "lstm")
+            prow = paper_row(name) if name in READINGS else None
+            out.append({
+                "task": task, "reading": name, "whose": READING_NOTES.get(name, ("?", ""))[0],
+                "best": row["best"], "mean": row["mean"], "success": row["success"],
+                "networks": len(row["test_score"]), "size": size_text(run, row), "criterion": crit,
+                "paper_T100": None if prow is None else PAPER_T100[prow].get(task),
+                "paper_T150": None if prow is None else PAPER_T150[prow].get(task),
+                "constant": constant_scores(task, T, crit, n=n_const)})
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    """``comparison`` rows as a Markdown table (paper cells as printed: "best / mean")."""
+    def paper(v):
+        return "–" if v is None else f"{v[0]} / {v[1]}"
+    head = ("| task | reading (whose) | ours: best / mean | > 99 % | constant | paper T = 100 | paper T = 150 "
+            "| size of our run |\n|---|---|---|---|---|---|---|---|\n")
+    return head + "\n".join(
+        f"| {r['task']} | `{r['reading']}` ({r['whose']}) | {r['best']:.1f} / {r['mean']:.1f} | "
+        f"{r['success']}/{r['networks']} | {r['constant']:.1f} | {paper(r['paper_T100'])} | "
+        f"{paper(r['paper_T150'])} | {r['size']} |" for r in rows)
+
+
+def paper_tables() -> str:
+    """The paper's Tables 1 (T = 100) and 2 (T = 150) in full, as Markdown (SOURCES.md §1.4)."""
+
+    head = "| table | method | " + " | ".join(_tasks.TASKS) + " |\n|---|---|" + "---|" * len(_tasks.TASKS) + "\n"
+    lines = []
+    for label, tab in (("1 (T = 100)", PAPER_T100), ("2 (T = 150)", PAPER_T150)):
+        for meth, who in (("plain", "plain SGD"), ("ds", "dS sampling")):
+            cells = [" / ".join(tab[meth][t]) if t in tab[meth] else "– / –" for t in _tasks.TASKS]
+            lines.append(f"| {label} | {who} | " + " | ".join(cells) + " |")
+    return head + "\n".join(lines)
