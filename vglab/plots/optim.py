@@ -105,8 +105,8 @@ def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = Tru
     if log:
         ax.set_yscale("log")
     if floored:
-        ax.text(0.98, 0.02, f"values < {FLOOR:.0e} (or exactly 0)\ndrawn at {FLOOR:.0e}", transform=ax.transAxes,
-                ha="right", va="bottom", fontsize=7, color=COLORS["bound"])
+        ax.text(0.03, 0.03, f"below {FLOOR:.0e} (or 0):\ndrawn at {FLOOR:.0e}", transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=7, color=COLORS["bound"])
     ax.set(xlabel=xlabel, ylabel=ylabel or ("$L - L^*$" if log else "loss"))
     if legend:
         ax.legend(fontsize=8, loc="best", framealpha=0.8)
