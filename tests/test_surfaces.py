@@ -85,7 +85,7 @@ def test_bad_arguments():
 def test_cliff_plain_sgd_is_thrown_off_clipped_sgd_is_not():
     """From the stated start (−3.5, 1.5), SGD with η = 0.1 walks down the gentle slope, lands
     on the wall (‖g‖ ≈ 100) and is catapulted ~6 units past the window's left edge; the same
-    SGD with clip_norm = 1 never leaves the window and settles at the foot of the wall."""
+    SGD with clip_norm = 1 never leaves the window and reaches the foot of the wall."""
     s = surfaces.get("cliff")
     assert s.start == (-3.5, 1.5)
     (x0, x1), (y0, y1) = s.window
@@ -106,3 +106,70 @@ def test_every_optimizer_runs_on_every_surface_with_the_tuned_settings(name):
     for o in optim.OPTIMIZERS:
         tr = surfaces.trajectory(s, o, steps=s.steps)
         assert tr.diverged_at is None and tr.loss[-1] < tr.loss[0], o
+
+
+def test_clipped_sgd_bounces_at_the_foot_until_eta_is_lowered():
+    """At the foot the wall's curvature λ_max ≈ 78 puts 2/λ_max below η = 0.1: clipped SGD does not
+    settle, it bounces with steps of exactly ηθ; 100 more steps at η = 0.01 < 2/λ_max settle it."""
+    s = surfaces.get("cliff")
+    clipped = surfaces.trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=1.0)
+    lam = np.linalg.eigvalsh(surfaces.hessian(s, s.minimum)).max()
+    assert 2 / lam < 0.1
+    last = np.linalg.norm(np.diff(clipped.path[-11:], axis=0), axis=1)
+    np.testing.assert_allclose(last, 0.1, rtol=1e-5)  # every step ηθ long: a limit cycle
+    assert (clipped.grad_norm[-10:] > 1.0).all()
+    dist = np.linalg.norm(clipped.path[-10:] - np.asarray(s.minimum), axis=1)
+    assert dist.max() > 0.05  # ...it does not converge
+    slow = surfaces.trajectory(s, "SGD", start=tuple(clipped.path[-1]), steps=100, lr=0.01, clip_norm=1.0)
+    assert math.dist(slow.path[-1], s.minimum) < 0.01
+
+
+def _rosenbrock_hessian(x, y):
+    return np.array([[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]])
+
+
+def test_hessian_matches_the_analytic_second_derivatives():
+    np.testing.assert_allclose(surfaces.hessian("quadratic", (0.3, -1.2)), np.diag([1.0, surfaces.KAPPA]),
+                               rtol=1e-6, atol=1e-6)
+    for pt in ((1.0, 1.0), (-1.5, 2.5), (0.2, -0.4)):
+        np.testing.assert_allclose(surfaces.hessian("rosenbrock", pt), _rosenbrock_hessian(*pt), rtol=1e-5, atol=1e-4)
+    # the cliff's wall: d²/dx² [½C(x − 3)² + H σ(Sx)] = C + H S² σ′(Sx)(1 − 2σ(Sx)), by autograd in float64
+    x = torch.tensor([-0.11, 0.4], dtype=torch.float64, requires_grad=True)
+    H = torch.autograd.functional.hessian(lambda v: surfaces.get("cliff")(v), x)
+    np.testing.assert_allclose(surfaces.hessian("cliff", (-0.11, 0.4)), H.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_leaves_window_and_path_gradients():
+    s = surfaces.get("cliff")
+    plain = surfaces.trajectory(s, "SGD", steps=100, lr=0.1)
+    k = surfaces.leaves_window(s, plain)
+    (x0, x1), _ = s.window
+    assert k is not None and plain.path[k, 0] < x0 and (plain.path[:k, 0] >= x0).all()
+    assert surfaces.leaves_window(s, surfaces.trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=1.0)) is None
+    # AdaGrad by its formula from the path's gradients: w_{k+1} − w_k = −η g ⊘ (√G + ε), G = Σ g ⊙ g
+    tr = surfaces.trajectory("rosenbrock", "AdaGrad", steps=50)
+    g = surfaces.path_gradients("rosenbrock", tr)
+    hp = surfaces.get("rosenbrock").hp["AdaGrad"]
+    step = -hp["lr"] * g / (np.sqrt(np.cumsum(g * g, axis=0)) + 1e-8)
+    np.testing.assert_allclose(np.diff(tr.path, axis=0), step, rtol=1e-9, atol=1e-12)
+    assert g.shape == (50, 2) and np.allclose(np.hypot(g[:, 0], g[:, 1]), tr.grad_norm)
+
+
+def test_new_helpers_reject_bad_arguments():
+    tr = surfaces.trajectory("quadratic", "SGD", steps=3)
+    with pytest.raises(TypeError, match="tr"):
+        surfaces.leaves_window("quadratic", tr.path)
+    with pytest.raises(TypeError, match="tr"):
+        surfaces.path_gradients("quadratic", None)
+    with pytest.raises(ValueError, match="surface"):
+        surfaces.leaves_window("himmelblau", tr)
+    with pytest.raises(TypeError, match="point"):
+        surfaces.hessian("quadratic", "ab")
+    with pytest.raises(TypeError, match="point"):
+        surfaces.hessian("quadratic", (1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match="point"):
+        surfaces.hessian("quadratic", (float("nan"), 0.0))
+    with pytest.raises(ValueError, match="h"):
+        surfaces.hessian("quadratic", (0.0, 0.0), h=0.0)
+    with pytest.raises(TypeError, match="h"):
+        surfaces.hessian("quadratic", (0.0, 0.0), h="small")

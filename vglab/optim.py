@@ -1,4 +1,4 @@
-"""The lecture's optimizers (seed 002, SPEC §A) as ``torch.optim.Optimizer`` subclasses.
+"""The lecture's optimizers (SOURCES.md §3, the lecture slides) as ``torch.optim.Optimizer`` subclasses.
 
 Symbols as on the slides: g the minibatch gradient, k the iteration (from 1), η = ``lr``,
 γ = ``gamma`` (momentum), α = ``alpha`` (the squared-gradient average), ε = ``eps``; ⊙ and ⊘
@@ -7,7 +7,7 @@ optimizer's parameters (if ‖g‖ > θ then g := g θ/‖g‖, computed exactly
 ``torch.nn.utils.clip_grad_norm_``); after each step ``opt.grad_norm`` holds ‖g‖ before
 clipping and ``opt.clipped_norm`` after it (0-dim tensors; None without ``clip_norm``).
 
-Where the slides slip (SPEC §A), the default is what is right, the printed form an option:
+Where the slides slip (SOURCES.md §3), the default is what is right, the printed form an option:
 Adam/Nadam ``as_printed=True`` multiply by (√Ĝ + ε) instead of dividing; AdaDelta follows the
 lecture (ε outside the roots) and ``eps_inside=True`` gives torch's/Zeiler's form.
 """

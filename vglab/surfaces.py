@@ -20,10 +20,11 @@ import numpy as np
 import torch
 
 from . import optim
-from ._args import is_int, is_real
+from ._args import is_int, is_real, real
 from .train import DivergenceError
 
-__all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError"]
+__all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError",
+           "leaves_window", "path_gradients", "hessian"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +215,45 @@ def trajectory(surface, optimizer, start=None, steps: int = 100, noise: float = 
         raise DivergenceError(f"{cls.__name__} diverged on {s.name} at step {diverged}: w = ({x:.3g}, {y:.3g}), "
                               f"last finite loss {L[-1]:.3g}. Lower lr or set clip_norm.")
     return Trajectory(cls.__name__, P, L, np.asarray(gnorm[:len(P) - 1]), np.asarray(cnorm[:len(P) - 1]), diverged)
+
+
+def _trajectory_arg(tr) -> Trajectory:
+    if not isinstance(tr, Trajectory):
+        raise TypeError(f"tr must be a surfaces.Trajectory, got {type(tr).__name__}")
+    return tr
+
+
+def leaves_window(surface, tr) -> int | None:
+    """The first step k at which ``tr.path[k]`` lies outside ``surface.window`` (the optimizer was
+    thrown off the plotted region), or None if the whole path stays inside."""
+    s, tr = get(surface), _trajectory_arg(tr)
+    (x0, x1), (y0, y1) = s.window
+    P = tr.path
+    out = (P[:, 0] < x0) | (P[:, 0] > x1) | (P[:, 1] < y0) | (P[:, 1] > y1)
+    return int(np.argmax(out)) if out.any() else None
+
+
+def path_gradients(surface, tr) -> np.ndarray:
+    """The closed-form gradient at every point of the path but the last, shape (n, 2): row k is the
+    gradient step k + 1 was computed from, for an optimizer without look-ahead (not NAG) run
+    without noise. Feed it to an update rule's formula, e.g. AdaGrad's G = cumsum(g ⊙ g)."""
+    s, tr = get(surface), _trajectory_arg(tr)
+    return np.array([s.grad(float(x), float(y), math) for x, y in tr.path[:-1]], dtype=np.float64).reshape(-1, 2)
+
+
+def hessian(surface, point, h: float = 1e-5) -> np.ndarray:
+    """The 2×2 Hessian of ``surface`` at ``point`` by central differences of its closed-form
+    gradient (step ``h``), symmetrised. Its largest eigenvalue λ_max sets plain gradient descent's
+    stability limit there: a step η > 2/λ_max overshoots along that direction."""
+    s = get(surface)
+    try:
+        x, y = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise TypeError(f"point must be two numbers (x, y), got {point!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"point must be finite, got {point!r}")
+    h = real("h", h, lo=0, lo_open=True)
+    gx = [np.array(s.grad(x + d, y, math)) for d in (h, -h)]
+    gy = [np.array(s.grad(x, y + d, math)) for d in (h, -h)]
+    H = np.stack([(gx[0] - gx[1]) / (2 * h), (gy[0] - gy[1]) / (2 * h)])
+    return 0.5 * (H + H.T)

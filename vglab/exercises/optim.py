@@ -14,7 +14,7 @@ __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold
 
 
 def check_momentum_step(fn) -> bool:
-    """``fn(w, v, g, lr, gamma) -> (w_new, v_new)``: one Momentum step (SPEC §A), checked
+    """``fn(w, v, g, lr, gamma) -> (w_new, v_new)``: one Momentum step (eq. 02.2, SOURCES.md §3), checked
     against ``vglab.optim.Momentum`` over three steps on random tensors."""
     from ..optim import Momentum
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import surfaces
 from .style import COLORS, color, subplots
 
 __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
@@ -65,7 +66,7 @@ def plot_trajectories(surface, trajs, ax=None, *, legend: bool = True):
 
 
 def plot_trajectory_grid(surface, trajs, axes):
-    """One small panel per trajectory, same contour, titled with the optimizer and its η;
+    """One small panel per trajectory, same contour, titled with the optimizer and its final L − L*;
     ``axes`` an array with at least ``len(trajs)`` Axes. Returns ``axes``."""
     axes = np.asarray(axes).ravel()
     for ax, tr in zip(axes, trajs):
@@ -73,28 +74,42 @@ def plot_trajectory_grid(surface, trajs, axes):
         plot_trajectory(tr, ax)
         gap = tr.loss[-1] - surface.min_value
         end = f"diverged at {tr.diverged_at}" if tr.diverged_at else f"L−L* = {gap:.1e}"
-        ax.set_title(f"{tr.name}: {end}", fontsize=9, color=_color(tr.name))
-        ax.set(xlabel="", ylabel="")
-        ax.label_outer()  # with shared axes, tick labels only on the outer panels
+        ax.set_title(f"{tr.name}: {end}", fontsize=9)  # black text: light path colours read badly as text
+        ax.label_outer()  # with shared axes, tick and axis labels (w₁, w₂) only on the outer panels
     for ax in axes[len(trajs):]:
         ax.set_visible(False)
     return axes
 
 
+# optimizers whose colours are close to another's get their own dash (Momentum/NAG, Adam/Nadam, AdaDelta)
+LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Nadam": "--"}
+FLOOR = 1e-12  # log-scale loss curves draw L − L* below this (an exact 0 included) at this value
+
+
 def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = True,
-                     xlabel: str = "step", ylabel: str | None = None):
+                     xlabel: str = "step", ylabel: str | None = None, legend: bool = True):
     """Loss against step. ``curves``: Trajectories, or a dict name -> sequence of losses.
-    With ``log=True`` the y-axis is L − ``min_value`` on a log scale (floored at 1e-12)."""
+    With ``log=True`` the y-axis is L − ``min_value`` on a log scale, floored at ``FLOOR`` (a note
+    says so when a curve reaches it). ``legend=False`` leaves the legend to the caller (e.g. one
+    ``fig.legend`` for a row of panels)."""
     ax = _ax(ax, (4.6, 3.2))
     items = curves.items() if isinstance(curves, dict) else [(_label(t, None), t.loss) for t in curves]
+    floored = False
     for name, loss in items:
         y = np.asarray(loss, dtype=float) - min_value
-        ax.plot(np.arange(len(y)), np.maximum(y, 1e-12) if log else y, color=_color(name.split(" ")[0]),
-                lw=1.4, label=name)
+        if log:
+            floored |= bool((y < FLOOR).any())
+        key = name.split(" ")[0]
+        ax.plot(np.arange(len(y)), np.maximum(y, FLOOR) if log else y, color=_color(key),
+                ls=LINESTYLES.get(key, "-"), lw=1.4, label=name)
     if log:
         ax.set_yscale("log")
+    if floored:
+        ax.text(0.03, 0.03, f"below {FLOOR:.0e} (or 0):\ndrawn at {FLOOR:.0e}", transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=7, color=COLORS["bound"])
     ax.set(xlabel=xlabel, ylabel=ylabel or ("$L - L^*$" if log else "loss"))
-    ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    if legend:
+        ax.legend(fontsize=8, loc="best", framealpha=0.8)
     return ax
 
 
@@ -125,11 +140,10 @@ def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
 def thrown(surface, tr):
     """``(step, landing point, that point clipped to the window)`` of the first point of ``tr.path``
     outside ``surface.window``, or None if the path stays inside."""
-    (x0, x1), (y0, y1) = surface.window
-    out = (tr.path[:, 0] < x0) | (tr.path[:, 0] > x1) | (tr.path[:, 1] < y0) | (tr.path[:, 1] > y1)
-    if not out.any():
+    k = surfaces.leaves_window(surface, tr)
+    if k is None:
         return None
-    k = int(np.argmax(out))
+    (x0, x1), (y0, y1) = surface.window
     return k, tr.path[k], np.clip(tr.path[k], [x0, y0], [x1, y1])
 
 
