@@ -211,11 +211,11 @@ def test_run_stats_reads_a_history():
     for s in range(4):
         h.log(step=s, loss=[2.3, 2.0, 5.0, 1.0][s])
     for s, acc in ((0, 0.1), (2, 0.5), (3, 0.4)):
-        h.log(probe_step=s, test_acc=acc, pct_saturated=torch.tensor([1.0, 3.0 * s]),
+        h.log(probe_step=s, test_acc=acc, pct_saturated=torch.tensor([1.0, 3.0 * s]), pct_dead=torch.tensor([s, 0.0]),
               update_ratio=torch.tensor([1e-3, 1e-2]))
     r = dm.run_stats(h, tail=2)
     assert r["acc"] == 0.4 and r["tail_loss"] == pytest.approx(3.0) and r["loss_max"] == 5.0
-    assert (r["acc_lo"], r["acc_hi"]) == (0.4, 0.5) and r["sat_max"] == 9.0
+    assert (r["acc_lo"], r["acc_hi"]) == (0.4, 0.5) and r["sat_max"] == 9.0 and r["dead_max"] == 3.0
     assert r["update"] == pytest.approx(1e-3)  # torch's median: the lower middle value
     with pytest.raises(TypeError, match="History"):
         dm.run_stats({"loss": [1.0]})
