@@ -164,3 +164,72 @@ def test_train_digits_divergence_raises():
         model.blocks[1].linear.weight[0, 0] = float("inf")  # inf * 0 -> NaN in the forward pass
     with pytest.raises(DivergenceError, match="step 0"):
         dm.train_digits(model, d, steps=5, lr=0.1, progress_bar=False)
+
+
+def test_layer_factor_equals_finite_difference_rms():
+    """Eq. (sat-rate): c = g·√E[f′(a)²], against a central finite difference of torch's own σ."""
+    a = torch.linspace(-6, 6, 1001, dtype=torch.float64)
+    h = 1e-6
+    fd = (torch.sigmoid(a + h) - torch.sigmoid(a - h)) / (2 * h)
+    assert sat.layer_factor("sigmoid", a, 2.0) == pytest.approx(2.0 * float(fd.pow(2).mean().sqrt()), rel=1e-8)
+    assert sat.layer_factor("tanh", torch.zeros(5), 0.7) == pytest.approx(0.7)  # f′(0) = 1: c = g
+    assert sat.layer_factor("relu", torch.tensor([-1.0, 1.0]), 1.0) == pytest.approx(2 ** -0.5)
+    with pytest.raises(ValueError, match="gain"):
+        sat.layer_factor("tanh", a, 0.0)
+    with pytest.raises(TypeError, match="a must be"):
+        sat.layer_factor("tanh", [0.1, 0.2], 1.0)
+    with pytest.raises(ValueError, match="activation"):
+        sat.layer_factor("swish", a, 1.0)
+
+
+@pytest.mark.parametrize("cfg", [dict(activation="sigmoid"), dict(activation="tanh"), dict(activation="relu"),
+                                 dict(activation="tanh", init="xavier"), dict(activation="relu", init="kaiming"),
+                                 dict(activation="tanh", init="normal", gain=0.5)])
+def test_predicted_slope_matches_the_measured_one(batch, cfg):
+    """The factor of eq. (sat-rate), from the recorded pre-activations, predicts the fitted slope."""
+    p = dm.gradient_profile(*batch, depth=20, width=64, keep=True, **cfg)
+    pred = dm.predicted_slope(p, cfg.get("init", "default"), cfg.get("gain", 1.0))
+    assert pred == pytest.approx(dm.log_slope(p.grad_a)[0], abs=0.03)
+    if cfg.get("gain") == 0.5:  # linear regime: f′ ≈ 1, so c ≈ g
+        assert pred == pytest.approx(math.log10(0.5), abs=0.01)
+
+
+def test_predicted_slope_checks_its_arguments(batch):
+    p = dm.gradient_profile(*batch, depth=3, width=8)
+    with pytest.raises(ValueError, match="keep=True"):
+        dm.predicted_slope(p)
+    with pytest.raises(ValueError, match="init"):
+        dm.predicted_slope(dm.gradient_profile(*batch, depth=3, width=8, keep=True), "glorot")
+    with pytest.raises(TypeError, match="p must be"):
+        dm.predicted_slope([1.0, 2.0])
+
+
+def test_run_stats_reads_a_history():
+    from vglab.train import History
+
+    h = History()
+    for s in range(4):
+        h.log(step=s, loss=[2.3, 2.0, 5.0, 1.0][s])
+    for s, acc in ((0, 0.1), (2, 0.5), (3, 0.4)):
+        h.log(probe_step=s, test_acc=acc, pct_saturated=torch.tensor([1.0, 3.0 * s]), pct_dead=torch.tensor([s, 0.0]),
+              update_ratio=torch.tensor([1e-3, 1e-2]))
+    r = dm.run_stats(h, tail=2)
+    assert r["acc"] == 0.4 and r["tail_loss"] == pytest.approx(3.0) and r["loss_max"] == 5.0
+    assert (r["acc_lo"], r["acc_hi"]) == (0.4, 0.5) and r["sat_max"] == 9.0 and r["dead_max"] == 3.0
+    assert r["update"] == pytest.approx(1e-3)  # torch's median: the lower middle value
+    with pytest.raises(TypeError, match="History"):
+        dm.run_stats({"loss": [1.0]})
+
+
+def test_saturation_plot_shows_dead_units_for_relu(batch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vglab.plots import saturation as psat
+
+    profiles = {k: dm.gradient_profile(*batch, depth=6, width=16, activation=k) for k in ("relu", "tanh")}
+    ax = psat.plot_saturation_profile(profiles)
+    relu_line, tanh_line = ax.get_lines()[:2]
+    assert list(relu_line.get_ydata()) == pytest.approx(profiles["relu"].pct_dead.tolist())
+    assert list(tanh_line.get_ydata()) == pytest.approx(profiles["tanh"].pct_saturated.tolist())
+    assert relu_line.get_label() == "relu (% dead)"

@@ -58,3 +58,17 @@ def test_impossible_control_values_are_reported(panel):
 def test_underflow_is_noted(panel):
     panel.update(depth=60, activation="relu", init="normal", gain=0.1, residual=False)
     assert "exactly 0" in panel.message.value and "Can't draw" not in panel.message.value
+
+
+def test_third_plot_shows_dead_units_for_relu_and_saturation_otherwise(panel):
+    from vglab.data import digits
+    from vglab.deep_mlp import gradient_profile
+
+    d = digits(standardize=True)
+    x, y = d.x_train[:32], d.y_train[:32]
+    for act in ("relu", "tanh"):
+        panel.update(depth=20, activation=act, init="normal", gain=3.0, residual=False)
+        p = gradient_profile(x, y, depth=20, width=64, activation=act, init="normal", gain=3.0)
+        want = (p.pct_dead if act == "relu" else p.pct_saturated).numpy()
+        assert list(panel.axes[2].get_lines()[0].get_ydata()) == pytest.approx(list(want))
+        assert panel.axes[2].get_title().startswith("dead" if act == "relu" else "saturated")

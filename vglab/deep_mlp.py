@@ -8,7 +8,7 @@ Initialisations (weights W of shape (fan_in, fan_out) in the row form z_l = f(z_
 * ``"xavier"``   -- N(0, gain² · 2/(fan_in + fan_out)) (Glorot & Bengio 2010, eq. 16, normal form);
 * ``"kaiming"``  -- N(0, gain² · 2/fan_in) (He et al. 2015, eq. 10: keeps ReLU's variance).
 
-``gain`` multiplies the standard deviation of every scheme. Residual (He et al. 2016; seed 003):
+``gain`` multiplies the standard deviation of every scheme. Residual (He et al. 2016; SOURCES.md §4):
 z_l = z_{l-1} + f(z_{l-1} W_l + b_l)/√depth -- the identity path keeps ∂z_l/∂z_{l-1} = I + …, so
 the backward product cannot vanish; the 1/√depth keeps the forward variance bounded.
 """
@@ -22,10 +22,12 @@ from torch import nn
 
 from ._args import fraction, int_at_least, is_real, period, positive_real
 from .runtime import cpu_threads
-from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, probe
+from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
 
 INITS = ("default", "normal", "xavier", "kaiming")
+# std · √fan_in of each init on square layers at gain 1: the g of eq. (sat-rate)
+INIT_GAIN = {"default": 1 / math.sqrt(3.0), "normal": 1.0, "xavier": 1.0, "kaiming": math.sqrt(2.0)}
 
 
 def make_activation(name: str) -> nn.Module:
@@ -129,7 +131,22 @@ def critical_gain(activation: str, init: str = "normal") -> float:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
     d = derivative(activation, torch.tensor([-1e-9, 1e-9], dtype=torch.float64))  # f′(0⁻), f′(0⁺)
     c = math.sqrt(2.0 / float((d * d).sum()))
-    return c / {"normal": 1.0, "xavier": 1.0, "kaiming": math.sqrt(2.0), "default": 1 / math.sqrt(3.0)}[init]
+    return c / INIT_GAIN[init]
+
+
+def predicted_slope(p: Probe, init: str = "default", gain: float = 1.0) -> float:
+    """Eq. (sat-rate)'s slope for a plain (not residual) stack of square layers: the mean over layers
+    l = 1..L−1 of log10 c_l, c_l = g·√E[f′(a_l)²] (``saturation.layer_factor``) with g = gain ·
+    INIT_GAIN[init] and a_l the probe's recorded pre-activations (``probe(..., keep=True)``).
+    Same sign as ``log_slope``: negative = the gradient shrinks towards the input."""
+    if not isinstance(p, Probe):
+        raise TypeError(f"p must be a saturation.Probe, got {type(p).__name__}")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if len(p.a) < 2:
+        raise ValueError("p must hold the pre-activations of >= 2 layers: probe(..., keep=True)")
+    g = gain * INIT_GAIN[init]
+    return sum(math.log10(layer_factor(k, a, g)) for k, a in zip(p.kinds, p.a[:-1])) / (len(p.a) - 1)
 
 
 def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,
@@ -152,6 +169,24 @@ def log_slope(norms) -> tuple[float, float]:
     ss = float((yc * yc).sum())
     r2 = 1.0 - float(((yc - s * lc) ** 2).sum()) / ss if ss > 0 else 1.0
     return -s, r2  # sign: per layer going *backwards* (from the output towards the input)
+
+
+def run_stats(h: History, tail: int = 50) -> dict:
+    """One ``train_digits`` run in numbers: ``acc`` (final test accuracy), ``tail_loss`` (mean loss of
+    the last ``tail`` steps), ``acc_lo``/``acc_hi`` (test accuracy range over the second half of the
+    probes), ``loss_max`` (largest loss in the second half of the steps), ``sat_max`` / ``dead_max``
+    (largest % saturated / % dead of any layer at the last probe), ``update`` (median update:data
+    over layers and probes)."""
+    if not isinstance(h, History) or not h.get("probe_step"):
+        raise TypeError(f"h must be a History from train_digits, got {type(h).__name__}")
+    int_at_least("tail", tail)
+    loss = torch.tensor([float(v) for v in h["loss"]], dtype=torch.float64)
+    acc = torch.tensor(h["test_acc"], dtype=torch.float64)
+    half = acc[len(acc) // 2:]
+    return dict(acc=float(acc[-1]), tail_loss=float(loss[-tail:].mean()), acc_lo=float(half.min()),
+                acc_hi=float(half.max()), loss_max=float(loss[len(loss) // 2:].max()),
+                sat_max=float(h["pct_saturated"][-1].max()), dead_max=float(h["pct_dead"][-1].max()),
+                update=float(torch.stack(list(h["update_ratio"])).median()))
 
 
 @torch.no_grad()

@@ -1,11 +1,13 @@
 """Activations, their derivatives, what "saturated" means, and a per-layer probe of any model.
 
-Why gradients vanish in a deep feed-forward net (seed 003, the wiki article; seed 002, the
+Why gradients vanish in a deep feed-forward net (SOURCES.md §4, the wiki article; §3, the
 lecture's "σ and th can paralyse the network"): backprop multiplies, layer by layer,
 
-    δ_{l-1} = (δ_l W_lᵀ) ⊙ f′(a_{l-1})                                   (SPEC §B, eq. sat-delta)
+    δ_{l-1} = (δ_l W_lᵀ) ⊙ f′(a_{l-1})                                   (eq. sat-delta)
 
-and a squashing f has f′ ≤ 1/4 (sigmoid) or ≤ 1 (tanh), tiny once |a| is large.
+so each layer scales the gradient norm by about c = g·√E[f′(a)²] (eq. sat-rate, ``layer_factor``;
+g = the weights' gain). f′ ≤ 1/4 (sigmoid) or ≤ 1 (tanh) near a = 0, and tiny once |a| is large:
+saturation is what happens when the pre-activations grow, a second way for c to fall.
 
 "Saturated" (one rule for every activation, eq. sat-def): a unit is saturated on an example when
 its local derivative is below 5 % of the activation's largest derivative,
@@ -104,6 +106,19 @@ def max_derivative(name: str, alpha=None) -> float:
 def saturated(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """Boolean mask, eq. (sat-def): f′(a) < 5 % of max f′."""
     return derivative(name, a, alpha) < SATURATION_LEVEL * max_derivative(name, alpha)
+
+
+def layer_factor(name: str, a: torch.Tensor, gain: float, alpha=None) -> float:
+    """Eq. (sat-rate): c = gain · √E[f′(a)²], the factor by which one layer scales the gradient norm,
+    for pre-activations ``a`` (any shape; the mean runs over all of it) and weights of gain ``gain``
+    (entries of std gain/√n on square layers). log10 c is the predicted slope in decades per layer."""
+    if not isinstance(a, torch.Tensor) or not a.is_floating_point() or a.numel() == 0:
+        raise TypeError(f"a must be a non-empty floating-point tensor of pre-activations, got "
+                        f"{a.dtype if isinstance(a, torch.Tensor) else type(a).__name__}")
+    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not (gain > 0 and math.isfinite(gain)):
+        raise ValueError(f"gain must be a finite number > 0, got {gain!r}")
+    d = derivative(name, a.double(), alpha)
+    return float(gain * d.pow(2).mean().sqrt())
 
 
 def dead_units(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:

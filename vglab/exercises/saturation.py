@@ -23,8 +23,8 @@ def check_sigmoid_peak(a, value) -> bool:
         return report(False, "", hint + " (answer with two numbers)")
     if not (math.isfinite(a) and abs(a) < 1e-3):
         return report(False, "", hint)
-    return close(value, 0.25, rel=1e-3, success="σ′ peaks at a = 0 with σ′(0) = 1/4: every sigmoid "
-                 "layer divides the gradient by at least 4.", hint="the place is right; now evaluate "
+    return close(value, 0.25, rel=1e-3, success="σ′ peaks at a = 0 with σ′(0) = 1/4: the sigmoid's f′ "
+                 "passes back at most 1/4; the weights' gain g multiplies it (eq. sat-rate).", hint="the place is right; now evaluate "
                  "σ(0)(1 − σ(0)) with σ(0) = 1/2.")
 
 
@@ -32,7 +32,8 @@ def check_sigmoid_derivative(fn) -> bool:
     """The learner's ``fn(a)`` must return σ′(a) = σ(a)(1 − σ(a)) elementwise (float64 grid)."""
     from ..saturation import derivative
 
-    hint = "use σ(a) = torch.sigmoid(a) and return σ(a) * (1 - σ(a)), elementwise"
+    hint = ("differentiate σ(a) = 1/(1 + e^(−a)) and write the result in terms of σ(a) itself; "
+            "compute σ(a) with torch.sigmoid (stable for large |a|), elementwise")
     a = torch.linspace(-30, 30, 241, dtype=torch.float64)
     ok, out = run_learner_fn(fn, a.clone(), hint=hint)
     if not ok:

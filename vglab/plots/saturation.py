@@ -56,7 +56,7 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
         c = _color("relu" if n == "leaky_relu" else n)
         ax.plot(a, derivative(n, a), color=c, lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
         if threshold and n in ("sigmoid", "tanh"):
-            ax.axhline(SATURATION_LEVEL * max_derivative(n), color=c, lw=0.8, ls=":")
+            ax.axhline(SATURATION_LEVEL * max_derivative(n), color=c, lw=1.4, ls=(0, (2, 1.5)))
     ax.set(xlabel="pre-activation a", ylabel="f′(a)", ylim=(-0.05, 1.1),
            title="derivatives (dotted: 5 % of max = saturated)")
     ax.legend(fontsize=8, frameon=False)
@@ -126,14 +126,26 @@ def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
     return ax
 
 
+RELU_FAMILY = ("relu", "leaky_relu", "prelu")
+
+
 def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = None, dead: bool = False):
-    """% saturated (or % dead with ``dead=True``) per layer, with the 5 % / 20 % rules of thumb."""
+    """% saturated (or % dead with ``dead=True``) per layer, with the 5 % / 20 % rules of thumb.
+
+    A ReLU-family net always has about half its units at a ≤ 0 (that is how ReLU works), so for it
+    the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about."""
     ax = _ax(ax)
-    _per_layer(profiles, "pct_dead" if dead else "pct_saturated", ax, colors, False)
+    for label, p in profiles.items():
+        relu = p.kinds and p.kinds[0] in RELU_FAMILY
+        v = _np(p.pct_dead if dead or relu else p.pct_saturated)
+        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2, marker=".", ms=4,
+                ls="--" if relu and not dead else "-", label=f"{label} (% dead)" if relu and not dead else label)
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.legend(fontsize=7, frameon=False)
     rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
     ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08)
     ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":")
-    ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated",
+    ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
     return ax
 
@@ -154,12 +166,16 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
 
 
 def plot_training_curves(histories: dict, ax=None, *, metric: str = "test_acc", colors: dict | None = None):
-    """``metric`` (``"test_acc"``, ``"train_acc"`` at probe steps, or ``"loss"`` every step) per run."""
+    """``metric`` (``"test_acc"``, ``"train_acc"`` at probe steps, or ``"loss"`` every step) per run;
+    a label may map to one History or to a list of them (seeds: one thin line each, one legend entry)."""
     ax = _ax(ax)
-    for label, h in histories.items():
-        x = h["step"] if metric == "loss" else h["probe_step"]
-        ax.plot(x, h[metric], color=_color(label, colors), lw=1.8, label=label,
-                ls="--" if "residual" in label else "-")
+    for label, hs in histories.items():
+        hs = hs if isinstance(hs, (list, tuple)) else [hs]
+        for i, h in enumerate(hs):
+            x = h["step"] if metric == "loss" else h["probe_step"]
+            ax.plot(x, h[metric], color=_color(label, colors), lw=1.8 if len(hs) == 1 else 1.0,
+                    alpha=1.0 if len(hs) == 1 else 0.7, label=label if i == 0 else None,
+                    ls="--" if "residual" in label else "-")
     if metric == "loss":
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel=metric.replace("_", " "), title=metric.replace("_", " "))

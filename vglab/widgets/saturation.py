@@ -8,6 +8,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..data import digits
 from ..deep_mlp import INITS, critical_gain, gradient_profile
+from ..plots.saturation import RELU_FAMILY
 from ..plots.style import COLORS, PALETTE, color
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB
 from .panel import Panel, set_if_changed, snap_limits
@@ -39,20 +40,22 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
         layers = np.arange(1, depth + 1)
         c = COLORS["residual"] if residual else color(activation.replace("leaky_", ""), PALETTE["grey"])
         # log10 on linear axes: plain tick labels render far faster than log-axis mathtext
+        relu = activation in RELU_FAMILY  # half a ReLU layer is at a <= 0 by design: show % dead instead
         series = (np.log10(np.clip(p.grad_a.numpy(), 1e-45, None)),
-                  np.log10(np.clip(p.z_std.numpy(), 1e-45, None)), p.pct_saturated.numpy())
+                  np.log10(np.clip(p.z_std.numpy(), 1e-45, None)),
+                  (p.pct_dead if relu else p.pct_saturated).numpy())
         if not state:  # build the artists once; later redraws only move the data
             fig.set_layout_engine(None)  # a fixed layout: one render per redraw, not two
             for i, ax in enumerate(axes):
                 ax.set_position([0.065 + i * 0.333, 0.16, 0.26, 0.72])
-            for ax, ylabel in zip(axes, ("log10 ‖∂L/∂a‖", "log10 std(z)", "% saturated")):
+            for ax, ylabel in zip(axes, ("log10 ‖∂L/∂a‖", "log10 std(z)", "% saturated (ReLU: % dead)")):
                 state.setdefault("lines", []).append(ax.plot([], [], marker=".", ms=4, lw=2)[0])
                 ax.set(xlabel="layer (1 = input side)", ylabel=ylabel)
                 ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
             axes[2].axhline(RULES_OF_THUMB["pct_saturated"]["worry"], color=PALETTE["grey"], ls=":", lw=1)
             axes[2].set_ylim(-2, 102)
             for ax, title in zip(axes, (" ", "forward: std of activations", " ")):
-                ax.set_title(title, fontsize=9)
+                ax.set_title(title, fontsize=11)
             for artist in state["lines"] + [axes[0].title, axes[2].title]:
                 artist.set_animated(True)  # a move redraws these over a kept background
         for ax, line, v in zip(axes, state["lines"], series):
@@ -64,7 +67,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
             set_if_changed(ax, ylim=snap_limits(v.min() - 0.5, v.max() + 0.5, 2))
         ratio = 10.0 ** (series[0][0] - series[0][-1])
         axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {ratio:.1e}")
-        axes[2].title.set_text(f"saturated (mean {float(series[2].mean()):.0f} %)")
+        axes[2].title.set_text(f"{'dead' if relu else 'saturated'} (mean {float(series[2].mean()):.0f} %)")
         return note
 
     panel = Panel(controls, draw, ncols=3, figsize=(10.5, 3.0), dpi=72, extra=[snap],
