@@ -134,3 +134,31 @@ def test_q_factor_errors_and_float64_rescue():
     assert math.isfinite(Q) and Q > 40
     with pytest.raises(ValueError, match="float64"):
         bptt.q_factor(d64.float() * 1e-10, 100)
+
+
+def test_step_factor_matches_numpy_and_predicts_q():
+    import numpy as np
+
+    x, y = tasks.make_batch("temporal_order", 16, 101, torch.Generator().manual_seed(1))
+    x = x.double()
+    for act, rho in (("tanh", 0.5), ("tanh", 1.5), ("sigmoid", 4.0)):
+        net = srn.SRN(6, 60, 4, sigma2=rho**2 / 60, n_networks=3, activation=act,
+                      generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+        out = bptt.step_factor(net, x)
+        for i in range(3):  # independently, in numpy, one network at a time
+            W_in, W_rec, W = (getattr(net, n)[i].detach().numpy() for n in ("W_in", "W_rec", "W_rec"))
+            z, fp2 = np.zeros((16, 60)), []
+            for u in x.numpy().transpose(1, 0, 2):
+                a = u @ W_in + z @ W_rec
+                z = np.tanh(a) if act == "tanh" else 1 / (1 + np.exp(-a))
+                fp2.append((1 - z**2) ** 2 if act == "tanh" else (z * (1 - z)) ** 2)
+            c = np.sqrt((W**2).mean()) * math.sqrt(60) * np.sqrt(np.mean(fp2))
+            assert abs(out["factor"][i].item() - c) < 1e-10
+        Q = bptt.q_factor(bptt.local_gradients(net, x, y), 100)
+        assert (Q - bptt.predicted_q(out["factor"], 100)).abs().max() < 5  # the slope, to a few orders
+    with pytest.raises(ValueError, match="factor"):
+        bptt.predicted_q(0.0, 10)
+    with pytest.raises(ValueError, match="h"):
+        bptt.predicted_q(0.9, 0)
+    with pytest.raises(TypeError, match="model"):
+        bptt.step_factor(torch.nn.Linear(2, 2), x)

@@ -70,3 +70,41 @@ def test_bad_arguments():
         lstm.train_on_task(lstm.LSTM(6, 3, 4), "temporal_order", 10, 5, lr=0.0)
     with pytest.raises(TypeError, match="model"):
         lstm.state_gradient_norms(torch.nn.Linear(2, 2), torch.zeros(1, 3, 2), torch.zeros(1))
+
+
+def test_multi_lstm_is_m_independent_lstms():
+    multi = lstm.MultiLSTM(3, 6, 5, 4, forget_bias=1.0, generator=gen(8), dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", 4, 12, gen(9))
+    x = x.double()
+    out = multi(x)
+    norms = lstm.state_gradient_norms(multi, x, y)
+    assert out.shape == (3, 4, 4) and norms["c"].shape == (3, 12)
+    for i in range(3):  # each network equals torch's LSTMCell with its weights, forward and backward
+        one = multi.network(i)
+        torch.testing.assert_close(out[i], one(x), rtol=1e-12, atol=1e-14)
+        for key, v in lstm.state_gradient_norms(one, x, y).items():
+            torch.testing.assert_close(norms[key][i], v, rtol=1e-10, atol=1e-15)
+        assert (one.cell.bias_ih[5:10] == 1).all()
+    with pytest.raises(ValueError, match="n_networks"):
+        lstm.MultiLSTM(0, 6, 5, 4)
+    with pytest.raises(ValueError, match="x"):
+        multi(torch.zeros(2, 4, 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="i must"):
+        multi.network(3)
+
+
+def test_batched_training_equals_separate_runs():
+    """M networks in one module train as M separate runs (Adam elementwise, clipping per network)."""
+    import copy
+
+    multi = lstm.MultiLSTM(2, 6, 4, 4, forget_bias=1.0, generator=gen(10), dtype=torch.float64)
+    singles = [multi.network(i) for i in range(2)]
+    kw = dict(batch_size=8, lr=3e-2, clip=0.05, eval_every=5, n_eval=50, progress_bar=False)
+    h = lstm.train_on_task(multi, "temporal_order", 10, 5, generator=gen(11), **kw)
+    for i, one in enumerate(singles):
+        hi = lstm.train_on_task(copy.deepcopy(one), "temporal_order", 10, 5, generator=gen(11), **kw)
+        assert abs(h["loss"][-1][i].item() - hi["loss"][-1]) < 1e-9
+    srn_m = srn.SRN(6, 5, 4, sigma2=0.2, n_networks=3, generator=gen(12))
+    h = lstm.train_on_task(srn_m, "temporal_order", 10, 3, batch_size=8, eval_every=1, n_eval=20,
+                           progress_bar=False)
+    assert h["accuracy"][-1].shape == (3,)

@@ -23,8 +23,9 @@ def test_panel_redraws_headless():
 
 
 def test_profile_vanishes_below_and_grows_above_critical():
-    small, _, _ = rwidgets.profile(0.004, "tanh")
-    big, bound, _ = rwidgets.profile(0.04, "tanh")
+    small, _, _, c_small = rwidgets.profile(0.004, "tanh")
+    big, bound, _, c_big = rwidgets.profile(0.04, "tanh")
+    assert c_small < 1 < c_big  # the per-step factor sits on the side of 1 that the profile shows
     assert small[-1] < 1e-10 * small[0]  # vanishing
     assert big[30] > big[0]  # exploding early on
     assert (big <= bound * (1 + 1e-10)).all()

@@ -1,6 +1,6 @@
 """Backpropagation through time for the SRN: local gradients, Jacobian products, the Q-factor.
 
-Paper (seed 001) section 2-3, SPEC §D. With δ(k) ≡ ∂E/∂a(k) (row vectors, (…, B, T, K)):
+Paper (SOURCES.md §1.3) sections 2-3. With δ(k) ≡ ∂E/∂a(k) (row vectors, (…, B, T, K)):
 
     δ(n−1) = δ(n) W_recᵀ diag(f′(a(n−1)))                    (6)
     J(n)   ≡ W_recᵀ diag(f′(a(n−1))),   δ(n−1) = δ(n) J(n)    (7)-(8)
@@ -11,7 +11,7 @@ Paper (seed 001) section 2-3, SPEC §D. With δ(k) ≡ ∂E/∂a(k) (row vectors
 The paper's index form (5) sums w_rec^{ij} δ_i(n); with a(n) = z(n−1) W_rec that index order is
 transposed, and the matrix form (6) is the one that matches autograd (tested). J(n) is the
 Jacobian ∂a(n)/∂a(n−1); the paper calls it ∂z(n)/∂z(n−1), which would carry f′(a(n)) instead.
-Use float64: the vanishing settings push ‖δ‖ below float32's range.
+Use float64: in the vanishing settings the squares inside ‖δ‖ underflow float32 (below ~1e-45).
 """
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
     """δ(k) by hand: the output error at the last step, then eq. (6) backwards, (…, B, T, K).
 
     Row form: δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1)). The loss sits at the last step T only, so
-    δ(T) = ∂E/∂ỹ W_outᵀ ⊙ f′(a(T)) with ∂E/∂ỹ = softmax(out) − onehot(y) or ŷ − y.
+    δ(T) = e W_outᵀ ⊙ f′(a(T)) with e = ∂E/∂o the gradient at the output layer's input
+    o = z(T) W_out + b_out: e = softmax(o) − onehot(y) (cross-entropy) or ŷ − y (linear).
     """
     _check_model(model)
     with torch.no_grad():
@@ -157,3 +158,40 @@ def norm_bound(model: SRN, delta_last_norm, h_max: int) -> torch.Tensor:
     h = torch.arange(h_max + 1, dtype=s.dtype, device=s.device)
     return torch.as_tensor(delta_last_norm, dtype=s.dtype)[..., None] * (s[..., None] * gamma) ** h
 
+
+
+def step_factor(model: SRN, x, lengths=None) -> dict:
+    """The per-step factor that predicts the slope of ‖δ(k−h)‖: c = g·√E[f′(a)²] (notebook 03's eq. sat-rate).
+
+    g = RMS(W_rec)·√K is the weight gain (std·√K at init, ≈ the spectral radius by the circular law);
+    E[f′(a)²] is averaged over every real step, sequence and unit of the forward pass on ``x``. Each
+    step back multiplies ‖δ‖ by about c, so Q(δ, h) ≈ −h·log10 c (``predicted_q``). Unlike the bound's
+    σ_max·max f′, c uses the slopes the units actually have: tanh's f′ < 1 once inputs move a off 0,
+    the sigmoid's mean ½ shifts every a. Returns ``{"gain", "rms_f_prime", "factor"}``: floats, or
+    (M,) tensors for ``n_networks=M``.
+    """
+    _check_model(model)
+    with torch.no_grad():
+        _, a, _ = model(x, lengths, return_states=True)  # (…, B, T, K)
+        fp2 = model.f_prime(a) ** 2
+        mask = model.step_mask(lengths, x)  # (T, B, 1): padded steps do not count
+        if mask is None:
+            rms = fp2.mean(dim=(-3, -2, -1)).sqrt()
+        else:
+            w = mask.transpose(0, 1).expand(fp2.shape[-3:])  # (B, T, K)
+            rms = ((fp2 * w).sum(dim=(-3, -2, -1)) / w.sum()).sqrt()
+        K = model.n_hidden
+        gain = model.W_rec.detach().flatten(-2).pow(2).mean(dim=-1).sqrt() * K ** 0.5
+    out = {"gain": gain, "rms_f_prime": rms, "factor": gain * rms}
+    return {k: (float(v) if v.ndim == 0 else v) for k, v in out.items()}
+
+
+def predicted_q(factor, h: int):
+    """Q(δ, h) ≈ −h·log10(c) for a per-step factor c (``step_factor``); float or tensor like ``factor``."""
+    if not is_int(h) or h < 1:
+        raise ValueError(f"h must be an int >= 1, got {h!r}")
+    c = torch.as_tensor(factor, dtype=torch.float64)
+    if not bool((c > 0).all()) or not bool(torch.isfinite(c).all()):
+        raise ValueError(f"factor must be finite and > 0, got {factor!r}")
+    q = -h * torch.log10(c)
+    return float(q) if q.ndim == 0 else q

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import tasks
-from ._args import int_at_least, integer, period, positive_real
+from ._args import int_at_least, integer, is_int, period, positive_real
 from .runtime import cpu_threads
 from .srn import SRN
 from .train import History, check_finite, progress
@@ -67,36 +67,117 @@ class LSTM(nn.Module):
         return self.unroll(x)[0]
 
 
+class MultiLSTM(nn.Module):
+    """M independent LSTMs in one module (every parameter has a leading axis M), so that M seeds
+    train in one batched forward/backward; network i is ``network(i)``, an ``LSTM`` with its weights.
+
+    Same equations, gate order (i, f, g, o), parameters (two gate biases, as torch's) and init as
+    ``LSTM``: weights uniform in ±1/√K, biases 0 except the forget gate's, ``forget_bias``; so it
+    trains exactly as M separate ``LSTM`` runs (tested). x (B, T, n_in) shared, or (M, B, T, n_in).
+    """
+
+    def __init__(self, n_networks: int, n_in: int, n_hidden: int, n_out: int, forget_bias: float = 0.0, *,
+                 output: str = "softmax", generator: torch.Generator | None = None, dtype=None, device=None):
+        super().__init__()
+        for name, v in (("n_networks", n_networks), ("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
+            int_at_least(name, v)
+        if output not in ("softmax", "linear"):
+            raise ValueError(f"output must be 'softmax' or 'linear', got {output!r}")
+        if not math.isfinite(forget_bias):
+            raise ValueError(f"forget_bias must be finite, got {forget_bias}")
+        M, K = int(n_networks), int(n_hidden)
+        self.n_networks, self.n_in, self.n_hidden, self.n_out = M, int(n_in), K, int(n_out)
+        self.output, self.forget_bias = output, float(forget_bias)
+        s, dtype = 1 / math.sqrt(K), dtype or torch.get_default_dtype()
+
+        def uniform(*shape):
+            return nn.Parameter(torch.empty(M, *shape, dtype=dtype).uniform_(-s, s, generator=generator))
+
+        self.W_ih, self.W_hh, self.W_out = uniform(n_in, 4 * K), uniform(K, 4 * K), uniform(K, n_out)
+        b = torch.zeros(M, 4 * K, dtype=dtype)
+        b[:, K:2 * K] = forget_bias
+        self.b_ih, self.b_out = nn.Parameter(b), nn.Parameter(torch.zeros(M, n_out, dtype=dtype))
+        self.b_hh = nn.Parameter(torch.zeros(M, 4 * K, dtype=dtype))  # two biases, as torch's LSTMCell
+        self.to(device)
+
+    def unroll(self, x: torch.Tensor):
+        """``(out, h_steps, c_steps)``: out (M, B, n_out); lists of T tensors (M, B, K) in the graph."""
+        M, K = self.n_networks, self.n_hidden
+        if x.ndim not in (3, 4) or x.shape[-1] != self.n_in or (x.ndim == 4 and x.shape[0] != M):
+            raise ValueError(f"x must have shape (B, T, {self.n_in}) or ({M}, B, T, {self.n_in}), got {tuple(x.shape)}")
+        h = x.new_zeros(M, x.shape[-3], K)
+        c = torch.zeros_like(h)
+        h_steps, c_steps = [], []
+        for u in x.unbind(dim=-2):  # explicit loop over time; u (…, B, n_in)
+            gates = u @ self.W_ih + h @ self.W_hh + (self.b_ih + self.b_hh)[:, None]  # (M, B, 4K)
+            i, f, g, o = gates.split(K, dim=-1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)  # the cell path: diag(f)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            h_steps.append(h)
+            c_steps.append(c)
+        return h @ self.W_out + self.b_out[:, None], h_steps, c_steps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.unroll(x)[0]
+
+    def network(self, i: int) -> LSTM:
+        """A single ``LSTM`` (torch's ``LSTMCell``) holding network ``i``'s weights."""
+        if not is_int(i) or not 0 <= i < self.n_networks:
+            raise ValueError(f"i must be an int in [0, {self.n_networks}), got {i!r}")
+        one = LSTM(self.n_in, self.n_hidden, self.n_out, self.forget_bias, output=self.output,
+                   dtype=self.W_ih.dtype)
+        with torch.no_grad():
+            one.cell.weight_ih.copy_(self.W_ih[i].T)
+            one.cell.weight_hh.copy_(self.W_hh[i].T)
+            one.cell.bias_ih.copy_(self.b_ih[i])
+            one.cell.bias_hh.copy_(self.b_hh[i])
+            one.readout.weight.copy_(self.W_out[i].T)
+            one.readout.bias.copy_(self.b_out[i])
+        return one
+
+
 def task_loss(model, out, y):
-    """The summed loss of the model's output kind: cross-entropy or ½‖ŷ − y‖² (as ``srn.loss``)."""
+    """The loss summed over the minibatch: cross-entropy or ½‖ŷ − y‖² (as ``srn.loss``).
+
+    Shape () for one network, (M,) when ``out`` carries a leading network axis M.
+    """
     if model.output == "softmax":
-        return nn.functional.cross_entropy(out, y, reduction="sum")
-    return 0.5 * ((out - y) ** 2).sum()
+        logp = torch.log_softmax(out, dim=-1)  # (…, B, C)
+        return -logp.gather(-1, y.expand(out.shape[:-1]).unsqueeze(-1)).squeeze(-1).sum(dim=-1)
+    return 0.5 * ((out - y) ** 2).sum(dim=(-2, -1))
+
+
+def _clip_per_network(model, clip: float) -> None:
+    """Global-norm clipping of each network's own gradient (parameters with a leading axis M)."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.stack([g.flatten(1).pow(2).sum(1) for g in grads]).sum(0).sqrt()  # (M,)
+    scale = (clip / (norm + 1e-6)).clamp(max=1.0)  # as torch's clip_grad_norm_
+    for g in grads:
+        g.mul_(scale.view(-1, *(1,) * (g.ndim - 1)))
 
 
 def state_gradient_norms(model, x, y) -> dict:
-    """Per-step gradient norms (minibatch mean of each sequence's norm), each of shape (T,).
+    """Per-step gradient norms (minibatch mean of each sequence's norm), each of shape (T,) or (M, T).
 
-    SRN: ``{"z": ‖∂E/∂z(k)‖, "delta": ‖∂E/∂a(k)‖}``; LSTM: ``{"h": ‖∂E/∂h(k)‖, "c": ‖∂E/∂c(k)‖}``.
-    These are total derivatives: every path from step k to the loss is included.
+    SRN: ``{"z": ‖∂E/∂z(k)‖, "delta": ‖∂E/∂a(k)‖}``; LSTM, MultiLSTM: ``{"h": ‖∂E/∂h(k)‖, "c": ‖∂E/∂c(k)‖}``.
+    These are total derivatives: every path from step k to the loss is included. With M networks
+    (``SRN(n_networks=M)``, ``MultiLSTM``) each network's loss is its own; the result is (M, T).
     """
     if isinstance(model, SRN):
-        if model.n_networks is not None:
-            raise ValueError("state_gradient_norms takes a single-network SRN (n_networks=None)")
         out, a_steps, z_steps = model.unroll(x)
         names, states = ("z", "delta"), (z_steps, a_steps)
-    elif isinstance(model, LSTM):
+    elif isinstance(model, (LSTM, MultiLSTM)):
         out, h_steps, c_steps = model.unroll(x)
         names, states = ("h", "c"), (h_steps, c_steps)
     else:
-        raise TypeError(f"model must be a vglab SRN or LSTM, got {type(model).__name__}")
-    E = task_loss(model, out, y)
+        raise TypeError(f"model must be a vglab SRN, LSTM or MultiLSTM, got {type(model).__name__}")
+    E = task_loss(model, out, y).sum()  # networks are independent: the sum keeps each one's gradient
     grads = torch.autograd.grad(E, list(states[0]) + list(states[1]))
     T = len(states[0])
     result = {}
     for j, name in enumerate(names):
-        g = torch.stack(grads[j * T:(j + 1) * T], dim=1)  # (B, T, K)
-        result[name] = g.norm(dim=-1).mean(dim=0).detach()
+        g = torch.stack(grads[j * T:(j + 1) * T], dim=-2)  # (…, B, T, K)
+        result[name] = g.norm(dim=-1).mean(dim=-2).detach()  # mean over the minibatch
     return result
 
 
@@ -106,6 +187,9 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     """Adam on fresh minibatches of ``task`` (length T); returns a History (step, loss, accuracy).
 
     The loss is the minibatch MEAN here (Adam is scale-free; ``clip`` is a global-norm clip).
+    A model of M networks (``SRN(n_networks=M)``, ``MultiLSTM``) trains them side by side on the
+    same minibatches, each as if alone (Adam is elementwise; ``clip`` applies to each network's
+    own gradient); loss and accuracy are then logged as (M,) tensors.
     Accuracy is ``tasks.score`` on ``n_eval`` held-out sequences every ``eval_every`` steps.
     A NaN/Inf loss stops the run with ``DivergenceError`` (step, loss).
     """
@@ -127,11 +211,13 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
             y = y.to(dtype) if y.dtype.is_floating_point else y
             x = x.to(dtype)  # from tasks, valid: skip the SRN's per-step input scan (a host sync)
             out = model._unroll(x)[0] if isinstance(model, SRN) else model(x)
-            loss = task_loss(model, out, y) / batch_size
+            loss = task_loss(model, out, y) / batch_size  # () or (M,)
             check_finite(loss, step)
             opt.zero_grad()
-            loss.backward()
-            if clip is not None:
+            loss.sum().backward()
+            if clip is not None and getattr(model, "n_networks", None) is not None:
+                _clip_per_network(model, clip)
+            elif clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             if step % eval_every == 0 or step == n_steps - 1:
@@ -142,20 +228,29 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
 
 
 def comparison_models(n_in: int, n_hidden: int, n_out: int, *, forget_biases=(0.0, 1.0),
-                      sigma2: float | None = None, generator: torch.Generator | None = None) -> dict:
+                      sigma2: float | None = None, n_networks: int | None = None,
+                      generator: torch.Generator | None = None) -> dict:
     """An SRN (σ² = 1/K by default: spectral radius ≈ 1) and one LSTM per forget-gate bias.
 
     Keys: ``"SRN"``, ``"LSTM f-bias 0"``, ``"LSTM f-bias 1"``, … (for notebook 04's comparison).
+    ``n_networks=M``: each entry holds M independently drawn networks (``SRN(n_networks=M)``,
+    ``MultiLSTM``), for claims made over M seeds.
     """
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    models = {"SRN": SRN(n_in, n_hidden, n_out, sigma2=sigma2 or 1 / n_hidden, generator=gen)}
+    if n_networks is not None:
+        int_at_least("n_networks", n_networks)
+    models = {"SRN": SRN(n_in, n_hidden, n_out, sigma2=sigma2 or 1 / n_hidden, n_networks=n_networks,
+                         generator=gen)}
     for fb in forget_biases:
-        models[f"LSTM f-bias {fb:g}"] = LSTM(n_in, n_hidden, n_out, forget_bias=fb, generator=gen)
+        models[f"LSTM f-bias {fb:g}"] = (
+            LSTM(n_in, n_hidden, n_out, forget_bias=fb, generator=gen) if n_networks is None
+            else MultiLSTM(n_networks, n_in, n_hidden, n_out, forget_bias=fb, generator=gen))
     return models
 
 
 def state_gradient_curves(models: dict, x, y) -> dict:
-    """``"<model> ‖∂E/∂<state>‖"`` -> (T,) for every model and state (``state_gradient_norms``), on the CPU."""
+    """``"<model> ‖∂E/∂<state>‖"`` -> (T,) or (M, T) for every model and state (``state_gradient_norms``),
+    on the CPU (the SRN's ‖∂E/∂a‖ is left out: its ‖∂E/∂z‖ is the one comparable with the LSTM's h)."""
     curves = {}
     for name, m in models.items():
         m = m.cpu()

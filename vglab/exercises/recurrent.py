@@ -54,7 +54,10 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
         return report(False, "", "activation must be 'tanh' or 'sigmoid'")
     expected = 1.0 if activation == "tanh" else 4.0
     return close(answer, expected, rel=0.1,
-                 success=f"radius × f′(0) = {expected:g} × {1 / expected:g} = 1: neither vanishing nor exploding",
+                 success=f"radius × f′(0) = {expected:g} × {1 / expected:g} = 1: steady in the linearised "
+                         f"model (all a near 0)" + ("" if activation == "tanh" else
+                         "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
+                         "there (notebook 04, section 5)"),
                  hint="near a = 0 each step multiplies ‖δ‖ by about radius × f′(0); "
                       f"f′(0) = {1 / expected:g} for {activation}. Which radius makes that 1?")
 

@@ -61,18 +61,26 @@ def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
     return ax
 
 
-def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, title: str | None = None):
-    """Per-step gradient norms against the step k (log axis); label -> (T,) values.
+def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, title: str | None = None,
+                         relative: bool = False):
+    """Per-step gradient norms against the step k (log axis); label -> (T,) or (M, T) values.
 
-    ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
+    (M, T): M networks, drawn as their median with the min-max range shaded. ``relative=True``
+    divides each network's curve by its value at the last step (what reaches step k per unit of
+    gradient at the end). ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
     """
     ax = _ax(ax)
     for i, (label, v) in enumerate(curves.items()):
         kw = {"color": SERIES[i % len(SERIES)], "lw": 2} | dict((styles or {}).get(label, {}))
-        v = _np(v)
-        ax.semilogy(np.arange(1, len(v) + 1), v, label=label, **kw)
+        v = np.atleast_2d(_np(v))
+        if relative:
+            v = v / v[:, -1:]
+        k = np.arange(1, v.shape[-1] + 1)
+        ax.semilogy(k, np.median(v, axis=0), label=label, **kw)
+        if v.shape[0] > 1:
+            ax.fill_between(k, v.min(axis=0), v.max(axis=0), color=kw["color"], alpha=0.12, lw=0)
     ax.set_xlabel("step k")
-    ax.set_ylabel("mean gradient norm")
+    ax.set_ylabel("gradient norm / its value at the last step" if relative else "mean gradient norm")
     if title:
         ax.set_title(title)
     ax.legend(fontsize=7)
@@ -94,15 +102,15 @@ def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = No
 
 
 def state_styles(labels) -> dict:
-    """Line styles for ``lstm.state_gradient_curves`` labels: SRN black, LSTM purple (bias 0 faint),
-    cell state solid, hidden state dashed."""
+    """Line styles for ``lstm.state_gradient_curves`` labels: SRN black, LSTM f-bias 0 orange,
+    other LSTMs purple; cell state solid, hidden state dashed (thicker, so dashes read at 1 px)."""
     styles = {}
     for label in labels:
         kw = {"color": COLORS["lstm"] if label.startswith("LSTM") else COLORS["plain"]}
         if "f-bias 0 " in label:
-            kw["alpha"] = 0.45
+            kw["color"] = PALETTE["orange"]
         if "∂h" in label:
-            kw["ls"] = "--"
+            kw["ls"] = (0, (4, 2))
         styles[label] = kw
     return styles
 

@@ -28,7 +28,8 @@ K, T_MAX, B = 100, 101, 16
 
 @lru_cache(maxsize=64)
 def profile(sigma2: float, activation: str, seed: int = 0):
-    """``(‖δ(k−h)‖, bound, ‖∂E/∂W_rec‖ per step)`` for h = 0 … 100, an SRN K = 100, float64."""
+    """``(‖δ(k−h)‖, bound, ‖∂E/∂W_rec‖ per step, c)`` for h = 0 … 100, an SRN K = 100, float64;
+    c = g·√E[f′(a)²] is ``bptt.step_factor``'s per-step factor (Q ≈ −h·log10 c)."""
     with cpu_threads(1):  # 16 sequences × 100 units: one thread is faster than two
         return _profile(sigma2, activation, seed)
 
@@ -44,11 +45,14 @@ def _profile(sigma2, activation, seed):
     prof = bptt.delta_profile(delta)  # (T,)
     bound = bptt.norm_bound(model, prof[0], T_MAX - 1)
     wg = bptt.weight_grad_norms(z, delta).flip(-1)  # same orientation as prof: h = 0 first
-    return prof.numpy(), bound.numpy(), wg.numpy()
+    return prof.numpy(), bound.numpy(), wg.numpy(), bptt.step_factor(model, x)["factor"]
 
 
 def critical_sigma2(activation: str) -> float:
-    """σ² at which σ_max-ish radius × max f′ = 1: 1/K for tanh, 16/K for the sigmoid."""
+    """σ² at which spectral radius × f′(0) = 1 (the linearised model): 1/K for tanh, 16/K for the sigmoid.
+
+    Only tanh's units sit near a = 0; the sigmoid's mean ½ shifts every a, its E f′² falls far
+    below (1/4)², and at 16/K the gradient still vanishes (the panel's c shows it)."""
     return sigma2_for_radius(1.0 / max_derivative(activation), K)
 
 
@@ -67,7 +71,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
     Both x axes span every step back (0 … 100) and the horizon h is a dotted line, so moving h or
     σ² within a block of decades only redraws the curves (``state``: the panel's artists).
     """
-    prof, bound, wg = profile(round(float(sigma2), 6), nonlinearity)
+    prof, bound, wg, factor = profile(round(float(sigma2), 6), nonlinearity)
     state = {} if state is None else state
     c = COLORS[nonlinearity]
     label = f"{nonlinearity}, σ² = {sigma2:.3g}"
@@ -79,7 +83,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         rplots.plot_weight_grad_norms(wg, ax=axes[1], color=c)
         axes[1].set_xlabel("h (steps back from k)")
         axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
-        axes[0].set_title(" ", fontsize=10)
+        axes[0].set_title(" ", fontsize=9)
         marks = [ax.axvline(h, color=COLORS["bound"], lw=0.8, ls=":") for ax in axes]
         for ax in axes:
             rplots.few_log_ticks(ax)
@@ -103,7 +107,8 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         mark.set_xdata([h, h])
     set_quietly(axes[0].get_legend().get_texts()[0], text=label)
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
-    axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}   (std·√K = {circle_radius(sigma2, K):.2f})")
+    axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}; c = {factor:.3f}, −h·log₁₀c = {-h * math.log10(factor):.1f}\n"
+                           f"(std·√K = {circle_radius(sigma2, K):.2f}; c = g·√E f′²)")
     for ax, values in ((axes[0], prof), (axes[1], wg)):  # limits from all 101 steps: moving h keeps them
         lo, hi = _span(values)
         if set_if_changed(ax, ylim=(lo, hi)):  # ticks on round decades: every 10 (or 5 on a short axis)
@@ -122,7 +127,7 @@ def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -
         "nonlinearity": widgets.ToggleButtons(options=["tanh", "sigmoid"], value=nonlinearity,
                                               description="f"),
     }
-    snap = widgets.Button(description="snap σ² to critical (radius·max f′ = 1)",
+    snap = widgets.Button(description="snap σ² to radius·f′(0) = 1 (linearised)",
                           layout=widgets.Layout(width="330px"))
     panel = Panel(controls, partial(draw, state={}), ncols=2, figsize=(9.0, 3.4), dpi=72, extra=[snap],
                   title="Backward flow through an SRN (K = 100, T = 101, float64)")
