@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..init_scale import PAPER_Q_BOUNDS, circle_radius
 
@@ -134,7 +134,8 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
     ax.set_xlabel("training iteration")
     ax.set_ylabel("mean ‖δ(k−j)‖")
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels even within a decade
-    ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.2g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=7, title="steps back", title_fontsize=7)
     ax.grid(alpha=0.3)
     return ax
