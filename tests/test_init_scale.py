@@ -94,3 +94,55 @@ def test_format_q_table_lists_paper_numbers():
     rows = S.q_table((S.variance(0.01), S.std(0.2)), h=20, n_networks=2, n_sequences=4)
     text = S.format_q_table(rows)
     assert "≈ 0.7" in text and "std 0.2" in text and rows[1]["radius"] == pytest.approx(2.0)
+
+
+def test_sat_rate_factor_predicts_the_measured_q():
+    # independent: f′ by autograd of tanh at the network's own pre-activations, not model.f_prime
+    s = S.variance(0.01)
+    p = S.gradient_profile(s, h=50, n_networks=3, n_sequences=6, seed=2, weight_grads=False)
+    model = srn.SRN(6, 100, 4, s.sigma2, n_networks=3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    x, _ = tasks.make_batch("temporal_order", 6, 51, generator=torch.Generator().manual_seed(3))
+    _, a, _ = model(x.double(), return_states=True)
+    a = a[..., :-1, :].detach().requires_grad_(True)
+    fp = torch.autograd.grad(torch.tanh(a).sum(), a)[0]
+    torch.testing.assert_close(p.rms_fprime, fp.pow(2).mean(dim=(-3, -2, -1)).sqrt(), rtol=1e-10, atol=0)
+    assert bool((p.rms_fprime < 1).all()) and float(p.saturated.max()) == 0.0  # f′ < 1 with nothing saturated
+    torch.testing.assert_close(p.factor_predicted, 0.1 * 10 * p.rms_fprime)  # g = std·√K = 1
+    # small weights: f′ ≈ 1, c ≈ std·√K, and −h·log10 c lands within a few units of the measured Q
+    for setting in (S.std(0.01), S.std(0.05), S.variance(0.02)):
+        q = S.gradient_profile(setting, n_networks=4, n_sequences=10, weight_grads=False)
+        assert abs(float(q.q_predicted.mean()) - q.q_mean) < 3
+        assert abs(float(q.factor_predicted.mean()) / float(q.factor_measured.mean()) - 1) < 0.1
+    assert S.sat_rate_factor(S.std(0.01), 1.0) == pytest.approx(0.1)
+    assert S.q_from_factor(0.1, 100) == pytest.approx(100.0)
+
+
+def test_largest_singular_value_is_twice_the_radius():
+    W = S.recurrent_weights(0.01, 100, n_matrices=5, seed=1)
+    smax = S.largest_singular_values(0.01, 100, n_matrices=5, seed=1)
+    torch.testing.assert_close(smax, torch.linalg.eigvalsh(W @ W.transpose(-1, -2))[..., -1].sqrt())
+    assert bool(((smax / 2.0 - 1).abs() < 0.1).all())  # 2·std·√K = 2 at variance 1/K
+    assert bool((smax > 1.5 * S.spectral_radii(0.01, 100, n_matrices=5, seed=1)).all())
+
+
+def test_q_rows_and_factor_table():
+    rows = S.q_table((S.variance(0.01), S.std(0.2)), h=20, n_networks=3, n_sequences=4)
+    r = rows[0]
+    assert r["n_networks"] == 3 and len(r["Q"]) == 3 and r["q_min"] <= r["q_mean"] <= r["q_max"]
+    assert r["q_ci"] == pytest.approx(1.96 * r["q_sd"] / 3 ** 0.5)
+    assert r["c_meas"] > 0 and 0 < r["rms_fprime"] <= 1 and 0 <= r["saturated"] <= 1
+    assert "predicted" in S.format_factor_table(rows) and "std 0.2" in S.format_factor_table(rows)
+
+
+@pytest.mark.parametrize("call, exc, name", [
+    (lambda: S.sat_rate_factor(0.01, 0.0), ValueError, "rms_fprime"),
+    (lambda: S.sat_rate_factor(0.01, "x"), TypeError, "rms_fprime"),
+    (lambda: S.sat_rate_factor(0.01, 0.9, n_hidden=0), ValueError, "n_hidden"),
+    (lambda: S.q_from_factor(-1.0), ValueError, "c must"),
+    (lambda: S.q_from_factor(True), ValueError, "c must"),
+    (lambda: S.q_from_factor(0.5, h=0), ValueError, "h must"),
+    (lambda: S.q_rows([1.0]), TypeError, "profiles"),
+])
+def test_bad_arguments_of_the_mechanism(call, exc, name):
+    with pytest.raises(exc, match=name):
+        call()

@@ -1,4 +1,4 @@
-"""Init-σ sensitivity of the SRN: the paper's Fig. 2 and Fig. 3 as functions (seed 001 §8, SPEC §E).
+"""Init-σ sensitivity of the SRN: the paper's Fig. 2 and Fig. 3 as functions (SOURCES.md §1, paper §8).
 
 Fig. 2: K = 100 tanh units, temporal-order inputs of length T = h + 1 = 101, weights from
 N(0, σ²); the mean ‖δ(k−j)‖ and ‖∂E/∂W_rec(k−j)‖ for j = 0 … h and the Q-factor (25),
@@ -8,6 +8,9 @@ vanishing settings reach 1e-130, far below float32's smallest number (1.4e-45).
 Why σ must be the variance: the eigenvalues of a K × K matrix of N(0, std²) entries fill the
 disc of radius std·√K (Girko's circular law), so std 0.1 (variance 0.01) puts the spectral
 radius at 1, while std 0.01 puts it at 0.1 and every gradient vanishes (Q ≈ 100).
+
+The mechanism (notebook 03's eq. sat-rate): per step back ‖δ‖ changes by about c = g·√E[f′(a)²]
+with the gain g = std·√K, so Q ≈ −h·log10 c (``sat_rate_factor``, ``Profile.q_predicted``).
 
 Fig. 3: plain momentum SGD with the paper's settings (lr 1e-5, μ 0.9, minibatch 10, the loss
 summed over the minibatch, variance 0.01), recording ‖δ‖ at several lags, Q and saturation.
@@ -100,6 +103,46 @@ def spectral_radii(sigma2: float, n_hidden: int = 100, n_matrices: int = 20, see
     return spectral_radius(recurrent_weights(sigma2, n_hidden, n_matrices, seed))
 
 
+def largest_singular_values(sigma2: float, n_hidden: int = 100, n_matrices: int = 20, seed: int = 0) -> torch.Tensor:
+    """σ_max = ‖W_rec‖₂ of ``n_matrices`` independent W_rec, (n,); ≈ 2·std·√K for large K.
+
+    Pascanu et al. (2013) state their conditions with σ_max, not ρ: for a K × K Gaussian matrix it
+    sits near 2·std·√K (the edge of the quarter-circle law), twice the spectral radius std·√K.
+    """
+    return torch.linalg.matrix_norm(recurrent_weights(sigma2, n_hidden, n_matrices, seed), ord=2)
+
+
+def _positive_values(name: str, v) -> torch.Tensor:
+    try:
+        t = v if isinstance(v, torch.Tensor) else torch.as_tensor(float("nan") if isinstance(v, bool) else v,
+                                                                  dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{name} must be a number or a tensor, got {type(v).__name__}") from e
+    if not t.is_floating_point() or not bool(((t > 0) & torch.isfinite(t)).all()):
+        raise ValueError(f"{name} must be finite and > 0 (a number or a tensor), got {v!r}")
+    return t
+
+
+def sat_rate_factor(setting: "InitSetting | float", rms_fprime, n_hidden: int = 100):
+    """Predicted per-step factor of ‖δ‖: c = g·√E[f′(a)²] with the gain g = std·√K (eq. sat-rate).
+
+    ``setting``: an ``InitSetting`` or a variance; ``rms_fprime``: √E[f′(a)²] (a number, or a
+    tensor with one per network). Returns the same kind. After h steps ‖δ(k−h)‖ ≈ c^h ‖δ(k)‖,
+    so Q ≈ −h·log10 c (``q_from_factor``).
+    """
+    setting = setting if isinstance(setting, InitSetting) else variance(setting)
+    int_at_least("n_hidden", n_hidden)
+    c = math.sqrt(setting.sigma2 * n_hidden) * _positive_values("rms_fprime", rms_fprime)
+    return c if isinstance(rms_fprime, torch.Tensor) else float(c)
+
+
+def q_from_factor(c, h: int = 100):
+    """Q that a constant per-step factor c gives over h steps: −h·log10 c (eq. 25 with c^h)."""
+    int_at_least("h", h)
+    q = -h * torch.log10(_positive_values("c", c))
+    return q if isinstance(c, torch.Tensor) else float(q)
+
+
 # ---- Fig. 2: gradient profiles at init ----------------------------------------------------------
 @dataclass
 class Profile:
@@ -109,6 +152,13 @@ class Profile:
     delta: torch.Tensor  # (M, h+1): minibatch-mean ‖δ(k−j)‖
     weight: torch.Tensor | None  # (M, h+1): ‖∂E/∂W_rec(k−j)‖_F, or None
     Q: torch.Tensor  # (M,): eq. (25)
+    rms_fprime: torch.Tensor | None = None  # (M,): √E[f′(a)²] over the h steps eq. (6) uses
+    saturated: torch.Tensor | None = None  # (M,): fraction of z = tanh(a) with |z| > 0.95
+    n_hidden: int = 100
+
+    @property
+    def h(self) -> int:
+        return self.delta.shape[-1] - 1
 
     @property
     def q_mean(self) -> float:
@@ -117,6 +167,26 @@ class Profile:
     @property
     def q_sd(self) -> float:
         return float(self.Q.std()) if self.Q.numel() > 1 else 0.0
+
+    @property
+    def q_ci(self) -> float:
+        """Half-width of the normal-approximation 95 % interval of the mean Q: 1.96·sd/√M."""
+        return 1.96 * self.q_sd / math.sqrt(self.Q.numel())
+
+    @property
+    def factor_predicted(self) -> torch.Tensor:
+        """(M,): c = std·√K·√E[f′(a)²] per network (eq. sat-rate)."""
+        return sat_rate_factor(self.setting, self.rms_fprime, self.n_hidden)
+
+    @property
+    def factor_measured(self) -> torch.Tensor:
+        """(M,): the mean per-step factor the measured Q implies, 10^(−Q/h)."""
+        return 10.0 ** (-self.Q / self.h)
+
+    @property
+    def q_predicted(self) -> torch.Tensor:
+        """(M,): −h·log10 c, the Q that the predicted factor gives."""
+        return q_from_factor(self.factor_predicted, self.h)
 
 
 def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: int = 100,
@@ -150,26 +220,54 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
             _, _, z = model(x, return_states=True)  # (M, B, T, K)
         weight = bptt.weight_grad_norms(z, delta).flip(-1)  # (M, T), j = 0 … h
     Q = bptt.q_factor(delta, h)  # (M,)
-    return Profile(setting, prof.cpu(), None if weight is None else weight.cpu(), Q.cpu())
+    with torch.no_grad():
+        _, a, z = model(x, return_states=True)  # (M, B, T, K)
+    fp = model.f_prime(a[..., :-1, :])  # f′(a(n−1)) for n = k … k−h+1: the factors of eq. (6)
+    rms = fp.pow(2).mean(dim=(-3, -2, -1)).sqrt()
+    sat = (z.abs() > 0.95).to(dtype).mean(dim=(-3, -2, -1))
+    return Profile(setting, prof.cpu(), None if weight is None else weight.cpu(), Q.cpu(),
+                   rms.cpu(), sat.cpu(), n_hidden)
 
 
-def q_table(settings=FIG2_SETTINGS, **kw) -> list[dict]:
-    """One row per setting: std, circle radius std·√K, our Q (mean, sd, min, max) and the paper's."""
+def q_rows(profiles) -> list[dict]:
+    """One row per ``Profile``: std, gain std·√K, Q (mean, sd, 95 % CI, min, max, per network),
+    √E[f′²], % saturated, the predicted and measured per-step factors and Q's, and the paper's Q."""
     rows = []
-    for s in settings:
-        p = gradient_profile(s, weight_grads=False, **kw)
-        rows.append({"setting": s.label, "std": s.std, "radius": circle_radius(s.sigma2, kw.get("n_hidden", 100)),
-                     "q_mean": p.q_mean, "q_sd": p.q_sd, "q_min": float(p.Q.min()),
-                     "q_max": float(p.Q.max()), "paper": s.paper_q})
+    for p in profiles:
+        if not isinstance(p, Profile):
+            raise TypeError(f"profiles must hold init_scale.Profile objects, got {type(p).__name__}")
+        s = p.setting
+        rows.append({"setting": s.label, "std": s.std, "radius": circle_radius(s.sigma2, p.n_hidden),
+                     "n_networks": p.Q.numel(), "Q": p.Q.tolist(), "q_mean": p.q_mean, "q_sd": p.q_sd,
+                     "q_ci": p.q_ci, "q_min": float(p.Q.min()), "q_max": float(p.Q.max()),
+                     "rms_fprime": float(p.rms_fprime.mean()), "saturated": float(p.saturated.mean()),
+                     "c_pred": float(p.factor_predicted.mean()), "c_meas": float(p.factor_measured.mean()),
+                     "q_pred": float(p.q_predicted.mean()), "paper": s.paper_q})
     return rows
 
 
+def q_table(settings=FIG2_SETTINGS, **kw) -> list[dict]:
+    """``q_rows`` of ``gradient_profile(s, weight_grads=False, **kw)`` for every setting."""
+    return q_rows([gradient_profile(s, weight_grads=False, **kw) for s in settings])
+
+
 def format_q_table(rows) -> str:
-    """A plain-text table of ``q_table`` rows, Q rounded to 1 decimal."""
-    lines = [f"{'setting':16s} {'std':>6s} {'std*sqrtK':>9s} {'our Q (mean ± sd)':>18s} {'paper':>6s}"]
+    """A plain-text table of ``q_rows``: Q mean ± 95 % CI (1 decimal), its range over networks, the paper's."""
+    lines = [f"{'setting':15s} {'std·√K':>6s}  {'our Q: mean ± 95% CI':>20s}  {'networks min…max':>16s}  {'paper':>6s}"]
     for r in rows:
-        lines.append(f"{r['setting']:16s} {r['std']:6.3f} {r['radius']:9.2f} "
-                     f"{r['q_mean']:9.1f} ± {r['q_sd']:4.1f}   {r['paper']:>6s}")
+        lines.append(f"{r['setting']:15s} {r['radius']:6.2f}  {r['q_mean']:10.1f} ± {r['q_ci']:3.1f}      "
+                     f"{r['q_min']:7.1f} … {r['q_max']:5.1f}  {r['paper']:>6s}")
+    return "\n".join(lines)
+
+
+def format_factor_table(rows) -> str:
+    """A plain-text table of ``q_rows``: gain, √E[f′²], % saturated, per-step factor and Q,
+    predicted by eq. (sat-rate) beside measured (means over networks)."""
+    lines = [f"{'setting':15s} {'gain':>5s} {'√E f′²':>6s} {'% sat':>5s}   {'factor c: predicted':>19s} "
+             f"{'measured':>8s}   {'Q: predicted':>12s} {'measured':>8s}"]
+    for r in rows:
+        lines.append(f"{r['setting']:15s} {r['radius']:5.2f} {r['rms_fprime']:6.2f} {100 * r['saturated']:5.0f}   "
+                     f"{r['c_pred']:19.2f} {r['c_meas']:8.2f}   {r['q_pred']:12.0f} {r['q_mean']:8.0f}")
     return "\n".join(lines)
 
 

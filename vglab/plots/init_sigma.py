@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..init_scale import PAPER_Q_BOUNDS, circle_radius
+
 from .style import COLORS, PALETTE, subplots
 
 SETTING_COLORS = {
@@ -18,7 +20,8 @@ SETTING_COLORS = {
     "std 0.005": PALETTE["grey"], "std 0.01": PALETTE["olive"], "std 0.02": PALETTE["sand"],
 }
 """One colour per init setting (vanishing blue, healthy teal, exploding red; stds lighter)."""
-LAG_COLORS = [PALETTE[c] for c in ("black", "teal", "indigo", "purple", "rose", "olive", "sand")]
+LAG_COLORS = [PALETTE[c] for c in ("black", "teal", "indigo", "orange", "rose", "olive", "sand")]
+"""Lags in the training plot: neighbours differ in hue and lightness (j = 75 orange, j = 99 rose)."""
 
 
 def setting_color(label: str) -> str:
@@ -33,11 +36,12 @@ def _ax(ax, size=(5.0, 3.4)):
 
 
 def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_paper: bool = True,
-                           band: bool = True):
+                           band: bool = True, legend: bool = True):
     """Fig. 2: mean norm vs steps back j (log scale), one colour per setting, Q in the legend.
 
     ``profiles``: ``init_scale.Profile`` objects. ``which``: "delta" (‖δ(k−j)‖, solid) or
-    "weight" (‖∂E/∂W_rec(k−j)‖, dashed). The band spans the networks' 10-90 % range.
+    "weight" (‖∂E/∂W_rec(k−j)‖, dashed). The band spans the networks' 10-90 % range. The
+    legend gives Q as mean ± 95 % CI over the networks (``Profile.q_ci``).
     """
     if which not in ("delta", "weight"):
         raise ValueError(f"which must be 'delta' or 'weight', got {which!r}")
@@ -50,7 +54,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
         j = np.arange(y.shape[-1])
         keep = (y > 0).any(axis=0)  # ∂E/∂W_rec(1) = z(0)ᵀδ(1) = 0: nothing to draw on a log axis
         j, y = j[keep], np.where(y[:, keep] > 0, y[:, keep], np.nan)
-        q = f"Q = {p.q_mean:.1f} ± {p.q_sd:.1f}"
+        q = f"Q = {p.q_mean:.1f} ± {p.q_ci:.1f}"
         if show_paper and p.setting.paper_q != "—":
             q += f" (paper {p.setting.paper_q})"
         c = setting_color(p.setting.label)
@@ -61,7 +65,8 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
             ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "‖∂E/∂W_rec(k−j)‖")
-    ax.legend(fontsize=7, loc="best")
+    if legend:
+        ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3, which="major")
     return ax
 
@@ -87,17 +92,29 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
 
 
 def plot_q_comparison(rows, ax=None):
-    """Our Q (mean ± sd over networks) per setting, with the paper's reported bound beside it."""
+    """Our Q per setting (one dot per network, mean ± 95 % CI) beside the paper's values.
+
+    The paper's three numbers sit beside their settings (▲ lower bound "> 25", ◆ "≈ 0.7",
+    ▼ upper bound "< −6"); its two bounds are also drawn as dashed lines across all settings, so
+    that one sees which settings clear them.
+    """
     ax = _ax(ax, (5.4, 3.2))
+    rng = np.random.default_rng(0)
     for i, r in enumerate(rows):
         c = setting_color(r["setting"])
-        ax.errorbar(i, r["q_mean"], yerr=r["q_sd"], fmt="o", color=c, capsize=4)
+        q = np.asarray(r.get("Q", [r["q_mean"]]), dtype=float)
+        ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, q.size), q, s=9, color=c, alpha=0.45, lw=0,
+                   label="one network" if i == 0 else None)
+        ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
+                    label="mean ± 95 % CI" if i == 0 else None)
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
             marker = "^" if not math.isfinite(hi) else ("v" if not math.isfinite(lo) else "D")
-            ax.plot(i + 0.15, y, marker=marker, color=COLORS["paper"], ms=7, ls="none",
-                    label="paper" if i == 0 else None)
+            ax.plot(i + 0.18, y, marker=marker, color=COLORS["paper"], ms=7, ls="none")
+    ax.plot([], [], marker="^", color=COLORS["paper"], ls="none", label="paper: ▲ > 25, ◆ ≈ 0.7, ▼ < −6")
+    for y in (25.0, -6.0):
+        ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8)
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.axhline(0, color=COLORS["bound"], lw=0.8)
     ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
@@ -116,6 +133,9 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
         ax.semilogy(steps, d[:, i], color=LAG_COLORS[i % len(LAG_COLORS)], label=f"j = {j}")
     ax.set_xlabel("training iteration")
     ax.set_ylabel("mean ‖δ(k−j)‖")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels even within a decade
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.2g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=7, title="steps back", title_fontsize=7)
     ax.grid(alpha=0.3)
     return ax
@@ -133,9 +153,10 @@ def plot_training_q(hist, ax=None):
     ax.set_xlabel("training iteration")
     ax.set_ylabel("Q (h = T − 1)")
     ax2 = ax.twinx()
-    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=1.5, label="% saturated |z| > 0.95")
-    ax2.set_ylabel("% saturated units", color=PALETTE["orange"])
-    ax2.set_ylim(0, max(5.0, 110 * float(sat.max())))
+    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, marker=".",
+             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.1f} %)")
+    top = max(5.0, 110 * float(sat.max()))
+    ax2.set_ylim(-0.04 * top, top)  # a line at 0 % stays visible above the axis
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper right")
