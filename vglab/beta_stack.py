@@ -106,7 +106,8 @@ def train_stacks(config: StackConfig, *, data=None, device=None, progress_bar: b
     """Classify digits with E′ = cross-entropy + penalty, one network per (arm, seed) (claim 3).
 
     Returns {arm: history}; every per-seed record has a leading seed axis: ``grad_norm`` (S, depth)
-    = ‖∂E/∂W_l‖ of the cross-entropy alone (layer 1 = input side), ``saturated`` and ``kl`` (S, depth)
+    = ‖∂E/∂W_l‖ of the cross-entropy alone (layer 1 = input side), ``train_E`` (S,) the minibatch
+    cross-entropy, ``saturated`` and ``kl`` (S, depth)
     on the test digits, ``test_acc`` (S,); ``lam`` (S,) is each arm's λ (matched for ``l2``).
     """
     return _run(_train_stacks, config, data, device, progress_bar)
@@ -144,7 +145,7 @@ def _train_stacks(config, data, device, progress_bar):
         opt.zero_grad()
         if step % config.record_every == 0 or step == config.steps:
             gE = torch.autograd.grad(E.sum(), weights, retain_graph=True)
-            _record_stacks(hist, config, model, data, step, torch.stack([g.flatten(1).norm(dim=1) for g in gE], 1),
+            _record_stacks(hist, config, model, data, step, E, torch.stack([g.flatten(1).norm(dim=1) for g in gE], 1),
                            lam_w + lam_l2)
         loss.backward()
         if step < config.steps:
@@ -153,7 +154,7 @@ def _train_stacks(config, data, device, progress_bar):
 
 
 @torch.no_grad()
-def _record_stacks(hist, config, model, data, step, grad_norms, lams):
+def _record_stacks(hist, config, model, data, step, E, grad_norms, lams):
     S, M = len(config.seeds), grad_norms.shape[0]
     logits, pre = model(data.x_test.expand(M, -1, -1))
     z = torch.sigmoid(torch.stack(pre, 1))  # (M, depth, N, width)
@@ -163,7 +164,7 @@ def _record_stacks(hist, config, model, data, step, grad_norms, lams):
     acc = (logits.argmax(-1) == data.y_test).double().mean(1)
     for k, a in enumerate(config.arms):
         sl = slice(k * S, (k + 1) * S)
-        for key, v in (("grad_norm", grad_norms), ("saturated", sat), ("kl", kl), ("test_acc", acc), ("lam", lams)):
+        for key, v in (("train_E", E), ("grad_norm", grad_norms), ("saturated", sat), ("kl", kl), ("test_acc", acc), ("lam", lams)):
             hist[a][key].append(v[sl].detach().cpu().double())
         hist[a]["step"].append(step)
 

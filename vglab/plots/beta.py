@@ -96,10 +96,13 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     """``key`` of each run's history against the step (per-unit records are averaged over units)."""
     ax = _ax(ax)
     runs = list(runs)
-    lams = [r.config.lam for r in runs]
-    for r in runs:
+    lams = sorted({r.config.lam for r in runs})
+    seen = set()
+    for r in runs:  # several runs (seeds) of one λ share a colour and one legend entry
         c, a = run_color(r.config.lam, lams)
-        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6, label=r.label)
+        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6,
+                label=None if r.label in seen else r.label)
+        seen.add(r.label)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
