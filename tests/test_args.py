@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from vglab import _args, autoencoder, bptt, deep_mlp, ds_train, lstm, optim, srn, tasks
+from vglab import _args, autoencoder, beta_stack, bptt, deep_mlp, ds_train, lstm, optim, srn, tasks
 from vglab import ds_sampling as dss
 from vglab.data import digits
 
@@ -80,9 +80,9 @@ def test_numpy_scalars_are_accepted_where_a_number_is_meant():
     (lambda: autoencoder.AEConfig(record_every=0), r"AEConfig.record_every must be >= 1"),
     (lambda: autoencoder.AEConfig(lr=-1), r"AEConfig.lr must be a finite number > 0"),
     (lambda: autoencoder.AEConfig(batch=1), r"AEConfig.batch must be >= 2"),
-    (lambda: autoencoder.StackConfig(record_every=0), r"StackConfig.record_every must be >= 1"),
-    (lambda: autoencoder.StackConfig(init_std=0.0), r"StackConfig.init_std must be a finite number > 0"),
-    (lambda: autoencoder.StackConfig(depth=2.0), r"StackConfig.depth must be an int"),
+    (lambda: beta_stack.StackConfig(record_every=0), r"StackConfig.record_every must be >= 1"),
+    (lambda: beta_stack.StackConfig(init_std=0.0), r"StackConfig.init_std must be a finite number > 0"),
+    (lambda: beta_stack.StackConfig(depth=2.0), r"StackConfig.depth must be an int"),
 ])
 def test_config_dataclasses_validate_every_field(make, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -90,7 +90,7 @@ def test_config_dataclasses_validate_every_field(make, match):
 
 
 def test_config_dataclasses_keep_their_defaults_and_none():
-    assert ds_train.Config().h is None and autoencoder.StackConfig(init_std=None).init_std is None
+    assert ds_train.Config().h is None and beta_stack.StackConfig(init_std=None).init_std is None
     assert autoencoder.AEConfig(d=np.int64(3)).d == 3
 
 

@@ -82,10 +82,33 @@ def test_bad_config_raises():
         ae.SigmoidAutoencoder(d=0)
 
 
-def test_stack_records_per_layer_gradients_and_penalty_lowers_kl(data):
-    cfg = dict(depth=8, width=16, steps=60, batch=64, record_every=30)
-    h0 = ae.train_stack(ae.StackConfig(lam=0.0, **cfg), data=data, progress_bar=False)
-    h1 = ae.train_stack(ae.StackConfig(lam=0.05, **cfg), data=data, progress_bar=False)
-    assert h0["grad_norm"][-1].shape == (8,) and (h0["grad_norm"][0] > 0).all()
-    assert h0["grad_norm"][0].tolist() == h1["grad_norm"][0].tolist()  # same seed, same start
-    assert h1["kl"][-1].mean() < h0["kl"][-1].mean()
+def test_diversity_measures_against_explicit_loops(data):
+    x = data.x_train[:6].cpu()
+    assert ae.nearest_labels(x, data.x_train, data.y_train).tolist() == data.y_train[:6].cpu().tolist()
+    pairs = [float((x[i] - x[j]).pow(2).mean().sqrt()) for i in range(6) for j in range(6) if i != j]
+    assert ae.mean_pairwise_distance(x) == pytest.approx(sum(pairs) / len(pairs), rel=1e-9)
+    assert ae.effective_classes(torch.arange(10).repeat(3)) == pytest.approx(10.0)
+    assert ae.effective_classes(torch.full((30,), 9)) == pytest.approx(1.0)
+    assert ae.effective_classes(torch.tensor([0, 0, 1, 1])) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="images"):
+        ae.mean_pairwise_distance(x[:1])
+    with pytest.raises(ValueError, match="labels"):
+        ae.nearest_labels(x, data.x_train, data.y_train[:5])
+
+
+def test_generation_report_has_diversity(runs, data):
+    rep = ae.generation_report(runs[(0.0, 4)], data, n=60)
+    assert 1.0 <= rep["classes_samples"] <= 10.0 and 1.0 <= rep["classes_reconstructions"] <= 10.0
+    assert rep["spread_samples"] > 0 and rep["spread_reconstructions"] > 0
+
+
+def test_enc_scale_saturates_the_start(data):
+    """A large encoder scale puts the bottleneck into saturation at step 0 (default: none)."""
+    sat = {}
+    for scale in (1.0, 50.0):
+        r = ae.train_autoencoder(ae.AEConfig(d=2, steps=1, record_every=1, enc_scale=scale), data=data,
+                                 progress_bar=False)
+        sat[scale] = float(r.history["saturated"][0].mean())
+    assert sat[1.0] < 0.05 < 0.3 < sat[50.0]
+    with pytest.raises(ValueError, match="enc_scale"):
+        ae.AEConfig(enc_scale=0.0)

@@ -126,3 +126,27 @@ def test_kl_and_logits_reject_bad_values():
         bp.beta_penalty_from_logits(torch.randn(5))
     with pytest.raises(ValueError, match="eps"):
         bp.beta_penalty(torch.rand(4, 2), eps=0.0)
+
+
+def test_l2_control_penalty_by_hand():
+    a = torch.tensor([[1.0, -2.0], [3.0, 0.0]], dtype=torch.float64)
+    assert float(bp.l2_preactivation(a)) == pytest.approx((1 + 9) / 2 + (4 + 0) / 2)
+    with pytest.raises(ValueError, match="a must be 2-D"):
+        bp.l2_preactivation(torch.zeros(3))
+
+
+def test_sharded_gradient_gap_against_the_closed_form_gradient():
+    """∂ω/∂a_ij = (2/N)[(1 + m1_j) σ(−a_ij) − (1 + m2_j) σ(a_ij)], m the (shard's) log-means."""
+    a = 2 * torch.randn(64, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+
+    def grad(x, n_total):
+        m1, m2 = -torch.nn.functional.softplus(-x).mean(0), -torch.nn.functional.softplus(x).mean(0)
+        return 2 / n_total * ((1 + m1) * torch.sigmoid(-x) - (1 + m2) * torch.sigmoid(x))
+
+    g = grad(a, 64)
+    g4 = torch.cat([grad(s, 64) for s in a.chunk(4)])  # shard gradient (2/16)·(...) averaged over 4
+    assert bp.sharded_gradient_gap(a, 1) == pytest.approx(0.0, abs=1e-12)
+    assert bp.sharded_gradient_gap(a, 4) == pytest.approx(float((g4 - g).norm() / g.norm()), rel=1e-9)
+    assert bp.sharded_gradient_gap(a, 4) > 0
+    with pytest.raises(ValueError, match="n_shards"):
+        bp.sharded_gradient_gap(a, 5)

@@ -19,7 +19,8 @@ bptt          local gradients, Jacobian products, the Q-factor, paper eq. (5)-(1
 lstm          an unrolled LSTM cell whose per-step state gradients can be read (notebook 04)
 init_scale    the paper's Fig. 2-3: init-variance sensitivity, eigenvalues, the circular law
 beta_penalty  the patent's omega, Beta MLE fit, KL to uniform, measurements of uniformity
-autoencoder   the sigmoid-bottleneck autoencoder and the deep sigmoid stack with omega
+autoencoder   the sigmoid-bottleneck autoencoder with omega, and generation from U(0,1)^d
+beta_stack    claim 3: omega on every layer of a deep sigmoid stack, seeds and a control batched
 ds_sampling   dS by one forward-mode sweep, paper eq. (14)-(24), and the accept/skip rule
 ds_train      the paper's training loop with dS sampling, for M networks at once
 pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines

@@ -1,12 +1,12 @@
-"""The patent's experiment: a sigmoid-bottleneck autoencoder with R′ = R + λω (seed 000, SPEC §H).
+"""The patent's experiment: a sigmoid-bottleneck autoencoder with R′ = R + λω (SOURCES.md §2).
 
 Fig. 1 of the patent: encoder → a small squashing layer z (the only one) → decoder. R is the
 reconstruction negative log-likelihood (Bernoulli pixels: binary cross-entropy, summed over the
 64 pixels of a digit); ω (patent claim 1) is computed from the bottleneck's pre-activations, so
 its gradient reaches only the encoder. ``train_autoencoder`` records, over training, what the
 notebook plots: per-unit histograms, the fitted (α, β), KL to U(0, 1), % saturated, KS distance,
-the encoder's gradient norm and the reconstruction error. Then generation (decode z ~ U(0, 1)^d)
-and claim 3: ω on every layer of a deep sigmoid stack (``train_stack``).
+the encoder's gradient norm and the reconstruction error. Then generation (decode z ~ U(0, 1)^d):
+how digit-like the samples are and how diverse. Claim 3 (a deep stack) is in ``vglab.beta_stack``.
 """
 from __future__ import annotations
 
@@ -57,11 +57,12 @@ class AEConfig:
     lr: float = 1e-2
     seed: int = 0
     record_every: int = 100
+    enc_scale: float = 1.0  # multiplies the encoder's last layer at init: > 1 saturates the bottleneck
 
     def __post_init__(self):
         _args.fields(self, d=(_args.integer, 1), lam=(_args.real, 0), hidden=(_args.integer, 1),
                      steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
-                     seed=(_args.integer, 0), record_every=(_args.period,))
+                     seed=(_args.integer, 0), record_every=(_args.period,), enc_scale=(_args.positive_real,))
 
 
 @dataclass
@@ -108,7 +109,7 @@ def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar:
 
 
 def _run(train, config, data, device, progress_bar):
-    """The shared entry of ``train_autoencoder``/``train_stack``: device (CPU by default), the
+    """The shared entry of ``train_autoencoder``/``beta_stack.train_stacks``: device (CPU by default), the
     digits unless ``data`` is given, moved there, and one CPU thread (``runtime.cpu_threads``)."""
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = (data if data is not None else digits(seed=0)).to(device)
@@ -120,6 +121,9 @@ def _train_autoencoder(config, data, device, progress_bar):
     g = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
     model = SigmoidAutoencoder(config.d, data.x_train.shape[1], config.hidden).to(device)
+    with torch.no_grad():  # a saturating start: a = enc_scale × (the default pre-activations)
+        model.encoder[-1].weight.mul_(config.enc_scale)
+        model.encoder[-1].bias.mul_(config.enc_scale)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     enc = list(model.encoder.parameters())
     hist, n = History(), data.x_train.shape[0]
@@ -202,111 +206,47 @@ def nearest_distance(images: torch.Tensor, reference: torch.Tensor) -> torch.Ten
     return torch.cdist(images.double(), reference.double().cpu()).min(1).values / images.shape[1] ** 0.5
 
 
-def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
-    """How digit-like are decoded U(0, 1)^d samples? RMS distance to the nearest training digit,
-    next to the same for reconstructions of test digits (which are digits by construction)."""
-    gen = sample_uniform(run.model, n, seed)
-    rec = decode(run.model, run.z_test[:n])
-    x_tr = data.x_train.cpu()
-    return {"uniform_samples": float(nearest_distance(gen, x_tr).mean()),
-            "test_reconstructions": float(nearest_distance(rec, x_tr).mean()),
-            "ks_max": float(bp.ks_to_uniform(run.z_test).max()),
-            "mean_abs_corr": bp.mean_abs_correlation(run.z_test) if run.model.d > 1 else 0.0}
+@torch.no_grad()
+def nearest_labels(images: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per image, the class of its nearest reference image (a 1-nearest-neighbour classifier); (n,)."""
+    if reference.shape[0] != labels.shape[0]:
+        raise ValueError(f"labels must have one entry per reference image: {labels.shape[0]} != {reference.shape[0]}")
+    return labels.cpu()[torch.cdist(images.double(), reference.double().cpu()).argmin(1)]
 
 
-# ---- claim 3: ω on every layer of a deep sigmoid stack ----------------------------------------
-
-class SigmoidStack(nn.Module):
-    """x (B, 64) → ``depth`` sigmoid layers of ``width`` units → class logits (B, 10).
-
-    ``init_std=None`` keeps PyTorch's default init; a number draws every W from N(0, init_std²/fan_in).
-    """
-
-    def __init__(self, depth: int = 10, width: int = 32, n_in: int = 64, n_out: int = 10, init_std=None):
-        super().__init__()
-        if depth < 1 or width < 1:
-            raise ValueError(f"depth and width must be >= 1, got {depth}, {width}")
-        sizes = [n_in] + [width] * depth
-        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
-        self.out = nn.Linear(width, n_out)
-        if init_std is not None:
-            for lin in self.layers:
-                nn.init.normal_(lin.weight, 0.0, init_std / lin.in_features ** 0.5)
-                nn.init.zeros_(lin.bias)
-
-    def forward(self, x):
-        """Class logits (B, 10) and the list of every layer's pre-activations a_l (B, width)."""
-        pre = []
-        for lin in self.layers:
-            a = lin(x)
-            pre.append(a)
-            x = torch.sigmoid(a)
-        return self.out(x), pre
-
-
-@dataclass
-class StackConfig:
-    """Claim 3 run: plain SGD (no adaptive step that would hide vanishing gradients)."""
-    depth: int = 10
-    width: int = 32
-    lam: float = 0.0
-    init_std: float | None = 4.0
-    steps: int = 1000
-    batch: int = 128
-    lr: float = 0.5
-    seed: int = 0
-    record_every: int = 100
-
-    def __post_init__(self):
-        _args.fields(self, depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
-                     init_std=(lambda n, v: _args.optional(_args.positive_real, n, v),),
-                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
-                     seed=(_args.integer, 0), record_every=(_args.period,))
-
-
-def train_stack(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:
-    """Classify digits with E′ = cross-entropy + λ Σ_l ω_l (ω on every sigmoid layer, claim 3).
-
-    Records per layer (first = nearest the input) the gradient norm ‖∂E/∂W_l‖ of the
-    cross-entropy alone, % saturated and KL of the fitted Beta to U(0, 1) (test images), plus
-    train loss and test accuracy. Returns the history as a dict of lists.
-    """
-    return _run(_train_stack, config, data, device, progress_bar)
-
-
-def _train_stack(config, data, device, progress_bar):
-    g = torch.Generator().manual_seed(config.seed)
-    torch.manual_seed(config.seed)
-    model = SigmoidStack(config.depth, config.width, data.x_train.shape[1], 10, config.init_std).to(device)
-    opt = torch.optim.SGD(model.parameters(), lr=config.lr)
-    weights = [lin.weight for lin in model.layers]
-    hist, n = History(), data.x_train.shape[0]
-    for step in progress(range(config.steps + 1), desc=f"stack λ={config.lam:g}", enabled=progress_bar):
-        idx = torch.randint(n, (min(config.batch, n),), generator=g).to(device)
-        logits, pre = model(data.x_train[idx])
-        E = F.cross_entropy(logits, data.y_train[idx])
-        check_finite(E, step, "cross-entropy")
-        omega = sum(bp.beta_penalty_from_logits(a) for a in pre)
-        loss = E + config.lam * omega
-        check_finite(loss, step, "E + λΣω")
-        opt.zero_grad()
-        if step % config.record_every == 0 or step == config.steps:
-            gE = torch.autograd.grad(E, weights, retain_graph=True)
-            _record_stack(hist, model, data, step, E, omega, [float(x.norm()) for x in gE])
-        loss.backward()
-        if step < config.steps:
-            opt.step()
-    return dict(hist)
+def effective_classes(labels: torch.Tensor, n_classes: int = 10) -> float:
+    """exp(entropy) of the class histogram: 1 when every image is one class, ``n_classes`` when even."""
+    p = torch.bincount(torch.as_tensor(labels).long(), minlength=n_classes).double()
+    p = p[p > 0] / p.sum()
+    return float(torch.exp(-(p * p.log()).sum()))
 
 
 @torch.no_grad()
-def _record_stack(hist, model, data, step, E, omega, grad_norms):
-    logits, pre = model(data.x_test)
-    zs = [torch.sigmoid(a) for a in pre]
-    kls = [float(bp.kl_to_uniform(*bp.fit_beta(z)).mean()) for z in zs]
-    hist.log(step=step, train_E=E, omega=omega, grad_norm=torch.tensor(grad_norms),
-             saturated=torch.tensor([float(bp.fraction_saturated(z).mean()) for z in zs]),
-             kl=torch.tensor(kls), test_acc=(logits.argmax(1) == data.y_test).double().mean())
+def mean_pairwise_distance(images: torch.Tensor) -> float:
+    """Mean RMS pixel distance over all pairs of distinct images: how different the images are."""
+    n = images.shape[0]
+    if n < 2:
+        raise ValueError(f"images must hold at least 2 images, got {n}")
+    return float(torch.cdist(images.double(), images.double()).sum() / (n * (n - 1)) / images.shape[1] ** 0.5)
+
+
+def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
+    """Decoded U(0, 1)^d samples against reconstructions of test digits (digits by construction).
+
+    How digit-like: RMS distance to the nearest training digit. How diverse: the effective number of
+    classes of their nearest training digits (``effective_classes``, 1 to 10) and the mean pairwise
+    distance (``mean_pairwise_distance``). Plus the codes' max KS to U(0, 1) and mean |correlation|.
+    """
+    gen = sample_uniform(run.model, n, seed)
+    rec = decode(run.model, run.z_test[:n])
+    x_tr, y_tr = data.x_train.cpu(), data.y_train.cpu()
+    return {"uniform_samples": float(nearest_distance(gen, x_tr).mean()),
+            "test_reconstructions": float(nearest_distance(rec, x_tr).mean()),
+            "classes_samples": effective_classes(nearest_labels(gen, x_tr, y_tr)),
+            "classes_reconstructions": effective_classes(nearest_labels(rec, x_tr, y_tr)),
+            "spread_samples": mean_pairwise_distance(gen), "spread_reconstructions": mean_pairwise_distance(rec),
+            "ks_max": float(bp.ks_to_uniform(run.z_test).max()),
+            "mean_abs_corr": bp.mean_abs_correlation(run.z_test) if run.model.d > 1 else 0.0}
 
 
 def summarize_grid(runs: dict, n_samples: int = 24, seed: int = 0) -> dict:

@@ -1,4 +1,4 @@
-"""The patent's Beta penalty ω, the Beta maximum-likelihood fit, KL to U(0, 1) (SPEC §H, seed 000).
+"""The patent's Beta penalty ω, the Beta maximum-likelihood fit, KL to U(0, 1) (SOURCES.md §2, the patent).
 
 patent claim 1, for a squashing layer z with values in (0, 1), d units, a minibatch of N rows:
 
@@ -19,7 +19,8 @@ import torch.nn.functional as F
 
 __all__ = ["beta_penalty", "beta_penalty_from_logits", "fit_beta", "fit_beta_log_moments",
            "kl_to_uniform", "ks_to_uniform", "fraction_saturated", "unit_correlation",
-           "mean_abs_correlation", "counterexample", "log_moments"]
+           "mean_abs_correlation", "counterexample", "log_moments", "l2_preactivation",
+           "l2_preactivation_batched", "sharded_gradient_gap"]
 
 
 def _check_layer(z, name: str = "z", *, unit_interval: bool = True, finite: bool = False) -> torch.Tensor:
@@ -59,7 +60,7 @@ def log_moments(z: torch.Tensor, eps: float = 1e-6):
 def beta_penalty(z: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """ω of patent claim 1 for a layer z of shape (N, d) with values in [0, 1]; a 0-dim tensor.
 
-    ln z needs z away from 0 and 1: z is clamped to [eps, 1 − eps] (SPEC §H), so ω and its
+    ln z needs z away from 0 and 1: z is clamped to [eps, 1 − eps] (SOURCES.md §2), so ω and its
     gradient are finite everywhere, including z ∈ {0, 1} -- where the clamp passes no gradient.
     Prefer ``beta_penalty_from_logits`` when the pre-activations are at hand: it is exact.
     """
@@ -70,7 +71,7 @@ def beta_penalty(z: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 def beta_penalty_from_logits(a: torch.Tensor) -> torch.Tensor:
     """ω of patent claim 1 for z = σ(a), from the pre-activations a of shape (N, d); exact.
 
-    ln σ(a) = −softplus(−a) and ln(1 − σ(a)) = −softplus(a) (SPEC §H): never infinite, and
+    ln σ(a) = −softplus(−a) and ln(1 − σ(a)) = −softplus(a) (SOURCES.md §2): never infinite, and
     the gradient keeps pulling a saturated unit back (the clamped version passes none there).
     """
     return _omega_from_logits(_check_layer(a, "a", unit_interval=False, finite=True))
@@ -84,9 +85,43 @@ def _omega_from_logits(a: torch.Tensor) -> torch.Tensor:
     return ((1.0 + m_log_z) ** 2 + (1.0 + m_log_1mz) ** 2).sum()
 
 
+def l2_preactivation(a: torch.Tensor) -> torch.Tensor:
+    """A control penalty for ω: Σ_j (1/N) Σ_i a_ij² for pre-activations a (N, d); a 0-dim tensor.
+
+    It pulls every pre-activation to 0 (z = σ(0) = 1/2): out of saturation too, but toward a spike
+    at 1/2, not toward U(0, 1). Notebook 06 trains with it at a strength matched to ω's.
+    """
+    return l2_preactivation_batched(_check_layer(a, "a", unit_interval=False, finite=True)[None])[0]
+
+
+def l2_preactivation_batched(a: torch.Tensor) -> torch.Tensor:
+    """``l2_preactivation`` of M networks at once: a (M, N, d) → (M,); no checks (training loops)."""
+    return a.pow(2).mean(-2).sum(-1)
+
+
+def sharded_gradient_gap(a: torch.Tensor, n_shards: int) -> float:
+    """Claim 2's data parallelism, measured: ‖ḡ − g‖ / ‖g‖ for ω's gradient with respect to a.
+
+    g = ∂ω/∂a on the whole minibatch a (N, d) (pre-activations); ḡ = the average over ``n_shards``
+    equal shards of each shard's own ∂ω_k/∂a ("gradient averaging"), placed at its rows. ω squares
+    per-batch means, so a shard's gradient uses its own means: ḡ ≠ g unless ``n_shards`` = 1.
+    """
+    a = _check_layer(a, "a", unit_interval=False, finite=True)
+    if isinstance(n_shards, bool) or not isinstance(n_shards, int) or n_shards < 1 or a.shape[0] % n_shards:
+        raise ValueError(f"n_shards must be an int >= 1 that divides N = {a.shape[0]}, got {n_shards!r}")
+    a = a.detach().double().requires_grad_()
+    (g,) = torch.autograd.grad(_omega_from_logits(a), a)
+    shards = a.detach().chunk(n_shards)
+    parts = []
+    for sh in shards:
+        sh = sh.requires_grad_()
+        parts.append(torch.autograd.grad(_omega_from_logits(sh), sh)[0] / n_shards)
+    return float((torch.cat(parts) - g).norm() / g.norm())
+
+
 def fit_beta_log_moments(s1, s2, *, init=None, max_iter: int = 50, tol: float = 1e-10,
                          max_param: float = 1e6):
-    """Solve the Beta ML equations ψ(α) − ψ(α+β) = s1, ψ(β) − ψ(α+β) = s2 by Newton (SPEC §H).
+    """Solve the Beta ML equations ψ(α) − ψ(α+β) = s1, ψ(β) − ψ(α+β) = s2 by Newton (SOURCES.md §2).
 
     s1, s2: (d,) mean log-moments; init: (α0, β0) start (e.g. the moments estimate).
     The Jacobian [[ψ'(α) − ψ'(α+β), −ψ'(α+β)], [−ψ'(α+β), ψ'(β) − ψ'(α+β)]] is positive
@@ -125,7 +160,7 @@ def fit_beta_log_moments(s1, s2, *, init=None, max_iter: int = 50, tol: float = 
 def fit_beta(z: torch.Tensor, eps: float = 1e-6):
     """Per-unit Beta maximum-likelihood fit of a layer z (N, d): ``(alpha, beta)``, each (d,).
 
-    SPEC §H: start from the method of moments, α0 = m c, β0 = (1 − m) c with c = m(1 − m)/v − 1,
+    Start from the method of moments, α0 = m c, β0 = (1 − m) c with c = m(1 − m)/v − 1,
     then Newton on the two ML equations (``fit_beta_log_moments``); it converges in under 10
     iterations. z is clamped to [eps, 1 − eps] as in ω, so samples at 0 or 1 are allowed.
     Returned in z's dtype and device.
@@ -139,7 +174,7 @@ def fit_beta(z: torch.Tensor, eps: float = 1e-6):
 
 
 def kl_to_uniform(alpha, beta) -> torch.Tensor:
-    """KL(Beta(α, β) ‖ U(0, 1)) = −H(Beta(α, β)), closed form, elementwise (SPEC §H).
+    """KL(Beta(α, β) ‖ U(0, 1)) = −H(Beta(α, β)), closed form, elementwise (SOURCES.md §2).
 
     (α−1)ψ(α) + (β−1)ψ(β) − (α+β−2)ψ(α+β) − ln B(α, β); ≥ 0, and 0 only at α = β = 1.
     """
@@ -206,7 +241,7 @@ def mean_abs_correlation(z: torch.Tensor) -> float:
 
 
 def counterexample(n: int = 9000, low: float = 1e-3) -> torch.Tensor:
-    """SPEC §H's saturated layer with ω = 0: mass p at ``low``, p at 1 − ``low``, 1 − 2p at 1/2.
+    """A saturated layer with ω = 0: mass p at ``low``, p at 1 − ``low``, 1 − 2p at 1/2.
 
     p solves p (ln low + ln(1 − low)) + (1 − 2p) ln ½ = −1 (p ≈ 5.6 % for low = 0.001), so both
     log-moments are −1 and ω = 0, yet 11 % of the values sit in the saturated ends. Shape (n, 1).

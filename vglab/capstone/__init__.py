@@ -5,7 +5,7 @@ No new maths here -- only orchestration of the modules that teach each remedy:
 * deep MLP (``deep_mlp``, ``saturation``): 20 blocks of width 64 on scikit-learn's digits, one
   training loop for all (momentum SGD, as notebook 03); remedies change the activation (ReLU, PReLU),
   the init (Xavier, Kaiming), add residual paths, or add the patent's λ Σ_l ω_l (claim 3,
-  ``beta_penalty.beta_penalty_from_logits`` on every sigmoid layer, as ``autoencoder.train_stack``).
+  ``beta_penalty.beta_penalty_from_logits`` on every sigmoid layer, as ``beta_stack.train_stacks``).
   Gradient flow: ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from ``saturation.probe`` (within 10× is healthy,
   ``saturation.RULES_OF_THUMB["grad_ratio"]``).
 * SRN on temporal order (``srn``, ``ds_train``, ``lstm``): plain SGD, clipping, Pascanu's Ω and dS

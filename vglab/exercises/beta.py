@@ -1,4 +1,4 @@
-"""Exercise checkers for notebook 06, the Beta penalty (re-exported by vglab.exercises; SPEC §H).
+"""Exercise checkers for notebook 06, the Beta penalty (re-exported by vglab.exercises; the patent, SOURCES.md §2).
 
 Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises.
 """
@@ -44,7 +44,7 @@ def check_kl_zero_params(alpha, beta=None) -> bool:
 def check_omega_zero_means_uniform(answer) -> bool:
     """Does ω = 0 imply the unit is uniform? (no: it pins two log-moments only)."""
     return choice(answer, "no", options=["yes", "no"],
-                  success="ω = 0 only pins E[ln z] and E[ln(1 − z)]; the SPEC's 3-point layer has ω = 0 "
+                  success="ω = 0 only pins E[ln z] and E[ln(1 − z)]; the 3-point layer of §4 has ω = 0 "
                           "and 11 % saturated values. Measure KS and % saturated.",
                   hint="look at vglab.beta_penalty.counterexample(): ω ≈ 0, yet is it uniform?")
 

@@ -1,4 +1,4 @@
-"""Plots for notebook 06, the patent's Beta penalty (SPEC §H). Each draws on ``ax`` and returns it.
+"""Plots for notebook 06, the patent's Beta penalty (SOURCES.md §2). Each draws on ``ax`` and returns it.
 
 Colours: ``COLORS["plain"]`` for λ = 0, ``COLORS["beta"]`` for λ > 0 (lighter for smaller λ).
 Inputs are runs from ``vglab.autoencoder`` (``AERun`` or the stack's history dict) or tensors.
@@ -9,7 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .style import COLORS
+from .style import COLORS, PALETTE
+
+ARM_COLORS = {"plain": COLORS["plain"], "omega": COLORS["beta"], "l2": PALETTE["teal"]}
+ARM_LABELS = {"plain": "no penalty", "omega": "ω (claim 3)", "l2": "L2 control"}
 
 __all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_histogram_over_training", "plot_history",
            "plot_alpha_beta", "plot_images", "plot_reconstructions", "plot_layer_gradients",
@@ -17,12 +20,14 @@ __all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_
 
 
 def run_color(lam: float, lams=None) -> tuple:
-    """"plain" for λ = 0; "beta" for λ > 0, fading with rank among ``lams`` (smaller λ lighter)."""
+    """"plain" (black) for λ = 0; for λ > 0 a distinct colour by rank among ``lams`` (sand, orange,
+    wine: darker for larger λ); the second value is the alpha (always 1)."""
     if lam == 0:
         return COLORS["plain"], 1.0
     pos = sorted(v for v in (lams or [lam]) if v > 0)
     k = pos.index(lam) if lam in pos else len(pos) - 1
-    return COLORS["beta"], 0.45 + 0.55 * (k + 1) / len(pos)
+    shades = [COLORS["beta"]] if len(pos) == 1 else [PALETTE["sand"], COLORS["beta"], PALETTE["wine"], PALETTE["purple"]]
+    return shades[min(k, len(shades) - 1)], 1.0
 
 
 def _ax(ax):
@@ -91,10 +96,13 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     """``key`` of each run's history against the step (per-unit records are averaged over units)."""
     ax = _ax(ax)
     runs = list(runs)
-    lams = [r.config.lam for r in runs]
-    for r in runs:
+    lams = sorted({r.config.lam for r in runs})
+    seen = set()
+    for r in runs:  # several runs (seeds) of one λ share a colour and one legend entry
         c, a = run_color(r.config.lam, lams)
-        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6, label=r.label)
+        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6,
+                label=None if r.label in seen else r.label)
+        seen.add(r.label)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
@@ -146,37 +154,41 @@ def plot_reconstructions(x, x_hat, *, n: int = 8, ax=None, title: str = "top: di
     return plot_images(both, ncols=n, ax=ax, title=title)
 
 
-def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1):
-    """Claim 3: ‖∂E/∂W_l‖ per layer (1 = nearest the input) at record ``at``, one line per λ."""
+def _arm_lines(ax, x, ys, arm):
+    """One thin line per seed (rows of ys) and the median over seeds, bold, labelled."""
+    ys = np.asarray(ys, dtype=float)
+    for y in ys:
+        ax.plot(x, y, color=ARM_COLORS[arm], lw=0.7, alpha=0.45)
+    ax.plot(x, np.median(ys, 0), color=ARM_COLORS[arm], lw=2, label=f"{ARM_LABELS[arm]} (median of {len(ys)})")
+
+
+def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "grad_norm", logy: bool = True,
+                         ylabel: str = "‖∂E/∂W_l‖"):
+    """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
+    and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}."""
     ax = _ax(ax)
-    lams = list(histories)
-    for lam, h in histories.items():
-        c, a = run_color(lam, lams)
-        g = h["grad_norm"][at].numpy()
-        ax.semilogy(np.arange(1, len(g) + 1), g, "o-", color=c, alpha=a, label=f"λ = {lam:g}")
-    ax.set(xlabel="layer (1 = input side)", ylabel="‖∂E/∂W_l‖",
-           title=f"gradient per layer at step {next(iter(histories.values()))['step'][at]}")
-    ax.legend(fontsize=8)
+    for arm, h in histories.items():
+        v = h[key][at].numpy()  # (S, depth)
+        _arm_lines(ax, np.arange(1, v.shape[1] + 1), v, arm)
+    ax.set(xlabel="layer (1 = input side)", ylabel=ylabel,
+           title=f"per layer at step {next(iter(histories.values()))['step'][at]}")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize=7)
     return ax
 
 
-def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, per_layer_at: int | None = None,
-                     layer: int | None = None, logy: bool = False):
-    """A stack history over training (``key`` scalar, per-layer mean, or one ``layer``, 0-based);
-    or, with ``per_layer_at``, per layer at that record."""
+def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, layer: int | None = None,
+                     logy: bool = False):
+    """A stack record over training, per arm (seeds thin, median bold): ``key`` at one ``layer``
+    (0-based), its mean over layers, or a per-seed scalar such as ``test_acc``."""
     ax = _ax(ax)
-    lams = list(histories)
-    for lam, h in histories.items():
-        c, a = run_color(lam, lams)
-        if per_layer_at is not None:
-            v = h[key][per_layer_at].numpy()
-            ax.plot(np.arange(1, len(v) + 1), v, "o-", color=c, alpha=a, label=f"λ = {lam:g}")
-        else:
-            pick = (lambda t: t[layer]) if layer is not None else (lambda t: t.float().mean())
-            v = [float(pick(t)) if isinstance(t, torch.Tensor) and t.numel() > 1 else float(t) for t in h[key]]
-            ax.plot(h["step"], v, color=c, alpha=a, lw=1.6, label=f"λ = {lam:g}")
-    ax.set(xlabel="layer" if per_layer_at is not None else "step", ylabel=ylabel or key)
+    for arm, h in histories.items():
+        recs = [t.double() for t in h[key]]  # each (S,) or (S, depth)
+        v = [t[:, layer] if layer is not None else (t.mean(1) if t.dim() == 2 else t) for t in recs]
+        _arm_lines(ax, h["step"], torch.stack(v, 1).numpy(), arm)
+    ax.set(xlabel="step", ylabel=ylabel or key)
     if logy:
         ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     return ax
