@@ -221,6 +221,35 @@ def test_table1_fast_engine_chunks_resume_and_verify(tmp_path):
     assert v["decisions_equal"] and v["test_equal"] and v["max_abs"]["weights"] < 1e-12
 
 
+def test_table1_long_run_settings_resume_to_the_straight_run(tmp_path):
+    """The long run's configuration (float32, reuse sweep, per-epoch records, test points every 10 %)
+    stopped after every epoch and resumed gives the same JSON rows as one straight call; the progress
+    file follows the run; a resume with other settings is refused."""
+    base = ["--tasks", "temporal_order", "--T", "10", "--networks", "2", "--updates", "150",
+            "--methods", "plain,ds,ds_own", "--n-train", "40", "--n-val", "10", "--n-test", "10", "--hidden", "6",
+            "--device", "cpu", "--no-progress", "--engine", "fast", "--dtype", "float32", "--sweep", "reuse",
+            "--records", "epoch", "--test-every", "0.1", "--results-dir", str(tmp_path / "res"),
+            "--checkpoint-dir", str(tmp_path / "ck")]
+
+    def run(out, *extra):
+        return table1.run(table1.parse(base + ["--out", out, *extra]), command="table1")
+
+    assert run("a", "--max-minutes", "0") is None
+    prog = json.loads((tmp_path / "ck" / "a.progress.json").read_text())
+    assert prog["updates_done"] == 50 and prog["rows"]["temporal_order/ds"]["test_at"] == [15, 30, 45]
+    with pytest.raises(table1.runfiles.RunFileError, match="test_every: 0.1 saved vs 0.2 now"):
+        table1.run(table1.parse(base + ["--out", "a", "--max-minutes", "0", "--test-every", "0.2"]))
+    while (path := run("a", "--max-minutes", "0")) is None:
+        pass
+    a, b = json.loads(path.read_text()), json.loads(run("b").read_text())
+    assert a["data"]["rows"] == b["data"]["rows"]
+    row = a["data"]["rows"]["temporal_order"]["ds"]
+    assert row["trace"]["per"] == "epoch" and row["trace"]["update"] == [50, 100, 150]
+    assert len(row["test_curve"]["at"]) == 10 and len(row["test_curve"]["test_score"]) == 2
+    assert row["test_curve"]["test_score"][0][-1] == row["test_score"][0]  # the last point is the final score
+    assert 0 < np.mean(row["accept_rate"]) < 1
+
+
 def test_modes_and_readings_are_checked():
     assert engine.resolve_mode("auto", "cpu") == "eager"
     with pytest.raises(ValueError, match="CUDA"):

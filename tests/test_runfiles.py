@@ -128,6 +128,27 @@ def test_code_hash_changes_with_the_code_and_is_checked_like_a_setting(tmp_path)
         runfiles.check_settings(tmp_path / "c.pt", {"T": 10, "code": h}, {"T": 10, "code": h2})
 
 
+def test_code_hash_ignores_docstrings_and_comments_but_not_code(tmp_path):
+    """A long run's checkpoint survives documentation edits of the engine, never a code change."""
+    f = tmp_path / "m.py"
+    f.write_text('"""Module."""\ndef g(x):\n    """Doc."""\n    return x + 1  # add one\n')
+    h = runfiles.code_hash([f])
+    f.write_text('"""Module, reworded (SOURCES.md §1)."""\n\n# a comment\ndef g(x):\n    """Other doc."""\n'
+                 '    return x + 1\n')
+    assert runfiles.code_hash([f]) == h
+    f.write_text('def g(x):\n    return x + 1\n')  # docstrings gone: still the same code
+    assert runfiles.code_hash([f]) == h
+    f.write_text('def g(x):\n    return x + 2\n')
+    assert runfiles.code_hash([f]) != h
+    f.write_text('def g(x):\n    "a string that is not the first statement"\n    y = "doc?"\n    return x + 1\n')
+    assert runfiles.code_hash([f]) != h
+    txt = tmp_path / "n.txt"  # not Python: byte for byte
+    txt.write_text("a # b\n")
+    h3 = runfiles.code_hash([txt])
+    txt.write_text("a # c\n")
+    assert runfiles.code_hash([txt]) != h3
+
+
 def _dead_pid() -> int:
     """The PID of a process that has exited (and been reaped)."""
     return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,

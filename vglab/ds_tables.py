@@ -43,6 +43,62 @@ PAPER_T150 = {
 }
 
 
+def summarise(r) -> dict:
+    """What the JSON keeps of one run: scores per network, acceptance and Q over training."""
+    n = len(r.q)
+    stride = max(1, n // 200)  # Q, dS and acceptance thinned to ~200 points per network
+    return {"method": r.method, "config": r.config,
+            "test_score": [round(float(s), 4) for s in r.test_score],
+            "best_val": [round(float(s), 4) for s in r.best_val],
+            "best_epoch": [int(e) for e in r.best_epoch],
+            "accept_rate": [round(float(a), 4) for a in r.accepted.mean(0)],
+            "trace": {"update": list(range(0, n, stride)),
+                      "q": [[round(float(v), 3) for v in row] for row in r.q[::stride].T],
+                      "ds": [[float(f"{v:.3g}") for v in row] for row in r.ds[::stride].T],
+                      "accepted": [[round(float(v), 3) for v in row] for row in
+                                   r.accepted.reshape(-1, stride, r.accepted.shape[1]).mean(1).T]
+                      if n % stride == 0 else []}}
+
+
+def table(args, done: dict) -> dict:
+    """Per task and method: per-network test scores, best and mean (in %), the paper beside."""
+    rows = {}
+    for key, s in done.items():
+        task, name = key.split("/")
+        if task not in args.tasks or name not in args.methods:
+            continue
+        sc = [100 * v for v in s["test_score"]]
+        rows.setdefault(task, {})[name] = {**s, "best": round(max(sc), 1), "mean": round(sum(sc) / len(sc), 1),
+                                           "success": sum(v > 99 for v in sc)}
+    paper = PAPER_T100 if args.T == 100 else PAPER_T150 if args.T == 150 else {}
+    from .experiments.table1 import SETTINGS
+    settings = {k: getattr(args, k) for k in SETTINGS}
+    return {"settings": settings, "rows": rows, "paper": paper, "paper_T100": PAPER_T100,
+            "paper_T150": PAPER_T150}
+
+
+def summarise_epochs(r, summ: dict, curve: dict) -> dict:
+    """What the JSON keeps of one run trained with ``records="epoch"`` (``engine.Engine``): the
+    final scores as ``summarise``, the accept rate over the whole run, and per network a trace of
+    ~200 points of the per-epoch summaries (Q mean/min/max, |dS|, accept rate, loss) plus the kept
+    networks' test scores along the run (``test_curve``, e.g. every 10 %)."""
+    ends = summ["update_end"]
+    stride = max(1, len(ends) // 200)
+    rnd = lambda a, d: [[round(float(v), d) for v in row] for row in a[::stride].T]  # noqa: E731
+    upd = summ["updates"].astype("float64")
+    return {"method": r.method, "config": r.config,
+            "test_score": [round(float(s), 4) for s in r.test_score],
+            "best_val": [round(float(s), 4) for s in r.best_val],
+            "best_epoch": [int(e) for e in r.best_epoch],
+            "accept_rate": [round(float(a), 4) for a in (summ["accept_rate"] * upd).sum(0) / upd.sum(0)],
+            "trace": {"update": [int(u) for u in ends[::stride]], "per": "epoch",
+                      "q": rnd(summ["q_mean"], 3), "q_min": rnd(summ["q_min"], 3), "q_max": rnd(summ["q_max"], 3),
+                      "ds": [[float(f"{v:.3g}") for v in row] for row in summ["ds_abs_mean"][::stride].T],
+                      "accepted": rnd(summ["accept_rate"], 3), "loss": rnd(summ["loss_mean"], 4)},
+            "test_curve": {"at": list(curve["at"]), "update": list(curve["update"]),
+                           "test_score": [[round(float(v), 4) for v in row] for row in curve["test_score"].T]}}
+
+
 def paper_row(reading: str) -> str | None:
     """Which row of the paper's tables a reading sits beside: "plain", "ds" or None (no such row)."""
     if reading not in READINGS:

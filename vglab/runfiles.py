@@ -19,6 +19,7 @@ Every file an experiment writes (checkpoints, ``results/*.json``) goes through h
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -171,11 +172,31 @@ def load_checkpoint(path, *, fmt: str = "torch"):
 
 # ---- settings checked on resume -----------------------------------------------------------------
 def code_hash(files) -> str:
-    """A short SHA-256 of the given source files (names and contents): stored with the settings."""
+    """A short SHA-256 of the given source files' names and code, stored with a run's settings.
+
+    A Python file is hashed as its syntax tree without docstrings (comments never reach the tree), so
+    a documentation edit leaves the hash alone and a long run resumes; any change to the code changes it.
+    Other files are hashed byte for byte.
+    """
     h = hashlib.sha256()
     for f in sorted(Path(f) for f in files):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        data = f.read_bytes()
+        if f.suffix == ".py":
+            data = _code_only(data).encode()
+        h.update(f.name.encode() + b"\0" + data + b"\0")
     return h.hexdigest()[:16]
+
+
+def _code_only(source: bytes) -> str:
+    """``ast.dump`` of ``source`` with every module, class and function docstring removed."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body \
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def check_settings(path, saved: dict | None, current: dict) -> None:

@@ -44,7 +44,7 @@ from pathlib import Path
 import torch
 
 from .. import _args, ds_train, engine, pascanu, results, runfiles, srn, tasks
-from ..ds_tables import PAPER_T100, PAPER_T150  # noqa: F401 -- the paper's numbers, kept here too
+from ..ds_tables import PAPER_T100, PAPER_T150, summarise, summarise_epochs, table  # noqa: F401
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
@@ -85,6 +85,12 @@ def parse(argv=None):
     p.add_argument("--threads", type=int, default=1, help="fast engine: torch CPU threads (default 1)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="fast engine: the precision of every step (float32; float64 equals the reference)")
+    p.add_argument("--records", choices=("full", "epoch"), default="full",
+                   help="fast engine: keep every update's records (full) or per-epoch summaries only (epoch: a "
+                        "small checkpoint for long runs; the JSON's traces are per epoch)")
+    p.add_argument("--test-every", type=float, default=None,
+                   help="fast engine: score the kept networks on the test set every this fraction of the run "
+                        "(0.1: every 10 %%); with --records epoch it also writes <checkpoint-dir>/<out>.progress.json")
     p.add_argument("--full", action="store_true",
                    help="the paper's size: all 4 tasks, 10 networks, 100 000 updates, 20 000/1 000/10 000 "
                         "sequences, 100 units, plain and ds (T from --T)")
@@ -114,6 +120,9 @@ def check(a) -> None:
     _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
     _args.positive_real("--checkpoint-minutes", a.checkpoint_minutes)  # a period: 0 would never finish
     _args.file_stem("--out", a.out)
+    _args.optional(_args.real, "--test-every", a.test_every, lo=0)
+    if a.test_every is not None and not 0 < a.test_every <= 1:
+        raise ValueError(f"--test-every must be a fraction in (0, 1], got {a.test_every}")
     _args.optional(_args.device_name, "--device", a.device)
     if a.engine == "fast" and not all(engine.supported(m) for m in a.methods):
         raise ValueError(f"--engine fast runs {[r for r in READINGS if engine.supported(r)]}, got --methods "
@@ -213,11 +222,13 @@ def _run_fast(args, dev, command, ckpt_path):
         "settings": settings, "done": {}, "wall": 0.0, "train_s": 0.0, "updates_run": 0, "verify": None,
         "state": None, "group": 0}
     runfiles.check_settings(ckpt_path, ckpt.get("settings"), settings)
-    t_start, wall0 = time.time(), ckpt["wall"]
+    t_start, wall0, eng = time.time(), ckpt["wall"], None
 
     def save():
         ckpt["wall"] = wall0 + time.time() - t_start
         runfiles.save_checkpoint(ckpt_path, ckpt)  # atomic, the previous one kept as .prev
+        if args.records == "epoch" and eng is not None:  # the run so far, readable without torch
+            runfiles.write_json(ckpt_path.with_name(f"{args.out}.progress.json"), _progress(args, eng, ckpt))
 
     problems = {}
     for ti, task in enumerate(args.tasks):
@@ -236,7 +247,8 @@ def _run_fast(args, dev, command, ckpt_path):
         group = groups[ckpt["group"]]
         eng = engine.Engine({t: problems[t] for t in group}, args.methods, ds_train.Config(), seed=args.seed,
                             device=dev, mode=args.mode, sweep=args.sweep, threads=args.threads,
-                            dtype=getattr(torch, args.dtype))
+                            dtype=getattr(torch, args.dtype), records=args.records,
+                            test_at=engine.every(args.updates, args.test_every) if args.test_every else ())
         if ckpt["state"] is not None:
             eng.load_state_dict(ckpt["state"])
         done = ran = False
@@ -257,9 +269,11 @@ def _run_fast(args, dev, command, ckpt_path):
             print(f"stopped after --max-minutes at update {eng.step_count} of {args.updates}; "
                   f"rerun the same command to resume from {ckpt_path}")
             return None
+        summ, curve = eng.summaries(), eng.test_curve()
         for task, by_reading in eng.runs().items():
             for name, r in by_reading.items():
-                ckpt["done"][f"{task}/{name}"] = summarise(r)
+                ckpt["done"][f"{task}/{name}"] = summarise(r) if args.records == "full" else \
+                    summarise_epochs(r, summ[task][name], curve[task][name])
         ckpt["group"], ckpt["state"] = ckpt["group"] + 1, None
         save()
     data = table(args, ckpt["done"])
@@ -272,9 +286,23 @@ def _run_fast(args, dev, command, ckpt_path):
     return _save(args, data, dev, ckpt["wall"], command)
 
 
+def _progress(args, eng, ckpt) -> dict:
+    """The run so far: updates, wall time, per (task, reading) the kept networks' test scores at each
+    point reached and the accept rate and mean Q of the last epoch (``table1 --records epoch``)."""
+    summ, curve = eng.summaries(), eng.test_curve()
+    out = {"settings": ckpt["settings"], "updates_done": eng.step_count, "wall_s": round(ckpt["wall"], 1), "rows": {}}
+    for task in eng.tasks:
+        for name in eng.readings:
+            s, c = summ[task][name], curve[task][name]
+            last = {k: [round(float(v), 4) for v in s[k][-1]] if len(s[k]) else [] for k in ("accept_rate", "q_mean")}
+            out["rows"][f"{task}/{name}"] = {"test_at": list(c["at"]), "test_score": c["test_score"].round(4).tolist(),
+                                             "last_epoch": last}
+    return out
+
+
 def _settings(args, which: str) -> dict:
     """What a checkpoint must agree on: the table's settings, the engine (its layout) and its code."""
-    keys = SETTINGS + (("no_fuse", "sweep", "dtype") if which == "fast" else ())
+    keys = SETTINGS + (("no_fuse", "sweep", "dtype", "records", "test_every") if which == "fast" else ())
     here = Path(__file__).resolve().parents[1]
     files = [here / f"{m}.py" for m in ("ds_train", "ds_sampling", "srn", "tasks", "pascanu")]
     files += sorted((here / "engine").glob("*.py")) if which == "fast" else []
@@ -295,39 +323,6 @@ def initial_networks(task, args, dev, seed, own: bool = False):
     def fresh():
         return copy.deepcopy(base).to(dev)
     return fresh
-
-
-def summarise(r: ds_train.Run) -> dict:
-    """What the JSON keeps of one run: scores per network, acceptance and Q over training."""
-    n = len(r.q)
-    stride = max(1, n // 200)  # Q, dS and acceptance thinned to ~200 points per network
-    return {"method": r.method, "config": r.config,
-            "test_score": [round(float(s), 4) for s in r.test_score],
-            "best_val": [round(float(s), 4) for s in r.best_val],
-            "best_epoch": [int(e) for e in r.best_epoch],
-            "accept_rate": [round(float(a), 4) for a in r.accepted.mean(0)],
-            "trace": {"update": list(range(0, n, stride)),
-                      "q": [[round(float(v), 3) for v in row] for row in r.q[::stride].T],
-                      "ds": [[float(f"{v:.3g}") for v in row] for row in r.ds[::stride].T],
-                      "accepted": [[round(float(v), 3) for v in row] for row in
-                                   r.accepted.reshape(-1, stride, r.accepted.shape[1]).mean(1).T]
-                      if n % stride == 0 else []}}
-
-
-def table(args, done: dict) -> dict:
-    """Per task and method: per-network test scores, best and mean (in %), the paper beside."""
-    rows = {}
-    for key, s in done.items():
-        task, name = key.split("/")
-        if task not in args.tasks or name not in args.methods:
-            continue
-        sc = [100 * v for v in s["test_score"]]
-        rows.setdefault(task, {})[name] = {**s, "best": round(max(sc), 1), "mean": round(sum(sc) / len(sc), 1),
-                                           "success": sum(v > 99 for v in sc)}
-    paper = PAPER_T100 if args.T == 100 else PAPER_T150 if args.T == 150 else {}
-    settings = {k: getattr(args, k) for k in SETTINGS}
-    return {"settings": settings, "rows": rows, "paper": paper, "paper_T100": PAPER_T100,
-            "paper_T150": PAPER_T150}
 
 
 def main(argv=None) -> int:
