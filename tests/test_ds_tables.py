@@ -51,3 +51,24 @@ def test_bad_arguments():
         DTab.comparison(_run(), n_const=0)
     with pytest.raises(ValueError, match="reading"):
         DTab.paper_row("magic")
+
+
+def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
+    """A run in progress is read from results/runs/<name>.progress.json; the plot draws one mean and
+    one best line per reading and the paper's two cells for plain and dS as grey lines."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.plots import ds as P
+    from vglab.runfiles import write_json
+    trace = {"update": [50, 100], "per": "epoch", "q": [[3.0, 4.0], [5.0, 6.0]], "accepted": [[1.0, 0.5], [0.5, 0.5]]}
+    rows = {f"temporal_order/{k}": {"test_at": [100, 200], "test_score": [[0.5, 0.75]], "trace": trace}
+            for k in ("plain", "ds")}
+    write_json(tmp_path / "runs" / "x.progress.json", {"settings": {"tasks": ["temporal_order"], "updates": 1000},
+                                                        "updates_done": 150, "wall_s": 7200.0, "rows": rows})
+    view = DTab.long_run("x", tmp_path)
+    assert not view["finished"] and "150 of 1000 updates (2.0 h so far)" in view["label"]
+    assert view["rows"]["ds"]["test_score"] == [[50.0, 75.0]]
+    ax_s, ax_a, ax_q = P.plot_long_run(view, paper=PAPER_T100)
+    assert len(ax_s.lines) == 2 * 2 + 4  # mean + best per reading; paper 96/44 and >99/60
+    assert sorted(round(ln.get_ydata()[0], 1) for ln in ax_s.lines[4:]) == [44.0, 60.0, 96.0, 99.0]
+    assert ax_a.lines[0].get_ydata().tolist() == [0.75, 0.5] and ax_q.lines[0].get_ydata().tolist() == [4.0, 5.0]

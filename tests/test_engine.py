@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from vglab import ds_train as DT
-from vglab import engine, srn, tasks
+from vglab import ds_tables, engine, srn, tasks
 from vglab.experiments import table1
 from vglab.runtime import cpu_threads
 
@@ -229,14 +229,18 @@ def test_table1_long_run_settings_resume_to_the_straight_run(tmp_path):
             "--methods", "plain,ds,ds_own", "--n-train", "40", "--n-val", "10", "--n-test", "10", "--hidden", "6",
             "--device", "cpu", "--no-progress", "--engine", "fast", "--dtype", "float32", "--sweep", "reuse",
             "--records", "epoch", "--test-every", "0.1", "--results-dir", str(tmp_path / "res"),
-            "--checkpoint-dir", str(tmp_path / "ck")]
+            "--checkpoint-dir", str(tmp_path / "res" / "runs")]
 
     def run(out, *extra):
         return table1.run(table1.parse(base + ["--out", out, *extra]), command="table1")
 
     assert run("a", "--max-minutes", "0") is None
-    prog = json.loads((tmp_path / "ck" / "a.progress.json").read_text())
+    prog = json.loads((tmp_path / "res" / "runs" / "a.progress.json").read_text())
     assert prog["updates_done"] == 50 and prog["rows"]["temporal_order/ds"]["test_at"] == [15, 30, 45]
+    view = ds_tables.long_run("a", tmp_path / "res")
+    assert not view["finished"] and view["updates_done"] == 50 and set(view["rows"]) == {"plain", "ds", "ds_own"}
+    assert len(view["rows"]["ds"]["test_score"]) == 3 and view["rows"]["ds"]["trace"]["update"] == [50]
+    assert ds_tables.long_run("nothing", tmp_path / "res") is None
     with pytest.raises(table1.runfiles.RunFileError, match="test_every: 0.1 saved vs 0.2 now"):
         table1.run(table1.parse(base + ["--out", "a", "--max-minutes", "0", "--test-every", "0.2"]))
     while (path := run("a", "--max-minutes", "0")) is None:
@@ -248,6 +252,8 @@ def test_table1_long_run_settings_resume_to_the_straight_run(tmp_path):
     assert len(row["test_curve"]["at"]) == 10 and len(row["test_curve"]["test_score"]) == 2
     assert row["test_curve"]["test_score"][0][-1] == row["test_score"][0]  # the last point is the final score
     assert 0 < np.mean(row["accept_rate"]) < 1
+    view = ds_tables.long_run("a", tmp_path / "res")
+    assert view["finished"] and view["rows"]["ds"]["test_score"][-1] == [100 * v for v in row["test_score"]]
 
 
 def test_modes_and_readings_are_checked():

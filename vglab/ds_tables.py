@@ -9,6 +9,7 @@ put beside the paper's dS row, a baseline (clipping, Ω, Pascanu's own regime) b
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import torch
 
@@ -77,26 +78,64 @@ def table(args, done: dict) -> dict:
             "paper_T150": PAPER_T150}
 
 
-def summarise_epochs(r, summ: dict, curve: dict) -> dict:
-    """What the JSON keeps of one run trained with ``records="epoch"`` (``engine.Engine``): the
-    final scores as ``summarise``, the accept rate over the whole run, and per network a trace of
-    ~200 points of the per-epoch summaries (Q mean/min/max, |dS|, accept rate, loss) plus the kept
-    networks' test scores along the run (``test_curve``, e.g. every 10 %)."""
+def epoch_trace(summ: dict) -> dict:
+    """~200 points per network of an ``Engine(records="epoch")`` run's per-epoch summaries
+    (``engine.Engine.summaries()[task][reading]``): update count at each point, Q mean/min/max,
+    mean |dS|, accept rate and mean loss, each a list per network."""
     ends = summ["update_end"]
     stride = max(1, len(ends) // 200)
     rnd = lambda a, d: [[round(float(v), d) for v in row] for row in a[::stride].T]  # noqa: E731
+    return {"update": [int(u) for u in ends[::stride]], "per": "epoch",
+            "q": rnd(summ["q_mean"], 3), "q_min": rnd(summ["q_min"], 3), "q_max": rnd(summ["q_max"], 3),
+            "ds": [[float(f"{v:.3g}") for v in row] for row in summ["ds_abs_mean"][::stride].T],
+            "accepted": rnd(summ["accept_rate"], 3), "loss": rnd(summ["loss_mean"], 4)}
+
+
+def summarise_epochs(r, summ: dict, curve: dict) -> dict:
+    """What the JSON keeps of one run trained with ``records="epoch"`` (``engine.Engine``): the
+    final scores as ``summarise``, the accept rate over the whole run, ``epoch_trace`` and the kept
+    networks' test scores along the run (``test_curve``, e.g. every 10 %)."""
     upd = summ["updates"].astype("float64")
     return {"method": r.method, "config": r.config,
             "test_score": [round(float(s), 4) for s in r.test_score],
             "best_val": [round(float(s), 4) for s in r.best_val],
             "best_epoch": [int(e) for e in r.best_epoch],
             "accept_rate": [round(float(a), 4) for a in (summ["accept_rate"] * upd).sum(0) / upd.sum(0)],
-            "trace": {"update": [int(u) for u in ends[::stride]], "per": "epoch",
-                      "q": rnd(summ["q_mean"], 3), "q_min": rnd(summ["q_min"], 3), "q_max": rnd(summ["q_max"], 3),
-                      "ds": [[float(f"{v:.3g}") for v in row] for row in summ["ds_abs_mean"][::stride].T],
-                      "accepted": rnd(summ["accept_rate"], 3), "loss": rnd(summ["loss_mean"], 4)},
+            "trace": epoch_trace(summ),
             "test_curve": {"at": list(curve["at"]), "update": list(curve["update"]),
                            "test_score": [[round(float(v), 4) for v in row] for row in curve["test_score"].T]}}
+
+
+def long_run(name: str, directory=None) -> dict | None:
+    """A long Table-1 run as it stands: the finished ``results/<name>.json``, else the progress file
+    ``results/runs/<name>.progress.json`` the run rewrites at every checkpoint, else None.
+
+    Returns ``{"finished", "updates_done", "updates", "settings", "label", "rows": {reading: {"test_at",
+    "test_score" (points × networks, in %), "trace" (``epoch_trace``)}}}`` for the run's first task."""
+    from . import results
+    from .runfiles import read_json
+    base = Path(directory) if directory is not None else results.results_dir()
+    if (base / f"{name}.json").is_file():
+        run = results.load(name, base)
+        s = run["data"]["settings"]
+        task = s["tasks"][0]
+        rows = {k: {"test_at": r["test_curve"]["at"], "trace": r["trace"],
+                    "test_score": [[100 * v for v in col] for col in zip(*r["test_curve"]["test_score"])]}
+                for k, r in run["data"]["rows"][task].items()}
+        return {"finished": True, "updates_done": s["updates"], "updates": s["updates"], "settings": s,
+                "label": results.label(run), "rows": rows, "task": task}
+    prog = base / "runs" / f"{name}.progress.json"
+    if not prog.is_file():
+        return None
+    p = read_json(prog)
+    s = p["settings"]
+    task = s["tasks"][0]
+    rows = {k.split("/")[1]: {"test_at": r["test_at"], "trace": r.get("trace"),
+                              "test_score": [[100 * v for v in pt] for pt in r["test_score"]]}
+            for k, r in p["rows"].items() if k.split("/")[0] == task}
+    return {"finished": False, "updates_done": p["updates_done"], "updates": s["updates"], "settings": s,
+            "label": f"in progress: {p['updates_done']} of {s['updates']} updates ({p['wall_s'] / 3600:.1f} h so far)",
+            "rows": rows, "task": task}
 
 
 def paper_row(reading: str) -> str | None:

@@ -44,7 +44,7 @@ from pathlib import Path
 import torch
 
 from .. import _args, ds_train, engine, pascanu, results, runfiles, srn, tasks
-from ..ds_tables import PAPER_T100, PAPER_T150, summarise, summarise_epochs, table  # noqa: F401
+from ..ds_tables import PAPER_T100, PAPER_T150, epoch_trace, summarise, summarise_epochs, table  # noqa: F401
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
@@ -288,15 +288,14 @@ def _run_fast(args, dev, command, ckpt_path):
 
 def _progress(args, eng, ckpt) -> dict:
     """The run so far: updates, wall time, per (task, reading) the kept networks' test scores at each
-    point reached and the accept rate and mean Q of the last epoch (``table1 --records epoch``)."""
+    point reached and ``ds_tables.epoch_trace`` of the run so far (``table1 --records epoch``)."""
     summ, curve = eng.summaries(), eng.test_curve()
     out = {"settings": ckpt["settings"], "updates_done": eng.step_count, "wall_s": round(ckpt["wall"], 1), "rows": {}}
     for task in eng.tasks:
         for name in eng.readings:
             s, c = summ[task][name], curve[task][name]
-            last = {k: [round(float(v), 4) for v in s[k][-1]] if len(s[k]) else [] for k in ("accept_rate", "q_mean")}
             out["rows"][f"{task}/{name}"] = {"test_at": list(c["at"]), "test_score": c["test_score"].round(4).tolist(),
-                                             "last_epoch": last}
+                                             "trace": epoch_trace(s)}
     return out
 
 

@@ -110,3 +110,37 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
     ax.set_ylim(0, 102)
     ax.set_title(task, fontsize=10)
     return ax
+
+
+def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
+    """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
+    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as grey
+    lines), the fraction of updates applied per epoch and the per-epoch mean Q (median over networks)."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
+    ax_s, ax_a, ax_q = axes
+    for name, row in view["rows"].items():
+        c = color(name, PALETTE["grey"])
+        if row["test_score"]:
+            sc = np.asarray(row["test_score"], float)  # (points, networks), %
+            at = np.asarray(row["test_at"][:len(sc)])
+            ax_s.plot(at, sc.mean(1), color=c, marker="o", ms=3, label=f"{name}: mean")
+            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best")
+        tr = row.get("trace")
+        if tr and tr["update"]:
+            ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name)
+            ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name)
+    ref = (paper or {})
+    for meth, ls in (("plain", "-"), ("ds", ":")):
+        cell = ref.get(meth, {}).get(view["task"])
+        for v in (cell or ()):
+            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls)
+    ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
+             xlim=(0, view["updates"]), title="score (paper: grey, — plain, ⋯ dS)")
+    ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+             title="accept rate per epoch (mean of nets)")
+    ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
+             title="Q-factor over the run")
+    ax_s.legend(fontsize=7, ncol=2)
+    ax_q.legend(fontsize=7)
+    return axes
