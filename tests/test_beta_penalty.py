@@ -1,4 +1,4 @@
-"""vglab.beta_penalty against closed forms, torch.distributions and float64 autograd (SPEC §H)."""
+"""vglab.beta_penalty against closed forms, torch.distributions and float64 autograd (SOURCES.md §2)."""
 import math
 
 import pytest

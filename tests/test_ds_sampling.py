@@ -1,4 +1,4 @@
-"""dS (SPEC §F): the one-sweep formula against a finite difference and the explicit product,
+"""dS (SOURCES.md §1.3, §1.6): the one-sweep formula against a finite difference and the explicit product,
 its sign against the exact derivative, the accept rule on every branch, the training loop."""
 import math
 

@@ -58,7 +58,7 @@ def _assert_same(ref: DT.Run, got: DT.Run, ref_model=None, last=None):
     ("temporal_order", ("ds", "ds_as_printed"), 200, KW, "recompute"),  # the CPU's three-matmul sweep
     ("addition", ("ds", "ds_as_printed"), 150, KW, "auto"),  # lengths vary: padding; linear output
     ("addition", ("ds", "ds_own"), 150, KW, "recompute"),
-    ("addition", ("ds", "ds_own"), 150,  # the other readings of the paper's open choices (SPEC §F)
+    ("addition", ("ds", "ds_own"), 150,  # the other readings of the paper's open choices (SOURCES.md §1.3, §1.6)
      dict(KW, lr=1e-2, select_by="loss", reduction="mean", reset_momentum=False), "auto"),
 ])
 def test_engine_equals_reference(task, readings, n, kw, sweep):
@@ -112,7 +112,7 @@ def test_sweep_reusing_the_backward_deltas_equals_the_recomputing_sweep(task):
 
 
 def test_fused_tasks_equal_one_task_at_a_time():
-    """SPEC §G: inputs padded to 6 channels, outputs to 8 (masked logits), lengths left-padded."""
+    """SOURCES.md §1.4, §1.6: inputs padded to 6 channels, outputs to 8 (masked logits), lengths left-padded."""
     problems = {t: _problem(t, M=2, seed=i) for i, t in enumerate(("temporal_order", "addition", "temporal_order_3bit"))}
     fused = engine.compare_tasks(problems, ("plain", "ds"), 120, progress_bar=False, mode="eager", **KW)
     for task, (model, data) in problems.items():

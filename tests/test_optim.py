@@ -1,5 +1,5 @@
 """vglab.optim against torch.optim (where the lecture equals it) and against plain transcriptions
-of SPEC §A (where it does not); each slip of the slides shown by a test."""
+of SOURCES.md §3 (where it does not); each slip of the slides shown by a test."""
 import math
 
 import pytest
@@ -115,7 +115,7 @@ def test_nag_without_closure_says_so():
 
 
 def transcribe(name, steps=STEPS, lr=0.01, gamma=0.9, alpha=0.999, eps=1e-8, as_printed=False):
-    """SPEC §A transcribed line by line on plain tensors (no torch.optim, no vglab.optim)."""
+    """SOURCES.md §3 transcribed line by line on plain tensors (no torch.optim, no vglab.optim)."""
     A, b, w = problem()
     v, G, D = torch.zeros_like(w), torch.zeros_like(w), torch.zeros_like(w)
     for k in range(1, steps + 1):
@@ -153,7 +153,7 @@ def test_adadelta_eps_inside_is_torch_adadelta():
 
 
 def test_slip_adadelta_lecture_first_steps_1e4_smaller_than_torch():
-    """SPEC §A: ε outside the roots (lecture) vs inside (torch): with ε = 1e-8 and Δ = 0 the
+    """SOURCES.md §3: ε outside the roots (lecture) vs inside (torch): with ε = 1e-8 and Δ = 0 the
     first step is ε·(…) against √ε·(…), a factor √ε = 1e-4."""
     ours = run(lambda p: optim.AdaDelta(p, lr=1.0, alpha=0.9, eps=1e-8), steps=3, record=True)
     theirs = run(lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.9, eps=1e-8), steps=3, record=True)

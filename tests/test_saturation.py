@@ -1,4 +1,4 @@
-"""Properties of vglab.saturation and vglab.deep_mlp (SPEC §B-C; issue 3 item 2)."""
+"""Properties of vglab.saturation and vglab.deep_mlp (SOURCES.md §5, §4; issue 3 item 2)."""
 import math
 
 import pytest

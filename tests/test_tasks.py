@@ -1,4 +1,4 @@
-"""vglab.tasks against SPEC §G: ranges, targets, lengths, padding, criteria, bad arguments."""
+"""vglab.tasks against SOURCES.md §1.4, §1.6: ranges, targets, lengths, padding, criteria, bad arguments."""
 import pytest
 import torch
 

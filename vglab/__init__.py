@@ -9,7 +9,7 @@ train         shared training-loop pieces: progress bar, NaN/Inf guard, history
 data          scikit-learn's digits, shipped inside the installed package (no network)
 intro         the whole problem as a product of per-layer factors (notebook 00)
 modules       hand-written forward/backward of Linear, ReLU, branch, add, max, softmax (NYU lecture)
-optim         SGD ... Nadam and clipping, exactly as the lecture writes them (seed 002)
+optim         SGD ... Nadam and clipping, exactly as the lecture writes them (SOURCES.md §3)
 surfaces      2-D loss surfaces (ill-conditioned bowl, Rosenbrock, saddle, cliff) and trajectories
 saturation    activations, derivatives, what "saturated" means, per-layer probes
 deep_mlp      deep MLPs (init schemes, gain, residual), gradient profiles, training on digits
@@ -27,7 +27,7 @@ pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines
 ds_tables     saved Table-1 runs beside the paper's Tables 1-2, sizes and the constant predictor
 engine/       the fast batched engine (all Table-1 networks, one step): compare, compare_tasks, verify
   core        its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
-  pack        tasks and networks as one padded batch (SPEC §G), and back to Runs and checkpoints
+  pack        tasks and networks as one padded batch (SOURCES.md §1.4, §1.6), and back to Runs and checkpoints
   step        the maths of one engine step, batched and without autograd, eq. (1)-(6), (20)-(25)
   records     per-epoch summaries and test scores along a run: small checkpoints for long runs
 capstone/     which fix when: every remedy on a deep MLP and an SRN, rows per remedy (notebook 08)

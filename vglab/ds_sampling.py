@@ -1,6 +1,6 @@
-"""dS sampling: the change dS of the backpropagated gradient norm under an update (seed 001, §5-6).
+"""dS sampling: the change dS of the backpropagated gradient norm under an update (SOURCES.md §1.3; the paper's §5-6).
 
-SPEC §F. For the proposed update dW_rec of the current minibatch, with D(n) = diag(f′(a(n))),
+SOURCES.md §1.3, §1.6. For the proposed update dW_rec of the current minibatch, with D(n) = diag(f′(a(n))),
 δ(k) held fixed and h the horizon:
 
     G  = δ(k−h)ᵀ = D(k−h) W_rec D(k−h+1) W_rec … D(k−1) W_rec δ(k)ᵀ         (20)
@@ -43,7 +43,7 @@ class Sweep(NamedTuple):
 
 
 def sweep(W_rec, a, delta_k, dW_rec, h: int, f_prime):
-    """The forward-mode sweep (SPEC §F): returns ``(delta_kh, d_delta_kh)``, each (…, B, K).
+    """The forward-mode sweep (SOURCES.md §1.3, §1.6): returns ``(delta_kh, d_delta_kh)``, each (…, B, K).
 
     ``W_rec``, ``dW_rec`` (…, K, K); ``a`` (…, B, T, K) the pre-activations with k = T − 1 the
     last step; ``delta_k`` (…, B, K) = ∂E/∂a(k); D = diag(f′(a)) is held fixed.
@@ -98,7 +98,7 @@ def last_step_delta(model, x, y, lengths=None, *, reduction: str = "sum"):
     """``(a, delta_k)``: pre-activations (…, B, T, K), detached, and δ(k) = ∂E/∂a(k) (…, B, K).
 
     δ(k) comes from one ordinary backward from E to the last step's a(k) (no double backward).
-    ``reduction="mean"`` divides E by the minibatch size (the paper sums; SPEC §F).
+    ``reduction="mean"`` divides E by the minibatch size (the paper sums; SOURCES.md §1.3, §1.6).
     """
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
@@ -197,7 +197,7 @@ def step_factor(model, x, lengths=None) -> Factor:
 
 
 def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, rule: str = "corrected"):
-    """Apply the minibatch's update or skip it: the rule of SPEC §F, elementwise.
+    """Apply the minibatch's update or skip it: the rule of SOURCES.md §1.3, §1.6, elementwise.
 
     1. |dS| > ds_max: skip;  2. q_min ≤ Q ≤ q_max: apply;
     3. ``rule="corrected"``: Q > q_max (vanishing): apply iff dS > 0; Q < q_min (exploding): iff dS < 0.

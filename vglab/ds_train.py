@@ -116,7 +116,7 @@ class Data(NamedTuple):
 
 
 def make_data(task: str, T: int, n_train=20_000, n_val=1_000, n_test=10_000, seed=0, device=None) -> Data:
-    """Three fixed sets from one seeded generator (SPEC §G), moved to ``device``."""
+    """Three fixed sets from one seeded generator (SOURCES.md §1.4, §1.6), moved to ``device``."""
     g = torch.Generator().manual_seed(seed)
     splits = [Split(*_tasks.make_dataset(task, n, T, generator=g, device=device)) for n in (n_train, n_val, n_test)]
     return Data(task, T, *splits)

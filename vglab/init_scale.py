@@ -292,7 +292,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
                 momentum: float = 0.9, batch: int = 10, sigma2: float = 0.01, n_train: int = 20000,
                 record_every: int = 50, lags=(0, 25, 50, 75, 99), n_probe: int = 100,
                 saturation: float = 0.95, seed: int = 0, device=None, progress_bar: bool = True) -> History:
-    """Paper Fig. 3: plain momentum SGD on temporal order (SPEC §F settings), probed every few steps.
+    """Paper Fig. 3: plain momentum SGD on temporal order (SOURCES.md §1.4 settings), probed every few steps.
 
     The loss is SUMMED over the minibatch (``srn.loss``), which is what makes lr = 1e-5 sensible.
     Every ``record_every`` steps a float64 copy of the networks runs a fixed probe set of

@@ -59,7 +59,7 @@ def _alpha(name: str, alpha):
 
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
-    """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); seed 002)."""
+    """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); SOURCES.md §3)."""
     _check_name(name)
     al = _alpha(name, alpha)
     if name == "sigmoid":

@@ -1,4 +1,4 @@
-"""The simple recurrent network (SRN) of the paper, eq. (1)-(3) (seed 001, SPEC §D).
+"""The simple recurrent network (SRN) of the paper, eq. (1)-(3) (SOURCES.md §1.3).
 
 Row vectors, one step k (z(0) = 0):
 
@@ -6,7 +6,7 @@ Row vectors, one step k (z(0) = 0):
     z(k) = f(a(k)),  f = tanh                   (2)
     ỹ    = g(z(k) W_out + b_out)                (3)  g = softmax or linear, at the last step
 
-Every weight matrix is drawn from N(0, σ²) with ``sigma2`` the *variance* (SPEC §E explains why),
+Every weight matrix is drawn from N(0, σ²) with ``sigma2`` the *variance* (SOURCES.md §1.5 item 7 explains why),
 biases start at 0. ``n_networks=M`` holds M independent networks in one module: every parameter
 gains a leading axis M, so M networks train in one batched forward/backward.
 """
@@ -196,7 +196,7 @@ def loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """E: the SUM over the minibatch of cross-entropy (softmax) or ½‖ŷ − y‖² (linear).
 
     Shape () for one network, (M,) for M networks (y (B,) / (B, n_out) is shared, or carries M).
-    The sum, not the mean, is what the paper's lr = 1e-5 assumes (SPEC §F).
+    The sum, not the mean, is what the paper's lr = 1e-5 assumes (SOURCES.md §1.3, §1.6).
     """
     _check_loss_args(model, out, y)
     return _loss(model, out, y)

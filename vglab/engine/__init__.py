@@ -4,14 +4,14 @@ Same numbers as ``vglab.ds_train`` (tested in float64 on the CPU), written for s
 
 * every network of every reading (plain, dS, ...) and, fused, of every task trains in ONE
   batched step with its own accept/skip decision: M = tasks × readings × seeds networks;
-* forward (paper eq. (1)-(2)), BPTT by hand (eq. (6), (4)), the dS sweep (SPEC §F, eq. (20)-(24),
+* forward (paper eq. (1)-(2)), BPTT by hand (eq. (6), (4)), the dS sweep (SOURCES.md §1.3, §1.6, eq. (20)-(24),
   D fixed, = ``ds_sampling.ds``), the Q-factor (25), the accept rule (``ds_sampling.accept``) and
   the momentum update, all without autograd and with no host synchronisation inside a step;
 * the per-step launch overhead goes away on CUDA by capturing the step in a CUDA graph
   (``mode="cuda_graph"``) or compiling it (``"compile"``, ``"compile_cuda_graph"``); the CPU runs
   it eagerly. ``mode="auto"``: ``cuda_graph`` on CUDA, ``eager`` elsewhere.
 
-Tasks are fused by padding (SPEC §G): inputs to the widest task's channels, outputs to the most
+Tasks are fused by padding (SOURCES.md §1.4, §1.6): inputs to the widest task's channels, outputs to the most
 classes with masked logits, sequences left-padded to the longest (a padded step holds a = z = 0,
 exactly as starting later). The padded weights see zero gradients and never move.
 Speed tricks that keep the numbers: u·W_in + b for all steps in one matmul before the loop;

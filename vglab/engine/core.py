@@ -1,7 +1,7 @@
 """``vglab.engine``'s ``Engine``: one batched training step for all networks, its modes and its loop.
 
 ``_step`` composes ``engine.step``'s maths: forward (paper eq. (1)-(2)), BPTT by hand (eq. (6),
-(4)), the dS sweep (SPEC §F, eq. (20)-(24)), Q (25), the accept rule (``ds_sampling.accept``) and
+(4)), the dS sweep (SOURCES.md §1.3, §1.6, eq. (20)-(24)), Q (25), the accept rule (``ds_sampling.accept``) and
 the momentum update, with no host sync; eager, compiled or a CUDA graph (``_prepare``); ``run``
 validates every epoch and keeps each network's best. The padded batch layout: ``engine.pack``.
 """

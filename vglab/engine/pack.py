@@ -1,4 +1,4 @@
-"""Many tasks and networks as one padded batch for ``vglab.engine``, and back out (SPEC §G).
+"""Many tasks and networks as one padded batch for ``vglab.engine``, and back out (SOURCES.md §1.4, §1.6).
 
 Network j of the batch is j = g·m + r·Mt + i: task g, reading r, seed i (m = readings × Mt
 networks per task, M = G·m in all). Tasks are fused by padding: inputs to the widest task's C

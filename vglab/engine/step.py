@@ -40,7 +40,7 @@ def forward(x, lengths, p: dict, m: int, activation: str = "tanh", ws=None):
 
     u(k)·W_in + b for every step is one matmul before the loop, the bias riding as an input channel
     that is 1 once a sequence has started (``lengths`` (G, B) or None: sequences are left-padded,
-    and a padded step gets a = 0 exactly, so z stays 0 until the sequence starts — SPEC §G: the same
+    and a padded step gets a = 0 exactly, so z stays 0 until the sequence starts — SOURCES.md §1.4, §1.6: the same
     as starting later); the loop adds z(k−1)·W_rec in place (``baddbmm_``) and applies f with
     ``out=`` (``activate``). ``mask`` (G, B, L) or None.
     """
@@ -91,7 +91,7 @@ def last_output(x, lengths, p: dict, m: int, activation: str = "tanh"):
     """The output (M, N, O) at the last step on a fixed set, eq. (1)-(3) as ``SRN.forward``.
 
     One state at a time, none kept (for validation and test sets, without the step's A, Z);
-    ``x`` (G, N, L, C), ``lengths`` (G, N): a padded step has a = z = 0 (SPEC §G). Each step is ONE
+    ``x`` (G, N, L, C), ``lengths`` (G, N): a padded step has a = z = 0 (SOURCES.md §1.4, §1.6). Each step is ONE
     matmul [u(k), 1, z(k−1)]·[W_in; b; W_rec] (the 1 only once a sequence has started, so a padded
     step gets a = 0 exactly) and f, written straight into the z columns of the next step's rows.
     """
@@ -210,7 +210,7 @@ def _f_prime(A, FP, k: int, h: int, f_prime, dtype):
 
 
 def sweep(W_rec, dW, A, delta_k, h: int, f_prime, dtype=torch.float64, FP=None):
-    """``(dS, Q)`` per network: the forward-mode sweep of SPEC §F (= ``ds_sampling.sweep_q_ds``).
+    """``(dS, Q)`` per network: the forward-mode sweep of SOURCES.md §1.3, §1.6 (= ``ds_sampling.sweep_q_ds``).
 
     δ(n−1) = (δ(n) W_recᵀ) ⊙ f′(a(n−1)), dδ(n−1) = (dδ(n) W_recᵀ + δ(n) dW_recᵀ) ⊙ f′(a(n−1)),
     dδ(k) = 0, D held fixed; dS = 2 Σ ⟨δ(k−h), dδ(k−h)⟩ (22), Q (25) from the minibatch-mean norms,

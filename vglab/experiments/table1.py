@@ -1,4 +1,4 @@
-"""Table 1 of the paper (seed 001, §8): plain SGD vs dS sampling on the same initial networks.
+"""Table 1 of the paper (SOURCES.md §1.4): plain SGD vs dS sampling on the same initial networks.
 
 Per task, M networks are drawn once (init variance 0.01); every reading trains a copy of the SAME
 networks on the same data and minibatch order; the kept ("save best" by validation) network is

@@ -16,7 +16,7 @@ ACCEPT, SKIP = PALETTE["green"], PALETTE["wine"]
 
 
 def accept_regions(q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected", q_lim=Q_LIM):
-    """The accept region as rectangles ``(q0, ds0, width, height)`` (SPEC §F; both rules)."""
+    """The accept region as rectangles ``(q0, ds0, width, height)`` (SOURCES.md §1.3, §1.6; both rules)."""
     lo, hi = q_lim
     zone = (q_min, -ds_max, q_max - q_min, 2 * ds_max)
     right_up, left_down = (q_max, 0.0, hi - q_max, ds_max), (lo, -ds_max, q_min - lo, ds_max)
