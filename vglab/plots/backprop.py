@@ -154,7 +154,8 @@ def _bar_label(g: float) -> str:
 
 
 def plot_log_sigmoid(s=None, ax=None):
-    """The lecture's figure: log σ(s) = s − log(1 + e^s), its softplus part, its slope 1 − σ(s)."""
+    """The softplus part log(1 + e^s) that the lecture plots, with log σ(s) = s − softplus(s) and its
+    slope 1 − σ(s) added."""
     ax = _ax(ax)
     s = (
         torch.linspace(-10, 10, 401, dtype=torch.float64)
