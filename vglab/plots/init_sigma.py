@@ -159,7 +159,7 @@ def plot_training_q(hist, ax=None):
     ax.set_ylabel("Q (h = T − 1)")
     ax2 = ax.twinx()
     ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, marker=".",
-             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.1f} %)")
+             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
     ax2.set_ylim(-0.04 * top, top)  # a line at 0 % stays visible above the axis
     ax2.set_ylabel("% of units saturated", color=PALETTE["orange"])
