@@ -55,7 +55,7 @@ def test_bad_arguments():
 
 def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     """A run in progress is read from results/runs/<name>.progress.json; the plot draws one mean and
-    one best line per reading and the paper's two cells for plain and dS as grey lines."""
+    one best line per reading and the paper's two cells for plain and dS as horizontal lines."""
     import matplotlib
     matplotlib.use("Agg")
     from vglab.plots import ds as P
@@ -102,6 +102,11 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     st = DTab.long_run_state(DTab.long_run("x", tmp_path))
     assert st["plain"] == {"test_at": 100, "best": 75.0, "mean": 62.5, "accept": 0.4, "q": 3.0}
     assert st["ds"] == {"test_at": None, "best": None, "mean": None, "accept": 0.5, "q": 2.0}
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.plots import ds as P
+    _, ax_a, _ = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)
+    assert ax_a.lines[1].get_xdata().tolist() == [150] and ax_a.lines[1].get_ydata().tolist() == [0.5]
     assert DTab.long_run("absent", tmp_path) is None
     with pytest.raises(TypeError, match="view"):
         DTab.long_run_state(None)

@@ -126,8 +126,9 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
 
 def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
-    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as grey
-    lines), the fraction of updates applied per epoch and the per-epoch mean Q (median over networks)."""
+    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as
+    lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
+    (median over networks); from a progress file that has only the last epoch, one mark each."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes
@@ -138,21 +139,26 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             at = np.asarray(row["test_at"][:len(sc)])
             ax_s.plot(at, sc.mean(1), color=c, marker="o", ms=3, label=f"{name}: mean")
             ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best")
-        tr = row.get("trace")
+        tr, le = row.get("trace"), row.get("last_epoch")
         if tr and tr["update"]:
             ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name)
             ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name)
+        elif le:  # an older progress file: only the last epoch, one mark at the updates done
+            ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, marker="o", ls="", label=name)
+            ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, marker="o", ls="", label=name)
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
-        for v in (cell or ()):
-            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls)
+        for v, what in zip(cell or (), ("best", "mean")):
+            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
+                         label=f"paper {meth}: {what}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
-             xlim=(0, view["updates"]), title="score (paper: grey, — plain, ⋯ dS)")
+             xlim=(0, view["updates"]), title="score (the paper's best and mean: — plain, ⋯ dS)")
     ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
              title="accept rate per epoch (mean of nets)")
     ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
              title="Q-factor over the run")
-    ax_s.legend(fontsize=7, ncol=2)
-    ax_q.legend(fontsize=7)
+    for ax, kw in ((ax_s, {"ncol": 2}), (ax_q, {})):
+        if ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
+            ax.legend(fontsize=7, **kw)
     return axes
