@@ -151,7 +151,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         cell = ref.get(meth, {}).get(view["task"])
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
-                         label=f"paper {meth}: {what}" if what == "best" else None)
+                         label=f"paper {meth}: best, mean" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
              xlim=(0, view["updates"]), title="score (the paper's best and mean: — plain, ⋯ dS)")
     ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
