@@ -314,8 +314,8 @@ def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None 
             warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): that share of its units passes "
                         "back less than 5 % of their best")
         if dead > RULES_OF_THUMB["pct_dead"]["worry"]:
-            warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): saturated on every example "
-                        "of this batch, so it sends (almost) no gradient to their weights")
+            warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): they are saturated on every "
+                        "example of this batch, so the batch sends (almost) no gradient to their weights")
         lo, hi = RULES_OF_THUMB["update_ratio"]["worry"]
         if math.isfinite(ratio) and not lo <= ratio <= hi:
             warn.append(f"layer {i + 1}: update:data {ratio:.1e} (aim ≈ 1e-3): "
