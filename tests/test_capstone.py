@@ -259,3 +259,26 @@ def test_rules_of_thumb_count_what_the_rows_say():
            "beat it by ≥ 5 points — dS sampling." in text
     assert "SRN T=9, adam (2 rows, 5 networks each): its baseline SRN + Adam (control) stayed at chance; " \
            "beat it by ≥ 5 points — none." in text
+
+
+def test_long_run_summary_in_its_three_states():
+    from vglab import ds_tables
+    paper = ds_tables.PAPER_T100
+    assert "nothing to show" in capstone.long_run_summary(None, paper)
+    rows = {"plain": {"test_at": [10000], "test_score": [[30.0, 50.0]], "trace": None},
+            "ds": {"test_at": [10000], "test_score": [], "trace": {"update": [50, 100], "accepted": [[1, 0.5], [1, 0.7]],
+                                                                  "q": [[2, 1.0], [3, 3.0]]}}}
+    view = {"finished": False, "updates_done": 12000, "updates": 100000, "task": "temporal_order",
+            "label": "in progress: 12000 of 100000 updates (3.0 h so far)", "settings": {"test_every": 0.1}, "rows": rows}
+    text = capstone.long_run_summary(view, paper)
+    assert "**In progress** (in progress: 12000 of 100000 updates (3.0 h so far)): not a verdict" in text
+    assert "plain 96 / 44, ds >99 / 60" in text  # the paper's cells, as printed
+    assert "plain at update 10000: best 50 / mean 40 % (kept networks, 2)." in text
+    assert "ds: no test point yet (the run tests its kept networks every 0.1 of its updates)." in text
+    assert "fraction of updates applied 0.60 (mean of networks), median Q +3.0" in text  # last epoch: 0.5, 0.7; Q 1, 3
+    done = capstone.long_run_summary({**view, "finished": True, "label": "saved run"}, paper)
+    assert done.startswith("**Finished**: saved run.") and "not a verdict" not in done
+    with pytest.raises(TypeError, match="view"):
+        capstone.long_run_summary("x", paper)
+    with pytest.raises(TypeError, match="paper"):
+        capstone.long_run_summary(None, None)

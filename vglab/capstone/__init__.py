@@ -32,7 +32,7 @@ from torch import nn
 from .. import bptt, ds_sampling, ds_train, lstm, saturation, srn, tasks
 from .._args import int_at_least
 from ..beta_penalty import beta_penalty_from_logits
-from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
+from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
                               rules_of_thumb)
 from ..data import digits
 from ..deep_mlp import build_mlp
