@@ -73,12 +73,12 @@ def test_mlp_remedies_xavier_x4_and_a_saturating_start_for_the_beta_penalty(smal
     assert float(net.blocks[1].linear.weight.detach().std()) == pytest.approx(4 / 8, rel=0.05)
     kwb, lamb, _, baseb = capstone.MLP_REMEDIES["Xavier ×4 + Beta penalty"]
     assert kwb == kw4 and lamb > 0 and baseb == "Xavier ×4 (sigmoid)"  # the penalty against its own init
-    kw8, _, _, _ = capstone.MLP_REMEDIES["sigmoid N(0, 8²/fan-in)"]
-    rows = capstone.run_mlp(["plain (sigmoid)", "sigmoid N(0, 8²/fan-in)", "N(0, 8²/fan-in) + Beta penalty"],
+    kw8, _, _, _ = capstone.MLP_REMEDIES["sigmoid gain 8 (saturating)"]
+    rows = capstone.run_mlp(["plain (sigmoid)", "sigmoid gain 8 (saturating)", "gain 8 + Beta penalty"],
                             steps=2, seeds=(0,), data=small_digits, progress_bar=False)
     by = {r["remedy"]: r for r in rows}
-    assert by["plain (sigmoid)"]["pct_saturated_init"] < 1 < 20 < by["sigmoid N(0, 8²/fan-in)"]["pct_saturated_init"]
-    assert by["N(0, 8²/fan-in) + Beta penalty"]["baseline"] == "sigmoid N(0, 8²/fan-in)"
+    assert by["plain (sigmoid)"]["pct_saturated_init"] < 1 < 20 < by["sigmoid gain 8 (saturating)"]["pct_saturated_init"]
+    assert by["gain 8 + Beta penalty"]["baseline"] == "sigmoid gain 8 (saturating)"
     with pytest.raises(ValueError, match="seeds"):
         capstone.run_mlp(["ReLU"], seeds=(1, 1), data=small_digits)
 
@@ -282,3 +282,17 @@ def test_long_run_summary_in_its_three_states():
         capstone.long_run_summary("x", paper)
     with pytest.raises(TypeError, match="paper"):
         capstone.long_run_summary(None, None)
+
+
+def test_cli_mlp_testbed_writes_rows_with_every_seed(tmp_path, monkeypatch):
+    from vglab.experiments import capstone as cli
+    small = digits(standardize=True, n=200)
+    monkeypatch.setattr(capstone, "digits", lambda standardize=True: small)
+    assert cli.main(["--testbed", "mlp", "--seeds", "2", "--steps", "2", "--remedies", "plain (sigmoid),ReLU",
+                     "--out", "cap_mlp", "--results-dir", str(tmp_path), "--no-progress"]) == 0
+    run = results.load("cap_mlp", tmp_path)
+    assert run["data"]["settings"] == {"testbed": "mlp", "seeds": 2, "steps": 2, "remedies": ["plain (sigmoid)", "ReLU"]}
+    assert [r["n"] for r in run["data"]["rows"]] == [2, 2] and run["data"]["rows"][1]["cost"] is not None
+    for bad in (["--testbed", "cnn"], ["--testbed", "mlp", "--seeds", "0"], ["--testbed", "mlp", "--remedies", "LSTM f-bias 1"]):
+        with pytest.raises(SystemExit):
+            cli.parse(bad)

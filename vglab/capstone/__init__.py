@@ -56,8 +56,8 @@ MLP_REMEDIES = {
     "ReLU + Kaiming": (dict(activation="relu", init="kaiming"), 0.0, "kaiming", "plain (sigmoid)"),
     "residual (sigmoid)": (dict(activation="sigmoid", residual=True), 0.0, "residual", "plain (sigmoid)"),
     "Xavier ×4 + Beta penalty": (SIG4, 0.01, "beta", "Xavier ×4 (sigmoid)"),
-    "sigmoid N(0, 8²/fan-in)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
-    "N(0, 8²/fan-in) + Beta penalty": (SIG8, 0.01, "beta", "sigmoid N(0, 8²/fan-in)"),
+    "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
+    "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
 }
 PAPER_REGIME = "momentum SGD, lr 1e-5, summed loss, minibatch 10 (paper §8)"
 ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
