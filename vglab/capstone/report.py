@@ -139,8 +139,8 @@ def long_run_summary(view: dict | None, paper: dict) -> str:
     cells = [f"{name} {paper[name][task][0]} / {paper[name][task][1]}" for name in ("plain", "ds")
              if task in paper.get(name, {})]
     out = [(f"**Finished**: {view['label']}." if view["finished"] else
-            f"**In progress** ({view['label']}): not a verdict; the paper's numbers are for the end of the run, "
-            f"update {total}.")]
+            f"**{view['label'][:1].upper() + view['label'][1:]}** — not a verdict: the paper's numbers are for "
+            f"the end of the run, update {total}.")]
     if cells:
         out.append("The paper's Table 1 (best / mean % correct of 10 networks): " + ", ".join(cells) + ".")
     for name, row in view["rows"].items():
