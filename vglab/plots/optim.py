@@ -83,7 +83,7 @@ def plot_trajectory_grid(surface, trajs, axes):
 
 # optimizers whose colours are close to another's get their own dash (Momentum/NAG, Adam/Nadam, AdaDelta,
 # SGD/Adam: black and dark indigo); a curve named "<optimizer> (<variant>)" is looked up by its full name first
-LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Adam": ":", "Nadam": "--", "AdaDelta (ε inside)": ":"}
+LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Adam": ":", "Nadam": "--", "AdaDelta (ε inside)": (0, (4, 1, 1, 1, 1, 1))}
 FLOOR = 1e-12  # log-scale loss curves draw L − L* below this (an exact 0 included) at this value
 
 
