@@ -27,7 +27,9 @@ def check_circle_radius(answer) -> bool:
     """
     return close(answer, math.sqrt(0.02 * 200), rel=2e-2,
                  success="std·√K = √0.02 · √200 = √4 = 2: at K = 200 the paper's doubled variance puts "
-                         "the eigenvalues far outside the unit circle (at K = 100 it was √2 ≈ 1.41).",
+                         "the spectral radius, the edge of the disc, at 2, far outside the unit circle; "
+                         "a quarter of the disc's area, and of its eigenvalues, still lies inside it "
+                         "(at K = 100 the radius was √2 ≈ 1.41).",
                  hint="the radius is std·√K with K = 200, and std is the square root of the variance 0.02")
 
 
@@ -35,7 +37,8 @@ def check_q_kind(answer) -> bool:
     """Notebook 05: is a Q-factor of 14 vanishing, exploding or in the safe zone?"""
     return choice(answer, "vanishing", options=("vanishing", "exploding", "safe"),
                   success="vanishing: Q = 14 means ‖δ(k−h)‖ is 10^14 times smaller than ‖δ(k)‖.",
-                  hint="Q = log10‖δ(k)‖ − log10‖δ(k−h)‖; a large positive Q means the old gradient is tiny")
+                  hint="Q = log10‖δ(k)‖ − log10‖δ(k−h)‖: is the old gradient δ(k−h) larger or smaller than "
+                       "δ(k), and is Q inside the safe zone [−1, 1]?")
 
 
 def check_q_from_norms(answer) -> bool:

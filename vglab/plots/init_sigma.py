@@ -67,7 +67,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "mean ‖∂E/∂W_rec(k−j)‖ (minibatch sum)")
     if legend:
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below the axes: covers no line
     ax.grid(alpha=0.3, which="major")
     return ax
 
@@ -78,7 +78,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
     eigs = np.asarray(eigs)
     r = circle_radius(sigma2, n_hidden)
     t = np.linspace(0, 2 * np.pi, 200)
-    ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1")
+    ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1", zorder=3)  # on top
     ax.plot(r * np.cos(t), r * np.sin(t), color=COLORS["paper"], lw=1.5, label=f"std·√K = {r:.2f}")
     rho = float(np.abs(eigs).max())
     ax.scatter(eigs.real, eigs.imag, s=8, color=PALETTE["indigo"], label=label or f"eigenvalues, ρ = {rho:.2f}")
@@ -88,7 +88,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
     ax.set_aspect("equal")
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below the axes: covers no point
     return ax
 
 
@@ -109,13 +109,13 @@ def plot_q_comparison(rows, ax=None):
         ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
                     label="mean ± 95 % CI" if i == 0 else None)
         if "q_of_mean" in r:
-            ax.plot(i + 0.1, r["q_of_mean"], marker="x", color=c, ms=7, ls="none",
+            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none",
                     label="Q of the mean curve" if i == 0 else None)
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
             marker = "^" if not math.isfinite(hi) else ("v" if not math.isfinite(lo) else "D")
-            ax.plot(i + 0.18, y, marker=marker, color=COLORS["paper"], ms=7, ls="none")
+            ax.plot(i + 0.32, y, marker=marker, color=COLORS["paper"], ms=6, ls="none")  # beside the ×
     ax.plot([], [], marker="^", color=COLORS["paper"], ls="none", label="paper: ▲ > 25, ◆ ≈ 0.7, ▼ < −6")
     for y in (25.0, -6.0):
         ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8)
