@@ -112,7 +112,7 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["plain", "ds"]
     assert "last epoch" in ax_a.get_title()
     ax_s = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)[0]
-    assert any(">99 / 60" in t.get_text() and "bound" in t.get_text() for t in ax_s.get_legend().get_texts())
+    assert any(">99 / 60 (>99 drawn at 99)" in t.get_text() for t in ax_s.get_legend().get_texts())
     # before any test point and with no paper lines: no legend, and no "no artists" warning
     import warnings
     for r in rows.values():

@@ -160,21 +160,21 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
-        shown = " / ".join(cell or ())
-        at = "; '>' drawn at its bound" if any(v.startswith(">") for v in cell or ()) else ""
+        shown = " / ".join(cell or ())  # best / mean; a ">99" is drawn at 99 and the label says so
+        at = "".join(f" ({v} drawn at {v.strip('>')})" for v in cell or () if v.startswith(">"))
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
-                         label=f"paper {meth}: best / mean {shown}{at}" if what == "best" else None)
+                         label=f"paper {meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
-             xlim=(0, view["updates"]), title="score (the paper's best and mean: — plain, ⋯ dS)")
+             xlim=(0, view["updates"]), title="test score (paper best / mean: — plain, ⋯ dS)")
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
-    ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
-             title=("accept rate, last epoch only" if not any(traced) else "accept rate per epoch" + last)
-             + ", mean of nets")
+    ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+             title="accept rate, last epoch only" if not any(traced) else "accept rate per epoch" + last)
     ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
-             title="Q-factor over the run" + last)
-    for ax, kw in ((ax_s, {"ncol": 2}), (ax_a, {}), (ax_q, {})):
+             title="Q-factor" + last)
+    for ax in axes:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         if ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
-            ax.legend(fontsize=7, **kw)
+            ax.legend(fontsize=6)
     return axes
