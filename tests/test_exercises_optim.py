@@ -64,8 +64,10 @@ def test_check_clip_threshold(capsys):
 
     assert ex.check_clip_threshold(1.0) is True
     assert _verdict(capsys).startswith("Correct")
-    assert ex.check_clip_threshold(100.0) is False
-    assert "thrown out of the window" in _verdict(capsys)
+    assert ex.check_clip_threshold(100.0) is False  # the committed cell's θ: its hint names the cap only
+    out = _verdict(capsys)
+    assert "thrown out of the window" in out and "η θ" in out
+    assert "small compared" not in out and "100 steps" not in out and str(NEAR) not in out
     for short in (0.05, 0.3):  # 100 steps of η θ cannot cover the way to the foot
         assert ex.check_clip_threshold(short) is False
         assert "too few" in _verdict(capsys)

@@ -86,8 +86,7 @@ def check_clip_threshold(theta) -> bool:
     from ..surfaces import get, trajectory
 
     hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
-            f"θ caps the step at η θ: pick θ so that η θ is small compared to the {NEAR:g} the check allows, "
-            "yet 100 steps of η θ still cover the way there")
+            "θ caps the step at η θ")  # no more: the two constraints on η θ are the exercise (02r3 X1)
     ok, theta = answer_number(theta, hint=f"{hint} (θ should be a positive number)")
     if not ok:
         return False
