@@ -51,3 +51,17 @@ def test_circle_radius_success_names_the_spectral_radius_not_all_eigenvalues(cap
     assert ex.check_circle_radius(2.0)
     out = capsys.readouterr().out
     assert "spectral radius" in out and "eigenvalues far outside" not in out
+
+
+@pytest.mark.parametrize("check, method", [
+    (ex.check_std_for_variance, "square root"),
+    (ex.check_circle_radius, "std·√K"),
+    (ex.check_variance_for_radius, "std·√K"),
+])
+def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
+    """The committed exercise cell (answer None) prints its hint; it must not give the method away,
+    which a wrong answer still gets."""
+    assert not check(None)
+    assert method not in capsys.readouterr().out
+    assert not check(123.0)
+    assert method in capsys.readouterr().out

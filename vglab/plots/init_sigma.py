@@ -117,8 +117,9 @@ def plot_q_comparison(rows, ax=None):
             marker = "^" if not math.isfinite(hi) else ("v" if not math.isfinite(lo) else "D")
             ax.plot(i + 0.32, y, marker=marker, color=COLORS["paper"], ms=6, ls="none")  # beside the ×
     ax.plot([], [], marker="^", color=COLORS["paper"], ls="none", label="paper: ▲ > 25, ◆ ≈ 0.7, ▼ < −6")
-    for y in (25.0, -6.0):
-        ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8)
+    for y in (25.0, -6.0):  # the markers sit on these bounds; the paper's values lie beyond them
+        ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8,
+                   label="paper's bounds 25 and −6 (not values)" if y > 0 else None)
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.axhline(0, color=COLORS["bound"], lw=0.8)
     ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
@@ -157,11 +158,14 @@ def plot_training_q(hist, ax=None):
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.set_xlabel("training iteration")
     ax.set_ylabel("Q (h = T − 1)")
+    lo, hi = min(float(Q.min()), -1.0), max(float(Q.max()), 1.0)
+    span = hi - lo
+    ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)  # a free strip under the Q range for the % line
     ax2 = ax.twinx()
-    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, marker=".",
-             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.2g} %)")
+    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, ls=":", marker=".",
+             label=f"% saturated |z| > 0.95, right axis (max {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
-    ax2.set_ylim(-0.04 * top, top)  # a line at 0 % stays visible above the axis
+    ax2.set_ylim(-top / 9, top)  # 0 % at a tenth of the height: in the free strip, below every Q and the safe zone
     ax2.set_ylabel("% of units saturated", color=PALETTE["orange"])
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
