@@ -151,8 +151,9 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         if row["test_score"]:
             sc = np.asarray(row["test_score"], float)  # (points, networks), %
             at = np.asarray(row["test_at"][:len(sc)])
-            ax_s.plot(at, sc.mean(1), color=c, marker="o", ms=3, label=f"{name}: mean")
-            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best")
+            ax_s.plot(at, sc.mean(1), color=c, label=f"{name}: mean (hollow)", **mk)  # a lone point stays visible
+            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best (filled)",
+                      **dict(mk, mfc=c, ms=mk["ms"] - 2))  # nested: later ones smaller, on top
         tr, le = row.get("trace"), row.get("last_epoch")
         if tr and tr["update"]:
             last_pt = dict(mk, markevery=[len(tr["update"]) - 1])  # the latest epoch marked, as the dots below
