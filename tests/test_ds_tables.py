@@ -113,6 +113,10 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     assert "last epoch" in ax_a.get_title()
     ax_s = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)[0]
     assert any(">99 / 60 (>99 drawn at 99)" in t.get_text() for t in ax_s.get_legend().get_texts())
+    assert any(t.get_text().startswith("paper dS") for t in ax_s.get_legend().get_texts())  # read 07r3 S9
+    # two readings at the same point stay visible: hollow markers of different shape and size (read 07r3 F2)
+    m = [(ln.get_marker(), ln.get_markersize(), ln.get_markerfacecolor()) for ln in ax_a.lines[:2]]
+    assert m[0][:2] != m[1][:2] and all(f == "none" for *_, f in m)
     # before any test point and with no paper lines: no legend, and no "no artists" warning
     import warnings
     for r in rows.values():

@@ -16,6 +16,9 @@ def test_accept_decision_and_printed_rule(capsys):
 
 def test_factor_two(capsys):
     assert exercises.check_factor_two(1.2) is True
+    # without the 2 the minibatch passes the |dS| test; applied only if Q allows it (read 07r3 X2)
+    out = capsys.readouterr().out
+    assert "passes that test" in out and "depends on Q" in out and "without it applied" not in out
     assert exercises.check_factor_two(0.6) is False
     assert exercises.check_factor_two("x") is False
     assert capsys.readouterr().out.count("Not yet") == 2

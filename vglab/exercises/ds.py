@@ -19,13 +19,13 @@ def check_printed_rule(answer) -> bool:
     """Notebook 07: the paper prints 'apply if Q < Q_min and dS > 0': corrected or swapped?"""
     return choice(answer, "swapped", options=["corrected", "swapped"],
                   success="swapped: Q < Q_min is exploding, and dS > 0 makes the norm grow even more.",
-                  hint="Q < Q_min means ‖δ(k−h)‖ is already much larger than ‖δ(k)‖; does dS > 0 help?")
+                  hint="at Q < Q_min, is ‖δ(k−h)‖ too large or too small, and which sign of dS moves Q back into the zone?")
 
 
 def check_factor_two(answer) -> bool:
     """Notebook 07: eq. (14) drops the 2 and gives (G, dG) = 0.6; what is the true dS?"""
     return close(answer, 1.2, rel=1e-3,
-                 success="dS = 2(G, dG) = 1.2 > 1: with the factor 2 this minibatch is skipped, without it applied.",
+                 success="dS = 2(G, dG) = 1.2 > 1: with the factor 2 this minibatch fails the |dS| ≤ 1 test and is skipped; without it, it passes that test (whether it is applied then depends on Q).",
                  hint="differentiate S = ‖G‖² = (G, G) yourself and compare with what eq. (14) prints.")
 
 

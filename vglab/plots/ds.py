@@ -87,7 +87,9 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         ax.plot(x, np.median(sm, 1), color=c, lw=1.8, ls=ls, label=f"{name} (median; thin: each network)")
     ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("Q(δ, h)")
-    ax.legend(fontsize=7)
+    ax.set_title(f"Q (running mean over {k} updates)" if len(runs) else "Q", fontsize=9)
+    # below the axes: inside, a legend would hide the lines that leave the zone's middle
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     return ax
 
 
@@ -143,20 +145,23 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes
-    for name, row in view["rows"].items():
+    for i, (name, row) in enumerate(view["rows"].items()):
         c = color(name, PALETTE["grey"])
+        mk = dict(marker="osD^v"[i % 5], ms=9 - 2 * (i % 3), mfc="none", mew=1.5)  # hollow, nested: none hides another
         if row["test_score"]:
             sc = np.asarray(row["test_score"], float)  # (points, networks), %
             at = np.asarray(row["test_at"][:len(sc)])
-            ax_s.plot(at, sc.mean(1), color=c, marker="o", ms=3, label=f"{name}: mean")
-            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best")
+            ax_s.plot(at, sc.mean(1), color=c, label=f"{name}: mean (hollow)", **mk)  # a lone point stays visible
+            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best (filled)",
+                      **dict(mk, mfc=c, ms=mk["ms"] - 2))  # nested: later ones smaller, on top
         tr, le = row.get("trace"), row.get("last_epoch")
         if tr and tr["update"]:
-            ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name)
-            ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name)
+            last_pt = dict(mk, markevery=[len(tr["update"]) - 1])  # the latest epoch marked, as the dots below
+            ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name, **last_pt)
+            ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name, **last_pt)
         elif le:  # an older progress file: only the last epoch, one mark at the updates done
-            ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, marker="o", ls="", label=name)
-            ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, marker="o", ls="", label=name)
+            ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, ls="", label=name, **mk)
+            ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, ls="", label=name, **mk)
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
@@ -164,7 +169,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         at = "".join(f" ({v} drawn at {v.strip('>')})" for v in cell or () if v.startswith(">"))
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
-                         label=f"paper {meth}: {shown}{at}" if what == "best" else None)
+                         label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
              xlim=(0, view["updates"]), title="test score (paper best / mean: — plain, ⋯ dS)")
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
