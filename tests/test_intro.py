@@ -44,6 +44,23 @@ def test_sat_rate_predicts_the_measured_factor_and_max_fprime_only_bounds_it():
     assert (r["measured"] < 0.8 * r["bound"]).all()
 
 
+def test_preact_rms_against_numpy():
+    """The RMS of the pre-activations of layers 1 … L−1, recomputed in numpy from the same random numbers;
+    it grows with the gain (the a spread into the sigmoid's flat tails)."""
+    kw = dict(depth=6, width=16, batch=4, n_networks=3, seed=2)
+    r = intro.stack_gradients("sigmoid", 4.0, **kw)
+    g = torch.Generator().manual_seed(2)
+    W = (torch.randn(6, 3, 16, 16, generator=g, dtype=torch.float64) * (4.0 / 4)).numpy()
+    z = torch.randn(3, 4, 16, generator=g, dtype=torch.float64).numpy()
+    sq = []
+    for l in range(6):
+        a = z @ W[l]
+        sq.append((a**2).mean(axis=(1, 2)))
+        z = 1 / (1 + np.exp(-a))
+    np.testing.assert_allclose(r["preact_rms"], np.sqrt(np.mean(sq[:-1], axis=0)), rtol=1e-12)
+    assert (r["preact_rms"] > intro.stack_gradients("sigmoid", 1.0, **kw)["preact_rms"]).all()
+
+
 @pytest.mark.parametrize("kw,word", [
     (dict(activation="softsign"), "activation"), (dict(gain=0.0), "gain"), (dict(gain=float("nan")), "gain"),
     (dict(gain="1"), "gain"), (dict(depth=1), "depth"), (dict(width=2.5), "width"), (dict(batch=0), "batch"),

@@ -47,7 +47,9 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
     * ``measured`` (M,): the per-layer factor, (‖δ_1‖ / ‖δ_L‖) ** (1 / (depth − 1));
     * ``predicted`` (M,): eq. (sat-rate), c ≈ gain · √E[f′(a)²], the mean over the pre-activations
       of layers 1 … L−1 of that network;
-    * ``bound`` (M,): gain · max f′, the factor if every unit sat at its steepest point.
+    * ``bound`` (M,): gain · max f′, the factor if every unit sat at its steepest point;
+    * ``preact_rms`` (M,): the root mean square of the pre-activations a over layers 1 … L−1
+      (the layers ``predicted`` averages over): how widely the a have spread.
     """
     from .saturation import ACTIVATIONS, activation as f, derivative as df, max_derivative
 
@@ -64,10 +66,11 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
     g = torch.Generator().manual_seed(int(seed))
     W = torch.randn(depth, n_networks, width, width, generator=g, dtype=torch.float64) * (gain / width**0.5)
     z = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)
-    fprime = []
+    fprime, a_sq = [], []
     for l in range(depth):  # forward: keep f′(a_l) of every layer
         a = z @ W[l]  # (M, B, n)
         fprime.append(df(activation, a))
+        a_sq.append(a.pow(2).mean(dim=(1, 2)))  # (M,)
         z = f(activation, a)
     delta = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)  # δ_L at the top
     norms = [delta.flatten(1).norm(dim=1)]
@@ -81,4 +84,5 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
         "measured": (norms[:, -1] / norms[:, 0]).pow(1 / (depth - 1)).numpy(),
         "predicted": (gain * rms).numpy(),
         "bound": np.full(n_networks, gain * max_derivative(activation)),
+        "preact_rms": torch.stack(a_sq[:-1]).mean(dim=0).sqrt().numpy(),
     }

@@ -194,7 +194,7 @@ class LogSoftmax(Module):
 
 
 class Log(Module):
-    """Elementwise y = log x; dC/dX = dC/dY / x (inf/NaN once a probability underflows to 0)."""
+    """Elementwise y = log x; dC/dX = dC/dY / x (infinite once 1/x overflows, x < 1/max float)."""
 
     def forward(self, X):
         self.X = X

@@ -46,11 +46,12 @@ def plot_head_gradients(
 ):
     """|dC/ds_true| against the margin (how confidently wrong), for the three classifier heads.
 
-    Log y; an exact 0 sits on the floor (▼), a NaN/inf is drawn as × at the top.
+    Log y, symmetric-log x (linear for |m| < 10); an exact 0 sits on the floor (▼), a NaN/inf is a ×
+    along the top edge of the axes.
     """
     ax = _ax(ax)
     margins = MARGINS if margins is None else np.asarray(margins, dtype=float)
-    floor, top = (1e-47, 1e4) if dtype == "float32" else (1e-322, 1e4)
+    floor, top = (1e-47, 1e12) if dtype == "float32" else (1e-322, 1e60)  # room above 1 for the ×
     for h, g in head_curves(margins, n_classes, dtype).items():
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
@@ -72,8 +73,9 @@ def plot_head_gradients(
             ms=6,
             color=HEAD_COLORS[h],
         )
-        ax.plot(
-            margins[bad][::8], np.full(bad.sum(), top / 30)[::8], "x", ms=8, mew=2, color=HEAD_COLORS[h]
+        ax.plot(  # at the top edge of the axes (axes coordinates in y), clear of every curve
+            margins[bad][::8], np.full(bad.sum(), 0.95)[::8], "x", ms=8, mew=2, color=HEAD_COLORS[h],
+            transform=ax.get_xaxis_transform(),
         )
     if mark is not None:
         ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--")
@@ -87,9 +89,9 @@ def plot_head_gradients(
         yt, [f"{v:.0e}".replace("e+00", "").replace("1e-", "1e−") for v in yt]
     )  # no mathtext: faster
     ax.minorticks_off()
-    ax.set_xlabel("margin m (wrong logits − true logit)")
+    ax.set_xlabel("margin m (symlog axis: linear for |m| < 10)")
     ax.set_ylabel("|dC / d s_true|")
-    ax.set_title(f"{dtype}: ▼ = exactly 0, × = NaN/inf", fontsize=9)
+    ax.set_title(f"{dtype}: ▼ = exactly 0, × (top edge) = NaN/inf", fontsize=9)
     ax.legend(loc="lower left", fontsize=7, frameon=False)
     return ax
 
@@ -152,7 +154,8 @@ def _bar_label(g: float) -> str:
 
 
 def plot_log_sigmoid(s=None, ax=None):
-    """The lecture's figure: log σ(s) = s − log(1 + e^s), its softplus part, its slope 1 − σ(s)."""
+    """The softplus part log(1 + e^s) that the lecture plots, with log σ(s) = s − softplus(s) and its
+    slope 1 − σ(s) added."""
     ax = _ax(ax)
     s = (
         torch.linspace(-10, 10, 401, dtype=torch.float64)

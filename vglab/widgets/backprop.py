@@ -20,7 +20,7 @@ MARGIN_STOPS = [float(v) for v in np.unique(np.round(np.concatenate([
 
 def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "float64") -> Panel:
     """Slide the margin (wrong logits − true logit): softmax + squared error goes to 0,
-    softmax → log breaks (NaN) once p underflows, log-softmax + cross-entropy stays at −1."""
+    softmax → log breaks (NaN) once 1/p_y overflows, log-softmax + cross-entropy stays at −1."""
     controls = {
         "margin": widgets.SelectionSlider(
             options=[(f"{v:g}", v) for v in MARGIN_STOPS], value=float(margin), description="margin m"
