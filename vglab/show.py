@@ -23,11 +23,13 @@ def show_source(obj, *, docstring: bool = True):
     """
     from IPython.display import Markdown  # notebook-only dependency, imported lazily
 
+    from . import _args
+    _args.boolean("docstring", docstring)
     text = source(obj)
     if not docstring:
         text = _strip_docstring(text)
     where = f"{inspect.getmodule(obj).__name__}.{getattr(obj, '__qualname__', obj.__name__)}"
-    return Markdown(f"`{where}`\n\n```python\n{text.rstrip()}\n```")
+    return Markdown(data=f"`{where}`\n\n```python\n{text.rstrip()}\n```")
 
 
 def _strip_docstring(text: str) -> str:
@@ -65,4 +67,4 @@ def say(text: str):
         def __repr__(self):  # text/plain: the sentence itself (IPython's default names the class)
             return self.data
 
-    return Said(text)
+    return Said(data=text)  # data=: IPython would read a text that names an existing file as that file

@@ -16,3 +16,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
                            HealthCheck.function_scoped_fixture])
 settings.load_profile("vglab")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _sandbox(tmp_path, monkeypatch):
+    """Hostile paths ("abc", "cuda", "NaN") and default folders land in a temporary folder, never in
+    the repository: the working directory and ``results.results_dir()`` point there."""
+    from vglab import results
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -71,14 +71,17 @@ def _finite(x, where="result", depth=0) -> None:
             _finite(getattr(x, f.name), f"{where}.{f.name}", depth + 1)
 
 
-def call(fn: Callable, name: str | None, kwargs: dict, *, finite: bool = True):
+def call(fn: Callable, name: str | None, kwargs: dict, *, finite: bool = True, also: tuple = ()):
     """Call ``fn(**kwargs)`` under the contract (module docstring); returns ("ok", result),
-    ("refused", exc) or ("diverged", exc)."""
+    ("refused", exc) or ("diverged", exc). ``also``: further documented exception types (e.g.
+    ``FileNotFoundError`` for a missing saved run), accepted with any message."""
     label = getattr(fn, "__qualname__", repr(fn))
     try:
         out = fn(**kwargs)
     except DivergenceError as e:
         return "diverged", e
+    except also as e:
+        return "refused", e
     except (ValueError, TypeError) as e:
         if name is not None:
             msg = str(e)
@@ -109,7 +112,7 @@ class Case:
     finite: bool = True
     values: Any = None
     examples: int | None = None
-    extra: dict = field(default_factory=dict)
+    also: tuple = ()
 
     def __post_init__(self):
         if self.name in REGISTERED:
@@ -123,7 +126,7 @@ def register(*cases: Case) -> list:
 
 def check_valid(case: Case) -> None:
     """The valid call returns (never refuses) and keeps its promise of finiteness."""
-    kind, out = call(case.fn, None, case.valid(), finite=case.finite)
+    kind, out = call(case.fn, None, case.valid(), finite=case.finite, also=case.also)
     assert kind == "ok", f"{case.name}: the valid call was refused: {out}"
 
 
@@ -131,7 +134,7 @@ def check_probe(case: Case, arg: str, value) -> None:
     """One hostile value for one argument: a result under the contract or a clear refusal."""
     kwargs = case.valid()
     kwargs[arg] = value
-    call(case.fn, arg, kwargs, finite=case.finite)
+    call(case.fn, arg, kwargs, finite=case.finite, also=case.also)
 
 
 def probe_args(case: Case) -> list:
