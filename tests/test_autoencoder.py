@@ -112,3 +112,39 @@ def test_enc_scale_saturates_the_start(data):
     assert sat[1.0] < 0.05 < 0.3 < sat[50.0]
     with pytest.raises(ValueError, match="enc_scale"):
         ae.AEConfig(enc_scale=0.0)
+
+
+def test_count_distinct_against_a_python_set():
+    """count_distinct equals the size of a set of rounded pixel tuples; a decoder that ignores its
+    code (one image for every code) counts 1."""
+    x = torch.rand(20, 64, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    imgs = torch.cat([x, x[:5], x[:5] + 1e-9])  # exact repeats and repeats below the rounding
+    as_set = {tuple(round(float(v), 3) for v in row) for row in imgs}
+    assert ae.count_distinct(imgs) == len(as_set) == len({tuple(r.tolist()) for r in x})
+    assert ae.count_distinct(imgs, decimals=12) > len(as_set)
+    assert ae.count_distinct(x[:1].expand(7, -1)) == 1
+    with pytest.raises(ValueError, match="images"):
+        ae.count_distinct(x[0])
+    with pytest.raises(ValueError, match="decimals"):
+        ae.count_distinct(x, decimals=-1)
+
+
+def test_unit_histograms_mark_clipped_units():
+    """Saturated units whose spikes pass the y-limit are counted in a note, with their bin."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import beta as pb
+
+    z = torch.rand(400, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    z[:, 3:] = 0.999  # two dead units, all in the last bin: density 20 > 12
+    fig, ax = plt.subplots()
+    pb.plot_unit_histograms(z, ax=ax)
+    notes = [t.get_text() for t in ax.texts]
+    plt.close(fig)
+    assert notes == ["2 units above 12 (clipped) in [0.95, 1.00]"]
+    fig, ax = plt.subplots()
+    pb.plot_unit_histograms(z[:, :3], ax=ax)
+    assert not ax.texts and ax.get_ylim()[1] <= 12
+    plt.close(fig)

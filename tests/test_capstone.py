@@ -8,12 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vglab import bptt, capstone, deep_mlp, exercises, lstm, results, srn, tasks
+from vglab import bptt, capstone, deep_mlp, ds_train, exercises, lstm, results, srn, tasks
 from vglab.beta_penalty import beta_penalty_from_logits
 from vglab.data import digits
 
-FIELDS = {"testbed", "remedy", "colour", "baseline", "regime", "score", "score_best", "scores", "chance",
-          "flow_name", "flow_init", "flow", "pct_saturated", "pct_dead", "wall_s", "device", "verdict"}
+FIELDS = {"testbed", "remedy", "colour", "baseline", "regime", "score", "score_min", "score_best", "scores", "n",
+          "chance", "flow_name", "flow_init", "flow", "pct_saturated_init", "pct_saturated", "pct_dead",
+          "sec_per_update", "cost", "device", "verdict"}
 
 
 @pytest.fixture(scope="module")
@@ -56,25 +57,64 @@ def test_mlp_rows_and_the_residual_path(small_digits):
                             steps=2, seeds=(0, 1), data=small_digits, progress_bar=False)
     assert [r["remedy"] for r in rows] == ["plain (sigmoid)", "residual (sigmoid)", "ReLU + Kaiming"]
     for r in rows:
-        assert FIELDS <= set(r) and len(r["scores"]) == 2 and 0 <= r["score"] <= 1 and r["wall_s"] >= 0
+        assert FIELDS <= set(r) and r["n"] == len(r["scores"]) == 2 and 0 <= r["score"] <= 1
+        assert r["score_min"] == min(r["scores"]) and r["sec_per_update"] > 0 and r["cost"] > 0
     json.dumps(rows)  # JSON-ready
     by = {r["remedy"]: r for r in rows}
     assert by["plain (sigmoid)"]["flow_init"] < 1e-6  # σ′ ≤ 1/4 per layer: vanishes over 20 layers
     assert 0.1 < by["residual (sigmoid)"]["flow_init"] < 10  # the identity path keeps it
     assert 0.1 < by["ReLU + Kaiming"]["flow_init"] < 10
-    assert by["plain (sigmoid)"]["verdict"] == "baseline"
+    assert by["plain (sigmoid)"]["verdict"] == "baseline" and by["plain (sigmoid)"]["cost"] == 1.0
+
+
+def test_mlp_remedies_xavier_x4_and_a_saturating_start_for_the_beta_penalty(small_digits):
+    kw4, lam4, _, base4 = capstone.MLP_REMEDIES["Xavier ×4 (sigmoid)"]
+    net = deep_mlp.build_mlp(3, 64, seed=0, **kw4)  # square layers: std = 4·√(2/(64+64)) = 4/√64
+    assert float(net.blocks[1].linear.weight.detach().std()) == pytest.approx(4 / 8, rel=0.05)
+    kwb, lamb, _, baseb = capstone.MLP_REMEDIES["Xavier ×4 + Beta penalty"]
+    assert kwb == kw4 and lamb > 0 and baseb == "Xavier ×4 (sigmoid)"  # the penalty against its own init
+    kw8, _, _, _ = capstone.MLP_REMEDIES["sigmoid gain 8 (saturating)"]
+    rows = capstone.run_mlp(["plain (sigmoid)", "sigmoid gain 8 (saturating)", "gain 8 + Beta penalty"],
+                            steps=2, seeds=(0,), data=small_digits, progress_bar=False)
+    by = {r["remedy"]: r for r in rows}
+    assert by["plain (sigmoid)"]["pct_saturated_init"] < 1 < 20 < by["sigmoid gain 8 (saturating)"]["pct_saturated_init"]
+    assert by["gain 8 + Beta penalty"]["baseline"] == "sigmoid gain 8 (saturating)"
+    with pytest.raises(ValueError, match="seeds"):
+        capstone.run_mlp(["ReLU"], seeds=(1, 1), data=small_digits)
+
+
+def test_paper_update_is_ds_train_s_update_and_times_only_it():
+    data = ds_train_data()
+    init = srn.SRN(6, 20, 4, sigma2=0.01, n_networks=3, generator=torch.Generator().manual_seed(1))
+    for method in ("plain", "clipping", "pascanu", "ds"):
+        ref = copy.deepcopy(init)
+        ds_train.train(ref, data, method, 3, seed=5, progress_bar=False)
+        times, got = capstone._paper_updates(copy.deepcopy(init), data, method, 3, seed=5)
+        assert len(times) == 3 and all(t > 0 for t in times)
+        for p, q in zip(got.parameters(), ref.parameters()):
+            torch.testing.assert_close(p, q)
+        assert capstone.paper_update_seconds(init, data, method, repeats=2) > 0
+    with pytest.raises(ValueError, match="method"):
+        capstone.paper_update_seconds(init, data, "adam")
+    with pytest.raises(ValueError, match="repeats"):
+        capstone.paper_update_seconds(init, data, "plain", repeats=0)
+
+
+def ds_train_data():
+    return ds_train.make_data("temporal_order", 12, 40, 10, 10, seed=0)
 
 
 def test_srn_rows_q_and_the_forget_bias():
     rows = capstone.run_srn(T=20, n_networks=2, updates=3, adam_steps=3, n_train=60, n_val=20, n_test=40,
-                            n_probe=20, progress_bar=False)
+                            n_probe=20, cost_repeats=2, progress_bar=False)
     assert [r["remedy"] for r in rows] == list(capstone.SRN_REMEDIES)
     for r in rows:
-        assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"])
+        assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"]) and r["cost"] > 0
     by = {r["remedy"]: r for r in rows}
     same_init = {by[k]["flow_init"] for k in ("plain SGD", "clipping", "Pascanu's Ω", "dS sampling")}
     assert len(same_init) == 1  # the same initial networks
     assert by["SRN + Adam (control)"]["flow_init"] == pytest.approx(by["plain SGD"]["flow_init"], abs=1e-9)
+    assert by["SRN + Adam (control)"]["verdict"] == "baseline"  # each regime has its own baseline
     assert by["LSTM f-bias 1"]["flow_init"] < by["LSTM f-bias 0"]["flow_init"] - 1  # open gate: less decay
 
 
@@ -89,8 +129,9 @@ def test_srn_measures_q_matches_the_hand_written_recursion():
     assert capstone.srn_measures(cell, x, y)["flow"] == pytest.approx(float(torch.log10(c[-1] / c[0])))
 
 
-def _r(remedy, score, baseline="base", chance=0.1, flow=5.0):
-    return {"testbed": "t", "remedy": remedy, "baseline": baseline, "score": score, "chance": chance, "flow": flow}
+def _r(remedy, score, baseline="base", chance=0.1, flow=5.0, lo=None, hi=None, sec=1.0):
+    return {"testbed": "t", "remedy": remedy, "baseline": baseline, "score": score, "chance": chance, "flow": flow,
+            "score_min": score if lo is None else lo, "score_best": score if hi is None else hi, "sec_per_update": sec}
 
 
 def test_verdicts_say_plainly_when_a_remedy_did_not_help():
@@ -102,15 +143,15 @@ def test_verdicts_say_plainly_when_a_remedy_did_not_help():
     assert "no missing row" in v["orphan"]
     low = capstone.add_verdicts([_r("base", 0.11, None), _r("x", 0.12)])
     assert low[1]["verdict"] == "no gain here: neither learned in this budget"
-    q = capstone.add_verdicts([_r("base", 0.11, None, flow=2.5), _r("in zone", 0.12, flow=0.7), _r("out", 0.12, flow=2.3)])
-    assert q[1]["verdict"].endswith("; gradient flow healthy, the baseline's not")  # SRN: Q in [−1, 1]
-    assert "flow" not in q[2]["verdict"]
+    wide = capstone.add_verdicts([_r("base", 0.5, None, lo=0.2, hi=0.8, sec=2.0), _r("up", 0.7, lo=0.6, hi=0.9, sec=3.0)])
+    assert wide[1]["verdict"] == "helped: +20 pts vs base (ranges overlap)" and wide[1]["cost"] == 1.5
+    assert wide[0]["cost"] == 1.0
 
 
 def test_table_and_bad_input(small_digits):
     rows = capstone.run_mlp(["plain (sigmoid)"], depth=3, width=8, steps=1, data=small_digits, progress_bar=False)
     md, txt = capstone.format_table(rows), capstone.format_table(rows, markdown=False)
-    assert md.startswith("| testbed") and "plain (sigmoid)" in md and "baseline" in txt
+    assert md.startswith("| testbed") and "plain (sigmoid)" in md and "baseline" in txt and "cost ×" in txt
     with pytest.raises(ValueError, match="unknown MLP remedies"):
         capstone.run_mlp(["swish"])
     with pytest.raises(ValueError, match="unknown SRN remedies"):
@@ -127,7 +168,10 @@ def test_cli_writes_a_labelled_reduced_run(tmp_path):
     run = results.load("capstone_test", tmp_path)
     assert run["reduced"] is True and "capstone" in run["provenance"]["command"]
     assert [r["remedy"] for r in run["data"]["rows"]] == ["plain SGD", "LSTM f-bias 1"]
-    assert run["data"]["settings"]["T"] == 12
+    assert run["data"]["settings"]["T"] == 12 and run["data"]["settings"]["cost_repeats"] == 20
+    for bad in ("0", "1.5"):  # --cost-repeats: a whole number >= 1, checked before any training
+        with pytest.raises(SystemExit):
+            cli.parse(["--cost-repeats", bad])
 
 
 def test_cli_resumes_remedy_by_remedy_and_equals_an_uninterrupted_run(tmp_path):
@@ -140,7 +184,7 @@ def test_cli_resumes_remedy_by_remedy_and_equals_an_uninterrupted_run(tmp_path):
     stops = [cli.main(args + ["--results-dir", str(chunks), "--max-minutes", "0"]) for _ in range(3)]
     assert stops == [3, 3, 0]  # one remedy per call, then done
     assert not (chunks / "cap.partial.json").exists()
-    strip = lambda rows: [{k: v for k, v in r.items() if "wall" not in k} for r in rows]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("sec_per_update", "cost")} for r in rows]  # noqa: E731
     a, b = results.load("cap", whole)["data"]["rows"], results.load("cap", chunks)["data"]["rows"]
     assert strip(a) == strip(b)
     with pytest.raises(SystemExit, match="other settings"):  # a checkpoint of another run is not reused
@@ -166,7 +210,7 @@ def test_summary_panel_redraws_every_view():
     from vglab.widgets.capstone import VIEWS, summary_panel
     rows = [{"testbed": "t", "remedy": n, "colour": c, "baseline": None, "regime": "r", "score": s, "score_best": s,
              "chance": 0.1, "flow_name": "grad ratio layer 1 / last", "flow_init": 1e-8, "flow": f,
-             "pct_saturated": 3.0, "wall_s": 1.5, "device": "cpu", "verdict": "baseline"}
+             "pct_saturated": 3.0, "cost": 1.5, "device": "cpu", "verdict": "baseline"}
             for n, c, s, f in (("plain", "plain", 0.1, 1e-16), ("residual", "residual", 0.9, 1.2))]
     panel = summary_panel(rows)
     for view in VIEWS:
@@ -185,11 +229,11 @@ def test_poster_puts_both_testbeds_on_one_scale():
     def row(tb, name, flow0, flow, fname):
         return {"testbed": tb, "remedy": name, "colour": "plain", "score": 0.5, "score_best": 0.6, "chance": 0.25,
                 "flow_name": fname, "flow_init": flow0, "flow": flow, "verdict": "baseline", "device": "cpu",
-                "pct_saturated": 0.0, "wall_s": 1.0, "regime": "r", "baseline": None}
+                "pct_saturated": 0.0, "cost": 1.0, "regime": "r", "baseline": None}
     mlp = [row("deep MLP", "plain", 1e-16, 1e-3, "grad ratio layer 1 / last")]
     rnn = [row("SRN T=50", "plain SGD", 2.0, 72.0, "Q over h = T−1 steps")]
-    fig = pc.poster(mlp, rnn, ["a rule"], saved=[row("SRN T=100", "plain SGD", 2.0, 0.5, "Q")])
-    assert len(fig.axes) == 5
+    fig = pc.poster(mlp, rnn, saved=[row("SRN T=100", "plain SGD", 2.0, 0.5, "Q")])
+    assert len(fig.axes) == 4
     ax = fig.axes[3]  # the SRN flow panel: −Q, far values clipped to the edge and labelled
     xs = sorted(float(x) for line in ax.lines for x in line.get_xdata())
     assert xs[0] == -20.0 and -2.0 in xs and -0.5 in xs  # −72 clipped; init −Q = −2; the saved run's −0.5
@@ -199,15 +243,56 @@ def test_poster_puts_both_testbeds_on_one_scale():
 
 
 def test_rules_of_thumb_count_what_the_rows_say():
-    def row(name, base, flow0, score, verdict, tb="deep MLP"):
+    def row(name, base, flow0, score, verdict, tb="deep MLP", regime="r"):
         return {"testbed": tb, "remedy": name, "baseline": base, "flow_init": flow0, "flow": flow0, "score": score,
-                "pct_saturated": 0.0, "verdict": verdict, "regime": "r", "wall_s": 1.0, "device": "cpu"}
+                "pct_saturated": 0.0, "verdict": verdict, "regime": regime, "n": 5, "chance": 0.25 if tb != "deep MLP" else 0.1}
     rows = [row("plain (sigmoid)", None, 1e-16, 0.1, "baseline"), row("residual", "plain (sigmoid)", 1.2, 0.9, "helped: +80"),
             row("ReLU", "plain (sigmoid)", 1e-8, 0.1, "no gain here"), row("tanh", "plain (sigmoid)", 0.5, 0.1, "no gain here")]
-    rules = capstone.rules_of_thumb(rows + [row("plain SGD", None, 2.0, 0.25, "baseline", "SRN T=9"),
-                                            row("LSTM f-bias 0", "x", 10.0, 0.25, "no gain here", "SRN T=9"),
-                                            row("LSTM f-bias 1", "x", 3.0, 0.25, "no gain here", "SRN T=9")])
-    text = "\n".join(rules)
-    assert "Within 10× at init → learned: 1 of 2; outside 10× → learned: 0 of 1." in text
-    assert "Worked here: residual (1.2e+00 at init, 90 %)" in text
-    assert "Beat its baseline by ≥ 5 points: no remedy." in text and "keeps 10^7.0 more cell gradient" in text
+    srn_rows = [row("plain SGD", None, 2.0, 0.6, "baseline", "SRN T=9", "paper"),
+                row("dS sampling", "plain SGD", 2.0, 0.7, "helped: +10", "SRN T=9", "paper"),
+                row("SRN + Adam (control)", None, 2.0, 0.25, "baseline", "SRN T=9", "adam"),
+                row("LSTM f-bias 1", "SRN + Adam (control)", 3.0, 0.26, "no gain here", "SRN T=9", "adam")]
+    text = "\n".join(capstone.rules_of_thumb(rows + srn_rows))
+    assert "Deep MLP (4 rows, 5 seeds each, r): helped — residual; did not — ReLU, tanh." in text
+    assert "of the 2 remedies whose layer-1/last ratio starts within 10×, 1 helped; of the 1 that start outside, 0" in text
+    assert "SRN T=9, paper (2 rows, 5 networks each): its baseline plain SGD learned (60 %, chance 25 %); " \
+           "beat it by ≥ 5 points — dS sampling." in text
+    assert "SRN T=9, adam (2 rows, 5 networks each): its baseline SRN + Adam (control) stayed at chance; " \
+           "beat it by ≥ 5 points — none." in text
+
+
+def test_long_run_summary_in_its_three_states():
+    from vglab import ds_tables
+    paper = ds_tables.PAPER_T100
+    assert "nothing to show" in capstone.long_run_summary(None, paper)
+    rows = {"plain": {"test_at": [10000], "test_score": [[30.0, 50.0]], "trace": None},
+            "ds": {"test_at": [10000], "test_score": [], "trace": {"update": [50, 100], "accepted": [[1, 0.5], [1, 0.7]],
+                                                                  "q": [[2, 1.0], [3, 3.0]]}}}
+    view = {"finished": False, "updates_done": 12000, "updates": 100000, "task": "temporal_order",
+            "label": "in progress: 12000 of 100000 updates (3.0 h so far)", "settings": {"test_every": 0.1}, "rows": rows}
+    text = capstone.long_run_summary(view, paper)
+    assert text.startswith("**In progress: 12000 of 100000 updates (3.0 h so far)** — not a verdict")
+    assert "plain 96 / 44, ds >99 / 60" in text  # the paper's cells, as printed
+    assert "plain at update 10000: best 50 / mean 40 % (kept networks, 2)." in text
+    assert "ds: no test point yet (the run tests its kept networks every 0.1 of its updates)." in text
+    assert "fraction of updates applied 0.60 (mean of networks), median Q +3.0" in text  # last epoch: 0.5, 0.7; Q 1, 3
+    done = capstone.long_run_summary({**view, "finished": True, "label": "saved run"}, paper)
+    assert done.startswith("**Finished**: saved run.") and "not a verdict" not in done
+    with pytest.raises(TypeError, match="view"):
+        capstone.long_run_summary("x", paper)
+    with pytest.raises(TypeError, match="paper"):
+        capstone.long_run_summary(None, None)
+
+
+def test_cli_mlp_testbed_writes_rows_with_every_seed(tmp_path, monkeypatch):
+    from vglab.experiments import capstone as cli
+    small = digits(standardize=True, n=200)
+    monkeypatch.setattr(capstone, "digits", lambda standardize=True: small)
+    assert cli.main(["--testbed", "mlp", "--seeds", "2", "--steps", "2", "--remedies", "plain (sigmoid),ReLU",
+                     "--out", "cap_mlp", "--results-dir", str(tmp_path), "--no-progress"]) == 0
+    run = results.load("cap_mlp", tmp_path)
+    assert run["data"]["settings"] == {"testbed": "mlp", "seeds": 2, "steps": 2, "remedies": ["plain (sigmoid)", "ReLU"]}
+    assert [r["n"] for r in run["data"]["rows"]] == [2, 2] and run["data"]["rows"][1]["cost"] is not None
+    for bad in (["--testbed", "cnn"], ["--testbed", "mlp", "--seeds", "0"], ["--testbed", "mlp", "--remedies", "LSTM f-bias 1"]):
+        with pytest.raises(SystemExit):
+            cli.parse(bad)

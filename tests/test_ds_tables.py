@@ -55,7 +55,7 @@ def test_bad_arguments():
 
 def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     """A run in progress is read from results/runs/<name>.progress.json; the plot draws one mean and
-    one best line per reading and the paper's two cells for plain and dS as grey lines."""
+    one best line per reading and the paper's two cells for plain and dS as horizontal lines."""
     import matplotlib
     matplotlib.use("Agg")
     from vglab.plots import ds as P
@@ -72,3 +72,41 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     assert len(ax_s.lines) == 2 * 2 + 4  # mean + best per reading; paper 96/44 and >99/60
     assert sorted(round(ln.get_ydata()[0], 1) for ln in ax_s.lines[4:]) == [44.0, 60.0, 96.0, 99.0]
     assert ax_a.lines[0].get_ydata().tolist() == [0.75, 0.5] and ax_q.lines[0].get_ydata().tolist() == [4.0, 5.0]
+
+
+def test_constant_closed_form_matches_a_fitted_constant():
+    """The exact constant-predictor scores against tasks.constant_baseline's fitted constant on a
+    large generated set (independent: counting, not a formula) and SOURCES.md §6.8's 64.00 / 76.65 %."""
+    import torch
+    from vglab import tasks
+    assert DTab.constant_closed_form("addition", "pascanu") == pytest.approx(64.0)
+    assert DTab.constant_closed_form("multiplication", "pascanu") == pytest.approx(76.65, abs=0.01)
+    for task in ("addition", "multiplication"):
+        for crit in tasks.CRITERIA:
+            _, s = tasks.constant_baseline(task, 20, crit, n=50_000, generator=torch.Generator().manual_seed(3))
+            assert abs(100 * s - DTab.constant_closed_form(task, crit)) < 1.0, (task, crit)
+    with pytest.raises(ValueError, match="task"):
+        DTab.constant_closed_form("temporal_order")
+    with pytest.raises(ValueError, match="criterion"):
+        DTab.constant_closed_form("addition", "loose")
+
+
+def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_path):
+    from vglab.runfiles import write_json
+    trace = {"update": [50, 100], "per": "epoch", "q": [[3.0, 4.0], [5.0, 2.0]], "accepted": [[1.0, 0.5], [0.5, 0.3]]}
+    rows = {"temporal_order/plain": {"test_at": [100, 200], "test_score": [[0.5, 0.75]], "trace": trace},
+            "temporal_order/ds": {"test_at": [100, 200], "test_score": [],  # an older progress file
+                                  "last_epoch": {"accept_rate": [1.0, 0.0, 0.5], "q_mean": [7.0, -1.0, 2.0]}}}
+    write_json(tmp_path / "runs" / "x.progress.json", {"settings": {"tasks": ["temporal_order"], "updates": 1000},
+                                                        "updates_done": 150, "wall_s": 7200.0, "rows": rows})
+    st = DTab.long_run_state(DTab.long_run("x", tmp_path))
+    assert st["plain"] == {"test_at": 100, "best": 75.0, "mean": 62.5, "accept": 0.4, "q": 3.0}
+    assert st["ds"] == {"test_at": None, "best": None, "mean": None, "accept": 0.5, "q": 2.0}
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.plots import ds as P
+    _, ax_a, _ = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)
+    assert ax_a.lines[1].get_xdata().tolist() == [150] and ax_a.lines[1].get_ydata().tolist() == [0.5]
+    assert DTab.long_run("absent", tmp_path) is None
+    with pytest.raises(TypeError, match="view"):
+        DTab.long_run_state(None)

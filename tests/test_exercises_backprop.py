@@ -11,12 +11,19 @@ def _verdicts(capsys):
     return [line.split(":")[0] for line in out], out
 
 
-CASES = {
-    "check_relu_backward": (lambda X, dY: dY * (X > 0), lambda X, dY: dY * (X < 0)),
-    "check_add_backward": (lambda dY: (dY, dY), lambda dY: (dY / 2, dY / 2)),
-    "check_branch_backward": (lambda a, b: a + b, lambda a, b: (a + b) / 2),
-    "check_max_backward": (lambda a, b, d: (d * (a > b), d * (a <= b)), lambda a, b, d: (d, d)),
-    "check_linear_dW": (lambda X, d: X.T @ d, lambda X, d: X.T @ d / len(X)),
+def _max_ties(a, b, d):
+    """A right answer written independently of torch's autograd: winner takes all, a tie splits."""
+    w1 = (a > b).double() + 0.5 * (a == b).double()
+    return d * w1, d * (1 - w1)
+
+
+CASES = {  # a right answer (derived by hand, not from the reference) and a wrong one
+    "check_leaky_relu_backward": (lambda X, dY: dY * torch.where(X > 0, 1.0, 0.1).double(),
+                                  lambda X, dY: dY * (X < 0)),
+    "check_sub_backward": (lambda dY: (dY, -dY), lambda dY: (dY, dY)),
+    "check_square_backward": (lambda X, dY: 2 * X * dY, lambda X, dY: X * X * dY),
+    "check_max_tie_backward": (_max_ties, lambda a, b, d: (d, d)),
+    "check_linear_dW_torch": (lambda X, d: d.T @ X, lambda X, d: d.T @ X / len(X)),
 }
 
 
@@ -35,19 +42,44 @@ def test_right_wrong_and_nonsense(name, capsys):
 
 
 def test_specific_hints(capsys):
-    assert exercises.check_relu_backward(lambda X, dY: (X > 0).double()) is False
-    assert exercises.check_add_backward(lambda dY: (dY / 2, dY / 2)) is False
-    assert exercises.check_linear_dW(lambda X, d: d.T @ X) is False  # the column form
+    """The natural wrong answers, each copied from a module shown above the exercise, get a hint
+    that names what is missing."""
+    assert exercises.check_leaky_relu_backward(lambda X, dY: dY * (X > 0)) is False  # plain ReLU
+    assert exercises.check_leaky_relu_backward(lambda X, dY: torch.where(X > 0, 1.0, 0.1).double()) is False
+    assert exercises.check_sub_backward(lambda dY: (dY, dY)) is False  # add's rule
+    assert exercises.check_square_backward(lambda X, dY: X * dY) is False  # one path only
+    assert exercises.check_max_tie_backward(lambda a, b, d: (d * (a > b), d * ~(a > b))) is False  # lecture's tie
+    assert exercises.check_linear_dW_torch(lambda X, d: X.T @ d) is False  # vglab's (n_in, n_out) layout
     out = capsys.readouterr().out
-    assert "the mask" in out and "half" in out and "column form" in out
+    for word in ("plain ReLU", "the slope", "minus sign", "two paths", "on a tie", "stored (n_out, n_in)"):
+        assert word in out, (word, out)
+
+
+def test_references_agree_with_the_lab_modules():
+    """The checkers' autograd references against the hand-written modules (where one exists)."""
+    from vglab import modules as M
+    from vglab.exercises import backprop as bp
+
+    X1, X2, dY = bp._data((4, 3), (4, 3), (4, 3), seed=9)
+    mx = M.Max()
+    mx.forward(X1, X2)
+    for got, ref in zip(mx.backward(dY), bp._autograd(torch.maximum, X1, X2, dY=dY)):
+        assert torch.allclose(got, ref)  # no ties: torch and the lecture agree
+    X, dY = bp._data((5, 4), (5, 3), seed=9)
+    lin = M.Linear(4, 3)
+    lin.forward(X)
+    lin.backward(dY)
+    W = lin.W.value.T.clone()  # torch layout (n_out, n_in)
+    (ref,) = bp._autograd(lambda w: X @ w.T, W, dY=dY)
+    assert torch.allclose(ref, lin.W.grad.T)
 
 
 STUBS = {  # the exercise cells as committed: the stub returns None (or a pair of Nones)
-    "check_relu_backward": lambda X, dY: None,
-    "check_add_backward": lambda dY: (None, None),
-    "check_branch_backward": lambda a, b: None,
-    "check_max_backward": lambda a, b, d: (None, None),
-    "check_linear_dW": lambda X, d: None,
+    "check_leaky_relu_backward": lambda X, dY: None,
+    "check_sub_backward": lambda dY: (None, None),
+    "check_square_backward": lambda X, dY: None,
+    "check_max_tie_backward": lambda a, b, d: (None, None),
+    "check_linear_dW_torch": lambda X, d: None,
 }
 
 
@@ -82,19 +114,26 @@ def test_mse_shrink_factor(capsys):
     measured = float(g[0] / g[1])  # the measurement the worked answer makes
     assert exercises.check_mse_shrink_factor(measured) is True
     assert exercises.check_mse_shrink_factor(math.e) is True
+    assert exercises.check_mse_shrink_factor(2.7) is True  # reasoned out, two digits
+    l5, y5 = M.confident_logits([5.0, 6.0])
+    g5 = M.head_gradient(l5, y5, "softmax+mse")[1][:, 0]
+    assert exercises.check_mse_shrink_factor(float(g5[0] / g5[1])) is True  # measured at m = 5, 6: 2.70
     for wrong in (1 / math.e, 2.0, 10.0, 1.0, None, "e", True, float("nan"), [2.7]):
         assert exercises.check_mse_shrink_factor(wrong) is False
+    l2, y2 = M.confident_logits([3.0, 4.0])
+    g2 = M.head_gradient(l2, y2, "softmax+mse")[1][:, 0]
+    assert exercises.check_mse_shrink_factor(float(g2[0] / g2[1])) is False  # m = 3, 4: 2.59, "close"
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["Correct"] * 2 + ["Not yet"] * 9
-    assert "old / new" in lines[2]
+    assert [line.split(":")[0] for line in lines] == ["Correct"] * 4 + ["Not yet"] * 10
+    assert "old / new" in lines[4] and "close" in lines[-1]
 
 
 def test_checkers_leave_the_global_rng_alone():
     torch.manual_seed(0)
     a = torch.rand(1)
     torch.manual_seed(0)
-    exercises.check_linear_dW(lambda X, d: X.T @ d)
-    exercises.check_relu_backward(lambda X, dY: dY * (X > 0))
+    exercises.check_linear_dW_torch(lambda X, d: d.T @ X)
+    exercises.check_leaky_relu_backward(lambda X, dY: dY * (X > 0))
     assert torch.equal(torch.rand(1), a)
 
 

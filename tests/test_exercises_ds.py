@@ -44,3 +44,16 @@ def test_ds_2x2(capsys):
     assert exercises.check_ds_2x2(lambda *a: torch.ones(3)) is False
     assert exercises.check_ds_2x2(None) is False
     assert capsys.readouterr().out.count("Not yet") == 4
+
+
+def test_ds_2x2_rejects_a_memorised_number_and_hints_without_the_formula(capsys):
+    """A function that returns the first case's number is wrong on the other cases; the hint of an
+    unanswered cell does not spell out the solution."""
+    from vglab.exercises.ds import _case_2x2
+    _, first = _case_2x2(7)
+    assert exercises.check_ds_2x2(lambda *a: first) is False
+    assert exercises.check_ds_2x2(lambda *a: None) is False
+    out = capsys.readouterr().out
+    assert "@" not in out and "D1 @ W" not in out
+    assert exercises.check_factor_two(None) is False
+    assert "multiply" not in capsys.readouterr().out

@@ -43,3 +43,16 @@ def test_sigmoid_depth_junk_gives_a_hint(junk, capsys):
     assert exercises.check_sigmoid_depth(junk) is False
     (line,) = _lines(capsys)
     assert line.startswith("Not yet") and "Traceback" not in line
+
+
+def test_huge_answers_give_a_hint_not_an_overflow(capsys):
+    """c = 1e7 (c**50 overflows a float) and a 400-digit int (float() overflows) are wrong answers, not errors."""
+    from vglab import exercises
+
+    assert exercises.check_critical_factor(1e7) is False
+    assert exercises.check_critical_factor(10**400) is False
+    assert exercises.check_critical_factor(1e-7) is False
+    assert exercises.check_sigmoid_depth(10**400) is False
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("Not yet") for line in lines), lines
+    assert "1e+350" in lines[0] and "1e-350" in lines[2], lines

@@ -16,8 +16,14 @@ def test_check_momentum_step(capsys):
     def wrong_order(w, v, g, lr, gamma):  # updates w with the old v
         return w - v, gamma * v + lr * g
 
+    def torch_form(w, v, g, lr, gamma):  # torch.optim.SGD's buffer v/η: the same w, but not eq. (02.2)'s v
+        v = gamma * v + g
+        return w - lr * v, v
+
     assert ex.check_momentum_step(right) is True
     assert _verdict(capsys).startswith("Correct")
+    assert ex.check_momentum_step(torch_form) is False
+    assert "v is not eq. (02.2)'s" in _verdict(capsys)
     assert ex.check_momentum_step(wrong_order) is False
     assert "v := γ v + η g" in _verdict(capsys)
     assert ex.check_momentum_step(lambda *a: 1 / 0) is False
@@ -37,15 +43,34 @@ def test_check_adadelta_factor(capsys):
     assert "other way round" in _verdict(capsys)
     assert ex.check_adadelta_factor("lots") is False
     assert _verdict(capsys).startswith("Not yet")
+    assert ex.check_adadelta_factor(None) is False  # the committed cell: its hint must not give the answer away
+    out = _verdict(capsys)
+    assert "√ε" not in out and "1e4" not in out and "10000" not in out
 
 
 def test_check_clip_threshold(capsys):
+    import numpy as np
+    from vglab import surfaces
+    from vglab.exercises.optim import NEAR, NEAR_STEPS
+
     assert ex.check_clip_threshold(1.0) is True
     assert _verdict(capsys).startswith("Correct")
     assert ex.check_clip_threshold(100.0) is False
     assert "thrown out of the window" in _verdict(capsys)
-    assert ex.check_clip_threshold(0.05) is False
-    assert "too few" in _verdict(capsys)
+    for short in (0.05, 0.3):  # 100 steps of η θ cannot cover the way to the foot
+        assert ex.check_clip_threshold(short) is False
+        assert "too few" in _verdict(capsys)
+    for bouncy in (5.0, 30.0):  # stays in the window, but its capped steps bounce far across the foot
+        assert ex.check_clip_threshold(bouncy) is False
+        assert "bounce" in _verdict(capsys)
+    # independent of the checker: with θ = 5 the run stays in the window, yet one of its last points
+    # lies further than NEAR from the minimum; with θ = 1 none does
+    cliff = surfaces.get("cliff")
+    for theta, at_foot in ((5.0, False), (1.0, True)):
+        tr = surfaces.trajectory(cliff, "SGD", steps=100, lr=0.1, clip_norm=theta)
+        assert surfaces.leaves_window(cliff, tr) is None
+        far = np.linalg.norm(tr.path[-NEAR_STEPS:] - np.asarray(cliff.minimum), axis=1).max()
+        assert bool(far < NEAR) is at_foot
     for bad in (-1, float("nan"), "big", None):
         assert ex.check_clip_threshold(bad) is False
         assert _verdict(capsys).startswith("Not yet")

@@ -17,6 +17,15 @@ def test_delta_step(capsys):
     assert "Not yet" in capsys.readouterr().out
 
 
+def test_delta_step_hints_without_giving_the_code_away(capsys):
+    """The committed exercise cell returns None: the hint names eq. (6) and the pitfalls, not the
+    line of code, and no raw torch message ("must be real number, not NoneType") reaches the learner."""
+    assert not exercises.check_delta_step(lambda d, W, a: None)
+    out = capsys.readouterr().out
+    assert "returns None" in out and "NoneType" not in out
+    assert "W_rec.T" not in out and "1 − tanh" not in out
+
+
 def test_product_bound(capsys):
     W = torch.diag(torch.tensor([0.5, 2.0]))
     assert exercises.check_product_bound(2.0**5, W, 5)
@@ -34,3 +43,16 @@ def test_critical_radius_and_orders(capsys):
     assert exercises.check_sigmoid_orders(10 * math.log10(4)) and not exercises.check_sigmoid_orders(10)
     out = capsys.readouterr().out
     assert out.count("Correct") == 3 and out.count("Not yet") == 3
+    assert not exercises.check_critical_radius(None, "sigmoid")
+    assert "0.25" not in capsys.readouterr().out  # the hint points to section 5's printed f′(0), not its value
+
+
+def test_sigmoid_orders_sign_and_junk(capsys):
+    """tanh's bound over the sigmoid's (−6.02 for h = 10) is the natural slip: a hint about the sign."""
+    assert not exercises.check_sigmoid_orders(-10 * math.log10(4), h=10)
+    assert "positive" in capsys.readouterr().out
+    assert exercises.check_sigmoid_orders(torch.tensor(20 * math.log10(4)), h=20)
+    assert "Correct" in capsys.readouterr().out
+    for junk in (None, "six", float("nan"), torch.ones(2)):
+        assert not exercises.check_sigmoid_orders(junk)
+        assert "Not yet" in capsys.readouterr().out

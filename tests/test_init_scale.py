@@ -23,8 +23,11 @@ def test_weights_are_those_of_srn_and_variance_not_std():
     W = S.recurrent_weights(0.01, 100, n_matrices=5, seed=3)
     assert W.shape == (5, 100, 100)
     assert float(W.std()) == pytest.approx(0.1, rel=0.02)  # σ² is the variance
-    model = srn.SRN(1, 100, 1, 0.01, n_networks=5, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    # the W_rec of gradient_profile's networks: temporal-order sizes (6 in, 4 out), W_in drawn first
+    model = srn.SRN(6, 100, 4, 0.01, n_networks=5, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     torch.testing.assert_close(W, model.W_rec.detach())
+    one = srn.SRN(6, 100, 4, 0.01, n_networks=1, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    torch.testing.assert_close(S.recurrent_weights(0.01, 100, seed=3), one.W_rec.detach()[0])  # the slider's network
     # the same draws for every σ²: the eigenvalues only rescale
     e1, e2 = S.eigenvalues(0.01, 100, seed=1), S.eigenvalues(0.04, 100, seed=1)
     assert float(e2.abs().max() / e1.abs().max()) == pytest.approx(2.0, rel=1e-8)
@@ -146,3 +149,19 @@ def test_q_rows_and_factor_table():
 def test_bad_arguments_of_the_mechanism(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+def test_q_of_mean_curve_against_numpy():
+    import numpy as np
+    p = S.gradient_profile(0.01, h=30, n_networks=4, n_sequences=5, weight_grads=False)
+    d = p.delta.numpy()
+    expected = np.log10(d.mean(axis=0)[0] / d.mean(axis=0)[-1])  # log of a ratio of means
+    assert p.q_of_mean == pytest.approx(float(expected), rel=1e-12)
+    assert p.q_mean == pytest.approx(float(np.mean(np.log10(d[:, 0] / d[:, -1]))), rel=1e-12)
+    one = S.gradient_profile(0.01, h=30, n_networks=1, n_sequences=5, weight_grads=False)
+    assert one.q_of_mean == pytest.approx(one.q_mean, rel=1e-12)  # one network: the two agree
+    r = S.q_rows([p])[0]
+    assert r["q_of_mean"] == p.q_of_mean and r["sat_max"] >= r["saturated"]
+    assert r["rms_sat_only"] == pytest.approx(math.sqrt(1 - r["saturated"]))
+    assert r["rms_fprime"] <= r["rms_sat_only"]  # f′ < 1 also below saturation: at most √(1 − p)
+    assert "Q of mean curve" in S.format_q_table([r])

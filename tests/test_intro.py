@@ -69,3 +69,37 @@ def test_preact_rms_against_numpy():
 def test_bad_arguments_name_themselves(kw, word):
     with pytest.raises(ValueError, match=word):
         intro.stack_gradients(**kw)
+
+
+def test_pct_saturated_against_numpy():
+    """% of pre-activations of layers 1 … L−1 with σ′ < 5 % of 1/4, recomputed in numpy; grows with the gain."""
+    kw = dict(depth=6, width=16, batch=4, n_networks=3, seed=2)
+    r = intro.stack_gradients("sigmoid", 8.0, **kw)
+    g = torch.Generator().manual_seed(2)
+    W = (torch.randn(6, 3, 16, 16, generator=g, dtype=torch.float64) * (8.0 / 4)).numpy()
+    z = torch.randn(3, 4, 16, generator=g, dtype=torch.float64).numpy()
+    sat = []
+    for l in range(6):
+        a = z @ W[l]
+        s = 1 / (1 + np.exp(-a))
+        sat.append((s * (1 - s) < 0.05 * 0.25).mean(axis=(1, 2)))
+        z = s
+    np.testing.assert_allclose(r["pct_saturated"], 100 * np.mean(sat[:-1], axis=0), rtol=1e-12)
+    assert (r["pct_saturated"] > intro.stack_gradients("sigmoid", 1.0, **kw)["pct_saturated"]).all()
+
+
+def test_singular_values_against_numpy_and_the_quarter_circle():
+    """Same matrix as numpy's SVD; for a wide matrix the RMS is ≈ gain and the largest ≈ 2·gain."""
+    sv = intro.singular_values(gain=2.0, width=8, seed=1)
+    g = torch.Generator().manual_seed(1)
+    W = (torch.randn(8, 8, generator=g, dtype=torch.float64) * (2.0 / 8**0.5)).numpy()
+    np.testing.assert_allclose(sv, np.linalg.svd(W, compute_uv=False), rtol=1e-10)
+    sv = intro.singular_values(gain=1.5, width=400, seed=0)
+    assert abs(np.sqrt(np.mean(sv**2)) / 1.5 - 1) < 0.02 and abs(sv[0] / 3.0 - 1) < 0.05 and sv[-1] < 0.05
+
+
+@pytest.mark.parametrize("kw,word", [(dict(gain=-1.0), "gain"), (dict(gain=True), "gain"),
+                                     (dict(width=0), "width"), (dict(seed=1.5), "seed")])
+def test_singular_values_bad_arguments(kw, word):
+    with pytest.raises(ValueError, match=word):
+        intro.singular_values(**kw)

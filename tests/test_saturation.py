@@ -233,3 +233,48 @@ def test_saturation_plot_shows_dead_units_for_relu(batch):
     assert list(relu_line.get_ydata()) == pytest.approx(profiles["relu"].pct_dead.tolist())
     assert list(tanh_line.get_ydata()) == pytest.approx(profiles["tanh"].pct_saturated.tolist())
     assert relu_line.get_label() == "relu (% dead)"
+
+
+def test_norm_does_not_underflow_in_float32():
+    """A plain float32 norm squares 1e-24 to 0; probe's norm must give the float64 answer."""
+    t = torch.full((2048,), 1e-24)
+    assert float(torch.linalg.vector_norm(t)) == 0.0  # the trap
+    assert float(sat._norm(t)) == pytest.approx(1e-24 * math.sqrt(2048), rel=1e-6)
+    assert float(sat._norm(torch.zeros(5))) == 0.0 and math.isinf(float(sat._norm(torch.tensor([1.0, math.inf]))))
+
+
+def test_deep_sigmoid_gradient_norms_match_float64(batch):
+    """30 sigmoid layers: layer 1's gradient entries (~1e-28) are far above float32's minimum, so the
+    probe must report the same norms as the same net run in float64 (none of them 0)."""
+    x, y = batch
+    model = dm.build_mlp(30, 64, "sigmoid")
+    p32 = sat.probe(model, x, y)
+    p64 = sat.probe(model.double(), x.double(), y)
+    assert bool((p32.grad_a > 0).all()) and float(p32.grad_a[0] / p32.grad_a[-1]) < 1e-20
+    torch.testing.assert_close(p32.grad_a, p64.grad_a, rtol=1e-3, atol=0)
+
+
+def test_report_marks_missing_columns_and_words_its_warnings():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    with torch.no_grad():
+        net[0].bias[:] = -1e3  # every unit dead
+    x, y = torch.randn(40, 8), torch.randint(3, (40,))
+    text = repr(sat.saturation_report(net, x))
+    assert "nan" not in text and "needs targets y" in text
+    assert "no gradient to their weights" in text and "never" not in text
+    assert "needs targets y" not in repr(sat.saturation_report(net, x, y, lr=0.1))
+    tanh = nn.Sequential(nn.Linear(8, 6), nn.Tanh(), nn.Linear(6, 3))
+    with torch.no_grad():
+        tanh[0].weight.mul_(100.0)
+    warn = " ".join(sat.saturation_report(tanh, x, y).warnings)
+    assert "% saturated" in warn and "less than 5 % of their best" in warn and "mostly" not in warn
+
+
+def test_sigmoid_stack_has_a_flat_gain_far_above_four(batch):
+    """Eq. (sat-rate) in the linear regime gives 4; saturation lowers RMS σ′, so the measured flat
+    point of a 20-layer sigmoid stack (normal init) lies between gains 8 and 12 (§2's table)."""
+    x, y = batch
+    s = {g: dm.log_slope(dm.gradient_profile(x, y, depth=20, width=64, activation="sigmoid", init="normal",
+                                             gain=g).grad_a)[0] for g in (4.0, 8.0, 12.0)}
+    assert s[4.0] < s[8.0] < 0 < s[12.0]

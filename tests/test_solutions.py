@@ -1,7 +1,9 @@
 """Every exercise has one worked answer right after it, and instructors can strip them all.
 
 Structure only (reads the committed .ipynb JSON, executes nothing): nbval runs the solution cells
-themselves and compares their "Correct: ..." output in CI (they are tagged nbval-check-output).
+themselves and compares their output in CI (they are tagged nbval-check-output). A worked answer runs
+its checker inside ``exercises.quietly()``: the committed output is one neutral line, never the
+checker's "Correct: ..." reply, which would show the answer under the exercise.
 Convention: CONTRIBUTING.md ("Add an exercise"); stripping: tools/strip_solutions.py.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import nbformat
 import pytest
 
 from tools import strip_solutions
+from vglab.exercises import QUIET_LINE
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHECK_CALL = re.compile(r"\b(?:exercises|ex)\.(check_\w+)\s*\(")
@@ -72,11 +75,23 @@ def test_solution_cells_are_collapsed_tagged_and_correct(nb):
         assert not any(o.get("output_type") in ("error", "execute_result") for o in c.outputs), \
             f"solution cell {i}: an error or a stray displayed value (nbval does not honour ';')"
         out = _stdout(c)
-        assert out.startswith("Correct:"), f"solution cell {i} printed {out[:120]!r}"
-        assert "Not yet" not in out, f"solution cell {i} printed {out[:200]!r}"
-        # the last statement calls a checker (its "Correct" line is what nbval compares)
-        last = c.source.rstrip().splitlines()[-1]
-        assert CHECK_CALL.search(last), f"solution cell {i} does not end with a checker call: {last!r}"
+        assert out == QUIET_LINE + "\n", f"solution cell {i} printed {out[:200]!r}, not the neutral line"
+        # the last statement calls a checker inside quietly() (its neutral line is what nbval compares)
+        lines = c.source.rstrip().splitlines()
+        assert CHECK_CALL.search(lines[-1]), f"solution cell {i} does not end with a checker call: {lines[-1]!r}"
+        assert any(re.match(r"with (exercises|ex)\.quietly\(\):", ln) for ln in lines), \
+            f"solution cell {i} does not run its checker inside exercises.quietly()"
+
+
+def test_quietly_hides_a_correct_reply_and_shows_a_wrong_one(capsys):
+    from vglab import exercises as ex
+    with ex.quietly():
+        assert ex.check_critical_factor(1.0)
+    assert capsys.readouterr().out == QUIET_LINE + "\n"
+    with ex.quietly():
+        assert not ex.check_critical_factor(1.02)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and QUIET_LINE not in out
 
 
 def test_strip_removes_exactly_the_solutions(nb):

@@ -49,3 +49,25 @@ def test_panel_reports_an_unknown_rule():
     assert "rule cannot be" in panel.message.value and panel.image.value == before
     panel.update(q_max=2.0)  # a later possible move draws again and clears the message
     assert panel.message.value == "" and panel.image.value != before
+
+
+def test_figures_label_what_they_draw_and_share_the_x_axis():
+    """The plane shades only the apply regions (no grey column over the |dS| > 1 skip strips) and
+    its legend names region and dots; Q over training draws every network and the median; the
+    accept rate's running mean sits at the same (centred) x as Q's."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    q, ds, rec = _decisions(100)
+    _, ax = plt.subplots()
+    P.plot_ds_plane(q, ds, rec, ax=ax)
+    assert len(ax.patches) == len(P.accept_regions())  # the apply rectangles, nothing else
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("apply region") and "applied" in labels and "skipped" in labels
+    _, (a1, a2) = plt.subplots(1, 2)
+    qs = np.random.default_rng(1).normal(size=(50, 3))
+    P.plot_q_over_training({"plain": qs}, ax=a1, smooth=10)
+    assert len(a1.lines) == 2 + 3 + 1  # zone edges, one per network, the median
+    P.plot_accept_rate({"ds": qs > 0}, ax=a2, window=10)
+    assert a2.lines[0].get_xdata()[0] == a1.lines[-1].get_xdata()[0] == 5
+    plt.close("all")

@@ -59,3 +59,19 @@ def test_panel_reports_an_unknown_reading():
     assert "reading cannot be" in p.message.value and p.image.value == before
     p.update(value=1.0)  # above the slider's top (10**-0.5): clamped and said
     assert "not on the slider" in p.message.value and p.controls["value"].value < 1.0
+
+
+def test_both_panels_show_one_network():
+    import numpy as np
+    import torch
+
+    from vglab import init_scale as S, srn
+    p = init_sigma_panel(n_sequences=3)
+    p.update(value=0.02)
+    dots = p.axes[0].collections[0].get_offsets()
+    model = srn.SRN(6, 100, 4, 0.02, n_networks=1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    eig = torch.linalg.eigvals(model.W_rec.detach()[0]).numpy()  # the profile's network, drawn independently
+    key = lambda z: np.round(np.sort_complex(z), 8)
+    assert np.array_equal(key(dots[:, 0] + 1j * dots[:, 1]), key(eig))
+    prof = S.gradient_profile(0.02, n_networks=1, n_sequences=3, weight_grads=False)
+    assert f"Q = {float(prof.Q[0]):.1f}" in p.axes[1].get_title()

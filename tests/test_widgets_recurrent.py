@@ -31,6 +31,27 @@ def test_profile_vanishes_below_and_grows_above_critical():
     assert (big <= bound * (1 + 1e-10)).all()
 
 
+def test_weight_gradient_curve_sits_at_its_own_lag():
+    """The right plot's title is ‖z(k−h−1)ᵀ δ(k−h)‖ against h: the value at x = h is that product,
+    recomputed here from the net's states and δ (h = 0: the last step's z(k−1)ᵀ δ(k))."""
+    from vglab import bptt, srn, tasks
+
+    panel = rwidgets.bptt_panel()
+    panel.update(h=40)
+    line = panel.axes[1].lines[0]
+    x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+    assert x[0] == 0 and x[-1] == 40
+    net = srn.SRN(6, rwidgets.K, 4, sigma2=0.01, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    xs, ys = tasks.make_batch("temporal_order", rwidgets.B, rwidgets.T_MAX, torch.Generator().manual_seed(1))
+    xs = xs.double()
+    _, _, z = net(xs, return_states=True)
+    delta = bptt.local_gradients(net, xs, ys)
+    for h in (0, 7, 40):
+        n = rwidgets.T_MAX - 1 - h  # step k − h, 0-based
+        expected = torch.linalg.matrix_norm(z[:, n - 1].T @ delta[:, n]).item()
+        assert np.isclose(y[x == h][0], expected, rtol=1e-9)
+
+
 def test_plots_take_and_return_ax():
     ax = Figure().subplots()
     prof = np.geomspace(1, 1e-5, 20)

@@ -72,3 +72,18 @@ def test_third_plot_shows_dead_units_for_relu_and_saturation_otherwise(panel):
         want = (p.pct_dead if act == "relu" else p.pct_saturated).numpy()
         assert list(panel.axes[2].get_lines()[0].get_ydata()) == pytest.approx(list(want))
         assert panel.axes[2].get_title().startswith("dead" if act == "relu" else "saturated")
+
+
+def test_deep_sigmoid_profile_is_not_floored(panel):
+    """The committed view (sigmoid, default init, 30 layers): every layer's norm is drawn, none at the
+    −45 floor, and the title's ratio is the probe's own (about 10^-25, not floor / last layer)."""
+    from vglab.data import digits
+    from vglab.deep_mlp import gradient_profile
+
+    panel.update(depth=30, activation="sigmoid", init="default", gain=1.0, residual=False)
+    ys = panel.axes[0].get_lines()[0].get_ydata()
+    assert min(ys) > -40 and panel.message.value == ""
+    d = digits(standardize=True)
+    p = gradient_profile(d.x_train[:32], d.y_train[:32], depth=30, width=64, activation="sigmoid")
+    ratio = float(panel.axes[0].get_title().split("= ")[1])
+    assert ratio == pytest.approx(float(p.grad_a[0] / p.grad_a[-1]), rel=0.01) and 1e-35 < ratio < 1e-15

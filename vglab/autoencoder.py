@@ -201,6 +201,17 @@ def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) ->
 
 
 @torch.no_grad()
+def count_distinct(images: torch.Tensor, decimals: int = 3) -> int:
+    """How many different images (n, P) there are, pixels rounded to ``decimals`` places: 1 when a
+    decoder draws the same image for every code."""
+    if not isinstance(images, torch.Tensor) or images.dim() != 2:
+        raise ValueError(f"images must be a 2-D tensor (n, pixels), got {getattr(images, 'shape', type(images))}")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be an int >= 0, got {decimals!r}")
+    return int(torch.unique(images.detach().cpu().double().round(decimals=decimals), dim=0).shape[0])
+
+
+@torch.no_grad()
 def nearest_distance(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Per image, the root-mean-square pixel distance to its nearest reference image; (n,)."""
     return torch.cdist(images.double(), reference.double().cpu()).min(1).values / images.shape[1] ** 0.5

@@ -124,7 +124,8 @@ def critical_gain(activation: str, init: str = "normal") -> float:
     """The gain that keeps ‖∂L/∂a‖ flat in the linear regime: 1/√(mean of f′(0⁻)², f′(0⁺)²), divided by
     the init's own std in units of 1/√fan_in (square layers): tanh 1, sigmoid 4, ReLU √2 (He et al.
     2015), PReLU(0.25) 1.37, ELU 1. Measured flat gains (normal init, 30 layers, width 64): tanh 1.06,
-    ReLU 1.43, PReLU 1.37, ELU 1.16; sigmoid has none -- its mean 1/2 saturates the stack first."""
+    ReLU 1.43, PReLU 1.37, ELU 1.16. The sigmoid's lies far above its linear-regime 4 (between 8 and
+    12 at 20 layers, 3 seeds): as the gain grows, so does % saturated, and c grows more slowly than g."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if init not in INITS:

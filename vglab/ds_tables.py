@@ -4,11 +4,15 @@ each run in its row and what a constant predictor scores under the same criterio
 ``PAPER_T100`` / ``PAPER_T150`` (also ``table1.PAPER_*``) hold the paper's numbers (% correct, best / mean of 10
 networks). The paper has rows only for plain SGD and dS sampling: a lab reading of dS sampling is
 put beside the paper's dS row, a baseline (clipping, Ω, Pascanu's own regime) beside nothing.
-``READING_NOTES`` says whose each reading is (the paper's, the lab's own, or Pascanu's).
+``READING_NOTES`` says whose each reading is (the paper's, the lab's reading of the paper's open points,
+the lab's own, or Pascanu's). ``constant_closed_form`` gives the constant predictor's exact score,
+``long_run_state`` where a long run stands.
 """
 from __future__ import annotations
 
 import functools
+import math
+import statistics
 from pathlib import Path
 
 import torch
@@ -18,9 +22,12 @@ from .ds_train import READINGS
 
 READING_NOTES = {
     # name: (whose, what it is)
-    "plain": ("paper", "momentum SGD, lr 1e-5, summed loss, batch 10 (the paper's §8 regime)"),
-    "ds": ("paper", "dS sampling, corrected rule; dW_rec = the full momentum step; |dS| > 1 skips"),
-    "ds_own": ("lab's reading", "as ds, but dW_rec = the minibatch's own −lr ∂E/∂W_rec (the paper leaves it open)"),
+    "plain": ("paper's regime; summed loss ours", "momentum SGD, lr 1e-5, summed loss, batch 10 (the paper's §8 "
+              "regime; the paper does not say sum or mean)"),
+    "ds": ("paper's method, lab's reading A", "dS sampling, corrected rule; dW_rec = the full momentum step; summed "
+           "loss; |dS| > 1 skips (dW_rec, the loss and the sign: lab's choices)"),
+    "ds_own": ("paper's method, lab's reading B", "as ds, but dW_rec = the minibatch's own −lr ∂E/∂W_rec (the paper "
+               "leaves it open)"),
     "ds_loss": ("ours", "as ds, but the |dS| limit is scaled to the step's loss change (not in the paper)"),
     "ds_own_loss": ("ours", "ds_own with the loss-scaled |dS| limit (not in the paper)"),
     "ds_as_printed": ("paper, as printed", "dS sampling with the printed (swapped) signs of step 4"),
@@ -111,7 +118,9 @@ def long_run(name: str, directory=None) -> dict | None:
     ``results/runs/<name>.progress.json`` the run rewrites at every checkpoint, else None.
 
     Returns ``{"finished", "updates_done", "updates", "settings", "label", "rows": {reading: {"test_at",
-    "test_score" (points × networks, in %), "trace" (``epoch_trace``)}}}`` for the run's first task."""
+    "test_score" (points × networks, in %), "trace" (``epoch_trace``), and for a progress file written
+    by an older ``table1`` "last_epoch" (accept rate and mean Q of the last epoch per network)}}}`` for
+    the run's first task."""
     from . import results
     from .runfiles import read_json
     base = Path(directory) if directory is not None else results.results_dir()
@@ -130,12 +139,48 @@ def long_run(name: str, directory=None) -> dict | None:
     p = read_json(prog)
     s = p["settings"]
     task = s["tasks"][0]
-    rows = {k.split("/")[1]: {"test_at": r["test_at"], "trace": r.get("trace"),
+    rows = {k.split("/")[1]: {"test_at": r["test_at"], "trace": r.get("trace"), "last_epoch": r.get("last_epoch"),
                               "test_score": [[100 * v for v in pt] for pt in r["test_score"]]}
             for k, r in p["rows"].items() if k.split("/")[0] == task}
     return {"finished": False, "updates_done": p["updates_done"], "updates": s["updates"], "settings": s,
             "label": f"in progress: {p['updates_done']} of {s['updates']} updates ({p['wall_s'] / 3600:.1f} h so far)",
             "rows": rows, "task": task}
+
+
+def long_run_state(view: dict) -> dict:
+    """Where a ``long_run`` view stands, per reading: ``{"test_at"`` (the update of the last test point, or
+    None before the first), ``"best"``, ``"mean"`` (% of the kept networks there), ``"accept"`` (mean over
+    networks of the last epoch's accept rate) and ``"q"`` (median over networks of its mean Q), each
+    None where the view has no such record}."""
+    if not isinstance(view, dict) or not isinstance(view.get("rows"), dict):
+        raise TypeError(f"view must be a ds_tables.long_run view (a dict with rows), got {type(view).__name__}")
+    out = {}
+    for name, row in view["rows"].items():
+        st = dict.fromkeys(("test_at", "best", "mean", "accept", "q"))
+        if row.get("test_score"):
+            last = [float(v) for v in row["test_score"][-1]]
+            st.update(test_at=row["test_at"][len(row["test_score"]) - 1], best=max(last), mean=sum(last) / len(last))
+        tr, le = row.get("trace"), row.get("last_epoch")
+        acc, q = ([c[-1] for c in tr["accepted"]], [c[-1] for c in tr["q"]]) if tr and tr.get("update") else \
+            (le.get("accept_rate"), le.get("q_mean")) if le else (None, None)
+        if acc:
+            st["accept"] = sum(acc) / len(acc)
+        if q:
+            st["q"] = float(statistics.median(q))
+        out[name] = st
+    return out
+
+
+def constant_closed_form(task: str, criterion: str = "lstm") -> float:
+    """% correct of the best constant prediction on addition or multiplication, exactly: with the
+    tolerance τ of ``criterion`` (``tasks.TOLERANCE``), 4τ − 4τ² for addition ((a + b)/2 of two
+    U[0, 1) values) and 2τ − 2τ ln 2τ for multiplication (a·b); SOURCES.md §6.8."""
+    if task not in ("addition", "multiplication"):
+        raise ValueError(f"task must be 'addition' or 'multiplication', got {task!r}")
+    if criterion not in _tasks.CRITERIA:
+        raise ValueError(f"criterion must be one of {_tasks.CRITERIA}, got {criterion!r}")
+    tau = _tasks.TOLERANCE[criterion][task][0]
+    return 100 * (4 * tau - 4 * tau**2 if task == "addition" else 2 * tau - 2 * tau * math.log(2 * tau))
 
 
 def paper_row(reading: str) -> str | None:

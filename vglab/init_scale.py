@@ -2,18 +2,16 @@
 
 Fig. 2: K = 100 tanh units, temporal-order inputs of length T = h + 1 = 101, weights from
 N(0, σ²); the mean ‖δ(k−j)‖ and ‖∂E/∂W_rec(k−j)‖ for j = 0 … h and the Q-factor (25),
-mean ± sd over many networks held by one ``SRN(n_networks=M)``. Computed in float64: the
-vanishing settings reach 1e-130, far below float32's smallest number (1.4e-45).
+per network and of the mean curve, over many networks held by one ``SRN(n_networks=M)``.
+Computed in float64: σ read as a standard deviation reaches 1e-130, far below float32's range.
 
-Why σ must be the variance: the eigenvalues of a K × K matrix of N(0, std²) entries fill the
-disc of radius std·√K (Girko's circular law), so std 0.1 (variance 0.01) puts the spectral
-radius at 1, while std 0.01 puts it at 0.1 and every gradient vanishes (Q ≈ 100).
-
+Why σ must be the variance: K × K N(0, std²) eigenvalues fill the disc of radius std·√K (Girko's
+circular law): variance 0.01 puts the spectral radius at 1, std 0.01 at 0.1 (every gradient vanishes).
 The mechanism (notebook 03's eq. sat-rate): per step back ‖δ‖ changes by about c = g·√E[f′(a)²]
 with the gain g = std·√K, so Q ≈ −h·log10 c (``sat_rate_factor``, ``Profile.q_predicted``).
 
-Fig. 3: plain momentum SGD with the paper's settings (lr 1e-5, μ 0.9, minibatch 10, the loss
-summed over the minibatch, variance 0.01), recording ‖δ‖ at several lags, Q and saturation.
+Fig. 3: plain momentum SGD with the paper's §8 settings (lr 1e-5, μ 0.9, minibatch 10, variance
+0.01; the loss summed over the minibatch: the lab's choice, SOURCES.md §1.6), probed along the run.
 """
 from __future__ import annotations
 
@@ -32,8 +30,7 @@ from .train import DivergenceError, History, check_finite, progress
 TASK = "temporal_order"
 PAPER_Q = {"variance 0.005": "> 25", "variance 0.01": "≈ 0.7", "variance 0.02": "< −6"}
 """The paper's Q-factors for its three Fig. 2 settings (§8), as printed."""
-PAPER_Q_BOUNDS = {"variance 0.005": (25.0, math.inf), "variance 0.01": (0.7, 0.7),
-                  "variance 0.02": (-math.inf, -6.0)}
+PAPER_Q_BOUNDS = {"variance 0.005": (25.0, math.inf), "variance 0.01": (0.7, 0.7), "variance 0.02": (-math.inf, -6.0)}
 
 
 def _check_positive(name, v) -> None:
@@ -48,13 +45,8 @@ class InitSetting:
     label: str
     sigma2: float  # the variance actually used: N(0, sigma2)
 
-    @property
-    def std(self) -> float:
-        return math.sqrt(self.sigma2)
-
-    @property
-    def paper_q(self) -> str:
-        return PAPER_Q.get(self.label, "—")
+    std = property(lambda self: math.sqrt(self.sigma2), doc="The standard deviation √sigma2.")
+    paper_q = property(lambda self: PAPER_Q.get(self.label, "—"), doc="The paper's Q for this setting, or —.")
 
 
 def variance(v: float) -> InitSetting:
@@ -83,13 +75,11 @@ def circle_radius(sigma2: float, n_hidden: int = 100) -> float:
 
 
 def recurrent_weights(sigma2: float, n_hidden: int = 100, n_matrices: int | None = None, seed: int = 0):
-    """W_rec exactly as ``SRN`` initialises it (float64, CPU): (K, K), or (n, K, K) for n_matrices=n.
-
-    The same seed gives the same standard-normal draws for every σ², so changing σ² only
-    rescales the matrix (and its eigenvalues) — what the σ² slider shows.
-    """
+    """W_rec of ``gradient_profile(n_networks=n_matrices, seed=seed)``'s networks (float64, CPU):
+    (K, K) for None or 1, else (n, K, K). Same seed, same draws for every σ²: σ² only rescales W_rec."""
     g = torch.Generator().manual_seed(seed)
-    model = SRN(1, n_hidden, 1, sigma2, n_networks=n_matrices, generator=g, dtype=torch.float64)
+    model = SRN(tasks.n_inputs(TASK), n_hidden, tasks.n_outputs(TASK), sigma2, n_networks=n_matrices,
+                generator=g, dtype=torch.float64)
     return model.W_rec.detach()
 
 
@@ -174,6 +164,13 @@ class Profile:
         return 1.96 * self.q_sd / math.sqrt(self.Q.numel())
 
     @property
+    def q_of_mean(self) -> float:
+        """Eq. (25) on the norms averaged over the networks (what a plot of mean norms shows): a log of
+        a ratio of means, lower than ``q_mean`` when the networks that vanish least dominate."""
+        m = self.delta.mean(dim=0)
+        return float(torch.log10(m[0]) - torch.log10(m[-1]))
+
+    @property
     def factor_predicted(self) -> torch.Tensor:
         """(M,): c = std·√K·√E[f′(a)²] per network (eq. sat-rate)."""
         return sat_rate_factor(self.setting, self.rms_fprime, self.n_hidden)
@@ -230,8 +227,9 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
 
 
 def q_rows(profiles) -> list[dict]:
-    """One row per ``Profile``: std, gain std·√K, Q (mean, sd, 95 % CI, min, max, per network),
-    √E[f′²], % saturated, the predicted and measured per-step factors and Q's, and the paper's Q."""
+    """One row per ``Profile``: std, gain, Q (mean, sd, 95 % CI, min, max, per network, of the mean
+    curve), √E[f′²], fraction saturated (mean, max), ``rms_sat_only`` = √(1 − saturated) (the least
+    √E[f′²] saturation alone gives: f′ = 0 if saturated, else 1), factors and Q's, the paper's Q."""
     rows = []
     for p in profiles:
         if not isinstance(p, Profile):
@@ -240,7 +238,9 @@ def q_rows(profiles) -> list[dict]:
         rows.append({"setting": s.label, "std": s.std, "radius": circle_radius(s.sigma2, p.n_hidden),
                      "n_networks": p.Q.numel(), "Q": p.Q.tolist(), "q_mean": p.q_mean, "q_sd": p.q_sd,
                      "q_ci": p.q_ci, "q_min": float(p.Q.min()), "q_max": float(p.Q.max()),
-                     "rms_fprime": float(p.rms_fprime.mean()), "saturated": float(p.saturated.mean()),
+                     "q_of_mean": p.q_of_mean, "rms_fprime": float(p.rms_fprime.mean()),
+                     "saturated": float(p.saturated.mean()), "sat_max": float(p.saturated.max()),
+                     "rms_sat_only": math.sqrt(1 - float(p.saturated.mean())),
                      "c_pred": float(p.factor_predicted.mean()), "c_meas": float(p.factor_measured.mean()),
                      "q_pred": float(p.q_predicted.mean()), "paper": s.paper_q})
     return rows
@@ -252,11 +252,13 @@ def q_table(settings=FIG2_SETTINGS, **kw) -> list[dict]:
 
 
 def format_q_table(rows) -> str:
-    """A plain-text table of ``q_rows``: Q mean ± 95 % CI (1 decimal), its range over networks, the paper's."""
-    lines = [f"{'setting':15s} {'std·√K':>6s}  {'our Q: mean ± 95% CI':>20s}  {'networks min…max':>16s}  {'paper':>6s}"]
+    """A plain-text table of ``q_rows``: Q of the mean curve, the mean Q ± 95 % CI over networks
+    (1 decimal), its range over networks, and the paper's."""
+    lines = [f"{'setting':15s} {'std·√K':>6s}  {'Q of mean curve':>15s}  {'mean Q ± 95% CI':>15s}  "
+             f"{'networks min…max':>16s}  {'paper':>6s}"]
     for r in rows:
-        lines.append(f"{r['setting']:15s} {r['radius']:6.2f}  {r['q_mean']:10.1f} ± {r['q_ci']:3.1f}      "
-                     f"{r['q_min']:7.1f} … {r['q_max']:5.1f}  {r['paper']:>6s}")
+        lines.append(f"{r['setting']:15s} {r['radius']:6.2f}  {r['q_of_mean']:15.1f}  {r['q_mean']:8.1f} ± {r['q_ci']:3.1f}  "
+                     f"{r['q_min']:8.1f} … {r['q_max']:5.1f}  {r['paper']:>6s}")
     return "\n".join(lines)
 
 
@@ -275,7 +277,8 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
                     n_sequences: int = 10, seed: int = 0) -> dict:
     """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}.
 
-    For Q ≫ 40 float32 (smallest number 1.4e-45) underflows to exactly 0; float64 keeps it.
+    For Q ≫ 40 float32 (smallest normal number 1.2e-38, smallest subnormal 1.4e-45) underflows to
+    exactly 0; float64 (smallest normal 2.2e-308) keeps it.
     """
     s = setting if isinstance(setting, InitSetting) else variance(setting)
     x, y = tasks.make_batch(TASK, n_sequences, h + 1, generator=torch.Generator().manual_seed(seed + 1))
@@ -292,15 +295,11 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
                 momentum: float = 0.9, batch: int = 10, sigma2: float = 0.01, n_train: int = 20000,
                 record_every: int = 50, lags=(0, 25, 50, 75, 99), n_probe: int = 100,
                 saturation: float = 0.95, seed: int = 0, device=None, progress_bar: bool = True) -> History:
-    """Paper Fig. 3: plain momentum SGD on temporal order (SOURCES.md §1.4 settings), probed every few steps.
-
-    The loss is SUMMED over the minibatch (``srn.loss``), which is what makes lr = 1e-5 sensible.
-    Every ``record_every`` steps a float64 copy of the networks runs a fixed probe set of
-    ``n_probe`` sequences and logs: ``delta`` (M, len(lags)) minibatch-mean ‖δ(k−j)‖ at the lags,
-    ``Q`` (M,) eq. (25) with h = T − 1, ``saturated`` (M,) fraction of z = tanh(a) with
-    |z| > ``saturation``, ``accuracy`` (M,) on the probe set, and ``loss`` (the training minibatch,
-    summed over networks). A NaN/Inf loss stops the run with ``DivergenceError``.
-    """
+    """Paper Fig. 3: plain momentum SGD on temporal order (SOURCES.md §1.4 settings; the task, T and
+    the loss SUMMED over the minibatch, which makes lr = 1e-5 sensible, are the lab's, §1.6). Every
+    ``record_every`` steps a float64 copy runs ``n_probe`` fixed sequences and logs ``delta`` (M, lags)
+    minibatch-mean ‖δ(k−j)‖, ``Q`` (M,) eq. (25) with h = T − 1, ``saturated`` (M,) the fraction of
+    |z| > ``saturation``, ``accuracy`` (M,), and ``loss``. A NaN/Inf loss raises ``DivergenceError``."""
     if not 0 < lr < math.inf:
         raise ValueError(f"lr must be a finite number > 0, got {lr}")
     if not all(is_int(j) and 0 <= j < T for j in lags):

@@ -49,9 +49,11 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
       of layers 1 … L−1 of that network;
     * ``bound`` (M,): gain · max f′, the factor if every unit sat at its steepest point;
     * ``preact_rms`` (M,): the root mean square of the pre-activations a over layers 1 … L−1
-      (the layers ``predicted`` averages over): how widely the a have spread.
+      (the layers ``predicted`` averages over): how widely the a have spread;
+    * ``pct_saturated`` (M,): the percentage of those pre-activations where the unit is saturated,
+      f′(a) below 5 % of its maximum (notebook 03's eq. sat-def, ``saturation.saturated``).
     """
-    from .saturation import ACTIVATIONS, activation as f, derivative as df, max_derivative
+    from .saturation import ACTIVATIONS, activation as f, derivative as df, max_derivative, saturated
 
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
@@ -66,11 +68,12 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
     g = torch.Generator().manual_seed(int(seed))
     W = torch.randn(depth, n_networks, width, width, generator=g, dtype=torch.float64) * (gain / width**0.5)
     z = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)
-    fprime, a_sq = [], []
+    fprime, a_sq, sat = [], [], []
     for l in range(depth):  # forward: keep f′(a_l) of every layer
         a = z @ W[l]  # (M, B, n)
         fprime.append(df(activation, a))
         a_sq.append(a.pow(2).mean(dim=(1, 2)))  # (M,)
+        sat.append(saturated(activation, a).double().mean(dim=(1, 2)))  # (M,)
         z = f(activation, a)
     delta = torch.randn(n_networks, batch, width, generator=g, dtype=torch.float64)  # δ_L at the top
     norms = [delta.flatten(1).norm(dim=1)]
@@ -85,4 +88,23 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
         "predicted": (gain * rms).numpy(),
         "bound": np.full(n_networks, gain * max_derivative(activation)),
         "preact_rms": torch.stack(a_sq[:-1]).mean(dim=0).sqrt().numpy(),
+        "pct_saturated": (100 * torch.stack(sat[:-1]).mean(dim=0)).numpy(),
     }
+
+
+def singular_values(gain: float = 1.0, width: int = 256, seed: int = 0) -> np.ndarray:
+    """Singular values, largest first, of one random ``width`` × ``width`` matrix with entries
+    N(0, gain²/width), the weights of ``stack_gradients``. For large width they fill [0, 2·gain] with
+    root mean square gain (the quarter-circle law for square Gaussian matrices, Marchenko & Pastur
+    1967): a typical gradient is scaled by about gain, the strongest direction by about 2·gain."""
+    if not isinstance(gain, (int, float, np.integer, np.floating)) or isinstance(gain, bool) \
+            or not np.isfinite(gain) or gain <= 0:
+        raise ValueError(f"gain must be a positive finite number, got {gain!r}")
+    for name, v, lo in (("width", width, 1), ("seed", seed, 0)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    import torch
+
+    g = torch.Generator().manual_seed(int(seed))
+    W = torch.randn(width, width, generator=g, dtype=torch.float64) * (gain / width**0.5)
+    return torch.linalg.svdvals(W).numpy()

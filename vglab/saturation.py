@@ -19,7 +19,9 @@ sigmoid |a| > 4.36 (σ outside [0.013, 0.987]); tanh |a| > 2.18 (|tanh| > 0.975,
 "|h| > 0.97" rule); ELU (α = 1) a < ln 0.05 = −3.0; ReLU a ≤ 0; leaky ReLU (α = 0.01) a ≤ 0
 as well (it passes only 1 % back), PReLU at its initial α = 0.25 never.
 "Dead" (eq. sat-dead): a unit saturated on *every* example of the batch -- for ReLU exactly
-"a ≤ 0 for every example": it gets no gradient, so it can never come back.
+"a ≤ 0 for every example": this batch sends no gradient to its weights and bias. It can still come
+back on other inputs, or when the layers below it change its input (a first-layer unit on fixed
+data cannot).
 """
 from __future__ import annotations
 
@@ -34,17 +36,19 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}
 SATURATION_LEVEL = 0.05  # f′ below 5 % of its maximum counts as saturated (eq. sat-def)
 
-# Rules of thumb with numbers (Karpathy, CS231n "babysitting the learning process" and
-# makemore part 3; Glorot & Bengio 2010 fig. 2-3): healthy value, and when to worry.
+# Rules of thumb with numbers: healthy value, and when to worry. Only "update:data ≈ 1e-3" is
+# Karpathy's (CS231n notes, "Neural Networks Part 3", ratio of weights:updates); the worry bands,
+# the 5 % / 20 % saturation and dead-unit limits and the 10× / 100× gradient ratio are this lab's.
 RULES_OF_THUMB = {
     "pct_saturated": {"healthy": 5.0, "worry": 20.0,
-                      "text": "% saturated per layer (sigmoid, tanh, ELU): healthy ≤ 5 %, worry > 20 %"},
+                      "text": "% saturated per layer (sigmoid, tanh, ELU): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "pct_dead": {"healthy": 5.0, "worry": 20.0,
-                 "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 %"},
+                 "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
-                     "text": "update:data ratio ‖Δw‖/‖w‖ per step ≈ 1e-3; worry below 1e-4 or above 1e-2"},
+                     "text": "update:data lr·‖∂L/∂W‖/‖W‖ per plain SGD step ≈ 1e-3 (Karpathy); "
+                             "worry below 1e-4 or above 1e-2 (lab's limits)"},
     "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
-                   "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100×"},
+                   "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100× (lab's limits)"},
 }
 
 
@@ -231,11 +235,23 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     return _summarise(recs, dict(pairs), lr, loss, keep)
 
 
-_norm = torch.linalg.vector_norm
+def _wide(device) -> torch.dtype:
+    return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
+
+
+def _norm(t: torch.Tensor) -> torch.Tensor:
+    """‖t‖₂ that does not underflow: scaled by max|t| first. A plain float32 norm sums squares, and
+    entries below about 1e-23 square to below float32's smallest number (1.4e-45), so a small but
+    non-zero gradient would read as 0 (a deep sigmoid stack's first layers reach that)."""
+    w = _wide(t.device)
+    m = t.detach().abs().amax()
+    scaled = m.to(w) * torch.linalg.vector_norm(t / torch.where(m > 0, m, 1)).to(w)
+    return torch.where((m > 0) & torch.isfinite(m), scaled, m.to(w))  # 0 stays 0, inf/NaN stay
 
 
 def _summarise(recs, linear_of, lr, loss, keep) -> Probe:
-    """Per-layer statistics, computed on the model's device and moved to the CPU once."""
+    """Per-layer statistics, computed on the model's device and moved to the CPU once (kept in
+    float64 where the device has it, so norms far below float32's range survive)."""
     rows, kinds = [], []
     for r in recs:
         m, a, z = r["m"], r["a"], r["z"]
@@ -252,7 +268,7 @@ def _summarise(recs, linear_of, lr, loss, keep) -> Probe:
         rows.append(torch.stack([z.mean(), z.std() if z.numel() > 1 else 0 * nan, a.std() if a.numel() > 1
                                  else 0 * nan, 100 * sat.float().mean(),
                                  100 * sat.flatten(0, -2).all(0).float().mean(),  # eq. (sat-dead)
-                                 g_a, g_W, ratio]).float())
+                                 g_a, g_W, ratio]).to(_wide(a.device)))
     t = torch.stack(rows).double().cpu().T  # (8, L): one transfer
     p = Probe(kinds, *t, loss=float(loss.detach()) if loss is not None else math.nan)
     if keep:
@@ -263,6 +279,10 @@ def _summarise(recs, linear_of, lr, loss, keep) -> Probe:
 
 
 # ---- rules of thumb a learner can run on their own model --------------------------------------
+def _cell(v) -> str:
+    return f"{float(v):8.1e}" if math.isfinite(float(v)) else f"{'-':>8}"
+
+
 @dataclass
 class Report:
     """What ``saturation_report`` returns: the probe, and the rules of thumb it breaks."""
@@ -274,7 +294,9 @@ class Report:
         lines = ["layer kind        std(z)  %sat   %dead  |dL/da|   upd:data"]
         for i, k in enumerate(p.kinds):
             lines.append(f"{i + 1:>5} {k:<10} {p.z_std[i]:7.3f} {p.pct_saturated[i]:6.1f} {p.pct_dead[i]:6.1f}"
-                         f"  {p.grad_a[i]:8.1e}  {p.update_ratio[i]:8.1e}")
+                         f"  {_cell(p.grad_a[i])}  {_cell(p.update_ratio[i])}")
+        if not (bool(torch.isfinite(p.grad_a).all()) and bool(torch.isfinite(p.update_ratio).all())):
+            lines.append("  (-: |dL/da| needs targets y; upd:data needs y and lr)")
         lines += ["rules of thumb:"] + [f"  {r['text']}" for r in RULES_OF_THUMB.values()]
         lines += ["warnings:"] + ([f"  {w}" for w in self.warnings] or ["  none"])
         return "\n".join(lines)
@@ -283,15 +305,17 @@ class Report:
 def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
                       lr: float | None = None, loss_fn=F.cross_entropy) -> Report:
     """Per layer: % saturated, % dead, ‖∂L/∂a‖, update:data (with ``y`` and ``lr``), checked
-    against RULES_OF_THUMB (Karpathy CS231n: update:data ≈ 1e-3; Glorot & Bengio 2010)."""
+    against RULES_OF_THUMB (update:data ≈ 1e-3 is Karpathy's, CS231n; the other limits are the lab's)."""
     p = probe(model, x, y, lr=lr, loss_fn=loss_fn)
     warn = []
     for i, k in enumerate(p.kinds):
         sat, dead, ratio = float(p.pct_saturated[i]), float(p.pct_dead[i]), float(p.update_ratio[i])
         if k in ("sigmoid", "tanh", "elu") and sat > RULES_OF_THUMB["pct_saturated"]["worry"]:
-            warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): its gradient is mostly blocked")
+            warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): that share of its units passes "
+                        "back less than 5 % of their best")
         if dead > RULES_OF_THUMB["pct_dead"]["worry"]:
-            warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): they never learn again")
+            warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): they are saturated on every "
+                        "example of this batch, so the batch sends (almost) no gradient to their weights")
         lo, hi = RULES_OF_THUMB["update_ratio"]["worry"]
         if math.isfinite(ratio) and not lo <= ratio <= hi:
             warn.append(f"layer {i + 1}: update:data {ratio:.1e} (aim ≈ 1e-3): "

@@ -29,10 +29,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import bptt, ds_train, lstm, saturation, srn, tasks
+from .. import bptt, ds_sampling, ds_train, lstm, saturation, srn, tasks
 from .._args import int_at_least
 from ..beta_penalty import beta_penalty_from_logits
-from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow,  # noqa: F401
+from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
                               rules_of_thumb)
 from ..data import digits
 from ..deep_mlp import build_mlp
@@ -43,15 +43,21 @@ SRN = "SRN"
 TASK = "temporal_order"
 
 # name: (build_mlp keyword arguments, λ of the Beta penalty, colour key in plots.style, baseline)
+# "Xavier ×4": Glorot & Bengio (2010) recommend 4× the tanh scale for sigmoid units; on square layers it is
+# N(0, 4²/fan-in), notebook 06 §7's init. N(0, 8²/fan-in) starts with many units saturated (eq. sat-def),
+# the case the Beta penalty (patent claim 3) is for; each penalty row's baseline is its own init without it.
+SIG4, SIG8 = dict(activation="sigmoid", init="xavier", gain=4.0), dict(activation="sigmoid", init="normal", gain=8.0)
 MLP_REMEDIES = {
     "plain (sigmoid)": (dict(activation="sigmoid"), 0.0, "plain", None),
     "ReLU": (dict(activation="relu"), 0.0, "relu", "plain (sigmoid)"),
     "PReLU": (dict(activation="prelu"), 0.0, "prelu", "plain (sigmoid)"),
-    "Xavier init (sigmoid)": (dict(activation="sigmoid", init="xavier"), 0.0, "xavier", "plain (sigmoid)"),
+    "Xavier ×4 (sigmoid)": (SIG4, 0.0, "xavier", "plain (sigmoid)"),
     "tanh + Xavier": (dict(activation="tanh", init="xavier"), 0.0, "tanh", "plain (sigmoid)"),
     "ReLU + Kaiming": (dict(activation="relu", init="kaiming"), 0.0, "kaiming", "plain (sigmoid)"),
     "residual (sigmoid)": (dict(activation="sigmoid", residual=True), 0.0, "residual", "plain (sigmoid)"),
-    "Beta penalty (sigmoid)": (dict(activation="sigmoid"), 0.01, "beta", "plain (sigmoid)"),
+    "Xavier ×4 + Beta penalty": (SIG4, 0.01, "beta", "Xavier ×4 (sigmoid)"),
+    "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
+    "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
 }
 PAPER_REGIME = "momentum SGD, lr 1e-5, summed loss, minibatch 10 (paper §8)"
 ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
@@ -61,18 +67,21 @@ SRN_REMEDIES = {
     "clipping": ("clipping", "clipping", "plain SGD"),
     "Pascanu's Ω": ("pascanu", "pascanu", "plain SGD"),
     "dS sampling": ("ds", "ds", "plain SGD"),
-    "SRN + Adam (control)": ("adam", "Adam", "plain SGD"),
+    "SRN + Adam (control)": ("adam", "Adam", None),  # the Adam regime's own baseline
     "LSTM f-bias 0": ("lstm0", "lstm", "SRN + Adam (control)"),
     "LSTM f-bias 1": ("lstm1", "lstm", "SRN + Adam (control)"),
 }
 
 
 def _row(testbed, remedy, colour, baseline, regime, accs, chance, flow_name, flow_init, flow, sat, dead,
-         wall, device) -> dict:
+         sec_per_update, device, sat_init=None) -> dict:
+    """One row: ``scores`` per network or seed (``score`` their mean, ``score_min``/``score_best``),
+    ``sec_per_update`` measured (``cost`` = that over the baseline row's, filled by ``add_verdicts``)."""
     return {"testbed": testbed, "remedy": remedy, "colour": colour, "baseline": baseline, "regime": regime,
-            "score": sum(accs) / len(accs), "score_best": max(accs), "scores": list(accs), "chance": chance,
-            "flow_name": flow_name, "flow_init": flow_init, "flow": flow, "pct_saturated": sat,
-            "pct_dead": dead, "wall_s": wall, "device": describe(device), "verdict": ""}
+            "score": sum(accs) / len(accs), "score_min": min(accs), "score_best": max(accs), "scores": list(accs),
+            "n": len(accs), "chance": chance, "flow_name": flow_name, "flow_init": flow_init, "flow": flow,
+            "pct_saturated_init": sat_init, "pct_saturated": sat, "pct_dead": dead,
+            "sec_per_update": sec_per_update, "cost": None, "device": describe(device), "verdict": ""}
 
 
 def _pick(names, table, what):
@@ -130,11 +139,15 @@ def _accuracy(model, x, y) -> float:
 
 
 def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600, lr: float = 0.01,
-            seeds=(0,), data=None, device=None, progress_bar: bool = True) -> list[dict]:
+            seeds=(0, 1, 2, 3, 4), data=None, device=None, progress_bar: bool = True) -> list[dict]:
     """One row per remedy of ``MLP_REMEDIES``: every seed builds the net from that seed (``build_mlp``)
-    and trains it on the same minibatches; score = test accuracy of the last weights (mean over seeds)."""
+    and trains it on the same minibatches; score = test accuracy of the last weights (per seed; the row
+    keeps all, their mean, min and max). ``sec_per_update``: training wall time per step (mean over seeds)."""
     names = _pick(remedies, MLP_REMEDIES, "MLP remedies")
     int_at_least("depth", depth, 2)
+    seeds = tuple(seeds) if isinstance(seeds, (tuple, list)) else seeds
+    if not isinstance(seeds, tuple) or not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty tuple of distinct ints, got {seeds!r}")
     data = data if data is not None else digits(standardize=True)
     device = torch.device(device) if device is not None else torch.device("cpu")
     xt, yt = data.x_test.to(device), data.y_test.to(device)
@@ -160,7 +173,7 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
             regime = f"momentum SGD lr {lr:g}, {steps} steps" + (f", λ = {lam:g}" if lam else "")
             rows.append(_row(MLP, name, colour, base, regime, accs, 0.1, "grad ratio layer 1 / last",
                              geo(init), geo(end), mean(end, "pct_saturated"), mean(end, "pct_dead"),
-                             wall, device))
+                             wall / (steps * len(seeds)), device, sat_init=mean(init, "pct_saturated")))
     return add_verdicts(rows)
 
 
@@ -184,18 +197,22 @@ def srn_measures(model, x, y) -> dict:
             "pct_saturated": 100 * float(saturation.saturated("tanh", a).double().mean())}
 
 
-def run_srn(remedies=None, *, T: int = 50, n_networks: int = 4, updates: int = 300, adam_steps: int = 300,
+def run_srn(remedies=None, *, T: int = 20, n_networks: int = 10, updates: int = 600, adam_steps: int = 200,
             n_train: int = 2000, n_val: int = 200, n_test: int = 500, n_probe: int = 100, seed: int = 0,
-            device=None, progress_bar: bool = True) -> list[dict]:
+            cost_repeats: int = 20, device=None, progress_bar: bool = True) -> list[dict]:
     """One row per remedy of ``SRN_REMEDIES`` on temporal order of length T (K = 100, σ² = 0.01).
 
-    The paper-regime rows train copies of the same M initial SRNs (``ds_train.train``, ``updates``
-    minibatches); the Adam rows train, one after another, those same SRNs (control) and M LSTMs
-    drawn from the same seeds (``lstm.train_on_task``, ``adam_steps``). Score = accuracy of the last
-    weights on the same ``n_test`` test sequences (mean and best over the M networks).
+    The paper-regime rows train copies of the same M initial SRNs, batched (``ds_train.train``,
+    ``updates`` minibatches); the Adam rows train those same SRNs (control) and M LSTMs drawn from one
+    seed (``lstm.MultiLSTM``), batched (``lstm.train_on_task``, ``adam_steps``, the same minibatches for
+    all). Score = accuracy of the last weights on the same ``n_test`` test sequences, per network.
+    ``sec_per_update``: paper-regime rows time ``cost_repeats`` updates that compute only what the
+    method needs (``paper_update_seconds``; ``ds_train.train`` computes the dS sweep for every method
+    because it records Q and dS); Adam rows: training wall time per step.
     """
     names = _pick(remedies, SRN_REMEDIES, "SRN remedies")
-    for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps)):
+    for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps),
+                 ("cost_repeats", cost_repeats)):
         int_at_least(k, v, 10 if k == "T" else 1)
     device = torch.device(device) if device is not None else torch.device("cpu")
     data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
@@ -203,42 +220,85 @@ def run_srn(remedies=None, *, T: int = 50, n_networks: int = 4, updates: int = 3
                    generator=torch.Generator().manual_seed(seed + 1))
     xp, yp = data.test.x[:n_probe], data.test.y[:n_probe]
     with cpu_threads(1, device):  # small recurrent nets: one thread (runtime.cpu_threads)
-        rows = [_srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device,
-                         progress_bar) for name in names]
+        rows = [_srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, cost_repeats,
+                         device, progress_bar) for name in names]
     return add_verdicts(rows)
 
 
-def _srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, device, progress_bar):
-    """One remedy: measure at init, train (timed), measure again, score the last weights on the test set."""
+def _per_network(model):
+    """The single networks of a batched model (an M-network SRN or a MultiLSTM)."""
+    return [model.network(i) for i in range(model.n_networks)] if isinstance(model, lstm.MultiLSTM) else [model]
+
+
+def _srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed, cost_repeats, device,
+             progress_bar):
+    """One remedy: measure at init, train, measure again, score the last weights on the test set."""
     how, colour, base = SRN_REMEDIES[name]
-    nets = ([copy.deepcopy(init).to(device)] if how in ds_train.METHODS else
-            [_adam_net(how, init, i, seed).to(device) for i in range(n_networks)])
-    flow0 = [srn_measures(m, xp, yp)["flow"] for m in nets]
-    t0 = time.perf_counter()
-    for m in nets:
-        if how in ds_train.METHODS:
-            ds_train.train(m, data, how, updates, seed=seed, device=device, progress_bar=progress_bar,
-                           desc=name)
-        else:
-            lstm.train_on_task(m, TASK, T, adam_steps, device=device, eval_every=adam_steps, n_eval=10,
-                               generator=torch.Generator().manual_seed(seed + 3), progress_bar=progress_bar,
-                               desc=name)
-    wall = time.perf_counter() - t0
-    accs, ends = [], [srn_measures(m, xp, yp) for m in nets]
-    with torch.no_grad():
-        for m in nets:
-            out = m(data.test.x)
-            accs += torch.as_tensor(tasks.score(TASK, out, data.test.y)).reshape(-1).tolist()
-    regime = (f"{PAPER_REGIME}, {updates} updates" if how in ds_train.METHODS
-              else f"{ADAM_REGIME}, {adam_steps} steps")
+    net = copy.deepcopy(init).to(device) if how != "lstm0" and how != "lstm1" else lstm.MultiLSTM(
+        n_networks, tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), forget_bias=float(how == "lstm1"),
+        generator=torch.Generator().manual_seed(seed + 1)).to(device)
+    measure = lambda: [srn_measures(m, xp, yp) for m in _per_network(net)]  # noqa: E731
     avg = lambda v: sum(v) / len(v)  # noqa: E731
+    start = measure()
+    if how in ds_train.METHODS:
+        ds_train.train(net, data, how, updates, seed=seed, device=device, progress_bar=progress_bar, desc=name)
+        sec = paper_update_seconds(init, data, how, repeats=cost_repeats, seed=seed, device=device)
+        regime = f"{PAPER_REGIME}, {updates} updates"
+    else:
+        t0 = time.perf_counter()
+        lstm.train_on_task(net, TASK, T, adam_steps, device=device, eval_every=adam_steps, n_eval=10,
+                           generator=torch.Generator().manual_seed(seed + 3), progress_bar=progress_bar, desc=name)
+        sec = (time.perf_counter() - t0) / adam_steps
+        regime = f"{ADAM_REGIME}, {adam_steps} steps"
+    ends = measure()
+    with torch.no_grad():
+        accs = torch.as_tensor(tasks.score(TASK, net(data.test.x), data.test.y)).reshape(-1).tolist()
     return _row(f"{SRN} T={T}", name, colour, base, regime, accs, 0.25, "Q over h = T−1 steps",
-                avg(flow0), avg([e["flow"] for e in ends]), avg([e["pct_saturated"] for e in ends]),
-                None, wall, device)
+                avg([m["flow"] for m in start]), avg([e["flow"] for e in ends]), avg([e["pct_saturated"] for e in ends]),
+                None, sec, device, sat_init=avg([m["pct_saturated"] for m in start]))
 
 
-def _adam_net(how, init, i, seed):
-    if how == "adam":
-        return init.network(i)  # the same initial SRN as the paper-regime rows
-    return lstm.LSTM(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), forget_bias=float(how == "lstm1"),
-                     generator=torch.Generator().manual_seed(seed + 1 + i))
+def paper_update_seconds(model, data, method: str, *, repeats: int = 20, seed: int = 0, device=None) -> float:
+    """Median wall time of one paper-regime update of ``method`` (``ds_train.METHODS``) computing only
+    what it needs: forward/backward (with Ω for "pascanu"), clipping for "clipping"/"pascanu", the dS
+    sweep and the accept rule for "ds", then the momentum step. A copy of ``model`` is trained;
+    ``_paper_updates`` is the same step, returning the trained copy (a test checks it equals
+    ``ds_train.train``)."""
+    if method not in ds_train.METHODS:
+        raise ValueError(f"method must be one of {ds_train.METHODS}, got {method!r}")
+    int_at_least("repeats", repeats)
+    times, _ = _paper_updates(copy.deepcopy(model), data, method, repeats + 1, seed=seed, device=device)
+    times = sorted(times[1:])  # the first update warms up
+    return times[len(times) // 2]
+
+
+def _paper_updates(model, data, method, n, *, seed=0, device=None, cfg=None):
+    """``n`` updates of ``ds_train.train``'s loop without its records (times per update, model)."""
+    cfg = cfg or ds_train.Config()
+    device = torch.device(device) if device is not None else model.W_rec.device
+    model.to(device)
+    params = list(model.parameters())
+    i_rec = [k for k, _ in model.named_parameters()].index("W_rec")
+    vel, times = [torch.zeros_like(p) for p in params], []
+    stream = ds_train._Batches(ds_train._to(data, device).train, cfg.batch_size, seed)
+    for _ in range(n):
+        x, y, lengths = stream.next()
+        t0 = time.perf_counter()
+        E, grads, a, delta_k = ds_train._forward_backward(model, x, y, lengths, cfg, method)
+        new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
+        if method.startswith("ds"):
+            h = cfg.h if cfg.h is not None else data.T - 1
+            sw = ds_sampling.sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
+            ok = ds_sampling.accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
+                                    rule="as_printed" if method == "ds_as_printed" else "corrected")
+        else:
+            ok = torch.ones(() if model.n_networks is None else (model.n_networks,), dtype=torch.bool)
+        with torch.no_grad():
+            for p, v, nv in zip(params, vel, new_vel):
+                m = ok.to(p.device).reshape(ok.shape + (1,) * (p.ndim - ok.ndim))
+                p.add_(torch.where(m, nv, torch.zeros_like(nv)))
+                v.copy_(torch.where(m, nv, v))
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - t0)
+    return times, model

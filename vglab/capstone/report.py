@@ -15,10 +15,16 @@ MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of 
 
 
 def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
-    """Fill each row's ``verdict`` by its score against its baseline row (same testbed), in plain words."""
+    """Fill each row's ``verdict`` by its mean score against its baseline row's (same testbed), in plain
+    words, and its ``cost``: its measured ``sec_per_update`` over the baseline's (1 for a baseline).
+    "helped" needs the mean ≥ ``margin`` above the baseline's; where the two rows' min–max ranges
+    overlap the verdict says so."""
     by = {(r["testbed"], r["remedy"]): r for r in rows}
     for r in rows:
         b = by.get((r["testbed"], r["baseline"]))
+        sec = r.get("sec_per_update")
+        r["cost"] = 1.0 if r["baseline"] is None else (
+            sec / b["sec_per_update"] if b is not None and sec and b.get("sec_per_update") else None)
         if r["baseline"] is None:
             r["verdict"] = "baseline"
         elif b is None:
@@ -26,23 +32,26 @@ def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
         else:
             d = 100 * (r["score"] - b["score"])
             learned = lambda x: x["score"] >= x["chance"] + 2 * margin  # noqa: E731
+            overlap = "score_min" in r and "score_min" in b and r["score_min"] <= b["score_best"] \
+                and b["score_min"] <= r["score_best"]
             if not learned(r) and not learned(b):
                 r["verdict"] = "no gain here: neither learned in this budget"
             elif d >= 100 * margin:
-                r["verdict"] = f"helped: {d:+.0f} pts vs {r['baseline']}"
+                r["verdict"] = f"helped: {d:+.0f} pts vs {r['baseline']}" + (" (ranges overlap)" if overlap else "")
             elif d <= -100 * margin:
-                r["verdict"] = f"hurt: {d:+.0f} pts vs {r['baseline']}"
+                r["verdict"] = f"hurt: {d:+.0f} pts vs {r['baseline']}" + (" (ranges overlap)" if overlap else "")
             else:
                 r["verdict"] = f"no gain here: {d:+.0f} pts vs {r['baseline']}"
-            if healthy_flow(r) and not healthy_flow(b):
-                r["verdict"] += "; gradient flow healthy, the baseline's not"
     return rows
 
 
-def healthy_flow(row: dict) -> bool:
-    """After training: layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN;
-    paper §5)."""
-    v = row.get("flow")
+def helped(row: dict) -> bool:
+    return row["verdict"].startswith("helped")
+
+
+def healthy_flow(row: dict, key: str = "flow") -> bool:
+    """Layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN; paper §5)."""
+    v = row.get(key)
     if v is None or not math.isfinite(v):
         return False
     return 0.1 <= v <= 10 if row["testbed"] == MLP else -1.0 <= v <= 1.0
@@ -52,19 +61,28 @@ def _fmt_flow(r, key):
     v = r[key]
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v:.1e}" if r["testbed"] == MLP else f"{v:+.1f}"
+    return f"{v:.0e}" if r["testbed"] == MLP else f"{v:+.1f}"
+
+
+def _pct(v):
+    return "—" if v is None else f"{v:.0f}"
 
 
 def format_table(rows: list[dict], markdown: bool = True) -> str:
-    """The summary table: one line per row (Markdown, or aligned plain text)."""
-    head = ["testbed", "remedy", "score (mean / best)", "flow at init", "flow after", "% saturated",
-            "wall s", "device", "verdict"]
+    """The summary table: one line per row (Markdown, or aligned plain text). Score: % correct of the
+    last weights, mean (min–max) over the row's n networks or seeds; flow: layer-1/last gradient ratio
+    (MLP) or Q (SRN), at init → after training; cost: time per update / the baseline's."""
+    head = ["testbed", "remedy", "n", "score % mean (min–max)", "flow init → after", "% saturated init → after",
+            "cost ×", "verdict"]
     body = []
     for r in rows:
-        sat = f"{r['pct_saturated']:.0f}" + (f" ({r['pct_dead']:.0f} dead)" if r.get("pct_dead") else "")
-        body.append([r["testbed"], r["remedy"], f"{100 * r['score']:.0f} / {100 * r['score_best']:.0f} %",
-                     _fmt_flow(r, "flow_init"), _fmt_flow(r, "flow"), sat, f"{r['wall_s']:.1f}",
-                     r["device"], r["verdict"]])
+        lo = r.get("score_min", r["score"])
+        sat = f"{_pct(r.get('pct_saturated_init'))} → {_pct(r['pct_saturated'])}" + (
+            f" ({r['pct_dead']:.0f} dead)" if r.get("pct_dead") else "")
+        cost = "—" if r.get("cost") is None else f"{r['cost']:.1f}"
+        body.append([r["testbed"], r["remedy"], str(r.get("n", len(r.get("scores", [])))),
+                     f"{100 * r['score']:.0f} ({100 * lo:.0f}–{100 * r['score_best']:.0f})",
+                     f"{_fmt_flow(r, 'flow_init')} → {_fmt_flow(r, 'flow')}", sat, cost, r["verdict"]])
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
@@ -72,44 +90,72 @@ def format_table(rows: list[dict], markdown: bool = True) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(x, widths)).rstrip() for x in [head] + body)
 
 
-def _names(rows, pick):
-    out = [f"{r['remedy']} ({_fmt_flow(r, 'flow_init')} at init, {100 * r['score']:.0f} %)"
-           for r in rows if pick(r)]
-    return ", ".join(out) if out else "none"
+def _names(rows):
+    return ", ".join(r["remedy"] for r in rows) or "none"
 
 
 def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[str]:
-    """Rules of thumb in numbers, read off the rows (and a saved run's rows): every number is measured."""
-    out, helped = [], lambda r: r["verdict"].startswith("helped")  # noqa: E731
+    """Rules of thumb read off the rows (and a saved run's rows); each says how many rows (and networks
+    or seeds per row) it rests on and holds only for those rows."""
+    out = []
     mlp = [r for r in rows if r["testbed"] == MLP]
     if mlp:
-        p = next(r for r in mlp if r["baseline"] is None)
-        ok = [r for r in mlp if 0.1 < r["flow_init"] < 10]
-        out += [f"Deep MLP: healthy = gradient of layer 1 within 10× of the last. Plain sigmoid: "
-                f"{p['flow_init']:.0e} at init, {100 * p['score']:.0f} % (chance 10 %), only "
-                f"{p['pct_saturated']:.0f} % saturated — "
-                "σ′ ≤ 1/4 per layer, not saturation, is what kills it.",
-                f"Worked here: {_names(mlp, helped)}.",
-                f"Did not help here: {_names(mlp, lambda r: r['baseline'] and not helped(r))}.",
-                f"Within 10× at init → learned: {sum(helped(r) for r in ok)} of {len(ok)}; "
-                f"outside 10× → learned: {sum(helped(r) for r in mlp if r not in ok)} of "
-                f"{len(mlp) - len(ok) - 1}."]
+        n = min(r["n"] for r in mlp)
+        tried = [r for r in mlp if r["baseline"]]
+        ok = [r for r in tried if healthy_flow(r, "flow_init")]
+        bad = [r for r in tried if not healthy_flow(r, "flow_init")]
+        out += [f"Deep MLP ({len(mlp)} rows, {n} seeds each, {mlp[0]['regime']}): helped — {_names([r for r in tried if helped(r)])}; "
+                f"did not — {_names([r for r in tried if not helped(r)])}.",
+                f"Deep MLP: of the {len(ok)} remedies whose layer-1/last ratio starts within 10×, "
+                f"{sum(helped(r) for r in ok)} helped; of the {len(bad)} that start outside, {sum(helped(r) for r in bad)} "
+                "helped (this testbed, this budget only)."]
     for group in ([r for r in rows if r["testbed"] != MLP], saved or []):
         if not group:
             continue
-        by = {r["remedy"]: r for r in group}
-        t, base = group[0]["testbed"], by.get("plain SGD")
-        won = [r["remedy"] for r in group if helped(r)]
-        line = f"{t}: healthy = Q in [−1, 1]."
-        if base:
-            line += f" Plain SGD starts at Q {base['flow_init']:+.1f} ({base['regime']})."
-        out.append(line + f" Beat its baseline by ≥ {100 * MARGIN:.0f} points: "
-                   f"{', '.join(won) or 'no remedy'}.")
-        sat = lambda r: f" ({r['pct_saturated']:.0f} % saturated)" if r["pct_saturated"] > 5 else ""  # noqa
-        out.append(f"{t}: Q after training — " + ", ".join(f"{r['remedy']} {r['flow']:+.1f}" + sat(r)
-                                                           for r in group) + ".")
-        if "LSTM f-bias 0" in by and "LSTM f-bias 1" in by:
-            d = by["LSTM f-bias 0"]["flow_init"] - by["LSTM f-bias 1"]["flow_init"]
-            out.append(f"{t}: forget-gate bias 1 instead of 0 keeps 10^{d:.1f} more cell gradient over the "
-                       "sequence at init.")
+        t, n = group[0]["testbed"], min(r["n"] for r in group)
+        for regime in dict.fromkeys(r["regime"] for r in group):
+            g = [r for r in group if r["regime"] == regime]
+            base = [r for r in g if r["baseline"] is None]
+            learned = [b for b in base if b["score"] >= b["chance"] + 2 * MARGIN]
+            status = (f"its baseline {_names(base)} learned ({100 * base[0]['score']:.0f} %, chance "
+                      f"{100 * base[0]['chance']:.0f} %)" if learned else f"its baseline {_names(base)} stayed at chance")
+            out.append(f"{t}, {regime} ({len(g)} rows, {n} networks each): {status}; beat it by ≥ "
+                       f"{100 * MARGIN:.0f} points — {_names([r for r in g if helped(r)])}.")
     return out
+
+
+def long_run_summary(view: dict | None, paper: dict) -> str:
+    """What a long Table-1 run (``ds_tables.long_run``) shows now, in words, beside the paper's cells
+    (``paper[reading][task]`` = (best, mean) as printed): nothing yet, in progress (never a verdict),
+    or finished. Scores are the kept networks' test accuracy at the run's last test point."""
+    if view is not None and not isinstance(view, dict):
+        raise TypeError(f"view must be a dict from ds_tables.long_run or None, got {type(view).__name__}")
+    if not isinstance(paper, dict):
+        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
+    if view is None:
+        return ("The long run has written no progress file in this checkout yet (`results/runs/`), so there is "
+                "nothing to show: no result, not a verdict.")
+    task, total = view["task"], view["updates"]
+    cells = [f"{name} {paper[name][task][0]} / {paper[name][task][1]}" for name in ("plain", "ds")
+             if task in paper.get(name, {})]
+    out = [(f"**Finished**: {view['label']}." if view["finished"] else
+            f"**{view['label'][:1].upper() + view['label'][1:]}** — not a verdict: the paper's numbers are for "
+            f"the end of the run, update {total}.")]
+    if cells:
+        out.append("The paper's Table 1 (best / mean % correct of 10 networks): " + ", ".join(cells) + ".")
+    for name, row in view["rows"].items():
+        if row.get("test_score"):
+            last = row["test_score"][-1]
+            out.append(f"{name} at update {row['test_at'][len(row['test_score']) - 1]}: best {max(last):.0f} / "
+                       f"mean {sum(last) / len(last):.0f} % (kept networks, {len(last)}).")
+        else:
+            every = view.get("settings", {}).get("test_every")
+            out.append(f"{name}: no test point yet" + (f" (the run tests its kept networks every {every:g} of its "
+                                                       "updates)." if every else "."))
+        tr = row.get("trace")
+        if tr and tr.get("update"):
+            acc = [a[-1] for a in tr["accepted"]]
+            q = sorted(v[-1] for v in tr["q"])
+            out.append(f"{name}, last recorded epoch: fraction of updates applied {sum(acc) / len(acc):.2f} "
+                       f"(mean of networks), median Q {q[len(q) // 2]:+.1f}.")
+    return "\n\n".join(out)

@@ -7,7 +7,8 @@ an exception inside the learner's function becomes a hint. Each checker is teste
 """
 from __future__ import annotations
 
-from ._checks import answer_number, choice, close, learner_number, report, run_learner_fn, tensors_close  # noqa: F401
+from ._checks import (QUIET_LINE, answer_number, choice, close, learner_number, quietly, report,  # noqa: F401
+                      run_learner_fn, tensors_close)
 
 # ---- topic checkers: one module per notebook (vglab/exercises/<topic>.py), all re-exported here ----
 # ---- so notebooks always call ``vglab.exercises.check_...``; their shared helpers are in _checks --

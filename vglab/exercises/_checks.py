@@ -6,11 +6,36 @@ never raise.
 """
 from __future__ import annotations
 
+import io
 import math
+from contextlib import contextmanager, redirect_stdout
 
 import torch
 
-__all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "answer_number", "choice"]
+__all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "answer_number", "choice",
+           "quietly", "QUIET_LINE"]
+
+QUIET_LINE = "Checked: the worked answer above passes its checker."
+
+
+@contextmanager
+def quietly():
+    """Run a worked answer's checker without showing its reply.
+
+    A checker's "Correct: ..." line explains the answer; printed under a worked-answer cell, it would
+    give the answer away to anyone reading the committed notebook, whose solution code is hidden but
+    whose output is not. Inside this block the reply is kept back and one neutral line
+    (``QUIET_LINE``) is printed instead; a reply that is not "Correct" is printed as it is, so a
+    broken worked answer still shows (and nbval fails on it)::
+
+        with exercises.quietly():
+            ok = exercises.check_factor_two(answer)
+    """
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        yield
+    out = buf.getvalue()
+    print(QUIET_LINE if out.startswith("Correct:") and "Not yet" not in out else out.rstrip("\n"))
 
 
 def report(ok: bool, success: str, hint: str) -> bool:
@@ -33,7 +58,7 @@ def close(answer, expected: float, *, rel: float = 1e-2, abs_: float = 1e-9, suc
         return report(False, success, f"{hint} (replace {'...' if answer is Ellipsis else 'None'} with your number)")
     try:
         a = _as_float(answer)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         return report(False, success, f"{hint} (your answer should be a number: {e})")
     ok = math.isfinite(a) and math.isclose(a, expected, rel_tol=rel, abs_tol=abs_)
     return report(ok, success, hint)
@@ -68,7 +93,7 @@ def answer_number(answer, *, hint: str):
     ``(False, None)`` when ``float()`` refuses it (None, a word, a list)."""
     try:
         return True, float(answer)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         report(False, "", hint)
         return False, None
 

@@ -50,5 +50,5 @@ def check_grad_ratio(fn) -> bool:
     if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
         return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer")
     return report(math.isclose(got, expected, rel_tol=1e-6),
-                  f"ratio {expected:.2e}: below 0.1 the first layer learns more than 10× slower than the last.",
+                  f"ratio {expected:.2e}: below 0.1 the gradient reaching layer 1 is more than 10× smaller than the last layer's.",
                   hint)

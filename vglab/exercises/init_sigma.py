@@ -20,10 +20,15 @@ def check_std_for_variance(answer) -> bool:
 
 
 def check_circle_radius(answer) -> bool:
-    """Notebook 05: the spectral radius the circular law predicts for K = 100, σ² = 0.02."""
-    return close(answer, math.sqrt(0.02 * 100), rel=5e-3,
-                 success="std·√K = √0.02 · √100 = √2 ≈ 1.41: the eigenvalues spill outside the unit circle.",
-                 hint="the radius is std·√K, and std is the square root of the variance 0.02")
+    """Notebook 05: the spectral radius the circular law predicts for K = 200, σ² = 0.02.
+
+    (K = 200, not the notebook's 100: §2 prints the radius for K = 100, σ² = 0.02.) A 2 % tolerance
+    takes natural roundings such as 1.98 or 2.0.
+    """
+    return close(answer, math.sqrt(0.02 * 200), rel=2e-2,
+                 success="std·√K = √0.02 · √200 = √4 = 2: at K = 200 the paper's doubled variance puts "
+                         "the eigenvalues far outside the unit circle (at K = 100 it was √2 ≈ 1.41).",
+                 hint="the radius is std·√K with K = 200, and std is the square root of the variance 0.02")
 
 
 def check_q_kind(answer) -> bool:
@@ -42,6 +47,7 @@ def check_q_from_norms(answer) -> bool:
 
 def check_variance_for_radius(answer) -> bool:
     """Notebook 05: the init variance that puts the spectral radius at 1 for K = 256 hidden units."""
-    return close(answer, 1 / 256, rel=1e-2,
+    # 3 %: takes 0.004, the natural rounding of 1/256 = 0.00390625 (2.4 % off); 0.0625 (the std) fails
+    return close(answer, 1 / 256, rel=3e-2,
                  success="σ² = 1/K = 1/256 ≈ 0.0039 (std 1/16): the recipe is variance 1/K, not 0.01.",
                  hint="solve std·√K = 1 for the variance std²")

@@ -19,7 +19,10 @@ def check_critical_factor(answer) -> bool:
     start = "the gradient after n layers is c**n (eq. 00.1)"
     if answer is None or answer is Ellipsis:
         return report(False, "", f"{start}: work out 0.9**50 and 1.1**50, then replace None with your c")
-    ok, c = answer_number(answer, hint=f"{start}; answer with one number")
+    try:
+        ok, c = answer_number(answer, hint=f"{start}; answer with one number")
+    except OverflowError:  # float(10**400): an int too large for a float
+        return report(False, "", f"{start}; that number is too large to be a factor that keeps the size")
     if ok and isinstance(answer, bool):
         return report(False, "", f"{start}; answer with a number, not {answer}")
     if not ok:
@@ -28,8 +31,19 @@ def check_critical_factor(answer) -> bool:
         return report(False, "", f"{start}; a factor that shrinks or grows the size is a positive number")
     if math.isclose(c, 1.0, rel_tol=1e-9):
         return report(True, "c = 1: the product 1**50 = 1 neither vanishes nor explodes.", "")
-    return report(False, "", f"with c = {c:g} the gradient after 50 layers is c**50 = {c ** 50:.3g} times "
+    power = _power_text(c, 50)
+    return report(False, "", f"with c = {c:g} the gradient after 50 layers is c**50 = {power} times "
                              f"its size at the top, not the same size")
+
+
+def _power_text(c: float, n: int) -> str:
+    """c**n as text, computed in logs so that no c overflows (c = 1e7 gives 1e+350, not an OverflowError)."""
+    e = n * math.log10(c)
+    if abs(e) < 300:
+        return f"{10 ** e:.3g}"
+    mant = 10 ** (e - math.floor(e))
+    return f"{mant:.3g}e{math.floor(e):+d}"
+
 
 
 def check_sigmoid_depth(answer) -> bool:
@@ -37,7 +51,10 @@ def check_sigmoid_depth(answer) -> bool:
     start = "answer with a whole number of layers"
     if answer is None or answer is Ellipsis:
         return report(False, "", f"{start} (replace None with it)")
-    ok, x = answer_number(answer, hint=start)
+    try:
+        ok, x = answer_number(answer, hint=start)
+    except OverflowError:  # float(10**400): an int too large for a float
+        return report(False, "", f"{start}: {str(answer)[:12]}… layers is far too many")
     if ok and isinstance(answer, bool):
         return report(False, "", f"{start}, not {answer}")
     if not ok:

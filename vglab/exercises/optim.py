@@ -15,7 +15,8 @@ __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold
 
 def check_momentum_step(fn) -> bool:
     """``fn(w, v, g, lr, gamma) -> (w_new, v_new)``: one Momentum step (eq. 02.2, SOURCES.md §3), checked
-    against ``vglab.optim.Momentum`` over three steps on random tensors."""
+    against ``vglab.optim.Momentum`` over three steps on random tensors: both the new w and the new v
+    (torch's form v' := γv' + g, w := w − ηv' gives the same w but v' = v/η, not eq. (02.2)'s v)."""
     from ..optim import Momentum
 
     hint = "the lecture writes v := γ v + η g, then w := w − v (v first, then w, with the new v)"
@@ -37,6 +38,10 @@ def check_momentum_step(fn) -> bool:
             return report(False, "", f"{hint} (return a pair (w_new, v_new) of tensors)")
         if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
             return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
+        v_ref = opt.state[p]["v"]
+        if v.shape != v_ref.shape or not torch.allclose(v, v_ref, rtol=1e-9, atol=1e-12):
+            return report(False, "", f"your w is right but your v is not eq. (02.2)'s: {hint} "
+                          "(v includes η; torch's buffer v/η does not)")
     return report(True, "three steps of your Momentum match vglab.optim.Momentum.", hint)
 
 
@@ -56,7 +61,9 @@ def check_adadelta_factor(answer) -> bool:
     factor = steps[1] / steps[0]  # ≈ 1/√ε = 1e4
     hint = ("compare δ = g (√Δ + ε)/(√G + ε) with torch's g √(Δ + ε)/√(G + ε) at Δ = 0: "
             "the numerators are ε and √ε; give 'how many times smaller' as a number like 1e3")
-    ok, a = answer_number(answer, hint=f"{hint} (your answer should be a number)")
+    # an answer that is not a number (the committed cell: None) gets no part of the derivation
+    ok, a = answer_number(answer, hint="give 'how many times smaller' as a number, like 1e3 "
+                                       "(hint: write eq. (02.6)'s first step with Δ = 0 for both forms)")
     if not ok:
         return False
     if 0 < a < 1 and math.isclose(math.log10(1 / a), math.log10(factor), abs_tol=0.31):
@@ -66,11 +73,15 @@ def check_adadelta_factor(answer) -> bool:
 
 def check_clip_threshold(theta) -> bool:
     """A clipping threshold θ with which SGD (η = 0.1, 100 steps) on the cliff never leaves the
-    plot window and ends within 1 of the minimum (the foot of the wall)."""
+    plot window and reaches the foot of the wall: its last ``NEAR_STEPS`` points all lie within
+    ``NEAR`` of the minimum. A capped step is ηθ long, so θ must be small enough that the bounce
+    across the foot (about ηθ) stays within ``NEAR`` (θ ≲ 2), and large enough that 100 steps of
+    ηθ cover the 3.7 from the start (θ > 0.37); the θ that pass are about 0.5 to 2.5."""
     from ..surfaces import get, trajectory
 
     hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
-            "θ caps the step at η θ: pick θ so that η θ is small compared to the window")
+            "θ caps the step at η θ: pick θ so that η θ is small compared to the foot of the wall, "
+            "yet 100 steps of η θ still cover the way there")
     ok, theta = answer_number(theta, hint=f"{hint} (θ should be a positive number)")
     if not ok:
         return False
@@ -80,11 +91,19 @@ def check_clip_threshold(theta) -> bool:
     tr = trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=theta, on_diverge="stop")
     (x0, x1), (y0, y1) = s.window
     P = tr.path
-    inside = bool(((P[:, 0] >= x0) & (P[:, 0] <= x1) & (P[:, 1] >= y0) & (P[:, 1] <= y1)).all())
-    near = math.dist(P[-1], s.minimum) < 1.0
+    inside = tr.diverged_at is None and bool(
+        ((P[:, 0] >= x0) & (P[:, 0] <= x1) & (P[:, 1] >= y0) & (P[:, 1] <= y1)).all())
+    far = max(math.dist(q, s.minimum) for q in P[-NEAR_STEPS:])
     if not inside:
         return report(False, "", f"with θ = {theta:g} SGD is still thrown out of the window; {hint}")
-    if not near:
-        return report(False, "", f"with θ = {theta:g} SGD stays but ends {math.dist(P[-1], s.minimum):.2f} "
-                      "from the minimum: with η θ tiny, 100 steps are too few to get there")
-    return report(True, f"θ = {theta:g} keeps every step short, and SGD reaches the foot of the wall.", hint)
+    if far >= NEAR:
+        short = 100 * 0.1 * theta < 1.5 * math.dist(s.start, s.minimum)  # the steps can hardly cover the way
+        why = ("with η θ tiny, 100 steps are too few to get there" if short else
+               f"its capped steps (η θ = {0.1 * theta:.2g} long) bounce across the foot: lower θ")
+        return report(False, "", f"with θ = {theta:g} SGD stays in the window, but its last {NEAR_STEPS} points "
+                      f"reach {far:.2f} from the minimum (the foot means within {NEAR:g}): {why}")
+    return report(True, f"θ = {theta:g} caps every step at η θ = {0.1 * theta:.2g}: SGD stays in the window "
+                  f"and its last {NEAR_STEPS} points lie within {far:.2f} of the foot of the wall.", hint)
+
+
+NEAR, NEAR_STEPS = 0.2, 10  # "reaches the foot of the wall": the last 10 points within 0.2 of the minimum

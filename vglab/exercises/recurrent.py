@@ -20,11 +20,13 @@ def check_delta_step(fn) -> bool:
     W_rec = torch.randn(5, 5, dtype=torch.float64, generator=g) * 0.5
     a_prev = torch.randn(3, 5, dtype=torch.float64, generator=g)
     expected = (delta_n @ W_rec.T) * (1 - torch.tanh(a_prev) ** 2)
-    hint = ("δ(n−1) = (δ(n) @ W_rec.T) * f′(a(n−1)) with f′(a) = 1 − tanh(a)²; "
-            "check the transpose (a(n) = z(n−1) @ W_rec) and use a(n−1), not a(n)")
+    hint = ("eq. (6) in row form: on which side does W_rec multiply δ(n), and transposed or not "
+            "(a(n) = z(n−1) @ W_rec)? Then f′ = tanh′, elementwise, at a(n−1), not a(n)")
     ok, answer = run_learner_fn(fn, delta_n.clone(), W_rec.clone(), a_prev.clone(), hint=hint)
     if not ok:
         return False
+    if answer is None:  # the exercise cell as committed
+        return report(False, "", f"{hint} (your function returns None: replace `return None` with your code)")
     if isinstance(answer, torch.Tensor) and answer.shape == expected.shape:
         wrong_T = (delta_n @ W_rec) * (1 - torch.tanh(a_prev) ** 2)
         if torch.allclose(answer.to(expected), wrong_T, rtol=1e-6):
@@ -58,13 +60,21 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
                          f"model (all a near 0)" + ("" if activation == "tanh" else
                          "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
                          "there (notebook 04, section 5)"),
-                 hint="near a = 0 each step multiplies ‖δ‖ by about radius × f′(0); "
-                      f"f′(0) = {1 / expected:g} for {activation}. Which radius makes that 1?")
+                 hint="near a = 0 each step multiplies ‖δ‖ by about radius × f′(0); f′(0) is the peak "
+                      f"of f′, which section 5 prints for {activation}. Which radius makes the product 1?")
 
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
     """How many orders of magnitude smaller is the sigmoid's bound than tanh's after h steps?"""
     expected = h * math.log10(4)
+    hint = ("both bounds are (σ_max · max|f′|)^h with the same σ_max; section 5 prints max f′ for "
+            "each. Count the orders of magnitude between the two bounds with log10")
+    try:
+        flipped = math.isclose(float(answer), -expected, rel_tol=0.02)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        flipped = False
+    if flipped:  # tanh's bound over the sigmoid's, the wrong way round
+        return report(False, "", "the sigmoid's bound is the smaller one: give how many orders of "
+                                 "magnitude smaller, a positive number")
     return close(answer, expected, rel=0.02,
-                 success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone",
-                 hint="the bounds differ by a factor (1/4) per step; take log10 of 4^h")
+                 success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone", hint=hint)

@@ -1,23 +1,26 @@
-"""Notebook 08's saved run: every recurrent remedy on the SRN testbed at T = 100 (``capstone.run_srn``).
+"""Notebook 08's saved runs: every recurrent remedy on the SRN testbed (``capstone.run_srn``).
 
+    python -m vglab.experiments.capstone --T 20 --networks 10 --updates 600 --adam-steps 200 \\
+        --n-train 2000 --n-val 200 --n-test 500 --reduced --out capstone_T20       # notebook 08 §6, a few CPU minutes
+    python -m vglab.experiments.capstone --T 100 --networks 5 --updates 1500 --adam-steps 400 \\
+        --n-train 2000 --n-val 200 --n-test 500 --reduced --out capstone_T100      # notebook 08 §7
+    python -m vglab.experiments.capstone --testbed mlp --seeds 5 --steps 600 --out capstone_mlp
+                                          # notebook 08 §4: the deep MLP, every remedy × 5 seeds
     python -m vglab.experiments.capstone --T 100 --networks 10 --updates 100000 --adam-steps 20000 \\
         --n-train 20000 --n-val 1000 --n-test 10000 --out capstone_T100       # the paper's size: a GPU job
-    python -m vglab.experiments.capstone --T 100 --networks 2 --updates 1000 --adam-steps 300 \\
-        --n-train 2000 --n-val 200 --n-test 500 --reduced --out capstone_T100  # a CPU run of a few minutes
 
 Plain SGD, clipping, Pascanu's Ω and dS sampling train copies of the same initial SRNs in the paper's
 regime (momentum SGD, lr 1e-5, summed loss, minibatch 10); the SRN control and the LSTMs (forget-gate
-bias 0 and 1) train with Adam as in notebook 04. Writes ``results/<out>.json`` via
-``vglab.results.save``: the rows (score, Q at init and after, % saturated, wall time, device, verdict),
-the settings and the provenance.
+bias 0 and 1) train with Adam as in notebook 04. ``--cost-repeats`` updates per paper-regime row are
+timed computing only what that method needs (``capstone.paper_update_seconds``). Writes
+``results/<out>.json`` via ``vglab.results.save``: the rows (scores per network, Q at init and after,
+% saturated, time per update and cost against the baseline, verdict), the settings and the provenance.
 
 Resumable: remedies are independent (each starts from the same seeded data and networks), so the
 run checkpoints after every remedy to ``results/<out>.partial.json`` (atomically, the one before kept as
 ``.prev``; ``vglab.runfiles``) and, started again with the
 same settings, skips the remedies already done; ``--max-minutes M`` stops after the remedy that
-passes M minutes (exit code 3: run the same command again). The granularity is one remedy: at the
-paper's size one remedy is itself a long job (hours with the reference loop; the fast engine of
-``vglab.engine`` runs Table 1's readings, not these rows).
+passes M minutes (exit code 3: run the same command again). The granularity is one remedy.
 """
 from __future__ import annotations
 
@@ -32,15 +35,21 @@ from ..runtime import device as _device
 
 def parse(argv=None):
     p = argparse.ArgumentParser(prog="python -m vglab.experiments.capstone", description=__doc__.split("\n")[0])
+    p.add_argument("--testbed", default="srn", help="srn (default: the recurrent rows) or mlp (the deep MLP rows)")
+    p.add_argument("--seeds", type=int, default=5, help="--testbed mlp: seeds 0..N-1 per remedy (default 5)")
+    p.add_argument("--steps", type=int, default=600, help="--testbed mlp: momentum-SGD steps (default 600)")
     p.add_argument("--T", type=int, default=100, help="sequence length of temporal order (default 100)")
     p.add_argument("--networks", type=int, default=10, help="networks per remedy (paper: 10)")
     p.add_argument("--updates", type=int, default=100_000, help="minibatches, paper-regime rows (paper: 100 000)")
     p.add_argument("--adam-steps", type=int, default=20_000, help="Adam steps, SRN control and LSTM rows")
-    p.add_argument("--n-train", type=int, default=20_000)
-    p.add_argument("--n-val", type=int, default=1_000)
-    p.add_argument("--n-test", type=int, default=10_000)
-    p.add_argument("--remedies", default=",".join(capstone.SRN_REMEDIES),
-                   help="comma-separated, from: %s" % ", ".join(capstone.SRN_REMEDIES))
+    p.add_argument("--n-train", type=int, default=20_000, help="training sequences (paper: 20 000)")
+    p.add_argument("--n-val", type=int, default=1_000, help="validation sequences (paper: 1 000)")
+    p.add_argument("--n-test", type=int, default=10_000, help="test sequences (paper: 10 000)")
+    p.add_argument("--cost-repeats", type=int, default=20,
+                   help="timed updates per paper-regime row for its cost (default 20)")
+    p.add_argument("--remedies", default=None,
+                   help="comma-separated (default: all of the testbed), from: %s; or, for mlp: %s"
+                   % (", ".join(capstone.SRN_REMEDIES), ", ".join(capstone.MLP_REMEDIES)))
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: vglab.device())")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="results/<out>.json (default capstone_T<T>)")
@@ -57,18 +66,24 @@ def parse(argv=None):
 
 def check(a) -> None:
     """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
-    a.remedies = _args.names("--remedies", a.remedies, capstone.SRN_REMEDIES)
+    _args.choice("--testbed", a.testbed, ("srn", "mlp"))
+    table = capstone.MLP_REMEDIES if a.testbed == "mlp" else capstone.SRN_REMEDIES
+    a.remedies = _args.names("--remedies", a.remedies if a.remedies is not None else ",".join(table), table)
+    for name in ("seeds", "steps"):
+        _args.integer("--" + name, getattr(a, name), lo=1)
     lows = {"T": 10, "networks": 1, "updates": 1, "adam_steps": 1, "n_train": ds_train.Config.batch_size,
-            "n_val": 1, "n_test": 1, "seed": 0}  # n_train: at least one minibatch of the paper's regime
+            "n_val": 1, "n_test": 1, "seed": 0, "cost_repeats": 1}  # n_train: at least one minibatch of the paper's regime
     for name, lo in lows.items():
         _args.integer("--" + name.replace("_", "-"), getattr(a, name), lo=lo)
     _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
-    a.out = a.out or f"capstone_T{a.T}"
+    a.out = a.out or (f"capstone_T{a.T}" if a.testbed == "srn" else "capstone_mlp")
     _args.file_stem("--out", a.out)
     _args.optional(_args.device_name, "--device", a.device)
 
 
-SETTINGS = ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test", "seed", "remedies")
+SETTINGS = ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test", "seed", "cost_repeats",
+            "remedies")
+MLP_SETTINGS = ("testbed", "seeds", "steps", "remedies")
 
 
 def _partial_path(args) -> Path:
@@ -86,7 +101,7 @@ def run(args, command: str | None = None) -> Path | None:
 
 def _run(args, command, partial):
     dev = _device(args.device)
-    settings = {k: getattr(args, k) for k in SETTINGS}
+    settings = {k: getattr(args, k) for k in (MLP_SETTINGS if args.testbed == "mlp" else SETTINGS)}
     done = runfiles.load_checkpoint(partial, fmt="json")
     if done is not None:
         runfiles.check_settings(partial, done.get("settings"), settings)
@@ -98,9 +113,11 @@ def _run(args, command, partial):
         if any(r["remedy"] == name for r in done["rows"]):
             continue
         t0 = time.time()
-        done["rows"] += capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
+        done["rows"] += capstone.run_mlp([name], steps=args.steps, seeds=tuple(range(args.seeds)), device=dev,
+                                         progress_bar=not args.no_progress) if args.testbed == "mlp" else \
+            capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
                                          adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
-                                         n_test=args.n_test, seed=args.seed, device=dev,
+                                         n_test=args.n_test, seed=args.seed, cost_repeats=args.cost_repeats, device=dev,
                                          progress_bar=not args.no_progress)
         done["wall_s"] += time.time() - t0
         runfiles.save_checkpoint(partial, done, fmt="json")  # atomic, the previous one kept as .prev

@@ -46,13 +46,14 @@ def plot_head_gradients(
 ):
     """|dC/ds_true| against the margin (how confidently wrong), for the three classifier heads.
 
-    Log y, symmetric-log x (linear for |m| < 10); an exact 0 sits on the floor (▼), a NaN/inf is a ×
-    along the top edge of the axes.
+    Log y, symmetric-log x (linear for |m| < 10); an exact 0 is a ▼ along the bottom edge (one row per
+    head, so coinciding zeros all show), a NaN/inf is a × along the top edge of the axes. ``mark``: a
+    dashed vertical line at that margin (the slider's), in the legend.
     """
     ax = _ax(ax)
     margins = MARGINS if margins is None else np.asarray(margins, dtype=float)
     floor, top = (1e-47, 1e12) if dtype == "float32" else (1e-322, 1e60)  # room above 1 for the ×
-    for h, g in head_curves(margins, n_classes, dtype).items():
+    for i, (h, g) in enumerate(head_curves(margins, n_classes, dtype).items()):
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
         wide = h == "log_softmax+ce"  # drawn wide underneath; softmax → log dashed on top of it
@@ -66,19 +67,20 @@ def plot_head_gradients(
             label=HEAD_LABELS[h],
         )
         zero = ~bad & (mag == 0)
-        ax.plot(
+        ax.plot(  # along the bottom edge, one row per head (axes coordinates in y), so none hides another
             margins[zero][::8],
-            np.full(zero.sum(), floor * 10)[::8],
+            np.full(zero.sum(), 0.03 + 0.045 * i)[::8],
             "v",
-            ms=6,
+            ms=5,
             color=HEAD_COLORS[h],
+            transform=ax.get_xaxis_transform(),
         )
         ax.plot(  # at the top edge of the axes (axes coordinates in y), clear of every curve
             margins[bad][::8], np.full(bad.sum(), 0.95)[::8], "x", ms=8, mew=2, color=HEAD_COLORS[h],
             transform=ax.get_xaxis_transform(),
         )
     if mark is not None:
-        ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--")
+        ax.axvline(mark, color=PALETTE["grey"], lw=1, ls="--", label="the slider's margin m")
     ax.set_xscale("symlog", linthresh=10)
     ax.set_yscale("log")
     ax.set_ylim(floor, top)
@@ -91,8 +93,8 @@ def plot_head_gradients(
     ax.minorticks_off()
     ax.set_xlabel("margin m (symlog axis: linear for |m| < 10)")
     ax.set_ylabel("|dC / d s_true|")
-    ax.set_title(f"{dtype}: ▼ = exactly 0, × (top edge) = NaN/inf", fontsize=9)
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    ax.set_title(f"{dtype}: ▼ (bottom edge) = exactly 0, × (top edge) = NaN/inf", fontsize=9)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7, frameon=False)  # above the ▼ rows
     return ax
 
 

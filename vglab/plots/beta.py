@@ -58,18 +58,28 @@ def _beta_pdf(a: float, b: float) -> np.ndarray:
 
 
 def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax=None, bins: int = 20,
-                         title: str | None = None):
-    """Step histograms (density) of each bottleneck unit z[:, j], with its fitted Beta pdf dashed."""
+                         title: str | None = None, ymax: float = 12.0):
+    """Step histograms (density) of each bottleneck unit z[:, j], with its fitted Beta pdf dashed.
+
+    The y-axis stops at ``ymax``; units whose histogram goes above it (a saturated unit's spike) are
+    counted in a note at the top, with the bins they share, since their spikes overlap there."""
     ax = _ax(ax)
+    clipped = []
     for j, c, counts, edges, pdf in unit_curves(z, alpha, beta, units=units, bins=bins):
         c = color or c
         ax.stairs(counts, edges, color=c, lw=1.4, label=f"unit {j}")
         if pdf is not None:
             ax.plot(BETA_X, pdf, "--", color=c, lw=1)
+        if counts.max() > ymax:
+            k = int(counts.argmax())
+            clipped.append((j, f"[{edges[k]:.2f}, {edges[k + 1]:.2f}]"))
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")  # U(0, 1) density
     ax.set(xlim=(0, 1), xlabel="z", ylabel="density", title=title or "bottleneck units (dashed: fitted Beta)")
-    ymax = ax.get_ylim()[1]
-    ax.set_ylim(0, min(ymax, 12))
+    ax.set_ylim(0, min(ax.get_ylim()[1], ymax))
+    if clipped:
+        where = sorted({b for _, b in clipped})
+        ax.text(0.02, 0.97, f"{len(clipped)} unit{'s' if len(clipped) > 1 else ''} above {ymax:g} (clipped) in "
+                f"{', '.join(where)}", transform=ax.transAxes, va="top", fontsize=7)
     return ax
 
 

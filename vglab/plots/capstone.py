@@ -1,10 +1,9 @@
 """Figures for notebook 08 (which fix when): scores and gradient flow of every remedy from
-``vglab.capstone`` rows, and the wall poster that puts both testbeds and the rules of thumb on one
+``vglab.capstone`` rows, and the wall poster that puts both testbeds on one
 page. Plot functions take ``ax=None`` and return the Axes; nothing here trains."""
 from __future__ import annotations
 
 import math
-import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,15 +22,15 @@ def _flow_value(row, key) -> float:
 
 
 def plot_scores(rows, *, saved=None, ax=None, title=None):
-    """Horizontal bars: mean test accuracy per remedy (dot = best network or seed); dashed = chance.
-
-    ``saved``: rows of a saved run on the same remedies (e.g. T = 100), drawn as open diamonds.
-    """
+    """Horizontal bars: mean test accuracy per remedy, the black line its min–max over the row's networks
+    or seeds; dashed = chance. ``saved``: rows of a saved run on the same remedies, their means as open
+    diamonds."""
     ax = ax or plt.gca()
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
         ax.barh(yi, 100 * r["score"], color=color(r["colour"]), alpha=0.85, height=0.7)
-        ax.plot(100 * r["score_best"], yi, "|", color="black", ms=9)
+        lo = r.get("score_min", r["score"])
+        ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
         ax.text(101, yi, r["verdict"].split(":")[0], va="center", fontsize=7)
     if saved:
         by = {s["remedy"]: s for s in saved}
@@ -43,7 +42,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel("test accuracy % (bar: mean, tick: best; dashed: chance)")
+    ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)")
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
 
@@ -90,45 +89,34 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     return ax
 
 
-def plot_rules(lines, *, ax=None, title="Rules of thumb, measured here", width=150):
-    """A text panel: one rule of thumb per bullet, wrapped at ``width`` characters."""
-    ax = ax or plt.gca()
-    ax.axis("off")
-    ax.set_title(title, fontsize=11, loc="left")
-    text = "\n".join(textwrap.fill(s, width, initial_indent="• ", subsequent_indent="   ") for s in lines)
-    ax.text(0.0, 1.0, text, va="top", ha="left", fontsize=8.5, transform=ax.transAxes)
-    return ax
-
-
-def poster(mlp_rows, srn_rows, rules, *, saved=None, title="Which fix when: every remedy, measured"):
-    """The wall poster: scores and gradient flow for both testbeds, and the rules of thumb below."""
-    fig, axes = plt.subplot_mosaic([["ms", "ss"], ["mf", "sf"], ["r", "r"]], figsize=(13, 11),
-                                   layout="constrained", height_ratios=[1.0, 1.0, 0.6])
+def poster(mlp_rows, srn_rows, *, saved=None, title="Which fix when: every remedy, measured"):
+    """The wall poster: scores (top) and gradient flow (bottom) for both testbeds."""
+    fig, axes = plt.subplot_mosaic([["ms", "ss"], ["mf", "sf"]], figsize=(13, 8.5), layout="constrained")
     plot_scores(mlp_rows, ax=axes["ms"])
     plot_scores(srn_rows, saved=saved, ax=axes["ss"])
     plot_flow(mlp_rows, ax=axes["mf"])
     plot_flow(srn_rows, saved=saved, ax=axes["sf"])
-    plot_rules(rules, ax=axes["r"])
     fig.suptitle(title, fontsize=14)
     return fig
 
 
-METRICS = {"test accuracy %": "score", "% saturated": "pct_saturated", "wall time s": "wall_s"}
+METRICS = {"test accuracy %": "score", "% saturated": "pct_saturated", "cost × baseline": "cost"}
 
 
-def plot_metric(rows, metric: str = "wall time s", *, ax=None, title=None):
-    """Horizontal bars of one column of the rows: ``METRICS`` names it (accuracy, % saturated, wall time)."""
+def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
+    """Horizontal bars of one column of the rows: ``METRICS`` names it (accuracy, % saturated, the
+    measured time per update over the baseline row's)."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
     ax = ax or plt.gca()
     key = METRICS[metric]
     y = np.arange(len(rows))[::-1]
-    vals = [(100 if key == "score" else 1) * r[key] for r in rows]
+    vals = [(100 if key == "score" else 1) * (r.get(key) if r.get(key) is not None else math.nan) for r in rows]
     ax.barh(y, vals, color=[color(r["colour"]) for r in rows], alpha=0.85, height=0.7)
     for yi, v in zip(y, vals):
         ax.text(v, yi, f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
-    ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
-    ax.set_xlabel(metric + (f" (on {rows[0]['device']})" if key == "wall_s" else ""))
+    ax.set_xlim(0, max([v for v in vals if math.isfinite(v)] + [1e-9]) * 1.25)
+    ax.set_xlabel(metric + (f" (time per update, on {rows[0]['device']})" if key == "cost" else ""))
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .style import PALETTE, color
@@ -28,24 +29,31 @@ def accept_regions(q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected", q_lim=Q_
     raise ValueError(f"rule must be 'corrected' or 'as_printed', got {rule!r}")
 
 
+def region_handles():
+    """Legend proxies for the (Q, dS) plane: the apply region, the zone's edges."""
+    return [Patch(facecolor=ACCEPT, alpha=0.18, label="apply region (white: skip)"),
+            Line2D([], [], color=PALETTE["grey"], lw=0.8, ls="--", label="safe zone edges")]
+
+
 def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected",
                   ax=None, title=None, max_points=4000):
-    """The (Q, dS) plane: green = apply, white = skip; dots = recorded decisions (if given)."""
+    """The (Q, dS) plane: green = apply, white = skip (inside the zone too, where |dS| > ds_max);
+    dashed lines = the zone's edges; dots = recorded decisions (if given)."""
     ax = ax or plt.gca()
     for r in accept_regions(q_min, q_max, ds_max, rule):
         ax.add_patch(Rectangle(r[:2], r[2], r[3], facecolor=ACCEPT, alpha=0.18, edgecolor="none"))
-    ax.axvspan(q_min, q_max, color=PALETTE["grey"], alpha=0.06)
     for v in (q_min, q_max):
         ax.axvline(v, color=PALETTE["grey"], lw=0.8, ls="--")
     ax.axhline(0, color="black", lw=0.6)
+    handles = region_handles()
     if q is not None:
         q, ds = np.asarray(q, float).ravel(), np.asarray(ds, float).ravel()
         keep = np.linspace(0, len(q) - 1, min(len(q), max_points)).astype(int)
         acc = np.ones(len(q), bool) if accepted is None else np.asarray(accepted, bool).ravel()
         for mask, c, lab in ((acc[keep], ACCEPT, "applied"), (~acc[keep], SKIP, "skipped")):
-            ax.scatter(np.clip(q[keep][mask], *Q_LIM), np.clip(ds[keep][mask], -DS_LIM, DS_LIM), s=6, c=c,
-                       label=lab, alpha=0.6, linewidths=0)
-        ax.legend(loc="lower right", fontsize=8, markerscale=2)
+            handles.append(ax.scatter(np.clip(q[keep][mask], *Q_LIM), np.clip(ds[keep][mask], -DS_LIM, DS_LIM),
+                                      s=6, c=c, label=lab, alpha=0.6, linewidths=0))
+        ax.legend(handles=handles, loc="lower right", fontsize=7, markerscale=2)
     ax.set_yscale("symlog", linthresh=LINTHRESH)
     ax.yaxis.set_major_locator(FixedLocator([-1e3, -1, -1e-3, 0, 1e-3, 1, 1e3]))
     ax.yaxis.set_minor_locator(NullLocator())  # symlog's default minor ticks cost most of a redraw
@@ -59,9 +67,11 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
 
 
 def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=50):
-    """Q per update for several runs ``{name: q (n_updates, M)}``: median over networks + range."""
+    """Q per update for several runs ``{name: q (n_updates, M)}``: the running mean of each network
+    (thin) and their median (thick), one colour per run; the safe zone's edges dashed."""
     ax = ax or plt.gca()
-    ax.axhspan(q_min, q_max, color=PALETTE["grey"], alpha=0.12, label="safe zone")
+    for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
+        ax.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab)
     for name, q in runs.items():
         q = np.asarray(q, float)
         q = q[:, None] if q.ndim == 1 else q
@@ -69,22 +79,24 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
         x = np.arange(sm.shape[0]) + k // 2
         c = color(name, PALETTE["grey"])
-        ax.plot(x, np.median(sm, 1), color=c, lw=1.6, label=name)
-        ax.fill_between(x, sm.min(1), sm.max(1), color=c, alpha=0.15, linewidth=0)
+        ax.plot(x, sm, color=c, lw=0.7, alpha=0.45)
+        ax.plot(x, np.median(sm, 1), color=c, lw=1.8, label=f"{name} (median; thin: each network)")
     ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("Q(δ, h)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     return ax
 
 
 def plot_accept_rate(runs: dict, *, ax=None, window=100):
-    """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}``."""
+    """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}`` (mean over
+    networks), each point at the centre of its window."""
     ax = ax or plt.gca()
     for name, acc in runs.items():
         a = np.asarray(acc, float)
         a = a.mean(1) if a.ndim == 2 else a
         k = max(1, min(window, len(a) // 5))
-        ax.plot(np.convolve(a, np.ones(k) / k, mode="valid"), color=color(name, PALETTE["grey"]), label=name)
+        sm = np.convolve(a, np.ones(k) / k, mode="valid")  # running mean, centred as in plot_q_over_training
+        ax.plot(np.arange(len(sm)) + k // 2, sm, color=color(name, PALETTE["grey"]), label=name)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("update")
     ax.set_ylabel("fraction applied")
@@ -114,8 +126,9 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
 
 def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
-    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as grey
-    lines), the fraction of updates applied per epoch and the per-epoch mean Q (median over networks)."""
+    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as
+    lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
+    (median over networks); from a progress file that has only the last epoch, one mark each."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes
@@ -126,21 +139,26 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             at = np.asarray(row["test_at"][:len(sc)])
             ax_s.plot(at, sc.mean(1), color=c, marker="o", ms=3, label=f"{name}: mean")
             ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best")
-        tr = row.get("trace")
+        tr, le = row.get("trace"), row.get("last_epoch")
         if tr and tr["update"]:
             ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name)
             ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name)
+        elif le:  # an older progress file: only the last epoch, one mark at the updates done
+            ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, marker="o", ls="", label=name)
+            ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, marker="o", ls="", label=name)
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
-        for v in (cell or ()):
-            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls)
+        for v, what in zip(cell or (), ("best", "mean")):
+            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
+                         label=f"paper {meth}: best, mean" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
-             xlim=(0, view["updates"]), title="score (paper: grey, — plain, ⋯ dS)")
+             xlim=(0, view["updates"]), title="score (the paper's best and mean: — plain, ⋯ dS)")
     ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
              title="accept rate per epoch (mean of nets)")
     ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
              title="Q-factor over the run")
-    ax_s.legend(fontsize=7, ncol=2)
-    ax_q.legend(fontsize=7)
+    for ax, kw in ((ax_s, {"ncol": 2}), (ax_q, {})):
+        if ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
+            ax.legend(fontsize=7, **kw)
     return axes

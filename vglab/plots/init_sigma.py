@@ -40,8 +40,9 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
     """Fig. 2: mean norm vs steps back j (log scale), one colour per setting, Q in the legend.
 
     ``profiles``: ``init_scale.Profile`` objects. ``which``: "delta" (‖δ(k−j)‖, solid) or
-    "weight" (‖∂E/∂W_rec(k−j)‖, dashed). The band spans the networks' 10-90 % range. The
-    legend gives Q as mean ± 95 % CI over the networks (``Profile.q_ci``).
+    "weight" (‖∂E/∂W_rec(k−j)‖ of the minibatch-summed gradient, dashed). Each line is the mean
+    over the networks; the band spans their 10-90 % range. The legend gives the Q of the drawn mean
+    curve (``Profile.q_of_mean``) and the mean Q ± 95 % CI over the networks (``Profile.q_ci``).
     """
     if which not in ("delta", "weight"):
         raise ValueError(f"which must be 'delta' or 'weight', got {which!r}")
@@ -54,9 +55,9 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
         j = np.arange(y.shape[-1])
         keep = (y > 0).any(axis=0)  # ∂E/∂W_rec(1) = z(0)ᵀδ(1) = 0: nothing to draw on a log axis
         j, y = j[keep], np.where(y[:, keep] > 0, y[:, keep], np.nan)
-        q = f"Q = {p.q_mean:.1f} ± {p.q_ci:.1f}"
+        q = f"Q {p.q_of_mean:.1f} (curve), {p.q_mean:.1f} ± {p.q_ci:.1f} (networks)"
         if show_paper and p.setting.paper_q != "—":
-            q += f" (paper {p.setting.paper_q})"
+            q += f"; paper {p.setting.paper_q}"
         c = setting_color(p.setting.label)
         ax.semilogy(j, np.nanmean(y, axis=0), color=c, ls="-" if which == "delta" else "--",
                     label=f"{p.setting.label}: {q}")
@@ -64,7 +65,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
             lo, hi = np.nanquantile(y, [0.1, 0.9], axis=0)
             ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
     ax.set_xlabel("steps back j (from the last step k)")
-    ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "‖∂E/∂W_rec(k−j)‖")
+    ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "mean ‖∂E/∂W_rec(k−j)‖ (minibatch sum)")
     if legend:
         ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3, which="major")
@@ -92,7 +93,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
 
 
 def plot_q_comparison(rows, ax=None):
-    """Our Q per setting (one dot per network, mean ± 95 % CI) beside the paper's values.
+    """Our Q per setting (one dot per network, mean ± 95 % CI, × the Q of the mean curve) beside the paper's.
 
     The paper's three numbers sit beside their settings (▲ lower bound "> 25", ◆ "≈ 0.7",
     ▼ upper bound "< −6"); its two bounds are also drawn as dashed lines across all settings, so
@@ -107,6 +108,9 @@ def plot_q_comparison(rows, ax=None):
                    label="one network" if i == 0 else None)
         ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
                     label="mean ± 95 % CI" if i == 0 else None)
+        if "q_of_mean" in r:
+            ax.plot(i + 0.1, r["q_of_mean"], marker="x", color=c, ms=7, ls="none",
+                    label="Q of the mean curve" if i == 0 else None)
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
@@ -136,7 +140,8 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels even within a decade
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.2g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=7, title="steps back", title_fontsize=7)
+    ax.legend(fontsize=7, title="steps back", title_fontsize=7, ncol=len(lags), loc="upper center",
+              bbox_to_anchor=(0.5, -0.18))  # below the axes: it covers no line
     ax.grid(alpha=0.3)
     return ax
 
@@ -154,10 +159,11 @@ def plot_training_q(hist, ax=None):
     ax.set_ylabel("Q (h = T − 1)")
     ax2 = ax.twinx()
     ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, marker=".",
-             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.1f} %)")
+             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
     ax2.set_ylim(-0.04 * top, top)  # a line at 0 % stays visible above the axis
+    ax2.set_ylabel("% of units saturated", color=PALETTE["orange"])
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper right")
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))  # below the axes
     return ax

@@ -46,6 +46,7 @@ def plot_sigmoid(ax=None):
     ax.annotate("max σ′ = σ′(0) = 1/4", (0, 0.25), xytext=(1.2, 0.33), fontsize=8,
                 arrowprops=dict(arrowstyle="-", color=PALETTE["grey"]))
     ax.set_xlabel("pre-activation a")
+    ax.set_ylabel("σ(a) and σ′(a)")
     ax.set_title("the sigmoid and its slope", fontsize=9)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     return ax
@@ -53,16 +54,17 @@ def plot_sigmoid(ax=None):
 
 def plot_stack_gradients(runs: dict, ax=None):
     """``runs``: label -> result of ``vglab.intro.stack_gradients``. Thin lines: ‖δ‖ per layer of each
-    network, relative to the top; dashed: c**k with c from eq. (sat-rate), the networks' mean."""
+    network, relative to the top, drawn on top; wide pale line underneath: c**k with c from eq. (sat-rate),
+    the networks' mean (where prediction and measurement agree, the thin lines run inside the pale band)."""
     ax = _ax(ax)
     colors = [PALETTE[c] for c in ("indigo", "rose", "teal", "wine", "black")]
     for (label, r), c in zip(runs.items(), colors):
         rel = r["norms"] / r["norms"][:, :1]
         k = np.arange(rel.shape[1])
+        ax.semilogy(k, r["predicted"].mean() ** k, color=c, lw=6, alpha=0.25, solid_capstyle="butt", zorder=1,
+                    label=f"{label}: c^k, c = g·√E[σ′²] (pale)")
         for i, row in enumerate(rel):
-            ax.semilogy(k, row, color=c, lw=1, alpha=0.7, label=f"{label}: measured" if i == 0 else None)
-        ax.semilogy(k, r["predicted"].mean() ** k, color=c, lw=1.5, ls="--",
-                    label=f"{label}: c^k, c = g·√E[σ′²]")
+            ax.semilogy(k, row, color=c, lw=0.8, zorder=3, label=f"{label}: measured" if i == 0 else None)
     ax.set_xlabel("layers back from the top")
     ax.set_ylabel("‖δ‖ relative to the top")
     ax.set_title("random sigmoid stacks, backprop by hand", fontsize=9)

@@ -81,8 +81,9 @@ def plot_trajectory_grid(surface, trajs, axes):
     return axes
 
 
-# optimizers whose colours are close to another's get their own dash (Momentum/NAG, Adam/Nadam, AdaDelta)
-LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Nadam": "--"}
+# optimizers whose colours are close to another's get their own dash (Momentum/NAG, Adam/Nadam, AdaDelta,
+# SGD/Adam: black and dark indigo); a curve named "<optimizer> (<variant>)" is looked up by its full name first
+LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Adam": ":", "Nadam": "--", "AdaDelta (ε inside)": ":"}
 FLOOR = 1e-12  # log-scale loss curves draw L − L* below this (an exact 0 included) at this value
 
 
@@ -101,7 +102,7 @@ def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = Tru
             floored |= bool((y < FLOOR).any())
         key = name.split(" ")[0]
         ax.plot(np.arange(len(y)), np.maximum(y, FLOOR) if log else y, color=_color(key),
-                ls=LINESTYLES.get(key, "-"), lw=1.4, label=name)
+                ls=LINESTYLES.get(name, LINESTYLES.get(key, "-")), lw=1.4, label=name)
     if log:
         ax.set_yscale("log")
     if floored:
@@ -148,8 +149,8 @@ def thrown(surface, tr):
 
 
 def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
-    """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (dashed);
-    optionally the unclipped run's ‖g‖."""
+    """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (dashed, drawn on top:
+    where every step is clipped the thick line lies on θ); optionally the unclipped run's ‖g‖."""
     ax = _ax(ax, (4.6, 3.2))
     k = np.arange(1, len(clipped.grad_norm) + 1)
     if plain is not None:
@@ -157,7 +158,7 @@ def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
                 alpha=0.6, label="plain SGD: ‖g‖")
     ax.plot(k, clipped.grad_norm, color=COLORS["clipped"], lw=0.8, ls=":", label="clipped run: ‖g‖ before")
     ax.plot(k, clipped.clipped_norm, color=COLORS["clipped"], lw=1.8, label="clipped run: ‖g‖ after")
-    ax.axhline(threshold, color=COLORS["bound"], ls="--", lw=1.0, label=f"θ = {threshold:.3g}")
+    ax.axhline(threshold, color="black", ls=(0, (4, 3)), lw=0.9, zorder=4, label=f"θ = {threshold:.3g}")
     ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="gradient norm", title="norm before and after clipping")
     ax.legend(fontsize=7, loc="best", framealpha=0.8)

@@ -35,13 +35,19 @@ def _np(t) -> np.ndarray:
     return t.detach().cpu().double().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, float)
 
 
+LEAKY = PALETTE["orange"]  # leaky ReLU has no lab colour of its own; ReLU's green would hide it
+
+
+def _act_color(n: str) -> str:
+    return LEAKY if n == "leaky_relu" else _color(n)
+
+
 def plot_activations(names=ACTIVATIONS, ax=None, *, lim: float = 5.0):
     """f(a) for each activation on [−lim, lim]."""
     ax = _ax(ax)
     a = torch.linspace(-lim, lim, 401, dtype=torch.float64)
     for n in names:
-        ax.plot(a, activation(n, a), color=_color(n.split("_")[-1] if n == "leaky_relu" else n), lw=2,
-                ls="--" if n == "leaky_relu" else "-", label=n)
+        ax.plot(a, activation(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
     ax.axhline(0, color=PALETTE["grey"], lw=0.6)
     ax.set(xlabel="pre-activation a", ylabel="f(a)", ylim=(-1.5, 3), title="activations")
     ax.legend(fontsize=8, frameon=False)
@@ -49,17 +55,22 @@ def plot_activations(names=ACTIVATIONS, ax=None, *, lim: float = 5.0):
 
 
 def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold: bool = True):
-    """f′(a); with ``threshold`` a dotted line at 5 % of each maximum (the saturation rule)."""
+    """f′(a); with ``threshold`` dotted lines at 5 % of the maximum (the saturation rule): one for
+    the sigmoid (5 % of 1/4), one grey line shared by every activation whose maximum is 1."""
     ax = _ax(ax)
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
     for n in names:
-        c = _color("relu" if n == "leaky_relu" else n)
-        ax.plot(a, derivative(n, a), color=c, lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
-        if threshold and n in ("sigmoid", "tanh"):
-            ax.axhline(SATURATION_LEVEL * max_derivative(n), color=c, lw=1.4, ls=(0, (2, 1.5)))
+        ax.plot(a, derivative(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
+    if threshold:
+        levels = {}
+        for n in names:
+            levels.setdefault(SATURATION_LEVEL * max_derivative(n), []).append(n)
+        for level, who in levels.items():
+            ax.axhline(level, color=_act_color(who[0]) if len(who) == 1 else PALETTE["grey"], lw=1.2, ls=":",
+                       label=f"5 % of max ({who[0]})" if len(who) == 1 else "5 % of max (the others)")
     ax.set(xlabel="pre-activation a", ylabel="f′(a)", ylim=(-0.05, 1.1),
            title="derivatives (dotted: 5 % of max = saturated)")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="center right")
     return ax
 
 
@@ -81,7 +92,8 @@ def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
 
 
 def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
-    """Histogram of each layer's activations z (light = first layer, dark = last; Glorot & Bengio fig. 3)."""
+    """Histogram of each layer's activations z (light = first layer, dark = last; Glorot & Bengio 2010,
+    fig. 6, at initialisation). ``every`` = k draws every k-th layer and the last."""
     ax = _ax(ax)
     if not probe.z:
         raise ValueError("probe has no raw activations: call probe(..., keep=True)")
@@ -91,12 +103,13 @@ def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1
 
 
 def plot_gradient_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
-    """Histogram of log10 |∂L/∂a| per layer: vanishing shows as the curves sliding left."""
+    """Histogram of log10 |∂L/∂a| per layer (Glorot & Bengio 2010, fig. 7): vanishing shows as the
+    curves sliding left. ``every`` = k draws every k-th layer and the last."""
     ax = _ax(ax)
     if not probe.grads:
         raise ValueError("probe has no raw gradients: call probe(..., keep=True) with targets y")
     _layer_hist(probe.grads, ax, _color(probe.kinds[0]), "log10 |∂L/∂a|", bins, log_abs=True, every=every)
-    ax.set_title("gradients per layer")
+    ax.set_title(f"gradients per layer ({probe.kinds[0]})")
     return ax
 
 
@@ -151,15 +164,17 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
 
 
 def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = None):
-    """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot); dotted: 1e-3.
+    """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot; layers coloured as in
+    ``plot_gradient_norm_over_training``); dotted: 1e-3.
     An update below float32's resolution leaves W unchanged (ratio 0): drawn at the floor, −16."""
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
     r = np.stack([_np(t) for t in history["update_ratio"]])  # (n_probes, L)
-    c = color or _color(label)
     L = r.shape[1]
     for l in range(L):
-        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
+        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=_layer_color(l, L, color), lw=1,
+                label=_layer_label(l, L))
+    ax.legend(fontsize=7, frameon=False)
     ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
     ax.set(xlabel="step", ylabel="log10 update:data", title=f"update:data per layer {label}".strip())
     return ax
@@ -183,13 +198,27 @@ def plot_training_curves(histories: dict, ax=None, *, metric: str = "test_acc", 
     return ax
 
 
+def _layer_color(l: int, L: int, color: str | None):
+    """Layer l of L: a given colour, or viridis from dark purple (layer 1) to yellow (layer L)."""
+    import matplotlib
+
+    return color or matplotlib.colormaps["viridis"](l / max(L - 1, 1))
+
+
+def _layer_label(l: int, L: int):
+    return f"layer {l + 1}" if l in (0, L - 1) else None
+
+
 def plot_gradient_norm_over_training(history, ax=None, *, label: str = "", color: str | None = None):
-    """‖∂L/∂a_l‖ of every layer l over training, log scale (light = first layer)."""
+    """‖∂L/∂a_l‖ of every layer l over training, log scale (viridis: dark purple = layer 1, yellow =
+    the last; ``color`` draws every layer in one colour instead)."""
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
     g = np.stack([_np(t) for t in history["grad_a"]])  # (n_probes, L)
-    c, L = color or _color(label), g.shape[1]
+    L = g.shape[1]
     for l in range(L):
-        ax.semilogy(steps, np.clip(g[:, l], 1e-45, None), color=c, alpha=0.2 + 0.8 * (l + 1) / L, lw=1)
+        ax.semilogy(steps, np.clip(g[:, l], 1e-45, None), color=_layer_color(l, L, color), lw=1,
+                    label=_layer_label(l, L))
+    ax.legend(fontsize=7, frameon=False)
     ax.set(xlabel="step", ylabel="‖∂L/∂a_l‖", title=f"gradient norm per layer {label}".strip())
     return ax

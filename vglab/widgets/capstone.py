@@ -12,7 +12,7 @@ VIEWS = ("test accuracy", "gradient flow") + tuple(m for m in METRICS if m != "t
 
 def summary_panel(rows: list[dict], saved: list[dict] | None = None) -> Panel:
     """A Panel over ``capstone`` rows (and a saved run's rows): testbed × view (accuracy, gradient flow,
-    % saturated, wall time). Each testbed is one ``row["testbed"]`` value."""
+    % saturated, cost per update against the baseline). Each testbed is one ``row["testbed"]`` value."""
     groups: dict = {}
     for r in list(rows) + list(saved or []):
         groups.setdefault(r["testbed"], []).append(r)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
 
 from ..ds_sampling import accept
-from ..plots.ds import ACCEPT, DS_LIM, Q_LIM, SKIP, accept_regions, plot_ds_plane
+from ..plots.ds import ACCEPT, DS_LIM, Q_LIM, SKIP, accept_regions, plot_ds_plane, region_handles
 from ..plots.style import PALETTE
 from .panel import Panel
 
@@ -18,7 +19,7 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
     """A Panel over recorded decisions ``q``, ``ds``, ``accepted`` (same length, any shape).
 
     Green/wine dots: applied/skipped under the zone on the sliders; black rings: decisions that
-    differ from the recorded ones (taken with the paper's zone [−1, 1], ds_max = 1).
+    differ from the recorded ones (taken with the paper's zone [−1, 1], ds_max = 1); a legend says so.
     """
     q, ds, rec = (np.asarray(v).ravel() for v in (q, ds, accepted))
     if not (len(q) == len(ds) == len(rec)) or len(q) == 0:
@@ -44,6 +45,11 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
             state["dots"] = ax.scatter(xy[:, 0], xy[:, 1], s=7, linewidths=0)
             state["flips"] = ax.scatter([], [], s=30, facecolors="none", edgecolors="black", linewidths=0.8)
             state["vlines"] = [ax.axvline(v, color=PALETTE["grey"], lw=1.2) for v in (q_min, q_max)]
+            ax.legend(handles=[*region_handles()[:1],
+                               Line2D([], [], ls="", marker="o", ms=4, color=ACCEPT, label="applied"),
+                               Line2D([], [], ls="", marker="o", ms=4, color=SKIP, label="skipped"),
+                               Line2D([], [], ls="", marker="o", ms=6, mfc="none", color="black",
+                                      label="would flip")], loc="lower right", fontsize=7)
             ax.set_title(" ", fontsize=9)
             for artist in [*state["patches"], state["dots"], state["flips"], *state["vlines"], ax.title]:
                 artist.set_animated(True)  # fixed axes: a move redraws only these over a kept background

@@ -33,8 +33,9 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
     """σ slider (log scale) + "read σ as" toggle; left: eigenvalues and circles, right: ‖δ(k−j)‖.
 
     The network is the same for every σ (same seed, so the same standard-normal draws, scaled):
-    only the scale moves. The profile is one network on ``n_sequences`` temporal-order
-    sequences, float64, cached per σ² (``profile=False`` drops the right panel).
+    only the scale moves. Both panels show this one network (``init_scale.recurrent_weights`` is
+    its W_rec): its eigenvalues, and its profile on ``n_sequences`` temporal-order sequences,
+    float64, cached per σ² (``profile=False`` drops the right panel).
     """
     controls = {
         "value": widgets.FloatLogSlider(value=value, base=10, min=-5, max=-0.5, step=0.05,
@@ -90,8 +91,8 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         if "line" not in state:
             state["line"], = ax.plot(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
             ref = compute(0.01)[1]  # cached: the slider at σ² = 0.01 shares it
-            ax.plot(np.arange(h + 1), np.log10(ref.delta[0].numpy()), color=COLORS["bound"], ls=":",
-                    label="variance 0.01 (healthy)")
+            ax.plot(np.arange(h + 1), np.log10(ref.delta[0].numpy()), color=COLORS["bound"], lw=4, alpha=0.35,
+                    zorder=1, label="variance 0.01 (reference)")  # wide and pale: visible under the line
             ax.set_xlabel("steps back j")
             ax.set_ylabel("log10 mean ‖δ(k−j)‖ (float64)")
             ax.legend(fontsize=7, loc="lower left")

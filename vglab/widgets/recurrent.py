@@ -101,7 +101,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
             axes[0].legend(fontsize=8, loc="lower left").set_animated(True)
     prof_line.set_data(range(h + 1), prof[: h + 1])
     bound_line.set_data(range(h + 1), bound[: h + 1])
-    steps, ok = range(1, h + 2), wg[: h + 1] > 0
+    steps, ok = range(h + 1), wg[: h + 1] > 0  # wg[j] = ‖z(k−j−1)ᵀ δ(k−j)‖ belongs at x = j
     state["wg"].set_data(np.asarray(steps)[ok], wg[: h + 1][ok])
     for mark in state["marks"]:
         mark.set_xdata([h, h])

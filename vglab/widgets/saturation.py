@@ -65,8 +65,9 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
             set_if_changed(ax, xlim=(0.5, depth + 0.5))
         for ax, v in zip(axes[:2], series[:2]):  # whole blocks of 2 decades: the axes move less often
             set_if_changed(ax, ylim=snap_limits(v.min() - 0.5, v.max() + 0.5, 2))
-        ratio = 10.0 ** (series[0][0] - series[0][-1])
-        axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {ratio:.1e}")
+        g = p.grad_a.numpy()
+        axes[0].title.set_text(f"gradient: layer 1 / layer {depth} = {g[0] / g[-1]:.1e}" if g[0] > 0 else
+                               "gradient: layer 1 is 0 (float32 underflow)")
         axes[2].title.set_text(f"{'dead' if relu else 'saturated'} (mean {float(series[2].mean()):.0f} %)")
         return note
 
@@ -89,5 +90,5 @@ def _check(p, depth, gain, activation) -> str:
                              "setting diverges; lower the gain or the depth")
     if (g == 0).any():
         return (f"the gradient is exactly 0 (float32 underflow) in {int((g == 0).sum())} of {depth} layers: "
-                "those layers would not learn (the plot floors log10 at −45)")
+                "float32 stores nothing below 1.4e-45, so those layers would not learn (the plot draws them at −45)")
     return ""
