@@ -98,7 +98,7 @@ def write_text(path, text: str) -> Path:
 def write_json(path, obj, indent: int | None = 1) -> Path:
     """Atomically write ``obj`` as JSON (one trailing newline)."""
     if indent is not None:
-        _args.integer("indent", indent, lo=0)
+        _args.integer("indent", indent, lo=0, hi=16)
     return write_text(path, _json("obj", obj, indent) + "\n")
 
 
@@ -192,8 +192,12 @@ def code_hash(files) -> str:
     a documentation edit leaves the hash alone and a long run resumes; any change to the code changes it.
     Other files are hashed byte for byte.
     """
-    if isinstance(files, (str, bytes)) or not hasattr(files, "__iter__"):
-        raise TypeError(f"files must be a list of source file paths, got {type(files).__name__}")
+    try:
+        if isinstance(files, (str, bytes)):
+            raise TypeError
+        files = list(files)
+    except TypeError:
+        raise TypeError(f"files must be a list of source file paths, got {type(files).__name__}") from None
     files = [_args.path_like("files", f) for f in files]
     h = hashlib.sha256()
     for f in sorted(files):

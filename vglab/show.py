@@ -29,7 +29,9 @@ def show_source(obj, *, docstring: bool = True):
     if not docstring:
         text = _strip_docstring(text)
     where = f"{inspect.getmodule(obj).__name__}.{getattr(obj, '__qualname__', obj.__name__)}"
-    return Markdown(data=f"`{where}`\n\n```python\n{text.rstrip()}\n```")
+    md = Markdown(data="")
+    md.data = f"`{where}`\n\n```python\n{text.rstrip()}\n```"
+    return md
 
 
 def _strip_docstring(text: str) -> str:
@@ -67,4 +69,6 @@ def say(text: str):
         def __repr__(self):  # text/plain: the sentence itself (IPython's default names the class)
             return self.data
 
-    return Said(data=text)  # data=: IPython would read a text that names an existing file as that file
+    said = Said(data="")
+    said.data = text  # set afterwards: IPython reads a text that names an existing file, or starts with http, as one
+    return said

@@ -106,9 +106,12 @@ def _check_fit_args(model, optimizer, loss_fn, batches, n_steps, log_every) -> N
                         f"got {type(optimizer).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function (model, batch) -> scalar loss, got {type(loss_fn).__name__}")
-    if not callable(batches) and not hasattr(batches, "__iter__"):
-        raise TypeError(f"batches must be an iterable of batches or a function step -> batch, "
-                        f"got {type(batches).__name__}")
+    if not callable(batches):
+        try:
+            iter(batches)
+        except TypeError:
+            raise TypeError(f"batches must be an iterable of batches or a function step -> batch, "
+                            f"got {type(batches).__name__}") from None
     for name, v in (("n_steps", n_steps), ("log_every", log_every)):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
