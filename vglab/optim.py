@@ -283,7 +283,7 @@ def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> to
     from . import _args
     if not callable(make_opt):
         raise TypeError(f"make_opt must be a function params -> optimizer, got {type(make_opt).__name__}")
-    steps, seed = _args.integer("steps", steps, lo=1), _args.integer("seed", seed, lo=0)
+    steps, seed = _args.integer("steps", steps, lo=1, hi=100_000), _args.integer("seed", seed, lo=0)
     scale = _args.real("scale", scale, 0, 1e6, lo_open=True)
     g = torch.Generator().manual_seed(seed)
     A, b = torch.randn(40, 6, dtype=torch.float64, generator=g), torch.randn(40, dtype=torch.float64, generator=g)

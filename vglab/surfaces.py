@@ -175,8 +175,8 @@ def trajectory(surface, optimizer, start=None, steps: int = 100, noise: float = 
     far with ``diverged_at`` set, so a plot never sees a NaN.
     """
     s, cls = get(surface), optim._get(optimizer, "optimizer")
-    if not (is_int(steps) and steps >= 1):
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if not (is_int(steps) and 1 <= steps <= 100_000):
+        raise ValueError(f"steps must be an int in [1, 100000], got {steps!r}")
     if on_diverge not in ("raise", "stop"):
         raise ValueError(f"on_diverge must be 'raise' or 'stop', got {on_diverge!r}")
     hp = {**s.hp.get(cls.__name__, {}), **hp}
