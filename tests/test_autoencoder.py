@@ -148,3 +148,31 @@ def test_unit_histograms_mark_clipped_units():
     pb.plot_unit_histograms(z[:, :3], ax=ax)
     assert not ax.texts and ax.get_ylim()[1] <= 12
     plt.close(fig)
+
+
+def test_history_log_axis_marks_exact_zeros():
+    """Read 06r2 F1: on a log axis an exact 0 is a gap in the line plus a ▾ at the floor, not a plunge;
+    the legend says how many seeds share a colour."""
+    from types import SimpleNamespace
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from vglab.plots import beta as pb
+
+    def run(lam, vals):
+        return SimpleNamespace(config=SimpleNamespace(lam=lam), label=f"λ = {lam:g}",
+                               history={"step": [0, 50, 100], "g": vals})
+
+    runs = [run(0.0, [1.0, 0.0, 0.0]), run(0.0, [1.0, 1e-14, 0.0]), run(1.0, [1.0, 2.0, 3.0])]
+    fig, ax = plt.subplots()
+    pb.plot_history(runs, "g", ax=ax, logy=True)
+    first = ax.lines[0].get_ydata()
+    assert first[0] == 1.0 and np.isnan(first[1:]).all()  # zeros left out of the line
+    floor = [ln for ln in ax.lines if ln.get_marker() == "v"]
+    assert sum(len(ln.get_xdata()) for ln in floor) == 3  # one ▾ per exact zero
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "λ = 0 (2 seeds)" in labels and "λ = 1" in labels and "▾ = exactly 0" in labels
+    plt.close(fig)

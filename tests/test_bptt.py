@@ -162,3 +162,22 @@ def test_step_factor_matches_numpy_and_predicts_q():
         bptt.predicted_q(0.9, 0)
     with pytest.raises(TypeError, match="model"):
         bptt.step_factor(torch.nn.Linear(2, 2), x)
+
+
+def test_q_per_step_geometric_and_against_q_factor():
+    """On an exactly geometric δ every stretch gives −log10 c; edges (0, h) give q_factor / h."""
+    c, T = 0.7, 31
+    delta = (c ** torch.arange(T - 1, -1, -1, dtype=torch.float64))[None, :, None].repeat(2, 1, 3)  # (B, T, K)
+    q = bptt.q_per_step(delta, [0, 5, 20, 30])
+    assert torch.allclose(q, torch.full((3,), -math.log10(c), dtype=torch.float64))
+    g = torch.Generator().manual_seed(0)
+    x, y = tasks.make_batch("temporal_order", 4, 21, g)
+    net = srn.SRN(6, 10, 4, sigma2=0.1, n_networks=2, generator=g, dtype=torch.float64)
+    d = bptt.local_gradients(net, x, y)
+    assert torch.allclose(bptt.q_per_step(d, [0, 20])[:, 0], bptt.q_factor(d, 20) / 20)
+    with pytest.raises(ValueError, match="edges"):
+        bptt.q_per_step(delta, [5, 5])
+    with pytest.raises(ValueError, match="edges"):
+        bptt.q_per_step(delta, [0, T])
+    with pytest.raises(TypeError, match="edges"):
+        bptt.q_per_step(delta, [0, 2.5])

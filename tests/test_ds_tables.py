@@ -24,7 +24,7 @@ def test_rows_sit_beside_the_papers_rows_with_size_and_constant():
     assert by["addition", "ds_loss"]["whose"] == "ours"  # the loss-scaled limit is not the paper's
     assert by["temporal_order", "pascanu_own"]["paper_T100"] is None  # the paper has no baseline rows
     assert "50 units smart_tanh" in by["temporal_order", "pascanu_own"]["size"]
-    assert "T = 20, 2 nets, 300 updates, sets 40/10/10, 100 units" in by["addition", "plain"]["size"]
+    assert "T = 20, 2 nets, 300 updates, sets 40/10/10, 100 units N(0, variance 0.01)" in by["addition", "plain"]["size"]  # the paper writes σ for the variance
     # constant predictor on addition under |e| < 0.04: the closed form 4τ − 4τ² = 15.36 % (τ = 0.04)
     assert abs(by["addition", "plain"]["constant"] - 15.36) < 1.5
     assert abs(by["temporal_order", "ds_own"]["constant"] - 25.0) < 2.5  # the most frequent of 4 classes
@@ -107,6 +107,23 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     from vglab.plots import ds as P
     _, ax_a, _ = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)
     assert ax_a.lines[1].get_xdata().tolist() == [150] and ax_a.lines[1].get_ydata().tolist() == [0.5]
+    # the middle panel names its colours and says when it holds only the last epoch (read 07r2 F3);
+    # the paper's ">99" is drawn at 99 and the legend says so
+    assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["plain", "ds"]
+    assert "last epoch" in ax_a.get_title()
+    ax_s = P.plot_long_run(DTab.long_run("x", tmp_path), paper=PAPER_T100)[0]
+    assert any(">99 / 60 (>99 drawn at 99)" in t.get_text() for t in ax_s.get_legend().get_texts())
+    # before any test point and with no paper lines: no legend, and no "no artists" warning
+    import warnings
+    for r in rows.values():
+        r["test_score"] = []
+        r.pop("trace", None), r.pop("last_epoch", None)
+    write_json(tmp_path / "runs" / "y.progress.json", {"settings": {"tasks": ["temporal_order"], "updates": 1000},
+                                                        "updates_done": 0, "wall_s": 0.0, "rows": rows})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = P.plot_long_run(DTab.long_run("y", tmp_path))
+    assert all(ax.get_legend() is None for ax in axes)
     assert DTab.long_run("absent", tmp_path) is None
     with pytest.raises(TypeError, match="view"):
         DTab.long_run_state(None)

@@ -86,3 +86,15 @@ def test_log_moment_hints_do_not_print_the_solution(capsys):
     out = capsys.readouterr().out
     assert out.count("Correct") == 2 and out.count("Not yet") == 5
     assert "log(z).mean" not in out and "dim 0" not in out
+
+
+def test_placeholders_get_the_format_only(capsys):
+    """Read 06r2 X1/X2: the unanswered cells (None) must not print the hint, which gives the procedure away."""
+    assert not ex.check_digamma_difference(None)
+    assert not ex.check_constant_layer_omega(None)
+    assert not ex.check_constant_layer_omega(...)
+    out = capsys.readouterr().out
+    assert "x = 1" not in out and "square" not in out and "ln c" not in out
+    assert out.count("replace None with your number") == 2 and "replace ... with your number" in out
+    assert not ex.check_constant_layer_omega(1.0)  # a wrong number still gets the hint
+    assert "square" in capsys.readouterr().out

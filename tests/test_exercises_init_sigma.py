@@ -39,3 +39,29 @@ def test_checker_takes_natural_roundings(check, rounded, wrong, capsys):
     assert capsys.readouterr().out.startswith("Correct:")
     assert check(wrong) is False
     assert capsys.readouterr().out.startswith("Not yet:")
+
+
+def test_q_kind_hint_does_not_state_the_answer(capsys):
+    assert not ex.check_q_kind("exploding")
+    out = capsys.readouterr().out
+    assert "Not yet" in out and "tiny" not in out and "vanishing" not in out.split("[")[-1].split("]")[-1]
+
+
+def test_circle_radius_success_names_the_spectral_radius_not_all_eigenvalues(capsys):
+    assert ex.check_circle_radius(2.0)
+    out = capsys.readouterr().out
+    assert "spectral radius" in out and "eigenvalues far outside" not in out
+
+
+@pytest.mark.parametrize("check, method", [
+    (ex.check_std_for_variance, "square root"),
+    (ex.check_circle_radius, "std·√K"),
+    (ex.check_variance_for_radius, "std·√K"),
+])
+def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
+    """The committed exercise cell (answer None) prints its hint; it must not give the method away,
+    which a wrong answer still gets."""
+    assert not check(None)
+    assert method not in capsys.readouterr().out
+    assert not check(123.0)
+    assert method in capsys.readouterr().out

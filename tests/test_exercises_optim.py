@@ -25,7 +25,16 @@ def test_check_momentum_step(capsys):
     assert ex.check_momentum_step(torch_form) is False
     assert "v is not eq. (02.2)'s" in _verdict(capsys)
     assert ex.check_momentum_step(wrong_order) is False
-    assert "v := γ v + η g" in _verdict(capsys)
+    out = _verdict(capsys)
+    assert "eq. (02.2)" in out and "old v or the new one" in out
+    assert "γ v + η g" not in out and "w − v" not in out  # the hint must not print the formula itself
+
+    def untouched(w, v, g, lr, gamma):  # the committed, unanswered cell: its output must not give the answer
+        return w, v
+
+    assert ex.check_momentum_step(untouched) is False
+    out = _verdict(capsys)
+    assert "unchanged" in out and "γ v" not in out and "η g" not in out
     assert ex.check_momentum_step(lambda *a: 1 / 0) is False
     assert "ZeroDivisionError" in _verdict(capsys)
     assert ex.check_momentum_step(lambda *a: "nonsense") is False
@@ -55,8 +64,10 @@ def test_check_clip_threshold(capsys):
 
     assert ex.check_clip_threshold(1.0) is True
     assert _verdict(capsys).startswith("Correct")
-    assert ex.check_clip_threshold(100.0) is False
-    assert "thrown out of the window" in _verdict(capsys)
+    assert ex.check_clip_threshold(100.0) is False  # the committed cell's θ: its hint names the cap only
+    out = _verdict(capsys)
+    assert "thrown out of the window" in out and "η θ" in out
+    assert "small compared" not in out and "100 steps" not in out and str(NEAR) not in out
     for short in (0.05, 0.3):  # 100 steps of η θ cannot cover the way to the foot
         assert ex.check_clip_threshold(short) is False
         assert "too few" in _verdict(capsys)
@@ -71,6 +82,10 @@ def test_check_clip_threshold(capsys):
         assert surfaces.leaves_window(cliff, tr) is None
         far = np.linalg.norm(tr.path[-NEAR_STEPS:] - np.asarray(cliff.minimum), axis=1).max()
         assert bool(far < NEAR) is at_foot
+    # the docstring's and the worked answer's range "about 0.5 to 2": every tenth in it passes
+    for ok_theta in (0.5, 0.8, 1.5, 2.0, 2.2):
+        assert ex.check_clip_threshold(ok_theta) is True
+        assert _verdict(capsys).startswith("Correct")
     for bad in (-1, float("nan"), "big", None):
         assert ex.check_clip_threshold(bad) is False
         assert _verdict(capsys).startswith("Not yet")

@@ -29,7 +29,7 @@ def test_sigmoid_derivative(capsys, fn, expected):
     _verdict(capsys, ex.check_sigmoid_derivative(fn), expected)
 
 
-@pytest.mark.parametrize("gain,expected", [(1.0, True), (1.15, True), (0.5, False), (5 / 3, False),
+@pytest.mark.parametrize("gain,expected", [(1.0, False), (1.15, True), (1.1, True), (0.5, False), (5 / 3, False),
                                            (-1, False), ("big", False)])
 def test_flat_tanh_gain(capsys, gain, expected):
     _verdict(capsys, ex.check_flat_tanh_gain(gain), expected)

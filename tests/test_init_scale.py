@@ -132,7 +132,7 @@ def test_q_rows_and_factor_table():
     rows = S.q_table((S.variance(0.01), S.std(0.2)), h=20, n_networks=3, n_sequences=4)
     r = rows[0]
     assert r["n_networks"] == 3 and len(r["Q"]) == 3 and r["q_min"] <= r["q_mean"] <= r["q_max"]
-    assert r["q_ci"] == pytest.approx(1.96 * r["q_sd"] / 3 ** 0.5)
+    assert r["q_ci"] == pytest.approx(4.303 * r["q_sd"] / 3 ** 0.5, rel=1e-2)  # t(0.975, 2) = 4.303 (tables)
     assert r["c_meas"] > 0 and 0 < r["rms_fprime"] <= 1 and 0 <= r["saturated"] <= 1
     assert "predicted" in S.format_factor_table(rows) and "std 0.2" in S.format_factor_table(rows)
 
@@ -165,3 +165,38 @@ def test_q_of_mean_curve_against_numpy():
     assert r["rms_sat_only"] == pytest.approx(math.sqrt(1 - r["saturated"]))
     assert r["rms_fprime"] <= r["rms_sat_only"]  # f′ < 1 also below saturation: at most √(1 − p)
     assert "Q of mean curve" in S.format_q_table([r])
+
+
+@pytest.mark.parametrize("nu, table", [(4, 2.776), (5, 2.571), (10, 2.228), (19, 2.093), (50, 2.009)])
+def test_t_quantile_975_matches_printed_t_tables(nu, table):
+    assert S.t_quantile_975(nu) == pytest.approx(table, abs=1e-3)  # Student's t table, two-sided 95 %
+
+
+def test_t_quantile_975_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    for nu in (4, 7, 19, 99):
+        assert S.t_quantile_975(nu) == pytest.approx(float(stats.t.ppf(0.975, nu)), abs=1e-3)
+
+
+@pytest.mark.parametrize("bad", [0, 2.5, True, "19"])
+def test_t_quantile_975_rejects_bad_nu(bad):
+    with pytest.raises(ValueError, match="nu"):
+        S.t_quantile_975(bad)
+
+
+def test_train_plain_progress_line_reads_complete():
+    from vglab.train import summary_line
+    import vglab.init_scale as mod
+    bars = []
+    real = mod.progress
+
+    def spy(it, **kw):
+        bar = real(it, **kw)
+        bars.append(bar)
+        return bar
+    mod.progress = spy
+    try:
+        S.train_plain(T=10, n_steps=3, n_networks=1, record_every=3, lags=(0, 9), n_probe=4, n_train=20)
+    finally:
+        mod.progress = real
+    assert "stopped" not in summary_line(bars[0]) and bars[0].n == bars[0].total == 3

@@ -108,3 +108,10 @@ def test_batched_training_equals_separate_runs():
     h = lstm.train_on_task(srn_m, "temporal_order", 10, 3, batch_size=8, eval_every=1, n_eval=20,
                            progress_bar=False)
     assert h["accuracy"][-1].shape == (3,)
+    # the batched SRN too: each of its networks trains as it would alone (notebook 04 §6 says so)
+    srn_b = srn.SRN(6, 5, 4, sigma2=0.2, n_networks=2, generator=gen(13), dtype=torch.float64)
+    srn_singles = [copy.deepcopy(srn_b.network(i)) for i in range(2)]
+    h = lstm.train_on_task(srn_b, "temporal_order", 10, 5, generator=gen(11), **kw)
+    for i, one in enumerate(srn_singles):
+        hi = lstm.train_on_task(one, "temporal_order", 10, 5, generator=gen(11), **kw)
+        assert abs(h["loss"][-1][i].item() - hi["loss"][-1]) < 1e-9

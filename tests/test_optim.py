@@ -249,3 +249,16 @@ def test_train_digits_mlp_learns_and_restores_threads():
     hist, acc = optim.train_digits_mlp("Adam", steps=40, progress_bar=False, lr=0.01)
     assert torch.get_num_threads() == threads
     assert sum(hist["loss"][-5:]) / 5 < 0.5 * hist["loss"][0] and acc > 0.5
+
+
+def test_loss_curves_tell_adadelta_variants_apart_by_colour():
+    # read 02r3 F1: the two AdaDelta curves differed only by dash; now their colours differ too
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+    from vglab.plots import optim as oplots
+    ax = oplots.plot_loss_curves({"AdaDelta": [1.0, 0.5], "AdaDelta (ε inside)": [1.0, 0.1], "Adam": [1.0, 0.2]})
+    col = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in ax.get_lines()}
+    assert len(set(col.values())) == 3, col
+    plt.close(ax.figure)

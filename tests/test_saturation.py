@@ -217,6 +217,15 @@ def test_run_stats_reads_a_history():
     assert r["acc"] == 0.4 and r["tail_loss"] == pytest.approx(3.0) and r["loss_max"] == 5.0
     assert (r["acc_lo"], r["acc_hi"]) == (0.4, 0.5) and r["sat_max"] == 9.0 and r["dead_max"] == 3.0
     assert r["update"] == pytest.approx(1e-3)  # torch's median: the lower middle value
+    # sat_peak / dead_peak: the largest value over every probe, here a hand-made history that peaks mid-run
+    h2 = History()
+    for s, p in ((0, 40.0), (1, 2.0)):
+        h2.log(step=s, loss=1.0)
+        h2.log(probe_step=s, test_acc=0.5, pct_saturated=torch.tensor([p, 1.0]), pct_dead=torch.tensor([0.0, p]),
+               update_ratio=torch.tensor([1e-3, 1e-3]))
+    r2 = dm.run_stats(h2, tail=1)
+    assert (r2["sat_max"], r2["sat_peak"], r2["dead_max"], r2["dead_peak"]) == (2.0, 40.0, 2.0, 40.0)
+    assert r["sat_peak"] == 9.0 and r["dead_peak"] == 3.0
     with pytest.raises(TypeError, match="History"):
         dm.run_stats({"loss": [1.0]})
 

@@ -146,6 +146,16 @@ def test_leaves_window_and_path_gradients():
     (x0, x1), _ = s.window
     assert k is not None and plain.path[k, 0] < x0 and (plain.path[:k, 0] >= x0).all()
     assert surfaces.leaves_window(s, surfaces.trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=1.0)) is None
+    assert surfaces.exit_edge(s, plain) == "left"  # thrown back from the wall (checked above: w₁ < x0)
+    assert surfaces.exit_edge(s, surfaces.trajectory(s, "SGD", steps=100, lr=0.1, clip_norm=1.0)) is None
+    # momentum that coasts past the wall leaves on the far side: w₁ > x1, ‖g‖ small just before
+    far = surfaces.trajectory(s, "Momentum", steps=100, lr=0.1, gamma=0.9, on_diverge="stop")
+    kf = surfaces.leaves_window(s, far)
+    assert surfaces.exit_edge(s, far) == "right" and far.path[kf, 0] > x1 and far.grad_norm[kf - 1] < 5
+    up = surfaces.Trajectory("SGD", np.array([[-1.0, 0.0], [-1.0, 3.0]]), np.zeros(2), np.ones(1), np.ones(1))
+    assert surfaces.exit_edge(s, up) == "top"
+    with pytest.raises(TypeError, match="tr"):
+        surfaces.exit_edge(s, plain.path)
     # AdaGrad by its formula from the path's gradients: w_{k+1} − w_k = −η g ⊘ (√G + ε), G = Σ g ⊙ g
     tr = surfaces.trajectory("rosenbrock", "AdaGrad", steps=50)
     g = surfaces.path_gradients("rosenbrock", tr)

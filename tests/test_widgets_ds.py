@@ -24,6 +24,10 @@ def test_panel_redraws_and_counts_flips():
     assert panel.message.value == "" and panel.n_redraws == 2 and panel.image.value[:4] == b"\x89PNG"
     panel.update(rule="as_printed")
     assert "as printed" in panel.fig.axes[0].get_title()
+    ax = panel.fig.axes[0]  # the zone edges: dashed, in the legend, as in the static plane (read 07r2 F4)
+    assert "safe zone edges" in [t.get_text() for t in ax.get_legend().get_texts()]
+    edges = sorted(ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == "--")
+    assert edges == [-1.0, 3.0]  # only the moving pair, no fixed edges left behind
 
 
 def test_regions_match_accept_on_a_grid():
@@ -70,4 +74,8 @@ def test_figures_label_what_they_draw_and_share_the_x_axis():
     assert len(a1.lines) == 2 + 3 + 1  # zone edges, one per network, the median
     P.plot_accept_rate({"ds": qs > 0}, ax=a2, window=10)
     assert a2.lines[0].get_xdata()[0] == a1.lines[-1].get_xdata()[0] == 5
+    assert "window 10 updates" in a2.get_title() and "3 networks" in a2.get_title()  # read 07r2 F2
+    _, a3 = plt.subplots()
+    P.plot_q_over_training({"ds": qs, "ds_as_printed": qs}, ax=a3, smooth=10)  # runs that coincide (F1)
+    assert a3.lines[2].get_linestyle() != a3.lines[-1].get_linestyle()
     plt.close("all")

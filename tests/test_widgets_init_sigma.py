@@ -48,7 +48,13 @@ def test_plots_draw_without_warnings():
         h = S.train_plain(T=20, n_steps=2, n_networks=2, n_train=20, record_every=1, lags=(0, 19),
                           n_probe=4, progress_bar=False)
         P.plot_training_norms(h, (0, 19))
-        P.plot_training_q(h)
+        ax = P.plot_training_q(h)
+    # the % saturated line's 0 must not sit on the safe zone or any Q (it read as a Q trace at −1)
+    ax2 = [a for a in ax.figure.axes if a is not ax and a.bbox.bounds == ax.bbox.bounds][0]
+    zero_frac = ax2.transAxes.inverted().transform(ax2.transData.transform((0, 0)))[1]
+    Q = [float(q) for qs in h["Q"] for q in qs]
+    band_frac = ax.transAxes.inverted().transform(ax.transData.transform((0, min(Q + [-1.0]))))[1]
+    assert 0 < zero_frac < band_frac
     plt.close("all")
 
 

@@ -83,3 +83,17 @@ def test_moving_h_blits_and_matches_a_full_render():
     assert fast.n_full_renders == n  # only the animated artists were redrawn
     a, b = (np.asarray(Image.open(io.BytesIO(p.image.value))) for p in (fast, full))
     assert a.shape == b.shape and (a == b).all()
+
+
+def test_bound_legend_entry_has_the_curves_colours():
+    """The legend's bound entry is a dashed stub in each drawn bound's own colour, not one grey key."""
+    ax = Figure().subplots()
+    prof = np.geomspace(1, 1e-5, 20)
+    rplots.plot_gradient_vs_lag({"a": prof, "b": prof}, {"a": prof * 2, "b": prof * 3}, ax=ax,
+                                colors={"a": "red", "b": "blue"})
+    leg = ax.get_legend()
+    assert [t.get_text() for t in leg.get_texts()] == ["a", "b", "its bound (dashed)"]
+    dashed = [ln.get_color() for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert dashed == ["red", "blue"]
+    stub = leg.legend_handles[-1] if hasattr(leg, "legend_handles") else leg.legendHandles[-1]
+    assert stub is not None

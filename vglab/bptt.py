@@ -197,3 +197,22 @@ def predicted_q(factor, h: int):
         raise ValueError(f"factor must be finite and > 0, got {factor!r}")
     q = -h * torch.log10(c)
     return float(q) if q.ndim == 0 else q
+
+
+def q_per_step(delta: torch.Tensor, edges) -> torch.Tensor:
+    """Q per step over stretches of h: (log10 ‖δ(k−a)‖ − log10 ‖δ(k−b)‖) / (b − a) for each
+    consecutive pair (a, b) of ``edges`` (increasing ints in [0, T)), shape (…, len(edges) − 1).
+
+    A geometric decay ‖δ(k−h)‖ = cʰ‖δ(k)‖ gives −log10 c on every stretch; stretches that differ
+    show where along h the norm changes. Edges 0 and h give ``q_factor(delta, h) / h``.
+    """
+    if not isinstance(delta, torch.Tensor) or delta.ndim < 3:
+        raise ValueError("delta must be a tensor of shape (…, B, T, K)")
+    if isinstance(edges, (str, bytes)) or not hasattr(edges, "__len__") or not all(is_int(e) for e in edges):
+        raise TypeError(f"edges must be a sequence of ints, got {edges!r}")
+    T = delta.shape[-2]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])) or edges[0] < 0 or edges[-1] >= T:
+        raise ValueError(f"edges must be at least 2 increasing ints in [0, T) = [0, {T}), got {list(edges)}")
+    logs = delta_profile(delta.detach()).double().log10()  # (…, T), h = 0 first
+    e = torch.as_tensor(list(edges))
+    return (logs[..., e[:-1]] - logs[..., e[1:]]) / (e[1:] - e[:-1]).to(logs)

@@ -176,8 +176,8 @@ def run_stats(h: History, tail: int = 50) -> dict:
     """One ``train_digits`` run in numbers: ``acc`` (final test accuracy), ``tail_loss`` (mean loss of
     the last ``tail`` steps), ``acc_lo``/``acc_hi`` (test accuracy range over the second half of the
     probes), ``loss_max`` (largest loss in the second half of the steps), ``sat_max`` / ``dead_max``
-    (largest % saturated / % dead of any layer at the last probe), ``update`` (median update:data
-    over layers and probes)."""
+    (largest % saturated / % dead of any layer at the last probe), ``sat_peak`` / ``dead_peak`` (the
+    same over every probe of the run), ``update`` (median update:data over layers and probes)."""
     if not isinstance(h, History) or not h.get("probe_step"):
         raise TypeError(f"h must be a History from train_digits, got {type(h).__name__}")
     int_at_least("tail", tail)
@@ -187,6 +187,8 @@ def run_stats(h: History, tail: int = 50) -> dict:
     return dict(acc=float(acc[-1]), tail_loss=float(loss[-tail:].mean()), acc_lo=float(half.min()),
                 acc_hi=float(half.max()), loss_max=float(loss[len(loss) // 2:].max()),
                 sat_max=float(h["pct_saturated"][-1].max()), dead_max=float(h["pct_dead"][-1].max()),
+                sat_peak=max(float(t.max()) for t in h["pct_saturated"]),
+                dead_peak=max(float(t.max()) for t in h["pct_dead"]),
                 update=float(torch.stack(list(h["update_ratio"])).median()))
 
 

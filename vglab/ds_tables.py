@@ -206,8 +206,9 @@ def size_text(run: dict, row: dict | None = None) -> str:
         raise ValueError("run must be a saved Table-1 run (vglab.results.load), with data.settings")
     s, dev = run["data"]["settings"], run.get("provenance", {}).get("device", "?")
     model = (row or {}).get("model") or {"hidden": s["hidden"], "init": "N(0, 0.01)"}
+    init = str(model["init"]).replace("N(0, 0.01)", "N(0, variance 0.01)")  # the paper's σ is a variance
     return (f"T = {s['T']}, {s['networks']} nets, {s['updates']} updates, sets {s['n_train']}/{s['n_val']}/"
-            f"{s['n_test']}, {model['hidden']} units {model['init']}, {dev}")
+            f"{s['n_test']}, {model['hidden']} units {init}, {dev}")
 
 
 def comparison(run: dict, *, n_const: int = 20_000) -> list[dict]:

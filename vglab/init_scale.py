@@ -1,17 +1,12 @@
 """Init-σ sensitivity of the SRN: the paper's Fig. 2 and Fig. 3 as functions (SOURCES.md §1, paper §8).
 
-Fig. 2: K = 100 tanh units, temporal-order inputs of length T = h + 1 = 101, weights from
-N(0, σ²); the mean ‖δ(k−j)‖ and ‖∂E/∂W_rec(k−j)‖ for j = 0 … h and the Q-factor (25),
-per network and of the mean curve, over many networks held by one ``SRN(n_networks=M)``.
-Computed in float64: σ read as a standard deviation reaches 1e-130, far below float32's range.
-
-Why σ must be the variance: K × K N(0, std²) eigenvalues fill the disc of radius std·√K (Girko's
-circular law): variance 0.01 puts the spectral radius at 1, std 0.01 at 0.1 (every gradient vanishes).
-The mechanism (notebook 03's eq. sat-rate): per step back ‖δ‖ changes by about c = g·√E[f′(a)²]
-with the gain g = std·√K, so Q ≈ −h·log10 c (``sat_rate_factor``, ``Profile.q_predicted``).
-
-Fig. 3: plain momentum SGD with the paper's §8 settings (lr 1e-5, μ 0.9, minibatch 10, variance
-0.01; the loss summed over the minibatch: the lab's choice, SOURCES.md §1.6), probed along the run.
+Fig. 2: K = 100 tanh units, temporal-order inputs of length T = h + 1 = 101, weights from N(0, σ²);
+the mean ‖δ(k−j)‖ and ‖∂E/∂W_rec(k−j)‖, j = 0 … h, and the Q-factor (25), per network and of the mean
+curve, over M networks in one ``SRN(n_networks=M)``; float64 (σ read as a std reaches 1e-130).
+Circular law: K × K N(0, std²) eigenvalues fill the disc of radius std·√K. Mechanism (notebook 03's
+eq. sat-rate): per step back ‖δ‖ changes by about c = g·√E[f′(a)²], gain g = std·√K, so
+Q ≈ −h·log10 c (``sat_rate_factor``, ``Profile.q_predicted``). Fig. 3: plain momentum SGD with the
+paper's §8 settings, the loss summed over the minibatch (the lab's choice, SOURCES.md §1.6, §6.6).
 """
 from __future__ import annotations
 
@@ -28,8 +23,7 @@ from .srn import SRN, _loss, spectral_radius
 from .train import DivergenceError, History, check_finite, progress
 
 TASK = "temporal_order"
-PAPER_Q = {"variance 0.005": "> 25", "variance 0.01": "≈ 0.7", "variance 0.02": "< −6"}
-"""The paper's Q-factors for its three Fig. 2 settings (§8), as printed."""
+PAPER_Q = {"variance 0.005": "> 25", "variance 0.01": "≈ 0.7", "variance 0.02": "< −6"}  # paper §8, as printed
 PAPER_Q_BOUNDS = {"variance 0.005": (25.0, math.inf), "variance 0.01": (0.7, 0.7), "variance 0.02": (-math.inf, -6.0)}
 
 
@@ -133,6 +127,16 @@ def q_from_factor(c, h: int = 100):
     return q if isinstance(c, torch.Tensor) else float(q)
 
 
+def t_quantile_975(nu: int) -> float:
+    """Student's t 97.5 % quantile, ν = ``nu`` degrees of freedom (Cornish-Fisher series in 1/ν, as in
+    Abramowitz & Stegun 26.7.5): 2.093 for ν = 19; off by < 1e-3 for ν ≥ 4, by 0.03 at ν = 2."""
+    int_at_least("nu", nu)
+    z = 1.959963984540054  # the normal 97.5 % quantile
+    terms = ((z**3 + z) / 4, (5 * z**5 + 16 * z**3 + 3 * z) / 96, (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+             (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160)
+    return z + sum(c / nu ** (i + 1) for i, c in enumerate(terms))
+
+
 # ---- Fig. 2: gradient profiles at init ----------------------------------------------------------
 @dataclass
 class Profile:
@@ -160,8 +164,9 @@ class Profile:
 
     @property
     def q_ci(self) -> float:
-        """Half-width of the normal-approximation 95 % interval of the mean Q: 1.96·sd/√M."""
-        return 1.96 * self.q_sd / math.sqrt(self.Q.numel())
+        """Half-width of the 95 % interval of the mean Q: t(0.975, M − 1)·sd/√M (Student's t)."""
+        M = self.Q.numel()
+        return t_quantile_975(M - 1) * self.q_sd / math.sqrt(M) if M > 1 else 0.0
 
     @property
     def q_of_mean(self) -> float:
@@ -211,14 +216,10 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
     x = x.to(dtype)
     delta = bptt.manual_local_gradients(model, x, y)  # (M, B, T, K)
     prof = bptt.delta_profile(delta)  # (M, T), j = 0 … h
-    weight = None
-    if weight_grads:
-        with torch.no_grad():
-            _, _, z = model(x, return_states=True)  # (M, B, T, K)
-        weight = bptt.weight_grad_norms(z, delta).flip(-1)  # (M, T), j = 0 … h
-    Q = bptt.q_factor(delta, h)  # (M,)
     with torch.no_grad():
         _, a, z = model(x, return_states=True)  # (M, B, T, K)
+    weight = bptt.weight_grad_norms(z, delta).flip(-1) if weight_grads else None  # (M, T), j = 0 … h
+    Q = bptt.q_factor(delta, h)  # (M,)
     fp = model.f_prime(a[..., :-1, :])  # f′(a(n−1)) for n = k … k−h+1: the factors of eq. (6)
     rms = fp.pow(2).mean(dim=(-3, -2, -1)).sqrt()
     sat = (z.abs() > 0.95).to(dtype).mean(dim=(-3, -2, -1))
@@ -277,8 +278,9 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
                     n_sequences: int = 10, seed: int = 0) -> dict:
     """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}.
 
-    For Q ≫ 40 float32 (smallest normal number 1.2e-38, smallest subnormal 1.4e-45) underflows to
-    exactly 0; float64 (smallest normal 2.2e-308) keeps it.
+    The norm squares the components: in float32 a square below 1.2e-38 (smallest normal) loses
+    precision and one below about 0.7e-45 rounds to 0, so the norm is 0 once every component is below
+    about 3e-23. In float64 the squares stay normal for components above about 1.5e-154.
     """
     s = setting if isinstance(setting, InitSetting) else variance(setting)
     x, y = tasks.make_batch(TASK, n_sequences, h + 1, generator=torch.Generator().manual_seed(seed + 1))
@@ -314,11 +316,9 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     opt = Momentum(model.parameters(), lr=lr, gamma=momentum)
     draw = torch.Generator().manual_seed(seed + 3)
     hist = History()
-    for step in progress(range(n_steps + 1), desc="plain SGD", enabled=progress_bar):
-        if step % record_every == 0 or step == n_steps:
+    for step in progress(range(n_steps), desc="plain SGD", enabled=progress_bar):  # reads "n_steps/n_steps"
+        if step % record_every == 0:
             hist.log(step=step, **_probe(model, *probe, lags, saturation, step))
-        if step == n_steps:
-            break
         idx = torch.randint(0, n_train, (batch,), generator=draw).to(device)
         E = _loss(model, model._unroll(X[idx])[0], Y[idx])  # (M,): summed; X, Y valid: unchecked, no sync
         check_finite(E, step)
@@ -326,6 +326,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
         E.sum().backward()
         opt.step()
         hist.log(loss_step=step, loss=E.sum())
+    hist.log(step=n_steps, **_probe(model, *probe, lags, saturation, n_steps))  # after the last update
     return hist
 
 

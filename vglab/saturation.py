@@ -78,7 +78,7 @@ def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
 
 
 def derivative(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
-    """f′(a) in closed form: σ′ = σ(1−σ) (max 1/4 at 0); tanh′ = 1 − tanh² (max 1 at 0);
+    """f′(a) in closed form: σ′ = σ(1−σ); tanh′ = 1 − tanh²;
     ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0."""
     _check_name(name)
     al = _alpha(name, alpha)

@@ -24,7 +24,7 @@ from ._args import is_int, is_real, real
 from .train import DivergenceError
 
 __all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError",
-           "leaves_window", "path_gradients", "hessian"]
+           "leaves_window", "exit_edge", "path_gradients", "hessian"]
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,19 @@ def leaves_window(surface, tr) -> int | None:
     P = tr.path
     out = (P[:, 0] < x0) | (P[:, 0] > x1) | (P[:, 1] < y0) | (P[:, 1] > y1)
     return int(np.argmax(out)) if out.any() else None
+
+
+def exit_edge(surface, tr) -> str | None:
+    """Through which edge of ``surface.window`` the path first leaves it: ``"left"``/``"right"``
+    (w₁ below/above the window), ``"bottom"``/``"top"`` (w₂), or None if it never leaves. On the
+    cliff, "left" is thrown back from the wall and "right" is past the wall, beyond the foot."""
+    s, tr = get(surface), _trajectory_arg(tr)
+    k = leaves_window(s, tr)
+    if k is None:
+        return None
+    (x0, x1), (y0, y1) = s.window
+    x, y = tr.path[k]
+    return "left" if x < x0 else "right" if x > x1 else "bottom" if y < y0 else "top"
 
 
 def path_gradients(surface, tr) -> np.ndarray:

@@ -12,15 +12,31 @@ __all__ = ["check_digamma_difference", "check_constant_layer_omega", "check_kl_z
            "check_omega_zero_means_uniform", "check_log_moment"]
 
 
+def _unanswered(answer) -> bool:
+    """The committed placeholder (None or ...): print the format only, no hint (it would show before any attempt)."""
+    if answer is None or answer is Ellipsis:
+        report(False, "", f"replace {'...' if answer is Ellipsis else 'None'} with your number.")
+        return True
+    return False
+
+
 def check_digamma_difference(answer) -> bool:
-    """ψ(1) − ψ(2) = ? (= −1: ψ(x + 1) = ψ(x) + 1/x, so ψ(2) = ψ(1) + 1)."""
+    """ψ(1) − ψ(2) = ? (= −1: ψ(x + 1) = ψ(x) + 1/x, so ψ(2) = ψ(1) + 1).
+
+    The placeholder gets the format only; the hint comes after a wrong number."""
+    if _unanswered(answer):
+        return False
     return close(answer, -1.0, rel=1e-3, abs_=1e-3,
                  success="ψ(1) − ψ(2) = −1, so E[ln z] = −1 for z ~ U(0, 1): that is the −1 inside ω.",
                  hint="use ψ(x + 1) = ψ(x) + 1/x with x = 1: how do ψ(2) and ψ(1) differ?")
 
 
 def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
-    """ω (patent claim 1) for a layer of d units that all output the constant c for every sample."""
+    """ω (patent claim 1) for a layer of d units that all output the constant c for every sample.
+
+    The placeholder gets the format only; the hint (the procedure) comes after a wrong number."""
+    if _unanswered(answer):
+        return False
     expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
     # rel = 1 %: a hand computation with two-decimal logs (ln 0.9 ≈ −0.11, ln 0.1 ≈ −2.30 → 7.446,
     # 0.6 % low) passes; forgetting d (÷ 3) or the squares does not

@@ -19,7 +19,9 @@ def check_momentum_step(fn) -> bool:
     (torch's form v' := γv' + g, w := w − ηv' gives the same w but v' = v/η, not eq. (02.2)'s v)."""
     from ..optim import Momentum
 
-    hint = "the lecture writes v := γ v + η g, then w := w − v (v first, then w, with the new v)"
+    # the hint names what to compare, never the formula itself (the committed, unanswered cell prints it)
+    hint = ("your w and v do not follow eq. (02.2) in §1's table: which of v and w is updated first, "
+            "and does w move by the old v or the new one?")
     gen = torch.Generator().manual_seed(7)
     w0 = torch.randn(5, dtype=torch.float64, generator=gen)
     grads = [torch.randn(5, dtype=torch.float64, generator=gen) for _ in range(3)]
@@ -29,6 +31,7 @@ def check_momentum_step(fn) -> bool:
     for g in grads:
         p.grad = g.clone()
         opt.step()
+        w_in, v_in = w.clone(), v.clone()
         ok, out = run_learner_fn(fn, w.clone(), v.clone(), g.clone(), 0.1, 0.8, hint=hint)
         if not ok:
             return False
@@ -36,6 +39,8 @@ def check_momentum_step(fn) -> bool:
             w, v = (torch.as_tensor(t, dtype=torch.float64) for t in out)
         except (TypeError, ValueError, RuntimeError):
             return report(False, "", f"{hint} (return a pair (w_new, v_new) of tensors)")
+        if w.shape == p.shape and torch.equal(w, w_in) and torch.equal(v, v_in):
+            return report(False, "", "your function returns w and v unchanged: write eq. (02.2) (§1's table)")
         if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
             return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
         v_ref = opt.state[p]["v"]
@@ -76,12 +81,12 @@ def check_clip_threshold(theta) -> bool:
     plot window and reaches the foot of the wall: its last ``NEAR_STEPS`` points all lie within
     ``NEAR`` of the minimum. A capped step is ηθ long, so θ must be small enough that the bounce
     across the foot (about ηθ) stays within ``NEAR`` (θ ≲ 2), and large enough that 100 steps of
-    ηθ cover the 3.7 from the start (θ > 0.37); the θ that pass are about 0.5 to 2.5."""
+    ηθ cover the 3.7 from the start (θ > 0.37). The θ that pass are about 0.5 to 2 (every value
+    0.5, 0.6, …, 2.2 does); above that a few pass or fail by the phase of the bounce (2.5 passes, 2.4 fails)."""
     from ..surfaces import get, trajectory
 
     hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
-            "θ caps the step at η θ: pick θ so that η θ is small compared to the foot of the wall, "
-            "yet 100 steps of η θ still cover the way there")
+            "θ caps the step at η θ")  # no more: the two constraints on η θ are the exercise (02r3 X1)
     ok, theta = answer_number(theta, hint=f"{hint} (θ should be a positive number)")
     if not ok:
         return False

@@ -60,7 +60,7 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
                          f"model (all a near 0)" + ("" if activation == "tanh" else
                          "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
                          "there (notebook 04, section 5)"),
-                 hint="near a = 0 each step multiplies ‖δ‖ by about radius × f′(0); f′(0) is the peak "
+                 hint="near a = 0, over many steps ‖δ‖ changes by about radius × f′(0) per step; f′(0) is the peak "
                       f"of f′, which section 5 prints for {activation}. Which radius makes the product 1?")
 
 

@@ -103,16 +103,35 @@ def _series(run, key):
 
 def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bool = False,
                  scale: float = 1.0, title: str | None = None):
-    """``key`` of each run's history against the step (per-unit records are averaged over units)."""
+    """``key`` of each run's history against the step (per-unit records are averaged over units).
+
+    Runs of one λ (several seeds) share a colour and one legend entry, which says how many seeds it
+    holds. With ``logy`` a value ≤ 0 cannot be drawn: it is left out of the line (a gap) and marked
+    with a ▾ at the bottom edge of the axes, so an exact 0 is neither hidden nor drawn as a plunge.
+    """
+    from matplotlib.transforms import blended_transform_factory
+
     ax = _ax(ax)
     runs = list(runs)
     lams = sorted({r.config.lam for r in runs})
-    seen = set()
-    for r in runs:  # several runs (seeds) of one λ share a colour and one legend entry
+    n_of = {}
+    for r in runs:
+        n_of[r.label] = n_of.get(r.label, 0) + 1
+    seen, floor_labelled = set(), False
+    floor = blended_transform_factory(ax.transData, ax.transAxes)
+    for r in runs:
         c, a = run_color(r.config.lam, lams)
-        ax.plot(r.history["step"], scale * _series(r, key), color=c, alpha=a, lw=1.6,
-                label=None if r.label in seen else r.label)
+        steps, y = np.asarray(r.history["step"], dtype=float), scale * _series(r, key)
+        label = None if r.label in seen else (r.label if n_of[r.label] == 1 else f"{r.label} ({n_of[r.label]} seeds)")
         seen.add(r.label)
+        if logy and (y <= 0).any():
+            zero = y <= 0
+            ax.plot(steps, np.where(zero, np.nan, y), color=c, alpha=a, lw=1.6, marker="o", ms=2.5, label=label)
+            ax.plot(steps[zero], np.full(int(zero.sum()), 0.03), transform=floor, ls="none", marker="v", ms=6,
+                    color=c, clip_on=False, label=None if floor_labelled else "▾ = exactly 0")
+            floor_labelled = True
+        else:
+            ax.plot(steps, y, color=c, alpha=a, lw=1.6, label=label)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)

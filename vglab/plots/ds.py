@@ -68,19 +68,23 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
 
 def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=50):
     """Q per update for several runs ``{name: q (n_updates, M)}``: the running mean of each network
-    (thin) and their median (thick), one colour per run; the safe zone's edges dashed."""
+    (thin) and their median (thick), one colour and one line style per run (solid, dashed, dotted, ...:
+    runs that coincide, e.g. two rules that decide alike inside the zone, stay visible as a
+    dashed line over a solid one); the safe zone's edges dashed grey."""
     ax = ax or plt.gca()
     for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
         ax.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab)
-    for name, q in runs.items():
+    styles = ("-", (0, (4, 2)), (0, (1, 1.5)), "-.")
+    for i, (name, q) in enumerate(runs.items()):
+        ls = styles[i % len(styles)]
         q = np.asarray(q, float)
         q = q[:, None] if q.ndim == 1 else q
         k = max(1, min(smooth, len(q) // 5))
         sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
         x = np.arange(sm.shape[0]) + k // 2
         c = color(name, PALETTE["grey"])
-        ax.plot(x, sm, color=c, lw=0.7, alpha=0.45)
-        ax.plot(x, np.median(sm, 1), color=c, lw=1.8, label=f"{name} (median; thin: each network)")
+        ax.plot(x, sm, color=c, lw=0.9, alpha=0.6, ls=ls)
+        ax.plot(x, np.median(sm, 1), color=c, lw=1.8, ls=ls, label=f"{name} (median; thin: each network)")
     ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("Q(δ, h)")
     ax.legend(fontsize=7)
@@ -88,18 +92,25 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
 
 
 def plot_accept_rate(runs: dict, *, ax=None, window=100):
-    """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}`` (mean over
-    networks), each point at the centre of its window."""
+    """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}``, pooled
+    over the M networks (their mean), over a window of ``window`` updates, each point at the centre of
+    its window; the title says both."""
     ax = ax or plt.gca()
+    ks = set()
     for name, acc in runs.items():
         a = np.asarray(acc, float)
         a = a.mean(1) if a.ndim == 2 else a
         k = max(1, min(window, len(a) // 5))
+        ks.add(k)
         sm = np.convolve(a, np.ones(k) / k, mode="valid")  # running mean, centred as in plot_q_over_training
         ax.plot(np.arange(len(sm)) + k // 2, sm, color=color(name, PALETTE["grey"]), label=name)
+    n_nets = {np.asarray(a).shape[1] if np.ndim(a) == 2 else 1 for a in runs.values()}
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("update")
     ax.set_ylabel("fraction applied")
+    nets = f"{n_nets.pop()} networks" if len(n_nets) == 1 else "networks"
+    win = f"window {ks.pop()} updates" if len(ks) == 1 else "running window"
+    ax.set_title(f"running fraction applied ({win}, mean of the {nets})", fontsize=9)
     ax.legend(fontsize=8)
     return ax
 
@@ -149,16 +160,21 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
+        shown = " / ".join(cell or ())  # best / mean; a ">99" is drawn at 99 and the label says so
+        at = "".join(f" ({v} drawn at {v.strip('>')})" for v in cell or () if v.startswith(">"))
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
-                         label=f"paper {meth}: best, mean" if what == "best" else None)
+                         label=f"paper {meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
-             xlim=(0, view["updates"]), title="score (the paper's best and mean: — plain, ⋯ dS)")
-    ax_a.set(xlabel="update", ylabel="fraction of updates applied", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
-             title="accept rate per epoch (mean of nets)")
+             xlim=(0, view["updates"]), title="test score (paper best / mean: — plain, ⋯ dS)")
+    traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
+    last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
+    ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+             title="accept rate, last epoch only" if not any(traced) else "accept rate per epoch" + last)
     ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
-             title="Q-factor over the run")
-    for ax, kw in ((ax_s, {"ncol": 2}), (ax_q, {})):
+             title="Q-factor" + last)
+    for ax in axes:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         if ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
-            ax.legend(fontsize=7, **kw)
+            ax.legend(fontsize=6)
     return axes

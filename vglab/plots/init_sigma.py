@@ -67,7 +67,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "mean ‖∂E/∂W_rec(k−j)‖ (minibatch sum)")
     if legend:
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below the axes: covers no line
     ax.grid(alpha=0.3, which="major")
     return ax
 
@@ -78,7 +78,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
     eigs = np.asarray(eigs)
     r = circle_radius(sigma2, n_hidden)
     t = np.linspace(0, 2 * np.pi, 200)
-    ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1")
+    ax.plot(np.cos(t), np.sin(t), color=COLORS["bound"], ls=":", lw=1.2, label="|λ| = 1", zorder=3)  # on top
     ax.plot(r * np.cos(t), r * np.sin(t), color=COLORS["paper"], lw=1.5, label=f"std·√K = {r:.2f}")
     rho = float(np.abs(eigs).max())
     ax.scatter(eigs.real, eigs.imag, s=8, color=PALETTE["indigo"], label=label or f"eigenvalues, ρ = {rho:.2f}")
@@ -88,7 +88,7 @@ def plot_eigenvalues(eigs, sigma2: float, n_hidden: int, ax=None, *, label: str 
     ax.set_aspect("equal")
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below the axes: covers no point
     return ax
 
 
@@ -109,16 +109,17 @@ def plot_q_comparison(rows, ax=None):
         ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
                     label="mean ± 95 % CI" if i == 0 else None)
         if "q_of_mean" in r:
-            ax.plot(i + 0.1, r["q_of_mean"], marker="x", color=c, ms=7, ls="none",
+            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none",
                     label="Q of the mean curve" if i == 0 else None)
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
             marker = "^" if not math.isfinite(hi) else ("v" if not math.isfinite(lo) else "D")
-            ax.plot(i + 0.18, y, marker=marker, color=COLORS["paper"], ms=7, ls="none")
+            ax.plot(i + 0.32, y, marker=marker, color=COLORS["paper"], ms=6, ls="none")  # beside the ×
     ax.plot([], [], marker="^", color=COLORS["paper"], ls="none", label="paper: ▲ > 25, ◆ ≈ 0.7, ▼ < −6")
-    for y in (25.0, -6.0):
-        ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8)
+    for y in (25.0, -6.0):  # the markers sit on these bounds; the paper's values lie beyond them
+        ax.axhline(y, color=COLORS["paper"], ls="--", lw=0.8,
+                   label="paper's bounds 25 and −6 (not values)" if y > 0 else None)
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.axhline(0, color=COLORS["bound"], lw=0.8)
     ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
@@ -157,11 +158,14 @@ def plot_training_q(hist, ax=None):
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.set_xlabel("training iteration")
     ax.set_ylabel("Q (h = T − 1)")
+    lo, hi = min(float(Q.min()), -1.0), max(float(Q.max()), 1.0)
+    span = hi - lo
+    ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)  # a free strip under the Q range for the % line
     ax2 = ax.twinx()
-    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, marker=".",
-             label=f"% saturated |z| > 0.95 (max {100 * float(sat.max()):.2g} %)")
+    ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, ls=":", marker=".",
+             label=f"% saturated |z| > 0.95, right axis (max {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
-    ax2.set_ylim(-0.04 * top, top)  # a line at 0 % stays visible above the axis
+    ax2.set_ylim(-top / 9, top)  # 0 % at a tenth of the height: in the free strip, below every Q and the safe zone
     ax2.set_ylabel("% of units saturated", color=PALETTE["orange"])
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import surfaces
-from .style import COLORS, color, subplots
+from .style import COLORS, PALETTE, color, subplots
 
 __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
            "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms", "thrown"]
@@ -21,7 +21,7 @@ def _ax(ax, size=(4.6, 3.6)):
 
 
 def _color(name):
-    return color(name, COLORS["SGD"])
+    return VARIANT_COLORS.get(name) or color(name, COLORS["SGD"])
 
 
 def plot_surface(surface, ax=None, *, n: int = 120, levels: int = 18, marks: bool = True):
@@ -83,7 +83,9 @@ def plot_trajectory_grid(surface, trajs, axes):
 
 # optimizers whose colours are close to another's get their own dash (Momentum/NAG, Adam/Nadam, AdaDelta,
 # SGD/Adam: black and dark indigo); a curve named "<optimizer> (<variant>)" is looked up by its full name first
-LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Adam": ":", "Nadam": "--", "AdaDelta (ε inside)": ":"}
+LINESTYLES = {"NAG": "--", "AdaDelta": "-.", "Adam": ":", "Nadam": "--", "AdaDelta (ε inside)": (0, (4, 1, 1, 1, 1, 1))}
+# a variant drawn next to its optimizer gets a palette colour no optimizer uses, not a shade of the same one
+VARIANT_COLORS = {"AdaDelta (ε inside)": PALETTE["orange"]}
 FLOOR = 1e-12  # log-scale loss curves draw L − L* below this (an exact 0 included) at this value
 
 
@@ -101,7 +103,7 @@ def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = Tru
         if log:
             floored |= bool((y < FLOOR).any())
         key = name.split(" ")[0]
-        ax.plot(np.arange(len(y)), np.maximum(y, FLOOR) if log else y, color=_color(key),
+        ax.plot(np.arange(len(y)), np.maximum(y, FLOOR) if log else y, color=VARIANT_COLORS.get(name) or _color(key),
                 ls=LINESTYLES.get(name, LINESTYLES.get(key, "-")), lw=1.4, label=name)
     if log:
         ax.set_yscale("log")

@@ -28,6 +28,7 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
     ``profiles``/``bounds``: label -> values for h = 0, 1, …; ``colors``: label -> colour.
     """
     ax = _ax(ax)
+    dashed = []
     for i, (label, prof) in enumerate(profiles.items()):
         c = (colors or {}).get(label, SERIES[i % len(SERIES)])
         p = _np(prof)
@@ -35,15 +36,27 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
         if bounds is not None and label in bounds:
             b = _np(bounds[label])
             ax.semilogy(np.arange(len(b)), b, color=c, lw=1.2, ls="--")
-    if bounds:
-        ax.plot([], [], color=COLORS["bound"], ls="--", lw=1.2, label="bound (dashed)")
+            dashed.append(c)
     ax.set_xlabel("h (steps back from the last step k)")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8, loc=legend_loc)
+    bound_legend(ax, dashed, loc=legend_loc)
     ax.grid(alpha=0.3, which="major")
     return ax
+
+
+def bound_legend(ax, bound_colors, *, loc: str = "best"):
+    """The axes' legend, plus one entry "its bound (dashed)" drawn as a dashed stub in each bound's
+    own colour (the colours of its curves), so the key matches what is drawn; returns the legend."""
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    if len(bound_colors):
+        handles.append(tuple(Line2D([], [], color=c, ls="--", lw=1.2) for c in bound_colors))
+        labels.append("its bound (dashed)")
+    return ax.legend(handles, labels, fontsize=8, loc=loc, handler_map={tuple: HandlerTuple(ndivide=None)})
 
 
 def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):

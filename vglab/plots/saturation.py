@@ -47,7 +47,8 @@ def plot_activations(names=ACTIVATIONS, ax=None, *, lim: float = 5.0):
     ax = _ax(ax)
     a = torch.linspace(-lim, lim, 401, dtype=torch.float64)
     for n in names:
-        ax.plot(a, activation(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
+        ax.plot(a, activation(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n,
+                zorder=3 if n == "relu" else 2)  # ReLU on top: the others cover it on a > 0
     ax.axhline(0, color=PALETTE["grey"], lw=0.6)
     ax.set(xlabel="pre-activation a", ylabel="f(a)", ylim=(-1.5, 3), title="activations")
     ax.legend(fontsize=8, frameon=False)
@@ -60,7 +61,8 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
     ax = _ax(ax)
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
     for n in names:
-        ax.plot(a, derivative(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n)
+        ax.plot(a, derivative(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n,
+                zorder=3 if n == "relu" else 2)  # ReLU on top: the others cover it on a > 0
     if threshold:
         levels = {}
         for n in names:
@@ -134,7 +136,11 @@ def plot_gradient_profile(profiles: dict, ax=None, *, colors: dict | None = None
 
 def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
     """std of each layer's activations z (log scale)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     ax = _per_layer(profiles, "z_std", _ax(ax), colors, True)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels readable inside one decade
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set(ylabel="std(z)", title="forward: activation std per layer")
     return ax
 
@@ -154,12 +160,12 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
         ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2, marker=".", ms=4,
                 ls="--" if relu and not dead else "-", label=f"{label} (% dead)" if relu and not dead else label)
     ax.set_xlabel("layer (1 = next to the input)")
-    ax.legend(fontsize=7, frameon=False)
     rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
-    ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08)
-    ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":")
+    ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08, label=f"aim: ≤ {rule['healthy']:g} %")
+    ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
     ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
+    ax.legend(fontsize=7, frameon=False)
     return ax
 
 

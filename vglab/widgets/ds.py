@@ -41,11 +41,13 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         ax = axes[0]
         if not state:  # build once, then only move patches and recolour the dots
             plot_ds_plane(q_min=q_min, q_max=q_max, ds_max=ds_max, rule=rule, ax=ax)
+            for line in ax.lines[:2]:  # the plane's fixed zone edges: the moving ones below replace them
+                line.remove()
             state["patches"] = list(ax.patches)
             state["dots"] = ax.scatter(xy[:, 0], xy[:, 1], s=7, linewidths=0)
             state["flips"] = ax.scatter([], [], s=30, facecolors="none", edgecolors="black", linewidths=0.8)
-            state["vlines"] = [ax.axvline(v, color=PALETTE["grey"], lw=1.2) for v in (q_min, q_max)]
-            ax.legend(handles=[*region_handles()[:1],
+            state["vlines"] = [ax.axvline(v, color=PALETTE["grey"], lw=1.2, ls="--") for v in (q_min, q_max)]
+            ax.legend(handles=[*region_handles(),
                                Line2D([], [], ls="", marker="o", ms=4, color=ACCEPT, label="applied"),
                                Line2D([], [], ls="", marker="o", ms=4, color=SKIP, label="skipped"),
                                Line2D([], [], ls="", marker="o", ms=6, mfc="none", color="black",

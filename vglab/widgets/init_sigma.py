@@ -104,7 +104,7 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         set_if_changed(ax, ylim=snap_limits(min(y.min(), -3), max(y.max(), 1), 10, 5))
         q = float(prof.Q[0])
         kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
-        ax.title.set_text(f"Q = {q:.1f} ({kind}); paper's healthy Q ≈ 0.7")
+        ax.title.set_text(f"Q = {q:.1f} ({kind}); paper at σ² = 0.01: Q ≈ 0.7")
 
     panel = Panel(controls, draw, ncols=2 if profile else 1, figsize=(9.0, 3.8) if profile else (4.6, 4.2),
                   extra=[snap], title="Init scale: eigenvalues of W_rec and the gradient profile")

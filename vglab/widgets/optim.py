@@ -65,10 +65,11 @@ def _line_sets(ax, ax_loss, names):
     ax_loss.clear()
     ax_loss.set_yscale("log")
     ax_loss.yaxis.set_minor_locator(NullLocator())  # fewer ticks to render on every redraw
-    ax_loss.set(xlabel="step", ylabel="$L - L^*$", title="loss against step")
-    return dict(path={n: ax.plot([], [], "-", color=COLORS[n], lw=1.5, label=n)[0] for n in names},
+    ax_loss.set(xlabel="step", ylabel="$L - L^*$", title="loss against step (legend: left)")
+    ls = {n: plots.LINESTYLES.get(n, "-") for n in names}  # the grids' dashes: close colours differ in dash too
+    return dict(path={n: ax.plot([], [], ls=ls[n], color=COLORS[n], lw=1.5, label=n)[0] for n in names},
                 end={n: ax.plot([], [], "o", color=COLORS[n], ms=4)[0] for n in names},
-                loss={n: ax_loss.plot([], [], "-", color=COLORS[n], lw=1.4)[0] for n in names})
+                loss={n: ax_loss.plot([], [], ls=ls[n], color=COLORS[n], lw=1.4)[0] for n in names})
 
 
 def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: float | None = None) -> Panel:

@@ -82,7 +82,8 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
                                     legend_loc="lower left")
         rplots.plot_weight_grad_norms(wg, ax=axes[1], color=c)
         axes[1].set_xlabel("h (steps back from k)")
-        axes[1].set_title("eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖", fontsize=10)
+        axes[1].set_ylabel(r"$\|\partial E/\partial W_{rec}(k-h)\|_F$")
+        axes[1].set_title("term of eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖_F", fontsize=10)
         axes[0].set_title(" ", fontsize=9)
         marks = [ax.axvline(h, color=COLORS["bound"], lw=0.8, ls=":") for ax in axes]
         for ax in axes:
@@ -98,7 +99,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
             line.set_color(c)
         prof_line.set_label(label)
         with quietly(fig):  # the lines and the legend are animated: the axes stay as they are
-            axes[0].legend(fontsize=8, loc="lower left").set_animated(True)
+            rplots.bound_legend(axes[0], [c], loc="lower left").set_animated(True)
     prof_line.set_data(range(h + 1), prof[: h + 1])
     bound_line.set_data(range(h + 1), bound[: h + 1])
     steps, ok = range(h + 1), wg[: h + 1] > 0  # wg[j] = ‖z(k−j−1)ᵀ δ(k−j)‖ belongs at x = j
@@ -129,7 +130,7 @@ def bptt_panel(sigma2: float = 0.01, h: int = 100, nonlinearity: str = "tanh") -
     }
     snap = widgets.Button(description="snap σ² to radius·f′(0) = 1 (linearised)",
                           layout=widgets.Layout(width="330px"))
-    panel = Panel(controls, partial(draw, state={}), ncols=2, figsize=(9.0, 3.4), dpi=72, extra=[snap],
+    panel = Panel(controls, partial(draw, state={}), ncols=2, figsize=(9.0, 3.4), dpi=96, extra=[snap],
                   title="Backward flow through an SRN (K = 100, T = 101, float64)")
     snap.on_click(lambda _b: panel.update(sigma2=critical_sigma2(panel.controls["nonlinearity"].value)))
     return panel
