@@ -93,10 +93,51 @@ def optional(check, name: str, v, *args, **kw):
     return None if v is None else check(name, v, *args, **kw)
 
 
+def _is_scalar_like(v) -> bool:
+    """Not an array or tensor with elements to compare one by one (their ``==`` is not a bool)."""
+    return getattr(v, "ndim", 0) == 0 and not isinstance(v, (list, dict, set))
+
+
 def choice(name: str, v, allowed):
-    """``v`` must be one of ``allowed`` (ValueError listing them)."""
-    if v not in tuple(allowed):
-        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {v!r}")
+    """``v`` must be one of ``allowed`` (ValueError listing them); arrays, lists and unhashable
+    values are refused with the same message instead of an ambiguous comparison."""
+    allowed = tuple(allowed)
+    try:
+        ok = _is_scalar_like(v) and any(v is a or (type(v) is type(a) and bool(v == a)) for a in allowed) \
+            or (_is_scalar_like(v) and isinstance(v, str) and v in allowed)
+    except Exception:  # noqa: BLE001 -- a value whose == cannot answer is not one of them
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {allowed}, got {v!r}")
+    return v
+
+
+def text(name: str, v, *, empty: bool = True) -> str:
+    """A ``str`` (``empty=False``: a non-empty one)."""
+    if not isinstance(v, str):
+        raise TypeError(f"{name} must be a str, got {type(v).__name__} {v!r:.60}")
+    if not empty and not v:
+        raise ValueError(f"{name} must not be empty")
+    return v
+
+
+def path_like(name: str, v):
+    """A file or folder path: a non-empty ``str`` or an ``os.PathLike`` (returned as ``pathlib.Path``)."""
+    import os
+    from pathlib import Path
+    if isinstance(v, bool) or not isinstance(v, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or pathlib.Path), got {type(v).__name__} {v!r:.60}")
+    p = Path(v)
+    if not str(v) or p.name in ("",) and str(p) in (".", ""):
+        raise ValueError(f"{name} must name a file or folder, got {v!r}")
+    return p
+
+
+def torch_dtype(name: str, v, allowed=("float32", "float64")):
+    """A torch floating dtype among ``allowed`` (names), e.g. ``torch.float32``."""
+    import torch
+    if not isinstance(v, torch.dtype) or str(v).removeprefix("torch.") not in allowed:
+        raise TypeError(f"{name} must be one of {tuple('torch.' + a for a in allowed)}, got {v!r:.60}")
     return v
 
 
@@ -142,6 +183,18 @@ def device_name(name: str, v) -> str:
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"{name}: {e}") from None
     return v
+
+
+def device(name: str, v):
+    """``v`` (a name or ``torch.device``) as a ``torch.device`` this machine has; None stays None."""
+    import torch
+    if v is None:
+        return None
+    if not isinstance(v, (str, torch.device)):
+        raise TypeError(f"{name} must be a device name such as 'cpu' or a torch.device, got {type(v).__name__} "
+                        f"{v!r:.60}")
+    device_name(name, v)
+    return torch.device(v)
 
 
 @contextmanager

@@ -16,8 +16,29 @@ class Split:
     x_test: torch.Tensor   # (N_test, 64)
     y_test: torch.Tensor   # (N_test,)
 
+    def __post_init__(self):
+        for part in ("train", "test"):
+            x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+            if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 2:
+                raise TypeError(f"x_{part} must be a 2-D float tensor (images, pixels), got {_kind(x)}")
+            if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.ndim != 1:
+                raise TypeError(f"y_{part} must be a 1-D integer tensor of class labels, got {_kind(y)}")
+            if len(x) != len(y):
+                raise ValueError(f"x_{part} and y_{part} must hold the same number of examples: {len(x)} != {len(y)}")
+            if not bool(torch.isfinite(x).all()):
+                raise ValueError(f"x_{part} holds NaN or Inf")
+        if self.x_train.shape[1] != self.x_test.shape[1]:
+            raise ValueError(f"x_train and x_test must have the same number of pixels: "
+                             f"{self.x_train.shape[1]} != {self.x_test.shape[1]}")
+
     def to(self, device) -> "Split":
         return Split(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)))
+
+
+def _kind(v) -> str:
+    if isinstance(v, torch.Tensor):
+        return f"a {v.ndim}-D {str(v.dtype).removeprefix('torch.')} tensor"
+    return type(v).__name__
 
 
 def digits(*, test_fraction: float = 0.25, seed: int = 0, standardize: bool = False,
@@ -28,10 +49,13 @@ def digits(*, test_fraction: float = 0.25, seed: int = 0, standardize: bool = Fa
     "normalise the inputs"). ``n`` keeps only the first ``n`` shuffled images (quick mode).
     The split is a fixed permutation from ``seed``, independent of the global seed.
     """
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    if n is not None and n < 20:
-        raise ValueError(f"n must be >= 20 (or None for all 1797 images), got {n}")
+    from . import _args
+    _args.real("test_fraction", test_fraction, 0, 1, lo_open=True, hi_open=True)
+    seed = _args.integer("seed", seed, lo=0)
+    _args.boolean("standardize", standardize)
+    n = _args.optional(_args.integer, "n", n, lo=20)  # >= 20, or None for all 1797 images
+    _args.torch_dtype("dtype", dtype)
+    device = _args.device("device", device)
     from sklearn.datasets import load_digits
 
     d = load_digits()

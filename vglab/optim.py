@@ -56,6 +56,15 @@ class _Lecture(torch.optim.Optimizer):
 
     def __init__(self, params, hp: dict, clip_norm=None):
         _check(hp, clip_norm)
+        if isinstance(params, (torch.Tensor, str, bytes)) or not hasattr(params, "__iter__"):
+            raise TypeError(f"params must be an iterable of tensors such as model.parameters(), got "
+                            f"{type(params).__name__}")
+        params = list(params)
+        if not params:
+            raise ValueError("params is empty: pass model.parameters() of a model with weights")
+        for p in params:
+            if not isinstance(p, (torch.Tensor, dict)) or isinstance(p, torch.Tensor) and not p.is_floating_point():
+                raise TypeError(f"params must hold float tensors (or parameter-group dicts), got {type(p).__name__}")
         super().__init__(params, hp)
         self.clip_norm = None if clip_norm is None else float(clip_norm)
         self.grad_norm = self.clipped_norm = None
@@ -242,18 +251,19 @@ class Nadam(Adam):
 OPTIMIZERS = {c.__name__: c for c in (SGD, Momentum, NAG, AdaGrad, RMSProp, AdaDelta, Adam, Nadam)}
 
 
-def _get(name_or_class):
+def _get(name_or_class, arg: str = "name"):
     if isinstance(name_or_class, type) and issubclass(name_or_class, _Lecture):
         return name_or_class
-    for name, cls in OPTIMIZERS.items():
-        if name.lower() == str(name_or_class).lower():
-            return cls
-    raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {name_or_class!r}")
+    if isinstance(name_or_class, str):
+        for name, cls in OPTIMIZERS.items():
+            if name.lower() == name_or_class.lower():
+                return cls
+    raise ValueError(f"{arg} (the optimizer) must be one of {list(OPTIMIZERS)}, got {name_or_class!r:.60}")
 
 
 def hyper_names(name_or_class) -> tuple[str, ...]:
     """The hyper-parameters an optimizer takes, e.g. ``('lr', 'gamma', 'clip_norm')``."""
-    sig = inspect.signature(_get(name_or_class).__init__)
+    sig = inspect.signature(_get(name_or_class, "name_or_class").__init__)
     return tuple(n for n in sig.parameters if n not in ("self", "params"))
 
 
@@ -270,6 +280,11 @@ def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> to
     """The path (steps+1, 6) of w under ``make_opt([w])`` on a random float64 problem,
     L(w) = scale · (mean((A w − b)²) + 0.01 Σ w⁴) with A (40, 6): a yardstick to compare
     optimizers (any ``torch.optim.Optimizer``; ``step`` always gets a closure, as NAG needs)."""
+    from . import _args
+    if not callable(make_opt):
+        raise TypeError(f"make_opt must be a function params -> optimizer, got {type(make_opt).__name__}")
+    steps, seed = _args.integer("steps", steps, lo=1, hi=100_000), _args.integer("seed", seed, lo=0)
+    scale = _args.real("scale", scale, 0, 1e6, lo_open=True)
     g = torch.Generator().manual_seed(seed)
     A, b = torch.randn(40, 6, dtype=torch.float64, generator=g), torch.randn(40, dtype=torch.float64, generator=g)
     w = (0.5 * torch.randn(6, dtype=torch.float64, generator=g)).requires_grad_()
@@ -280,8 +295,10 @@ def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> to
         loss = scale * (((A @ w - b) ** 2).mean() + 0.01 * (w ** 4).sum())
         loss.backward()
         return loss
-    for _ in range(steps):
+    from .train import check_finite
+    for k in range(steps):
         opt.step(closure)
+        check_finite(w.detach(), k, "w")  # a diverging optimizer stops with a message, not a NaN path
         out.append(w.detach().clone())
     return torch.stack(out)
 
@@ -294,10 +311,13 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
     Minibatches of ``batch`` drawn with a seeded generator, cross-entropy (mean). Returns
     ``(history, test_accuracy)``; a NaN/Inf loss stops the run with a DivergenceError.
     """
-    from . import data, train  # compute-only imports
+    from . import _args, data, train  # compute-only imports
     from .runtime import cpu_threads
 
-    dev = torch.device("cpu") if device is None else torch.device(device)
+    _get(name)
+    steps, hidden = _args.integer("steps", steps, lo=1), _args.integer("hidden", hidden, lo=1)
+    batch, seed = _args.integer("batch", batch, lo=1), _args.integer("seed", seed, lo=0)
+    dev = torch.device("cpu") if device is None else _args.device("device", device)
     split = (split or data.digits(standardize=True, seed=seed)).to(dev)
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.Tanh(),

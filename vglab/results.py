@@ -41,7 +41,11 @@ def _commit() -> str:
 
 def provenance(device=None, wall_time_s: float | None = None, command: str | None = None) -> dict:
     """Where a result came from: command, device, versions, date (UTC), commit, wall time."""
+    from . import _args
     from .runtime import describe
+    _args.optional(_args.real, "wall_time_s", wall_time_s, lo=0)
+    _args.optional(_args.text, "command", command)
+    device = _args.device("device", device)
 
     return {
         "command": command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
@@ -59,8 +63,14 @@ def save(name: str, data: dict, provenance: dict, *, reduced: bool, directory: P
 
     ``reduced=True`` marks a run smaller than the paper's, so notebooks label it as such.
     """
+    from . import _args
     _check_name(name)
-    d = Path(directory) if directory is not None else results_dir()
+    for what, v in (("data", data), ("provenance", provenance)):
+        if not isinstance(v, dict):
+            raise TypeError(f"{what} must be a dict, got {type(v).__name__}")
+        runfiles._json(what, v)  # TypeError naming it when it is not JSON data
+    reduced = _args.boolean("reduced", reduced)
+    d = _args.path_like("directory", directory) if directory is not None else results_dir()
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{name}.json"
     payload = {"name": name, "reduced": bool(reduced), "provenance": provenance, "data": data}
@@ -69,8 +79,9 @@ def save(name: str, data: dict, provenance: dict, *, reduced: bool, directory: P
 
 def load(name: str, directory: Path | None = None) -> dict:
     """A saved run: ``{"name", "reduced", "provenance", "data"}`` from ``results/<name>.json``."""
+    from . import _args
     _check_name(name)
-    d = Path(directory) if directory is not None else results_dir()
+    d = _args.path_like("directory", directory) if directory is not None else results_dir()
     path = d / f"{name}.json"
     if not path.is_file():
         have = sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
@@ -86,6 +97,9 @@ def load(name: str, directory: Path | None = None) -> dict:
 
 def label(run: dict) -> str:
     """One-line caption: 'saved run (reduced): `cmd` on cpu (2 threads), 2026-11-23, commit abc123'."""
+    if not isinstance(run, dict) or not isinstance(run.get("provenance"), dict):
+        raise TypeError(f"run must be a saved run from vglab.results.load (a dict with 'provenance'), "
+                        f"got {type(run).__name__}")
     p = run["provenance"]
     size = "reduced, not the paper's size" if run.get("reduced") else "full size"
     wall = f", {p['wall_time_s']:.0f} s" if p.get("wall_time_s") else ""

@@ -29,6 +29,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import _args
+
 __all__ = ["RunFileError", "write_bytes", "write_text", "write_json", "read_json", "save_checkpoint",
            "load_checkpoint", "check_settings", "code_hash", "lock"]
 
@@ -55,7 +57,9 @@ def _rename(src, dst) -> None:
 
 def write_bytes(path, data: bytes) -> Path:
     """Atomically replace ``path`` by ``data``: temp file in the same folder, fsync, ``os.replace``."""
-    path = Path(path)
+    path = _args.path_like("path", path)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -88,17 +92,28 @@ def _fsync_dir(d: Path) -> None:
 
 def write_text(path, text: str) -> Path:
     """Atomically write ``text`` (UTF-8)."""
-    return write_bytes(path, text.encode())
+    return write_bytes(path, _args.text("text", text).encode())
 
 
 def write_json(path, obj, indent: int | None = 1) -> Path:
     """Atomically write ``obj`` as JSON (one trailing newline)."""
-    return write_text(path, json.dumps(obj, indent=indent) + "\n")
+    if indent is not None:
+        _args.integer("indent", indent, lo=0, hi=16)
+    return write_text(path, _json("obj", obj, indent) + "\n")
+
+
+def _json(name: str, obj, indent=None) -> str:
+    """``json.dumps`` (NaN/Inf written as Python's json does), or TypeError naming ``name``."""
+    try:
+        return json.dumps(obj, indent=indent)
+    except (TypeError, ValueError, RecursionError) as e:
+        raise TypeError(f"{name} must be JSON data (dicts with str keys, lists, str, numbers, bools, "
+                        f"None): {e}") from None
 
 
 def read_json(path):
     """``path``'s JSON; a missing or unreadable file raises RunFileError naming it and what to do."""
-    path = Path(path)
+    path = _args.path_like("path", path)
     try:
         return json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -115,7 +130,7 @@ def _prev(path: Path) -> Path:
 
 def _encode(obj, fmt: str) -> bytes:
     if fmt == "json":
-        return (json.dumps(obj) + "\n").encode()
+        return (_json("obj", obj) + "\n").encode()
     import torch
     buf = io.BytesIO()
     torch.save(obj, buf)
@@ -130,14 +145,13 @@ def _decode(path: Path, fmt: str):
 
 
 def _check_fmt(fmt) -> None:
-    if fmt not in ("torch", "json"):
-        raise ValueError(f"fmt must be one of ('torch', 'json'), got {fmt!r}")
+    _args.choice("fmt", fmt, ("torch", "json"))
 
 
 def save_checkpoint(path, obj, *, fmt: str = "torch") -> Path:
     """Write checkpoint ``obj`` atomically (``fmt`` "torch" or "json"), the one before kept as ``<path>.prev``."""
     _check_fmt(fmt)
-    path = Path(path)
+    path = _args.path_like("path", path)
     data = _encode(obj, fmt)  # serialise first: a failure here touches no file
     if path.is_file():
         _rename(path, _prev(path))  # a kill right after: load_checkpoint falls back to .prev
@@ -150,7 +164,7 @@ def load_checkpoint(path, *, fmt: str = "torch"):
     Raises RunFileError naming the files and what to do when both exist but neither can be read.
     """
     _check_fmt(fmt)
-    path = Path(path)
+    path = _args.path_like("path", path)
     errors = []
     for p in (path, _prev(path)):
         if not p.is_file():
@@ -178,8 +192,15 @@ def code_hash(files) -> str:
     a documentation edit leaves the hash alone and a long run resumes; any change to the code changes it.
     Other files are hashed byte for byte.
     """
+    try:
+        if isinstance(files, (str, bytes)):
+            raise TypeError
+        files = list(files)
+    except TypeError:
+        raise TypeError(f"files must be a list of source file paths, got {type(files).__name__}") from None
+    files = [_args.path_like("files", f) for f in files]
     h = hashlib.sha256()
-    for f in sorted(Path(f) for f in files):
+    for f in sorted(files):
         data = f.read_bytes()
         if f.suffix == ".py":
             data = _code_only(data).encode()
@@ -204,6 +225,8 @@ def check_settings(path, saved: dict | None, current: dict) -> None:
 
     The message names the file, every differing setting (saved vs now) and what to do.
     """
+    if not isinstance(current, dict):
+        raise TypeError(f"current must be a dict of settings, got {type(current).__name__}")
     saved = saved if isinstance(saved, dict) else {}
     keys = list(current) + [k for k in saved if k not in current]
     diff = [f"{k}: {saved.get(k, '(none)')!r} saved vs {current.get(k, '(none)')!r} now" for k in keys

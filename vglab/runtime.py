@@ -86,7 +86,8 @@ def available_devices() -> list[str]:
 
 def describe(dev: torch.device | None = None) -> str:
     """One line naming the device, e.g. ``cuda (NVIDIA H100 80GB HBM3)`` or ``cpu (2 threads)``."""
-    dev = device() if dev is None else torch.device(dev)
+    from . import _args
+    dev = device() if dev is None else _args.device("dev", dev)
     if dev.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(dev)})"
     if dev.type == "cpu":

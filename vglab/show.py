@@ -23,11 +23,15 @@ def show_source(obj, *, docstring: bool = True):
     """
     from IPython.display import Markdown  # notebook-only dependency, imported lazily
 
+    from . import _args
+    _args.boolean("docstring", docstring)
     text = source(obj)
     if not docstring:
         text = _strip_docstring(text)
     where = f"{inspect.getmodule(obj).__name__}.{getattr(obj, '__qualname__', obj.__name__)}"
-    return Markdown(f"`{where}`\n\n```python\n{text.rstrip()}\n```")
+    md = Markdown(data="")
+    md.data = f"`{where}`\n\n```python\n{text.rstrip()}\n```"
+    return md
 
 
 def _strip_docstring(text: str) -> str:
@@ -65,4 +69,6 @@ def say(text: str):
         def __repr__(self):  # text/plain: the sentence itself (IPython's default names the class)
             return self.data
 
-    return Said(text)
+    said = Said(data="")
+    said.data = text  # set afterwards: IPython reads a text that names an existing file, or starts with http, as one
+    return said

@@ -137,7 +137,7 @@ def get(surface) -> Surface:
     """A surface by name (or the Surface itself)."""
     if isinstance(surface, Surface):
         return surface
-    if surface not in SURFACES:
+    if not isinstance(surface, str) or surface not in SURFACES:
         raise ValueError(f"surface must be one of {list(SURFACES)}, got {surface!r}")
     return SURFACES[surface]
 
@@ -174,9 +174,9 @@ def trajectory(surface, optimizer, start=None, steps: int = 100, noise: float = 
     ``on_diverge="raise"`` raises DivergenceError (step, loss); ``"stop"`` returns the path so
     far with ``diverged_at`` set, so a plot never sees a NaN.
     """
-    s, cls = get(surface), optim._get(optimizer)
-    if not (is_int(steps) and steps >= 1):
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    s, cls = get(surface), optim._get(optimizer, "optimizer")
+    if not (is_int(steps) and 1 <= steps <= 100_000):
+        raise ValueError(f"steps must be an int in [1, 100000], got {steps!r}")
     if on_diverge not in ("raise", "stop"):
         raise ValueError(f"on_diverge must be 'raise' or 'stop', got {on_diverge!r}")
     hp = {**s.hp.get(cls.__name__, {}), **hp}

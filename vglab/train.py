@@ -20,6 +20,8 @@ class DivergenceError(RuntimeError):
 
 def check_finite(value, step: int, what: str = "loss") -> None:
     """Raise ``DivergenceError`` if ``value`` (a float or tensor) holds NaN or Inf."""
+    if isinstance(value, bool) or not isinstance(value, (torch.Tensor, numbers.Real)):
+        raise TypeError(f"value must be a number or a tensor, got {type(value).__name__}")
     if isinstance(value, torch.Tensor):
         bad = not bool(torch.isfinite(value).all())
         shown = value.detach().flatten()[:4].tolist()
@@ -57,16 +59,27 @@ class _NotebookBar(_notebook_tqdm):
 
 def summary_line(bar) -> str:
     """``"desc: 300/300 steps in 2.1 s"`` (or ``"stopped at 120/300"``) for a finished tqdm bar."""
+    if not hasattr(bar, "n") or not hasattr(bar, "format_dict"):
+        raise TypeError(f"bar must be a tqdm progress bar (vglab.train.progress), got {type(bar).__name__}")
     n, total = bar.n, bar.total
     done = f"{n}/{total}" if total else f"{n}"
     word = "stopped at " if total and n < total else ""
-    return f"{bar.desc}: {word}{done} steps in {bar.format_dict['elapsed']:.1f} s"
+    desc = getattr(bar, "desc", "") or "progress"  # a disabled bar keeps no desc
+    return f"{desc}: {word}{done} steps in {bar.format_dict.get('elapsed', 0.0):.1f} s"
 
 
 def progress(iterable=None, *, total=None, desc: str = "training", enabled: bool = True, **kw):
     """A tqdm progress bar; ``enabled=False`` hides it. In a notebook it is a live widget that leaves
     one line when it closes (``summary_line``: steps done and seconds taken), so a saved notebook
     never shows a bar frozen at 0 %; elsewhere it is tqdm's text bar."""
+    from . import _args
+    _args.boolean("enabled", enabled)
+    if iterable is not None:
+        try:
+            iter(iterable)
+        except TypeError:
+            raise TypeError(f"iterable must be something to loop over (range, list, ...), got "
+                            f"{type(iterable).__name__}") from None
     cls = _NotebookBar if issubclass(tqdm, _notebook_tqdm) else tqdm
     return cls(iterable, total=total, desc=desc, disable=not enabled, leave=True, **kw)
 
@@ -93,9 +106,12 @@ def _check_fit_args(model, optimizer, loss_fn, batches, n_steps, log_every) -> N
                         f"got {type(optimizer).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function (model, batch) -> scalar loss, got {type(loss_fn).__name__}")
-    if not callable(batches) and not hasattr(batches, "__iter__"):
-        raise TypeError(f"batches must be an iterable of batches or a function step -> batch, "
-                        f"got {type(batches).__name__}")
+    if not callable(batches):
+        try:
+            iter(batches)
+        except TypeError:
+            raise TypeError(f"batches must be an iterable of batches or a function step -> batch, "
+                            f"got {type(batches).__name__}") from None
     for name, v in (("n_steps", n_steps), ("log_every", log_every)):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
@@ -112,6 +128,10 @@ def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="
     ``closure_optimizer=True`` passes a closure to ``optimizer.step`` (needed by ``optim.NAG``).
     """
     _check_fit_args(model, optimizer, loss_fn, batches, n_steps, log_every)
+    from . import _args
+    _args.boolean("progress_bar", progress_bar)
+    _args.boolean("closure_optimizer", closure_optimizer)
+    device = _args.device("device", device)
     if device is not None:
         model.to(device)
     hist = History()
@@ -129,11 +149,17 @@ def fit(model, optimizer, loss_fn, batches, n_steps: int, *, device=None, desc="
             loss.backward()
             return loss
 
-        if closure_optimizer:
-            loss = optimizer.step(closure)
-        else:
-            loss = closure()
-            optimizer.step()
+        try:
+            if closure_optimizer:
+                loss = optimizer.step(closure)
+            else:
+                loss = closure()
+                optimizer.step()
+        except (TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
+            if step or isinstance(e, torch.OutOfMemoryError):  # later: the learner's own code failed
+                raise
+            raise TypeError(f"loss_fn(model, batch) failed on the first batch from batches "
+                            f"({type(batch).__name__}): {type(e).__name__}: {e}") from e
         check_finite(loss, step)
         if step % log_every == 0:
             hist.log(step=step, loss=loss)
