@@ -205,7 +205,7 @@ def test_checkers_right_and_wrong(capsys):
     assert exercises.check_grad_ratio(lambda p: float(p.grad_a[0]) / float(p.grad_a[len(p.grad_a) - 1])) is True
     assert exercises.check_grad_ratio(lambda p: 1 / 0) is False
     out = capsys.readouterr().out
-    assert out.count("Correct") == 3 and out.count("Not yet") == 6
+    assert out.count("Correct") == 4 and out.count("Not yet") == 7
 
 
 def test_summary_panel_redraws_every_view():
