@@ -201,9 +201,11 @@ def test_checkers_right_and_wrong(capsys):
     assert exercises.check_capstone_q("x") is False
     assert exercises.check_grad_ratio(lambda p: p.grad_a[0] / p.grad_a[-1]) is True
     assert exercises.check_grad_ratio(lambda p: p.grad_a[-1] / p.grad_a[0]) is False
+    assert exercises.check_grad_ratio(lambda p: float(p.grad_a.min() / p.grad_a.max())) is False  # not first/last
+    assert exercises.check_grad_ratio(lambda p: float(p.grad_a[0]) / float(p.grad_a[len(p.grad_a) - 1])) is True
     assert exercises.check_grad_ratio(lambda p: 1 / 0) is False
     out = capsys.readouterr().out
-    assert out.count("Correct") == 3 and out.count("Not yet") == 6
+    assert out.count("Correct") == 4 and out.count("Not yet") == 7
 
 
 def test_summary_panel_redraws_every_view():
@@ -275,7 +277,8 @@ def test_long_run_summary_in_its_three_states():
     assert "plain 96 / 44, ds >99 / 60" in text  # the paper's cells, as printed
     assert "plain at update 10000: best 50 / mean 40 % (kept networks, 2)." in text
     assert "ds: no test point yet (the run tests its kept networks every 0.1 of its updates)." in text
-    assert "fraction of updates applied 0.60 (mean of networks), median Q +3.0" in text  # last epoch: 0.5, 0.7; Q 1, 3
+    # last epoch: accepted 0.5, 0.7; Q 1, 3 -> the median of two is their mean, 2 (numpy agrees), not the upper one
+    assert f"fraction of updates applied 0.60 (mean of networks), median Q {(1.0 + 3.0) / 2:+.1f}" in text
     done = capstone.long_run_summary({**view, "finished": True, "label": "saved run"}, paper)
     assert done.startswith("**Finished**: saved run.") and "not a verdict" not in done
     with pytest.raises(TypeError, match="view"):

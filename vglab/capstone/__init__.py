@@ -43,7 +43,8 @@ SRN = "SRN"
 TASK = "temporal_order"
 
 # name: (build_mlp keyword arguments, λ of the Beta penalty, colour key in plots.style, baseline)
-# "Xavier ×4": Glorot & Bengio (2010) recommend 4× the tanh scale for sigmoid units; on square layers it is
+# "Xavier ×4": the usual 4× the tanh scale for sigmoid units (Bengio 2012, "Practical recommendations...";
+# the deeplearning.net MLP tutorial; attributed to Glorot & Bengio 2010); on square layers it is
 # N(0, 4²/fan-in), notebook 06 §7's init. N(0, 8²/fan-in) starts with many units saturated (eq. sat-def),
 # the case the Beta penalty (patent claim 3) is for; each penalty row's baseline is its own init without it.
 SIG4, SIG8 = dict(activation="sigmoid", init="xavier", gain=4.0), dict(activation="sigmoid", init="normal", gain=8.0)
@@ -59,7 +60,7 @@ MLP_REMEDIES = {
     "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
     "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
 }
-PAPER_REGIME = "momentum SGD, lr 1e-5, summed loss, minibatch 10 (paper §8)"
+PAPER_REGIME = "momentum SGD, lr 1e-5, minibatch 10 (paper §8), summed loss (the lab's reading, SOURCES.md §1.6)"
 ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
 # name: (how it is trained, colour key, baseline)
 SRN_REMEDIES = {

@@ -9,6 +9,7 @@ numbers into words.
 from __future__ import annotations
 
 import math
+import statistics
 
 MLP = "deep MLP"  # the testbed name of the MLP rows
 MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of accuracy
@@ -155,7 +156,7 @@ def long_run_summary(view: dict | None, paper: dict) -> str:
         tr = row.get("trace")
         if tr and tr.get("update"):
             acc = [a[-1] for a in tr["accepted"]]
-            q = sorted(v[-1] for v in tr["q"])
+            q = statistics.median(v[-1] for v in tr["q"])  # as plots.ds.plot_long_run's np.median
             out.append(f"{name}, last recorded epoch: fraction of updates applied {sum(acc) / len(acc):.2f} "
-                       f"(mean of networks), median Q {q[len(q) // 2]:+.1f}.")
+                       f"(mean of networks), median Q {q:+.1f} (median of networks).")
     return "\n\n".join(out)

@@ -17,8 +17,7 @@ def check_fix_for_symptom(answer) -> bool:
     return choice(answer, "residual", options=FIXES,
                   success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
                           "its gradient (within 10× of the last at initialisation in the table).",
-                  hint="clipping only shrinks large gradients, dS sampling and the LSTM act on recurrence "
-                       "through time; which fix changes the product over *layers*?")
+                  hint="the product runs over layers: which fix changes what one block's Jacobian looks like?")
 
 
 def check_capstone_q(answer) -> bool:
@@ -36,19 +35,29 @@ def check_capstone_q(answer) -> bool:
 
 
 def check_grad_ratio(fn) -> bool:
-    """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``."""
+    """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``. Checked on two probes:
+    a vanishing 8-layer tanh net, and the same probe with its per-layer norms reversed (layer 1 the
+    largest, as in an exploding net), so that min/max or any order-free ratio is not accepted."""
+    import dataclasses
     from ..deep_mlp import build_mlp
     from ..saturation import probe
     g = torch.Generator().manual_seed(8)
     x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)
     p = probe(build_mlp(8, 32, "tanh", seed=3), x, y)
+    hint = ("probe.grad_a holds ‖∂L/∂a_l‖ per layer l (first = nearest the input); the ratio compares the "
+            "layer nearest the input with the one nearest the output, whichever is larger")
+    results = []
+    for i, q in enumerate((p, dataclasses.replace(p, grad_a=p.grad_a.flip(0)))):
+        expected = float(q.grad_a[0] / q.grad_a[-1])
+        ok, got = learner_number(fn, q, hint=hint)
+        if not ok:
+            return False
+        if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
+            return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer" if i == 0 else
+                          "on a probe whose layer 1 has the largest gradient (an exploding net) your function "
+                          "gives last / first: the table's ratio is layer 1 / last layer, whichever is larger")
+        results.append(math.isclose(got, expected, rel_tol=1e-6))
     expected = float(p.grad_a[0] / p.grad_a[-1])
-    hint = "probe.grad_a holds ‖∂L/∂a_l‖ per layer l (first = nearest the input); divide the first by the last"
-    ok, got = learner_number(fn, p, hint=hint)
-    if not ok:
-        return False
-    if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
-        return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer")
-    return report(math.isclose(got, expected, rel_tol=1e-6),
+    return report(all(results),
                   f"ratio {expected:.2e}: below 0.1 the gradient reaching layer 1 is more than 10× smaller than the last layer's.",
                   hint)
