@@ -69,9 +69,14 @@ def test_nearest_distance_is_zero_for_a_training_image(data):
 
 
 def test_divergence_is_reported(data):
+    with pytest.raises(DivergenceError, match="diverged at step"):
+        ae.train_autoencoder(ae.AEConfig(d=2, steps=50, lr=1e30), data=data, progress_bar=False)
+
+
+def test_nan_data_is_refused_before_training():
     bad = digits(seed=0, n=100)
-    bad.x_train[:, 0] = float("nan")  # a NaN reaches the loss at step 0
-    with pytest.raises(DivergenceError, match="step 0"):
+    bad.x_train[:, 0] = float("nan")
+    with pytest.raises(ValueError, match="x_train holds NaN"):
         ae.train_autoencoder(ae.AEConfig(d=2, steps=5), data=bad, progress_bar=False)
 
 

@@ -209,7 +209,7 @@ def test_bad_types_and_unknown_names():
         optim.SGD([w], lr="fast")
     with pytest.raises(TypeError):
         optim.SGD([w], lr=0.1, gamma=0.9)  # SGD has no γ
-    with pytest.raises(ValueError, match="optimizer must be one of"):
+    with pytest.raises(ValueError, match=r"name \(the optimizer\) must be one of"):
         optim.make("Adamax", [w])
     opt = optim.make("sgd", [w], ignore_unused=True, lr=0.1, gamma=0.9, alpha=0.5)
     assert isinstance(opt, optim.SGD) and opt.defaults == {"lr": 0.1}
