@@ -262,3 +262,16 @@ def test_loss_curves_tell_adadelta_variants_apart_by_colour():
     col = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in ax.get_lines()}
     assert len(set(col.values())) == 3, col
     plt.close(ax.figure)
+
+
+def test_path_stops_a_diverging_optimizer_with_a_message_unless_asked_to_keep_it():
+    """Adam as printed multiplies by (√Ĝ + ε): at a 100× loss it leaves every float within a few steps."""
+    from vglab.train import DivergenceError
+    make = lambda p: optim.Adam(p, lr=0.01, as_printed=True)  # noqa: E731
+    with pytest.raises(DivergenceError, match="diverged at step"):
+        optim.path(make, steps=50, scale=100.0)
+    kept = optim.path(make, steps=50, scale=100.0, on_diverge="keep")
+    assert kept.shape == (51, 6) and not torch.isfinite(kept).all()
+    assert torch.isfinite(optim.path(lambda p: optim.Adam(p, lr=0.01), steps=50, scale=100.0)).all()
+    with pytest.raises(ValueError, match="on_diverge"):
+        optim.path(make, on_diverge="ignore")

@@ -276,15 +276,18 @@ def make(name, params, *, ignore_unused: bool = False, **hp):
     return cls(params, **hp)
 
 
-def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> torch.Tensor:
+def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0, on_diverge: str = "raise") -> torch.Tensor:
     """The path (steps+1, 6) of w under ``make_opt([w])`` on a random float64 problem,
     L(w) = scale · (mean((A w − b)²) + 0.01 Σ w⁴) with A (40, 6): a yardstick to compare
-    optimizers (any ``torch.optim.Optimizer``; ``step`` always gets a closure, as NAG needs)."""
+    optimizers (any ``torch.optim.Optimizer``; ``step`` always gets a closure, as NAG needs).
+    A NaN/Inf w raises DivergenceError (``on_diverge="raise"``); ``"keep"`` returns the whole path,
+    non-finite values included, for a cell that shows the divergence itself."""
     from . import _args
     if not callable(make_opt):
         raise TypeError(f"make_opt must be a function params -> optimizer, got {type(make_opt).__name__}")
     steps, seed = _args.integer("steps", steps, lo=1, hi=100_000), _args.integer("seed", seed, lo=0)
     scale = _args.real("scale", scale, 0, 1e6, lo_open=True)
+    _args.choice("on_diverge", on_diverge, ("raise", "keep"))
     g = torch.Generator().manual_seed(seed)
     A, b = torch.randn(40, 6, dtype=torch.float64, generator=g), torch.randn(40, dtype=torch.float64, generator=g)
     w = (0.5 * torch.randn(6, dtype=torch.float64, generator=g)).requires_grad_()
@@ -298,7 +301,8 @@ def path(make_opt, steps: int = 200, *, seed: int = 0, scale: float = 1.0) -> to
     from .train import check_finite
     for k in range(steps):
         opt.step(closure)
-        check_finite(w.detach(), k, "w")  # a diverging optimizer stops with a message, not a NaN path
+        if on_diverge == "raise":
+            check_finite(w.detach(), k, "w")  # a diverging optimizer stops with a message, not a NaN path
         out.append(w.detach().clone())
     return torch.stack(out)
 
