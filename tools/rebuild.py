@@ -14,8 +14,10 @@ raises (naming it), leaving that .ipynb untouched.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from tools.checked_outputs import errors, execute
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 BUDGET_S = 180  # DESIGN.md: each notebook <= 3 min at learner size on 2 cores
+ANSWERS = NOTEBOOKS / "accepted_answers.json"  # what each worked answer passed its checker (per notebook)
 
 
 def sources(keys=()) -> list[Path]:
@@ -56,8 +59,21 @@ def keep_ids(nb, old) -> None:
 
 
 def rebuild(md: Path, timeout: int = 600) -> tuple[float, float]:
-    """Execute one source at learner size and write its .ipynb; ``(wall seconds, peak MB)``."""
-    nb, wall, rss = execute(md, timeout=timeout)
+    """Execute one source at learner size and write its .ipynb; ``(wall seconds, peak MB)``.
+
+    While it runs, the kernel records the answers the worked-answer cells pass their checkers
+    (``vglab.exercises._record``); they go to ``notebooks/accepted_answers.json`` under the
+    notebook's name, for ``tests/test_exercise_design.py``."""
+    fd, log = tempfile.mkstemp(prefix="vglab-answers-", suffix=".jsonl")
+    os.close(fd)
+    os.environ["VGLAB_ANSWERS"] = log  # the kernel inherits the environment
+    try:
+        nb, wall, rss = execute(md, timeout=timeout)
+        with open(log, encoding="utf-8") as f:
+            answers = [json.loads(line) for line in f if line.strip()]
+    finally:
+        os.environ.pop("VGLAB_ANSWERS", None)
+        os.unlink(log)
     bad = errors(nb)
     if bad:
         raise SystemExit(f"tools.rebuild: {md.name} raised ({bad[0]}); {md.with_suffix('.ipynb').name} "
@@ -71,6 +87,10 @@ def rebuild(md: Path, timeout: int = 600) -> tuple[float, float]:
     if ipynb.exists():
         keep_ids(nb, nbformat.read(ipynb, as_version=4))
     nbformat.write(nb, ipynb)
+    table = json.loads(ANSWERS.read_text(encoding="utf-8")) if ANSWERS.exists() else {}
+    table[md.stem] = answers
+    ANSWERS.write_text(json.dumps(dict(sorted(table.items())), indent=1, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
     return wall, rss
 
 
