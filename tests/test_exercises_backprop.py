@@ -74,28 +74,52 @@ def test_references_agree_with_the_lab_modules():
     assert torch.allclose(ref, lin.W.grad.T)
 
 
-STUBS = {  # the exercise cells as committed: the stub returns None (or a pair of Nones)
-    "check_leaky_relu_backward": lambda X, dY: None,
-    "check_sub_backward": lambda dY: (None, None),
-    "check_square_backward": lambda X, dY: None,
-    "check_max_tie_backward": lambda a, b, d: (None, None),
-    "check_linear_dW_torch": lambda X, d: None,
+STUBS = {  # the exercise cells as committed: the stub returns ... (or a pair of them); older stubs returned None
+    "check_leaky_relu_backward": [lambda X, dY: ..., lambda X, dY: None],
+    "check_sub_backward": [lambda dY: (..., ...), lambda dY: (None, None)],
+    "check_square_backward": [lambda X, dY: ..., lambda X, dY: None],
+    "check_max_tie_backward": [lambda a, b, d: (..., ...), lambda a, b, d: (None, None)],
+    "check_linear_dW_torch": [lambda X, d: ..., lambda X, d: None],
+}
+
+ANSWER_TEXT = {  # fragments of the accepted answer that the first hint must not contain
+    "check_leaky_relu_backward": ["0.1", "torch.where", "times y's slope", "dY *"],
+    "check_sub_backward": ["−dC/dY", "-dY", "−ε", "+ε", "minus"],
+    "check_square_backward": ["2 X", "2X", "2 *", "dC/dY ⊙", "dY * X", "slope is the other"],
+    "check_max_tie_backward": ["half", "1/2", "0.5", "all of dC/dY", "winner"],
+    "check_linear_dW_torch": ["dY.T", "dYᵀ", "dC/dYᵀ", "@ X", "X.T", "(4, 3)"],
+    "check_mse_shrink_factor": ["2.7", "e^", "exp", "e ≈", "1/e", "divides"],
 }
 
 
 @pytest.mark.parametrize("name", sorted(STUBS))
-def test_unfilled_stub_gets_a_neutral_line(name, capsys):
-    """An unanswered stub prints one neutral line: no hint that states the rule, no raw torch error."""
-    assert getattr(exercises, name)(STUBS[name]) is False
-    (line,) = capsys.readouterr().out.strip().splitlines()
-    assert line.startswith("Not yet: fill in the function (it returned ") and "dC/dY" not in line, line
+def test_unfilled_stub_gets_a_first_step(name, capsys):
+    """An unanswered stub prints one line, a first step of the derivation: no raw torch error."""
+    for stub in STUBS[name]:
+        assert getattr(exercises, name)(stub) is False
+        (line,) = capsys.readouterr().out.strip().splitlines()
+        assert line.startswith("Not yet: ") and "fill in the function (it returned " in line, line
+
+
+@pytest.mark.parametrize("name", sorted(ANSWER_TEXT))
+def test_first_hint_does_not_give_the_answer(name, capsys):
+    """What the unanswered exercise cell prints (the checker given ..., or a stub returning ...) names
+    no part of the accepted answer (rule 7b)."""
+    check = getattr(exercises, name)
+    answers = [...] + [stub for stub in STUBS.get(name, [])[:1]]
+    for a in answers:
+        assert check(a) is False
+        (line,) = capsys.readouterr().out.strip().splitlines()
+        assert line.startswith("Not yet"), line
+        for frag in ANSWER_TEXT[name]:
+            assert frag not in line, (frag, line)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("junk", [
     None, 3, "text", [1, 2], torch.zeros(2), lambda *a: "text", lambda *a: torch.zeros(2, 2),
     lambda *a: (torch.zeros(1),), lambda *a: [None], lambda *a: float("nan"), lambda *a: {"a": 1},
-    lambda *a: (_ for _ in ()).throw(RuntimeError("boom")),
+    lambda *a: (_ for _ in ()).throw(RuntimeError("boom")), ..., float("nan"), 10**400, (1, 2),
 ])
 def test_checkers_never_raise_and_never_show_raw_errors(name, junk, capsys):
     assert getattr(exercises, name)(junk) is False
@@ -111,21 +135,23 @@ def test_mse_shrink_factor(capsys):
 
     logits, y = M.confident_logits([20.0, 21.0])
     g = M.head_gradient(logits, y, "softmax+mse")[1][:, 0]
-    measured = float(g[0] / g[1])  # the measurement the worked answer makes
+    measured = float(g[0] / g[1])  # a learner who measures after predicting
     assert exercises.check_mse_shrink_factor(measured) is True
     assert exercises.check_mse_shrink_factor(math.e) is True
     assert exercises.check_mse_shrink_factor(2.7) is True  # reasoned out, two digits
     l5, y5 = M.confident_logits([5.0, 6.0])
     g5 = M.head_gradient(l5, y5, "softmax+mse")[1][:, 0]
     assert exercises.check_mse_shrink_factor(float(g5[0] / g5[1])) is True  # measured at m = 5, 6: 2.70
-    for wrong in (1 / math.e, 2.0, 10.0, 1.0, None, "e", True, float("nan"), [2.7]):
+    assert exercises.check_mse_shrink_factor(g[0] / g[1]) is True  # a one-element tensor is one number
+    for wrong in (1 / math.e, 2.0, 10.0, 1.0, None, "e", True, float("nan"), [2.7], "2.718", (2.718, 1),
+                  torch.tensor([2.718, 1.0]), 1e400, 10**400, 2.718 + 0j):
         assert exercises.check_mse_shrink_factor(wrong) is False
     l2, y2 = M.confident_logits([3.0, 4.0])
     g2 = M.head_gradient(l2, y2, "softmax+mse")[1][:, 0]
     assert exercises.check_mse_shrink_factor(float(g2[0] / g2[1])) is False  # m = 3, 4: 2.59, "close"
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["Correct"] * 4 + ["Not yet"] * 10
-    assert "old / new" in lines[4] and "close" in lines[-1]
+    assert [line.split(":")[0] for line in lines] == ["Correct"] * 5 + ["Not yet"] * 16
+    assert "old / new" in lines[5] and "close" in lines[-1]
 
 
 def test_checkers_leave_the_global_rng_alone():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 
 import torch
 
@@ -40,19 +41,29 @@ def _never_raises(check):
     return wrapped
 
 
+def _blank(o) -> bool:
+    return o is None or o is Ellipsis
+
+
 def _unanswered(out) -> bool:
-    """The stub as committed: the function returned None, or a tuple of Nones."""
-    return out is None or (isinstance(out, (tuple, list)) and len(out) > 0 and all(o is None for o in out))
+    """The stub as committed: the function returned ``...`` (or None), or a tuple of them."""
+    return _blank(out) or (isinstance(out, (tuple, list)) and len(out) > 0 and all(_blank(o) for o in out))
 
 
-def _run(fn, *args, hint):
-    """Call the learner's function: ``(True, result)``, or print one neutral line and return
-    ``(False, None)`` for an unfilled stub (None), an exception, or a result that holds no tensor."""
+def _run(fn, *args, first, hint):
+    """Call the learner's function: ``(True, result)``, or print a hint and return ``(False, None)``.
+
+    ``first`` is the hint for an unanswered exercise (the checker given ``...`` or a stub that
+    returns ``...``): a first step of the derivation, never the answer. ``hint`` is for a function
+    that raises: a step further, still short of the answer."""
+    if _blank(fn):
+        E.report(False, "", f"{first}; then fill in the function and pass it to the checker")
+        return False, None
     ok, out = E.run_learner_fn(fn, *args, hint=hint)
     if not ok:
         return False, None
     if _unanswered(out):
-        E.report(False, "", f"fill in the function (it returned {out!r})")
+        E.report(False, "", f"{first}; then fill in the function (it returned {out!r})")
         return False, None
     return True, out
 
@@ -100,9 +111,10 @@ def check_leaky_relu_backward(fn) -> bool:
     """Exercise 1, ``fn(X, dY) -> dX`` for the leaky ReLU y = x (x > 0), 0.1·x (x ≤ 0). Reference:
     autograd through ``torch.nn.functional.leaky_relu`` (not the lab's ReLU module)."""
     X, dY = _data((4, 5), (4, 5), seed=1)
-    hint = ("the slope of y is 1 where X > 0 and 0.1 where X < 0; dC/dX is dC/dY times that slope, "
-            "element by element")
-    ok, dX = _run(fn, X.clone(), dY.clone(), hint=hint)
+    first = ("derive it like eq. (01.3): the leaky ReLU acts on each element alone, so its Jacobian is "
+             "diagonal; find y's slope for X > 0 and for X < 0")
+    hint = "dC/dX is dC/dY times y's slope, element by element; check the slope on each side of 0"
+    ok, dX = _run(fn, X.clone(), dY.clone(), first=first, hint=hint)
     if not ok or not _tensor(dX, hint):
         return False
     (ref,) = _autograd(lambda x: torch.nn.functional.leaky_relu(x, LEAKY_SLOPE), X, dY=dY)
@@ -118,8 +130,9 @@ def check_leaky_relu_backward(fn) -> bool:
 def check_sub_backward(fn) -> bool:
     """Exercise 2, ``fn(dY) -> (dX1, dX2)`` for Y = X1 − X2. Reference: autograd."""
     X1, X2, dY = _data((3, 4), (3, 4), (3, 4), seed=2)
+    first = "derive it like eq. (01.5): nudge X1, then X2, by a small ε and see how Y moves"
     hint = "nudge X1 by ε: Y moves by +ε; nudge X2 by ε: Y moves by −ε"
-    ok, out = _run(fn, dY.clone(), hint=hint)
+    ok, out = _run(fn, dY.clone(), first=first, hint=hint)
     if not ok or _pair(out, 2, hint) is None:
         return False
     ref = _autograd(lambda a, b: a - b, X1, X2, dY=dY)
@@ -135,9 +148,10 @@ def check_square_backward(fn) -> bool:
     """Exercise 3, ``fn(X, dY) -> dX`` for Y = X ⊙ X: a branch (X copied twice) into an elementwise
     product. Reference: autograd."""
     X, dY = _data((3, 4), (3, 4), seed=3)
-    hint = ("copy X into X1 and X2 (a branch), multiply: dC/dX1 = dC/dY ⊙ X2, dC/dX2 = dC/dY ⊙ X1; "
-            "then the branch adds the two")
-    ok, dX = _run(fn, X.clone(), dY.clone(), hint=hint)
+    first = ("see Y = X ⊙ X as a branch (eq. 01.4) into a product X1 ⊙ X2: work out what each factor "
+             "of the product receives, then what the branch does with the two")
+    hint = "in the product X1 ⊙ X2 each factor's slope is the other factor; then apply the branch rule (eq. 01.4)"
+    ok, dX = _run(fn, X.clone(), dY.clone(), first=first, hint=hint)
     if not ok or not _tensor(dX, hint):
         return False
     (ref,) = _autograd(lambda x: x * x, X, dY=dY)
@@ -153,9 +167,11 @@ def check_max_tie_backward(fn) -> bool:
     splits dC/dY half and half). The data have ties. Reference: autograd through ``torch.maximum``."""
     X1, X2, dY = _data((4, 3), (4, 3), (4, 3), seed=4)
     X2[::2] = X1[::2]  # every other row a tie
-    hint = ("where X1 > X2 all of dC/dY goes to X1, where X1 < X2 all to X2, and where they are equal "
-            "each gets half")
-    ok, out = _run(fn, X1.clone(), X2.clone(), dY.clone(), hint=hint)
+    first = ("start from eq. (01.6) away from ties, then decide what each input gets on a tie (the "
+             "exercise says how torch splits it)")
+    hint = ("check the three cases one by one: X1 > X2, X1 < X2 and X1 == X2 (every other row of the "
+            "checker's data is a tie)")
+    ok, out = _run(fn, X1.clone(), X2.clone(), dY.clone(), first=first, hint=hint)
     if not ok or _pair(out, 2, hint) is None:
         return False
     ref = _autograd(torch.maximum, X1, X2, dY=dY)
@@ -175,7 +191,7 @@ def check_linear_dW_torch(fn) -> bool:
     X, dY, W = _data((5, 4), (5, 3), (3, 4), seed=5)
     hint = ("write Y[b, j] = Σ_i X[b, i] W[j, i] + b[j] and differentiate by W[j, i]; dC/dW has W's "
             "shape (3, 4)")
-    ok, dW = _run(fn, X.clone(), dY.clone(), hint=hint)
+    ok, dW = _run(fn, X.clone(), dY.clone(), first=hint, hint=hint)
     if not ok or not _tensor(dW, hint):
         return False
     (ref,) = _autograd(lambda w: X @ w.T, W, dY=dY)
@@ -190,10 +206,15 @@ def check_mse_shrink_factor(answer) -> bool:
     """Exercise 6: softmax → squared error's gradient on the true logit falls like e^−m (p_y ≈ e^−m / (K − 1)
     for m well above 0), so one more unit of margin divides it by e. Accepts e to 1 % (2.7, or a
     measurement at margins as low as 5 and 6, which gives 2.70); within 5 % the hint says "close"."""
-    hint = ("write p_y as a function of m for the logits (0, m, m), or measure the gradient on the true "
-            "logit at two margins one apart with M.confident_logits and M.head_gradient")
-    if answer is None or answer is Ellipsis or isinstance(answer, bool):
-        return E.report(False, "", f"{hint}; then replace None with the factor")
+    hint = ("write p_y as a function of m for the logits (0, m, m), and ask how it changes when m grows "
+            "by 1 (for m well above 0)")
+    if answer is None or answer is Ellipsis:
+        return E.report(False, "", f"{hint}; then replace ... with the factor")
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.dtype.is_complex \
+            and answer.dtype != torch.bool:
+        answer = answer.item()  # a measured ratio g[0] / g[1]: one number
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):  # not "2.718", not a tuple
+        return E.report(False, "", f"{hint}; answer with one number, not {type(answer).__name__}")
     ok, x = E.answer_number(answer, hint=f"{hint}; answer with one number")
     if not ok:
         return False
@@ -202,7 +223,7 @@ def check_mse_shrink_factor(answer) -> bool:
                                    "by what factor does it shrink (old / new)?")
     good = math.isfinite(x) and math.isclose(x, math.e, rel_tol=1e-2)
     if not good and math.isfinite(x) and math.isclose(x, math.e, rel_tol=5e-2):
-        return E.report(False, "", f"close: {x:g} is within 5 % but not 1 %; measure at larger margins "
-                                   "(m ≫ 0), or give the exact factor your formula for p_y implies")
+        return E.report(False, "", f"close: {x:g} is within 5 % but not 1 %; give the exact factor your "
+                                   "formula for p_y implies for m ≫ 0")
     return E.report(good, "e ≈ 2.718 per unit of margin: the gradient carries p_y ∝ e^−m, one factor e "
                           "per unit, like c per layer in notebook 00.", hint)

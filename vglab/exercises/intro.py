@@ -1,39 +1,37 @@
-"""Notebook 00's exercises: the whole problem as a product of per-layer factors."""
+"""Notebook 00's exercises: the whole problem as a product of per-layer factors, predicted from
+eq. (00.1) and eq. (00.2) before any code runs."""
 from __future__ import annotations
 
 import math
+import numbers
 
-from ._checks import answer_number, report
+from ._checks import report
 
-__all__ = ["check_critical_factor", "check_sigmoid_depth"]
+__all__ = ["check_tenfold_factor", "check_sigmoid_depth", "check_relu_gain"]
 
 DEPTH_THRESHOLD = 1e-9  # Try it 2: below this fraction of the top gradient (not §2's 1e-6)
+TENFOLD_DEPTH = 50  # Try it 1: the depth over which at most a factor 10 may be lost
+TENFOLD_REL = 5e-4  # 0.955 passes (0.955**50 = 0.1001); 0.954 and 0.956 do not
 
 
-# ---- notebook 00 -----------------------------------------------------------------------------
-def check_critical_factor(answer) -> bool:
-    """Notebook 00: which per-layer factor c keeps |gradient| unchanged through 50 layers?
-
-    Only c = 1 (to 1e-9) counts: 1.02**50 = 2.7 and 0.99**50 = 0.61 are not "the same size". A wrong
-    number gets a hint that says what its c**50 is."""
-    start = "the gradient after n layers is c**n (eq. 00.1)"
+def _number(answer, start: str):
+    """The learner's answer as a finite float, or ``None`` after printing a hint. Only real numbers
+    count (int, float, numpy scalars, Fraction): not bools, strings, lists, tuples, complex numbers,
+    NaN or inf; an int too large for a float gets a hint, not an OverflowError."""
     if answer is None or answer is Ellipsis:
-        return report(False, "", f"{start}: work out 0.9**50 and 1.1**50, then replace None with your c")
+        return None
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        report(False, "", f"{start}; answer with one number, not {type(answer).__name__}")
+        return None
     try:
-        ok, c = answer_number(answer, hint=f"{start}; answer with one number")
-    except OverflowError:  # float(10**400): an int too large for a float
-        return report(False, "", f"{start}; that number is too large to be a factor that keeps the size")
-    if ok and isinstance(answer, bool):
-        return report(False, "", f"{start}; answer with a number, not {answer}")
-    if not ok:
-        return False
-    if not math.isfinite(c) or c <= 0:
-        return report(False, "", f"{start}; a factor that shrinks or grows the size is a positive number")
-    if math.isclose(c, 1.0, rel_tol=1e-9):
-        return report(True, "c = 1: the product 1**50 = 1 neither vanishes nor explodes.", "")
-    power = _power_text(c, 50)
-    return report(False, "", f"with c = {c:g} the gradient after 50 layers is c**50 = {power} times "
-                             f"its size at the top, not the same size")
+        x = float(answer)
+    except (OverflowError, ValueError, TypeError):  # float(10**400)
+        report(False, "", f"{start}; {str(answer)[:12]}… is far too large")
+        return None
+    if not math.isfinite(x):
+        report(False, "", f"{start}; answer with a finite number, got {x}")
+        return None
+    return x
 
 
 def _power_text(c: float, n: int) -> str:
@@ -45,27 +43,80 @@ def _power_text(c: float, n: int) -> str:
     return f"{mant:.3g}e{math.floor(e):+d}"
 
 
+def check_tenfold_factor(answer) -> bool:
+    """Notebook 00, Try it 1: the smallest per-layer factor c that loses at most a factor 10 over
+    50 layers, c**50 = 1/10, so c = 10**(−1/50) = 0.955 (relative tolerance 5e-4)."""
+    start = "the gradient after n layers is c**n times its size at the top (eq. 00.1)"
+    if answer is None or answer is Ellipsis:
+        return report(False, "", f"{start}: write that for {TENFOLD_DEPTH} layers and a loss of a factor 10, "
+                                 f"solve for c, then replace ... with your c")
+    c = _number(answer, start)
+    if c is None:
+        return False
+    if c <= 0:
+        return report(False, "", f"{start}; a factor that scales a size is a positive number")
+    want = 0.1 ** (1 / TENFOLD_DEPTH)
+    if math.isclose(c, want, rel_tol=TENFOLD_REL):
+        return report(True, f"c = 0.1**(1/{TENFOLD_DEPTH}) = {want:.4f}: a factor only 4.5 % below 1 "
+                            f"already costs a factor 10 over {TENFOLD_DEPTH} layers.", "")
+    power = _power_text(c, TENFOLD_DEPTH)
+    if c >= 1:
+        verdict = "it does not shrink at all; look for the smallest c that still loses no more than 10"
+    elif c < want:
+        verdict = "that loses more than a factor 10; c must be larger"
+    else:
+        verdict = "that loses less than a factor 10; a smaller c still meets the limit"
+    return report(False, "", f"with c = {c:g} the gradient after {TENFOLD_DEPTH} layers is c**{TENFOLD_DEPTH} "
+                             f"= {power} of its size at the top: {verdict}")
+
 
 def check_sigmoid_depth(answer) -> bool:
-    """Notebook 00: after how many sigmoid layers with c = 1/4 is the gradient below 1e-9 of its size?"""
+    """Notebook 00, Try it 2: after how many sigmoid layers with c = 1/4 is the gradient below 1e-9 of
+    its size? 0.25**n < 1e-9 first at n = 15. Only a whole number counts (15 or 15.0, not "15")."""
     start = "answer with a whole number of layers"
     if answer is None or answer is Ellipsis:
-        return report(False, "", f"{start} (replace None with it)")
-    try:
-        ok, x = answer_number(answer, hint=start)
-    except OverflowError:  # float(10**400): an int too large for a float
-        return report(False, "", f"{start}: {str(answer)[:12]}… layers is far too many")
-    if ok and isinstance(answer, bool):
-        return report(False, "", f"{start}, not {answer}")
-    if not ok:
+        return report(False, "", f"{start}: write eq. (00.1) with c = 1/4, ask when it first falls below "
+                                 f"1e-9, then replace ... with it")
+    x = _number(answer, start)
+    if x is None:
         return False
-    if not math.isfinite(x) or x != int(x) or x < 1:
+    if x != int(x) or x < 1:
         return report(False, "", f"{start}: a count of layers is a positive integer, got {answer!r}")
     n = int(x)
     want = math.ceil(math.log(DEPTH_THRESHOLD) / math.log(0.25))  # 15: 0.25**14 = 3.7e-9, 0.25**15 = 9.3e-10
     if n == want:
         return report(True, f"{n} layers: 0.25**{n} = {0.25 ** n:.1e} < 1e-9 "
                             f"({n - 1} layers still give {0.25 ** (n - 1):.1e}).", "")
-    side = "is still above" if 0.25 ** n >= DEPTH_THRESHOLD else "is already below"
-    return report(False, "", f"after {n} layers the gradient is 0.25**{n} = {0.25 ** n:.1e}, which {side} "
+    side = "is still above" if n < want else "is already below"
+    return report(False, "", f"after {n} layers the gradient is 0.25**{n} = {_power_text(0.25, n)}, which {side} "
                              f"1e-9; you want the smallest n with 0.25**n < 1e-9")
+
+
+def check_relu_gain(answer) -> bool:
+    """Notebook 00, Try it 3: the gain g at which a ReLU layer's factor is c = 1 by eq. (00.2). Half the
+    units have f′ = 1 and half f′ = 0, so E[f′²] = 1/2, c = g/√2, and g = √2 (relative tolerance 0.5 %:
+    1.41 passes, 1.4 does not) -- the gain of Kaiming initialisation, variance 2/n_in (He et al. 2015)."""
+    start = "eq. (00.2): c is the gain times the root mean square of f′"
+    if answer is None or answer is Ellipsis:
+        return report(False, "", f"{start}; work out E[f′(a)²] for a ReLU whose pre-activations are "
+                                 f"symmetric about 0, set c = 1, solve for g, then replace ... with your g")
+    g = _number(answer, start)
+    if g is None:
+        return False
+    if g <= 0:
+        return report(False, "", f"{start}; a gain is a positive number")
+    want = math.sqrt(2.0)
+    if math.isclose(g, want, rel_tol=5e-3):
+        return report(True, f"g = √2 ≈ {want:.3f}: E[f′²] = 1/2, so c = g/√2 = 1; the variance g²/n = 2/n is "
+                            "Kaiming initialisation (He et al. 2015).", "")
+    if math.isclose(g, 2.0, rel_tol=5e-3):
+        return report(False, "", "that is g², the factor on the weights' variance; the gain g scales their "
+                                  "standard deviation")
+    if math.isclose(g, 1 / want, rel_tol=5e-3):
+        return report(False, "", "that is the root mean square of f′ itself; c is the gain times it, and c must be 1")
+    if math.isclose(g, want, rel_tol=2e-2):
+        return report(False, "", f"close: {g:g} is within 2 % but not 0.5 %; give the exact value")
+    c = g * math.sqrt(0.5)
+    return report(False, "", f"with g = {g:g} eq. (00.2) gives c = {c:.3g}, "
+                             f"{'below' if c < 1 else 'above'} 1: the gradient would "
+                             f"{'vanish' if c < 1 else 'explode'} through many layers")

@@ -46,13 +46,19 @@ def plot_head_gradients(
 ):
     """|dC/ds_true| against the margin (how confidently wrong), for the three classifier heads.
 
-    Log y, symmetric-log x (linear for |m| < 10); an exact 0 is a ▼ along the bottom edge (one row per
-    head, so coinciding zeros all show), a NaN/inf is a × along the top edge of the axes. ``mark``: a
-    dashed vertical line at that margin (the slider's), in the legend.
+    Log y, symmetric-log x (linear for |m| < 10); an exact 0 is a ▼ in a grey strip along the bottom
+    edge (a position, not a value on the y-axis; one row per head, so coinciding zeros all show; every
+    8th zero plus the first and last of the run), a NaN/inf is a × along the top edge of the axes.
+    ``mark``: a dashed vertical line at that margin (the slider's), in the legend.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
     ax = _ax(ax)
     margins = MARGINS if margins is None else np.asarray(margins, dtype=float)
     floor, top = (1e-47, 1e12) if dtype == "float32" else (1e-322, 1e60)  # room above 1 for the ×
+    ax.add_patch(Rectangle((0, 0), 1, 0.15, transform=ax.transAxes, color=PALETTE["grey"], alpha=0.15,
+                           lw=0, zorder=0))  # the strip of the ▼ rows: "exactly 0", not a y value
     for i, (h, g) in enumerate(head_curves(margins, n_classes, dtype).items()):
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag > 0)
@@ -66,10 +72,11 @@ def plot_head_gradients(
             zorder=1 if wide else 2,
             label=HEAD_LABELS[h],
         )
-        zero = ~bad & (mag == 0)
-        ax.plot(  # along the bottom edge, one row per head (axes coordinates in y), so none hides another
-            margins[zero][::8],
-            np.full(zero.sum(), 0.03 + 0.045 * i)[::8],
+        zero = np.flatnonzero(~bad & (mag == 0))
+        zero = np.unique(np.concatenate([zero[::8], zero[-1:]]))  # every 8th, and the last one too
+        ax.plot(  # in the grey strip, one row per head (axes coordinates in y), so none hides another
+            margins[zero],
+            np.full(len(zero), 0.03 + 0.045 * i),
             "v",
             ms=5,
             color=HEAD_COLORS[h],
@@ -86,15 +93,19 @@ def plot_head_gradients(
     ax.set_ylim(floor, top)
     # fixed ticks: a 300-decade log axis would otherwise spend most of a redraw on tick labels
     ax.set_xticks([-10, 0, 10, 100, 1000], ["−10", "0", "10", "100", "1000"])
-    yt = [1e-40, 1e-30, 1e-20, 1e-10, 1] if dtype == "float32" else [1e-300, 1e-200, 1e-100, 1]
+    yt = [1e-30, 1e-20, 1e-10, 1] if dtype == "float32" else [1e-200, 1e-100, 1]  # none in the ▼ strip
     ax.set_yticks(
         yt, [f"{v:.0e}".replace("e+00", "").replace("1e-", "1e−") for v in yt]
     )  # no mathtext: faster
     ax.minorticks_off()
     ax.set_xlabel("margin m (symlog axis: linear for |m| < 10)")
     ax.set_ylabel("|dC / d s_true|")
-    ax.set_title(f"{dtype}: ▼ (bottom edge) = exactly 0, × (top edge) = NaN/inf", fontsize=9)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7, frameon=False)  # above the ▼ rows
+    ax.set_title(f"{dtype}: ▼ (grey strip) = exactly 0, × (top edge) = NaN/inf", fontsize=9)
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="", marker="v", ms=5, color=PALETTE["grey"],
+                          label="exactly 0 (a position in the grey strip, not a y value)"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7,
+              frameon=False)  # above the ▼ strip
     return ax
 
 
