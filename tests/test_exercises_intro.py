@@ -84,3 +84,16 @@ def test_first_hint_does_not_give_the_answer(check, answers, capsys):
     assert line.startswith("Not yet")
     for a in answers:
         assert a not in line, (a, line)
+
+
+def test_answers_computed_with_torch_count(capsys):
+    """A right answer computed with torch (a one-element tensor) is accepted; a wrong one is not."""
+    assert exercises.check_relu_gain(torch.tensor(2.0).sqrt()) is True
+    assert exercises.check_tenfold_factor(torch.tensor(0.1, dtype=torch.float64) ** (1 / 50)) is True
+    assert exercises.check_sigmoid_depth(torch.tensor(15)) is True
+    assert exercises.check_relu_gain(torch.tensor(2.0)) is False
+    assert exercises.check_relu_gain(torch.tensor(True)) is False
+    assert exercises.check_relu_gain(torch.tensor([1.414])) is True  # one element, any shape
+    assert exercises.check_relu_gain(torch.tensor(1.414 + 0j)) is False
+    out = _lines(capsys)
+    assert [line.split(":")[0] for line in out] == ["Correct"] * 3 + ["Not yet"] * 2 + ["Correct", "Not yet"], out

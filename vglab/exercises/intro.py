@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import torch
+
 from ._checks import report
 
 __all__ = ["check_tenfold_factor", "check_sigmoid_depth", "check_relu_gain"]
@@ -16,10 +18,13 @@ TENFOLD_REL = 5e-4  # 0.955 passes (0.955**50 = 0.1001); 0.954 and 0.956 do not
 
 def _number(answer, start: str):
     """The learner's answer as a finite float, or ``None`` after printing a hint. Only real numbers
-    count (int, float, numpy scalars, Fraction): not bools, strings, lists, tuples, complex numbers,
+    count (int, float, numpy scalars, Fraction, a one-element tensor): not bools, strings, lists, tuples, complex numbers,
     NaN or inf; an int too large for a float gets a hint, not an OverflowError."""
     if answer is None or answer is Ellipsis:
         return None
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1 and answer.dtype != torch.bool \
+            and not answer.is_complex():
+        answer = answer.item()  # e.g. torch.tensor(2.0).sqrt(): a right answer computed with torch
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         report(False, "", f"{start}; answer with one number, not {type(answer).__name__}")
         return None
