@@ -1,4 +1,9 @@
 """Notebook 02's checkers: a right answer says Correct, a wrong one gets a hint, none raises."""
+import math
+
+import numpy as np
+import torch
+
 from vglab import exercises as ex
 
 
@@ -89,3 +94,40 @@ def test_check_clip_threshold(capsys):
     for bad in (-1, float("nan"), "big", None):
         assert ex.check_clip_threshold(bad) is False
         assert _verdict(capsys).startswith("Not yet")
+
+
+def test_check_best_lr(capsys):
+    assert ex.check_best_lr(0.2, 0.6) is True
+    assert _verdict(capsys).startswith("Correct")
+    assert ex.check_best_lr(0.25, 0.6) is False  # the stability limit 2/λ_max
+    assert "stability limit" in _verdict(capsys)
+    assert ex.check_best_lr(0.2, 0.5) is False
+    assert "your η is right" in _verdict(capsys)
+    assert ex.check_best_lr(0.19, 0.6) is False
+    assert _verdict(capsys).startswith("Not yet")
+    for junk in [("0.2", "0.6"), ((0.2, 0.6), None), (True, 0.6), (float("nan"), 0.6), (10**400, 0.6),
+                 (float("inf"), 0.6), (None, None)]:
+        assert ex.check_best_lr(*junk) is False
+        assert _verdict(capsys).startswith("Not yet")
+    assert ex.check_best_lr(np.float32(0.2), torch.tensor(0.6)) is True
+    _verdict(capsys)
+    assert ex.check_best_lr(..., ...) is False  # the committed, unanswered cell: no answer in its hint
+    out = _verdict(capsys)
+    assert "0.2" not in out and "0.6" not in out and "2/(" not in out and "κ" not in out
+
+
+def test_check_momentum_limit(capsys):
+    assert ex.check_momentum_limit(0.375) is True
+    assert _verdict(capsys).startswith("Correct")
+    assert ex.check_momentum_limit(0.25) is False
+    assert "plain gradient descent's limit" in _verdict(capsys)
+    assert ex.check_momentum_limit(0.125) is False
+    assert "sign" in _verdict(capsys)
+    assert ex.check_momentum_limit(0.4) is False
+    assert _verdict(capsys).startswith("Not yet")
+    for junk in ["0.375", (0.375,), [0.375, 1], None, True, float("nan"), -math.inf, 10**400, torch.ones(2)]:
+        assert ex.check_momentum_limit(junk) is False
+        assert _verdict(capsys).startswith("Not yet")
+    assert ex.check_momentum_limit(...) is False
+    out = _verdict(capsys)
+    assert "0.375" not in out and "2(1 + γ)" not in out and "1.5" not in out

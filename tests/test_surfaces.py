@@ -183,3 +183,70 @@ def test_new_helpers_reject_bad_arguments():
         surfaces.hessian("quadratic", (0.0, 0.0), h=0.0)
     with pytest.raises(TypeError, match="h"):
         surfaces.hessian("quadratic", (0.0, 0.0), h="small")
+
+
+def _heavy_ball_radius(H, lr, gamma):
+    """An independent check: the spectral radius of the linear map (e, e₋₁) -> (e', e) of Momentum
+    (eq. 02.2) on ½ eᵀHe, from numpy's general eigenvalue routine."""
+    n, eye = len(H), np.eye(len(H))
+    M = np.block([[(1 + gamma) * eye - lr * H, -gamma * eye], [eye, np.zeros((n, n))]])
+    return float(np.abs(np.linalg.eigvals(M)).max())
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, np.float32(0.3)])
+def test_quadratic_model_rate_matches_the_iteration_matrix(gamma):
+    g = np.random.default_rng(3)
+    for _ in range(5):
+        A = g.normal(size=(3, 3))
+        H = A @ A.T + 0.1 * np.eye(3)
+        lam_max = np.linalg.eigvalsh(H).max()
+        for frac in (0.1, 0.5, 0.9, 1.1):
+            lr = frac * 2 * (1 + float(gamma)) / lam_max
+            m = surfaces.quadratic_model(H, lr, gamma)
+            assert m["rate"] == pytest.approx(_heavy_ball_radius(H, lr, float(gamma)), rel=1e-6)
+            assert m["stable"] == (frac < 1) == (m["rate"] < 1)
+
+
+def test_quadratic_model_closed_forms_for_plain_descent():
+    m = surfaces.quadratic_model(np.diag([1.0, 20.0]), 0.09)
+    assert m["lr_limit"] == pytest.approx(0.1) and m["kappa"] == pytest.approx(20)
+    assert m["rate"] == pytest.approx(0.91)  # |1 − ηλ_min|
+    best = surfaces.quadratic_model(np.diag([1.0, 20.0]), m["best_lr"])
+    assert best["rate"] == pytest.approx(m["best_rate"]) == pytest.approx(19 / 21)
+    assert surfaces.quadratic_model([[5, 3], [3, 5]], 0.1, 0.9)["eff_lr"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("opt, gamma", [("SGD", 0.0), ("Momentum", 0.9), ("Momentum", 0.5)])
+def test_quadratic_model_limit_and_rate_agree_with_runs_on_the_surface(opt, gamma):
+    """Independent: run the real optimizer on the quadratic surface just below and just above the bound."""
+    s = surfaces.get("quadratic")
+    H = surfaces.hessian(s, s.minimum)
+    limit = surfaces.quadratic_model(H, 0.01, gamma)["lr_limit"]
+    kw = {} if opt == "SGD" else dict(gamma=gamma)
+    below = surfaces.trajectory(s, opt, steps=3000, lr=0.98 * limit, on_diverge="stop", **kw)
+    above = surfaces.trajectory(s, opt, steps=3000, lr=1.02 * limit, on_diverge="stop", **kw)
+    assert below.diverged_at is None and np.linalg.norm(below.path[-1]) < 1e-6
+    assert above.diverged_at is not None
+    for lr in (0.3 * limit, 0.6 * limit):
+        tr = surfaces.trajectory(s, opt, steps=200, lr=lr, **kw)
+        assert surfaces.contraction(s, tr, 100) == pytest.approx(surfaces.quadratic_model(H, lr, gamma)["rate"],
+                                                                 abs=0.01)
+
+
+def test_quadratic_model_and_contraction_reject_bad_input():
+    H = np.diag([1.0, 2.0])
+    for bad, err in [("H", TypeError), ([[1, 2], [0, 1]], ValueError), ([[1, 0], [0, -1]], ValueError),
+                     ([[1, 0, 0]], ValueError), ([[np.nan, 0], [0, 1]], ValueError)]:
+        with pytest.raises(err, match="H"):
+            surfaces.quadratic_model(bad, 0.1)
+    for lr, err in [(0, ValueError), (-1, ValueError), (True, TypeError), ("0.1", TypeError)]:
+        with pytest.raises(err, match="lr"):
+            surfaces.quadratic_model(H, lr)
+    for gamma in (1.0, -0.1, math.inf):
+        with pytest.raises(ValueError, match="gamma"):
+            surfaces.quadratic_model(H, 0.1, gamma)
+    tr = surfaces.trajectory("quadratic", "SGD", steps=10)
+    with pytest.raises(ValueError, match="start"):
+        surfaces.contraction("quadratic", tr, 9)
+    with pytest.raises(TypeError, match="tr"):
+        surfaces.contraction("quadratic", "path")

@@ -20,11 +20,11 @@ import numpy as np
 import torch
 
 from . import optim
-from ._args import is_int, is_real, real
+from ._args import is_int, is_real, real, real_in_range
 from .train import DivergenceError
 
 __all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError",
-           "leaves_window", "exit_edge", "path_gradients", "hessian"]
+           "leaves_window", "exit_edge", "path_gradients", "hessian", "quadratic_model", "contraction"]
 
 
 @dataclass(frozen=True)
@@ -270,3 +270,53 @@ def hessian(surface, point, h: float = 1e-5) -> np.ndarray:
     gy = [np.array(s.grad(x, y + d, math)) for d in (h, -h)]
     H = np.stack([(gx[0] - gx[1]) / (2 * h), (gy[0] - gy[1]) / (2 * h)])
     return 0.5 * (H + H.T)
+
+
+def quadratic_model(H, lr, gamma=0.0) -> dict:
+    """Plain gradient descent (``gamma`` = 0) or Momentum (eq. 02.2, the heavy ball) on the quadratic
+    ½ wᵀHw with a positive-definite Hessian ``H`` (Goh 2017, "Why momentum really works"; d2l §12).
+
+    Along an eigenvector of H with eigenvalue λ the error obeys e' = (1 + γ − ηλ)e − γe₋₁: its
+    per-step factor is the largest |z| of z² − (1 + γ − ηλ)z + γ = 0 (z = 1 − ηλ for γ = 0). Returns
+    ``lam_min``, ``lam_max``, ``kappa`` = λ_max/λ_min; ``lr_limit`` = 2(1 + γ)/λ_max, the largest
+    stable η, and ``stable`` (η below it); ``rate``, the slowest direction's factor per step;
+    ``eff_lr`` = η/(1 − γ), the rate along a slow direction once v has built up; and for plain
+    descent ``best_lr`` = 2/(λ_min + λ_max), whose rate is ``best_rate`` = (κ − 1)/(κ + 1).
+    """
+    try:
+        H = np.asarray(H, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"H must be a square matrix of numbers, got {H!r}") from None
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.size == 0 or not np.isfinite(H).all():
+        raise ValueError(f"H must be a finite square matrix, got shape {H.shape}")
+    if not np.allclose(H, H.T, rtol=1e-8, atol=1e-10):
+        raise ValueError("H must be symmetric (a Hessian)")
+    lr = real("lr", lr, lo=0, lo_open=True)
+    gamma = real_in_range("gamma", gamma, 0.0, 1.0, hi_open=True)
+    lam = np.linalg.eigvalsh(0.5 * (H + H.T))
+    if lam[0] <= 0:
+        raise ValueError(f"H must be positive definite (a minimum), its smallest eigenvalue is {lam[0]:.3g}")
+
+    def factor(l):  # the largest |z| with z² − b z + γ = 0, b = 1 + γ − ηλ
+        b = 1 + gamma - lr * l
+        d = b * b - 4 * gamma
+        return math.sqrt(gamma) if d < 0 else max(abs(b + math.sqrt(d)), abs(b - math.sqrt(d))) / 2
+
+    lo, hi = float(lam[0]), float(lam[-1])
+    limit = 2 * (1 + gamma) / hi
+    return dict(lam_min=lo, lam_max=hi, kappa=hi / lo, lr_limit=limit, stable=lr < limit,
+                rate=max(factor(float(l)) for l in lam), eff_lr=lr / (1 - gamma),
+                best_lr=2 / (lo + hi), best_rate=(hi / lo - 1) / (hi / lo + 1))
+
+
+def contraction(surface, tr, start: int = 0) -> float:
+    """The measured factor per step by which ``tr``'s distance to the minimum shrinks, from step
+    ``start`` to the end: exp of the least-squares slope of log distance against step (a factor
+    above 1 means the run moves away). Compare with ``quadratic_model(...)["rate"]``."""
+    s, tr = get(surface), _trajectory_arg(tr)
+    if not (is_int(start) and 0 <= start <= len(tr.path) - 3):
+        raise ValueError(f"start must be an int in [0, {len(tr.path) - 3}], got {start!r}")
+    d = np.linalg.norm(tr.path[start:] - np.asarray(s.minimum), axis=1)
+    if not (d > 0).all():
+        raise ValueError("the path reaches the minimum exactly: no rate to measure")
+    return float(math.exp(np.polyfit(np.arange(len(d)), np.log(d), 1)[0]))

@@ -5,12 +5,14 @@ Each prints ``Correct: ...`` or ``Not yet: <hint>``, returns a bool and never ra
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
 from ._checks import answer_number, close, report, run_learner_fn
 
-__all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold"]
+__all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold", "check_best_lr",
+           "check_momentum_limit"]
 
 
 def check_momentum_step(fn) -> bool:
@@ -112,3 +114,69 @@ def check_clip_threshold(theta) -> bool:
 
 
 NEAR, NEAR_STEPS = 0.2, 10  # "reaches the foot of the wall": the last 10 points within 0.2 of the minimum
+
+
+# Exercises 4 and 5: the quadratic model on the Hessian H = [[5, 3], [3, 5]] (eigenvalues 2 and 8)
+H_EX = ((5.0, 3.0), (3.0, 5.0))
+
+
+def _real(x):
+    """One finite real number (int, float, numpy scalar, one-element tensor), else None: no bool, no string,
+    no sequence (a string or a pair is never read as a number)."""
+    if isinstance(x, torch.Tensor):
+        x = x.item() if x.numel() == 1 and not x.dtype.is_complex and x.dtype != torch.bool else None
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    try:
+        x = float(x)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _eig_ex():
+    (a, b), (_, d) = H_EX
+    r = math.hypot((a - d) / 2, b)
+    return (a + d) / 2 - r, (a + d) / 2 + r
+
+
+def check_best_lr(lr, rate) -> bool:
+    """Exercise 4: for plain gradient descent on ½ wᵀHw with ``H_EX``, the fixed η whose slowest
+    direction shrinks fastest, and that factor per step (``surfaces.quadratic_model``: best_lr and
+    best_rate, within 1 %)."""
+    lo, hi = _eig_ex()
+    best, rate_ok = 2 / (lo + hi), (hi / lo - 1) / (hi / lo + 1)
+    hint = ("find H's two eigenvalues first; along each, one step multiplies the error by |1 − ηλ|, "
+            "and the best η makes the slowest direction's factor as small as it can be")
+    a, r = _real(lr), _real(rate)
+    if a is None or r is None:
+        return report(False, "", f"{hint} (give two numbers: lr and rate)")
+    if math.isclose(a, 2 / hi, rel_tol=1e-2):
+        return report(False, "", "that η is the stability limit: there the steepest direction does not shrink at all")
+    if math.isclose(a, 1 / hi, rel_tol=1e-2):
+        return report(False, "", "that η empties the steepest direction in one step, but then the slowest "
+                      "shrinks slowly: balance the two factors")
+    if not math.isclose(a, best, rel_tol=1e-2):
+        return report(False, "", hint)
+    if not math.isclose(r, rate_ok, rel_tol=1e-2):
+        return report(False, "", "your η is right; now the factor per step: |1 − ηλ| at either eigenvalue")
+    return report(True, f"η = 2/(λ_min + λ_max) = {best:g}; both directions shrink by (κ − 1)/(κ + 1) = "
+                  f"{rate_ok:g} per step (κ = {hi / lo:g}).", hint)
+
+
+def check_momentum_limit(answer) -> bool:
+    """Exercise 5: the largest stable η for Momentum (eq. 02.2) with γ = 0.5 on ½ wᵀHw with ``H_EX``:
+    2(1 + γ)/λ_max, within 1 %."""
+    gamma, hi = 0.5, _eig_ex()[1]
+    limit = 2 * (1 + gamma) / hi
+    hint = ("start from H's largest eigenvalue; along its eigenvector Momentum's error obeys "
+            "e' = (1 + γ − ηλ)e − γe₋₁ (§2's quadratic model): which η puts a root at −1?")
+    a = _real(answer)
+    if a is None:
+        return report(False, "", f"{hint} (give one number)")
+    if math.isclose(a, 2 / hi, rel_tol=1e-2):
+        return report(False, "", "that is plain gradient descent's limit; momentum's γ changes it")
+    if math.isclose(a, 2 * (1 - gamma) / hi, rel_tol=1e-2):
+        return report(False, "", "check the sign: with momentum the limit on η is higher than without")
+    return report(math.isclose(a, limit, rel_tol=1e-2),
+                  f"2(1 + γ)/λ_max = {limit:g}: above it Momentum diverges, below it it converges.", hint)

@@ -151,7 +151,7 @@ def thrown(surface, tr):
 
 
 def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
-    """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (dashed, drawn on top:
+    """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (orange dashes, drawn on top:
     where every step is clipped the thick line lies on θ); optionally the unclipped run's ‖g‖."""
     ax = _ax(ax, (4.6, 3.2))
     k = np.arange(1, len(clipped.grad_norm) + 1)
@@ -160,7 +160,9 @@ def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
                 alpha=0.6, label="plain SGD: ‖g‖")
     ax.plot(k, clipped.grad_norm, color=COLORS["clipped"], lw=0.8, ls=":", label="clipped run: ‖g‖ before")
     ax.plot(k, clipped.clipped_norm, color=COLORS["clipped"], lw=1.8, label="clipped run: ‖g‖ after")
-    ax.axhline(threshold, color="black", ls=(0, (4, 3)), lw=0.9, zorder=4, label=f"θ = {threshold:.3g}")
+    # θ in orange, dashed, on top of the thick green line: where a step is clipped the two coincide,
+    # and the green shows between the orange dashes (read 02r4, F1)
+    ax.axhline(threshold, color=PALETTE["orange"], ls=(0, (4, 3)), lw=1.3, zorder=5, label=f"θ = {threshold:.3g}")
     ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="gradient norm", title="norm before and after clipping")
     ax.legend(fontsize=7, loc="best", framealpha=0.8)
