@@ -82,12 +82,14 @@ def pascanu_rows(rows, *, seed: int = 0, n_hidden: int = 100, activation: str = 
     gamma = max_fprime(activation)
     seed, n_hidden = integer("seed", seed, lo=0, hi=2**63 - 1), integer("n_hidden", n_hidden, lo=1, hi=4096)
     integer("h", h, lo=1)
-    out = []
+    out, unit = [], {}  # σ² only rescales one fixed draw (recurrent_weights): one SVD per M, times std
     for r in rows:
         Q = torch.tensor([float(q) for q in r["Q"]], dtype=torch.float64)
         M = Q.numel()
-        W = recurrent_weights(float(r["std"]) ** 2, n_hidden, M, seed).reshape(M, n_hidden, n_hidden)
-        smax = torch.linalg.matrix_norm(W, ord=2)  # (M,): the largest singular value of each W_rec
+        if M not in unit:
+            W = recurrent_weights(1.0, n_hidden, M, seed).reshape(M, n_hidden, n_hidden)
+            unit[M] = torch.linalg.matrix_norm(W, ord=2)  # (M,): σ_max of each W_rec at std 1
+        smax = unit[M] * float(r["std"])  # (M,): the largest singular value of each W_rec
         bound = q_bound(smax, activation, h)
         out.append({"setting": r["setting"], "n_networks": M, "smax": smax.tolist(),
                     "smax_mean": float(smax.mean()), "smax_min": float(smax.min()), "smax_max": float(smax.max()),
