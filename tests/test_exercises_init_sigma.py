@@ -10,7 +10,9 @@ CASES = [
     (ex.check_circle_radius, 2.0, math.sqrt(2)),  # K = 200 (√2 is K = 100's radius)
     (ex.check_q_kind, "Vanishing", "exploding"),
     (ex.check_q_from_norms, 14.0, -14.0),
-    (ex.check_variance_for_radius, 1 / 256, 0.01),
+    (ex.check_variance_for_radius, 0.81 / 256, 1 / 256),  # radius 0.9 at K = 256 (1/256 is radius 1)
+    (ex.check_q_from_gain, -100 * math.log10(0.8), -100 * math.log10(0.64)),  # c = gain, not gain²
+    (ex.check_pascanu_variance, 0.04, 0.0025),  # sigmoid γ = 1/4 (0.0025 is tanh's limit)
 ]
 
 
@@ -31,8 +33,12 @@ def test_checker_never_raises(check, junk, capsys):
 
 @pytest.mark.parametrize("check, rounded, wrong", [
     (ex.check_circle_radius, 1.98, 0.02 * 200),  # a rounding of 2 passes; std²·K (no root) fails
-    (ex.check_variance_for_radius, 0.004, 1 / 16),  # 1/256 rounded to 0.004 passes; the std 1/16 fails
-    (ex.check_variance_for_radius, 0.0039, 1 / 250 * 1.1),
+    (ex.check_variance_for_radius, 0.0032, 0.9 / 16),  # 0.81/256 rounded passes; the std 0.05625 fails
+    (ex.check_variance_for_radius, 0.00316, 0.9 / 256),  # radius², not radius, over K
+    (ex.check_q_from_gain, 9.7, -9.7),  # the sign: the gradient vanishes, Q > 0
+    (ex.check_q_from_gain, 10, 4.8),  # a whole-number rounding passes; half of it fails
+    (ex.check_pascanu_variance, 0.04, 0.2),  # the std 0.2 is not the variance
+    (ex.check_pascanu_variance, 0.04, 0.16),  # forgetting σ_max ≈ 2·std·√K (not std·√K) fails
 ])
 def test_checker_takes_natural_roundings(check, rounded, wrong, capsys):
     assert check(rounded) is True
@@ -57,6 +63,8 @@ def test_circle_radius_success_names_the_spectral_radius_not_all_eigenvalues(cap
     (ex.check_std_for_variance, "square root"),
     (ex.check_circle_radius, "std·√K"),
     (ex.check_variance_for_radius, "std·√K"),
+    (ex.check_q_from_gain, "std·√K"),
+    (ex.check_pascanu_variance, "2·std·√K"),
 ])
 def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
     """The committed exercise cell (answer None) prints its hint; it must not give the method away,
@@ -65,3 +73,27 @@ def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
     assert method not in capsys.readouterr().out
     assert not check(123.0)
     assert method in capsys.readouterr().out
+
+
+ANSWERS = [(ex.check_std_for_variance, ("0.1", "1e-1")), (ex.check_circle_radius, ("2", "2.0")),
+           (ex.check_q_from_norms, ("14",)), (ex.check_q_kind, ("vanishing",)),
+           (ex.check_variance_for_radius, ("0.0032", "0.00316", "0.81/256")),
+           (ex.check_q_from_gain, ("9.7", "10", "9.69")), (ex.check_pascanu_variance, ("0.04", "1/25"))]
+
+
+@pytest.mark.parametrize("check, words", ANSWERS)
+def test_first_hint_does_not_contain_the_answer(check, words, capsys):
+    """The unanswered cell (answer ...) prints the first hint: no number, word or formula that is the answer."""
+    assert check(...) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:")
+    for w in words:
+        assert w not in out.replace("(replace ... with your number)", ""), (w, out)
+
+
+@pytest.mark.parametrize("check", [c for c, _, _ in CASES])
+@pytest.mark.parametrize("junk", [float("inf"), -float("inf"), 10**400, (0.04, 0.04), "0.04, 0.04", b"x",
+                                  object(), ..., True])
+def test_checker_never_raises_on_hostile_input(check, junk, capsys):
+    assert check(junk) is False
+    assert capsys.readouterr().out.startswith("Not yet:")

@@ -18,6 +18,7 @@ srn           the simple recurrent network, paper eq. (1)-(3)
 bptt          local gradients, Jacobian products, the Q-factor, paper eq. (5)-(10), (25)
 lstm          an unrolled LSTM cell whose per-step state gradients can be read (notebook 04)
 init_scale    the paper's Fig. 2-3: init-variance sensitivity, eigenvalues, the circular law
+init_sigma    Pascanu's σ_max conditions and Bengio's latching, beside notebook 05's networks
 beta_penalty  the patent's omega, Beta MLE fit, KL to uniform, measurements of uniformity
 autoencoder   the sigmoid-bottleneck autoencoder with omega, and generation from U(0,1)^d
 beta_stack    claim 3: omega on every layer of a deep sigmoid stack, seeds and a control batched

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
-from ._checks import choice, close
+from ._checks import choice, close, report
 
 __all__ = ["check_std_for_variance", "check_circle_radius", "check_q_kind", "check_q_from_norms",
-           "check_variance_for_radius"]
+           "check_variance_for_radius", "check_q_from_gain", "check_pascanu_variance"]
 
 
 def _hint(answer, nudge: str, hint: str) -> str:
@@ -38,12 +38,14 @@ def check_circle_radius(answer) -> bool:
                          "the spectral radius, the edge of the disc, at 2, far outside the unit circle; "
                          "a quarter of the disc's area, and of its eigenvalues, still lies inside it "
                          "(at K = 100 the radius was √2 ≈ 1.41).",
-                 hint=_hint(answer, "§2 gives the circular law",
+                 hint=_hint(answer, "reread the circular law, eq. (05.1)",
                            "the radius is std·√K with K = 200, and std is the square root of the variance 0.02"))
 
 
 def check_q_kind(answer) -> bool:
     """Notebook 05: is a Q-factor of 14 vanishing, exploding or in the safe zone?"""
+    if answer is None or answer is Ellipsis:  # the unanswered cell: no option list (it holds the answer)
+        return report(False, "", "compare Q with the safe zone [−1, 1] of section 1 (replace ... with your word)")
     return choice(answer, "vanishing", options=("vanishing", "exploding", "safe"),
                   success="vanishing: Q = 14 means ‖δ(k−h)‖ is 10^14 times smaller than ‖δ(k)‖.",
                   hint="Q = log10‖δ(k)‖ − log10‖δ(k−h)‖: is the old gradient δ(k−h) larger or smaller than "
@@ -58,8 +60,33 @@ def check_q_from_norms(answer) -> bool:
 
 
 def check_variance_for_radius(answer) -> bool:
-    """Notebook 05: the init variance that puts the circular-law radius std·√K at 1 for K = 256 units."""
-    # 3 %: takes 0.004, the natural rounding of 1/256 = 0.00390625 (2.4 % off); 0.0625 (the std) fails
-    return close(answer, 1 / 256, rel=3e-2,
-                 success="σ² = 1/K = 1/256 ≈ 0.0039 (std 1/16): the recipe is variance 1/K, not 0.01.",
-                 hint=_hint(answer, "§2 gives the circular law", "solve std·√K = 1 for the variance std²"))
+    """Notebook 05: the init variance that puts the circular-law radius std·√K at 0.9 for K = 256 units."""
+    # 3 %: takes 0.0032 and 0.00316 (0.81/256 = 0.003164); 1/256 (radius 1), 0.9/256 and the std 0.05625 fail
+    return close(answer, 0.81 / 256, rel=3e-2,
+                 success="std = 0.9/√256 = 0.9/16 = 0.05625, so σ² = 0.81/256 ≈ 0.0032: the variance scales with "
+                         "the square of the target radius and with 1/K.",
+                 hint=_hint(answer, "reread the circular law, eq. (05.1)",
+                           "solve std·√K = 0.9 for std, then square it: the variance is std²"))
+
+
+def check_q_from_gain(answer) -> bool:
+    """Notebook 05: Q over h = 100 predicted by eq. (sat-rate) for K = 100, σ² = 0.0064 and f′ ≈ 1."""
+    # gain √(0.0064·100) = 0.8, c = 0.8, Q = −100·log10 0.8 = 9.69; 4 % takes 9.7 and 10, not −9.7 or 19.4
+    return close(answer, -100 * math.log10(0.8), rel=4e-2,
+                 success="gain = std·√K = 0.08 · 10 = 0.8; with √E[f′²] ≈ 1 the factor is c ≈ 0.8 and "
+                         "Q = −100·log10 0.8 ≈ 9.7: about ten orders of magnitude lost over 100 steps.",
+                 hint=_hint(answer, "reread eq. (sat-rate) and the Q of a constant factor (section 1)",
+                           "the gain is std·√K with std = √σ²; with f′ ≈ 1 the factor c is the gain, "
+                           "and Q = −h·log10 c"))
+
+
+def check_pascanu_variance(answer) -> bool:
+    """Notebook 05: the largest σ² for which σ_max ≈ 2·std·√K stays below 1/γ, sigmoid units, K = 100."""
+    # 1/γ = 4, 2·std·10 < 4 → std < 0.2 → σ² < 0.04; 3 % takes 0.04 only; 0.2 (std), 0.16 (no factor 2),
+    # 0.0025 (tanh's γ) and 0.01 fail
+    return close(answer, 0.04, rel=3e-2,
+                 success="1/γ = 4 for the sigmoid; σ_max ≈ 2·std·√K = 20·std < 4 gives std < 0.2, σ² < 0.04. "
+                         "Sixteen times the tanh limit 1/(4K) = 0.0025 (γ = 1): the variance goes with (1/γ)², and the sigmoid's slope is at "
+                         "most 1/4; below it, vanishing is guaranteed, above it, not excluded.",
+                 hint=_hint(answer, "reread Pascanu's conditions (the subsection after the factor table); γ is given in the question",
+                           "solve 2·std·√K = 1/γ for std (γ = 1/4 for the sigmoid), then square it"))
