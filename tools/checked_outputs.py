@@ -77,10 +77,17 @@ def execute(path: Path, timeout: int = 180):
     nb.cells.append(nbformat.v4.new_code_cell(
         "import resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"))
     t = time.time()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    # iopub_timeout: on a loaded machine a cell's last outputs can arrive seconds after its reply;
+    # nbclient's default (4 s) then drops them silently, so wait longer and fail loudly instead.
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, iopub_timeout=60,
+                   raise_on_iopub_timeout=True,
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     wall = time.time() - t
-    rss_mb = int(nb.cells.pop().outputs[0]["text"].split()[1]) / 1024  # ru_maxrss is in kB on Linux
+    last = nb.cells.pop()
+    if not last.outputs or "RSS" not in last.outputs[0].get("text", ""):
+        raise RuntimeError(f"{Path(path).name}: the kernel's peak-memory line did not arrive "
+                           f"(outputs: {last.outputs!r:.200}); run it again on a less loaded machine")
+    rss_mb = int(last.outputs[0]["text"].split()[1]) / 1024  # ru_maxrss is in kB on Linux
     return nb, wall, rss_mb
 
 
