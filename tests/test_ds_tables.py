@@ -71,6 +71,9 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     ax_s, ax_a, ax_q = P.plot_long_run(view, paper=PAPER_T100)
     assert len(ax_s.lines) == 2 * 2 + 4  # mean + best per reading; paper 96/44 and >99/60
     assert sorted(round(ln.get_ydata()[0], 1) for ln in ax_s.lines[4:]) == [44.0, 60.0, 96.0, 99.0]
+    # equal test points of two readings do not hide each other: shifted sideways, near their update (read 07r4 F1)
+    xs = [ln.get_xdata()[0] for ln in ax_s.lines[:4:2]]
+    assert xs[0] != xs[1] and all(abs(x - 100) <= 0.02 * 1000 for x in xs)
     assert ax_a.lines[0].get_ydata().tolist() == [0.75, 0.5] and ax_q.lines[0].get_ydata().tolist() == [4.0, 5.0]
 
 

@@ -48,7 +48,6 @@ def test_factor_two(capsys):
     assert capsys.readouterr().out.count("Not yet") == 4
 
 def test_clipped(capsys):
-
     p = torch.zeros(2, requires_grad=True)
     p.grad = torch.tensor([6.0, -8.0])
     torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # the independent reference: torch's own clipping
