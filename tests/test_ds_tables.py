@@ -134,3 +134,11 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     assert DTab.long_run("absent", tmp_path) is None
     with pytest.raises(TypeError, match="view"):
         DTab.long_run_state(None)
+
+
+def test_size_text_says_one_thread_in_the_singular():
+    """Saved provenance reads 'cpu (1 threads)'; the size column says '1 thread' (read 07r4 S1)."""
+    s = {"T": 20, "networks": 4, "updates": 2000, "n_train": 2000, "n_val": 200, "n_test": 500, "hidden": 100}
+    one = DTab.size_text({"data": {"settings": s}, "provenance": {"device": "cpu (1 threads)"}})
+    two = DTab.size_text({"data": {"settings": s}, "provenance": {"device": "cpu (2 threads)"}})
+    assert one.endswith("cpu (1 thread)") and two.endswith("cpu (2 threads)")
