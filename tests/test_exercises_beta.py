@@ -86,7 +86,8 @@ def test_omega_grad_against_autograd(capsys):
                         (lambda a: torch.sigmoid(a), "chain rule"),
                         (lambda a: None, "returned None"),
                         (lambda a: 1 / 0, "ZeroDivisionError"),
-                        (lambda a: torch.full_like(a, float("nan")), "NaN")):
+                        (lambda a: torch.full_like(a, float("nan")), "NaN"),
+                        (lambda a: 10 ** 400, "return a tensor"), (lambda a: [[10 ** 400]], "return a tensor")):
         assert ex.check_omega_grad(wrong) is False
         assert word in capsys.readouterr().out, word
 
@@ -120,6 +121,7 @@ def test_log_moment(capsys):
     assert not ex.check_log_moment(lambda z: torch.log(z).mean(1))  # wrong axis: a shape hint
     assert not ex.check_log_moment(lambda z: torch.log(z).sum(0))  # right shape, wrong values
     assert not ex.check_log_moment(lambda z: "ln z")
+    assert not ex.check_log_moment(lambda z: 10 ** 400)
     out = capsys.readouterr().out
-    assert out.count("Correct") == 3 and out.count("Not yet") == 5
+    assert out.count("Correct") == 3 and out.count("Not yet") == 6
     assert "log(z).mean" not in out and "dim 0" not in out and "ZeroDivisionError" in out

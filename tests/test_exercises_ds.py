@@ -103,8 +103,9 @@ def test_ds_2x2(capsys):
     assert exercises.check_ds_2x2(broken) is False
     assert exercises.check_ds_2x2(lambda *a: torch.ones(3)) is False
     assert exercises.check_ds_2x2(lambda *a: float("nan")) is False
+    assert exercises.check_ds_2x2(lambda *a: 10 ** 400) is False
     assert exercises.check_ds_2x2(None) is False
-    assert capsys.readouterr().out.count("Not yet") == 5
+    assert capsys.readouterr().out.count("Not yet") == 6
 
 def test_ds_2x2_rejects_a_memorised_number_and_hints_without_the_formula(capsys):
     from vglab.exercises.ds import _case_2x2

@@ -112,7 +112,7 @@ def check_omega_grad(fn) -> bool:
             return report(False, "", "your function returned None: return a tensor of shape (N, d).")
         try:
             out = torch.as_tensor(out, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError):
+        except (TypeError, ValueError, RuntimeError, OverflowError):
             return report(False, "", f"return a tensor of shape (N, d), got {type(out).__name__}.")
         ref = _omega_grad_reference(a)
         if out.shape != ref.shape:
@@ -171,7 +171,7 @@ def check_log_moment(fn) -> bool:
     expected = torch.log(z).mean(0)
     try:
         out = torch.as_tensor(out, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError, OverflowError):
         return report(False, "", f"return a tensor of shape (d,), got {type(out).__name__}.")
     if out.shape != expected.shape:
         return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one number "
