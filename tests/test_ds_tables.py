@@ -71,6 +71,9 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     ax_s, ax_a, ax_q = P.plot_long_run(view, paper=PAPER_T100)
     assert len(ax_s.lines) == 2 * 2 + 4  # mean + best per reading; paper 96/44 and >99/60
     assert sorted(round(ln.get_ydata()[0], 1) for ln in ax_s.lines[4:]) == [44.0, 60.0, 96.0, 99.0]
+    # equal test points of two readings do not hide each other: shifted sideways, near their update (read 07r4 F1)
+    xs = [ln.get_xdata()[0] for ln in ax_s.lines[:4:2]]
+    assert xs[0] != xs[1] and all(abs(x - 100) <= 0.02 * 1000 for x in xs)
     assert ax_a.lines[0].get_ydata().tolist() == [0.75, 0.5] and ax_q.lines[0].get_ydata().tolist() == [4.0, 5.0]
 
 
@@ -131,3 +134,11 @@ def test_long_run_state_from_traces_old_progress_files_and_no_test_point(tmp_pat
     assert DTab.long_run("absent", tmp_path) is None
     with pytest.raises(TypeError, match="view"):
         DTab.long_run_state(None)
+
+
+def test_size_text_says_one_thread_in_the_singular():
+    """Saved provenance reads 'cpu (1 threads)'; the size column says '1 thread' (read 07r4 S1)."""
+    s = {"T": 20, "networks": 4, "updates": 2000, "n_train": 2000, "n_val": 200, "n_test": 500, "hidden": 100}
+    one = DTab.size_text({"data": {"settings": s}, "provenance": {"device": "cpu (1 threads)"}})
+    two = DTab.size_text({"data": {"settings": s}, "provenance": {"device": "cpu (2 threads)"}})
+    assert one.endswith("cpu (1 thread)") and two.endswith("cpu (2 threads)")

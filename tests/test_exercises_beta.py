@@ -1,81 +1,119 @@
-"""Notebook 06's checkers: a right answer passes, a wrong one gets a hint, nothing raises."""
+"""Notebook 06's checkers: a right answer passes, a wrong one gets a hint, nothing raises, and the
+committed placeholder (``...``) prints the format only (never the answer or the procedure)."""
 import math
 
+import numpy as np
+import pytest
 import torch
 
 from vglab import exercises as ex
+from vglab.exercises.beta import strict_number
+
+JUNK = ["minus one", "-0.5", "(1, 1)", (1, 1), [-0.5, 0.0], None, ..., float("nan"), float("inf"), -float("inf"),
+        10 ** 400, True, {}, object(), torch.ones(2), np.array(["-0.5"])]
 
 
-def test_digamma_difference(capsys):
-    assert ex.check_digamma_difference(float(torch.digamma(torch.tensor(1.0)) - torch.digamma(torch.tensor(2.0))))
+def test_strict_number_reads_numbers_only():
+    assert strict_number(np.float32(-0.5)) == -0.5 and strict_number(np.int64(3)) == 3.0
+    assert strict_number(torch.tensor(-0.5)) == -0.5 and strict_number(np.array([2.0])) == 2.0
+    for junk in JUNK:
+        assert strict_number(junk) is None, junk
+
+
+def test_beta21_log_mean_against_torch_digamma(capsys):
+    """The accepted answer is ψ(2) − ψ(3), computed independently by torch in float64."""
+    right = float(torch.digamma(torch.tensor(2.0, dtype=torch.float64)) - torch.digamma(torch.tensor(3.0, dtype=torch.float64)))
+    assert ex.check_beta21_log_mean(right) and ex.check_beta21_log_mean(np.float64(-0.5))
     assert "Correct" in capsys.readouterr().out
-    assert not ex.check_digamma_difference(1.0)
-    assert "Not yet" in capsys.readouterr().out
-    assert not ex.check_digamma_difference("minus one")
-    assert "Not yet" in capsys.readouterr().out
+    assert not ex.check_beta21_log_mean(-1.0)  # U(0, 1)'s value
+    assert "Beta(1, 1)" in capsys.readouterr().out
+    assert not ex.check_beta21_log_mean(0.5)
+    assert not ex.check_beta21_log_mean(-0.49)
+    assert capsys.readouterr().out.count("Not yet") == 2
+
+
+@pytest.mark.parametrize("check", [ex.check_beta21_log_mean, ex.check_constant_layer_omega, ex.check_omega_push,
+                                   ex.check_factor_at_zero, ex.check_omega_grad, ex.check_log_moment])
+def test_junk_never_raises_and_is_never_accepted(check, capsys):
+    for junk in JUNK:
+        assert check(junk) is False, junk
+    out = capsys.readouterr().out
+    assert out.count("Not yet") == len(JUNK) and "Correct" not in out
+
+
+def test_placeholders_print_the_format_only(capsys):
+    """Rule 7(b): the unanswered cell's reply holds neither the answer nor the procedure."""
+    for check, banned in ((ex.check_beta21_log_mean, ["0.5", "1/2", "α = 2", "ψ(3)"]),
+                          (ex.check_constant_layer_omega, ["square", "ln c", "7."]),
+                          (ex.check_omega_push, ["2.5", "lower", "z = 0.9"]),
+                          (ex.check_factor_at_zero, ["1/4", "0.25", "σ′(0)", "= 1"])):
+        assert check(...) is False
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet: replace ... with your number")
+        assert not any(b in out for b in banned), (check.__name__, out)
 
 
 def test_constant_layer_omega(capsys):
     from vglab.beta_penalty import beta_penalty
     right = float(beta_penalty(torch.full((5, 3), 0.9, dtype=torch.float64)))
     assert ex.check_constant_layer_omega(right)
+    assert ex.check_constant_layer_omega(3 * ((1 - 0.11) ** 2 + (1 - 2.30) ** 2))  # two-decimal logs, 0.6 % low
     assert not ex.check_constant_layer_omega((1 + math.log(0.9)) ** 2 + (1 + math.log(0.1)) ** 2)  # forgot d
+    assert not ex.check_constant_layer_omega(3 * ((1 + math.log(0.9)) ** 2))  # forgot the ln(1 − z) term
+    assert not ex.check_constant_layer_omega(3 * ((1 - math.log(0.9)) ** 2 + (1 - math.log(0.1)) ** 2))  # sign
     out = capsys.readouterr().out
-    assert out.count("Correct") == 1 and out.count("Not yet") == 1
+    assert out.count("Correct") == 2 and out.count("Not yet") == 3 and "square" in out
 
 
-def test_kl_zero_params(capsys):
-    assert ex.check_kl_zero_params(1, 1) and ex.check_kl_zero_params((1.0, 1.0))
-    assert not ex.check_kl_zero_params(2, 2)
-    assert not ex.check_kl_zero_params("uniform")
-    assert capsys.readouterr().out.count("Not yet") == 2
+def _grad_by_hand(a):
+    z = torch.sigmoid(a)
+    m, mbar = torch.log(z).mean(0), torch.log1p(-z).mean(0)
+    return 2 / a.shape[0] * ((1 + m) * (1 - z) - (1 + mbar) * z)
 
 
-def test_omega_zero_means_uniform(capsys):
-    assert ex.check_omega_zero_means_uniform("No")
-    assert not ex.check_omega_zero_means_uniform("yes")
-    assert not ex.check_omega_zero_means_uniform("maybe")
-    assert capsys.readouterr().out.count("Not yet") == 2
+def test_omega_grad_against_autograd(capsys):
+    """The closed form agrees with autograd (the checker's reference) on an independent layer too."""
+    from vglab.beta_penalty import beta_penalty_from_logits
+    a = torch.randn(11, 4, generator=torch.Generator().manual_seed(5), dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(beta_penalty_from_logits(a), a)
+    assert torch.allclose(_grad_by_hand(a.detach()), g, rtol=1e-10)
+    assert ex.check_omega_grad(_grad_by_hand)
+    assert "Correct" in capsys.readouterr().out
+    for wrong, word in ((lambda a: _grad_by_hand(a) / 2, "factor 2"),
+                        (lambda a: _grad_by_hand(a) * a.shape[0], "1/N"),
+                        (lambda a: -_grad_by_hand(a), "sign"),
+                        (lambda a: _grad_by_hand(a).mean(0), "same shape"),
+                        (lambda a: torch.sigmoid(a), "chain rule"),
+                        (lambda a: None, "returned None"),
+                        (lambda a: 1 / 0, "ZeroDivisionError"),
+                        (lambda a: torch.full_like(a, float("nan")), "NaN"),
+                        (lambda a: 10 ** 400, "return a tensor"), (lambda a: [[10 ** 400]], "return a tensor")):
+        assert ex.check_omega_grad(wrong) is False
+        assert word in capsys.readouterr().out, word
+
+
+def test_omega_push_matches_the_closed_form(capsys):
+    """N·∂ω/∂a for a constant unit z = 0.9, from the closed form checked against autograd above."""
+    a = torch.full((8, 1), math.log(0.9 / 0.1), dtype=torch.float64)
+    right = float(8 * _grad_by_hand(a)[0, 0])
+    assert ex.check_omega_push(right) and right > 0
+    assert not ex.check_omega_push(-right) and not ex.check_omega_push(right / 2) and not ex.check_omega_push(0.3)
+    out = capsys.readouterr().out
+    assert out.count("Correct") == 1 and out.count("Not yet") == 3 and "sign" in out and "factor 2" in out
+
+
+def test_factor_at_zero_against_autograd(capsys):
+    """σ′(0) from autograd, times the gain 4: the accepted answer."""
+    a = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    (s,) = torch.autograd.grad(torch.sigmoid(a).sum(), a)
+    assert ex.check_factor_at_zero(4 * float(s))
+    assert not ex.check_factor_at_zero(0.25) and not ex.check_factor_at_zero(4) and not ex.check_factor_at_zero(0.99)
+    out = capsys.readouterr().out
+    assert out.count("Correct") == 1 and "gain g" in out and "RMS" in out
 
 
 def test_log_moment(capsys):
     assert ex.check_log_moment(lambda z: torch.log(z).mean(0))
-    assert not ex.check_log_moment(lambda z: torch.log(z).mean(1))
-    assert not ex.check_log_moment(lambda z: 1 / 0)
-    assert not ex.check_log_moment(None)
-    out = capsys.readouterr().out
-    assert out.count("Correct") == 1 and "ZeroDivisionError" in out
-
-
-def test_digamma_hint_uses_only_the_recurrence(capsys):
-    """Exercise 1 says "using only ψ(x + 1) = ψ(x) + 1/x": the hint must not point to torch.digamma."""
-    assert not ex.check_digamma_difference(None)
-    assert "digamma" not in capsys.readouterr().out
-
-
-def test_constant_layer_omega_by_hand(capsys):
-    """A true by-hand answer with two-decimal logs passes; a slip of a whole term does not."""
-    assert ex.check_constant_layer_omega(3 * ((1 - 0.11) ** 2 + (1 - 2.30) ** 2))  # 7.446, 0.6 % low
-    assert ex.check_constant_layer_omega(3 * ((1 - 0.1) ** 2 + (1 - 2.3) ** 2))  # 7.5
-    assert not ex.check_constant_layer_omega(3 * ((1 + math.log(0.9)) ** 2))  # forgot the ln(1 − z) term
-    assert not ex.check_constant_layer_omega(3 * ((1 - math.log(0.9)) ** 2 + (1 - math.log(0.1)) ** 2))  # sign
-    out = capsys.readouterr().out
-    assert out.count("Correct") == 2 and out.count("Not yet") == 2
-
-
-def test_omega_zero_placeholder_gives_no_answer_away(capsys):
-    """The committed placeholder gets the format only; the hint comes after a wrong yes/no."""
-    assert not ex.check_omega_zero_means_uniform("yes or no?")
-    out = capsys.readouterr().out
-    assert "Not yet" in out and "counterexample" not in out and "§4" not in out
-    assert not ex.check_omega_zero_means_uniform(" YES ")
-    assert "§4" in capsys.readouterr().out
-
-
-def test_log_moment_hints_do_not_print_the_solution(capsys):
-    """No path prints the answer's code; natural right answers (method form, keyword dim, numpy) pass."""
-    import numpy as np
-
     assert ex.check_log_moment(lambda z: z.log().mean(dim=0))
     assert ex.check_log_moment(lambda z: np.log(z.numpy()).mean(axis=0))
     assert not ex.check_log_moment(lambda z: None)  # the committed stub
@@ -83,18 +121,7 @@ def test_log_moment_hints_do_not_print_the_solution(capsys):
     assert not ex.check_log_moment(lambda z: torch.log(z).mean(1))  # wrong axis: a shape hint
     assert not ex.check_log_moment(lambda z: torch.log(z).sum(0))  # right shape, wrong values
     assert not ex.check_log_moment(lambda z: "ln z")
+    assert not ex.check_log_moment(lambda z: 10 ** 400)
     out = capsys.readouterr().out
-    assert out.count("Correct") == 2 and out.count("Not yet") == 5
-    assert "log(z).mean" not in out and "dim 0" not in out
-
-
-def test_placeholders_get_the_format_only(capsys):
-    """Read 06r2 X1/X2: the unanswered cells (None) must not print the hint, which gives the procedure away."""
-    assert not ex.check_digamma_difference(None)
-    assert not ex.check_constant_layer_omega(None)
-    assert not ex.check_constant_layer_omega(...)
-    out = capsys.readouterr().out
-    assert "x = 1" not in out and "square" not in out and "ln c" not in out
-    assert out.count("replace None with your number") == 2 and "replace ... with your number" in out
-    assert not ex.check_constant_layer_omega(1.0)  # a wrong number still gets the hint
-    assert "square" in capsys.readouterr().out
+    assert out.count("Correct") == 3 and out.count("Not yet") == 6
+    assert "log(z).mean" not in out and "dim 0" not in out and "ZeroDivisionError" in out

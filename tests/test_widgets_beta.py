@@ -49,3 +49,30 @@ def test_revisited_models_come_from_the_png_cache(stats):
     assert p.image.value != first
     p.update(lam=0.0, d=2)
     assert p.image.value == first and "λ = 1," in p.axes[0].get_title()  # the figure was not redrawn
+
+
+def test_alpha_beta_units_share_their_histogram_colours_and_identical_arms_draw_once():
+    """Read 06r3 F1/F3: each unit's α, β curves have its histogram's colour; arms identical at a record
+    are drawn once, in grey, with one legend entry (not three translucent colours blended)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import torch
+    from vglab.plots import beta as pb
+    run = ae.train_autoencoder(ae.AEConfig(d=3, steps=10, record_every=5, batch=32), data=digits(seed=0, n=100),
+                               progress_bar=False)
+    import matplotlib.pyplot as plt
+    _, axes = plt.subplots(1, 4)
+    ax = pb.plot_alpha_beta(run, ax=axes[0])
+    hist_ax = pb.plot_unit_histograms(run.z_test, run.history["alpha"][-1], run.history["beta"][-1], ax=axes[1])
+    unit_colours = [ln.get_edgecolor() for ln in hist_ax.patches]
+    alpha_lines = [ln for ln in ax.lines if ln.get_label().startswith("unit")]
+    assert [ln.get_label() for ln in alpha_lines] == ["unit 0", "unit 1", "unit 2"]
+    assert all(tuple(ln.get_color()) == tuple(c) for ln, c in zip(alpha_lines, unit_colours))
+    g = torch.rand(1, 3, 4)  # one record, 3 seeds, 4 layers
+    same = {arm: {"grad_norm": [g.clone()[0]], "step": [0]} for arm in ("plain", "omega", "l2")}
+    ax2 = pb.plot_layer_gradients(same, at=0, ax=axes[2])
+    labels = [t.get_text() for t in ax2.get_legend().get_texts()]
+    assert labels == ["all 3 arms, identical here (median of 3)"]
+    diff = {arm: {"grad_norm": [g[0] * (k + 1)], "step": [0]} for k, arm in enumerate(("plain", "omega", "l2"))}
+    assert len(pb.plot_layer_gradients(diff, at=0, ax=axes[3]).get_legend().get_texts()) == 3
+    plt.close("all")

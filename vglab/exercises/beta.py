@@ -1,74 +1,161 @@
 """Exercise checkers for notebook 06, the Beta penalty (re-exported by vglab.exercises; the patent, SOURCES.md §2).
 
-Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises.
+Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises, whatever it is
+given (a word, a tuple, NaN, inf, a huge int, a function that raises). A number is read strictly
+(``strict_number``): a string is never read as a number, a bool is not a number, a container must
+hold exactly one. The committed placeholder (``...`` or None) gets the format only, never the hint.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
-from ._checks import choice, close, report, run_learner_fn
+from ._checks import report, run_learner_fn
 
-__all__ = ["check_digamma_difference", "check_constant_layer_omega", "check_kl_zero_params",
-           "check_omega_zero_means_uniform", "check_log_moment"]
+__all__ = ["check_beta21_log_mean", "check_constant_layer_omega", "check_omega_grad", "check_omega_push",
+           "check_factor_at_zero", "check_log_moment"]
 
 
-def _unanswered(answer) -> bool:
+def strict_number(answer):
+    """``answer`` as one finite float, or None: a real number (numpy scalars too) or a one-element
+    tensor/array; never a string, a bool, None, NaN, ±inf or an int too large for a float."""
+    if isinstance(answer, bool) or answer is None or isinstance(answer, (str, bytes)):
+        return None
+    try:
+        if isinstance(answer, numbers.Real):
+            x = float(answer)
+        else:
+            import numpy as np
+            import torch
+            if isinstance(answer, torch.Tensor):
+                answer = answer.detach().cpu().numpy()
+            if not isinstance(answer, np.ndarray) or answer.size != 1 or answer.dtype.kind not in "iuf":
+                return None
+            x = float(answer.reshape(()))
+    except (TypeError, ValueError, OverflowError, RuntimeError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _placeholder(answer, what: str = "your number") -> bool:
     """The committed placeholder (None or ...): print the format only, no hint (it would show before any attempt)."""
     if answer is None or answer is Ellipsis:
-        report(False, "", f"replace {'...' if answer is Ellipsis else 'None'} with your number.")
+        report(False, "", f"replace {'...' if answer is Ellipsis else 'None'} with {what}.")
         return True
     return False
 
 
-def check_digamma_difference(answer) -> bool:
-    """ψ(1) − ψ(2) = ? (= −1: ψ(x + 1) = ψ(x) + 1/x, so ψ(2) = ψ(1) + 1).
-
-    The placeholder gets the format only; the hint comes after a wrong number."""
-    if _unanswered(answer):
+def _number_check(answer, expected: float, *, rel: float, success: str, hint: str, slips=()) -> bool:
+    """One number against ``expected``; ``slips`` = ((value, hint), ...) for known wrong answers."""
+    if _placeholder(answer):
         return False
-    return close(answer, -1.0, rel=1e-3, abs_=1e-3,
-                 success="ψ(1) − ψ(2) = −1, so E[ln z] = −1 for z ~ U(0, 1): that is the −1 inside ω.",
-                 hint="use ψ(x + 1) = ψ(x) + 1/x with x = 1: how do ψ(2) and ψ(1) differ?")
+    x = strict_number(answer)
+    if x is None:
+        return report(False, "", f"answer with one finite number (got {type(answer).__name__}).")
+    if math.isclose(x, expected, rel_tol=rel, abs_tol=1e-12):
+        return report(True, success, hint)
+    for value, slip_hint in slips:
+        if math.isclose(x, value, rel_tol=rel, abs_tol=1e-12):
+            return report(False, "", slip_hint)
+    return report(False, "", hint)
+
+
+def check_beta21_log_mean(answer) -> bool:
+    """E[ln z] for z ~ Beta(2, 1) (density 2z), from (06.3) and ψ(x + 1) = ψ(x) + 1/x alone: ψ(2) − ψ(3) = −1/2."""
+    return _number_check(
+        answer, -0.5, rel=1e-3,
+        success="E[ln z] = ψ(2) − ψ(3) = −1/2 for Beta(2, 1): above −1, because its values lean toward 1. "
+                "A unit with these values has 1 + E[ln z] = 1/2, and ω charges it (1/2)².",
+        hint="put α = 2, β = 1 into (06.3): E[ln z] = ψ(α) − ψ(α + β); then apply the recurrence once.",
+        slips=((-1.0, "that is U(0, 1)'s value, Beta(1, 1). Put α = 2, β = 1 into (06.3)."),
+               (0.5, "check the sign: ψ(3) = ψ(2) + 1/2, so ψ(2) − ψ(3) is negative.")))
 
 
 def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
     """ω (patent claim 1) for a layer of d units that all output the constant c for every sample.
 
     The placeholder gets the format only; the hint (the procedure) comes after a wrong number."""
-    if _unanswered(answer):
-        return False
     expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
     # rel = 1 %: a hand computation with two-decimal logs (ln 0.9 ≈ −0.11, ln 0.1 ≈ −2.30 → 7.446,
     # 0.6 % low) passes; forgetting d (÷ 3) or the squares does not
-    return close(answer, expected, rel=1e-2,
-                 success=f"ω = d[(1 + ln c)² + (1 + ln(1 − c))²] = {expected:.4f}: a constant layer is far from U(0, 1).",
-                 hint="every mean (1/N)Σ ln z_j equals ln c, and every (1/N)Σ ln(1 − z_j) equals ln(1 − c); "
-                      "square (1 + each), add them, and sum over the d units.")
+    return _number_check(answer, expected, rel=1e-2,
+                         success=f"ω = d[(1 + ln c)² + (1 + ln(1 − c))²] = {expected:.4f}: a constant layer is far "
+                                 "from U(0, 1).",
+                         hint="every mean (1/N)Σ ln z_j equals ln c, and every (1/N)Σ ln(1 − z_j) equals ln(1 − c); "
+                              "square (1 + each), add them, and sum over the d units.")
 
 
-def check_kl_zero_params(alpha, beta=None) -> bool:
-    """Which (α, β) gives KL(Beta(α, β) ‖ U(0, 1)) = 0? Accepts ``(alpha, beta)`` or two numbers."""
-    try:
-        if beta is None:
-            alpha, beta = alpha
-        a, b = float(alpha), float(beta)
-    except (TypeError, ValueError):
-        return report(False, "", "answer with two numbers: check_kl_zero_params(alpha, beta).")
-    ok = math.isclose(a, 1.0, abs_tol=1e-6) and math.isclose(b, 1.0, abs_tol=1e-6)
-    return report(ok, "Beta(1, 1) is U(0, 1): the only zero of the KL, the fit that ω = 0 forces.",
-                  "the KL is zero only when the Beta density is the flat density 1 on (0, 1).")
+def _omega_grad_reference(a):
+    """∂ω/∂a by autograd in float64 (the independent reference for ``check_omega_grad``)."""
+    import torch
+
+    from ..beta_penalty import beta_penalty_from_logits
+
+    a = a.detach().double().requires_grad_()
+    (g,) = torch.autograd.grad(beta_penalty_from_logits(a), a)
+    return g
 
 
-def check_omega_zero_means_uniform(answer) -> bool:
-    """Does ω = 0 imply the unit is uniform? (no: it pins two log-moments only).
+def check_omega_grad(fn) -> bool:
+    """The learner's ``fn(a) -> (N, d)``: ∂ω/∂a for z = σ(a), by hand; compared with autograd (float64)
+    on two random layers. Known slips (no factor 2, a sum for the mean, a flipped sign) get their own hint."""
+    import torch
 
-    An answer that is neither yes nor no (the committed placeholder) gets only the format, not the hint."""
-    if str(answer).strip().lower() not in {"yes", "no"}:
-        return report(False, "", "answer 'yes' or 'no'.")
-    return choice(answer, "no", options=["yes", "no"],
-                  success="ω = 0 only pins E[ln z] and E[ln(1 − z)]; the 3-point layer of §4 has ω = 0 "
-                          "and 11 % saturated values. Measure KS and % saturated.",
-                  hint="ω pins two numbers per unit; look again at the layers of §4, which have ω ≈ 0.")
+    hint = ("differentiate (06.1) by the chain rule: what are d ln σ(a)/da and d ln(1 − σ(a))/da, "
+            "and how does one sample's a_ij enter a mean over N samples?")
+    for seed, shape in ((0, (16, 3)), (1, (7, 2))):
+        a = 2 * torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        ok, out = run_learner_fn(fn, a.clone(), hint=hint)
+        if not ok:
+            return False
+        if out is None:  # the committed stub: say what is missing, not how to compute it
+            return report(False, "", "your function returned None: return a tensor of shape (N, d).")
+        try:
+            out = torch.as_tensor(out, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            return report(False, "", f"return a tensor of shape (N, d), got {type(out).__name__}.")
+        ref = _omega_grad_reference(a)
+        if out.shape != ref.shape:
+            return report(False, "", f"for a of shape {tuple(a.shape)} return the same shape (one derivative per "
+                                     f"value); got {tuple(out.shape)}.")
+        if not bool(torch.isfinite(out).all()):
+            return report(False, "", "your gradient has NaN or inf entries; " + hint)
+        for factor, slip in ((0.5, "the factor 2 of the square is missing."),
+                             (shape[0], "a mean over N samples: each a_ij enters with weight 1/N."),
+                             (-1.0, "the sign is flipped: σ′ = σ(1 − σ) > 0 and d ln(1 − σ)/da = −σ.")):
+            if torch.allclose(out, factor * ref, rtol=1e-6, atol=1e-12):
+                return report(False, "", slip)
+        if not torch.allclose(out, ref, rtol=1e-6, atol=1e-12):
+            return report(False, "", hint)
+    return report(True, "∂ω/∂a_ij = (2/N)[(1 + m_j)(1 − z_ij) − (1 + m̄_j) z_ij], with m_j, m̄_j the unit's two "
+                        "log-means: equal to autograd on two random layers.", hint)
+
+
+def check_omega_push(answer) -> bool:
+    """N·∂ω/∂a for a unit whose every value is z = 0.9 (one of the d = 3 units of Exercise 2).
+
+    = 2[(1 + ln 0.9)(0.1) − (1 + ln 0.1)(0.9)] ≈ 2.52 > 0: gradient descent lowers a, toward z = 1/2."""
+    c = 0.9
+    expected = 2 * ((1 + math.log(c)) * (1 - c) - (1 + math.log(1 - c)) * c)
+    return _number_check(
+        answer, expected, rel=1e-2,
+        success=f"N·∂ω/∂a = {expected:.3f} > 0, so a gradient step on ω lowers a: ω pulls the unit from 0.9 "
+                "toward the middle, and pulls harder the further out the unit sits (no σ′ factor shrinks it).",
+        hint="put z = 0.9 for every sample into your derivative: both log-means are then logs of constants.",
+        slips=((-expected, "check the sign of each term: (1 + ln 0.1) is negative."),
+               (expected / 2, "the factor 2 of the square is missing.")))
+
+
+def check_factor_at_zero(answer) -> bool:
+    """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 4 with every a = 0: 4 · 1/4 = 1."""
+    return _number_check(
+        answer, 1.0, rel=1e-3,
+        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient would pass every layer unchanged. Yet every z would be "
+                "1/2 for every input, so the layers would carry no information about the digit: a perfect flow "
+                "of a useless signal.",
+        hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is 0?",
+        slips=((0.25, "that is σ′(0) alone; eq. sat-rate multiplies it by the gain g."),
+               (4.0, "that is the gain alone; multiply it by the RMS of σ′.")))
 
 
 def check_log_moment(fn) -> bool:
@@ -84,7 +171,7 @@ def check_log_moment(fn) -> bool:
     expected = torch.log(z).mean(0)
     try:
         out = torch.as_tensor(out, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError, OverflowError):
         return report(False, "", f"return a tensor of shape (d,), got {type(out).__name__}.")
     if out.shape != expected.shape:
         return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one number "

@@ -140,20 +140,27 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
 
 
 def plot_alpha_beta(run, *, ax=None):
-    """Fitted α (solid) and β (dashed) of every unit over training; the target is α = β = 1."""
+    """Fitted α (solid) and β (dashed) of every unit over training; the target is α = β = 1.
+
+    Each unit has the colour ``plot_unit_histograms`` gives it, so a curve can be matched to its
+    histogram; the legend names the units and the two line styles."""
     ax = _ax(ax)
     steps = run.history["step"]
     lo, hi = 1e-2, 1e3  # a dead unit's fit runs off to ~1e6; show the clipped value at the edge
     al = torch.stack(run.history["alpha"]).numpy().clip(lo, hi)  # (n_records, d)
     be = torch.stack(run.history["beta"]).numpy().clip(lo, hi)
-    c, a = run_color(run.config.lam)
-    for j in range(al.shape[1]):
-        ax.plot(steps, al[:, j], color=c, alpha=a, lw=1.2, label="α" if j == 0 else None)
-        ax.plot(steps, be[:, j], color=c, alpha=a, lw=1.2, ls="--", label="β" if j == 0 else None)
+    d = al.shape[1]
+    cmap = plt.get_cmap("viridis")
+    for j in range(d):
+        c = cmap(j / max(1, d - 1) * 0.85)  # the colour of unit j in plot_unit_histograms
+        ax.plot(steps, al[:, j], color=c, lw=1.2, label=f"unit {j}")
+        ax.plot(steps, be[:, j], color=c, lw=1.2, ls="--")
+    ax.plot([], [], color="0.3", lw=1.2, label="α (solid)")
+    ax.plot([], [], color="0.3", lw=1.2, ls="--", label="β (dashed)")
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")
     ax.set(yscale="log", ylim=(lo / 1.5, hi * 1.5), xlabel="step", ylabel="fitted α, β (clipped to [0.01, 1000])",
            title=f"{run.label}, d = {run.config.d}")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=6, ncol=2)
     return ax
 
 
@@ -196,9 +203,18 @@ def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "
     """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
     and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}."""
     ax = _ax(ax)
-    for arm, h in histories.items():
-        v = h[key][at].numpy()  # (S, depth)
-        _arm_lines(ax, np.arange(1, v.shape[1] + 1), v, arm)
+    vals = {arm: h[key][at].numpy() for arm, h in histories.items()}  # each (S, depth)
+    first = next(iter(vals.values()))
+    if len(vals) > 1 and all(np.array_equal(v, first) for v in vals.values()):
+        # identical arms (the same start): one set of lines in grey (no arm's colour), not translucent colours blended
+        x = np.arange(1, first.shape[1] + 1)
+        for y in first:
+            ax.plot(x, y, color="0.5", lw=0.7, alpha=0.6)
+        ax.plot(x, np.median(first, 0), color="0.5", lw=2,
+                label=f"all {len(vals)} arms, identical here (median of {len(first)})")
+    else:
+        for arm, v in vals.items():
+            _arm_lines(ax, np.arange(1, v.shape[1] + 1), v, arm)
     ax.set(xlabel="layer (1 = input side)", ylabel=ylabel,
            title=f"per layer at step {next(iter(histories.values()))['step'][at]}")
     if logy:

@@ -83,7 +83,7 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
         x = np.arange(sm.shape[0]) + k // 2
         c = color(name, PALETTE["grey"])
-        ax.plot(x, sm, color=c, lw=0.9, alpha=0.6, ls=ls)
+        ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.2, alpha=0.85, ls=ls)  # dotted/dashed thin lines stay visible
         ax.plot(x, np.median(sm, 1), color=c, lw=1.8, ls=ls, label=f"{name} (median; thin: each network)")
     ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("Q(δ, h)")
@@ -139,18 +139,21 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
 
 def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
-    networks' test accuracy (mean of the networks solid, best dashed; the paper's best / mean as
+    networks' test accuracy (mean of the networks solid, best dashed, each reading's points shifted
+    sideways by 1.2 % of the run so that equal values do not hide each other; the paper's best / mean as
     lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
     (median over networks); from a progress file that has only the last epoch, one mark each."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes
+    n_rows = len(view["rows"])
     for i, (name, row) in enumerate(view["rows"].items()):
+        shift = (i - (n_rows - 1) / 2) * 0.012 * view["updates"]  # test points side by side: equal ones stay visible
         c = color(name, PALETTE["grey"])
         mk = dict(marker="osD^v"[i % 5], ms=9 - 2 * (i % 3), mfc="none", mew=1.5)  # hollow, nested: none hides another
         if row["test_score"]:
             sc = np.asarray(row["test_score"], float)  # (points, networks), %
-            at = np.asarray(row["test_at"][:len(sc)])
+            at = np.asarray(row["test_at"][:len(sc)], float) + shift
             ax_s.plot(at, sc.mean(1), color=c, label=f"{name}: mean (hollow)", **mk)  # a lone point stays visible
             ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best (filled)",
                       **dict(mk, mfc=c, ms=mk["ms"] - 2))  # nested: later ones smaller, on top
@@ -171,7 +174,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
-             xlim=(0, view["updates"]), title="test score (paper best / mean: — plain, ⋯ dS)")
+             xlim=(0, view["updates"]))
+    ax_s.set_title("test score (paper best / mean: — plain, ⋯ dS)\neach reading's points shifted sideways", fontsize=8)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
     ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
