@@ -120,3 +120,11 @@ def test_chain_gain_closed_form_and_panel():
     before = p.image.value
     p.update(factor=1.5, depth=50)
     assert p.image.value != before
+
+
+def test_label_of_an_older_run_says_1_thread():
+    run = {"provenance": {"command": "python -m x", "device": "cpu (1 threads)", "date": "2026-12-03",
+                          "commit": "abc1234"}, "reduced": False}
+    assert "cpu (1 thread)," in results.label(run) and "threads" not in results.label(run)
+    run["provenance"]["device"] = "cpu (2 threads)"
+    assert "cpu (2 threads)" in results.label(run)

@@ -103,7 +103,8 @@ def label(run: dict) -> str:
     p = run["provenance"]
     size = "reduced, not the paper's size" if run.get("reduced") else "full size"
     wall = f", {p['wall_time_s']:.0f} s" if p.get("wall_time_s") else ""
-    return (f"saved run ({size}): `{p.get('command')}` on {p.get('device')}, "
+    device = str(p.get('device')).replace('(1 threads)', '(1 thread)')  # runs saved before describe() said so
+    return (f"saved run ({size}): `{p.get('command')}` on {device}, "
             f"{p.get('date')}, commit {p.get('commit')}{wall}")
 
 
