@@ -60,7 +60,8 @@ def plot_head_gradients(
     floor, top = (1e-47, 1e12) if dtype == "float32" else (1e-322, 1e60)  # room above 1 for the ×
     ax.add_patch(Rectangle((0, 0), 1, 0.15, transform=ax.transAxes, color=PALETTE["grey"], alpha=0.15,
                            lw=0, zorder=0))  # the strip of the ▼ rows: "exactly 0", not a y value
-    strip_top = floor * (top / floor) ** 0.15  # the strip's top edge as a y value (log axis)
+    lo, hi = np.log10(floor), np.log10(top)  # top / floor would overflow float64
+    strip_top = 10.0 ** (lo + 0.15 * (hi - lo))  # the strip's top edge as a y value (log axis)
     for i, (h, g) in enumerate(head_curves(margins, n_classes, dtype).items()):
         mag, bad = np.abs(g), ~np.isfinite(g)
         ok = ~bad & (mag >= strip_top)  # no curve inside the strip: there it would mix with the ▼
@@ -165,7 +166,7 @@ def _bar_label(g: float) -> str:
         return "NaN"
     if not np.isfinite(g):
         return "inf"
-    return "= 0" if g == 0 else f"{g:.0e}" if abs(g) < 1e-2 else ""
+    return "= 0" if g == 0 else f"{g:.0e}".replace("-", "−") if abs(g) < 1e-2 else ""  # typeset minus
 
 
 def plot_log_sigmoid(s=None, ax=None):
@@ -213,8 +214,8 @@ def plot_jacobian_chain(Js, product, axes=None):
         n = min(J.shape)
         if J.shape[0] == J.shape[1] and np.array_equal(J, np.diag(np.diag(J))) and n <= 12:
             for d in range(n):  # a diagonal Jacobian (ReLU, sigmoid): write its entries, 0s included
-                ax.text(d, d, f"{J[d, d]:.2g}", ha="center", va="center", fontsize=6,
-                        color=PALETTE["black"])
+                ax.text(d, d, f"{J[d, d]:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(J[d, d]) > 0.5 * lim else PALETTE["black"])
         ax.set_title(f"{title}\n{J.shape[0]}×{J.shape[1]}", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
