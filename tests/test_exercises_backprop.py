@@ -23,7 +23,7 @@ CASES = {  # a right answer (derived by hand, not from the reference) and a wron
     "check_sub_backward": (lambda dY: (dY, -dY), lambda dY: (dY, dY)),
     "check_square_backward": (lambda X, dY: 2 * X * dY, lambda X, dY: X * X * dY),
     "check_max_tie_backward": (_max_ties, lambda a, b, d: (d, d)),
-    "check_linear_dW_torch": (lambda X, d: d.T @ X, lambda X, d: d.T @ X / len(X)),
+    "check_tied_linear_dW": (lambda X, W, d: X.T @ d @ W + d.T @ X @ W, lambda X, W, d: X.T @ d @ W),
 }
 
 
@@ -49,9 +49,10 @@ def test_specific_hints(capsys):
     assert exercises.check_sub_backward(lambda dY: (dY, dY)) is False  # add's rule
     assert exercises.check_square_backward(lambda X, dY: X * dY) is False  # one path only
     assert exercises.check_max_tie_backward(lambda a, b, d: (d * (a > b), d * ~(a > b))) is False  # lecture's tie
-    assert exercises.check_linear_dW_torch(lambda X, d: X.T @ d) is False  # vglab's (n_in, n_out) layout
+    assert exercises.check_tied_linear_dW(lambda X, W, d: d.T @ X @ W) is False  # the decoder's use only
+    assert exercises.check_tied_linear_dW(lambda X, W, d: (X.T @ d @ W + d.T @ X @ W).T) is False  # W's transpose
     out = capsys.readouterr().out
-    for word in ("plain ReLU", "the slope", "minus sign", "two paths", "on a tie", "stored (n_out, n_in)"):
+    for word in ("plain ReLU", "the slope", "minus sign", "two paths", "on a tie", "one use's share", "W's shape (4, 3)"):
         assert word in out, (word, out)
 
 
@@ -65,13 +66,14 @@ def test_references_agree_with_the_lab_modules():
     mx.forward(X1, X2)
     for got, ref in zip(mx.backward(dY), bp._autograd(torch.maximum, X1, X2, dY=dY)):
         assert torch.allclose(got, ref)  # no ties: torch and the lecture agree
-    X, dY = bp._data((5, 4), (5, 3), seed=9)
-    lin = M.Linear(4, 3)
-    lin.forward(X)
-    lin.backward(dY)
-    W = lin.W.value.T.clone()  # torch layout (n_out, n_in)
-    (ref,) = bp._autograd(lambda w: X @ w.T, W, dY=dY)
-    assert torch.allclose(ref, lin.W.grad.T)
+    X, dY = bp._data((5, 4), (5, 4), seed=9)
+    W = M.Param(bp._data((4, 3), seed=10)[0])  # the tied autoencoder of exercise 5, by the lab's modules
+    net = M.Sequential(M.Linear(4, 3, W=W, b=M.Param(torch.zeros(3, dtype=torch.float64))),
+                       M.Linear(3, 4, W=M.Param(W.value.T.clone()), b=M.Param(torch.zeros(4, dtype=torch.float64))))
+    net.forward(X)
+    net.backward(dY)
+    (ref,) = bp._autograd(lambda w: X @ w @ w.T, W.value, dY=dY)
+    assert torch.allclose(ref, W.grad + net.modules[1].W.grad.T)  # the sum of the two uses
 
 
 STUBS = {  # the exercise cells as committed: the stub returns ... (or a pair of them); older stubs returned None
@@ -79,7 +81,7 @@ STUBS = {  # the exercise cells as committed: the stub returns ... (or a pair of
     "check_sub_backward": [lambda dY: (..., ...), lambda dY: (None, None)],
     "check_square_backward": [lambda X, dY: ..., lambda X, dY: None],
     "check_max_tie_backward": [lambda a, b, d: (..., ...), lambda a, b, d: (None, None)],
-    "check_linear_dW_torch": [lambda X, d: ..., lambda X, d: None],
+    "check_tied_linear_dW": [lambda X, W, d: ..., lambda X, W, d: None],
 }
 
 ANSWER_TEXT = {  # fragments of the accepted answer that the first hint must not contain
@@ -87,8 +89,8 @@ ANSWER_TEXT = {  # fragments of the accepted answer that the first hint must not
     "check_sub_backward": ["−dC/dY", "-dY", "−ε", "+ε", "minus"],
     "check_square_backward": ["2 X", "2X", "2 *", "dC/dY ⊙", "dY * X", "slope is the other"],
     "check_max_tie_backward": ["half", "1/2", "0.5", "all of dC/dY", "winner"],
-    "check_linear_dW_torch": ["dY.T", "dYᵀ", "dC/dYᵀ", "@ X", "X.T", "(4, 3)"],
-    "check_mse_shrink_factor": ["2.7", "e^", "exp", "e ≈", "1/e", "divides"],
+    "check_tied_linear_dW": ["dY.T", "dYᵀ", "dC/dYᵀ", "Xᵀ", "X.T", "sum", "add", "+", "dY @ W", "dC/dY W"],
+    "check_mse_prefactor": ["10/81", "0.12", "K/(K", "1/(K − 1)", "1 + 1/", "3/4", "81"],
 }
 
 
@@ -128,37 +130,33 @@ def test_checkers_never_raise_and_never_show_raw_errors(name, junk, capsys):
     assert "Traceback" not in lines[0] and "must be real number" not in lines[0], lines[0]
 
 
-def test_mse_shrink_factor(capsys):
+def test_mse_prefactor(capsys):
+    """A right answer by the formula and one measured by the lab's modules at K = 10, and the wrong ones."""
     import math
 
     from vglab import modules as M
 
-    logits, y = M.confident_logits([20.0, 21.0])
-    g = M.head_gradient(logits, y, "softmax+mse")[1][:, 0]
-    measured = float(g[0] / g[1])  # a learner who measures after predicting
-    assert exercises.check_mse_shrink_factor(measured) is True
-    assert exercises.check_mse_shrink_factor(math.e) is True
-    assert exercises.check_mse_shrink_factor(2.7) is True  # reasoned out, two digits
-    l5, y5 = M.confident_logits([5.0, 6.0])
-    g5 = M.head_gradient(l5, y5, "softmax+mse")[1][:, 0]
-    assert exercises.check_mse_shrink_factor(float(g5[0] / g5[1])) is True  # measured at m = 5, 6: 2.70
-    assert exercises.check_mse_shrink_factor(g[0] / g[1]) is True  # a one-element tensor is one number
-    for wrong in (1 / math.e, 2.0, 10.0, 1.0, None, "e", True, float("nan"), [2.7], "2.718", (2.718, 1),
-                  torch.tensor([2.718, 1.0]), 1e400, 10**400, 2.718 + 0j):
-        assert exercises.check_mse_shrink_factor(wrong) is False
-    l2, y2 = M.confident_logits([3.0, 4.0])
-    g2 = M.head_gradient(l2, y2, "softmax+mse")[1][:, 0]
-    assert exercises.check_mse_shrink_factor(float(g2[0] / g2[1])) is False  # m = 3, 4: 2.59, "close"
+    logits, y = M.confident_logits([30.0], n_classes=10)
+    g = float(M.head_gradient(logits, y, "softmax+mse")[1][0, 0])
+    measured = -g * math.exp(30.0)  # a learner who measures after predicting: A = −g e^m
+    assert abs(measured - 10 / 81) < 1e-6  # the closed form, by the modules (themselves tested vs autograd)
+    assert exercises.check_mse_prefactor(10 / 81) is True
+    assert exercises.check_mse_prefactor(measured) is True
+    assert exercises.check_mse_prefactor(0.1235) is True
+    assert exercises.check_mse_prefactor(torch.tensor(10 / 81)) is True  # one number in a tensor
+    for wrong in (-10 / 81, 0.75, 1 / 9, 1.0, 0.5, 0.13, None, "10/81", True, float("nan"), [0.123],
+                  (10, 81), torch.tensor([0.1, 0.2]), 1e400, 10**400, 0.1235 + 0j):
+        assert exercises.check_mse_prefactor(wrong) is False
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["Correct"] * 5 + ["Not yet"] * 16
-    assert "old / new" in lines[5] and "close" in lines[-1]
+    assert [line.split(":")[0] for line in lines] == ["Correct"] * 4 + ["Not yet"] * 16
+    assert "positive" in lines[4] and "K = 3" in lines[5] and "⟨dC/dp, p⟩" in lines[6]
 
 
 def test_checkers_leave_the_global_rng_alone():
     torch.manual_seed(0)
     a = torch.rand(1)
     torch.manual_seed(0)
-    exercises.check_linear_dW_torch(lambda X, d: d.T @ X)
+    exercises.check_tied_linear_dW(lambda X, W, d: d.T @ X @ W)
     exercises.check_leaky_relu_backward(lambda X, dY: dY * (X > 0))
     assert torch.equal(torch.rand(1), a)
 
@@ -167,4 +165,4 @@ def test_all_exported():
     from vglab.exercises import backprop
 
     assert set(backprop.__all__) <= set(dir(exercises))
-    assert len(backprop.__all__) == 6 and "check_mse_shrink_factor" in backprop.__all__
+    assert len(backprop.__all__) == 6 and "check_mse_prefactor" in backprop.__all__

@@ -21,8 +21,8 @@ __all__ = [
     "check_sub_backward",
     "check_square_backward",
     "check_max_tie_backward",
-    "check_linear_dW_torch",
-    "check_mse_shrink_factor",
+    "check_tied_linear_dW",
+    "check_mse_prefactor",
 ]
 
 
@@ -185,45 +185,61 @@ def check_max_tie_backward(fn) -> bool:
 
 
 @_never_raises
-def check_linear_dW_torch(fn) -> bool:
-    """Exercise 5, ``fn(X, dY) -> dC/dW`` for Y = X Wᵀ + b with W stored (n_out, n_in) = (3, 4), as
-    ``torch.nn.Linear`` stores it. Reference: autograd."""
-    X, dY, W = _data((5, 4), (5, 3), (3, 4), seed=5)
-    hint = ("write Y[b, j] = Σ_i X[b, i] W[j, i] + b[j] and differentiate by W[j, i]; dC/dW has W's "
-            "shape (3, 4)")
-    ok, dW = _run(fn, X.clone(), dY.clone(), first=hint, hint=hint)
+def check_tied_linear_dW(fn) -> bool:
+    """Exercise 5, ``fn(X, W, dY) -> dC/dW`` for the tied linear autoencoder Y = (X W) Wᵀ: W of shape
+    (n_in, n_hidden) = (4, 3) is used twice (encoder X W, decoder H Wᵀ), so its gradient is the sum
+    of two uses, Xᵀ (dC/dY W) + dC/dYᵀ (X W). Reference: autograd."""
+    X, dY = _data((5, 4), (5, 4), seed=5)
+    (W,) = _data((4, 3), seed=55)
+    first = ("W is used twice: write Y = H V with H = X W and V = Wᵀ, get each use's gradient from "
+             "eq. (01.2r), then combine them as in section 4")
+    hint = ("the decoder Y = H V gives dC/dH = dC/dY Vᵀ and dC/dV = Hᵀ dC/dY; the encoder H = X W gives "
+            "X's transpose times dC/dH; bring dC/dV back to W's shape (4, 3) and combine the two uses")
+    ok, dW = _run(fn, X.clone(), W.clone(), dY.clone(), first=first, hint=hint)
     if not ok or not _tensor(dW, hint):
         return False
-    (ref,) = _autograd(lambda w: X @ w.T, W, dY=dY)
-    if dW.shape == (4, 3) and torch.allclose(dW.double(), ref.T):
-        return E.report(False, "", "that is Xᵀ dC/dY, the gradient for W stored (n_in, n_out) as in "
-                                   "vglab; here W is stored (n_out, n_in) = (3, 4)")
-    return E.tensors_close(dW, ref, success="dC/dW = dC/dYᵀ X, summed over the minibatch.", hint=hint)
+    (ref,) = _autograd(lambda w: X @ w @ w.T, W, dY=dY)
+    enc, dec = X.T @ (dY @ W), dY.T @ (X @ W)
+    if dW.shape == W.shape and (torch.allclose(dW.double(), enc) or torch.allclose(dW.double(), dec)):
+        return E.report(False, "", "that is one use's share; W is used twice (encoder and decoder), "
+                                   "and a shared weight gets the sum (section 4)")
+    if dW.shape == (3, 4):
+        return E.report(False, "", "dC/dW has W's shape (4, 3): bring the decoder's gradient (for Wᵀ) "
+                                   "back by a transpose")
+    return E.tensors_close(dW, ref, success="the encoder's and the decoder's shares, added.", hint=hint)
+
+
+K_CLASSES = 10  # exercise 6: the number of classes
 
 
 @_never_raises
-def check_mse_shrink_factor(answer) -> bool:
-    """Exercise 6: softmax → squared error's gradient on the true logit falls like e^−m (p_y ≈ e^−m / (K − 1)
-    for m well above 0), so one more unit of margin divides it by e. Accepts e to 1 % (2.7, or a
-    measurement at margins as low as 5 and 6, which gives 2.70); within 5 % the hint says "close"."""
-    hint = ("write p_y as a function of m for the logits (0, m, m), and ask how it changes when m grows "
-            "by 1 (for m well above 0)")
+def check_mse_prefactor(answer) -> bool:
+    """Exercise 6: for K = 10 classes and logits (0, m, …, m), softmax → squared error's gradient on the
+    true logit is ≈ −A e^−m for m ≫ 0, with A = K/(K − 1)² = 10/81: p_y ≈ e^−m/(K − 1), each wrong
+    class p ≈ 1/(K − 1), ⟨p − onehot, p⟩ → 1/(K − 1), so dC/ds_y ≈ −p_y (1 + 1/(K − 1)). Accepts
+    10/81 to 1 % (0.123 or 0.1235; not its sign-flipped −10/81, which gets its own hint)."""
+    hint = ("for K classes write p_y and each wrong class's p for m ≫ 0, then put dC/dp = p − onehot into "
+            "softmax's backward (01.8) for the true logit")
     if answer is None or answer is Ellipsis:
-        return E.report(False, "", f"{hint}; then replace ... with the factor")
+        return E.report(False, "", f"{hint}; then replace ... with A")
     if isinstance(answer, torch.Tensor) and answer.numel() == 1 and not answer.dtype.is_complex \
             and answer.dtype != torch.bool:
-        answer = answer.item()  # a measured ratio g[0] / g[1]: one number
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):  # not "2.718", not a tuple
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):  # not "10/81", not a tuple
         return E.report(False, "", f"{hint}; answer with one number, not {type(answer).__name__}")
     ok, x = E.answer_number(answer, hint=f"{hint}; answer with one number")
     if not ok:
         return False
-    if math.isfinite(x) and math.isclose(x, 1 / math.e, rel_tol=1e-2):
-        return E.report(False, "", "that is new / old, the factor it is multiplied by; "
-                                   "by what factor does it shrink (old / new)?")
-    good = math.isfinite(x) and math.isclose(x, math.e, rel_tol=1e-2)
-    if not good and math.isfinite(x) and math.isclose(x, math.e, rel_tol=5e-2):
-        return E.report(False, "", f"close: {x:g} is within 5 % but not 1 %; give the exact factor your "
-                                   "formula for p_y implies for m ≫ 0")
-    return E.report(good, "e ≈ 2.718 per unit of margin: the gradient carries p_y ∝ e^−m, one factor e "
-                          "per unit, like c per layer in notebook 00.", hint)
+    if not math.isfinite(x):
+        return E.report(False, "", f"{hint}; answer with one finite number")
+    right = K_CLASSES / (K_CLASSES - 1) ** 2
+    near = lambda v: math.isclose(x, v, rel_tol=1e-2)
+    if near(-right):
+        return E.report(False, "", "the gradient is −A e^−m: give A itself, a positive number")
+    if near(3 / 4):
+        return E.report(False, "", "that is the value for K = 3 classes; here K = 10")
+    if near(1 / (K_CLASSES - 1)):
+        return E.report(False, "", "that is p_y's own prefactor; the squared error adds the term "
+                                   "⟨dC/dp, p⟩, which does not vanish for m ≫ 0")
+    return E.report(near(right), "A = K/(K − 1)² = 10/81 ≈ 0.123: the gradient keeps softmax's p_y.",
+                    hint)

@@ -48,7 +48,8 @@ def plot_head_gradients(
 
     Log y, symmetric-log x (linear for |m| < 10); an exact 0 is a ▼ in a grey strip along the bottom
     edge (a position, not a value on the y-axis; one row per head, so coinciding zeros all show; every
-    8th zero plus the first and last of the run), a NaN/inf is a × along the top edge of the axes.
+    8th zero plus the first and last of the run), a NaN/inf is a × along the top edge of the axes. No
+    curve is drawn inside the strip: a value below its top edge is left out (too small to draw).
     ``mark``: a dashed vertical line at that margin (the slider's), in the legend.
     """
     from matplotlib.lines import Line2D
@@ -59,9 +60,11 @@ def plot_head_gradients(
     floor, top = (1e-47, 1e12) if dtype == "float32" else (1e-322, 1e60)  # room above 1 for the ×
     ax.add_patch(Rectangle((0, 0), 1, 0.15, transform=ax.transAxes, color=PALETTE["grey"], alpha=0.15,
                            lw=0, zorder=0))  # the strip of the ▼ rows: "exactly 0", not a y value
+    lo, hi = np.log10(floor), np.log10(top)  # top / floor would overflow float64
+    strip_top = 10.0 ** (lo + 0.15 * (hi - lo))  # the strip's top edge as a y value (log axis)
     for i, (h, g) in enumerate(head_curves(margins, n_classes, dtype).items()):
         mag, bad = np.abs(g), ~np.isfinite(g)
-        ok = ~bad & (mag > 0)
+        ok = ~bad & (mag >= strip_top)  # no curve inside the strip: there it would mix with the ▼
         wide = h == "log_softmax+ce"  # drawn wide underneath; softmax → log dashed on top of it
         ax.plot(
             margins[ok],
@@ -163,7 +166,7 @@ def _bar_label(g: float) -> str:
         return "NaN"
     if not np.isfinite(g):
         return "inf"
-    return "= 0" if g == 0 else f"{g:.0e}" if abs(g) < 1e-2 else ""
+    return "= 0" if g == 0 else f"{g:.0e}".replace("-", "−") if abs(g) < 1e-2 else ""  # typeset minus
 
 
 def plot_log_sigmoid(s=None, ax=None):
@@ -187,7 +190,7 @@ def plot_log_sigmoid(s=None, ax=None):
     )
     ax.axhline(0, color=PALETTE["grey"], lw=0.6)
     ax.set_xlabel("score s of the true class")
-    ax.set_ylabel("value")
+    ax.set_ylabel("function value, or slope (dashed)")
     ax.set_title("two classes: log σ(s) = s − softplus(s), and its slope", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     return ax
@@ -208,6 +211,11 @@ def plot_jacobian_chain(Js, product, axes=None):
     for k, (ax, (title, J)) in enumerate(zip(axes, mats)):
         J = J.detach().double().numpy()
         im = ax.imshow(J, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        n = min(J.shape)
+        if J.shape[0] == J.shape[1] and np.array_equal(J, np.diag(np.diag(J))) and n <= 12:
+            for d in range(n):  # a diagonal Jacobian (ReLU, sigmoid): write its entries, 0s included
+                ax.text(d, d, f"{J[d, d]:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(J[d, d]) > 0.5 * lim else PALETTE["black"])
         ax.set_title(f"{title}\n{J.shape[0]}×{J.shape[1]}", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
