@@ -167,5 +167,6 @@ def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
     ax.axhline(threshold, color=PALETTE["orange"], ls=(0, (4, 3)), lw=1.3, zorder=5, label=f"θ = {threshold:.3g}")
     ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="gradient norm", title="norm before and after clipping")
-    ax.legend(fontsize=7, loc="lower right", framealpha=0.8)  # "best" covered the thrown-back run (read 02r5, F2)
+    # below the axes: inside, every corner covers a curve ("best" hid the thrown-back run, read 02r5, F2)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     return ax
