@@ -45,11 +45,12 @@ def _label(tr, label):
     return label + (f" (diverged, step {tr.diverged_at})" if tr.diverged_at else "")
 
 
-def plot_trajectory(tr, ax=None, *, label=None, color_=None, lw: float = 1.4, marker: bool = True):
+def plot_trajectory(tr, ax=None, *, label=None, color_=None, lw: float = 1.4, marker: bool = True,
+                    ls="-", zorder=None):
     """One path ``tr.path`` (a ``surfaces.Trajectory``); a diverged run ends in ✕."""
     ax = _ax(ax)
     c = color_ or _color(tr.name)
-    ax.plot(tr.path[:, 0], tr.path[:, 1], "-", color=c, lw=lw, label=_label(tr, label))
+    ax.plot(tr.path[:, 0], tr.path[:, 1], ls=ls, color=c, lw=lw, label=_label(tr, label), zorder=zorder)
     if marker:
         ax.plot(*tr.path[-1], "X" if tr.diverged_at else "o", color=c, ms=6 if tr.diverged_at else 3.5)
     return ax
@@ -126,9 +127,10 @@ def plot_cliff(surface, plain, clipped, threshold: float, ax=None):
 
 
 def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
-    """The two paths of ``plot_cliff`` without the contour (panels keep the contour)."""
-    plot_trajectory(plain, ax, label="SGD", color_=COLORS["SGD"])
-    plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"])
+    """The two paths of ``plot_cliff`` without the contour (panels keep the contour). The two runs share
+    their first steps, so plain SGD is drawn dashed on top of the clipped one (read 02r5, F1)."""
+    plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"], lw=2.2)
+    plot_trajectory(plain, ax, label="SGD (dashed, on top)", color_=COLORS["SGD"], ls=(0, (3, 2)), lw=1.2, zorder=4)
     for tr, c in ((plain, COLORS["SGD"]), (clipped, COLORS["clipped"])):
         out = thrown(surface, tr)
         if out is not None:
@@ -165,5 +167,6 @@ def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
     ax.axhline(threshold, color=PALETTE["orange"], ls=(0, (4, 3)), lw=1.3, zorder=5, label=f"θ = {threshold:.3g}")
     ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="gradient norm", title="norm before and after clipping")
-    ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    # below the axes: inside, every corner covers a curve ("best" hid the thrown-back run, read 02r5, F2)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     return ax
