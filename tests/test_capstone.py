@@ -299,3 +299,41 @@ def test_cli_mlp_testbed_writes_rows_with_every_seed(tmp_path, monkeypatch):
     for bad in (["--testbed", "cnn"], ["--testbed", "mlp", "--seeds", "0"], ["--testbed", "mlp", "--remedies", "LSTM f-bias 1"]):
         with pytest.raises(SystemExit):
             cli.parse(bad)
+
+
+def test_omega_share_matches_a_hand_written_omega_gradient():
+    """Ω (Pascanu eq. 9, g(k) and f′(a(k)) held) written out step by step in float64, differentiated by
+    autograd in W_rec only: ‖ω ∂Ω/∂W_rec‖ / ‖∂E/∂θ‖ must equal ``omega_share`` on one minibatch."""
+    data = ds_train.make_data("temporal_order", 10, 40, 10, 10, seed=0)
+    init = srn.SRN(6, 12, 4, sigma2=0.05, n_networks=2, generator=torch.Generator().manual_seed(3))
+    got = capstone.omega_share(init, data, n_batches=1, seed=2)
+    x, y, lengths = ds_train._Batches(data.train, 10, 2).next()
+    net = copy.deepcopy(init).double()
+    out, a_steps, z_steps = net.unroll(x.double(), lengths)
+    E = srn.loss(net, out, y).sum()
+    grads = torch.autograd.grad(E, list(net.parameters()) + z_steps)
+    params, dz = grads[:5], grads[5:]
+    w = ds_train.Config().omega_weight
+    shares = []
+    for m in range(2):
+        W = net.W_rec[m].detach().clone().requires_grad_(True)
+        terms = []
+        for k in range(len(a_steps)):
+            for b in range(x.shape[0]):
+                if k < x.shape[1] - int(lengths[b]):
+                    continue  # padding never counts
+                gk = dz[k][m, b].detach()
+                if float(gk @ gk) < 1e-20:
+                    continue
+                back = (gk * (1 - torch.tanh(a_steps[k][m, b].detach()) ** 2)) @ W.T
+                terms.append((back @ back / (gk @ gk) - 1) ** 2)
+        (dW,) = torch.autograd.grad(torch.stack(terms).mean(), W)
+        gnorm = torch.sqrt(sum((p[m] ** 2).sum() for p in params))
+        shares.append(float(w * dW.norm() / gnorm))
+    assert got["share_max"] == pytest.approx(max(shares), rel=1e-3)
+    assert got["share_median"] == pytest.approx(sum(shares) / 2, rel=1e-3)  # the median of two
+    assert 0 <= got["step_change_max"] and got["clip"] == 1.0 and got["grad_norm_min"] > 0
+    with pytest.raises(TypeError, match="model"):
+        capstone.omega_share(deep_mlp.build_mlp(2, 4), data)
+    with pytest.raises(ValueError, match="n_batches"):
+        capstone.omega_share(init, data, n_batches=0)

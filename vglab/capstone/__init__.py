@@ -34,6 +34,7 @@ from .._args import int_at_least
 from ..beta_penalty import beta_penalty_from_logits
 from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
                               rules_of_thumb)
+from ._omega import omega_share  # noqa: F401
 from ..data import digits
 from ..deep_mlp import build_mlp
 from ..runtime import cpu_threads, describe
