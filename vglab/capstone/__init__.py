@@ -60,6 +60,10 @@ MLP_REMEDIES = {
     "Xavier ×4 + Beta penalty": (SIG4, 0.01, "beta", "Xavier ×4 (sigmoid)"),
     "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
     "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
+    # issue 18: the plain sigmoid net with nn.BatchNorm1d / nn.LayerNorm before every activation
+    # (deep_mlp.build_mlp(norm=...), Ioffe & Szegedy 2015; Ba, Kiros & Hinton 2016)
+    "BatchNorm (sigmoid)": (dict(activation="sigmoid", norm="batch"), 0.0, "batchnorm", "plain (sigmoid)"),
+    "LayerNorm (sigmoid)": (dict(activation="sigmoid", norm="layer"), 0.0, "layernorm", "plain (sigmoid)"),
 }
 PAPER_REGIME = "momentum SGD, lr 1e-5, minibatch 10 (paper §8), summed loss (the lab's reading, SOURCES.md §1.6)"
 ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
@@ -137,7 +141,13 @@ def mlp_measures(model: nn.Module, x, y) -> dict:
 
 @torch.no_grad()
 def _accuracy(model, x, y) -> float:
-    return float((model(x).argmax(-1) == y).double().mean())
+    """Test accuracy in eval mode (a BatchNorm net predicts from its running statistics), mode restored."""
+    was = model.training
+    model.eval()
+    try:
+        return float((model(x).argmax(-1) == y).double().mean())
+    finally:
+        model.train(was)
 
 
 def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600, lr: float = 0.01,
@@ -167,8 +177,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
                 train_mlp(model, data, steps=steps, lr=lr, lam=lam, seed=s, device=device,
                           progress_bar=progress_bar, desc=name)
                 wall += time.perf_counter() - t0
-                end.append(mlp_measures(model, xt, yt))
-                accs.append(_accuracy(model, xt, yt))
+                accs.append(_accuracy(model, xt, yt))  # before the probe, whose forward pass (train mode)
+                end.append(mlp_measures(model, xt, yt))  # would move a BatchNorm's running statistics
             mean = lambda ms, k: sum(m[k] for m in ms) / len(ms)  # noqa: E731
             geo = lambda ms: 10 ** (  # noqa: E731
                 sum(math.log10(max(m["flow"], 1e-300)) for m in ms) / len(ms))

@@ -11,6 +11,13 @@ import numpy as np
 from .style import PALETTE, color
 
 BAND = PALETTE["green"]  # the healthy band: within 10× (MLP), Q in [−1, 1] (SRN)
+# colour keys of the issue-18 rows that plots.style does not name
+EXTRA = {"batchnorm": PALETTE["purple"], "layernorm": PALETTE["grey"], "orthogonal": PALETTE["cyan"],
+         "irnn": PALETTE["sand"], "gru": PALETTE["wine"], "lnsrn": PALETTE["rose"]}
+
+
+def _colour(key) -> str:
+    return color(key, EXTRA.get(str(key).lower(), PALETTE["grey"]))
 
 
 def _flow_value(row, key) -> float:
@@ -35,7 +42,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     ax = ax or plt.gca()
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
-        ax.barh(yi, 100 * r["score"], color=color(r["colour"]), alpha=0.85, height=0.7)
+        ax.barh(yi, 100 * r["score"], color=_colour(r["colour"]), alpha=0.85, height=0.7)
         lo = r.get("score_min", r["score"])
         ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
         ax.text(101, yi, verdict_label(r["verdict"]), va="center", fontsize=7)
@@ -77,7 +84,7 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     ax.axvline(0, color=PALETTE["grey"], lw=0.8)
     for yi, r in zip(y, rows):
         a, b = clip(_flow_value(r, "flow_init"), yi), clip(_flow_value(r, "flow"), yi)
-        c = color(r["colour"])
+        c = _colour(r["colour"])
         ax.plot([a, b], [yi, yi], color=c, lw=1.5)
         ax.plot(a, yi, "o", mfc="white", mec=c, ms=9, mew=1.5)  # a ring around the filled dot: both stay
         ax.plot(b, yi, "o", color=c, ms=5)                       # visible where init and after coincide
@@ -120,7 +127,7 @@ def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
     key = METRICS[metric]
     y = np.arange(len(rows))[::-1]
     vals = [(100 if key == "score" else 1) * (r.get(key) if r.get(key) is not None else math.nan) for r in rows]
-    ax.barh(y, vals, color=[color(r["colour"]) for r in rows], alpha=0.85, height=0.7)
+    ax.barh(y, vals, color=[_colour(r["colour"]) for r in rows], alpha=0.85, height=0.7)
     for yi, v in zip(y, vals):
         ax.text(v, yi, f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
