@@ -321,3 +321,54 @@ def test_omega_share_matches_a_hand_written_omega_gradient():
         capstone.omega_share(deep_mlp.build_mlp(2, 4), data)
     with pytest.raises(ValueError, match="n_batches"):
         capstone.omega_share(init, data, n_batches=0)
+
+
+def test_new_recurrent_rows_share_the_initial_srns_and_their_regimes():
+    from vglab import rnn_fixes
+    from vglab.capstone import _recurrent
+    init = srn.SRN(6, 100, 4, sigma2=0.01, n_networks=2, generator=torch.Generator().manual_seed(1))
+    for how in ("orthogonal", "irnn", "lnsrn"):
+        net = _recurrent.build(how, init, "temporal_order", 2, 0, "cpu")
+        assert isinstance(net, rnn_fixes.RNN)
+        for name in ("W_in", "b", "W_out"):  # only W_rec (and the activation, LN) differ
+            torch.testing.assert_close(getattr(net, name), getattr(init, name))
+    ortho = _recurrent.build("orthogonal", init, "temporal_order", 2, 0, "cpu").W_rec.detach().double()
+    torch.testing.assert_close(torch.linalg.svdvals(ortho), torch.ones(2, 100, dtype=torch.float64), atol=1e-5, rtol=0)
+    torch.testing.assert_close(_recurrent.build("irnn", init, "temporal_order", 2, 0, "cpu").W_rec.detach(),
+                               torch.eye(100).expand(2, 100, 100))
+    torch.testing.assert_close(_recurrent.build("lnsrn", init, "temporal_order", 2, 0, "cpu").W_rec, init.W_rec)
+    assert [_recurrent.method(h) for h in ("orthogonal", "irnn", "gru", "lnsrn", "ds", "adam")] == \
+        ["plain", "plain", None, None, "ds", None]
+    rows = capstone.run_srn(["plain SGD", "orthogonal W_rec", "IRNN (ReLU, W_rec = I)", "SRN + Adam (control)",
+                             "GRU", "LayerNorm-SRN"], T=12, n_networks=2, updates=2, adam_steps=2, n_train=40,
+                            n_val=10, n_test=20, n_probe=10, cost_repeats=1, progress_bar=False)
+    by = {r["remedy"]: r for r in rows}
+    for r in rows:
+        assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"]) and r["cost"] > 0
+    assert by["orthogonal W_rec"]["regime"] == by["plain SGD"]["regime"] != by["GRU"]["regime"]
+    assert by["GRU"]["baseline"] == by["LayerNorm-SRN"]["baseline"] == "SRN + Adam (control)"
+    assert by["GRU"]["pct_saturated"] is None and by["IRNN (ReLU, W_rec = I)"]["pct_saturated_init"] > 0
+    json.dumps(rows)
+
+
+def test_gru_flow_matches_torch_s_nn_gru_step_by_step():
+    """The GRU row's flow, log10 ‖∂E/∂h(T)‖ − log10 ‖∂E/∂h(1)‖ (minibatch means), recomputed from torch's
+    own nn.GRU run one step at a time in float64."""
+    from vglab.gru import MultiGRU
+    g = torch.Generator().manual_seed(4)
+    net = MultiGRU(2, 6, 16, 4, generator=g)
+    x, y = tasks.make_batch("temporal_order", 8, 15, generator=g)
+    got = capstone.srn_measures(net, x, y)
+    flows = []
+    for i in range(2):
+        gru, lin = net.torch_gru(i)
+        gru, lin = gru.double(), lin.double()
+        h, hs = torch.zeros(1, 8, 16, dtype=torch.float64), []
+        for k in range(x.shape[1]):
+            _, h = gru(x[:, k:k + 1].double(), h)
+            hs.append(h)
+        E = F.cross_entropy(lin(h[0]), y, reduction="sum")
+        grads = torch.autograd.grad(E, hs)
+        n = [gk[0].norm(dim=-1).mean() for gk in grads]
+        flows.append(float(torch.log10(n[-1] / n[0])))
+    assert got["flow"] == pytest.approx(sum(flows) / 2, rel=1e-6) and got["pct_saturated"] is None
