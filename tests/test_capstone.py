@@ -339,7 +339,7 @@ def test_new_recurrent_rows_share_the_initial_srns_and_their_regimes():
     torch.testing.assert_close(_recurrent.build("lnsrn", init, "temporal_order", 2, 0, "cpu").W_rec, init.W_rec)
     assert [_recurrent.method(h) for h in ("orthogonal", "irnn", "gru", "lnsrn", "ds", "adam")] == \
         ["plain", "plain", None, None, "ds", None]
-    rows = capstone.run_srn(["plain SGD", "orthogonal W_rec", "IRNN (ReLU, W_rec = I)", "SRN + Adam (control)",
+    rows = capstone.run_srn(["plain SGD", "orthogonal W_rec", "IRNN (ReLU + identity W_rec)", "SRN + Adam (control)",
                              "GRU", "LayerNorm-SRN"], T=12, n_networks=2, updates=2, adam_steps=2, n_train=40,
                             n_val=10, n_test=20, n_probe=10, cost_repeats=1, progress_bar=False)
     by = {r["remedy"]: r for r in rows}
@@ -347,7 +347,7 @@ def test_new_recurrent_rows_share_the_initial_srns_and_their_regimes():
         assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"]) and r["cost"] > 0
     assert by["orthogonal W_rec"]["regime"] == by["plain SGD"]["regime"] != by["GRU"]["regime"]
     assert by["GRU"]["baseline"] == by["LayerNorm-SRN"]["baseline"] == "SRN + Adam (control)"
-    assert by["GRU"]["pct_saturated"] is None and by["IRNN (ReLU, W_rec = I)"]["pct_saturated_init"] > 0
+    assert by["GRU"]["pct_saturated"] is None and by["IRNN (ReLU + identity W_rec)"]["pct_saturated_init"] > 0
     json.dumps(rows)
 
 

@@ -78,7 +78,7 @@ SRN_REMEDIES = {
     "dS sampling": ("ds", "ds", "plain SGD"),
     # issue 18 (capstone._recurrent): W_rec orthogonal / identity with ReLU, the same W_in, b, W_out
     "orthogonal W_rec": ("orthogonal", "orthogonal", "plain SGD"),
-    "IRNN (ReLU, W_rec = I)": ("irnn", "irnn", "plain SGD"),
+    "IRNN (ReLU + identity W_rec)": ("irnn", "irnn", "plain SGD"),
     "SRN + Adam (control)": ("adam", "Adam", None),  # the Adam regime's own baseline
     "LSTM f-bias 0": ("lstm0", "lstm", "SRN + Adam (control)"),
     "LSTM f-bias 1": ("lstm1", "lstm", "SRN + Adam (control)"),
