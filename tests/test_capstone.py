@@ -372,3 +372,20 @@ def test_gru_flow_matches_torch_s_nn_gru_step_by_step():
         n = [gk[0].norm(dim=-1).mean() for gk in grads]
         flows.append(float(torch.log10(n[-1] / n[0])))
     assert got["flow"] == pytest.approx(sum(flows) / 2, rel=1e-6) and got["pct_saturated"] is None
+
+
+def test_cli_seed_rows_from_a_saved_run_computes_only_the_missing_remedies(tmp_path):
+    from vglab.experiments import capstone as cli
+    base = ["--T", "12", "--networks", "1", "--updates", "2", "--adam-steps", "2", "--n-train", "30", "--n-val", "10",
+            "--n-test", "20", "--reduced", "--results-dir", str(tmp_path), "--no-progress"]
+    assert cli.main(base + ["--remedies", "plain SGD,clipping", "--out", "old"]) == 0
+    old = results.load("old", tmp_path)
+    assert cli.main(base + ["--remedies", "plain SGD,clipping,orthogonal W_rec", "--out", "new",
+                            "--seed-rows-from", "old"]) == 0
+    new = results.load("new", tmp_path)["data"]["rows"]
+    assert [r["remedy"] for r in new] == ["plain SGD", "clipping", "orthogonal W_rec"]
+    for a, b in zip(old["data"]["rows"], new[:2]):  # taken as they were, with the commit that made them
+        assert b["scores"] == a["scores"] and b["commit"] == old["provenance"]["commit"]
+    assert "commit" in new[2] and new[2]["baseline"] == "plain SGD" and new[2]["cost"] is not None
+    with pytest.raises(SystemExit):  # other settings: refused
+        cli.main(base[:2] + ["13"] + base[3:] + ["--remedies", "plain SGD", "--out", "x", "--seed-rows-from", "old"])
