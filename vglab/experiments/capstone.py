@@ -19,6 +19,8 @@ timed computing only what that method needs (``capstone.paper_update_seconds``).
 ``--seed-rows-from NAME``: start from the rows of ``results/NAME.json`` made with the same settings (the
 remedy list aside) and compute only the remedies it lacks -- for adding rows to a long saved run. Every
 row then carries ``commit``: the saved run's commit for the rows taken from it, this run's for the rest.
+A remedy whose training diverges (``train.DivergenceError``) gets no row; its message is saved under
+``data["diverged"]``.
 
 Resumable: remedies are independent (each starts from the same seeded data and networks), so the
 run checkpoints after every remedy to ``results/<out>.partial.json`` (atomically, the one before kept as
@@ -34,6 +36,7 @@ import time
 from pathlib import Path
 
 from .. import _args, capstone, ds_train, results, runfiles
+from ..train import DivergenceError
 from ..runtime import device as _device
 
 
@@ -133,15 +136,14 @@ def _run(args, command, partial):
         done = {"settings": settings, "rows": _seed_rows(args, settings), "wall_s": 0.0}
     t_start = time.time()
     for name in args.remedies:
-        if any(r["remedy"] == name for r in done["rows"]):
+        if any(r["remedy"] == name for r in done["rows"]) or name in done.get("diverged", {}):
             continue
         t0 = time.time()
-        new = capstone.run_mlp([name], steps=args.steps, seeds=tuple(range(args.seeds)), device=dev,
-                                         progress_bar=not args.no_progress) if args.testbed == "mlp" else \
-            capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
-                                         adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
-                                         n_test=args.n_test, seed=args.seed, cost_repeats=args.cost_repeats, device=dev,
-                                         progress_bar=not args.no_progress)
+        try:
+            new = _one(args, name, dev)
+        except DivergenceError as e:  # the remedy's training blew up: no row, the message is kept
+            done.setdefault("diverged", {})[name] = str(e)
+            new = []
         if args.seed_rows_from:
             for r in new:
                 r["commit"] = results.provenance(dev)["commit"]
@@ -149,19 +151,32 @@ def _run(args, command, partial):
         done["wall_s"] += time.time() - t0
         runfiles.save_checkpoint(partial, done, fmt="json")  # atomic, the previous one kept as .prev
         if args.max_minutes is not None and time.time() - t_start > 60 * args.max_minutes \
-                and len(done["rows"]) < len(args.remedies):
+                and len(done["rows"]) + len(done.get("diverged", {})) < len(args.remedies):
             print(f"stopped after {name} ({len(done['rows'])} of {len(args.remedies)} remedies): run again to resume")
             return None
     order = {n: i for i, n in enumerate(args.remedies)}
     rows = capstone.add_verdicts(sorted(done["rows"], key=lambda r: order[r["remedy"]]))
-    path = results.save(args.out, {"settings": settings, "rows": rows},
+    data = {"settings": settings, "rows": rows, **({"diverged": done["diverged"]} if done.get("diverged") else {})}
+    path = results.save(args.out, data,
                         results.provenance(dev, done["wall_s"], command=command), reduced=args.reduced,
                         directory=Path(args.results_dir) if args.results_dir else None)
     for p in (partial, partial.with_name(partial.name + ".prev")):
         p.unlink(missing_ok=True)
     print(capstone.format_table(rows, markdown=False))
+    for name, msg in done.get("diverged", {}).items():
+        print(f"{name}: no row, {msg}")
     print(f"wrote {path}")
     return path
+
+
+def _one(args, name, dev) -> list:
+    """The row(s) of one remedy."""
+    return capstone.run_mlp([name], steps=args.steps, seeds=tuple(range(args.seeds)), device=dev,
+                                         progress_bar=not args.no_progress) if args.testbed == "mlp" else \
+            capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
+                                         adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
+                                         n_test=args.n_test, seed=args.seed, cost_repeats=args.cost_repeats, device=dev,
+                                         progress_bar=not args.no_progress)
 
 
 def main(argv=None) -> int:
