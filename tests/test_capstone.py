@@ -389,3 +389,21 @@ def test_cli_seed_rows_from_a_saved_run_computes_only_the_missing_remedies(tmp_p
     assert "commit" in new[2] and new[2]["baseline"] == "plain SGD" and new[2]["cost"] is not None
     with pytest.raises(SystemExit):  # other settings: refused
         cli.main(base[:2] + ["13"] + base[3:] + ["--remedies", "plain SGD", "--out", "x", "--seed-rows-from", "old"])
+
+
+def test_cli_keeps_a_diverged_remedy_as_a_message_not_a_row(tmp_path, monkeypatch):
+    from vglab.experiments import capstone as cli
+    from vglab.train import DivergenceError
+    real = capstone.run_srn
+
+    def fake(names, **kw):
+        if names == ["clipping"]:
+            raise DivergenceError("training diverged at step 4: loss = nan")
+        return real(names, **kw)
+    monkeypatch.setattr(capstone, "run_srn", fake)
+    assert cli.main(["--T", "12", "--networks", "1", "--updates", "2", "--adam-steps", "2", "--n-train", "30",
+                     "--n-val", "10", "--n-test", "20", "--remedies", "plain SGD,clipping", "--reduced",
+                     "--out", "div", "--results-dir", str(tmp_path), "--no-progress"]) == 0
+    run = results.load("div", tmp_path)
+    assert [r["remedy"] for r in run["data"]["rows"]] == ["plain SGD"]
+    assert run["data"]["diverged"] == {"clipping": "training diverged at step 4: loss = nan"}
