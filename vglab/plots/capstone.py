@@ -51,7 +51,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
         pts = [(100 * by[r["remedy"]]["score"], yi) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
             ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved: {saved[0]['testbed']}")
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, borderaxespad=0.2)  # above the verdicts
     ax.axvline(100 * rows[0]["chance"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
