@@ -192,22 +192,6 @@ def test_cli_resumes_remedy_by_remedy_and_equals_an_uninterrupted_run(tmp_path):
         cli.main(args + ["--results-dir", str(chunks)])
 
 
-def test_checkers_right_and_wrong(capsys):
-    assert exercises.check_fix_for_symptom("residual") is True
-    assert exercises.check_fix_for_symptom("clipping") is False
-    assert exercises.check_fix_for_symptom("batchnorm") is False
-    assert exercises.check_capstone_q(math.log10(0.2 / 4e-6)) is True
-    assert exercises.check_capstone_q(-4.7) is False
-    assert exercises.check_capstone_q("x") is False
-    assert exercises.check_grad_ratio(lambda p: p.grad_a[0] / p.grad_a[-1]) is True
-    assert exercises.check_grad_ratio(lambda p: p.grad_a[-1] / p.grad_a[0]) is False
-    assert exercises.check_grad_ratio(lambda p: float(p.grad_a.min() / p.grad_a.max())) is False  # not first/last
-    assert exercises.check_grad_ratio(lambda p: float(p.grad_a[0]) / float(p.grad_a[len(p.grad_a) - 1])) is True
-    assert exercises.check_grad_ratio(lambda p: 1 / 0) is False
-    out = capsys.readouterr().out
-    assert out.count("Correct") == 4 and out.count("Not yet") == 7
-
-
 def test_summary_panel_redraws_every_view():
     from vglab.widgets.capstone import VIEWS, summary_panel
     rows = [{"testbed": "t", "remedy": n, "colour": c, "baseline": None, "regime": "r", "score": s, "score_best": s,
@@ -299,3 +283,127 @@ def test_cli_mlp_testbed_writes_rows_with_every_seed(tmp_path, monkeypatch):
     for bad in (["--testbed", "cnn"], ["--testbed", "mlp", "--seeds", "0"], ["--testbed", "mlp", "--remedies", "LSTM f-bias 1"]):
         with pytest.raises(SystemExit):
             cli.parse(bad)
+
+
+def test_omega_share_matches_a_hand_written_omega_gradient():
+    """Ω (Pascanu eq. 9, g(k) and f′(a(k)) held) written out step by step in float64, differentiated by
+    autograd in W_rec only: ‖ω ∂Ω/∂W_rec‖ / ‖∂E/∂θ‖ must equal ``omega_share`` on one minibatch."""
+    data = ds_train.make_data("temporal_order", 10, 40, 10, 10, seed=0)
+    init = srn.SRN(6, 12, 4, sigma2=0.05, n_networks=2, generator=torch.Generator().manual_seed(3))
+    got = capstone.omega_share(init, data, n_batches=1, seed=2)
+    x, y, lengths = ds_train._Batches(data.train, 10, 2).next()
+    net = copy.deepcopy(init).double()
+    out, a_steps, z_steps = net.unroll(x.double(), lengths)
+    E = srn.loss(net, out, y).sum()
+    grads = torch.autograd.grad(E, list(net.parameters()) + z_steps)
+    params, dz = grads[:5], grads[5:]
+    w = ds_train.Config().omega_weight
+    shares = []
+    for m in range(2):
+        W = net.W_rec[m].detach().clone().requires_grad_(True)
+        terms = []
+        for k in range(len(a_steps)):
+            for b in range(x.shape[0]):
+                if k < x.shape[1] - int(lengths[b]):
+                    continue  # padding never counts
+                gk = dz[k][m, b].detach()
+                if float(gk @ gk) < 1e-20:
+                    continue
+                back = (gk * (1 - torch.tanh(a_steps[k][m, b].detach()) ** 2)) @ W.T
+                terms.append((back @ back / (gk @ gk) - 1) ** 2)
+        (dW,) = torch.autograd.grad(torch.stack(terms).mean(), W)
+        gnorm = torch.sqrt(sum((p[m] ** 2).sum() for p in params))
+        shares.append(float(w * dW.norm() / gnorm))
+    assert got["share_max"] == pytest.approx(max(shares), rel=1e-3)
+    assert got["share_median"] == pytest.approx(sum(shares) / 2, rel=1e-3)  # the median of two
+    assert 0 <= got["step_change_max"] and got["clip"] == 1.0 and got["grad_norm_min"] > 0
+    with pytest.raises(TypeError, match="model"):
+        capstone.omega_share(deep_mlp.build_mlp(2, 4), data)
+    with pytest.raises(ValueError, match="n_batches"):
+        capstone.omega_share(init, data, n_batches=0)
+
+
+def test_new_recurrent_rows_share_the_initial_srns_and_their_regimes():
+    from vglab import rnn_fixes
+    from vglab.capstone import _recurrent
+    init = srn.SRN(6, 100, 4, sigma2=0.01, n_networks=2, generator=torch.Generator().manual_seed(1))
+    for how in ("orthogonal", "irnn", "lnsrn"):
+        net = _recurrent.build(how, init, "temporal_order", 2, 0, "cpu")
+        assert isinstance(net, rnn_fixes.RNN)
+        for name in ("W_in", "b", "W_out"):  # only W_rec (and the activation, LN) differ
+            torch.testing.assert_close(getattr(net, name), getattr(init, name))
+    ortho = _recurrent.build("orthogonal", init, "temporal_order", 2, 0, "cpu").W_rec.detach().double()
+    torch.testing.assert_close(torch.linalg.svdvals(ortho), torch.ones(2, 100, dtype=torch.float64), atol=1e-5, rtol=0)
+    torch.testing.assert_close(_recurrent.build("irnn", init, "temporal_order", 2, 0, "cpu").W_rec.detach(),
+                               torch.eye(100).expand(2, 100, 100))
+    torch.testing.assert_close(_recurrent.build("lnsrn", init, "temporal_order", 2, 0, "cpu").W_rec, init.W_rec)
+    assert [_recurrent.method(h) for h in ("orthogonal", "irnn", "gru", "lnsrn", "ds", "adam")] == \
+        ["plain", "plain", None, None, "ds", None]
+    rows = capstone.run_srn(["plain SGD", "orthogonal W_rec", "IRNN (ReLU + identity W_rec)", "SRN + Adam (control)",
+                             "GRU", "LayerNorm-SRN"], T=12, n_networks=2, updates=2, adam_steps=2, n_train=40,
+                            n_val=10, n_test=20, n_probe=10, cost_repeats=1, progress_bar=False)
+    by = {r["remedy"]: r for r in rows}
+    for r in rows:
+        assert FIELDS <= set(r) and len(r["scores"]) == 2 and math.isfinite(r["flow"]) and r["cost"] > 0
+    assert by["orthogonal W_rec"]["regime"] == by["plain SGD"]["regime"] != by["GRU"]["regime"]
+    assert by["GRU"]["baseline"] == by["LayerNorm-SRN"]["baseline"] == "SRN + Adam (control)"
+    assert by["GRU"]["pct_saturated"] is None and by["IRNN (ReLU + identity W_rec)"]["pct_saturated_init"] > 0
+    json.dumps(rows)
+
+
+def test_gru_flow_matches_torch_s_nn_gru_step_by_step():
+    """The GRU row's flow, log10 ‖∂E/∂h(T)‖ − log10 ‖∂E/∂h(1)‖ (minibatch means), recomputed from torch's
+    own nn.GRU run one step at a time in float64."""
+    from vglab.gru import MultiGRU
+    g = torch.Generator().manual_seed(4)
+    net = MultiGRU(2, 6, 16, 4, generator=g)
+    x, y = tasks.make_batch("temporal_order", 8, 15, generator=g)
+    got = capstone.srn_measures(net, x, y)
+    flows = []
+    for i in range(2):
+        gru, lin = net.torch_gru(i)
+        gru, lin = gru.double(), lin.double()
+        h, hs = torch.zeros(1, 8, 16, dtype=torch.float64), []
+        for k in range(x.shape[1]):
+            _, h = gru(x[:, k:k + 1].double(), h)
+            hs.append(h)
+        E = F.cross_entropy(lin(h[0]), y, reduction="sum")
+        grads = torch.autograd.grad(E, hs)
+        n = [gk[0].norm(dim=-1).mean() for gk in grads]
+        flows.append(float(torch.log10(n[-1] / n[0])))
+    assert got["flow"] == pytest.approx(sum(flows) / 2, rel=1e-6) and got["pct_saturated"] is None
+
+
+def test_cli_seed_rows_from_a_saved_run_computes_only_the_missing_remedies(tmp_path):
+    from vglab.experiments import capstone as cli
+    base = ["--T", "12", "--networks", "1", "--updates", "2", "--adam-steps", "2", "--n-train", "30", "--n-val", "10",
+            "--n-test", "20", "--reduced", "--results-dir", str(tmp_path), "--no-progress"]
+    assert cli.main(base + ["--remedies", "plain SGD,clipping", "--out", "old"]) == 0
+    old = results.load("old", tmp_path)
+    assert cli.main(base + ["--remedies", "plain SGD,clipping,orthogonal W_rec", "--out", "new",
+                            "--seed-rows-from", "old"]) == 0
+    new = results.load("new", tmp_path)["data"]["rows"]
+    assert [r["remedy"] for r in new] == ["plain SGD", "clipping", "orthogonal W_rec"]
+    for a, b in zip(old["data"]["rows"], new[:2]):  # taken as they were, with the commit that made them
+        assert b["scores"] == a["scores"] and b["commit"] == old["provenance"]["commit"]
+    assert "commit" in new[2] and new[2]["baseline"] == "plain SGD" and new[2]["cost"] is not None
+    with pytest.raises(SystemExit):  # other settings: refused
+        cli.main(base[:2] + ["13"] + base[3:] + ["--remedies", "plain SGD", "--out", "x", "--seed-rows-from", "old"])
+
+
+def test_cli_keeps_a_diverged_remedy_as_a_message_not_a_row(tmp_path, monkeypatch):
+    from vglab.experiments import capstone as cli
+    from vglab.train import DivergenceError
+    real = capstone.run_srn
+
+    def fake(names, **kw):
+        if names == ["clipping"]:
+            raise DivergenceError("training diverged at step 4: loss = nan")
+        return real(names, **kw)
+    monkeypatch.setattr(capstone, "run_srn", fake)
+    assert cli.main(["--T", "12", "--networks", "1", "--updates", "2", "--adam-steps", "2", "--n-train", "30",
+                     "--n-val", "10", "--n-test", "20", "--remedies", "plain SGD,clipping", "--reduced",
+                     "--out", "div", "--results-dir", str(tmp_path), "--no-progress"]) == 0
+    run = results.load("div", tmp_path)
+    assert [r["remedy"] for r in run["data"]["rows"]] == ["plain SGD"]
+    assert run["data"]["diverged"] == {"clipping": "training diverged at step 4: loss = nan"}

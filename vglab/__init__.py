@@ -17,6 +17,8 @@ tasks         the synthetic long-term-dependency benchmarks (paper section 7)
 srn           the simple recurrent network, paper eq. (1)-(3)
 bptt          local gradients, Jacobian products, the Q-factor, paper eq. (5)-(10), (25)
 lstm          an unrolled LSTM cell whose per-step state gradients can be read (notebook 04)
+gru           M GRUs unrolled step by step, equal to torch's nn.GRU; the update gate's additive path
+rnn_fixes     SRN remedies: ReLU, orthogonal / identity W_rec, LayerNorm, truncated BPTT, M seeds side by side
 init_scale    the paper's Fig. 2-3: init-variance sensitivity, eigenvalues, the circular law
 init_sigma    Pascanu's σ_max conditions and Bengio's latching, beside notebook 05's networks
 beta_penalty  the patent's omega, Beta MLE fit, KL to uniform, measurements of uniformity

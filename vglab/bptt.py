@@ -27,6 +27,14 @@ def _check_model(model) -> None:
         raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
 
 
+def _check_plain(model, what: str) -> None:
+    """Eq. (6)-(8) hold without LayerNorm only (``rnn_fixes.RNN(layer_norm=True)`` has its own Jacobian)."""
+    _check_model(model)
+    if getattr(model, "layer_norm", False):
+        raise ValueError(f"{what}: model has layer_norm=True; eq. (6)-(8) do not hold with LayerNorm "
+                         "(use local_gradients, which is autograd)")
+
+
 def local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
     """δ(k) = ∂E/∂a(k) for every step k by autograd, (…, B, T, K); E = ``srn.loss`` (summed)."""
     _check_model(model)
@@ -43,7 +51,7 @@ def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
     δ(T) = e W_outᵀ ⊙ f′(a(T)) with e = ∂E/∂o the gradient at the output layer's input
     o = z(T) W_out + b_out: e = softmax(o) − onehot(y) (cross-entropy) or ŷ − y (linear).
     """
-    _check_model(model)
+    _check_plain(model, "manual_local_gradients")
     with torch.no_grad():
         out, a, _ = model(x, lengths, return_states=True)  # a: (…, B, T, K)
         _check_loss_args(model, out, y)
@@ -112,6 +120,7 @@ def jacobians(model: SRN, a: torch.Tensor) -> torch.Tensor:
     being J(i+1) = ∂a(i+1)/∂a(i). With n_networks=M, a's first axis is M. Memory grows as
     T·K² per sequence: pass a few sequences, not a whole minibatch.
     """
+    _check_plain(model, "jacobians")
     W_T = model.W_rec.detach().transpose(-1, -2)  # (…, K, K)
     if model.n_networks is not None:
         W_T = W_T.reshape(W_T.shape[:1] + (1,) * (a.ndim - 2) + W_T.shape[1:])  # (M, 1…, K, K)
@@ -150,10 +159,11 @@ def delta_profile(delta: torch.Tensor, h_max: int | None = None) -> torch.Tensor
 def norm_bound(model: SRN, delta_last_norm, h_max: int) -> torch.Tensor:
     """The classic bound ‖δ(k−h)‖ ≤ ‖δ(k)‖ (σ_max(W_rec) · max f′)^h, h = 0 … h_max.
 
-    max f′ = 1 for tanh, 1/4 for the logistic sigmoid (the paper's text names "tanh" twice
+    max f′ = 1 for tanh and ReLU, 1/4 for the logistic sigmoid (the paper's text names "tanh" twice
     there; the second is the sigmoid). Bengio et al. 1994, Pascanu et al. 2013; paper §3.
     """
-    gamma = 1.0 if model.activation == "tanh" else 0.25
+    _check_plain(model, "norm_bound")
+    gamma = 0.25 if model.activation == "sigmoid" else 1.0
     s = torch.linalg.matrix_norm(model.W_rec.detach(), ord=2)  # (…,)
     h = torch.arange(h_max + 1, dtype=s.dtype, device=s.device)
     return torch.as_tensor(delta_last_norm, dtype=s.dtype)[..., None] * (s[..., None] * gamma) ** h
@@ -172,7 +182,7 @@ def step_factor(model: SRN, x, lengths=None) -> dict:
     the sigmoid's mean ½ shifts every a. Returns ``{"gain", "rms_f_prime", "factor"}``: floats, or
     (M,) tensors for ``n_networks=M``.
     """
-    _check_model(model)
+    _check_plain(model, "step_factor")
     with torch.no_grad():
         _, a, _ = model(x, lengths, return_states=True)  # (…, B, T, K)
         fp2 = model.f_prime(a) ** 2

@@ -11,11 +11,18 @@ Initialisations (weights W of shape (fan_in, fan_out) in the row form z_l = f(z_
 ``gain`` multiplies the standard deviation of every scheme. Residual (He et al. 2016; SOURCES.md §4):
 z_l = z_{l-1} + f(z_{l-1} W_l + b_l)/√depth -- the identity path keeps ∂z_l/∂z_{l-1} = I + …, so
 the backward product cannot vanish; the 1/√depth keeps the forward variance bounded.
+
+Normalisation (``norm="batch"`` or ``"layer"``) sits between the linear map and the activation,
+z_l = f(N(z_{l-1} W_l + b_l)), as Ioffe & Szegedy (2015) place BatchNorm: torch's nn.BatchNorm1d
+(each unit standardised over the batch; running statistics in eval mode) or nn.LayerNorm (each
+example standardised over its units; no batch dependence). Either resets every layer's
+pre-activation to unit scale, so the gain no longer sets RMS f′ (``normalised_slope``).
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -26,8 +33,18 @@ from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_fac
 from .train import History, check_finite, progress
 
 INITS = ("default", "normal", "xavier", "kaiming")
+NORMS = (None, "batch", "layer")
 # std · √fan_in of each init on square layers at gain 1: the g of eq. (sat-rate)
 INIT_GAIN = {"default": 1 / math.sqrt(3.0), "normal": 1.0, "xavier": 1.0, "kaiming": math.sqrt(2.0)}
+
+
+def make_norm(norm: str | None, width: int) -> nn.Module | None:
+    """nn.BatchNorm1d(width) for ``"batch"``, nn.LayerNorm(width) for ``"layer"``, None for None."""
+    if norm is not None and not isinstance(norm, str) or norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    int_at_least("width", width)
+    return {None: None, "batch": lambda: nn.BatchNorm1d(width), "layer": lambda: nn.LayerNorm(width)}[norm]() \
+        if norm is not None else None
 
 
 def make_activation(name: str) -> nn.Module:
@@ -48,16 +65,20 @@ class _Linear(nn.Linear):
 
 
 class Block(nn.Module):
-    """z ↦ f(z W + b), or z + f(z W + b)/√depth when ``residual`` (needs fan_in == fan_out)."""
+    """z ↦ f(N(z W + b)), or z + f(N(z W + b))/√depth when ``residual`` (needs fan_in == fan_out);
+    N is ``make_norm(norm, n_out)`` (BatchNorm1d, LayerNorm) or the identity for ``norm=None``."""
 
-    def __init__(self, n_in: int, n_out: int, activation: str, residual: bool = False, scale: float = 1.0):
+    def __init__(self, n_in: int, n_out: int, activation: str, residual: bool = False, scale: float = 1.0,
+                 norm: str | None = None):
         super().__init__()
         self.linear = _Linear(n_in, n_out)
+        self.norm = make_norm(norm, n_out)  # registered between linear and act: probe pairs act with linear
         self.act = make_activation(activation)
         self.residual, self.scale = residual and n_in == n_out, scale
 
     def forward(self, z):
-        h = self.act(self.linear(z))  # (B, width)
+        u = self.linear(z)  # (B, width)
+        h = self.act(self.norm(u) if self.norm is not None else u)  # (B, width)
         return z + self.scale * h if self.residual else h
 
 
@@ -65,13 +86,13 @@ class DeepMLP(nn.Module):
     """n_in → width (block 1) → … (block ``depth``) → n_out logits; blocks 2..depth may be residual."""
 
     def __init__(self, depth: int, width: int, activation: str, *, n_in: int = 64, n_out: int = 10,
-                 residual: bool = False):
+                 residual: bool = False, norm: str | None = None):
         super().__init__()
         scale = 1.0 / math.sqrt(depth)
         self.blocks = nn.ModuleList(
-            Block(n_in if l == 0 else width, width, activation, residual, scale) for l in range(depth))
+            Block(n_in if l == 0 else width, width, activation, residual, scale, norm) for l in range(depth))
         self.head = _Linear(width, n_out)
-        self.config = dict(depth=depth, width=width, activation=activation, residual=residual)
+        self.config = dict(depth=depth, width=width, activation=activation, residual=residual, norm=norm)
 
     def forward(self, x):
         z = x  # (B, n_in)
@@ -109,13 +130,20 @@ def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, see
 
 def build_mlp(depth: int = 20, width: int = 64, activation: str = "sigmoid", *, init: str = "default",
               gain: float = 1.0, residual: bool = False, n_in: int = 64, n_out: int = 10,
-              seed: int | None = 0, device=None) -> DeepMLP:
-    """A ``depth``-block MLP, initialised on the CPU from ``seed`` (same numbers on every device)."""
+              seed: int | None = 0, device=None, norm: str | None = None) -> DeepMLP:
+    """A ``depth``-block MLP, initialised on the CPU from ``seed`` (same numbers on every device).
+    ``norm``: None, ``"batch"`` (nn.BatchNorm1d) or ``"layer"`` (nn.LayerNorm) between each block's
+    linear map and its activation (Ioffe & Szegedy 2015); γ = 1, β = 0 at initialisation. A
+    BatchNorm net needs ``model.eval()`` to predict from running statistics."""
     for name, v in (("depth", depth), ("width", width), ("n_in", n_in), ("n_out", n_out)):
         int_at_least(name, v)
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=residual)
+    if norm is not None and not isinstance(norm, str) or norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    if not isinstance(residual, (bool, np.bool_)):
+        raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
+    model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=bool(residual), norm=norm)
     init_weights(model, init, gain, seed)
     return model.to(device) if device is not None else model
 
@@ -148,6 +176,29 @@ def predicted_slope(p: Probe, init: str = "default", gain: float = 1.0) -> float
         raise ValueError("p must hold the pre-activations of >= 2 layers: probe(..., keep=True)")
     g = gain * INIT_GAIN[init]
     return sum(math.log10(layer_factor(k, a, g)) for k, a in zip(p.kinds, p.a[:-1])) / (len(p.a) - 1)
+
+
+def normalised_slope(p: Probe, norm: str) -> float:
+    """Eq. (sat-rate)'s slope for a plain stack with ``norm`` ("batch" or "layer") before every
+    activation. The next layer's normaliser divides by σ_{l+1} ≈ g·s(z_l), so the gain cancels and
+    c_l = √E[f′(a_l)²] / s(z_l), with a_l the (unit-scale) normalised pre-activations and s(z_l) the
+    scale N sees: "batch" -- the RMS over units of z_l's std over the batch (BatchNorm removes each
+    unit's batch mean); "layer" -- the RMS of z_l itself (LayerNorm's per-example std over units of
+    z W includes what z's mean contributes through W). Returns the mean over l = 1..L−1 of log10 c_l
+    (sign as ``log_slope``); ``p`` from ``probe(..., keep=True)`` of a ``build_mlp(norm=norm)``."""
+    if not isinstance(p, Probe):
+        raise TypeError(f"p must be a saturation.Probe, got {type(p).__name__}")
+    if not isinstance(norm, str) or norm not in NORMS[1:]:
+        raise ValueError(f"norm must be one of {NORMS[1:]}, got {norm!r}")
+    if len(p.a) < 2 or len(p.z) != len(p.a) or p.z[0].dim() != 2 or p.z[0].shape[0] < 2:
+        raise ValueError("p must hold the (B >= 2, width) pre-activations and activations of >= 2 layers: "
+                         "probe(..., keep=True)")
+    logs = []
+    for k, a, z in zip(p.kinds, p.a[:-1], p.z[:-1]):
+        z = z.double()
+        s = z.std(0).pow(2).mean().sqrt() if norm == "batch" else z.pow(2).mean().sqrt()
+        logs.append(math.log10(layer_factor(k, a, 1.0)) - math.log10(max(float(s), 1e-300)))
+    return sum(logs) / len(logs)
 
 
 def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,

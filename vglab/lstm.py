@@ -18,6 +18,7 @@ from torch import nn
 from . import tasks
 from ._args import int_at_least, integer, is_int, period, positive_real
 from .runtime import cpu_threads
+from .gru import MultiGRU
 from .srn import SRN
 from .train import History, check_finite, progress
 
@@ -159,7 +160,8 @@ def _clip_per_network(model, clip: float) -> None:
 def state_gradient_norms(model, x, y) -> dict:
     """Per-step gradient norms (minibatch mean of each sequence's norm), each of shape (T,) or (M, T).
 
-    SRN: ``{"z": ‖∂E/∂z(k)‖, "delta": ‖∂E/∂a(k)‖}``; LSTM, MultiLSTM: ``{"h": ‖∂E/∂h(k)‖, "c": ‖∂E/∂c(k)‖}``.
+    SRN: ``{"z": ‖∂E/∂z(k)‖, "delta": ‖∂E/∂a(k)‖}``; LSTM, MultiLSTM: ``{"h": ‖∂E/∂h(k)‖, "c": ‖∂E/∂c(k)‖}``;
+    ``gru.MultiGRU``: ``{"h": ‖∂E/∂h(k)‖}``.
     These are total derivatives: every path from step k to the loss is included. With M networks
     (``SRN(n_networks=M)``, ``MultiLSTM``) each network's loss is its own; the result is (M, T).
     """
@@ -169,10 +171,13 @@ def state_gradient_norms(model, x, y) -> dict:
     elif isinstance(model, (LSTM, MultiLSTM)):
         out, h_steps, c_steps = model.unroll(x)
         names, states = ("h", "c"), (h_steps, c_steps)
+    elif isinstance(model, MultiGRU):
+        out, h_steps, _ = model.unroll(x)
+        names, states = ("h",), (h_steps,)
     else:
-        raise TypeError(f"model must be a vglab SRN, LSTM or MultiLSTM, got {type(model).__name__}")
+        raise TypeError(f"model must be a vglab SRN, LSTM, MultiLSTM or MultiGRU, got {type(model).__name__}")
     E = task_loss(model, out, y).sum()  # networks are independent: the sum keeps each one's gradient
-    grads = torch.autograd.grad(E, list(states[0]) + list(states[1]))
+    grads = torch.autograd.grad(E, [s for group in states for s in group])
     T = len(states[0])
     result = {}
     for j, name in enumerate(names):
@@ -183,7 +188,8 @@ def state_gradient_norms(model, x, y) -> dict:
 
 def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 32, lr: float = 1e-2,
                   clip: float | None = 1.0, device=None, generator: torch.Generator | None = None,
-                  eval_every: int = 50, n_eval: int = 500, progress_bar: bool = True, desc: str = "training"):
+                  eval_every: int = 50, n_eval: int = 500, progress_bar: bool = True, desc: str = "training",
+                  truncate: int | None = None):
     """Adam on fresh minibatches of ``task`` (length T); returns a History (step, loss, accuracy).
 
     The loss is the minibatch MEAN here (Adam is scale-free; ``clip`` is a global-norm clip).
@@ -192,11 +198,15 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     own gradient); loss and accuracy are then logged as (M,) tensors.
     Accuracy is ``tasks.score`` on ``n_eval`` held-out sequences every ``eval_every`` steps.
     A NaN/Inf loss stops the run with ``DivergenceError`` (step, loss).
+    ``truncate=k``: truncated BPTT, the state detached every k steps (``rnn_fixes.RNN``, ``gru.MultiGRU``).
     """
     n_steps, batch_size, n_eval = (integer(k, v, lo=1) for k, v in
                                    (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
     lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
     clip = None if clip is None else positive_real("clip", clip)
+    kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
+    if kw and not getattr(model, "supports_truncation", False):
+        raise TypeError(f"truncate needs a vglab.rnn_fixes.RNN or gru.MultiGRU model, got {type(model).__name__}")
     device = torch.device("cpu") if device is None else torch.device(device)
     model.to(device)
     dtype = next(model.parameters()).dtype
@@ -210,7 +220,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
             x, y = tasks.make_batch(task, batch_size, T, g, device)
             y = y.to(dtype) if y.dtype.is_floating_point else y
             x = x.to(dtype)  # from tasks, valid: skip the SRN's per-step input scan (a host sync)
-            out = model._unroll(x)[0] if isinstance(model, SRN) else model(x)
+            out = model._unroll(x, **kw)[0] if isinstance(model, SRN) else model(x, **kw)
             loss = task_loss(model, out, y) / batch_size  # () or (M,)
             check_finite(loss, step)
             opt.zero_grad()

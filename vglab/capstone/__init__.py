@@ -11,8 +11,10 @@ No new maths here -- only orchestration of the modules that teach each remedy:
 * SRN on temporal order (``srn``, ``ds_train``, ``lstm``): plain SGD, clipping, Pascanu's Ω and dS
   sampling in the paper's regime (``ds_train.train``, the same M initial networks and minibatches);
   the LSTM (forget-gate bias 0 and 1) in notebook 04's regime (``lstm.train_on_task``: Adam, clip 1),
-  with the SAME initial SRNs trained in that regime as the control. Gradient flow: the Q-factor,
-  eq. (25) (``bptt.q_factor``, h = T − 1; for the LSTM the same log-ratio of ‖∂E/∂c‖, its cell path).
+  with the SAME initial SRNs trained in that regime as the control. Issue 18's rows (``_recurrent``):
+  orthogonal W_rec and the IRNN in the paper's regime, the GRU and the LayerNorm-SRN in the Adam one.
+  Gradient flow: the Q-factor, eq. (25) (``bptt.q_factor``, h = T − 1; for the LSTM the same
+  log-ratio of ‖∂E/∂c‖, its cell path; for the GRU of ‖∂E/∂h‖, its state).
 
 Every run returns rows (plain dicts, JSON-ready): score, gradient flow at init and after training,
 % saturated (``saturation.saturated``, eq. sat-def), wall time and device; ``add_verdicts`` compares
@@ -29,11 +31,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import bptt, ds_sampling, ds_train, lstm, saturation, srn, tasks
+from .. import ds_sampling, ds_train, lstm, saturation, srn, tasks
 from .._args import int_at_least
 from ..beta_penalty import beta_penalty_from_logits
+from . import _recurrent
 from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
                               rules_of_thumb)
+from ._omega import omega_share  # noqa: F401
 from ..data import digits
 from ..deep_mlp import build_mlp
 from ..runtime import cpu_threads, describe
@@ -59,6 +63,10 @@ MLP_REMEDIES = {
     "Xavier ×4 + Beta penalty": (SIG4, 0.01, "beta", "Xavier ×4 (sigmoid)"),
     "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
     "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
+    # issue 18: the plain sigmoid net with nn.BatchNorm1d / nn.LayerNorm before every activation
+    # (deep_mlp.build_mlp(norm=...), Ioffe & Szegedy 2015; Ba, Kiros & Hinton 2016)
+    "BatchNorm (sigmoid)": (dict(activation="sigmoid", norm="batch"), 0.0, "batchnorm", "plain (sigmoid)"),
+    "LayerNorm (sigmoid)": (dict(activation="sigmoid", norm="layer"), 0.0, "layernorm", "plain (sigmoid)"),
 }
 PAPER_REGIME = "momentum SGD, lr 1e-5, minibatch 10 (paper §8), summed loss (the lab's reading, SOURCES.md §1.6)"
 ADAM_REGIME = "Adam lr 1e-2, clip 1, minibatch 32 (notebook 04)"
@@ -68,9 +76,14 @@ SRN_REMEDIES = {
     "clipping": ("clipping", "clipping", "plain SGD"),
     "Pascanu's Ω": ("pascanu", "pascanu", "plain SGD"),
     "dS sampling": ("ds", "ds", "plain SGD"),
+    # issue 18 (capstone._recurrent): W_rec orthogonal / identity with ReLU, the same W_in, b, W_out
+    "orthogonal W_rec": ("orthogonal", "orthogonal", "plain SGD"),
+    "IRNN (ReLU + identity W_rec)": ("irnn", "irnn", "plain SGD"),
     "SRN + Adam (control)": ("adam", "Adam", None),  # the Adam regime's own baseline
     "LSTM f-bias 0": ("lstm0", "lstm", "SRN + Adam (control)"),
     "LSTM f-bias 1": ("lstm1", "lstm", "SRN + Adam (control)"),
+    "GRU": ("gru", "gru", "SRN + Adam (control)"),  # issue 18: gated, as the LSTM
+    "LayerNorm-SRN": ("lnsrn", "lnsrn", "SRN + Adam (control)"),  # issue 18: the control's SRNs + LN
 }
 
 
@@ -136,7 +149,13 @@ def mlp_measures(model: nn.Module, x, y) -> dict:
 
 @torch.no_grad()
 def _accuracy(model, x, y) -> float:
-    return float((model(x).argmax(-1) == y).double().mean())
+    """Test accuracy in eval mode (a BatchNorm net predicts from its running statistics), mode restored."""
+    was = model.training
+    model.eval()
+    try:
+        return float((model(x).argmax(-1) == y).double().mean())
+    finally:
+        model.train(was)
 
 
 def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600, lr: float = 0.01,
@@ -166,8 +185,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
                 train_mlp(model, data, steps=steps, lr=lr, lam=lam, seed=s, device=device,
                           progress_bar=progress_bar, desc=name)
                 wall += time.perf_counter() - t0
-                end.append(mlp_measures(model, xt, yt))
-                accs.append(_accuracy(model, xt, yt))
+                accs.append(_accuracy(model, xt, yt))  # before the probe, whose forward pass (train mode)
+                end.append(mlp_measures(model, xt, yt))  # would move a BatchNorm's running statistics
             mean = lambda ms, k: sum(m[k] for m in ms) / len(ms)  # noqa: E731
             geo = lambda ms: 10 ** (  # noqa: E731
                 sum(math.log10(max(m["flow"], 1e-300)) for m in ms) / len(ms))
@@ -182,6 +201,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
 def srn_measures(model, x, y) -> dict:
     """Q (eq. 25, h = T − 1; mean over networks) and % of tanh units saturated (sat-def), on a float64
     CPU copy (MPS has no float64; 100 sequences are cheap anywhere)."""
+    if isinstance(model, _recurrent.MultiGRU):
+        return _recurrent.gru_measures(model, x, y)
     m = copy.deepcopy(model).cpu().double()
     x, y = x.cpu().double(), y.cpu()
     if isinstance(m, lstm.LSTM):
@@ -190,12 +211,9 @@ def srn_measures(model, x, y) -> dict:
             _, _, c_steps = m.unroll(x)
         sat = saturation.saturated("tanh", torch.stack(c_steps))  # h = o ⊙ tanh(c)
         return {"flow": float(torch.log10(c[-1] / c[0])), "pct_saturated": 100 * float(sat.double().mean())}
-    delta = bptt.local_gradients(m, x, y)  # (…, B, T, K)
-    q = bptt.q_factor(delta, x.shape[-2] - 1)
     with torch.no_grad():
         _, a, _ = m(x, return_states=True)
-    return {"flow": q if isinstance(q, float) else float(q.mean()),
-            "pct_saturated": 100 * float(saturation.saturated("tanh", a).double().mean())}
+    return {"flow": _recurrent.q_flow(m, x, y), "pct_saturated": _recurrent.saturated_pct(m, a)}
 
 
 def run_srn(remedies=None, *, T: int = 20, n_networks: int = 10, updates: int = 600, adam_steps: int = 200,
@@ -235,15 +253,15 @@ def _srn_row(name, data, init, xp, yp, T, n_networks, updates, adam_steps, seed,
              progress_bar):
     """One remedy: measure at init, train, measure again, score the last weights on the test set."""
     how, colour, base = SRN_REMEDIES[name]
-    net = copy.deepcopy(init).to(device) if how != "lstm0" and how != "lstm1" else lstm.MultiLSTM(
-        n_networks, tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), forget_bias=float(how == "lstm1"),
-        generator=torch.Generator().manual_seed(seed + 1)).to(device)
+    net = _recurrent.build(how, init, TASK, n_networks, seed, device)
+    net0 = copy.deepcopy(net)
     measure = lambda: [srn_measures(m, xp, yp) for m in _per_network(net)]  # noqa: E731
-    avg = lambda v: sum(v) / len(v)  # noqa: E731
+    avg = lambda v: None if None in v else sum(v) / len(v)  # noqa: E731
     start = measure()
-    if how in ds_train.METHODS:
-        ds_train.train(net, data, how, updates, seed=seed, device=device, progress_bar=progress_bar, desc=name)
-        sec = paper_update_seconds(init, data, how, repeats=cost_repeats, seed=seed, device=device)
+    meth = _recurrent.method(how)
+    if meth is not None:
+        ds_train.train(net, data, meth, updates, seed=seed, device=device, progress_bar=progress_bar, desc=name)
+        sec = paper_update_seconds(net0, data, meth, repeats=cost_repeats, seed=seed, device=device)
         regime = f"{PAPER_REGIME}, {updates} updates"
     else:
         t0 = time.perf_counter()

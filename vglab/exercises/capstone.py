@@ -1,4 +1,8 @@
-"""Exercise checkers for notebook 08, which fix when (re-exported by vglab.exercises)."""
+"""Exercise checkers for notebook 08, which fix when (re-exported by vglab.exercises).
+
+Each prints one line (``Correct: ...`` or ``Not yet: <hint>``), returns a bool and never raises. The
+first hint -- what the unanswered cell (the placeholder ``...``) prints -- never holds the answer.
+"""
 from __future__ import annotations
 
 import math
@@ -7,57 +11,95 @@ import torch
 
 from ._checks import answer_number, choice, learner_number, report
 
-__all__ = ["check_fix_for_symptom", "check_capstone_q", "check_grad_ratio"]
+__all__ = ["check_fix_for_symptom", "check_capstone_q", "check_layer_factor", "check_orthogonal_q"]
 
 FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
+ORTHO_H, ORTHO_RMS = 19, 0.9  # exercise 4: h = T − 1 steps at T = 20, RMS tanh′ of the units
+
+
+def _placeholder(answer) -> bool:
+    return answer is Ellipsis or answer is None
 
 
 def check_fix_for_symptom(answer) -> bool:
-    """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which fix?"""
+    """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which of the four
+    fixes the exercise names acts on that product?"""
+    if _placeholder(answer):
+        return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
+                                 "first over what the product runs: layers or time steps?")
     return choice(answer, "residual", options=FIXES,
                   success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
                           "its gradient (within 10× of the last at initialisation in the table).",
-                  hint="the product runs over layers: which fix changes what one block's Jacobian looks like?")
+                  hint="the product runs over layers here; of the four, two act on time steps and one only "
+                       "caps a gradient that is too large.")
 
 
 def check_capstone_q(answer) -> bool:
     """Notebook 08: ‖δ(k)‖ = 0.2 and ‖δ(k−h)‖ = 4e-6: what is Q (eq. 25)?"""
     expected = math.log10(0.2) - math.log10(4e-6)  # 4.70: vanishing, far outside [−1, 1]
-    ok, a = answer_number(answer, hint="answer with a number: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖")
+    ok, a = answer_number(answer, hint="replace ... with a number: apply eq. (25) to the two norms the "
+                                       "exercise gives")
     if not ok:
         return False
     if math.isclose(a, -expected, rel_tol=1e-2):
-        return report(False, "", "check the order: Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖ (last step first); "
-                                 "Q > 0 means vanishing")
+        return report(False, "", "check the order: eq. (25) puts the last step first; Q > 0 means vanishing")
     return report(math.isclose(a, expected, rel_tol=1e-2),
                   f"Q = {expected:.2f}: the gradient shrinks 5·10⁴-fold over h steps -- vanishing, outside [−1, 1].",
                   "Q = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖, eq. (25)")
 
 
-def check_grad_ratio(fn) -> bool:
-    """Notebook 08: ``fn(probe)`` → ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ from a ``saturation.Probe``. Checked on two probes:
-    a vanishing 8-layer tanh net, and the same probe with its per-layer norms reversed (layer 1 the
-    largest, as in an exploding net), so that min/max or any order-free ratio is not accepted."""
+def _probes():
+    """A vanishing 8-layer tanh probe, and the same with its per-layer norms reversed (exploding)."""
     import dataclasses
     from ..deep_mlp import build_mlp
     from ..saturation import probe
     g = torch.Generator().manual_seed(8)
     x, y = torch.randn(32, 64, generator=g), torch.randint(10, (32,), generator=g)
     p = probe(build_mlp(8, 32, "tanh", seed=3), x, y)
-    hint = ("probe.grad_a holds ‖∂L/∂a_l‖ per layer l (first = nearest the input); the ratio compares the "
-            "layer nearest the input with the one nearest the output, whichever is larger")
+    return p, dataclasses.replace(p, grad_a=p.grad_a.flip(0))
+
+
+def check_layer_factor(fn) -> bool:
+    """Notebook 08: ``fn(probe)`` → the per-layer factor c whose (L − 1)-th power is the layer-1/last
+    ratio ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ (``probe.grad_a``, one norm per layer, first = nearest the input).
+    Checked on a vanishing probe and on the same probe reversed (layer 1 the largest), so that an
+    order-free answer (min/max) is not accepted."""
+    hint = ("fn(probe) must return one number: the factor that, multiplied once per step from the last "
+            "layer down to layer 1, turns ‖∂L/∂a_L‖ into ‖∂L/∂a_1‖ (probe.grad_a, first = nearest the input)")
     results = []
-    for i, q in enumerate((p, dataclasses.replace(p, grad_a=p.grad_a.flip(0)))):
-        expected = float(q.grad_a[0] / q.grad_a[-1])
+    for i, q in enumerate(_probes()):
+        ratio, steps = float(q.grad_a[0] / q.grad_a[-1]), len(q.grad_a) - 1
+        expected = ratio ** (1 / steps)
         ok, got = learner_number(fn, q, hint=hint)
         if not ok:
             return False
-        if math.isclose(got, 1 / expected, rel_tol=1e-6) and not math.isclose(expected, 1.0, rel_tol=1e-3):
-            return report(False, "", "that is last / first; the table's ratio is layer 1 / last layer" if i == 0 else
-                          "on a probe whose layer 1 has the largest gradient (an exploding net) your function "
-                          "gives last / first: the table's ratio is layer 1 / last layer, whichever is larger")
+        wrong = {1 / expected: "that is last over first: c < 1 must mean that layer 1 gets the smaller gradient",
+                 ratio: "that is the ratio over all the layers, not the factor of one layer",
+                 ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer L there are L − 1 steps"}
+        for w, why in wrong.items():
+            if math.isclose(got, w, rel_tol=1e-6) and not math.isclose(got, expected, rel_tol=1e-6):
+                return report(False, "", why + (" (on the reversed probe, where layer 1 has the largest "
+                                                "gradient)" if i else ""))
         results.append(math.isclose(got, expected, rel_tol=1e-6))
-    expected = float(p.grad_a[0] / p.grad_a[-1])
+    ratio, steps = (lambda p: (float(p.grad_a[0] / p.grad_a[-1]), len(p.grad_a) - 1))(_probes()[0])
     return report(all(results),
-                  f"ratio {expected:.2e}: below 0.1 the gradient reaching layer 1 is more than 10× smaller than the last layer's.",
-                  hint)
+                  f"c = {ratio ** (1 / steps):.3f} per layer, and c^{steps} = {ratio:.1e}: the ratio over the "
+                  "whole stack is the per-layer factor raised to the number of steps.", hint)
+
+
+def check_orthogonal_q(answer) -> bool:
+    """Notebook 08: W_rec orthogonal (every singular value 1), RMS tanh′ = 0.9, h = 19: predict Q."""
+    expected = -ORTHO_H * math.log10(ORTHO_RMS)  # 0.87: in the safe zone, but not 0
+    ok, a = answer_number(answer, hint="replace ... with a number: work out the per-step factor c first "
+                                       "(§1), then how many powers of 10 it loses over h steps")
+    if not ok:
+        return False
+    if math.isclose(a, -expected, rel_tol=2e-2):
+        return report(False, "", "check the sign: Q > 0 means the gradient shrinks going back in time")
+    if math.isclose(a, 0.0, abs_tol=1e-3):
+        return report(False, "", "the orthogonal W_rec keeps the gain at 1, but each step also multiplies by tanh′")
+    return report(math.isclose(a, expected, rel_tol=2e-2),
+                  f"Q = −{ORTHO_H}·log10 {ORTHO_RMS} = {expected:.2f}: c = 1 × {ORTHO_RMS} per step, so the "
+                  "gradient still shrinks, here by less than 10× -- inside the safe zone.",
+                  "per step c ≈ gain × RMS tanh′ (§1); over h steps the gradient is multiplied by c^h, and Q is "
+                  "minus log10 of that")

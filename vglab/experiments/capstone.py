@@ -16,6 +16,12 @@ timed computing only what that method needs (``capstone.paper_update_seconds``).
 ``results/<out>.json`` via ``vglab.results.save``: the rows (scores per network, Q at init and after,
 % saturated, time per update and cost against the baseline, verdict), the settings and the provenance.
 
+``--seed-rows-from NAME``: start from the rows of ``results/NAME.json`` made with the same settings (the
+remedy list aside) and compute only the remedies it lacks -- for adding rows to a long saved run. Every
+row then carries ``commit``: the saved run's commit for the rows taken from it, this run's for the rest.
+A remedy whose training diverges (``train.DivergenceError``) gets no row; its message is saved under
+``data["diverged"]``.
+
 Resumable: remedies are independent (each starts from the same seeded data and networks), so the
 run checkpoints after every remedy to ``results/<out>.partial.json`` (atomically, the one before kept as
 ``.prev``; ``vglab.runfiles``) and, started again with the
@@ -30,6 +36,7 @@ import time
 from pathlib import Path
 
 from .. import _args, capstone, ds_train, results, runfiles
+from ..train import DivergenceError
 from ..runtime import device as _device
 
 
@@ -57,6 +64,9 @@ def parse(argv=None):
     p.add_argument("--reduced", action="store_true", help="label the run as smaller than the paper's")
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop after the remedy that passes this many minutes (exit 3; run again to resume)")
+    p.add_argument("--seed-rows-from", default=None,
+                   help="start from the rows of results/<NAME>.json (same settings but the remedy list); "
+                        "compute only the missing remedies; each row keeps the commit that computed it")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     with _args.cli_errors(p):  # every argument checked before any data or training: exit 2, message
@@ -79,6 +89,7 @@ def check(a) -> None:
     a.out = a.out or (f"capstone_T{a.T}" if a.testbed == "srn" else "capstone_mlp")
     _args.file_stem("--out", a.out)
     _args.optional(_args.device_name, "--device", a.device)
+    _args.optional(_args.file_stem, "--seed-rows-from", a.seed_rows_from)
 
 
 SETTINGS = ("T", "networks", "updates", "adam_steps", "n_train", "n_val", "n_test", "seed", "cost_repeats",
@@ -89,6 +100,21 @@ MLP_SETTINGS = ("testbed", "seeds", "steps", "remedies")
 def _partial_path(args) -> Path:
     d = Path(args.results_dir) if args.results_dir else results.results_dir()
     return d / f"{args.out}.partial.json"
+
+
+def _seed_rows(args, settings) -> list:
+    """The rows of ``--seed-rows-from`` that this run asks for, each with its commit (none: [])."""
+    if not args.seed_rows_from:
+        return []
+    d = Path(args.results_dir) if args.results_dir else None
+    old = results.load(args.seed_rows_from, d)
+    mine = {k: v for k, v in settings.items() if k != "remedies"}
+    theirs = {k: v for k, v in old["data"]["settings"].items() if k != "remedies"}
+    if mine != theirs:
+        raise runfiles.RunFileError(f"--seed-rows-from {args.seed_rows_from}: its settings {theirs} differ from "
+                                    f"this run's {mine}")
+    commit = old["provenance"].get("commit", "unknown")
+    return [{**r, "commit": r.get("commit", commit)} for r in old["data"]["rows"] if r["remedy"] in args.remedies]
 
 
 def run(args, command: str | None = None) -> Path | None:
@@ -107,34 +133,50 @@ def _run(args, command, partial):
         runfiles.check_settings(partial, done.get("settings"), settings)
         print(f"resuming: {len(done['rows'])} of {len(args.remedies)} remedies done")
     else:
-        done = {"settings": settings, "rows": [], "wall_s": 0.0}
+        done = {"settings": settings, "rows": _seed_rows(args, settings), "wall_s": 0.0}
     t_start = time.time()
     for name in args.remedies:
-        if any(r["remedy"] == name for r in done["rows"]):
+        if any(r["remedy"] == name for r in done["rows"]) or name in done.get("diverged", {}):
             continue
         t0 = time.time()
-        done["rows"] += capstone.run_mlp([name], steps=args.steps, seeds=tuple(range(args.seeds)), device=dev,
-                                         progress_bar=not args.no_progress) if args.testbed == "mlp" else \
-            capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
-                                         adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
-                                         n_test=args.n_test, seed=args.seed, cost_repeats=args.cost_repeats, device=dev,
-                                         progress_bar=not args.no_progress)
+        try:
+            new = _one(args, name, dev)
+        except DivergenceError as e:  # the remedy's training blew up: no row, the message is kept
+            done.setdefault("diverged", {})[name] = str(e)
+            new = []
+        if args.seed_rows_from:
+            for r in new:
+                r["commit"] = results.provenance(dev)["commit"]
+        done["rows"] += new
         done["wall_s"] += time.time() - t0
         runfiles.save_checkpoint(partial, done, fmt="json")  # atomic, the previous one kept as .prev
         if args.max_minutes is not None and time.time() - t_start > 60 * args.max_minutes \
-                and len(done["rows"]) < len(args.remedies):
+                and len(done["rows"]) + len(done.get("diverged", {})) < len(args.remedies):
             print(f"stopped after {name} ({len(done['rows'])} of {len(args.remedies)} remedies): run again to resume")
             return None
     order = {n: i for i, n in enumerate(args.remedies)}
     rows = capstone.add_verdicts(sorted(done["rows"], key=lambda r: order[r["remedy"]]))
-    path = results.save(args.out, {"settings": settings, "rows": rows},
+    data = {"settings": settings, "rows": rows, **({"diverged": done["diverged"]} if done.get("diverged") else {})}
+    path = results.save(args.out, data,
                         results.provenance(dev, done["wall_s"], command=command), reduced=args.reduced,
                         directory=Path(args.results_dir) if args.results_dir else None)
     for p in (partial, partial.with_name(partial.name + ".prev")):
         p.unlink(missing_ok=True)
     print(capstone.format_table(rows, markdown=False))
+    for name, msg in done.get("diverged", {}).items():
+        print(f"{name}: no row, {msg}")
     print(f"wrote {path}")
     return path
+
+
+def _one(args, name, dev) -> list:
+    """The row(s) of one remedy."""
+    return capstone.run_mlp([name], steps=args.steps, seeds=tuple(range(args.seeds)), device=dev,
+                                         progress_bar=not args.no_progress) if args.testbed == "mlp" else \
+            capstone.run_srn([name], T=args.T, n_networks=args.networks, updates=args.updates,
+                                         adam_steps=args.adam_steps, n_train=args.n_train, n_val=args.n_val,
+                                         n_test=args.n_test, seed=args.seed, cost_repeats=args.cost_repeats, device=dev,
+                                         progress_bar=not args.no_progress)
 
 
 def main(argv=None) -> int:
@@ -142,7 +184,7 @@ def main(argv=None) -> int:
     args = parse(argv)
     try:
         path = run(args, command="python -m vglab.experiments.capstone " + " ".join(argv))
-    except runfiles.RunFileError as e:
+    except (runfiles.RunFileError, FileNotFoundError) as e:
         raise SystemExit(f"capstone: {e}") from None
     return 0 if path is not None else 3
 

@@ -11,6 +11,13 @@ import numpy as np
 from .style import PALETTE, color
 
 BAND = PALETTE["green"]  # the healthy band: within 10× (MLP), Q in [−1, 1] (SRN)
+# colour keys of the issue-18 rows that plots.style does not name
+EXTRA = {"batchnorm": PALETTE["purple"], "layernorm": PALETTE["grey"], "orthogonal": PALETTE["cyan"],
+         "irnn": PALETTE["sand"], "gru": PALETTE["wine"], "lnsrn": PALETTE["rose"]}
+
+
+def _colour(key) -> str:
+    return color(key, EXTRA.get(str(key).lower(), PALETTE["grey"]))
 
 
 def _flow_value(row, key) -> float:
@@ -21,6 +28,13 @@ def _flow_value(row, key) -> float:
     return math.log10(max(v, 1e-300)) if row["flow_name"].startswith("grad ratio") else -v
 
 
+def verdict_label(verdict: str) -> str:
+    """The poster's short verdict: its first word(s), keeping the "(ranges overlap)" caveat as "(overlap)"."""
+    if not isinstance(verdict, str):
+        raise TypeError(f"verdict must be a str (a row's verdict), got {type(verdict).__name__}")
+    return verdict.split(":")[0] + (" (overlap)" if "ranges overlap" in verdict else "")
+
+
 def plot_scores(rows, *, saved=None, ax=None, title=None):
     """Horizontal bars: mean test accuracy per remedy, the black line its min–max over the row's networks
     or seeds; dashed = chance. ``saved``: rows of a saved run on the same remedies, their means as open
@@ -28,16 +42,16 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     ax = ax or plt.gca()
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
-        ax.barh(yi, 100 * r["score"], color=color(r["colour"]), alpha=0.85, height=0.7)
+        ax.barh(yi, 100 * r["score"], color=_colour(r["colour"]), alpha=0.85, height=0.7)
         lo = r.get("score_min", r["score"])
         ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
-        ax.text(101, yi, r["verdict"].split(":")[0], va="center", fontsize=7)
+        ax.text(101, yi, verdict_label(r["verdict"]), va="center", fontsize=7)
     if saved:
         by = {s["remedy"]: s for s in saved}
         pts = [(100 * by[r["remedy"]]["score"], yi) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
             ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved: {saved[0]['testbed']}")
-            ax.legend(loc="lower right", fontsize=7)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, borderaxespad=0.2)  # above the verdicts
     ax.axvline(100 * rows[0]["chance"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
@@ -70,10 +84,10 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     ax.axvline(0, color=PALETTE["grey"], lw=0.8)
     for yi, r in zip(y, rows):
         a, b = clip(_flow_value(r, "flow_init"), yi), clip(_flow_value(r, "flow"), yi)
-        c = color(r["colour"])
+        c = _colour(r["colour"])
         ax.plot([a, b], [yi, yi], color=c, lw=1.5)
-        ax.plot(a, yi, "o", mfc="white", mec=c, ms=6)
-        ax.plot(b, yi, "o", color=c, ms=6)
+        ax.plot(a, yi, "o", mfc="white", mec=c, ms=9, mew=1.5)  # a ring around the filled dot: both stay
+        ax.plot(b, yi, "o", color=c, ms=5)                       # visible where init and after coincide
     if saved:
         by = {s["remedy"]: s for s in saved}
         pts = [(clip(_flow_value(by[r["remedy"]], "flow"), yi - 0.45), yi) for yi, r in zip(y, rows)
@@ -85,8 +99,8 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlabel("log10(‖∂L/∂a_1‖ / ‖∂L/∂a_last‖)" if mlp else
-                  "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)  (LSTM rows: its cell gradient ‖∂E/∂c‖)")
-    ax.set_title(title or ("gradient flow: open = init, filled = after training"), fontsize=10)
+                  "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)  (LSTM rows: ‖∂E/∂c‖; GRU: ‖∂E/∂h‖)")
+    ax.set_title(title or ("gradient flow: ring = init, dot = after training"), fontsize=10)
     return ax
 
 
@@ -113,7 +127,7 @@ def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
     key = METRICS[metric]
     y = np.arange(len(rows))[::-1]
     vals = [(100 if key == "score" else 1) * (r.get(key) if r.get(key) is not None else math.nan) for r in rows]
-    ax.barh(y, vals, color=[color(r["colour"]) for r in rows], alpha=0.85, height=0.7)
+    ax.barh(y, vals, color=[_colour(r["colour"]) for r in rows], alpha=0.85, height=0.7)
     for yi, v in zip(y, vals):
         ax.text(v, yi, f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
@@ -121,3 +135,21 @@ def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
     ax.set_xlabel(metric + (f" (time per update, on {rows[0]['device']})" if key == "cost" else ""))
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
+
+
+def long_run_panel(view: dict, *, paper: dict | None = None):
+    """``plots.ds.plot_long_run`` for notebook 08, with the paper's safe zone Q ∈ [−1, 1] drawn on its
+    Q panel (the poster's green band). Returns the three Axes."""
+    from .ds import plot_long_run
+    if not isinstance(view, dict) or not {"rows", "task", "updates"} <= set(view):
+        raise TypeError("view must be a dict from ds_tables.long_run (with 'rows', 'task', 'updates'), got "
+                        f"{type(view).__name__}")
+    if paper is not None and not isinstance(paper, dict):
+        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100 or None, got {type(paper).__name__}")
+    try:
+        axes = plot_long_run(view, paper=paper)
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError) as e:
+        raise ValueError(f"view is not a readable long run (ds_tables.long_run): {type(e).__name__}: {e}") from None
+    axes[2].axhspan(-1, 1, color=BAND, alpha=0.12, lw=0, label="safe zone [−1, 1]")
+    axes[2].legend(fontsize=6)
+    return axes

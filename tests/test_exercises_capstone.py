@@ -1,0 +1,77 @@
+"""Notebook 08's checkers: a right answer, wrong answers (near misses included) and junk, which must give a
+hint and never raise; the first hint (the placeholder ``...``) never holds the answer."""
+import math
+
+import numpy as np
+import pytest
+
+from vglab import exercises
+from vglab.exercises import capstone as cx
+
+JUNK = [None, ..., "abc", "", (1, 2), [0.87], {"a": 1}, float("nan"), float("inf"), -float("inf"), 10**400,
+        True, object(), np.array([1.0, 2.0])]
+
+
+def _one_line(capsys):
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith(("Correct: ", "Not yet: ")), out
+    return out
+
+
+@pytest.mark.parametrize("check", [cx.check_fix_for_symptom, cx.check_capstone_q, cx.check_orthogonal_q,
+                                   cx.check_layer_factor])
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_gives_a_hint_and_never_raises(check, junk, capsys):
+    assert check(junk) is False
+    assert _one_line(capsys).startswith("Not yet: ")
+
+
+def test_fix_for_symptom(capsys):
+    assert cx.check_fix_for_symptom("residual") is True and cx.check_fix_for_symptom(" Residual ") is True
+    for wrong in ("clipping", "dS sampling", "LSTM", "batchnorm", "residual, clipping"):
+        assert cx.check_fix_for_symptom(wrong) is False
+    capsys.readouterr()
+    cx.check_fix_for_symptom(...)
+    assert "residual" not in capsys.readouterr().out.lower()  # the first hint does not list the answer
+
+
+def test_capstone_q(capsys):
+    right = math.log10(0.2 / 4e-6)
+    assert cx.check_capstone_q(right) is True and cx.check_capstone_q(np.float32(right)) is True
+    for wrong in (-right, right * 1.05, 4.0, 5.0, 0.2 / 4e-6):
+        assert cx.check_capstone_q(wrong) is False
+    capsys.readouterr()
+    cx.check_capstone_q(...)
+    assert "4.7" not in capsys.readouterr().out
+
+
+def test_orthogonal_q(capsys):
+    right = -19 * math.log10(0.9)
+    assert cx.check_orthogonal_q(right) is True and cx.check_orthogonal_q(np.float64(right)) is True
+    for wrong in (-right, 0.0, 0.9 ** 19, 19 * 0.1, math.log10(0.9), 1.0, float(int(right)), right * 0.95):
+        assert cx.check_orthogonal_q(wrong) is False
+    capsys.readouterr()
+    cx.check_orthogonal_q(...)
+    assert "0.87" not in capsys.readouterr().out
+
+
+def test_layer_factor(capsys):
+    right = lambda p: float(p.grad_a[0] / p.grad_a[-1]) ** (1 / (len(p.grad_a) - 1))  # noqa: E731
+    assert cx.check_layer_factor(right) is True
+    wrongs = [lambda p: float(p.grad_a[-1] / p.grad_a[0]) ** (1 / (len(p.grad_a) - 1)),  # last / first
+              lambda p: float(p.grad_a[0] / p.grad_a[-1]),  # the whole ratio
+              lambda p: float(p.grad_a[0] / p.grad_a[-1]) ** (1 / len(p.grad_a)),  # L instead of L − 1
+              lambda p: float(p.grad_a.min() / p.grad_a.max()) ** (1 / (len(p.grad_a) - 1)),  # order-free
+              lambda p: 1 / 0, lambda p: None, lambda p: p.grad_a]
+    for w in wrongs:
+        assert cx.check_layer_factor(w) is False
+    capsys.readouterr()
+
+    def placeholder(probe):
+        ...
+    cx.check_layer_factor(placeholder)
+    assert "**" not in capsys.readouterr().out and "root" not in capsys.readouterr().out
+
+
+def test_exported():
+    assert set(cx.__all__) <= set(dir(exercises))
