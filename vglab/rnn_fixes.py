@@ -226,20 +226,24 @@ def state_gradient_norms(model, x, y, *, truncate: int | None = None) -> dict:
     """Per-step ‖∂E/∂state(k)‖ (minibatch mean), (T,) or (M, T), as ``lstm.state_gradient_norms``, with
     ``truncate=k``: the gradient truncated BPTT uses (0 on the steps it cuts off).
 
-    ``RNN``: ``{"z", "delta"}``; ``MultiGRU``: ``{"h"}``; an LSTM or SRN goes to ``lstm.state_gradient_norms``
-    (no truncation there).
+    ``RNN``: ``{"z", "delta"}``; ``MultiGRU``: ``{"h"}``; ``lstm.MultiLSTM``: ``{"h", "c"}``; without
+    ``truncate`` any other model goes to ``lstm.state_gradient_norms``.
     """
     if truncate is None and not isinstance(model, (RNN, MultiGRU)):
         return lstm.state_gradient_norms(model, x, y)
-    if not isinstance(model, (RNN, MultiGRU)):
-        raise TypeError(f"model must be a vglab.rnn_fixes.RNN or MultiGRU for truncate, got {type(model).__name__}")
+    if not isinstance(model, (RNN, MultiGRU, lstm.MultiLSTM)):
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN, MultiGRU or lstm.MultiLSTM for truncate, "
+                        f"got {type(model).__name__}")
     truncate = None if truncate is None else integer("truncate", truncate, lo=1)
     if isinstance(model, RNN):
         out, a_steps, z_steps = model.unroll(x, truncate=truncate)
         names, states = ("z", "delta"), (z_steps, a_steps)
-    else:
+    elif isinstance(model, MultiGRU):
         out, h_steps, _ = model.unroll(x, truncate=truncate)
         names, states = ("h",), (h_steps,)
+    else:
+        out, h_steps, c_steps = model.unroll(x, truncate=truncate)
+        names, states = ("h", "c"), (h_steps, c_steps)
     E = lstm.task_loss(model, out, y).sum()  # networks are independent: the sum keeps each one's gradient
     flat = [s for group in states for s in group]
     grads = torch.autograd.grad(E, flat, allow_unused=True)
