@@ -28,13 +28,13 @@ import math
 import torch
 from torch import nn
 
-from . import lstm
+from . import bptt, lstm
 from ._args import boolean, choice, device as check_device, int_at_least, integer, positive_real, torch_dtype
 from .gru import MultiGRU
 from .srn import SRN
 
-__all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "make_models",
-           "train_on_task", "train_models", "state_gradient_norms", "MultiGRU"]
+__all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "step_factor", "active_fractions",
+           "make_models", "train_on_task", "train_models", "state_gradient_norms", "MultiGRU"]
 
 ACTIVATIONS = ("tanh", "relu")
 INITS = ("gaussian", "orthogonal", "identity")
@@ -174,6 +174,58 @@ def spectrum(W_rec: torch.Tensor) -> dict:
     if not bool(torch.isfinite(W).all()):
         raise ValueError("W_rec contains NaN or Inf")
     return {"eigenvalues": torch.linalg.eigvals(W), "singular_values": torch.linalg.svdvals(W)}
+
+
+def step_factor(model: RNN, x) -> dict:
+    """The per-step factor c of ``bptt.step_factor`` (c = g·√E[f′(a)²]), extended to LayerNorm.
+
+    With ``layer_norm`` a step back also divides by the std σ_s of that step's summed input
+    s(n) = z(n−1) W_rec + u(n) W_in (and multiplies by the LN gain γ), so c = g·√E[(γ f′(a(n−1))/σ_s(n))²]
+    over units, steps n = 1 … T−1 and sequences; the centring removes one direction of K and is left out. Since σ_s ≈ g·RMS(z)
+    when the inputs are small, g cancels: c ≈ √E[f′²]/RMS(z) whatever σ². Returns ``{"gain",
+    "rms_f_prime", "inv_std", "factor"}`` (``inv_std`` = √E[1/σ_s²], 1 without LN): floats or (M,).
+    """
+    if not isinstance(model, RNN):
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN, got {type(model).__name__}")
+    x = model._check_x(x)
+    if not model.layer_norm:
+        out = bptt.step_factor(model, x)
+        out["inv_std"] = 1.0 if isinstance(out["gain"], float) else torch.ones_like(out["gain"])
+        return {k: out[k] for k in ("gain", "rms_f_prime", "inv_std", "factor")}
+    with torch.no_grad():
+        _, a, z = model(x, return_states=True)  # (…, B, T, K)
+        z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
+        s = z_prev @ model.W_rec.unsqueeze(-3) + x.to(a.dtype) @ model.W_in.unsqueeze(-3)
+        inv_var = 1 / (s.var(dim=-1, unbiased=False, keepdim=True) + _LN_EPS)  # (…, B, T, 1)
+        gamma = model.ln_gain if model.n_networks is None else model.ln_gain[:, None, None]
+        fp = model.f_prime(a[..., :-1, :])  # J(n) = diag(f′(a(n−1))) W_rec γ/σ_s(n), n = 1 … T−1
+        inv_var = inv_var[..., 1:, :]
+        dims = (-3, -2, -1)
+        gain = model.W_rec.flatten(-2).pow(2).mean(dim=-1).sqrt() * model.n_hidden ** 0.5
+        rms = fp.pow(2).mean(dim=dims).sqrt()
+        inv = inv_var.expand_as(fp).mean(dim=dims).sqrt()
+        c = gain * ((gamma * fp).pow(2) * inv_var).mean(dim=dims).sqrt()
+    out = {"gain": gain, "rms_f_prime": rms, "inv_std": inv, "factor": c}
+    return {k: (float(v) if v.ndim == 0 else v) for k, v in out.items()}
+
+
+def active_fractions(model: RNN, x, h: int) -> dict:
+    """For a ReLU ``RNN``: the fraction of units active (a > 0) at the last step, ``"last"``, and at every
+    one of the last h + 1 steps, ``"all"`` (mean over units and sequences); floats or (M,) tensors.
+
+    With W_rec = I, δ(k−h) = δ(k) ⊙ [unit active at steps k−h … k−1], so these fractions set ‖δ(k−h)‖.
+    """
+    if not isinstance(model, RNN) or model.activation != "relu":
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN with activation='relu', got {model!r:.60}")
+    x = model._check_x(x)
+    T = x.shape[-2]
+    h = integer("h", h, lo=1, hi=T - 1)
+    with torch.no_grad():
+        _, a, _ = model(x, return_states=True)
+        on = a[..., T - 1 - h:, :] > 0  # (…, B, h+1, K)
+        last = on[..., -1, :].double().mean(dim=(-2, -1))
+        every = on.all(dim=-2).double().mean(dim=(-2, -1))
+    return {k: (float(v) if v.ndim == 0 else v) for k, v in (("last", last), ("all", every))}
 
 
 def make_models(n_in: int, n_hidden: int, n_out: int, *, kinds=KINDS, n_networks: int = 3,
