@@ -114,15 +114,15 @@ def check_orthogonal_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
     if r is None or not 0 < r <= 1 or hh is None or hh < 1 or hh != int(hh):
         return report(False, "", "rms_f_prime must be a number in (0, 1] and h a whole number >= 1")
     expected = -int(hh) * math.log10(r)
-    hint = ("section 4's factor c = g·RMS f′ and Q ≈ −h·log10 c; what is the gain g = RMS(entry)·√K of a "
-            "matrix whose rows are orthonormal (each row's squares sum to what)?")
+    hint = ("what is the gain g = RMS(entry)·√K of a matrix whose rows are orthonormal (each row's squares "
+            "sum to what)? Then use section 4's per-step factor and the Q it predicts")
     a = _number(answer)
     if a is None:
         return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
                                          else " (your answer should be one number)"))
     if expected > 0 and math.isclose(a, -expected, rel_tol=0.02):
         return report(False, "", "Q > 0 means vanishing: c < 1 makes −h·log10 c positive")
-    return report(math.isclose(a, expected, rel_tol=0.02),
+    return report(math.isclose(a, expected, rel_tol=0.01),
                   f"g = 1, so c = RMS f′ = {r:g} and Q ≈ −{int(hh)}·log10({r:g}) = {expected:.2f}: orthogonal "
                   "W_rec keeps every singular value at 1, tanh′ < 1 still shrinks δ at every step", hint)
 
@@ -145,7 +145,7 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
     if expected > 0 and math.isclose(a, 2 * expected, rel_tol=0.02):
         return report(False, "", "close: the norm is the square root of the sum of squares, so the "
                                  "ratio of the counts enters under a square root")
-    return report(math.isclose(a, expected, rel_tol=0.02, abs_tol=1e-9),
+    return report(math.isclose(a, expected, rel_tol=0.01, abs_tol=1e-9),
                   f"the units active at every step pass δ unchanged, the others pass 0: ‖δ(k−h)‖/‖δ(k)‖ = "
                   f"√({pa:g}/{pl:g}), Q = {expected:.3f}", hint)
 
