@@ -36,18 +36,17 @@ from .srn import SRN
 __all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "step_factor", "active_fractions",
            "make_models", "train_on_task", "train_models", "state_gradient_norms", "MultiGRU"]
 
-ACTIVATIONS = ("tanh", "relu")
-INITS = ("gaussian", "orthogonal", "identity")
+ACTIVATIONS, INITS = ("tanh", "relu"), ("gaussian", "orthogonal", "identity")
 KINDS = ("SRN", "orthogonal", "IRNN", "LayerNorm-SRN", "GRU")
 """``make_models``'s kinds: the paper's SRN (tanh, N(0, σ²)), tanh + orthogonal, IRNN, SRN + LayerNorm, GRU."""
 _LN_EPS = 1e-5  # torch.nn.LayerNorm's default
-_MAX_PARAMETERS = 10**8  # the most weights one model may hold: a typo (n_hidden=10**6) is refused, not allocated
+_MAX_PARAMETERS = 10**7  # the most weights one model may hold: a typo (n_hidden=10**6) is refused, not allocated
 
 
 def _check_sizes(**sizes) -> None:
     """Each size an int >= 1 (naming it), and about 4·M·(n_in·K + K² + K·n_out) <= _MAX_PARAMETERS."""
     for name, v in sizes.items():
-        if v is not None:
+        if v is not None or name != "n_networks":  # only n_networks may be None (one network)
             integer(name, v, lo=1)
     M, K = sizes.get("n_networks") or 1, sizes.get("n_hidden", 1)
     n = 4 * M * (sizes.get("n_in", 1) * K + K * K + K * sizes.get("n_out", 1))
@@ -227,8 +226,7 @@ def step_factor(model: RNN, x) -> dict:
     x = model._check_x(x)
     if not model.layer_norm:
         out = bptt.step_factor(model, x)
-        out["inv_std"] = 1.0 if isinstance(out["gain"], float) else torch.ones_like(out["gain"])
-        return {k: out[k] for k in ("gain", "rms_f_prime", "inv_std", "factor")}
+        return out | {"inv_std": 1.0 if isinstance(out["gain"], float) else torch.ones_like(out["gain"])}
     with torch.no_grad():
         _, a, z = model(x, return_states=True)  # (…, B, T, K)
         z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
@@ -237,8 +235,7 @@ def step_factor(model: RNN, x) -> dict:
         gamma = model.ln_gain if model.n_networks is None else model.ln_gain[:, None, None]
         fp = model.f_prime(a[..., :-1, :])  # J(n) = diag(f′(a(n−1))) W_rec γ/σ_s(n), n = 1 … T−1
         inv_var = inv_var[..., 1:, :]
-        dims = (-3, -2, -1)
-        gain = model.W_rec.flatten(-2).pow(2).mean(dim=-1).sqrt() * model.n_hidden ** 0.5
+        dims, gain = (-3, -2, -1), model.W_rec.flatten(-2).pow(2).mean(dim=-1).sqrt() * model.n_hidden ** 0.5
         rms = fp.pow(2).mean(dim=dims).sqrt()
         inv = inv_var.expand_as(fp).mean(dim=dims).sqrt()
         c = gain * ((gamma * fp).pow(2) * inv_var).mean(dim=dims).sqrt()
@@ -308,6 +305,9 @@ def train_models(models: dict, task: str, T: int, n_steps: int, *, seed: int = 0
     if not isinstance(models, dict) or not models:
         raise TypeError(f"models must be a non-empty dict name -> model, got {type(models).__name__}")
     seed = integer("seed", seed, lo=0)
+    for name, m in models.items():
+        if not isinstance(m, nn.Module) or getattr(m, "output", None) not in ("softmax", "linear"):
+            raise TypeError(f"models[{name!r}] must be a vglab recurrent model, got {type(m).__name__}")
     return {name: train_on_task(m, task, T, n_steps, truncate=truncate, generator=torch.Generator().manual_seed(seed),
                                 desc=str(name), **kwargs) for name, m in models.items()}
 
