@@ -56,3 +56,38 @@ def test_sigmoid_orders_sign_and_junk(capsys):
     for junk in (None, "six", float("nan"), torch.ones(2)):
         assert not exercises.check_sigmoid_orders(junk)
         assert "Not yet" in capsys.readouterr().out
+
+
+def test_orthogonal_q(capsys):
+    right = -50 * math.log10(0.9)
+    assert exercises.check_orthogonal_q(right)
+    assert exercises.check_orthogonal_q(-20 * math.log10(0.8), 0.8, 20)
+    for wrong in (-right, right * 1.1, 50 * math.log10(0.9) * 2, "2.29", (right,), float("nan"), 10**400, True):
+        assert not exercises.check_orthogonal_q(wrong)
+    assert not exercises.check_orthogonal_q(...)
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "Not yet" in first and f"{right:.2f}" not in first and "0.9" not in first.replace("(0, 1]", "")
+    assert not exercises.check_orthogonal_q(right, "x", None)  # bad settings: a hint, no raise
+
+
+def test_irnn_q(capsys):
+    right = 0.5 * math.log10(0.7 / 0.25)
+    assert exercises.check_irnn_q(right)
+    assert not exercises.check_irnn_q(2 * right)
+    assert "square root" in capsys.readouterr().out
+    for wrong in (math.log10(0.25), -right, 0.0, "0.22", [right], None, float("inf"), torch.ones(2)):
+        assert not exercises.check_irnn_q(wrong)
+    assert not exercises.check_irnn_q(...)
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert f"{right:.2f}" not in first and "log10(" not in first and "√" not in first
+
+
+def test_truncation_window(capsys):
+    assert exercises.check_truncation_window(54) and exercises.check_truncation_window(54.0)
+    assert exercises.check_truncation_window(36, T=40)
+    for wrong in (53, 55, 54.5, 60, 6, "54", (54, 1), None, float("nan"), 10**30, -54):
+        assert not exercises.check_truncation_window(wrong)
+    assert not exercises.check_truncation_window(...)
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "54" not in first
+    assert not exercises.check_truncation_window(54, T="x")

@@ -115,3 +115,16 @@ def test_batched_training_equals_separate_runs():
     for i, one in enumerate(srn_singles):
         hi = lstm.train_on_task(one, "temporal_order", 10, 5, generator=gen(11), **kw)
         assert abs(h["loss"][-1][i].item() - hi["loss"][-1]) < 1e-9
+
+
+def test_multilstm_truncation_keeps_exactly_the_last_k_steps():
+    from vglab import rnn_fixes
+    m = lstm.MultiLSTM(2, 6, 5, 4, forget_bias=1.0, generator=gen(1), dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", 3, 12, gen(2))
+    x = x.double()
+    full = rnn_fixes.state_gradient_norms(m, x, y)
+    cut = rnn_fixes.state_gradient_norms(m, x, y, truncate=4)
+    assert bool((cut["c"][:, :8] == 0).all()) and bool((cut["h"][:, :8] == 0).all())
+    torch.testing.assert_close(cut["c"][:, 8:], full["c"][:, 8:])
+    torch.testing.assert_close(cut["h"][:, 8:], full["h"][:, 8:])
+    torch.testing.assert_close(m(x, truncate=4), m(x))  # the forward pass is unchanged

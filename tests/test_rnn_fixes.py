@@ -109,3 +109,36 @@ def test_bad_arguments_name_themselves():
         m(x, truncate=0)
     with pytest.raises(TypeError, match="truncate"):
         rf.train_on_task(srn.SRN(6, 7, 4), "temporal_order", 10, 2, truncate=2, progress_bar=False)
+
+
+def test_layer_norm_step_factor_matches_the_autograd_jacobian():
+    """c² ≈ E‖∂a(n)/∂a(n−1)‖_F²/K: the exact one-step Jacobians by autograd (float64)."""
+    m = rf.RNN(6, 60, 4, 0.02, layer_norm=True, generator=gen(1), dtype=torch.float64)
+    x, _ = tasks.make_batch("temporal_order", 2, 12, gen(2))
+    _, a, z = m(x, return_states=True)
+    fro = []
+    for b in range(2):
+        for n in range(1, 12):
+            def step(a_prev, b=b, n=n):
+                zp = torch.tanh(a_prev)
+                s = x[b, n].double() @ m.W_in + zp @ m.W_rec
+                return torch.nn.functional.layer_norm(s, (60,), m.ln_gain, m.b)
+            J = torch.autograd.functional.jacobian(step, a[b, n - 1].detach())
+            fro.append(J.pow(2).sum() / 60)
+    exact = torch.stack(fro).mean().sqrt().item()
+    # the factor's forward pass includes step 0 (z = 0 before it); compare on the same steps
+    c = rf.step_factor(m, x)["factor"]
+    assert abs(c / exact - 1) < 0.1, (c, exact)
+    plain = rf.RNN(6, 60, 4, 0.02, generator=gen(1), dtype=torch.float64)
+    assert rf.step_factor(plain, x)["factor"] == pytest.approx(bptt.step_factor(plain, x)["factor"])
+
+
+def test_active_fractions_set_the_irnn_gradient():
+    m = rf.RNN(6, 50, 4, 0.01, 2, activation="relu", init="identity", generator=gen(1), dtype=torch.float64)
+    x, y = tasks.make_batch("temporal_order", 8, 30, gen(2))
+    fr = rf.active_fractions(m, x, 29)
+    assert bool((fr["all"] <= fr["last"]).all())
+    delta = bptt.local_gradients(m, x, y)
+    _, a, _ = m(x, return_states=True)
+    alive = (a[..., :, :] > 0).all(dim=-2).double()  # active at every step 0 … 29
+    torch.testing.assert_close(delta[..., 0, :], delta[..., -1, :] * alive)  # δ(k−h) = δ(k) ⊙ [always active]

@@ -85,15 +85,16 @@ def test_moving_h_blits_and_matches_a_full_render():
     assert a.shape == b.shape and (a == b).all()
 
 
-def test_bound_legend_entry_has_the_curves_colours():
-    """The legend's bound entry is a dashed stub in each drawn bound's own colour, not one grey key."""
+def test_bound_legend_entry_is_one_neutral_grey_stub():
+    """The legend's bound entry is one grey dashed stub (read 04r4, F1); each bound is drawn dashed
+    in its own curve's colour."""
     ax = Figure().subplots()
     prof = np.geomspace(1, 1e-5, 20)
     rplots.plot_gradient_vs_lag({"a": prof, "b": prof}, {"a": prof * 2, "b": prof * 3}, ax=ax,
                                 colors={"a": "red", "b": "blue"})
     leg = ax.get_legend()
-    assert [t.get_text() for t in leg.get_texts()] == ["a", "b", "its bound (dashed)"]
+    assert [t.get_text() for t in leg.get_texts()] == ["a", "b", "dashed: each curve's bound"]
     dashed = [ln.get_color() for ln in ax.lines if ln.get_linestyle() == "--"]
     assert dashed == ["red", "blue"]
     stub = leg.legend_handles[-1] if hasattr(leg, "legend_handles") else leg.legendHandles[-1]
-    assert stub is not None
+    assert stub.get_linestyle() == "--" and stub.get_color() == rplots.COLORS["bound"]

@@ -38,7 +38,9 @@ class MultiGRU(nn.Module):
         super().__init__()
         M, n_in, K, n_out = (int_at_least(k, v) for k, v in (("n_networks", n_networks), ("n_in", n_in),
                                                               ("n_hidden", n_hidden), ("n_out", n_out)))
-        self.update_bias = real("update_bias", update_bias)
+        if 3 * M * (n_in * K + K * K + K * n_out) > 10**7:  # a typo, not a model: refuse before allocating
+            raise ValueError(f"n_networks, n_in, n_hidden, n_out = {M}, {n_in}, {K}, {n_out} give more than 1e7 weights")
+        self.update_bias = real("update_bias", update_bias, -50, 50)  # σ(±50) is already 0 or 1
         self.output = choice("output", output, ("softmax", "linear"))
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")

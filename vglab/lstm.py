@@ -101,15 +101,23 @@ class MultiLSTM(nn.Module):
         self.b_hh = nn.Parameter(torch.zeros(M, 4 * K, dtype=dtype))  # two biases, as torch's LSTMCell
         self.to(device)
 
-    def unroll(self, x: torch.Tensor):
-        """``(out, h_steps, c_steps)``: out (M, B, n_out); lists of T tensors (M, B, K) in the graph."""
+    supports_truncation = True  # unroll/forward take ``truncate=k``
+
+    def unroll(self, x: torch.Tensor, truncate: int | None = None):
+        """``(out, h_steps, c_steps)``: out (M, B, n_out); lists of T tensors (M, B, K) in the graph.
+
+        ``truncate=k``: truncated BPTT, h and c detached every k steps counted back from the last step."""
         M, K = self.n_networks, self.n_hidden
         if x.ndim not in (3, 4) or x.shape[-1] != self.n_in or (x.ndim == 4 and x.shape[0] != M):
             raise ValueError(f"x must have shape (B, T, {self.n_in}) or ({M}, B, T, {self.n_in}), got {tuple(x.shape)}")
+        truncate = None if truncate is None else integer("truncate", truncate, lo=1)
         h = x.new_zeros(M, x.shape[-3], K)
         c = torch.zeros_like(h)
         h_steps, c_steps = [], []
-        for u in x.unbind(dim=-2):  # explicit loop over time; u (…, B, n_in)
+        T = x.shape[-2]
+        for k, u in enumerate(x.unbind(dim=-2)):  # explicit loop over time; u (…, B, n_in)
+            if truncate is not None and k > 0 and (T - k) % truncate == 0:
+                h, c = h.detach(), c.detach()
             gates = u @ self.W_ih + h @ self.W_hh + (self.b_ih + self.b_hh)[:, None]  # (M, B, 4K)
             i, f, g, o = gates.split(K, dim=-1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)  # the cell path: diag(f)
@@ -118,8 +126,8 @@ class MultiLSTM(nn.Module):
             c_steps.append(c)
         return h @ self.W_out + self.b_out[:, None], h_steps, c_steps
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.unroll(x)[0]
+    def forward(self, x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
+        return self.unroll(x, truncate)[0]
 
     def network(self, i: int) -> LSTM:
         """A single ``LSTM`` (torch's ``LSTMCell``) holding network ``i``'s weights."""
@@ -198,7 +206,8 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     own gradient); loss and accuracy are then logged as (M,) tensors.
     Accuracy is ``tasks.score`` on ``n_eval`` held-out sequences every ``eval_every`` steps.
     A NaN/Inf loss stops the run with ``DivergenceError`` (step, loss).
-    ``truncate=k``: truncated BPTT, the state detached every k steps (``rnn_fixes.RNN``, ``gru.MultiGRU``).
+    ``truncate=k``: truncated BPTT, the state detached every k steps (``rnn_fixes.RNN``, ``gru.MultiGRU``,
+    ``MultiLSTM``).
     """
     n_steps, batch_size, n_eval = (integer(k, v, lo=1) for k, v in
                                    (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
@@ -206,7 +215,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     clip = None if clip is None else positive_real("clip", clip)
     kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
     if kw and not getattr(model, "supports_truncation", False):
-        raise TypeError(f"truncate needs a vglab.rnn_fixes.RNN or gru.MultiGRU model, got {type(model).__name__}")
+        raise TypeError(f"truncate needs a vglab.rnn_fixes.RNN, gru.MultiGRU or lstm.MultiLSTM model, got {type(model).__name__}")
     device = torch.device("cpu") if device is None else torch.device(device)
     model.to(device)
     dtype = next(model.parameters()).dtype

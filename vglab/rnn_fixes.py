@@ -28,20 +28,55 @@ import math
 import torch
 from torch import nn
 
-from . import lstm
+from . import bptt, lstm
 from ._args import boolean, choice, device as check_device, int_at_least, integer, positive_real, torch_dtype
 from .gru import MultiGRU
 from .srn import SRN
 
-__all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "make_models",
-           "train_on_task", "train_models", "state_gradient_norms", "MultiGRU"]
+__all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "step_factor", "active_fractions",
+           "make_models", "train_on_task", "train_models", "state_gradient_norms", "MultiGRU"]
 
-ACTIVATIONS = ("tanh", "relu")
-INITS = ("gaussian", "orthogonal", "identity")
+ACTIVATIONS, INITS = ("tanh", "relu"), ("gaussian", "orthogonal", "identity")
 KINDS = ("SRN", "orthogonal", "IRNN", "LayerNorm-SRN", "GRU")
-"""``make_models``'s kinds: the paper's SRN (tanh, N(0, σ²)), tanh with orthogonal W_rec, ReLU with
-W_rec = I (IRNN), the SRN with LayerNorm, and a GRU (``vglab.gru``)."""
+"""``make_models``'s kinds: the paper's SRN (tanh, N(0, σ²)), tanh + orthogonal, IRNN, SRN + LayerNorm, GRU."""
 _LN_EPS = 1e-5  # torch.nn.LayerNorm's default
+_MAX_PARAMETERS = 10**7  # the most weights one model may hold: a typo (n_hidden=10**6) is refused, not allocated
+
+
+def _check_sizes(**sizes) -> None:
+    """Each size an int >= 1 (naming it), and about 4·M·(n_in·K + K² + K·n_out) <= _MAX_PARAMETERS."""
+    for name, v in sizes.items():
+        if v is not None or name != "n_networks":  # only n_networks may be None (one network)
+            integer(name, v, lo=1)
+    M, K = sizes.get("n_networks") or 1, sizes.get("n_hidden", 1)
+    n = 4 * M * (sizes.get("n_in", 1) * K + K * K + K * sizes.get("n_out", 1))
+    if n > _MAX_PARAMETERS:
+        raise ValueError(f"{', '.join(k for k, v in sizes.items() if v is not None)} = "
+                         f"{', '.join(str(v) for v in sizes.values() if v is not None)} give about {n:.1e} weights, "
+                         f"more than _MAX_PARAMETERS = {_MAX_PARAMETERS:.0e}")
+
+
+def _check_y(model, out, y) -> None:
+    """Targets for ``lstm.task_loss``: integer labels in [0, n_out) (softmax) or finite values like ``out``."""
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a tensor, got {type(y).__name__}")
+    B, n_out = out.shape[-2], out.shape[-1]
+    if model.output == "softmax":
+        if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
+            raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+        if y.shape not in ((B,), tuple(out.shape[:-1])) or bool(((y < 0) | (y >= n_out)).any()):
+            raise ValueError(f"y must hold {B} labels in [0, {n_out}), got shape {tuple(y.shape)}")
+    else:
+        if not y.dtype.is_floating_point:
+            raise TypeError(f"y must be a floating-point target, got dtype {y.dtype}")
+        if y.shape not in ((B, n_out), tuple(out.shape)) or not bool(torch.isfinite(y).all()):
+            raise ValueError(f"y must be finite, of shape ({B}, {n_out}), got {tuple(y.shape)}")
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, nn.Module) or getattr(model, "output", None) not in ("softmax", "linear"):
+        raise TypeError(f"model must be a vglab recurrent model (RNN, MultiGRU, LSTM, MultiLSTM), "
+                        f"got {type(model).__name__}")
 
 
 def _nonlinearity(name):
@@ -64,8 +99,9 @@ def recurrent_init(init: str, n_hidden: int, n_networks: int | None = None, *, s
     ``nn.init.orthogonal_`` with the same generator); "identity": I.
     """
     choice("init", init, INITS)
-    K = integer("n_hidden", n_hidden, lo=1)
-    lead = () if n_networks is None else (integer("n_networks", n_networks, lo=1),)
+    _check_sizes(n_hidden=n_hidden, n_networks=n_networks)
+    K = int(n_hidden)
+    lead = () if n_networks is None else (int(n_networks),)
     s2 = positive_real("sigma2", sigma2)
     _check_generator(generator)
     dtype = torch.get_default_dtype() if dtype is None else torch_dtype("dtype", dtype)
@@ -93,6 +129,7 @@ class RNN(SRN):
                  dtype: torch.dtype | None = None, device=None):
         choice("activation", activation, ACTIVATIONS)
         choice("init", init, INITS)
+        _check_sizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out, n_networks=n_networks)
         layer_norm = boolean("layer_norm", layer_norm)
         dtype = None if dtype is None else torch_dtype("dtype", dtype)
         device = check_device("device", device)
@@ -110,7 +147,6 @@ class RNN(SRN):
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", init={self.init!r}, layer_norm={self.layer_norm}"
-
     def _unroll(self, x: torch.Tensor, lengths: torch.Tensor | None = None, truncate: int | None = None):
         x = x.to(self.W_rec.dtype)
         mask = self.step_mask(lengths, x)
@@ -176,6 +212,56 @@ def spectrum(W_rec: torch.Tensor) -> dict:
     return {"eigenvalues": torch.linalg.eigvals(W), "singular_values": torch.linalg.svdvals(W)}
 
 
+def step_factor(model: RNN, x) -> dict:
+    """The per-step factor c of ``bptt.step_factor`` (c = g·√E[f′(a)²]), extended to LayerNorm.
+
+    With ``layer_norm`` a step back also divides by the std σ_s of that step's summed input
+    s(n) = z(n−1) W_rec + u(n) W_in (and multiplies by the LN gain γ), so c = g·√E[(γ f′(a(n−1))/σ_s(n))²]
+    over units, steps n = 1 … T−1 and sequences; the centring removes one direction of K and is left out. Since σ_s ≈ g·RMS(z)
+    when the inputs are small, g cancels: c ≈ √E[f′²]/RMS(z) whatever σ². Returns ``{"gain",
+    "rms_f_prime", "inv_std", "factor"}`` (``inv_std`` = √E[1/σ_s²], 1 without LN): floats or (M,).
+    """
+    if not isinstance(model, RNN):
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN, got {type(model).__name__}")
+    x = model._check_x(x)
+    if not model.layer_norm:
+        out = bptt.step_factor(model, x)
+        return out | {"inv_std": 1.0 if isinstance(out["gain"], float) else torch.ones_like(out["gain"])}
+    with torch.no_grad():
+        _, a, z = model(x, return_states=True)  # (…, B, T, K)
+        z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
+        s = z_prev @ model.W_rec.unsqueeze(-3) + x.to(a.dtype) @ model.W_in.unsqueeze(-3)
+        inv_var = 1 / (s.var(dim=-1, unbiased=False, keepdim=True) + _LN_EPS)  # (…, B, T, 1)
+        gamma = model.ln_gain if model.n_networks is None else model.ln_gain[:, None, None]
+        fp = model.f_prime(a[..., :-1, :])  # J(n) = diag(f′(a(n−1))) W_rec γ/σ_s(n), n = 1 … T−1
+        inv_var = inv_var[..., 1:, :]
+        dims, gain = (-3, -2, -1), model.W_rec.flatten(-2).pow(2).mean(dim=-1).sqrt() * model.n_hidden ** 0.5
+        rms = fp.pow(2).mean(dim=dims).sqrt()
+        inv = inv_var.expand_as(fp).mean(dim=dims).sqrt()
+        c = gain * ((gamma * fp).pow(2) * inv_var).mean(dim=dims).sqrt()
+    out = {"gain": gain, "rms_f_prime": rms, "inv_std": inv, "factor": c}
+    return {k: (float(v) if v.ndim == 0 else v) for k, v in out.items()}
+
+
+def active_fractions(model: RNN, x, h: int) -> dict:
+    """For a ReLU ``RNN``: the fraction of units active (a > 0) at the last step, ``"last"``, and at every
+    one of the last h + 1 steps, ``"all"`` (mean over units and sequences); floats or (M,) tensors.
+
+    With W_rec = I, δ(k−h) = δ(k) ⊙ [unit active at steps k−h … k−1], so these fractions set ‖δ(k−h)‖.
+    """
+    if not isinstance(model, RNN) or model.activation != "relu":
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN with activation='relu', got {model!r:.60}")
+    x = model._check_x(x)
+    T = x.shape[-2]
+    h = integer("h", h, lo=1, hi=T - 1)
+    with torch.no_grad():
+        _, a, _ = model(x, return_states=True)
+        on = a[..., T - 1 - h:, :] > 0  # (…, B, h+1, K)
+        last = on[..., -1, :].double().mean(dim=(-2, -1))
+        every = on.all(dim=-2).double().mean(dim=(-2, -1))
+    return {k: (float(v) if v.ndim == 0 else v) for k, v in (("last", last), ("all", every))}
+
+
 def make_models(n_in: int, n_hidden: int, n_out: int, *, kinds=KINDS, n_networks: int = 3,
                 sigma2: float | None = None, output: str = "softmax",
                 generator: torch.Generator | None = None) -> dict:
@@ -190,7 +276,7 @@ def make_models(n_in: int, n_hidden: int, n_out: int, *, kinds=KINDS, n_networks
         raise TypeError(f"kinds must be a non-empty list or tuple of {KINDS}, got {kinds!r:.60}")
     for k in kinds:
         choice("kinds", k, KINDS)
-    s2 = 1 / K if sigma2 is None else sigma2
+    s2 = 1 / K if sigma2 is None else positive_real("sigma2", sigma2)
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     _check_generator(gen)
     spec = {"SRN": {}, "orthogonal": {"init": "orthogonal"}, "IRNN": {"activation": "relu", "init": "identity"},
@@ -198,6 +284,7 @@ def make_models(n_in: int, n_hidden: int, n_out: int, *, kinds=KINDS, n_networks
     models = {}
     for k in kinds:
         if k == "GRU":
+            _check_sizes(n_in=n_in, n_hidden=K, n_out=n_out, n_networks=M)
             models[k] = MultiGRU(M, n_in, K, n_out, output=output, generator=gen)
         else:
             models[k] = RNN(n_in, K, n_out, s2, M, output, generator=gen, **spec[k])
@@ -205,8 +292,9 @@ def make_models(n_in: int, n_hidden: int, n_out: int, *, kinds=KINDS, n_networks
 
 
 def train_on_task(model, task: str, T: int, n_steps: int, *, truncate: int | None = None, **kwargs):
-    """``lstm.train_on_task`` (Adam, per-network clipping, History) for an ``RNN``, ``MultiGRU`` or any
-    model it takes; ``truncate=k`` trains with truncated BPTT (``RNN`` and ``MultiGRU`` only)."""
+    """``lstm.train_on_task`` (Adam, per-network clipping, History) for any vglab recurrent model;
+    ``truncate=k``: truncated BPTT (``RNN``, ``MultiGRU``, ``lstm.MultiLSTM``)."""
+    _check_model(model)
     return lstm.train_on_task(model, task, T, n_steps, truncate=truncate, **kwargs)
 
 
@@ -217,29 +305,41 @@ def train_models(models: dict, task: str, T: int, n_steps: int, *, seed: int = 0
     if not isinstance(models, dict) or not models:
         raise TypeError(f"models must be a non-empty dict name -> model, got {type(models).__name__}")
     seed = integer("seed", seed, lo=0)
-    return {name: train_on_task(m, task, T, n_steps, truncate=truncate,
-                                generator=torch.Generator().manual_seed(seed), desc=str(name), **kwargs)
-            for name, m in models.items()}
+    for name, m in models.items():
+        if not isinstance(m, nn.Module) or getattr(m, "output", None) not in ("softmax", "linear"):
+            raise TypeError(f"models[{name!r}] must be a vglab recurrent model, got {type(m).__name__}")
+    return {name: train_on_task(m, task, T, n_steps, truncate=truncate, generator=torch.Generator().manual_seed(seed),
+                                desc=str(name), **kwargs) for name, m in models.items()}
 
 
 def state_gradient_norms(model, x, y, *, truncate: int | None = None) -> dict:
     """Per-step ‖∂E/∂state(k)‖ (minibatch mean), (T,) or (M, T), as ``lstm.state_gradient_norms``, with
     ``truncate=k``: the gradient truncated BPTT uses (0 on the steps it cuts off).
 
-    ``RNN``: ``{"z", "delta"}``; ``MultiGRU``: ``{"h"}``; an LSTM or SRN goes to ``lstm.state_gradient_norms``
-    (no truncation there).
+    ``RNN``: ``{"z", "delta"}``; ``MultiGRU``: ``{"h"}``; ``lstm.MultiLSTM``: ``{"h", "c"}``; without
+    ``truncate`` any other model goes to ``lstm.state_gradient_norms``.
     """
     if truncate is None and not isinstance(model, (RNN, MultiGRU)):
+        _check_model(model)
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim not in (3, 4) or x.numel() == 0:
+            raise ValueError(f"x must be a non-empty float tensor (B, T, n_in) or (M, B, T, n_in), got {x!r:.60}")
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"y must be a tensor, got {type(y).__name__}")
         return lstm.state_gradient_norms(model, x, y)
-    if not isinstance(model, (RNN, MultiGRU)):
-        raise TypeError(f"model must be a vglab.rnn_fixes.RNN or MultiGRU for truncate, got {type(model).__name__}")
+    if not isinstance(model, (RNN, MultiGRU, lstm.MultiLSTM)):
+        raise TypeError(f"model must be a vglab.rnn_fixes.RNN, MultiGRU or lstm.MultiLSTM for truncate, "
+                        f"got {type(model).__name__}")
     truncate = None if truncate is None else integer("truncate", truncate, lo=1)
     if isinstance(model, RNN):
         out, a_steps, z_steps = model.unroll(x, truncate=truncate)
         names, states = ("z", "delta"), (z_steps, a_steps)
-    else:
+    elif isinstance(model, MultiGRU):
         out, h_steps, _ = model.unroll(x, truncate=truncate)
         names, states = ("h",), (h_steps,)
+    else:
+        out, h_steps, c_steps = model.unroll(x, truncate=truncate)
+        names, states = ("h", "c"), (h_steps, c_steps)
+    _check_y(model, out, y)
     E = lstm.task_loss(model, out, y).sum()  # networks are independent: the sum keeps each one's gradient
     flat = [s for group in states for s in group]
     grads = torch.autograd.grad(E, flat, allow_unused=True)

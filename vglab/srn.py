@@ -218,7 +218,8 @@ def spectral_radius(W_rec: torch.Tensor) -> torch.Tensor:
 
 
 def sigma2_for_radius(rho: float, n_hidden: int) -> float:
-    """The init variance whose expected spectral radius is ``rho``: σ² = ρ²/K (circular law)."""
+    """The init variance whose limiting (large-K) spectral radius is ``rho``: σ² = ρ²/K (circular law);
+    one matrix at finite K has its own radius near it, often a little above."""
     if not rho > 0:
         raise ValueError(f"rho must be > 0, got {rho}")
     return rho**2 / n_hidden

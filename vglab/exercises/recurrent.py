@@ -10,7 +10,8 @@ import torch
 
 from ._checks import close, report, run_learner_fn, tensors_close
 
-__all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders"]
+__all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders",
+           "check_orthogonal_q", "check_irnn_q", "check_truncation_window"]
 
 
 def check_delta_step(fn) -> bool:
@@ -78,3 +79,94 @@ def check_sigmoid_orders(answer, h: int = 10) -> bool:
                                  "magnitude smaller, a positive number")
     return close(answer, expected, rel=0.02,
                  success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone", hint=hint)
+
+
+def _number(answer):
+    """A plain real number (int, float, numpy scalar, 1-element tensor), else None: no strings, no
+    bools, no containers (a pair is never read as one number)."""
+    import numbers
+    if isinstance(answer, bool) or answer is None or answer is Ellipsis:
+        return None
+    if isinstance(answer, torch.Tensor):
+        if answer.numel() != 1 or answer.is_complex() or answer.dtype == torch.bool:
+            return None
+        answer = answer.item()
+    if not isinstance(answer, numbers.Real):
+        return None
+    try:
+        a = float(answer)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return a if math.isfinite(a) else None
+
+
+def _real_or_none(v):
+    try:
+        return _number(v)
+    except Exception:  # noqa: BLE001 -- a checker never raises
+        return None
+
+
+def check_orthogonal_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
+    """Predict Q(δ, h) for a tanh SRN with orthogonal W_rec whose units have RMS f′ = ``rms_f_prime``:
+    the gain of an orthogonal matrix is 1, so c = RMS f′ and Q ≈ −h·log10(RMS f′)."""
+    r, hh = _real_or_none(rms_f_prime), _real_or_none(h)
+    if r is None or not 0 < r <= 1 or hh is None or hh < 1 or hh != int(hh):
+        return report(False, "", "rms_f_prime must be a number in (0, 1] and h a whole number >= 1")
+    expected = -int(hh) * math.log10(r)
+    hint = ("what is the gain g = RMS(entry)·√K of a matrix whose rows are orthonormal (each row's squares "
+            "sum to what)? Then use section 4's per-step factor and the Q it predicts")
+    a = _number(answer)
+    if a is None:
+        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
+                                         else " (your answer should be one number)"))
+    if expected > 0 and math.isclose(a, -expected, rel_tol=0.02):
+        return report(False, "", "Q > 0 means vanishing: c < 1 makes −h·log10 c positive")
+    return report(math.isclose(a, expected, rel_tol=0.01),
+                  f"g = 1, so c = RMS f′ = {r:g} and Q ≈ −{int(hh)}·log10({r:g}) = {expected:.2f}: orthogonal "
+                  "W_rec keeps every singular value at 1, tanh′ < 1 still shrinks δ at every step", hint)
+
+
+def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
+    """Predict Q(δ, h) for a ReLU SRN with W_rec = I, when a fraction ``p_last`` of the units is active
+    at the last step and ``p_all`` at every one of the h + 1 last steps, δ(k)'s squares spread evenly
+    over the active units: ‖δ(k−h)‖/‖δ(k)‖ = √(p_all/p_last), Q = ½·log10(p_last/p_all)."""
+    pl, pa = _real_or_none(p_last), _real_or_none(p_all)
+    if pl is None or pa is None or not 0 < pa <= pl <= 1:
+        return report(False, "", "p_last and p_all must be numbers with 0 < p_all <= p_last <= 1")
+    expected = 0.5 * math.log10(pl / pa)
+    hint = ("with W_rec = I each Jacobian is diag(f′): what does a ReLU unit's f′ do to δ when it is "
+            "active, and when it is not? Which units of δ(k) survive all the steps back, and how does a "
+            "norm (a square root of a sum of squares) scale with the number of equal entries?")
+    a = _number(answer)
+    if a is None:
+        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
+                                         else " (your answer should be one number)"))
+    if expected > 0 and math.isclose(a, 2 * expected, rel_tol=0.02):
+        return report(False, "", "close: the norm is the square root of the sum of squares, so the "
+                                 "ratio of the counts enters under a square root")
+    return report(math.isclose(a, expected, rel_tol=0.01, abs_tol=1e-9),
+                  f"the units active at every step pass δ unchanged, the others pass 0: ‖δ(k−h)‖/‖δ(k)‖ = "
+                  f"√({pa:g}/{pl:g}), Q = {expected:.3f}", hint)
+
+
+def check_truncation_window(answer, T: int = 60) -> bool:
+    """The smallest truncation k (state detached every k steps, counted back from the last step) whose
+    gradient reaches both temporal-order markers in every sequence of length T: T − ⌊T/10⌋."""
+    t = _real_or_none(T)
+    if t is None or t < 10 or t != int(t):
+        return report(False, "", "T must be a whole number >= 10")
+    t = int(t)
+    expected = t - t // 10
+    hint = ("truncated BPTT's gradient of the last-step loss reaches the inputs u of the last k steps only; "
+            "where can the first marker sit at the earliest (vglab.tasks: p1 in [⌊T/10⌋, ⌊2T/10⌋), 0-based)?")
+    a = _number(answer)
+    if a is None:
+        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
+                                         else " (your answer should be one whole number)"))
+    if a != int(a):
+        return report(False, "", "k counts steps: a whole number")
+    if int(a) == expected + 1 or int(a) == expected - 1:
+        return report(False, "", "off by one: with 0-based steps, the last k steps are T − k … T − 1")
+    return report(int(a) == expected, f"k = T − ⌊T/10⌋ = {expected}: the last k steps start at the "
+                                      "earliest first marker", hint)

@@ -47,16 +47,16 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
 
 
 def bound_legend(ax, bound_colors, *, loc: str = "best"):
-    """The axes' legend, plus one entry "its bound (dashed)" drawn as a dashed stub in each bound's
-    own colour (the colours of its curves), so the key matches what is drawn; returns the legend."""
-    from matplotlib.legend_handler import HandlerTuple
+    """The axes' legend, plus one neutral entry, a grey dashed stub, "dashed: each curve's bound"
+    (each bound is drawn in its own curve's colour; one coloured swatch would match only one of
+    them); returns the legend."""
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()
     if len(bound_colors):
-        handles.append(tuple(Line2D([], [], color=c, ls="--", lw=1.2) for c in bound_colors))
-        labels.append("its bound (dashed)")
-    return ax.legend(handles, labels, fontsize=8, loc=loc, handler_map={tuple: HandlerTuple(ndivide=None)})
+        handles.append(Line2D([], [], color=COLORS["bound"], ls="--", lw=1.2))
+        labels.append("dashed: each curve's bound" if len(bound_colors) > 1 else "dashed: its bound")
+    return ax.legend(handles, labels, fontsize=8, loc=loc)
 
 
 def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
@@ -68,7 +68,7 @@ def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
     ax.semilogy(h, n, color=c, lw=2, label=rf"$\|\prod J\|_2$ {label}".strip())
     ax.semilogy(h, b, color=COLORS["bound"], lw=1.5, ls="--", label=r"$\prod \sigma_{max}(J)$")
     ax.set_xlabel("h (number of Jacobians)")
-    ax.set_ylabel("norm")
+    ax.set_ylabel(r"$\|\prod J\|_2$ (solid), its bound (dashed)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
@@ -134,4 +134,21 @@ def few_log_ticks(ax, n: int = 6):
 
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=n))
     ax.yaxis.set_minor_locator(NullLocator())
+    return ax
+
+
+def plot_eigenvalues(eigenvalues, *, ax=None, title: str | None = None, color=None, radius: float = 1.0):
+    """Eigenvalues of W_rec (complex, (K,) or (M, K)) in the complex plane, with the circle of
+    ``radius`` (the unit circle by default) dotted; equal axes."""
+    ax = _ax(ax)
+    ev = np.asarray(eigenvalues.detach().cpu() if hasattr(eigenvalues, "detach") else eigenvalues).ravel()
+    ax.scatter(ev.real, ev.imag, s=6, color=color or COLORS["plain"], alpha=0.6, lw=0)
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(radius * np.cos(t), radius * np.sin(t), color=COLORS["bound"], lw=0.8, ls=":")
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
     return ax

@@ -81,9 +81,10 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         rplots.plot_gradient_vs_lag({label: prof}, {label: bound}, ax=axes[0], colors={label: c},
                                     legend_loc="lower left")
         rplots.plot_weight_grad_norms(wg, ax=axes[1], color=c)
-        axes[1].set_xlabel("h (steps back from k)")
-        axes[1].set_ylabel(r"$\|\partial E/\partial W_{rec}(k-h)\|_F$")
-        axes[1].set_title("term of eq. (4): ‖z(k−h−1)ᵀ δ(k−h)‖_F", fontsize=10)
+        for ax in axes:  # h′ is the running lag; h is the slider's horizon (the dotted line)
+            ax.set_xlabel("h′ (steps back from k)")
+        axes[1].set_ylabel(r"$\|\partial E/\partial W_{rec}(k-h')\|_F$")
+        axes[1].set_title("term of eq. (4): ‖z(k−h′−1)ᵀ δ(k−h′)‖_F", fontsize=10)
         axes[0].set_title(" ", fontsize=9)
         marks = [ax.axvline(h, color=COLORS["bound"], lw=0.8, ls=":") for ax in axes]
         for ax in axes:
