@@ -75,6 +75,10 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     xs = [ln.get_xdata()[0] for ln in ax_s.lines[:4:2]]
     assert xs[0] != xs[1] and all(abs(x - 100) <= 0.02 * 1000 for x in xs)
     assert ax_a.lines[0].get_ydata().tolist() == [0.75, 0.5] and ax_q.lines[0].get_ydata().tolist() == [4.0, 5.0]
+    # the Q panel draws the safe zone's edges, as the notebook's other Q plots (read 07r5 F1)
+    edges = [ln for ln in ax_q.lines if ln.get_linestyle() == "--"]
+    assert sorted(ln.get_ydata()[0] for ln in edges) == [-1.0, 1.0]
+    assert "safe zone edges" in [t.get_text() for t in ax_q.get_legend().get_texts()]
 
 
 def test_constant_closed_form_matches_a_fitted_constant():

@@ -69,10 +69,15 @@ def test_placeholders_print_the_format_only(capsys):
     assert exercises.check_factor_two(..., ...) is False
     assert exercises.check_clipped(...) is False
     assert exercises.check_ds_2x2(...) is False
+
+    def unanswered(W, dW, D1, D2, delta):
+        ...  # the committed exercise cell's body
+    assert exercises.check_ds_2x2(unanswered) is False
     out = capsys.readouterr().out
+    assert "W appears twice" not in out and "dG" not in out  # the format, not the hint
     for banned in ("skip", "apply", "0.5", "1/2", "1/4", "0.25", "1.2", "0.6", "0.8", "factor", "@"):
         assert banned not in out, banned
-    assert out.count("Not yet") == 5
+    assert out.count("Not yet") == 6
 
 def test_ds_2x2(capsys):
     def right(W, dW, D1, D2, delta):

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ._checks import choice, learner_number, report
+from ._checks import choice, learner_number, report, run_learner_fn
 from .beta import strict_number
 
 __all__ = ["check_accept_decision", "check_accept_share", "check_ds_2x2", "check_factor_two", "check_clipped"]
@@ -131,8 +131,17 @@ def check_ds_2x2(fn) -> bool:
     """Notebook 07: ``fn(W, dW, D1, D2, delta)`` → dS for h = 2, G = D1 W D2 W delta (column form),
     checked on three random cases (seeds 7, 8, 9)."""
     hint = "write G for h = 2, then dG: how G changes to first order when W → W + dW (W appears twice)"
+    if _placeholder(fn):
+        return False
     for seed in (7, 8, 9):
         args, expected = _case_2x2(seed)
+        if seed == 7:  # the committed body `...` returns None: the format only, never the hint
+            ok, raw = run_learner_fn(fn, *args, hint=hint)
+            if not ok:
+                return False
+            if raw is None or raw is Ellipsis:
+                return report(False, "", "replace the ... in the function body with your code; it must "
+                              "return one number.")
         try:
             ok, got = learner_number(fn, *args, hint=hint)
         except OverflowError:  # an int too large for a float

@@ -84,7 +84,9 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         x = np.arange(sm.shape[0]) + k // 2
         c = color(name, PALETTE["grey"])
         ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.2, alpha=0.85, ls=ls)  # dotted/dashed thin lines stay visible
-        ax.plot(x, np.median(sm, 1), color=c, lw=1.8, ls=ls, label=f"{name} (median; thin: each network)")
+        med = dict(marker="os^D"[i % 4], ms=5, markevery=max(1, len(x) // 6))  # marked: no thin line looks like it
+        ax.plot(x, np.median(sm, 1), color=c, lw=2.6, ls=ls, label=f"{name} (median, marked; thin: each network)",
+                **med)
     ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("Q(δ, h)")
     ax.set_title(f"Q (running mean over {k} updates)" if len(runs) else "Q", fontsize=9)
@@ -149,7 +151,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     n_rows = len(view["rows"])
     for i, (name, row) in enumerate(view["rows"].items()):
         shift = (i - (n_rows - 1) / 2) * 0.012 * view["updates"]  # test points side by side: equal ones stay visible
-        c = color(name, PALETTE["grey"])
+        # ds_own in indigo here: its usual cyan is too close to ds's teal where their points overlap
+        c = PALETTE["indigo"] if name == "ds_own" else color(name, PALETTE["grey"])
         mk = dict(marker="osD^v"[i % 5], ms=9 - 2 * (i % 3), mfc="none", mew=1.5)  # hollow, nested: none hides another
         if row["test_score"]:
             sc = np.asarray(row["test_score"], float)  # (points, networks), %
@@ -175,11 +178,15 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
              xlim=(0, view["updates"]))
-    ax_s.set_title("test score (paper best / mean: — plain, ⋯ dS)\neach reading's points shifted sideways", fontsize=8)
+    ax_s.set_title("test score; orange lines: paper best / mean (solid plain, dotted dS)\n"
+                   "each reading's points shifted sideways", fontsize=8)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
     ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
              title="accept rate, last epoch only" if not any(traced) else "accept rate per epoch" + last)
+    named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
+    for v, lab in ((-1.0, "safe zone edges"), (1.0, None)):  # drawn last: the readings' lines come first
+        ax_q.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab if named else None)
     ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
              title="Q-factor" + last)
     for ax in axes:
