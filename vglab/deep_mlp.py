@@ -245,7 +245,14 @@ def run_stats(h: History, tail: int = 50) -> dict:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float((model(x).argmax(-1) == y).double().mean())
+    """Fraction of rows of x whose arg-max logit is y, in eval mode (a BatchNorm net then uses its
+    running statistics and does not update them); the model's mode is restored afterwards."""
+    was = model.training
+    model.eval()
+    try:
+        return float((model(x).argmax(-1) == y).double().mean())
+    finally:
+        model.train(was)
 
 
 def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, momentum: float = 0.9,
