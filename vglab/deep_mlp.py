@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import fraction, int_at_least, is_real, period, positive_real
+from ._args import fraction, int_at_least, is_int, is_real, period, positive_real
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
@@ -107,7 +107,9 @@ def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, see
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
     if not (is_real(gain) and gain >= 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    if seed is not None and not (is_int(seed) and 0 <= seed < 2 ** 63):
+        raise ValueError(f"seed must be an int in [0, 2**63) or None, got {seed!r}")
+    g = torch.Generator().manual_seed(int(seed)) if seed is not None else None
     with torch.no_grad():
         for m in model.modules():
             if not isinstance(m, nn.Linear):

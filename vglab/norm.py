@@ -43,8 +43,20 @@ def _check_xy(model, x, y):
 def initial_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Mean cross-entropy of ``model(x)`` against ``y`` in the model's current mode, computed on a
     copy (a BatchNorm model's running statistics are left as they were)."""
+    if y is None:
+        raise ValueError("y must be a long tensor of class labels, got None")
     _check_xy(model, x, y)
-    return float(F.cross_entropy(copy.deepcopy(model)(x), y))
+    out = _forward(copy.deepcopy(model), x)
+    if y.numel() and not (0 <= int(y.min()) and int(y.max()) < out.shape[-1]):
+        raise ValueError(f"y must hold class labels in [0, {out.shape[-1]}), got {int(y.min())}..{int(y.max())}")
+    return float(F.cross_entropy(out, y))
+
+
+def _forward(model, x):
+    try:
+        return model(x)
+    except RuntimeError as e:  # a shape/dtype/device mismatch deep in torch: say which argument
+        raise ValueError(f"x of shape {tuple(x.shape)} ({x.dtype}) does not fit the model: {e}") from e
 
 
 def _accuracy_in_chunks(model, x, y, batch_size):
@@ -74,8 +86,8 @@ def batch_dependence(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None =
     perm = torch.randperm(x.shape[0] - 1, generator=torch.Generator().manual_seed(seed)) + 1
     a = torch.cat([x[:1], x[perm[:batch_size - 1]]])  # (batch_size, n_in), x[0] first
     b = torch.cat([x[:1], x[perm[batch_size - 1:2 * batch_size - 2]]])  # x[0] with other companions
-    out = {"two_batches": float((m_train(a)[0] - m_train(b)[0]).abs().max()),
-           "two_batches_eval": float((m_eval(a)[0] - m_eval(b)[0]).abs().max())}
+    out = {"two_batches": float((_forward(m_train, a)[0] - _forward(m_train, b)[0]).abs().max()),
+           "two_batches_eval": float((_forward(m_eval, a)[0] - _forward(m_eval, b)[0]).abs().max())}
     try:
         m_train(x[:1])
         out["batch_of_one"] = ""
