@@ -32,6 +32,10 @@ from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
 
+__all__ = ["INITS", "NORMS", "INIT_GAIN", "make_norm", "make_activation", "Block", "DeepMLP", "init_weights",
+           "build_mlp", "critical_gain", "predicted_slope", "normalised_slope", "gradient_profile", "log_slope",
+           "run_stats", "accuracy", "train_digits"]
+
 INITS = ("default", "normal", "xavier", "kaiming")
 NORMS = (None, "batch", "layer")
 # std · √fan_in of each init on square layers at gain 1: the g of eq. (sat-rate)
