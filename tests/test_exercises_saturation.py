@@ -61,7 +61,7 @@ def test_sigmoid_derivative_must_work_on_any_shape(capsys):
     ok = ex.check_sigmoid_derivative(flattens)
     out = capsys.readouterr().out
     assert ok is False and "shape (3, 5, 16)" in out
-    manual = lambda a: torch.exp(-a) / (1 + torch.exp(-a)) ** 2  # noqa: E731 -- the textbook form, any shape
+    manual = lambda a: torch.exp(-a.abs()) / (1 + torch.exp(-a.abs())) ** 2  # noqa: E731 -- σ′ is even; any shape
     _verdict(capsys, ex.check_sigmoid_derivative(manual), True)
 
 
@@ -76,3 +76,54 @@ def test_flat_tanh_gain_prints_the_measured_ratio_at_five_thirds(capsys):
     assert r > 5  # 5/3 explodes over 30 layers: the checker rejects it
     assert ex.check_flat_tanh_gain(1.1) is True
     assert f"the ratio is {r:.0f} over 30 layers" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("c,decades,expected", [
+    (0.5, 5.72, True), (0.5, 19 * 0.30103, True), (0.25, 5.72, False), (0.5, 6.02, False), (0.5, -5.72, False),
+    ("0.5", 5.72, False), ((0.5, 5.72), None, False), (float("nan"), 5.72, False), (0.5, float("inf"), False),
+    (10 ** 400, 5.72, False), (True, 5.72, False), (..., ..., False)])
+def test_sigmoid_linear_factor(capsys, c, decades, expected):
+    _verdict(capsys, ex.check_sigmoid_linear_factor(c, decades), expected)
+
+
+def test_sigmoid_linear_factor_first_hint_hides_the_answer(capsys):
+    ex.check_sigmoid_linear_factor(..., ...)
+    out = capsys.readouterr().out
+    assert "0.5" not in out and "5.7" not in out and "19" not in out
+
+
+@pytest.mark.parametrize("fn,expected", [
+    (lambda a: 4 * torch.sigmoid(2 * a) * (1 - torch.sigmoid(2 * a)), True),
+    (lambda a: 1 - torch.tanh(a) ** 2, True),
+    (lambda a: torch.sigmoid(2 * a) * (1 - torch.sigmoid(2 * a)), False),  # forgot the chain rule's 4
+    (lambda a: 2 * torch.sigmoid(2 * a) - 1, False),  # tanh itself
+    (lambda a: (1 - torch.tanh(a) ** 2).flatten(), False),
+    (lambda a: 1 / 0, False), ("tanh", False), (..., False)])
+def test_tanh_derivative(capsys, fn, expected):
+    _verdict(capsys, ex.check_tanh_derivative(fn), expected)
+
+
+def test_sigmoid_derivative_naive_form_overflows_in_float32(capsys):
+    _verdict(capsys, ex.check_sigmoid_derivative(lambda a: torch.exp(-a) / (1 + torch.exp(-a)) ** 2), False)
+
+    def stable(a):
+        e = torch.exp(-a.abs())
+        return e / (1 + e) ** 2
+
+    _verdict(capsys, ex.check_sigmoid_derivative(stable), True)
+
+
+@pytest.mark.parametrize("c,expected", [(1.21, True), (1.2101, True), (1.0, False), (0.707, False), (1.41, False),
+                                        ("1.21", False), ((1.21,), False), (float("nan"), False), (10 ** 400, False),
+                                        (torch.tensor(1.21), True), (torch.tensor([1.21, 1.21]), False), (..., False)])
+def test_bn_relu_factor(capsys, c, expected):
+    _verdict(capsys, ex.check_bn_relu_factor(c), expected)
+
+
+def test_bn_relu_factor_is_the_closed_form():
+    # E[z] = 1/√(2π), E[z²] = 1/2 for z = ReLU(a), a ~ N(0, 1): check by quadrature
+    a = torch.linspace(0, 12, 200_001, dtype=torch.float64)
+    phi = torch.exp(-a ** 2 / 2) / (2 * torch.pi) ** 0.5
+    ez, ez2 = torch.trapezoid(a * phi, a), torch.trapezoid(a * a * phi, a)
+    from vglab.exercises.saturation import BN_RELU_FACTOR
+    assert abs(BN_RELU_FACTOR - (0.5 ** 0.5) / float(ez2 - ez ** 2) ** 0.5) < 1e-6

@@ -12,7 +12,8 @@ modules       hand-written forward/backward of Linear, ReLU, branch, add, max, s
 optim         SGD ... Nadam and clipping, exactly as the lecture writes them (SOURCES.md §3)
 surfaces      2-D loss surfaces (ill-conditioned bowl, Rosenbrock, saddle, cliff) and trajectories
 saturation    activations, derivatives, what "saturated" means, per-layer probes
-deep_mlp      deep MLPs (init schemes, gain, residual), gradient profiles, training on digits
+deep_mlp      deep MLPs (init schemes, gain, residual, BatchNorm/LayerNorm), gradient profiles, training on digits
+norm          what BatchNorm costs (batch dependence, train vs eval mode) and the initial-loss check
 tasks         the synthetic long-term-dependency benchmarks (paper section 7)
 srn           the simple recurrent network, paper eq. (1)-(3)
 bptt          local gradients, Jacobian products, the Q-factor, paper eq. (5)-(10), (25)

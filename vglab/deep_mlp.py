@@ -27,10 +27,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import fraction, int_at_least, is_real, period, positive_real
+from ._args import fraction, int_at_least, is_int, is_real, period, positive_real
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
+
+__all__ = ["INITS", "NORMS", "INIT_GAIN", "make_norm", "make_activation", "Block", "DeepMLP", "init_weights",
+           "build_mlp", "critical_gain", "predicted_slope", "normalised_slope", "gradient_profile", "log_slope",
+           "run_stats", "accuracy", "train_digits"]
 
 INITS = ("default", "normal", "xavier", "kaiming")
 NORMS = (None, "batch", "layer")
@@ -107,7 +111,9 @@ def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, see
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
     if not (is_real(gain) and gain >= 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    if seed is not None and not (is_int(seed) and 0 <= seed < 2 ** 63):
+        raise ValueError(f"seed must be an int in [0, 2**63) or None, got {seed!r}")
+    g = torch.Generator().manual_seed(int(seed)) if seed is not None else None
     with torch.no_grad():
         for m in model.modules():
             if not isinstance(m, nn.Linear):
@@ -245,7 +251,14 @@ def run_stats(h: History, tail: int = 50) -> dict:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float((model(x).argmax(-1) == y).double().mean())
+    """Fraction of rows of x whose arg-max logit is y, in eval mode (a BatchNorm net then uses its
+    running statistics and does not update them); the model's mode is restored afterwards."""
+    was = model.training
+    model.eval()
+    try:
+        return float((model(x).argmax(-1) == y).double().mean())
+    finally:
+        model.train(was)
 
 
 def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, momentum: float = 0.9,

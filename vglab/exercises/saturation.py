@@ -10,8 +10,53 @@ import torch
 
 from ._checks import answer_number, close, report, run_learner_fn
 
-__all__ = ["check_sigmoid_peak", "check_sigmoid_derivative", "check_flat_tanh_gain", "dead_relu_net",
-           "check_dead_layer", "check_update_ratio_lr"]
+__all__ = ["check_sigmoid_peak", "check_sigmoid_linear_factor", "check_sigmoid_derivative",
+           "check_tanh_derivative", "check_flat_tanh_gain", "dead_relu_net", "check_dead_layer",
+           "check_update_ratio_lr", "check_bn_relu_factor"]
+
+
+def _one_number(v):
+    """float(v) for one real number (int, float, numpy or one-element tensor); None for anything else
+    (strings, tuples, bools, NaN, inf, ints too large for a float)."""
+    import numbers
+    if isinstance(v, torch.Tensor):
+        v = v.item() if v.numel() == 1 else None
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def check_sigmoid_linear_factor(c, decades) -> bool:
+    """Predict from eq. (sat-rate) in the linear regime (a near 0, σ′ ≈ 1/4): a 20-layer sigmoid stack,
+    init ``normal`` at gain 2. ``c``: the per-layer factor (2 · 1/4 = 0.5, within 2 %); ``decades``:
+    how many decades ‖∂L/∂a‖ loses from layer 20 to layer 1 (19 factors: 19·log10 2 ≈ 5.72, within 3 %).
+    The reply compares with the decades measured on 256 digits (more: RMS σ′ < 1/4 off a = 0)."""
+    hint = ("each layer multiplies the gradient norm by c ≈ g·RMS f′ (eq. sat-rate); near a = 0 the "
+            "sigmoid's f′ is at its maximum. Between layer 20 and layer 1 the gradient passes through "
+            "how many such factors? (answer with two numbers: c, then the decades lost, a positive number)")
+    cv, dv = _one_number(c), _one_number(decades)
+    if cv is None or dv is None:
+        return report(False, "", hint)
+    want_c, want_d = 0.5, 19 * math.log10(2.0)
+    if not math.isclose(cv, want_c, rel_tol=0.02):
+        return report(False, "", hint)
+    if not math.isclose(dv, want_d, rel_tol=0.03):
+        return report(False, "", "c is right; now count the factors between layer 20 and layer 1 and take "
+                      "log10 of their product (decades lost: a positive number)")
+    from ..data import digits
+    from ..deep_mlp import gradient_profile
+
+    d = digits(standardize=True)
+    p = gradient_profile(d.x_train[:256], d.y_train[:256], depth=20, width=64, activation="sigmoid",
+                         init="normal", gain=2.0)
+    lost = float(torch.log10(p.grad_a[-1] / p.grad_a[0]))
+    return report(True, f"c = 2 · 1/4 = 0.5, and 19 factors lose 19·log10 2 = {want_d:.2f} decades. "
+                  f"Measured on 256 digits: {lost:.2f} decades, a little more, because the pre-activations "
+                  "spread away from 0, where σ′ < 1/4.", hint)
 
 
 def check_sigmoid_peak(a, value) -> bool:
@@ -34,9 +79,11 @@ def check_sigmoid_derivative(fn) -> bool:
     from ..saturation import derivative
 
     hint = ("differentiate σ(a) = 1/(1 + e^(−a)) elementwise; the result must stay finite and accurate "
-            "for large |a| (the check runs on [−30, 30])")
+            "for large |a| (the check runs on [−30, 30] in float64 and on [−100, 100] in float32, where "
+            "e^(100) overflows)")
     a = torch.linspace(-30, 30, 240, dtype=torch.float64)
-    for x, tol in ((a, 1e-6), (a.float().reshape(3, 5, 16), 1e-4)):
+    wide = torch.linspace(-100, 100, 240, dtype=torch.float32).reshape(3, 5, 16)
+    for x, tol in ((a, 1e-6), (a.float().reshape(3, 5, 16), 1e-4), (wide, 1e-4)):
         ok, out = run_learner_fn(fn, x.clone(), hint=hint)
         if not ok:
             return False
@@ -49,7 +96,31 @@ def check_sigmoid_derivative(fn) -> bool:
         if not good:
             return report(False, "", hint + ("" if x.dim() == 1 else f" (it must also work on a tensor of "
                                               f"shape {tuple(x.shape)} and return that shape)"))
-    return report(True, "your σ′ matches the closed form on [−30, 30], for a 1-D and a 3-D tensor.", hint)
+    return report(True, "your σ′ matches the closed form on [−30, 30] (float64) and [−100, 100] (float32), "
+                  "for a 1-D and a 3-D tensor.", hint)
+
+
+def check_tanh_derivative(fn) -> bool:
+    """The learner's ``fn(a)`` must return tanh′(a) elementwise (any shape), derived from the sigmoid:
+    tanh(a) = 2σ(2a) − 1, so tanh′(a) = 4σ′(2a). Checked against 1 − tanh²(a) on [−20, 20] (float64)."""
+    hint = ("write tanh through the sigmoid (tanh(a) = 2σ(2a) − 1: check it at a = 0 and a → ∞), then "
+            "differentiate with the chain rule; you may call your σ′ from exercise 2")
+    a = torch.linspace(-20, 20, 240, dtype=torch.float64)
+    for x in (a, a.reshape(3, 5, 16)):
+        ok, out = run_learner_fn(fn, x.clone(), hint=hint)
+        if not ok:
+            return False
+        try:
+            out = torch.as_tensor(out, dtype=torch.float64)
+            good = out.shape == x.shape and bool(torch.allclose(out, 1 - torch.tanh(x) ** 2, rtol=1e-6,
+                                                                atol=1e-12))
+        except (TypeError, ValueError, RuntimeError):
+            good = False
+        if not good:
+            return report(False, "", hint + ("" if x.dim() == 1 else f" (it must also work on a tensor of "
+                                              f"shape {tuple(x.shape)} and return that shape)"))
+    return report(True, "tanh′(a) = 4σ′(2a) = 1 − tanh²(a): tanh is a sigmoid stretched 2× in both "
+                  "directions, so its slope peaks at 4 · 1/4 = 1 instead of 1/4.", hint)
 
 
 def check_flat_tanh_gain(gain) -> bool:
@@ -129,3 +200,30 @@ def check_update_ratio_lr(lr) -> bool:
     good = lo >= 1e-3 / 3 and hi <= 3e-3
     return report(good, f"lr = {lr:g}: update:data from {lo:.1e} to {hi:.1e}, all within 3× of 1e-3.",
                   f"lr = {lr:g} gives update:data from {lo:.1e} to {hi:.1e}; " + hint)
+
+
+BN_RELU_FACTOR = math.sqrt(0.5) / math.sqrt(0.5 - 1 / (2 * math.pi))  # ≈ 1.210
+
+
+def check_bn_relu_factor(c) -> bool:
+    """Predict the per-layer factor c of a deep ReLU stack with BatchNorm before every ReLU, at init:
+    a ~ N(0, 1) per unit, RMS ReLU′ = √(1/2); the next BatchNorm divides by the std of z = ReLU(a),
+    √(E[z²] − E[z]²) = √(1/2 − 1/(2π)). c = their ratio ≈ 1.21 (within 3 %). The reply compares
+    with the slope measured on 256 digits (20 layers, width 64, 3 seeds)."""
+    hint = ("c ≈ RMS f′(a) / s(z): BatchNorm makes each a standard normal, and the next layer's BatchNorm "
+            "divides by the std over the batch of z = ReLU(a). Use E[ReLU′(a)²] = P(a > 0), "
+            "E[z²] = E[a²; a > 0] and E[z] = E[a; a > 0] = 1/√(2π) (answer with a number)")
+    cv = _one_number(c)
+    if cv is None or not math.isclose(cv, BN_RELU_FACTOR, rel_tol=0.03):
+        return report(False, "", hint)
+    from ..data import digits
+    from ..deep_mlp import gradient_profile, log_slope
+
+    d = digits(standardize=True)
+    meas = [10 ** log_slope(gradient_profile(d.x_train[:256], d.y_train[:256], depth=20, width=64,
+                                             activation="relu", init="kaiming", norm="batch", seed=s).grad_a)[0]
+            for s in range(3)]
+    return report(True, f"c = √(1/2) / √(1/2 − 1/(2π)) = {BN_RELU_FACTOR:.3f} > 1: the gradient *grows* "
+                  f"towards the input. Measured per-layer factor on 256 digits (3 seeds): {min(meas):.2f} to "
+                  f"{max(meas):.2f}. BatchNorm divides by the centred std, and ReLU's output has a mean, "
+                  "so the std is smaller than the RMS that RMS f′ matches.", hint)

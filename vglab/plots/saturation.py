@@ -31,6 +31,11 @@ def _color(label: str, colors: dict | None = None) -> str:
     return PALETTE["grey"]
 
 
+def _legend(ax, **kw):
+    """A small legend on a white box where the lines leave most room, so no line hides its text."""
+    return ax.legend(fontsize=7, frameon=True, framealpha=0.9, edgecolor="none", loc="best", **kw)
+
+
 def _np(t) -> np.ndarray:
     return t.detach().cpu().double().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, float)
 
@@ -86,10 +91,13 @@ def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
         if log_abs:
             v = np.log10(np.abs(v[v != 0]) + 1e-45)
         h, e = np.histogram(v, bins=bins, density=True)
-        ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=1.2,
-                label=f"layer {i + 1}" if i in (shown[0], shown[-1]) or n <= 6 else None)
+        last = i == n - 1 and n > 6  # the last layer thin and behind: its spikes must not hide the others
+        ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=0.7 if last else 1.2,
+                ls=":" if last else "-", zorder=1 if last else 2,
+                label=f"layer {i + 1}" + (" (dotted)" if last else "") if i in (shown[0], shown[-1]) or n <= 6
+                else None)
     ax.set(xlabel=xlabel, ylabel="density")
-    ax.legend(fontsize=7, frameon=False)
+    _legend(ax)
     return ax
 
 
@@ -123,7 +131,7 @@ def _per_layer(profiles: dict, field: str, ax, colors, log: bool, **kw):
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("layer (1 = next to the input)")
-    ax.legend(fontsize=7, frameon=False)
+    _legend(ax)
     return ax
 
 
@@ -165,7 +173,7 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
     ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
     ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
-    ax.legend(fontsize=7, frameon=False)
+    _legend(ax)
     return ax
 
 
@@ -180,9 +188,9 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
     for l in range(L):
         ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=_layer_color(l, L, color), lw=1,
                 label=_layer_label(l, L))
-    ax.legend(fontsize=7, frameon=False)
+    _legend(ax)
     ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
-    ax.set(xlabel="step", ylabel="log10 update:data", title=f"update:data per layer {label}".strip())
+    ax.set(xlabel="step", ylabel="log10 update:data", title="update:data per layer" + (f": {label}" if label else ""))
     return ax
 
 
@@ -199,8 +207,9 @@ def plot_training_curves(histories: dict, ax=None, *, metric: str = "test_acc", 
                     ls="--" if "residual" in label else "-")
     if metric == "loss":
         ax.set_yscale("log")
-    ax.set(xlabel="step", ylabel=metric.replace("_", " "), title=metric.replace("_", " "))
-    ax.legend(fontsize=7, frameon=False)
+    name = "training minibatch loss" if metric == "loss" else metric.replace("_", " ")
+    ax.set(xlabel="step", ylabel=name, title=name)
+    _legend(ax)
     return ax
 
 
@@ -225,6 +234,6 @@ def plot_gradient_norm_over_training(history, ax=None, *, label: str = "", color
     for l in range(L):
         ax.semilogy(steps, np.clip(g[:, l], 1e-45, None), color=_layer_color(l, L, color), lw=1,
                     label=_layer_label(l, L))
-    ax.legend(fontsize=7, frameon=False)
-    ax.set(xlabel="step", ylabel="‖∂L/∂a_l‖", title=f"gradient norm per layer {label}".strip())
+    _legend(ax)
+    ax.set(xlabel="step", ylabel="‖∂L/∂a_l‖", title="gradient norm per layer" + (f": {label}" if label else ""))
     return ax
