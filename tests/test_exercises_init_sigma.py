@@ -6,7 +6,7 @@ import pytest
 from vglab import exercises as ex
 
 CASES = [
-    (ex.check_std_for_variance, 0.1, 0.01),
+    (ex.check_std_for_variance, 0.03, 0.0009),  # std = √variance (0.1 is the paper's 0.01)
     (ex.check_circle_radius, 2.0, math.sqrt(2)),  # K = 200 (√2 is K = 100's radius)
     (ex.check_q_kind, "Vanishing", "exploding"),
     (ex.check_q_from_norms, 14.0, -14.0),
@@ -75,7 +75,7 @@ def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
     assert method in capsys.readouterr().out
 
 
-ANSWERS = [(ex.check_std_for_variance, ("0.1", "1e-1")), (ex.check_circle_radius, ("2", "2.0")),
+ANSWERS = [(ex.check_std_for_variance, ("0.03", "3e-2")), (ex.check_circle_radius, ("2", "2.0")),
            (ex.check_q_from_norms, ("14",)), (ex.check_q_kind, ("vanishing",)),
            (ex.check_variance_for_radius, ("0.0032", "0.00316", "0.81/256")),
            (ex.check_q_from_gain, ("9.7", "10", "9.69")), (ex.check_pascanu_variance, ("0.04", "1/25"))]

@@ -154,7 +154,8 @@ def plot_training_q(hist, ax=None):
     Q = np.stack([np.asarray(v, dtype=float) for v in hist["Q"]])  # (n_rec, M)
     sat = np.stack([np.asarray(v, dtype=float) for v in hist["saturated"]]).mean(axis=1)
     for m in range(Q.shape[1]):
-        ax.plot(steps, Q[:, m], color=COLORS["plain"], alpha=0.5, lw=1, label="Q per network" if m == 0 else None)
+        ax.plot(steps, Q[:, m], color=COLORS["plain"], alpha=0.6, lw=1, ls=("-", "--", "-.")[m % 3],
+                label=f"Q, network {m}")  # one line style per network: the lines can be told apart
     ax.axhspan(-1, 1, color=PALETTE["teal"], alpha=0.12, label="safe zone [−1, 1]")
     ax.set_xlabel("training iteration")
     ax.set_ylabel("Q (h = T − 1)")

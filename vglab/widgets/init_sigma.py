@@ -91,6 +91,7 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         if "line" not in state:
             state["line"], = ax.plot(np.arange(h + 1), y, color=PALETTE["indigo"], label="this σ")
             ref = compute(0.01)[1]  # cached: the slider at σ² = 0.01 shares it
+            state["q_ref"] = float(ref.Q[0])  # printed in the title: the grey line is not the paper's case
             ax.plot(np.arange(h + 1), np.log10(ref.delta[0].numpy()), color=COLORS["bound"], lw=4, alpha=0.35,
                     zorder=1, label="variance 0.01 (reference)")  # wide and pale: visible under the line
             ax.set_xlabel("steps back j")
@@ -104,7 +105,8 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         set_if_changed(ax, ylim=snap_limits(min(y.min(), -3), max(y.max(), 1), 10, 5))
         q = float(prof.Q[0])
         kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
-        ax.title.set_text(f"Q = {q:.1f} ({kind}); paper at σ² = 0.01: Q ≈ 0.7")
+        ax.title.set_text(f"this σ: Q = {q:.1f} ({kind})\n"
+                          f"grey, variance 0.01, this draw: Q = {state['q_ref']:.1f} (paper: Q ≈ 0.7)")
 
     panel = Panel(controls, draw, ncols=2 if profile else 1, figsize=(9.0, 3.8) if profile else (4.6, 4.2),
                   extra=[snap], title="Init scale: eigenvalues of W_rec and the gradient profile")
