@@ -255,3 +255,23 @@ def test_valid_calls_still_work():
     assert tasks.score("temporal_order", torch.full((3, 4), NAN), y) == 0.0
     assert float(bp.kl_to_uniform(torch.ones(2), 1.0).abs().max()) < 1e-6
     assert len(_fit()["loss"]) == 2
+
+
+# ---- issue 17 (props2): regressions for what the property tests found --------------------------------
+def test_checkers_refuse_garbage_without_raising(capsys):
+    """Exercise checkers: a string is not a pair, bytes are not a number, 10**400 and a NaN returned
+    by the learner's function are hints, a bad setting (c, d) is a hint, and a hint is one line."""
+    from vglab import exercises as ex
+    assert not ex.check_kl_zero_params("11")            # was True: "11" read as the pair (1, 1)
+    assert ex.check_kl_zero_params((1, 1)) and ex.check_kl_zero_params(1, 1.0)
+    assert not ex.check_critical_factor(b"1")           # was True: float(b"1") == 1.0
+    assert not ex.check_kl_zero_params(10**400)         # raised OverflowError
+    assert not ex.check_sigmoid_peak(10**400, 10**400)  # raised OverflowError
+    assert not ex.check_product_bound(1.0, 10**400, 2)  # raised OverflowError
+    assert not ex.check_log_moment(lambda z: 10**400)   # raised OverflowError
+    assert not ex.check_ds_2x2(lambda *a: float("nan"))  # was True: NaN passed "abs(got - want) > tol"
+    assert not ex.check_constant_layer_omega(7.4, c="x", d=None)  # raised TypeError
+    capsys.readouterr()
+    assert not ex.check_constant_layer_omega(7.4, d=torch.ones(2, 3))
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and out.count("\n") == 1

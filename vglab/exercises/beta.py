@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ._checks import choice, close, report, run_learner_fn
+from ._checks import answer_numbers, choice, close, report, run_learner_fn
 
 __all__ = ["check_digamma_difference", "check_constant_layer_omega", "check_kl_zero_params",
            "check_omega_zero_means_uniform", "check_log_moment"]
@@ -37,7 +37,11 @@ def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
     The placeholder gets the format only; the hint (the procedure) comes after a wrong number."""
     if _unanswered(answer):
         return False
-    expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
+    try:  # c, d are the exercise's settings; a bad one is a hint too, never a traceback
+        expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
+        assert isinstance(d, int) and d >= 1 and math.isfinite(expected)
+    except (TypeError, ValueError, OverflowError, AssertionError):
+        return report(False, "", f"c must be a number in (0, 1) and d a positive int, got c={c!r:.30}, d={d!r:.30}.")
     # rel = 1 %: a hand computation with two-decimal logs (ln 0.9 ≈ −0.11, ln 0.1 ≈ −2.30 → 7.446,
     # 0.6 % low) passes; forgetting d (÷ 3) or the squares does not
     return close(answer, expected, rel=1e-2,
@@ -48,12 +52,11 @@ def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
 
 def check_kl_zero_params(alpha, beta=None) -> bool:
     """Which (α, β) gives KL(Beta(α, β) ‖ U(0, 1)) = 0? Accepts ``(alpha, beta)`` or two numbers."""
-    try:
-        if beta is None:
-            alpha, beta = alpha
-        a, b = float(alpha), float(beta)
-    except (TypeError, ValueError):
-        return report(False, "", "answer with two numbers: check_kl_zero_params(alpha, beta).")
+    ok, ab = answer_numbers(*((alpha,) if beta is None else (alpha, beta)),
+                            hint="answer with two numbers: check_kl_zero_params(alpha, beta).")
+    if not ok:
+        return False
+    a, b = ab
     ok = math.isclose(a, 1.0, abs_tol=1e-6) and math.isclose(b, 1.0, abs_tol=1e-6)
     return report(ok, "Beta(1, 1) is U(0, 1): the only zero of the KL, the fit that ω = 0 forces.",
                   "the KL is zero only when the Beta density is the flat density 1 on (0, 1).")
@@ -84,7 +87,7 @@ def check_log_moment(fn) -> bool:
     expected = torch.log(z).mean(0)
     try:
         out = torch.as_tensor(out, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError, OverflowError):
         return report(False, "", f"return a tensor of shape (d,), got {type(out).__name__}.")
     if out.shape != expected.shape:
         return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one number "
