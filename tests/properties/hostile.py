@@ -158,10 +158,16 @@ def hostile_test(cases: list):
         check_valid(case)
 
     @parametrize(cases)
-    @given(data=st.data())
-    def test_hostile_argument_gives_a_result_or_a_clear_error(case, arg, data):
-        value = data.draw(case.values if case.values is not None else HOSTILE, label=arg)
-        check_probe(case, arg, value)
+    def test_hostile_argument_gives_a_result_or_a_clear_error(case, arg):
+        # a case's own bound (``examples``) for a slow callable, else the profile's max_examples
+        bound = settings(max_examples=case.examples) if case.examples else (lambda f: f)
+
+        @bound
+        @given(data=st.data())
+        def run(data):
+            value = data.draw(case.values if case.values is not None else HOSTILE, label=arg)
+            check_probe(case, arg, value)
+        run()
 
     return test_valid_call_keeps_its_promise, test_hostile_argument_gives_a_result_or_a_clear_error
 
