@@ -113,6 +113,8 @@ class Case:
     values: Any = None
     examples: int | None = None
     also: tuple = ()
+    known: dict = dataclasses.field(default_factory=dict)  # arg -> reason: a violation not fixed yet (xfail)
+    frozen: bool = False  # the code may not change now: a known violation is xfail(strict=True)
 
     def __post_init__(self):
         if self.name in REGISTERED:
@@ -144,8 +146,14 @@ def probe_args(case: Case) -> list:
 def parametrize(cases: list):
     """pytest parameters (case, arg) for every probed argument of every case."""
     import pytest
-    return pytest.mark.parametrize("case,arg", [pytest.param(c, a, id=f"{c.name}:{a}") for c in cases
-                                                for a in probe_args(c)])
+
+    def marks(c, a):
+        if a not in c.known:
+            return ()
+        why = (f"frozen until the long run ends: {c.known[a]}" if c.frozen else f"issue 17, open: {c.known[a]}")
+        return (pytest.mark.xfail(strict=c.frozen, reason=why, raises=AssertionError),)
+    return pytest.mark.parametrize("case,arg", [pytest.param(c, a, id=f"{c.name}:{a}", marks=marks(c, a))
+                                                for c in cases for a in probe_args(c)])
 
 
 def hostile_test(cases: list):
