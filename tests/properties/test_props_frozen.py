@@ -177,6 +177,21 @@ COVERS = tuple(f"vglab.engine.pack.{n}" for n in (
                                        "sweep", "sweep_reuse")) + ("vglab.engine.core.Engine", "vglab.engine.core.supported")
 
 
+def _same(a, b, where):
+    if isinstance(a, dict):
+        assert set(a) == set(b), where
+        for k in a:
+            _same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, (list, tuple)) and not (a and isinstance(a[0], (int, float))):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{i}]")
+    else:
+        x, y = np.asarray(a), np.asarray(b)
+        ok = np.array_equal(x, y, equal_nan=True) if x.dtype.kind in "fc" else np.array_equal(x, y)
+        assert ok, where
+
+
 def test_engine_internals_under_a_tiny_run():
     """A 2-task, 2-reading float32 engine run with epoch records and test points: every internal helper
     runs (pack, step, records); the records are finite, and a resume reproduces the straight run."""
@@ -192,12 +207,7 @@ def test_engine_internals_under_a_tiny_run():
     again = engine.Engine(probs, ("plain", "ds"), **kw)
     again.load_state_dict(state)
     again.run(2, progress_bar=False)
-    a, b = eng.summaries(), again.summaries()
-    for k in a:
-        for f in a[k]:
-            x, y = np.asarray(a[k][f]), np.asarray(b[k][f])
-            same = np.array_equal(x, y, equal_nan=True) if x.dtype.kind in "fc" else np.array_equal(x, y)
-            assert same, (k, f)
+    _same(eng.summaries(), again.summaries(), "summaries")
     assert eng.test_curve() is not None
     assert pack.resolve_mode("auto", "cpu") == "eager" and step.q_factor(torch.tensor(1.0), torch.tensor(0.0)).isfinite()
     assert records.every(10, 0.5) == [5, 10]
