@@ -149,8 +149,14 @@ def boolean(name: str, v) -> bool:
 
 
 def names(name: str, text: str, allowed) -> list:
-    """A comma-separated CLI list: at least one, each from ``allowed``, no repeats."""
-    items = [s.strip() for s in str(text).split(",") if s.strip()]
+    """A comma-separated CLI list (or a list/tuple of names, e.g. one already checked): at least one,
+    each from ``allowed``, no repeats."""
+    if isinstance(text, (list, tuple)) and all(isinstance(s, str) for s in text):
+        text = ",".join(text)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a comma-separated str of names from {tuple(allowed)}, got "
+                        f"{type(text).__name__} {text!r:.60}")
+    items = [s.strip() for s in text.split(",") if s.strip()]
     if not items:
         raise ValueError(f"{name} must name at least one of {tuple(allowed)}, got {text!r}")
     for s in items:
