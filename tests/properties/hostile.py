@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import Phase, given, settings, strategies as st
 
 from vglab.train import DivergenceError
 
@@ -159,7 +159,6 @@ def parametrize(cases: list):
 def hostile_test(cases: list):
     """The standard pair of tests for a module's cases: valid calls, then every argument probed."""
     import pytest
-    from hypothesis import settings
 
     @pytest.mark.parametrize("case", cases, ids=[c.name for c in cases])
     def test_valid_call_keeps_its_promise(case):
@@ -168,7 +167,9 @@ def hostile_test(cases: list):
     @parametrize(cases)
     def test_hostile_argument_gives_a_result_or_a_clear_error(case, arg):
         # a case's own bound (``examples``) for a slow callable, else the profile's max_examples
-        bound = settings(max_examples=case.examples) if case.examples else (lambda f: f)
+        # no shrinking: the failure message already names the case, the argument and the value
+        bound = settings(max_examples=case.examples or settings().max_examples,
+                         phases=[Phase.explicit, Phase.generate])
 
         @bound
         @given(data=st.data())
