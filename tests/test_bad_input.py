@@ -275,3 +275,28 @@ def test_checkers_refuse_garbage_without_raising(capsys):
     assert not ex.check_constant_layer_omega(7.4, d=torch.ones(2, 3))
     out = capsys.readouterr().out
     assert out.startswith("Not yet:") and out.count("\n") == 1
+
+
+def test_module_forward_names_its_bad_input():
+    """vglab.modules: every module's forward checks X/X1/X2/logp in the base class (one place)."""
+    from vglab import modules as M
+    for bad, kind in ((None, TypeError), ([1.0, 2.0], TypeError), (torch.ones(3, dtype=torch.int64), TypeError),
+                      (torch.empty(0), ValueError), (torch.tensor([[NAN, 1.0]]), ValueError)):
+        with pytest.raises(kind, match="X"):
+            M.Tanh().forward(bad)
+    with pytest.raises(ValueError, match="X1 and X2"):
+        M.Add().forward(torch.ones(2, 3), torch.ones(2, 3, 4))
+    M.NLL().forward(torch.tensor([[-float("inf"), 0.0]]), torch.tensor([1]))  # log 0 is allowed: no refusal
+
+
+def test_activation_names_and_factors_name_the_argument():
+    import numpy as np
+    with pytest.raises(ValueError, match="'name'"):
+        saturation.activation("swish", torch.zeros(3))
+    with pytest.raises(ValueError, match="'name'"):
+        deep_mlp.make_activation(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="factor"):
+        intro.chain_gain("abc", 3)
+    with pytest.raises(TypeError, match="threshold"):
+        intro.layers_until(0.5, None)
+    assert intro.chain_gain(np.float32(0.5), 2).shape == (3,)

@@ -141,6 +141,20 @@ def torch_dtype(name: str, v, allowed=("float32", "float64")):
     return v
 
 
+def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0):
+    """A non-empty floating-point ``torch.Tensor`` (at least ``min_dim`` dimensions; ``finite``: no NaN/Inf).
+    TypeError for another kind (a list, an array, an int tensor), ValueError for an empty one or NaN/Inf."""
+    import torch
+    if not isinstance(v, torch.Tensor) or not v.is_floating_point():
+        kind = f"{v.dtype} tensor" if isinstance(v, torch.Tensor) else type(v).__name__
+        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {kind} {v!r:.60}")
+    if v.numel() == 0 or v.dim() < min_dim:
+        raise ValueError(f"{name} must be a non-empty tensor with >= {min_dim} dimensions, got shape {tuple(v.shape)}")
+    if finite and not bool(torch.isfinite(v).all()):
+        raise ValueError(f"{name} holds NaN or Inf")
+    return v
+
+
 def boolean(name: str, v) -> bool:
     """A real bool (or numpy bool): 0/1 or "yes" are not taken for one."""
     if type(v).__name__ not in ("bool", "bool_"):

@@ -35,8 +35,8 @@ def make_activation(name: str) -> nn.Module:
     mods = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
             "leaky_relu": lambda: nn.LeakyReLU(DEFAULT_ALPHA["leaky_relu"]),
             "prelu": lambda: nn.PReLU(init=DEFAULT_ALPHA["prelu"]), "elu": nn.ELU}
-    if name not in mods:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    if not isinstance(name, str) or name not in mods:
+        raise ValueError(f"activation must be one of {ACTIVATIONS} (argument 'name'), got {name!r:.60}")
     return mods[name]()
 
 
