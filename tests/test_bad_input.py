@@ -300,3 +300,24 @@ def test_activation_names_and_factors_name_the_argument():
     with pytest.raises(TypeError, match="threshold"):
         intro.layers_until(0.5, None)
     assert intro.chain_gain(np.float32(0.5), 2).shape == (3,)
+
+
+def test_capstone_figures_refuse_other_kinds_of_results():
+    """Plots/widgets over capstone rows: one shared check (vglab.results.rows) names the argument; a loaded
+    capstone run is taken as its rows."""
+    from pathlib import Path
+
+    from vglab import results
+    from vglab.plots import capstone as pc
+    from vglab.widgets import capstone as wc
+    saved = Path(__file__).resolve().parents[1] / "results"
+    table1, caps = results.load("table1_reduced", saved), results.load("capstone_mlp", saved)
+    for bad, kind in ((None, TypeError), ({}, TypeError), (table1, TypeError), ([], ValueError),
+                      ([{"remedy": "x"}], ValueError)):
+        with pytest.raises(kind, match="rows"):
+            pc.plot_scores(bad)
+        with pytest.raises(kind, match="rows"):
+            wc.summary_panel(bad)
+    import matplotlib.pyplot as plt
+    pc.plot_scores(caps)
+    plt.close("all")
