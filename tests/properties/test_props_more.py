@@ -194,6 +194,14 @@ CASES = [
     Case("vglab.capstone.report.long_run_summary", report.long_run_summary,
          lambda: {"view": ds_tables.long_run("table1_T100_temporal_order", REPO_RESULTS),
                   "paper": ds_tables.PAPER_T100}),
+    # ---- the shared checks plots and widgets use ----
+    Case("vglab.results.rows", results.rows,
+         lambda: {"name": "v", "v": _mlp_rows(), "keys": ("remedy",), "what": "capstone rows"}, probe=("v",)),
+    Case("vglab.widgets.panel.Panel", lambda **kw: _panel(**kw),
+         lambda: {"controls": {}, "draw": lambda fig, axes, **kw: axes[0].plot([0, 1]), "nrows": 1, "ncols": 1,
+                  "dpi": 40}, probe=("controls", "draw", "nrows", "ncols", "dpi"),
+         known={a: "Panel checks none of its arguments (nrows=0, dpi=-1, controls=None: deep errors)"
+                for a in ("controls", "nrows", "ncols", "dpi")}, examples=4),
     # ---- the CLIs: parsing and checking only (a hostile value goes through parse -> check) ----
     Case("vglab.experiments.table1.parse", cli_table1.parse, lambda: {"argv": ["--T", "10", "--updates", "2"]},
          also=(SystemExit,)),
@@ -206,6 +214,13 @@ CASES = [
     Case("vglab.experiments.table1.use_fast", cli_table1.use_fast,
          lambda: {"args": cli_table1.parse([]), "dev": torch.device("cpu")}, known={"args": NOT_NAMESPACE}),
 ]
+
+
+def _panel(**kw):
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.widgets.panel import Panel
+    return Panel(**kw)
 
 
 def _epoch_summ():
