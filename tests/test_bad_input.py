@@ -321,3 +321,19 @@ def test_capstone_figures_refuse_other_kinds_of_results():
     import matplotlib.pyplot as plt
     pc.plot_scores(caps)
     plt.close("all")
+
+
+def test_device_arguments_are_checked_in_one_place():
+    """device="cuda" on a machine without CUDA, a word or a number: a clear error naming ``device``
+    (vglab._args.device), before any work -- not torch's AssertionError/RuntimeError."""
+    from vglab import autoencoder, runtime
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    for bad, kind in (("cuda", ValueError), ("abc", ValueError), (1.5, TypeError)):
+        with pytest.raises(kind, match="device"):
+            deep_mlp.build_mlp(2, 4, "relu", device=bad)
+        with pytest.raises(kind, match="device"):
+            autoencoder.train_autoencoder(autoencoder.AEConfig(steps=1), device=bad, progress_bar=False)
+    with pytest.raises(TypeError, match="device"):
+        with runtime.cpu_threads(1, device=1.5):
+            pass

@@ -155,6 +155,40 @@ def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0):
     return v
 
 
+def checked_tensors(fn, names, nonfinite=()):
+    """``fn`` (a method) with its arguments among ``names`` checked by ``float_tensor`` first (at least 1-D;
+    NaN/Inf refused except in ``nonfinite``); "X1" and "X2" together must have one shape."""
+    import functools
+    import inspect
+    params = list(inspect.signature(fn).parameters)[1:]
+
+    @functools.wraps(fn)
+    def checked(self, *args, **kwargs):
+        given = dict(zip(params, args), **kwargs)
+        for n in names:
+            if n in given:
+                float_tensor(n, given[n], min_dim=1, finite=n not in nonfinite)
+        if "X1" in given and "X2" in given and given["X1"].shape != given["X2"].shape:
+            raise ValueError(f"X1 and X2 must have one shape, got {tuple(given['X1'].shape)} and "
+                             f"{tuple(given['X2'].shape)}")
+        return fn(self, *args, **kwargs)
+    return checked
+
+
+class CheckedForward:
+    """Mixin (``vglab.modules.Module``): every subclass's ``forward`` checks its data arguments first
+    (``checked_tensors``): X, X1, X2 non-empty finite float tensors, X1 and X2 of one shape, logp a float
+    tensor that may hold −inf (log 0: the lesson of Softmax → Log) -- a clear error naming the argument
+    instead of a traceback from inside torch."""
+    data_args = ("X", "X1", "X2", "logp")
+    nonfinite_args = ("logp",)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "forward" in cls.__dict__:
+            cls.forward = checked_tensors(cls.__dict__["forward"], cls.data_args, cls.nonfinite_args)
+
+
 def boolean(name: str, v) -> bool:
     """A real bool (or numpy bool): 0/1 or "yes" are not taken for one."""
     if type(v).__name__ not in ("bool", "bool_"):

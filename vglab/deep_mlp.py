@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import fraction, int_at_least, is_real, period, positive_real
+from ._args import device as _device, fraction, int_at_least, is_real, period, positive_real
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
@@ -117,7 +117,7 @@ def build_mlp(depth: int = 20, width: int = 64, activation: str = "sigmoid", *, 
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=residual)
     init_weights(model, init, gain, seed)
-    return model.to(device) if device is not None else model
+    return model.to(_device("device", device)) if device is not None else model
 
 
 def critical_gain(activation: str, init: str = "normal") -> float:

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import tasks
-from ._args import int_at_least, integer, is_int, period, positive_real
+from ._args import device as _device, int_at_least, integer, is_int, period, positive_real
 from .runtime import cpu_threads
 from .srn import SRN
 from .train import History, check_finite, progress
@@ -197,7 +197,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
                                    (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
     lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
     clip = None if clip is None else positive_real("clip", clip)
-    device = torch.device("cpu") if device is None else torch.device(device)
+    device = _device("device", device) or torch.device("cpu")
     model.to(device)
     dtype = next(model.parameters()).dtype
     g = generator if generator is not None else torch.Generator().manual_seed(0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from . import _args
+from ._args import CheckedForward
 
 HEADS = ("softmax+log", "softmax+mse", "log_softmax+ce")
 
@@ -27,19 +27,10 @@ class Param:
         self.grad = self.grad + g  # a weight used twice: dC/dW = sum over its uses
 
 
-class Module:
-    """Base: ``forward`` caches, ``backward(dY)`` returns dX, ``jacobian()``: dY/dX of one row.
-
-    Every subclass's ``forward`` checks its data arguments first (``_check_forward``): X, X1, X2, logp
-    must be non-empty floating-point tensors without NaN/Inf, and X1, X2 of one shape -- a clear error
-    naming the argument instead of a traceback from inside torch."""
+class Module(CheckedForward):
+    """Base: ``forward`` caches, ``backward(dY)`` returns dX, ``jacobian()``: dY/dX of one row."""
 
     params: tuple = ()
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        if "forward" in cls.__dict__:
-            cls.forward = _check_forward(cls.__dict__["forward"])
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -47,27 +38,6 @@ class Module:
 
     def __repr__(self) -> str:
         return type(self).__name__
-
-
-_DATA_ARGS = ("X", "X1", "X2", "logp")
-
-
-def _check_forward(forward):
-    import functools
-    import inspect
-    names = list(inspect.signature(forward).parameters)[1:]
-
-    @functools.wraps(forward)
-    def checked(self, *args, **kwargs):
-        given = dict(zip(names, args), **kwargs)
-        for n in _DATA_ARGS:
-            if n in given:  # log-probabilities may hold −inf (log 0: the lesson of Softmax → Log)
-                _args.float_tensor(n, given[n], min_dim=1, finite=n != "logp")
-        if "X1" in given and "X2" in given and given["X1"].shape != given["X2"].shape:
-            raise ValueError(f"X1 and X2 must have one shape, got {tuple(given['X1'].shape)} and "
-                             f"{tuple(given['X2'].shape)}")
-        return forward(self, *args, **kwargs)
-    return checked
 
 
 class Linear(Module):
