@@ -255,3 +255,85 @@ def test_valid_calls_still_work():
     assert tasks.score("temporal_order", torch.full((3, 4), NAN), y) == 0.0
     assert float(bp.kl_to_uniform(torch.ones(2), 1.0).abs().max()) < 1e-6
     assert len(_fit()["loss"]) == 2
+
+
+# ---- issue 17 (props2): regressions for what the property tests found --------------------------------
+def test_checkers_refuse_garbage_without_raising(capsys):
+    """Exercise checkers: a string is not a pair, bytes are not a number, 10**400 and a NaN returned
+    by the learner's function are hints, a bad setting (c, d) is a hint, and a hint is one line."""
+    from vglab import exercises as ex
+    assert not ex.check_kl_zero_params("11")            # was True: "11" read as the pair (1, 1)
+    assert ex.check_kl_zero_params((1, 1)) and ex.check_kl_zero_params(1, 1.0)
+    assert not ex.check_critical_factor(b"1")           # was True: float(b"1") == 1.0
+    assert not ex.check_kl_zero_params(10**400)         # raised OverflowError
+    assert not ex.check_sigmoid_peak(10**400, 10**400)  # raised OverflowError
+    assert not ex.check_product_bound(1.0, 10**400, 2)  # raised OverflowError
+    assert not ex.check_log_moment(lambda z: 10**400)   # raised OverflowError
+    assert not ex.check_ds_2x2(lambda *a: float("nan"))  # was True: NaN passed "abs(got - want) > tol"
+    assert not ex.check_constant_layer_omega(7.4, c="x", d=None)  # raised TypeError
+    capsys.readouterr()
+    assert not ex.check_constant_layer_omega(7.4, d=torch.ones(2, 3))
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and out.count("\n") == 1
+
+
+def test_module_forward_names_its_bad_input():
+    """vglab.modules: every module's forward checks X/X1/X2/logp in the base class (one place)."""
+    from vglab import modules as M
+    for bad, kind in ((None, TypeError), ([1.0, 2.0], TypeError), (torch.ones(3, dtype=torch.int64), TypeError),
+                      (torch.empty(0), ValueError), (torch.tensor([[NAN, 1.0]]), ValueError)):
+        with pytest.raises(kind, match="X"):
+            M.Tanh().forward(bad)
+    with pytest.raises(ValueError, match="X1 and X2"):
+        M.Add().forward(torch.ones(2, 3), torch.ones(2, 3, 4))
+    M.NLL().forward(torch.tensor([[-float("inf"), 0.0]]), torch.tensor([1]))  # log 0 is allowed: no refusal
+
+
+def test_activation_names_and_factors_name_the_argument():
+    import numpy as np
+    with pytest.raises(ValueError, match="'name'"):
+        saturation.activation("swish", torch.zeros(3))
+    with pytest.raises(ValueError, match="'name'"):
+        deep_mlp.make_activation(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="factor"):
+        intro.chain_gain("abc", 3)
+    with pytest.raises(TypeError, match="threshold"):
+        intro.layers_until(0.5, None)
+    assert intro.chain_gain(np.float32(0.5), 2).shape == (3,)
+
+
+def test_capstone_figures_refuse_other_kinds_of_results():
+    """Plots/widgets over capstone rows: one shared check (vglab.results.rows) names the argument; a loaded
+    capstone run is taken as its rows."""
+    from pathlib import Path
+
+    from vglab import results
+    from vglab.plots import capstone as pc
+    from vglab.widgets import capstone as wc
+    saved = Path(__file__).resolve().parents[1] / "results"
+    table1, caps = results.load("table1_reduced", saved), results.load("capstone_mlp", saved)
+    for bad, kind in ((None, TypeError), ({}, TypeError), (table1, TypeError), ([], ValueError),
+                      ([{"remedy": "x"}], ValueError)):
+        with pytest.raises(kind, match="rows"):
+            pc.plot_scores(bad)
+        with pytest.raises(kind, match="rows"):
+            wc.summary_panel(bad)
+    import matplotlib.pyplot as plt
+    pc.plot_scores(caps)
+    plt.close("all")
+
+
+def test_device_arguments_are_checked_in_one_place():
+    """device="cuda" on a machine without CUDA, a word or a number: a clear error naming ``device``
+    (vglab._args.device), before any work -- not torch's AssertionError/RuntimeError."""
+    from vglab import autoencoder, runtime
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    for bad, kind in (("cuda", ValueError), ("abc", ValueError), (1.5, TypeError)):
+        with pytest.raises(kind, match="device"):
+            deep_mlp.build_mlp(2, 4, "relu", device=bad)
+        with pytest.raises(kind, match="device"):
+            autoencoder.train_autoencoder(autoencoder.AEConfig(steps=1), device=bad, progress_bar=False)
+    with pytest.raises(TypeError, match="device"):
+        with runtime.cpu_threads(1, device=1.5):
+            pass

@@ -141,6 +141,54 @@ def torch_dtype(name: str, v, allowed=("float32", "float64")):
     return v
 
 
+def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0):
+    """A non-empty floating-point ``torch.Tensor`` (at least ``min_dim`` dimensions; ``finite``: no NaN/Inf).
+    TypeError for another kind (a list, an array, an int tensor), ValueError for an empty one or NaN/Inf."""
+    import torch
+    if not isinstance(v, torch.Tensor) or not v.is_floating_point():
+        kind = f"{v.dtype} tensor" if isinstance(v, torch.Tensor) else type(v).__name__
+        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {kind} {v!r:.60}")
+    if v.numel() == 0 or v.dim() < min_dim:
+        raise ValueError(f"{name} must be a non-empty tensor with >= {min_dim} dimensions, got shape {tuple(v.shape)}")
+    if finite and not bool(torch.isfinite(v).all()):
+        raise ValueError(f"{name} holds NaN or Inf")
+    return v
+
+
+def checked_tensors(fn, names, nonfinite=()):
+    """``fn`` (a method) with its arguments among ``names`` checked by ``float_tensor`` first (at least 1-D;
+    NaN/Inf refused except in ``nonfinite``); "X1" and "X2" together must have one shape."""
+    import functools
+    import inspect
+    params = list(inspect.signature(fn).parameters)[1:]
+
+    @functools.wraps(fn)
+    def checked(self, *args, **kwargs):
+        given = dict(zip(params, args), **kwargs)
+        for n in names:
+            if n in given:
+                float_tensor(n, given[n], min_dim=1, finite=n not in nonfinite)
+        if "X1" in given and "X2" in given and given["X1"].shape != given["X2"].shape:
+            raise ValueError(f"X1 and X2 must have one shape, got {tuple(given['X1'].shape)} and "
+                             f"{tuple(given['X2'].shape)}")
+        return fn(self, *args, **kwargs)
+    return checked
+
+
+class CheckedForward:
+    """Mixin (``vglab.modules.Module``): every subclass's ``forward`` checks its data arguments first
+    (``checked_tensors``): X, X1, X2 non-empty finite float tensors, X1 and X2 of one shape, logp a float
+    tensor that may hold −inf (log 0: the lesson of Softmax → Log) -- a clear error naming the argument
+    instead of a traceback from inside torch."""
+    data_args = ("X", "X1", "X2", "logp")
+    nonfinite_args = ("logp",)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "forward" in cls.__dict__:
+            cls.forward = checked_tensors(cls.__dict__["forward"], cls.data_args, cls.nonfinite_args)
+
+
 def boolean(name: str, v) -> bool:
     """A real bool (or numpy bool): 0/1 or "yes" are not taken for one."""
     if type(v).__name__ not in ("bool", "bool_"):
@@ -149,8 +197,14 @@ def boolean(name: str, v) -> bool:
 
 
 def names(name: str, text: str, allowed) -> list:
-    """A comma-separated CLI list: at least one, each from ``allowed``, no repeats."""
-    items = [s.strip() for s in str(text).split(",") if s.strip()]
+    """A comma-separated CLI list (or a list/tuple of names, e.g. one already checked): at least one,
+    each from ``allowed``, no repeats."""
+    if isinstance(text, (list, tuple)) and all(isinstance(s, str) for s in text):
+        text = ",".join(text)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a comma-separated str of names from {tuple(allowed)}, got "
+                        f"{type(text).__name__} {text!r:.60}")
+    items = [s.strip() for s in text.split(",") if s.strip()]
     if not items:
         raise ValueError(f"{name} must name at least one of {tuple(allowed)}, got {text!r}")
     for s in items:

@@ -111,7 +111,7 @@ def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar:
 def _run(train, config, data, device, progress_bar):
     """The shared entry of ``train_autoencoder``/``beta_stack.train_stacks``: device (CPU by default), the
     digits unless ``data`` is given, moved there, and one CPU thread (``runtime.cpu_threads``)."""
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = _args.device("device", device) or torch.device("cpu")
     data = (data if data is not None else digits(seed=0)).to(device)
     with cpu_threads(1, device):
         return train(config, data, device, progress_bar)

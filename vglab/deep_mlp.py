@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import fraction, int_at_least, is_int, is_real, period, positive_real
+from ._args import device as _device, fraction, int_at_least, is_int, is_real, period, positive_real
 from .runtime import cpu_threads
 from .saturation import ACTIVATIONS, DEFAULT_ALPHA, Probe, derivative, layer_factor, probe
 from .train import History, check_finite, progress
@@ -56,8 +56,8 @@ def make_activation(name: str) -> nn.Module:
     mods = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
             "leaky_relu": lambda: nn.LeakyReLU(DEFAULT_ALPHA["leaky_relu"]),
             "prelu": lambda: nn.PReLU(init=DEFAULT_ALPHA["prelu"]), "elu": nn.ELU}
-    if name not in mods:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    if not isinstance(name, str) or name not in mods:
+        raise ValueError(f"activation must be one of {ACTIVATIONS} (argument 'name'), got {name!r:.60}")
     return mods[name]()
 
 
@@ -151,7 +151,7 @@ def build_mlp(depth: int = 20, width: int = 64, activation: str = "sigmoid", *, 
         raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
     model = DeepMLP(depth, width, activation, n_in=n_in, n_out=n_out, residual=bool(residual), norm=norm)
     init_weights(model, init, gain, seed)
-    return model.to(device) if device is not None else model
+    return model.to(_device("device", device)) if device is not None else model
 
 
 def critical_gain(activation: str, init: str = "normal") -> float:

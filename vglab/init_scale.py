@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from . import bptt, tasks
-from ._args import int_at_least, is_int, is_real
+from ._args import device as _device, int_at_least, is_int, is_real
 from .optim import Momentum
 from .srn import SRN, _loss, spectral_radius
 from .train import DivergenceError, History, check_finite, progress
@@ -308,7 +308,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
         raise ValueError(f"lags must be ints in [0, T) = [0, {T}), got {lags}")
     for name, v in (("n_steps", n_steps), ("record_every", record_every), ("batch", batch), ("n_train", n_train)):
         int_at_least(name, v)
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = _device("device", device) or torch.device("cpu")
     model = SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2, n_networks=n_networks,
                 generator=torch.Generator().manual_seed(seed), device=device)
     X, Y, _ = tasks.make_dataset(TASK, n_train, T, generator=torch.Generator().manual_seed(seed + 1), device=device)

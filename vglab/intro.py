@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _args
+
+
+def _factor(factor) -> float:
+    """A per-layer factor: a finite real number > 0 (numpy scalars too; TypeError for another kind)."""
+    if not _args.is_real(factor):
+        raise TypeError(f"factor must be a positive finite number, got {type(factor).__name__} {factor!r:.60}")
+    if not np.isfinite(float(factor)) or factor <= 0:
+        raise ValueError(f"factor must be a positive finite number, got {factor!r}")
+    return float(factor)
+
 
 def chain_gain(factor: float, depth: int) -> np.ndarray:
     """|gradient| after 0..depth layers that each multiply it by ``factor``: factor**k, k = 0..depth."""
-    if not np.isfinite(factor) or factor <= 0:
-        raise ValueError(f"factor must be a positive finite number, got {factor}")
+    factor = _factor(factor)
     if not isinstance(depth, (int, np.integer)) or depth < 1:
         raise ValueError(f"depth must be an int >= 1, got {depth!r}")
     k = np.arange(depth + 1)
@@ -23,10 +33,8 @@ def chain_gain(factor: float, depth: int) -> np.ndarray:
 
 def layers_until(factor: float, threshold: float = 1e-6) -> float:
     """How many layers until the gradient falls below ``threshold`` (or rises above 1/threshold)."""
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    if not np.isfinite(factor) or factor <= 0:
-        raise ValueError(f"factor must be a positive finite number, got {factor}")
+    threshold = _args.real("threshold", threshold, 0, 1, lo_open=True, hi_open=True)
+    factor = _factor(factor)
     if factor == 1.0:
         return float("inf")
     return float(np.log(threshold) / -abs(np.log(factor)))

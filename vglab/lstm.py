@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import tasks
-from ._args import int_at_least, integer, is_int, period, positive_real
+from ._args import device as _device, int_at_least, integer, is_int, period, positive_real
 from .runtime import cpu_threads
 from .gru import MultiGRU
 from .srn import SRN
@@ -216,7 +216,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
     if kw and not getattr(model, "supports_truncation", False):
         raise TypeError(f"truncate needs a vglab.rnn_fixes.RNN, gru.MultiGRU or lstm.MultiLSTM model, got {type(model).__name__}")
-    device = torch.device("cpu") if device is None else torch.device(device)
+    device = _device("device", device) or torch.device("cpu")
     model.to(device)
     dtype = next(model.parameters()).dtype
     g = generator if generator is not None else torch.Generator().manual_seed(0)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from ._args import CheckedForward
+
 HEADS = ("softmax+log", "softmax+mse", "log_softmax+ce")
 
 
@@ -25,7 +27,7 @@ class Param:
         self.grad = self.grad + g  # a weight used twice: dC/dW = sum over its uses
 
 
-class Module:
+class Module(CheckedForward):
     """Base: ``forward`` caches, ``backward(dY)`` returns dX, ``jacobian()``: dY/dX of one row."""
 
     params: tuple = ()

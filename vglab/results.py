@@ -108,6 +108,29 @@ def label(run: dict) -> str:
             f"{p.get('date')}, commit {p.get('commit')}{wall}")
 
 
+def rows(name: str, v, keys=(), *, what: str = "rows", optional: bool = False):
+    """The shared check for plots and widgets that draw saved or fresh result rows: ``v`` must be a
+    non-empty list/tuple of dicts that hold ``keys``; a loaded run (``load(...)``) whose ``data["rows"]``
+    is such a list is taken as its rows (the plain meaning). Anything else -- a dict, a run of another
+    experiment, None, a tensor -- is refused with a TypeError/ValueError naming ``name``. ``optional``:
+    None passes (returns None)."""
+    if v is None and optional:
+        return None
+    src = v
+    if isinstance(v, dict) and isinstance(v.get("data"), dict) and isinstance(v["data"].get("rows"), (list, tuple)):
+        v = v["data"]["rows"]
+    if not isinstance(v, (list, tuple)) or not all(isinstance(r, dict) for r in v):
+        kind = f"a saved run named {src.get('name')!r}" if isinstance(src, dict) and "name" in src else type(src).__name__
+        raise TypeError(f"{name} must be a list of {what} (dicts with {', '.join(map(repr, keys))}), got {kind}")
+    if not v:
+        raise ValueError(f"{name} is empty: it must hold at least one of the {what}")
+    missing = sorted({k for r in v for k in keys if k not in r})
+    if missing:
+        raise ValueError(f"{name} must hold {what} with {', '.join(map(repr, keys))}; these rows lack {missing} "
+                         f"(rows of another experiment?)")
+    return list(v)
+
+
 def _check_name(name) -> None:
     if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
         raise ValueError(f"name must be a plain file stem such as 'table1_reduced', got {name!r}")

@@ -112,6 +112,18 @@ def seed(n: int) -> int:
     return n
 
 
+def _device_type(device) -> str:
+    """The type of a device given by name or ``torch.device`` (not checked for availability: a "meta" or
+    "cuda" device is only told apart from the CPU); a wrong kind or an unknown name names ``device``."""
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a device name such as 'cpu' or a torch.device, got {type(device).__name__} "
+                        f"{device!r:.60}")
+    try:
+        return torch.device(device).type
+    except RuntimeError as e:
+        raise ValueError(f"device: {device!r:.60} is not a device name ({e})") from None
+
+
 @contextmanager
 def cpu_threads(n: int = 1, device=None):
     """Run a block with ``n`` torch CPU threads, then restore the previous count.
@@ -122,7 +134,7 @@ def cpu_threads(n: int = 1, device=None):
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"cpu_threads: n must be an int >= 1 (the number of CPU threads), got {n!r}")
-    if device is not None and torch.device(device).type != "cpu":
+    if device is not None and _device_type(device) != "cpu":
         yield
         return
     old = torch.get_num_threads()

@@ -32,6 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import _args
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}
 SATURATION_LEVEL = 0.05  # f′ below 5 % of its maximum counts as saturated (eq. sat-def)
@@ -52,10 +54,12 @@ RULES_OF_THUMB = {
 }
 
 
-def _check_name(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
-    return name
+def _check_name(name: str, arg: str = "name") -> str:
+    """``name`` must be one of ACTIVATIONS (the refusal names the argument ``arg``, and says "activation")."""
+    try:
+        return _args.choice(arg, name, ACTIVATIONS)
+    except ValueError:
+        raise ValueError(f"activation must be one of {ACTIVATIONS} (argument {arg!r}), got {name!r:.60}") from None
 
 
 def _alpha(name: str, alpha):

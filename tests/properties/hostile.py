@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import Phase, given, settings, strategies as st
 
 from vglab.train import DivergenceError
 
@@ -113,6 +113,8 @@ class Case:
     values: Any = None
     examples: int | None = None
     also: tuple = ()
+    known: dict = dataclasses.field(default_factory=dict)  # arg -> reason: a violation not fixed yet (xfail)
+    frozen: bool = False  # the code may not change now: a known violation is xfail(strict=True)
 
     def __post_init__(self):
         if self.name in REGISTERED:
@@ -144,24 +146,40 @@ def probe_args(case: Case) -> list:
 def parametrize(cases: list):
     """pytest parameters (case, arg) for every probed argument of every case."""
     import pytest
-    return pytest.mark.parametrize("case,arg", [pytest.param(c, a, id=f"{c.name}:{a}") for c in cases
-                                                for a in probe_args(c)])
+
+    from known_violations import KNOWN
+
+    def marks(c, a):
+        if a not in c.known and f"{c.name}:{a}" not in KNOWN:
+            return ()
+        bug = c.known.get(a, "a hostile value ends in a deep error or a refusal that does not name the argument")
+        why = f"frozen until the long run ends: {bug}" if c.frozen else f"issue 17, open: {bug}"
+        return (pytest.mark.xfail(strict=c.frozen, reason=why, raises=AssertionError),)
+    return pytest.mark.parametrize("case,arg", [pytest.param(c, a, id=f"{c.name}:{a}", marks=marks(c, a))
+                                                for c in cases for a in probe_args(c)])
 
 
 def hostile_test(cases: list):
     """The standard pair of tests for a module's cases: valid calls, then every argument probed."""
     import pytest
-    from hypothesis import settings
 
     @pytest.mark.parametrize("case", cases, ids=[c.name for c in cases])
     def test_valid_call_keeps_its_promise(case):
         check_valid(case)
 
     @parametrize(cases)
-    @given(data=st.data())
-    def test_hostile_argument_gives_a_result_or_a_clear_error(case, arg, data):
-        value = data.draw(case.values if case.values is not None else HOSTILE, label=arg)
-        check_probe(case, arg, value)
+    def test_hostile_argument_gives_a_result_or_a_clear_error(case, arg):
+        # a case's own bound (``examples``) for a slow callable, else the profile's max_examples
+        # no shrinking: the failure message already names the case, the argument and the value
+        bound = settings(max_examples=case.examples or settings().max_examples,
+                         phases=[Phase.explicit, Phase.generate])
+
+        @bound
+        @given(data=st.data())
+        def run(data):
+            value = data.draw(case.values if case.values is not None else HOSTILE, label=arg)
+            check_probe(case, arg, value)
+        run()
 
     return test_valid_call_keeps_its_promise, test_hostile_argument_gives_a_result_or_a_clear_error
 

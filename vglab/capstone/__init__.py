@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ds_sampling, ds_train, lstm, saturation, srn, tasks
-from .._args import int_at_least
+from .._args import device as _device, int_at_least
 from ..beta_penalty import beta_penalty_from_logits
 from . import _recurrent
 from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
@@ -115,7 +115,7 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
     int_at_least("steps", steps)
     if not (lr > 0 and lam >= 0):
         raise ValueError(f"lr must be > 0 and lam >= 0, got lr={lr}, lam={lam}")
-    device = torch.device(device) if device is not None else data.x_train.device
+    device = _device("device", device) or data.x_train.device
     d, g = data.to(device), torch.Generator().manual_seed(seed)
     model.to(device)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -169,7 +169,7 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     if not isinstance(seeds, tuple) or not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty tuple of distinct ints, got {seeds!r}")
     data = data if data is not None else digits(standardize=True)
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = _device("device", device) or torch.device("cpu")
     xt, yt = data.x_test.to(device), data.y_test.to(device)
     train_mlp(build_mlp(2, 8, device=device), data, steps=2, device=device,
               progress_bar=False)  # warm-up, untimed
@@ -233,7 +233,7 @@ def run_srn(remedies=None, *, T: int = 20, n_networks: int = 10, updates: int = 
     for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps),
                  ("cost_repeats", cost_repeats)):
         int_at_least(k, v, 10 if k == "T" else 1)
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = _device("device", device) or torch.device("cpu")
     data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
     init = srn.SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2=0.01, n_networks=n_networks,
                    generator=torch.Generator().manual_seed(seed + 1))
@@ -294,7 +294,7 @@ def paper_update_seconds(model, data, method: str, *, repeats: int = 20, seed: i
 def _paper_updates(model, data, method, n, *, seed=0, device=None, cfg=None):
     """``n`` updates of ``ds_train.train``'s loop without its records (times per update, model)."""
     cfg = cfg or ds_train.Config()
-    device = torch.device(device) if device is not None else model.W_rec.device
+    device = _device("device", device) or model.W_rec.device
     model.to(device)
     params = list(model.parameters())
     i_rec = [k for k, _ in model.named_parameters()].index("W_rec")

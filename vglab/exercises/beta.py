@@ -75,7 +75,13 @@ def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
     """ω (patent claim 1) for a layer of d units that all output the constant c for every sample.
 
     The placeholder gets the format only; the hint (the procedure) comes after a wrong number."""
-    expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
+    if _placeholder(answer):
+        return False
+    try:  # c, d are the exercise's settings; a bad one is a hint too, never a traceback
+        expected = d * ((1 + math.log(c)) ** 2 + (1 + math.log(1 - c)) ** 2)
+        assert isinstance(d, int) and not isinstance(d, bool) and d >= 1 and math.isfinite(expected)
+    except (TypeError, ValueError, OverflowError, AssertionError):
+        return report(False, "", f"c must be a number in (0, 1) and d a positive int, got c={c!r:.30}, d={d!r:.30}.")
     # rel = 1 %: a hand computation with two-decimal logs (ln 0.9 ≈ −0.11, ln 0.1 ≈ −2.30 → 7.446,
     # 0.6 % low) passes; forgetting d (÷ 3) or the squares does not
     return _number_check(answer, expected, rel=1e-2,

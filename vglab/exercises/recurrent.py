@@ -42,7 +42,7 @@ def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool
         W = torch.as_tensor(W_rec, dtype=torch.float64)
         gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
         expected = (float(torch.linalg.matrix_norm(W, ord=2)) * gamma) ** int(h)
-    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
         return report(False, "", f"pass W_rec as a (K, K) matrix, h as an int and activation "
                                  f"'tanh' or 'sigmoid' ({e})")
     return close(answer, expected, rel=1e-3, abs_=1e-300,

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ._checks import answer_number, close, report, run_learner_fn
+from ._checks import answer_number, answer_numbers, close, report, run_learner_fn
 
 __all__ = ["check_sigmoid_peak", "check_sigmoid_linear_factor", "check_sigmoid_derivative",
            "check_tanh_derivative", "check_flat_tanh_gain", "dead_relu_net", "check_dead_layer",
@@ -62,10 +62,10 @@ def check_sigmoid_linear_factor(c, decades) -> bool:
 def check_sigmoid_peak(a, value) -> bool:
     """At what pre-activation a is σ′ largest, and what is σ′ there? (0 and 1/4)"""
     hint = "σ′(a) = σ(a)(1 − σ(a)) is a product p(1 − p); where is p(1 − p) largest, and what is σ(a) there?"
-    try:
-        a, value = float(a), float(value)
-    except (TypeError, ValueError):
-        return report(False, "", hint + " (answer with two numbers)")
+    ok, av = answer_numbers(a, value, hint=hint + " (answer with two numbers)")
+    if not ok:
+        return False
+    a, value = av
     if not (math.isfinite(a) and abs(a) < 1e-3):
         return report(False, "", hint)
     return close(value, 0.25, rel=1e-3, success="σ′ peaks at a = 0 with σ′(0) = 1/4: the sigmoid's f′ "
@@ -91,7 +91,7 @@ def check_sigmoid_derivative(fn) -> bool:
             out = torch.as_tensor(out, dtype=torch.float64)
             good = out.shape == x.shape and bool(torch.allclose(out, derivative("sigmoid", x.double()), rtol=tol,
                                                                 atol=1e-12 if tol < 1e-5 else 1e-7))
-        except (TypeError, ValueError, RuntimeError):
+        except (TypeError, ValueError, RuntimeError, OverflowError):
             good = False
         if not good:
             return report(False, "", hint + ("" if x.dim() == 1 else f" (it must also work on a tensor of "

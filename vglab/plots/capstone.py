@@ -8,7 +8,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..results import rows as _rows
 from .style import PALETTE, color
+
+_KEYS = ("testbed", "remedy", "colour", "score", "chance")  # what a capstone row holds for every figure
 
 BAND = PALETTE["green"]  # the healthy band: within 10× (MLP), Q in [−1, 1] (SRN)
 # colour keys of the issue-18 rows that plots.style does not name
@@ -39,6 +42,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     """Horizontal bars: mean test accuracy per remedy, the black line its min–max over the row's networks
     or seeds; dashed = chance. ``saved``: rows of a saved run on the same remedies, their means as open
     diamonds."""
+    rows, saved = _rows("rows", rows, _KEYS, what="capstone rows"), _rows("saved", saved, ("remedy",), optional=True)
     ax = ax or plt.gca()
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
@@ -69,6 +73,7 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     run on the same remedies, their flow after training drawn as open diamonds. Values beyond ``lim`` sit
     on the edge, labelled with their value.
     """
+    rows, saved = _rows("rows", rows, _KEYS, what="capstone rows"), _rows("saved", saved, ("remedy",), optional=True)
     ax = ax or plt.gca()
     lo, hi = lim
 
@@ -106,6 +111,8 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
 
 def poster(mlp_rows, srn_rows, *, saved=None, title="Which fix when: every remedy, measured"):
     """The wall poster: scores (top) and gradient flow (bottom) for both testbeds."""
+    mlp_rows = _rows("mlp_rows", mlp_rows, _KEYS, what="capstone rows")
+    srn_rows = _rows("srn_rows", srn_rows, _KEYS, what="capstone rows")
     fig, axes = plt.subplot_mosaic([["ms", "ss"], ["mf", "sf"]], figsize=(13, 8.5), layout="constrained")
     plot_scores(mlp_rows, ax=axes["ms"])
     plot_scores(srn_rows, saved=saved, ax=axes["ss"])
@@ -121,6 +128,7 @@ METRICS = {"test accuracy %": "score", "% saturated": "pct_saturated", "cost × 
 def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
     """Horizontal bars of one column of the rows: ``METRICS`` names it (accuracy, % saturated, the
     measured time per update over the baseline row's)."""
+    rows = _rows("rows", rows, _KEYS, what="capstone rows")
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
     ax = ax or plt.gca()

@@ -13,6 +13,9 @@ VIEWS = ("test accuracy", "gradient flow") + tuple(m for m in METRICS if m != "t
 def summary_panel(rows: list[dict], saved: list[dict] | None = None) -> Panel:
     """A Panel over ``capstone`` rows (and a saved run's rows): testbed × view (accuracy, gradient flow,
     % saturated, cost per update against the baseline). Each testbed is one ``row["testbed"]`` value."""
+    from ..results import rows as _rows
+    rows = _rows("rows", rows, ("testbed", "remedy"), what="capstone rows")
+    saved = _rows("saved", saved, ("testbed", "remedy"), what="capstone rows", optional=True)
     groups: dict = {}
     for r in list(rows) + list(saved or []):
         groups.setdefault(r["testbed"], []).append(r)
