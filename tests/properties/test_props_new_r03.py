@@ -29,7 +29,7 @@ def _probe():
 
 CASES = [
     # sizes (depth, width, n_in, n_out) are not probed: a hostile 10**6 is valid and only slow
-    Case("vglab.deep_mlp.build_mlp", deep_mlp.build_mlp,
+    Case("vglab.deep_mlp.build_mlp[norm]", deep_mlp.build_mlp,
          lambda: {"depth": 2, "width": 8, "activation": "tanh", "init": "xavier", "gain": 1.0, "residual": False,
                   "n_in": 8, "seed": 0, "norm": "layer"},
          probe=("activation", "init", "gain", "residual", "seed", "norm"), finite=False),
