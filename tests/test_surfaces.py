@@ -250,3 +250,26 @@ def test_quadratic_model_and_contraction_reject_bad_input():
         surfaces.contraction("quadratic", tr, 9)
     with pytest.raises(TypeError, match="tr"):
         surfaces.contraction("quadratic", "path")
+
+
+def test_run_quadratic_matches_a_numpy_loop_and_the_limit():
+    """run_quadratic (vglab.optim.Momentum on ½ wᵀHw) against an independent numpy loop of eq. (02.2),
+    and the closed-form limit 2(1 + γ)/λ_max just below and above (read 02r6, X1)."""
+    H = np.array([[5.0, 3.0], [3.0, 5.0]])
+    for lr, gamma in ((0.1, 0.0), (0.3, 0.5), (0.05, 0.9)):
+        w, v = np.ones(2), np.zeros(2)
+        for _ in range(40):
+            v = gamma * v + lr * (H @ w)
+            w = w - v
+        assert surfaces.run_quadratic(H, lr, gamma, steps=40) == pytest.approx(np.linalg.norm(w) / np.sqrt(2),
+                                                                               rel=1e-10)
+    for gamma in (0.0, 0.5, np.float32(0.9)):
+        limit = surfaces.quadratic_model(H, 0.1, gamma)["lr_limit"]
+        assert surfaces.run_quadratic(H, 0.98 * limit, gamma) < 1e-3
+        assert surfaces.run_quadratic(H, 1.02 * limit, gamma) > 1e3
+    assert surfaces.run_quadratic(H, 10.0, 0.5, steps=100_000) == math.inf
+    for bad in (dict(H=[[1, 2]]), dict(H=[[1, 0], [0, -1]]), dict(lr=0.0), dict(gamma=1.0), dict(steps=0),
+                dict(steps=2.5), dict(steps=True)):
+        args = dict(H=H, lr=0.1, gamma=0.0, steps=10) | bad
+        with pytest.raises((ValueError, TypeError)):
+            surfaces.run_quadratic(**args)

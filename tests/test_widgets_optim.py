@@ -1,4 +1,5 @@
 """Notebook 02's panels build and redraw headless, and the PNG changes with the sliders."""
+import numpy as np
 import pytest
 
 from vglab.widgets import optim as w
@@ -67,3 +68,23 @@ def test_cliff_panel_says_when_clipping_never_acts():
     assert panel.message.value == ""
     panel.update(threshold=-1.0)  # a log slider clamps to its range and says so
     assert "not on the slider" in panel.message.value and panel.controls["threshold"].value > 0
+
+
+def test_cliff_panel_keeps_each_runs_colour_and_label():
+    """Read 02r6, F1: the panel's lines carry the same run, colour and label as §4's static figure."""
+    from matplotlib.colors import same_color
+    from vglab import surfaces
+    from vglab.plots.optim import COLORS
+    panel = w.cliff_panel()
+    panel.update(threshold=1.0)
+    s, lr, steps = surfaces.get("cliff"), panel.controls["lr"].value, panel.controls["steps"].value
+    plain = surfaces.trajectory(s, "SGD", steps=steps, lr=lr)
+    clipped = surfaces.trajectory(s, "SGD", steps=steps, lr=lr, clip_norm=1.0)
+    ax = panel.axes[0]
+    by_label = {t.get_text(): h for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    for tr, colour, label in ((clipped, "clipped", "SGD clipped"), (plain, "SGD", "SGD (dashed")):
+        line = next(ln for ln in ax.lines if len(ln.get_xdata()) == len(tr.path)
+                    and np.allclose(ln.get_xdata(), tr.path[:, 0]) and np.allclose(ln.get_ydata(), tr.path[:, 1]))
+        assert same_color(line.get_color(), COLORS[colour])
+        handle = next(h for t, h in by_label.items() if t.startswith(label))
+        assert same_color(handle.get_color(), COLORS[colour])

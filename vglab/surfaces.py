@@ -24,7 +24,8 @@ from ._args import is_int, is_real, real, real_in_range
 from .train import DivergenceError
 
 __all__ = ["Surface", "SURFACES", "get", "Trajectory", "trajectory", "DivergenceError",
-           "leaves_window", "exit_edge", "path_gradients", "hessian", "quadratic_model", "contraction"]
+           "leaves_window", "exit_edge", "path_gradients", "hessian", "quadratic_model", "run_quadratic",
+           "contraction"]
 
 
 @dataclass(frozen=True)
@@ -272,17 +273,8 @@ def hessian(surface, point, h: float = 1e-5) -> np.ndarray:
     return 0.5 * (H + H.T)
 
 
-def quadratic_model(H, lr, gamma=0.0) -> dict:
-    """Plain gradient descent (``gamma`` = 0) or Momentum (eq. 02.2, the heavy ball) on the quadratic
-    ½ wᵀHw with a positive-definite Hessian ``H`` (Goh 2017, "Why momentum really works"; d2l §12).
-
-    Along an eigenvector of H with eigenvalue λ the error obeys e' = (1 + γ − ηλ)e − γe₋₁: its
-    per-step factor is the largest |z| of z² − (1 + γ − ηλ)z + γ = 0 (z = 1 − ηλ for γ = 0). Returns
-    ``lam_min``, ``lam_max``, ``kappa`` = λ_max/λ_min; ``lr_limit`` = 2(1 + γ)/λ_max, the largest
-    stable η, and ``stable`` (η below it); ``rate``, the slowest direction's factor per step;
-    ``eff_lr`` = η/(1 − γ), the rate along a slow direction once v has built up; and for plain
-    descent ``best_lr`` = 2/(λ_min + λ_max), whose rate is ``best_rate`` = (κ − 1)/(κ + 1).
-    """
+def _quadratic_args(H, lr, gamma):
+    """Checked (H as a float64 array, lr, gamma, H's eigenvalues in ascending order)."""
     try:
         H = np.asarray(H, dtype=np.float64)
     except (TypeError, ValueError):
@@ -296,6 +288,40 @@ def quadratic_model(H, lr, gamma=0.0) -> dict:
     lam = np.linalg.eigvalsh(0.5 * (H + H.T))
     if lam[0] <= 0:
         raise ValueError(f"H must be positive definite (a minimum), its smallest eigenvalue is {lam[0]:.3g}")
+    return H, lr, gamma, lam
+
+
+def run_quadratic(H, lr, gamma=0.0, steps: int = 500) -> float:
+    """Run ``vglab.optim.Momentum`` (eq. 02.2; ``gamma`` = 0 is plain SGD) for ``steps`` steps on
+    ½ wᵀHw from w = (1, …, 1), in float64, and return ‖w‖ at the end over ‖w‖ at the start: far below 1
+    means it converges, far above 1 that it diverges (``inf`` once w overflows). A simulation, to test a
+    derived limit on η (notebook 02, Exercise 5); ``quadratic_model`` gives the closed form."""
+    H, lr, gamma, _ = _quadratic_args(H, lr, gamma)
+    if not (is_int(steps) and 1 <= steps <= 100_000):
+        raise ValueError(f"steps must be an int in [1, 100000], got {steps!r}")
+    Ht = torch.as_tensor(H)
+    w = torch.ones(len(H), dtype=torch.float64, requires_grad=True)
+    opt = optim.Momentum([w], lr=lr, gamma=gamma)
+    for _ in range(int(steps)):
+        w.grad = Ht @ w.detach()  # the gradient of ½ wᵀHw
+        opt.step()
+        if not torch.isfinite(w).all():
+            return math.inf
+    return float(w.detach().norm()) / math.sqrt(len(H))
+
+
+def quadratic_model(H, lr, gamma=0.0) -> dict:
+    """Plain gradient descent (``gamma`` = 0) or Momentum (eq. 02.2, the heavy ball) on the quadratic
+    ½ wᵀHw with a positive-definite Hessian ``H`` (Goh 2017, "Why momentum really works"; d2l §12).
+
+    Along an eigenvector of H with eigenvalue λ the error obeys e' = (1 + γ − ηλ)e − γe₋₁: its
+    per-step factor is the largest |z| of z² − (1 + γ − ηλ)z + γ = 0 (z = 1 − ηλ for γ = 0). Returns
+    ``lam_min``, ``lam_max``, ``kappa`` = λ_max/λ_min; ``lr_limit`` = 2(1 + γ)/λ_max, the largest
+    stable η, and ``stable`` (η below it); ``rate``, the slowest direction's factor per step;
+    ``eff_lr`` = η/(1 − γ), the rate along a slow direction once v has built up; and for plain
+    descent ``best_lr`` = 2/(λ_min + λ_max), whose rate is ``best_rate`` = (κ − 1)/(κ + 1).
+    """
+    H, lr, gamma, lam = _quadratic_args(H, lr, gamma)
 
     def factor(l):  # the largest |z| with z² − b z + γ = 0, b = 1 + γ − ηλ
         b = 1 + gamma - lr * l

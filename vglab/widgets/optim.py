@@ -202,7 +202,9 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
             state.update(paths=ax.lines[n_marks:], notes=notes, norms=ax_n.lines)
             for artist in [*ax.lines, *notes, ax.get_legend(), *ax_n.lines, ax_n.get_legend()]:
                 artist.set_animated(True)  # what a move changes: redrawn over a kept background
-        p_path, p_end, c_path, c_end = state["paths"]
+        # plot_cliff_paths draws the clipped run first, then plain SGD (dashed, on top): keep that order,
+        # so each run keeps the colour and dash of §4's figure (read 02r6, F1)
+        c_path, c_end, p_path, p_end = state["paths"]
         for (path, end, note), tr in zip(((p_path, p_end, state["notes"][0]), (c_path, c_end, state["notes"][1])),
                                          (plain, clipped)):
             path.set_data(tr.path[:, 0], tr.path[:, 1])
@@ -215,7 +217,8 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
             if out is not None:
                 note.xy = out[2]
         for text, label in zip(ax.get_legend().get_texts(),
-                               (plots._label(plain, "SGD"), plots._label(clipped, f"SGD clipped, θ = {threshold:.3g}"))):
+                               (plots._label(clipped, f"SGD clipped, θ = {threshold:.3g}"),
+                                plots._label(plain, "SGD (dashed, on top)"))):
             set_quietly(text, text=label)
         p_line, before, after, theta = state["norms"]
         p_line.set_data(range(1, len(plain.grad_norm) + 1), plain.grad_norm)
