@@ -49,7 +49,8 @@ def plot_head_gradients(
     Log y, symmetric-log x (linear for |m| < 10); an exact 0 is a ▼ in a grey strip along the bottom
     edge (a position, not a value on the y-axis; one row per head, so coinciding zeros all show; every
     8th zero plus the first and last of the run), a NaN/inf is a × along the top edge of the axes. No
-    curve is drawn inside the strip: a value below its top edge is left out (too small to draw).
+    curve is drawn inside the strip: a value below its top edge is left out by choice (it is finite and
+    drawable, but there it would mix with the ▼).
     ``mark``: a dashed vertical line at that margin (the slider's), in the legend.
     """
     from matplotlib.lines import Line2D
@@ -95,7 +96,9 @@ def plot_head_gradients(
     ax.set_yscale("log")
     ax.set_ylim(floor, top)
     # fixed ticks: a 300-decade log axis would otherwise spend most of a redraw on tick labels
-    ax.set_xticks([-10, 0, 10, 100, 1000], ["−10", "0", "10", "100", "1000"])
+    # MARGINS start at −20; −10 (where the axis turns linear) gets a tick but no label: "−20" and "−10"
+    # sit too close on the log part to both be read
+    ax.set_xticks([-20, -10, 0, 10, 100, 1000], ["−20", "", "0", "10", "100", "1000"])
     yt = [1e-30, 1e-20, 1e-10, 1] if dtype == "float32" else [1e-200, 1e-100, 1]  # none in the ▼ strip
     ax.set_yticks(
         yt, [f"{v:.0e}".replace("e+00", "").replace("1e-", "1e−") for v in yt]
