@@ -231,6 +231,10 @@ def test_poster_puts_both_testbeds_on_one_scale():
     assert -16.0 in mlp_x and -3.0 in mlp_x  # log10 of the layer-1/last ratio
 
 
+def test_same_work_rows_exist():
+    assert capstone.SAME_WORK <= set(capstone.MLP_REMEDIES) | set(capstone.SRN_REMEDIES)
+
+
 def test_poster_colours_mark_the_regime_not_the_remedy():
     import matplotlib
     matplotlib.use("Agg")
