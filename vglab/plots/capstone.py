@@ -141,7 +141,7 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
                if r["remedy"] in by]
         if pts:
             ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved {saved[0]['testbed']}, after")
-            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, borderaxespad=0.2)  # above the rows
+            ax.legend(loc="upper right", fontsize=7, borderaxespad=0.2)  # in the top slot, beside the regime name
     mlp = rows[0]["flow_name"].startswith("grad ratio")
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
