@@ -146,6 +146,9 @@ def test_verdicts_say_plainly_when_a_remedy_did_not_help():
     wide = capstone.add_verdicts([_r("base", 0.5, None, lo=0.2, hi=0.8, sec=2.0), _r("up", 0.7, lo=0.6, hi=0.9, sec=3.0)])
     assert wide[1]["verdict"] == "helped: +20 pts vs base (ranges overlap)" and wide[1]["cost"] == 1.5
     assert wide[0]["cost"] == 1.0
+    mixed = capstone.add_verdicts([dict(_r("base", 0.5, None, sec=2.0), commit="aaa"),
+                                   dict(_r("same", 0.5, sec=3.0), commit="aaa"), dict(_r("other", 0.5, sec=3.0), commit="bbb")])
+    assert mixed[1]["cost"] == 1.5 and mixed[2]["cost"] is None  # no ratio across sessions
 
 
 def test_table_and_bad_input(small_digits):
@@ -226,6 +229,32 @@ def test_poster_puts_both_testbeds_on_one_scale():
     assert any(t.get_text() == "-72" for t in ax.texts)
     mlp_x = [float(x) for line in fig.axes[2].lines for x in line.get_xdata()]
     assert -16.0 in mlp_x and -3.0 in mlp_x  # log10 of the layer-1/last ratio
+
+
+def test_same_work_rows_exist():
+    assert capstone.SAME_WORK <= set(capstone.MLP_REMEDIES) | set(capstone.SRN_REMEDIES)
+
+
+def test_poster_colours_mark_the_regime_not_the_remedy():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from vglab.plots import capstone as pc
+
+    def row(name, base, regime, fname="Q over h = T−1 steps"):
+        return {"remedy": name, "baseline": base, "regime": regime, "flow_name": fname}
+    srn = [row("plain SGD", None, "SGD, lr 1e-5"), row("clip", "plain SGD", "SGD, lr 1e-5"),
+           row("Adam control", None, "Adam lr 1e-2, clip 1"), row("GRU", "Adam control", "Adam lr 1e-2, clip 1")]
+    mlp = [row("plain", None, "m", "grad ratio layer 1 / last"), row("ReLU", "plain", "m", "grad ratio layer 1 / last")]
+    cs, cm = pc.row_colours(srn), pc.row_colours(mlp)
+    assert cs[0] == cs[2] == cm[0] == pc.BASELINE_COLOUR  # each regime's baseline: black
+    assert len({cs[1], cs[3], cm[1]}) == 3  # two SRN regimes and the MLP: three colours, none shared
+    y = pc._y(srn)
+    assert list(y) == [4.0, 3.0, 1.0, 0.0]  # an empty slot above the second regime, for its name
+    ax = plt.figure().gca()
+    pc._regime_dividers(ax, srn, y)
+    assert [t.get_text() for t in ax.texts] == ["regime: SGD, lr 1e-5", "regime: Adam lr 1e-2, clip 1"]
+    plt.close("all")
 
 
 def test_rules_of_thumb_count_what_the_rows_say():

@@ -33,6 +33,16 @@ def test_fix_for_symptom(capsys):
     capsys.readouterr()
     cx.check_fix_for_symptom(...)
     assert "residual" not in capsys.readouterr().out.lower()  # the first hint does not list the answer
+    for wrong in ("clipping", "dS sampling", "LSTM"):  # a wrong choice's hint names only that choice's role
+        cx.check_fix_for_symptom(wrong)
+        out = capsys.readouterr().out.lower()
+        others = [o for o in ("clipping", "ds sampling", "lstm") if o != wrong.lower()]
+        assert not any(o in out for o in others) and "residual" not in out
+
+
+def test_orthogonal_q_asks_for_two_decimals(capsys):
+    assert cx.check_orthogonal_q(0.9) is False and "two decimals" in capsys.readouterr().out
+    assert cx.check_orthogonal_q(0.87) is True
 
 
 def test_capstone_q(capsys):
@@ -58,6 +68,10 @@ def test_orthogonal_q(capsys):
 def test_layer_factor(capsys):
     right = lambda p: float(p.grad_a[0] / p.grad_a[-1]) ** (1 / (len(p.grad_a) - 1))  # noqa: E731
     assert cx.check_layer_factor(right) is True
+    from vglab import deep_mlp as dm
+    capsys.readouterr()
+    assert cx.check_layer_factor(lambda p: 10 ** dm.log_slope(p.grad_a)[0]) is False  # §3's fitted slope
+    assert "fitted" in capsys.readouterr().out
     wrongs = [lambda p: float(p.grad_a[-1] / p.grad_a[0]) ** (1 / (len(p.grad_a) - 1)),  # last / first
               lambda p: float(p.grad_a[0] / p.grad_a[-1]),  # the whole ratio
               lambda p: float(p.grad_a[0] / p.grad_a[-1]) ** (1 / len(p.grad_a)),  # L instead of L − 1

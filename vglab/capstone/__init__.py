@@ -11,7 +11,7 @@ No new maths here -- only orchestration of the modules that teach each remedy:
 * SRN on temporal order (``srn``, ``ds_train``, ``lstm``): plain SGD, clipping, Pascanu's Ω and dS
   sampling in the paper's regime (``ds_train.train``, the same M initial networks and minibatches);
   the LSTM (forget-gate bias 0 and 1) in notebook 04's regime (``lstm.train_on_task``: Adam, clip 1),
-  with the SAME initial SRNs trained in that regime as the control. Issue 18's rows (``_recurrent``):
+  with the SAME initial SRNs trained in that regime as the control. The changed recurrent nets (``_recurrent``):
   orthogonal W_rec and the IRNN in the paper's regime, the GRU and the LayerNorm-SRN in the Adam one.
   Gradient flow: the Q-factor, eq. (25) (``bptt.q_factor``, h = T − 1; for the LSTM the same
   log-ratio of ‖∂E/∂c‖, its cell path; for the GRU of ‖∂E/∂h‖, its state).
@@ -63,7 +63,7 @@ MLP_REMEDIES = {
     "Xavier ×4 + Beta penalty": (SIG4, 0.01, "beta", "Xavier ×4 (sigmoid)"),
     "sigmoid gain 8 (saturating)": (SIG8, 0.0, "sigmoid", "plain (sigmoid)"),
     "gain 8 + Beta penalty": (SIG8, 0.01, "beta", "sigmoid gain 8 (saturating)"),
-    # issue 18: the plain sigmoid net with nn.BatchNorm1d / nn.LayerNorm before every activation
+    # the plain sigmoid net with nn.BatchNorm1d / nn.LayerNorm before every activation
     # (deep_mlp.build_mlp(norm=...), Ioffe & Szegedy 2015; Ba, Kiros & Hinton 2016)
     "BatchNorm (sigmoid)": (dict(activation="sigmoid", norm="batch"), 0.0, "batchnorm", "plain (sigmoid)"),
     "LayerNorm (sigmoid)": (dict(activation="sigmoid", norm="layer"), 0.0, "layernorm", "plain (sigmoid)"),
@@ -76,16 +76,20 @@ SRN_REMEDIES = {
     "clipping": ("clipping", "clipping", "plain SGD"),
     "Pascanu's Ω": ("pascanu", "pascanu", "plain SGD"),
     "dS sampling": ("ds", "ds", "plain SGD"),
-    # issue 18 (capstone._recurrent): W_rec orthogonal / identity with ReLU, the same W_in, b, W_out
+    # capstone._recurrent: W_rec orthogonal / identity with ReLU, the same W_in, b, W_out
     "orthogonal W_rec": ("orthogonal", "orthogonal", "plain SGD"),
     "IRNN (ReLU + identity W_rec)": ("irnn", "irnn", "plain SGD"),
     "SRN + Adam (control)": ("adam", "Adam", None),  # the Adam regime's own baseline
     "LSTM f-bias 0": ("lstm0", "lstm", "SRN + Adam (control)"),
     "LSTM f-bias 1": ("lstm1", "lstm", "SRN + Adam (control)"),
-    "GRU": ("gru", "gru", "SRN + Adam (control)"),  # issue 18: gated, as the LSTM
-    "LayerNorm-SRN": ("lnsrn", "lnsrn", "SRN + Adam (control)"),  # issue 18: the control's SRNs + LN
+    "GRU": ("gru", "gru", "SRN + Adam (control)"),  # gated, as the LSTM
+    "LayerNorm-SRN": ("lnsrn", "lnsrn", "SRN + Adam (control)"),  # the control's SRNs + LN
 }
 
+# Rows whose update does exactly the work of their baseline's (only the initial weights or the
+# activation differ): their cost ratio measures implementation overhead and timing noise, not the remedy.
+SAME_WORK = frozenset({"ReLU", "PReLU", "Xavier ×4 (sigmoid)", "tanh + Xavier", "ReLU + Kaiming",
+                       "sigmoid gain 8 (saturating)", "orthogonal W_rec", "IRNN (ReLU + identity W_rec)"})
 
 def _row(testbed, remedy, colour, baseline, regime, accs, chance, flow_name, flow_init, flow, sat, dead,
          sec_per_update, device, sat_init=None) -> dict:

@@ -1,4 +1,4 @@
-"""The capstone's recurrent nets beyond the paper's SRN (issue 18): how each row's M networks are built,
+"""The capstone's recurrent nets beyond the paper's SRN: how each row's M networks are built,
 which regime trains them, and their gradient flow (used by ``capstone.run_srn``).
 
 * "orthogonal" (tanh, W_rec a Haar-random orthogonal matrix; Saxe, McClelland & Ganguli 2014) and

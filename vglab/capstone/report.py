@@ -17,15 +17,18 @@ MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of 
 
 def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
     """Fill each row's ``verdict`` by its mean score against its baseline row's (same testbed), in plain
-    words, and its ``cost``: its measured ``sec_per_update`` over the baseline's (1 for a baseline).
+    words, and its ``cost``: its measured ``sec_per_update`` over the baseline's (1 for a baseline), only
+    where both rows were computed in one session (the same ``commit`` key, or neither has one): a ratio
+    across sessions would mix machine loads, so it is None there (printed "—").
     "helped" needs the mean ≥ ``margin`` above the baseline's; where the two rows' min–max ranges
     overlap the verdict says so."""
     by = {(r["testbed"], r["remedy"]): r for r in rows}
     for r in rows:
         b = by.get((r["testbed"], r["baseline"]))
         sec = r.get("sec_per_update")
+        same_session = b is not None and r.get("commit") == b.get("commit")  # rows of one run: same load
         r["cost"] = 1.0 if r["baseline"] is None else (
-            sec / b["sec_per_update"] if b is not None and sec and b.get("sec_per_update") else None)
+            sec / b["sec_per_update"] if same_session and sec and b.get("sec_per_update") else None)
         if r["baseline"] is None:
             r["verdict"] = "baseline"
         elif b is None:

@@ -27,11 +27,21 @@ def check_fix_for_symptom(answer) -> bool:
     if _placeholder(answer):
         return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
                                  "first over what the product runs: layers or time steps?")
+    why = {"clipping": "clipping only caps a gradient that is too large; this one is too small.",
+           "ds sampling": "dS sampling chooses which minibatches to use; it does not change any factor of "
+                          "the product.",
+           "lstm": "the LSTM's cell path shortens a product over time steps; this product runs over layers."}
+    try:
+        norm = str(answer).strip().lower()
+    except Exception:  # noqa: BLE001 -- a checker never raises
+        norm = ""
+    if norm in why:  # a wrong choice: the hint names only what the chosen fix does
+        return report(False, "", why[norm])
     return choice(answer, "residual", options=FIXES,
                   success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
                           "its gradient (within 10× of the last at initialisation in the table).",
-                  hint="the product runs over layers here; of the four, two act on time steps and one only "
-                       "caps a gradient that is too large.")
+                  hint="ask over what the product runs (layers or time steps), and which fix changes each "
+                       "of its factors.")
 
 
 def check_capstone_q(answer) -> bool:
@@ -66,6 +76,7 @@ def check_layer_factor(fn) -> bool:
     order-free answer (min/max) is not accepted."""
     hint = ("fn(probe) must return one number: the factor that, multiplied once per step from the last "
             "layer down to layer 1, turns ‖∂L/∂a_L‖ into ‖∂L/∂a_1‖ (probe.grad_a, first = nearest the input)")
+    from ..deep_mlp import log_slope
     results = []
     for i, q in enumerate(_probes()):
         ratio, steps = float(q.grad_a[0] / q.grad_a[-1]), len(q.grad_a) - 1
@@ -73,7 +84,10 @@ def check_layer_factor(fn) -> bool:
         ok, got = learner_number(fn, q, hint=hint)
         if not ok:
             return False
-        wrong = {1 / expected: "that is last over first: c < 1 must mean that layer 1 gets the smaller gradient",
+        fitted = 10 ** log_slope(q.grad_a)[0]  # §3's "measured" column: a least-squares slope
+        wrong = {fitted: "that is a slope fitted over all the layers (like §3's 'measured' column); the exercise "
+                         "asks for the factor whose product over the steps gives the ratio exactly",
+                 1 / expected: "that is last over first: c < 1 must mean that layer 1 gets the smaller gradient",
                  ratio: "that is the ratio over all the layers, not the factor of one layer",
                  ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer L there are L − 1 steps"}
         for w, why in wrong.items():
@@ -98,6 +112,8 @@ def check_orthogonal_q(answer) -> bool:
         return report(False, "", "check the sign: Q > 0 means the gradient shrinks going back in time")
     if math.isclose(a, 0.0, abs_tol=1e-3):
         return report(False, "", "the orthogonal W_rec keeps the gain at 1, but each step also multiplies by tanh′")
+    if not math.isclose(a, expected, rel_tol=2e-2) and abs(a - expected) < 0.05:
+        return report(False, "", "close: give two decimals (the exercise asks for them)")
     return report(math.isclose(a, expected, rel_tol=2e-2),
                   f"Q = −{ORTHO_H}·log10 {ORTHO_RMS} = {expected:.2f}: c = 1 × {ORTHO_RMS} per step, so the "
                   "gradient still shrinks, here by less than 10× -- inside the safe zone.",

@@ -9,18 +9,65 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..results import rows as _rows
-from .style import PALETTE, color
+from .style import PALETTE
 
 _KEYS = ("testbed", "remedy", "colour", "score", "chance")  # what a capstone row holds for every figure
 
 BAND = PALETTE["green"]  # the healthy band: within 10× (MLP), Q in [−1, 1] (SRN)
-# colour keys of the issue-18 rows that plots.style does not name
-EXTRA = {"batchnorm": PALETTE["purple"], "layernorm": PALETTE["grey"], "orthogonal": PALETTE["cyan"],
-         "irnn": PALETTE["sand"], "gru": PALETTE["wine"], "lnsrn": PALETTE["rose"]}
+# One colour per training regime, none shared between the two testbeds, and black for each regime's
+# baseline: a colour never suggests kinship between unrelated rows (the labels name every row).
+REGIME_COLOURS = {"mlp": (PALETTE["teal"],), "srn": (PALETTE["indigo"], PALETTE["orange"], PALETTE["olive"])}
+BASELINE_COLOUR = PALETTE["black"]
 
 
-def _colour(key) -> str:
-    return color(key, EXTRA.get(str(key).lower(), PALETTE["grey"]))
+def _groups(rows) -> list[int]:
+    """Each row's regime group: a new group starts at every baseline row (``baseline`` None) after the first."""
+    out, g = [], -1
+    for r in rows:
+        if r.get("baseline") is None or g < 0:
+            g += 1
+        out.append(g)
+    return out
+
+
+def row_colours(rows) -> list[str]:
+    """The bar colour of each row: black for a regime's baseline, else its regime's colour (``REGIME_COLOURS``;
+    the MLP testbed and the SRN testbeds use different colours)."""
+    mlp = bool(rows) and str(rows[0].get("flow_name", "")).startswith("grad ratio")
+    pal = REGIME_COLOURS["mlp" if mlp else "srn"]
+    return [BASELINE_COLOUR if r.get("baseline") is None else pal[g % len(pal)] for r, g in zip(rows, _groups(rows))]
+
+
+def _y(rows) -> np.ndarray:
+    """Bar positions, top row highest; where a panel holds more than one regime, one empty slot above
+    each regime's rows for its name (``_regime_dividers``)."""
+    groups = _groups(rows)
+    gap = len(set(groups)) > 1
+    pos, cur, seen = [], 0.0, set()
+    for g in groups:
+        if gap and g not in seen:
+            cur -= 1.0
+            seen.add(g)
+        pos.append(cur)
+        cur -= 1.0
+    return np.asarray(pos) - min(pos, default=0.0)
+
+
+def _regime_dividers(ax, rows, y) -> None:
+    """Where a panel holds more than one training regime: a line above each and its name, in the empty slot."""
+    groups = _groups(rows)
+    if len(set(groups)) < 2:
+        return
+    tr = ax.get_yaxis_transform()  # x in axes coordinates, y in data
+    for g in sorted(set(groups)):
+        slot = max(yi for yi, gi in zip(y, groups) if gi == g) + 1.0
+        if g:
+            ax.axhline(slot + 0.5, color=PALETTE["grey"], lw=1)
+        first = rows[groups.index(g)]
+        name = ", ".join(part.strip() for part in str(first.get("regime", "")).split(",")[:2])
+        ax.text(0.01, slot, f"regime: {name}", transform=tr, ha="left", va="center", fontsize=7,
+                style="italic", color=PALETTE["grey"])
+    ax.set_ylim(min(y) - 0.6, max(y) + 1.6)
 
 
 def _flow_value(row, key) -> float:
@@ -44,9 +91,9 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     diamonds."""
     rows, saved = _rows("rows", rows, _KEYS, what="capstone rows"), _rows("saved", saved, ("remedy",), optional=True)
     ax = ax or plt.gca()
-    y = np.arange(len(rows))[::-1]
-    for yi, r in zip(y, rows):
-        ax.barh(yi, 100 * r["score"], color=_colour(r["colour"]), alpha=0.85, height=0.7)
+    y = _y(rows)
+    for yi, r, c in zip(y, rows, row_colours(rows)):
+        ax.barh(yi, 100 * r["score"], color=c, alpha=0.85, height=0.7)
         lo = r.get("score_min", r["score"])
         ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
         ax.text(101, yi, verdict_label(r["verdict"]), va="center", fontsize=7)
@@ -60,6 +107,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100])
+    _regime_dividers(ax, rows, y)
     ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)")
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
@@ -84,12 +132,11 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
                 ha="left" if v < lo else "right")
         return lo if v < lo else hi
 
-    y = np.arange(len(rows))[::-1]
+    y = _y(rows)
     ax.axvspan(-1, 1, color=BAND, alpha=0.12, lw=0)
     ax.axvline(0, color=PALETTE["grey"], lw=0.8)
-    for yi, r in zip(y, rows):
+    for yi, r, c in zip(y, rows, row_colours(rows)):
         a, b = clip(_flow_value(r, "flow_init"), yi), clip(_flow_value(r, "flow"), yi)
-        c = _colour(r["colour"])
         ax.plot([a, b], [yi, yi], color=c, lw=1.5)
         ax.plot(a, yi, "o", mfc="white", mec=c, ms=9, mew=1.5)  # a ring around the filled dot: both stay
         ax.plot(b, yi, "o", color=c, ms=5)                       # visible where init and after coincide
@@ -99,18 +146,20 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
                if r["remedy"] in by]
         if pts:
             ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved {saved[0]['testbed']}, after")
-            ax.legend(loc="upper left", fontsize=7)
+            ax.legend(loc="upper right", fontsize=7, borderaxespad=0.2)  # in the top slot, beside the regime name
     mlp = rows[0]["flow_name"].startswith("grad ratio")
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
+    _regime_dividers(ax, rows, y)
     ax.set_xlabel("log10(‖∂L/∂a_1‖ / ‖∂L/∂a_last‖)" if mlp else
                   "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)  (LSTM rows: ‖∂E/∂c‖; GRU: ‖∂E/∂h‖)")
     ax.set_title(title or ("gradient flow: ring = init, dot = after training"), fontsize=10)
     return ax
 
 
-def poster(mlp_rows, srn_rows, *, saved=None, title="Which fix when: every remedy, measured"):
-    """The wall poster: scores (top) and gradient flow (bottom) for both testbeds."""
+def poster(mlp_rows, srn_rows, *, saved=None, title="Which fix when: the lab's remedies, measured"):
+    """The wall poster: scores (top) and gradient flow (bottom) for both testbeds; colour = training regime
+    (black: its baseline), a line between the regimes of one panel."""
     mlp_rows = _rows("mlp_rows", mlp_rows, _KEYS, what="capstone rows")
     srn_rows = _rows("srn_rows", srn_rows, _KEYS, what="capstone rows")
     fig, axes = plt.subplot_mosaic([["ms", "ss"], ["mf", "sf"]], figsize=(13, 8.5), layout="constrained")
@@ -133,14 +182,16 @@ def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
     ax = ax or plt.gca()
     key = METRICS[metric]
-    y = np.arange(len(rows))[::-1]
+    y = _y(rows)
     vals = [(100 if key == "score" else 1) * (r.get(key) if r.get(key) is not None else math.nan) for r in rows]
-    ax.barh(y, vals, color=[_colour(r["colour"]) for r in rows], alpha=0.85, height=0.7)
+    ax.barh(y, vals, color=row_colours(rows), alpha=0.85, height=0.7)
     for yi, v in zip(y, vals):
-        ax.text(v, yi, f" {v:.1f}", va="center", fontsize=7)
+        ax.text(0 if math.isnan(v) else v, yi, " —" if math.isnan(v) else f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, max([v for v in vals if math.isfinite(v)] + [1e-9]) * 1.25)
-    ax.set_xlabel(metric + (f" (time per update, on {rows[0]['device']})" if key == "cost" else ""))
+    ax.set_xlabel(metric + (f" (per update, {rows[0]['device']}; —: baseline from another session)"
+                            if key == "cost" else ""))
+    _regime_dividers(ax, rows, y)
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
 
