@@ -145,7 +145,7 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     for x, labels in zeros_at.items():  # how many runs are exactly 0 at this record, above its ▾
         ax.text(x, 0.07, str(len(labels)), transform=floor, ha="center", va="bottom", fontsize=7)
     if zeros_at:
-        ax.plot([], [], ls="none", marker="v", ms=6, color="0.3", label="▾ = exactly 0 (number: how many runs)")
+        ax.plot([], [], ls="none", marker="v", ms=6, color="0.3", label="exactly 0 (number above ▾: how many runs)")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
     ax.legend(fontsize=8)
     return ax
