@@ -179,5 +179,27 @@ def test_history_log_axis_marks_exact_zeros():
     floor = [ln for ln in ax.lines if ln.get_marker() == "v"]
     assert sum(len(ln.get_xdata()) for ln in floor) == 3  # one ▾ per exact zero
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "λ = 0 (2 seeds)" in labels and "λ = 1" in labels and "▾ = exactly 0" in labels
+    assert "λ = 0 (2 seeds)" in labels and "λ = 1" in labels
+    assert any(t.startswith("exactly 0") for t in labels)
+    # read 06r5 F19: above each ▾, how many runs are exactly 0 there (2 at step 100, 1 at step 50)
+    counts = sorted((float(t.get_position()[0]), t.get_text()) for t in ax.texts)
+    assert counts == [(50.0, "1"), (100.0, "2")]
+    plt.close(fig)
+
+
+def test_histogram_heatmap_rows_centred_on_their_steps():
+    """Read 06r5 F18: the row of the record at step s spans [s − Δ/2, s + Δ/2], Δ the record spacing."""
+    from types import SimpleNamespace
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import beta as pb
+
+    run = SimpleNamespace(label="λ = 0", config=SimpleNamespace(d=2),
+                          history={"step": [0, 50, 100], "hist": [torch.ones(2, 5)] * 3})
+    fig, ax = plt.subplots()
+    pb.plot_histogram_over_training(run, unit=1, ax=ax)
+    assert tuple(ax.images[0].get_extent()) == (0, 1, -25.0, 125.0)
     plt.close(fig)

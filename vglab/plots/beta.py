@@ -34,17 +34,22 @@ def _ax(ax):
     return ax if ax is not None else plt.gca()
 
 
+def unit_color(j: int) -> tuple:
+    """Unit j's colour in every per-unit plot: a qualitative palette (tab10), so that neighbouring
+    units are told apart (a sequential map made units 0–2 and 4–5 look alike)."""
+    return plt.get_cmap("tab10")(int(j) % 10)
+
+
 def unit_curves(z, alpha=None, beta=None, *, units=None, bins: int = 20):
     """What ``plot_unit_histograms`` draws, as data: per unit ``(j, colour, counts, edges, pdf)``
     with ``pdf`` the fitted Beta density on ``BETA_X`` (clipped to 50), or None without a fit."""
     z = torch.as_tensor(z).detach().cpu().double().numpy()
     units = list(range(z.shape[1]) if units is None else units)
-    cmap = plt.get_cmap("viridis")
     out = []
     for k, j in enumerate(units):
         counts, edges = np.histogram(z[:, j], bins=bins, range=(0, 1), density=True)
         pdf = None if alpha is None else np.clip(_beta_pdf(float(alpha[j]), float(beta[j])), 0, 50)
-        out.append((j, cmap(k / max(1, len(units) - 1) * 0.85), counts, edges, pdf))
+        out.append((j, unit_color(j), counts, edges, pdf))
     return out
 
 
@@ -88,8 +93,9 @@ def plot_histogram_over_training(run, unit: int = 0, ax=None):
     ax = _ax(ax)
     h = torch.stack([hh[unit] for hh in run.history["hist"]]).numpy()  # (n_records, bins)
     h = h / h.sum(1, keepdims=True)
-    steps = run.history["step"]
-    ax.imshow(h, aspect="auto", origin="lower", cmap="magma", extent=(0, 1, steps[0], steps[-1]))
+    steps = np.asarray(run.history["step"], dtype=float)
+    half = (steps[-1] - steps[0]) / max(1, len(steps) - 1) / 2  # each row is centred on its record's step
+    ax.imshow(h, aspect="auto", origin="lower", cmap="magma", extent=(0, 1, steps[0] - half, steps[-1] + half))
     ax.set(xlabel=f"z (unit {unit})", ylabel="step", title=f"{run.label}, d = {run.config.d}")
     return ax
 
@@ -107,7 +113,8 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
 
     Runs of one λ (several seeds) share a colour and one legend entry, which says how many seeds it
     holds. With ``logy`` a value ≤ 0 cannot be drawn: it is left out of the line (a gap) and marked
-    with a ▾ at the bottom edge of the axes, so an exact 0 is neither hidden nor drawn as a plunge.
+    with a ▾ at the bottom edge of the axes, so an exact 0 is neither hidden nor drawn as a plunge; the
+    number above a ▾ says how many of the runs are exactly 0 at that record.
     """
     from matplotlib.transforms import blended_transform_factory
 
@@ -117,7 +124,7 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     n_of = {}
     for r in runs:
         n_of[r.label] = n_of.get(r.label, 0) + 1
-    seen, floor_labelled = set(), False
+    seen, zeros_at = set(), {}
     floor = blended_transform_factory(ax.transData, ax.transAxes)
     for r in runs:
         c, a = run_color(r.config.lam, lams)
@@ -128,12 +135,17 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
             zero = y <= 0
             ax.plot(steps, np.where(zero, np.nan, y), color=c, alpha=a, lw=1.6, marker="o", ms=2.5, label=label)
             ax.plot(steps[zero], np.full(int(zero.sum()), 0.03), transform=floor, ls="none", marker="v", ms=6,
-                    color=c, clip_on=False, label=None if floor_labelled else "▾ = exactly 0")
-            floor_labelled = True
+                    color=c, clip_on=False)
+            for x in steps[zero]:
+                zeros_at.setdefault(x, []).append(r.label)
         else:
             ax.plot(steps, y, color=c, alpha=a, lw=1.6, label=label)
     if logy:
         ax.set_yscale("log")
+    for x, labels in zeros_at.items():  # how many runs are exactly 0 at this record, above its ▾
+        ax.text(x, 0.07, str(len(labels)), transform=floor, ha="center", va="bottom", fontsize=7)
+    if zeros_at:
+        ax.plot([], [], ls="none", marker="v", ms=6, color="0.3", label="exactly 0 (number above ▾: how many runs)")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
     ax.legend(fontsize=8)
     return ax
@@ -150,9 +162,8 @@ def plot_alpha_beta(run, *, ax=None):
     al = torch.stack(run.history["alpha"]).numpy().clip(lo, hi)  # (n_records, d)
     be = torch.stack(run.history["beta"]).numpy().clip(lo, hi)
     d = al.shape[1]
-    cmap = plt.get_cmap("viridis")
     for j in range(d):
-        c = cmap(j / max(1, d - 1) * 0.85)  # the colour of unit j in plot_unit_histograms
+        c = unit_color(j)  # the colour of unit j in plot_unit_histograms
         ax.plot(steps, al[:, j], color=c, lw=1.2, label=f"unit {j}")
         ax.plot(steps, be[:, j], color=c, lw=1.2, ls="--")
     ax.plot([], [], color="0.3", lw=1.2, label="α (solid)")
@@ -160,7 +171,8 @@ def plot_alpha_beta(run, *, ax=None):
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")
     ax.set(yscale="log", ylim=(lo / 1.5, hi * 1.5), xlabel="step", ylabel="fitted α, β (clipped to [0.01, 1000])",
            title=f"{run.label}, d = {run.config.d}")
-    ax.legend(fontsize=6, ncol=2)
+    # outside the axes, so it hides no curve (inside it covered the dead units' low β curves)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
     return ax
 
 
