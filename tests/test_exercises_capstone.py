@@ -18,7 +18,7 @@ def _one_line(capsys):
     return out
 
 
-@pytest.mark.parametrize("check", [cx.check_fix_for_symptom, cx.check_capstone_q, cx.check_orthogonal_q,
+@pytest.mark.parametrize("check", [cx.check_fix_for_symptom, cx.check_capstone_q, cx.check_capstone_orthogonal_q,
                                    cx.check_layer_factor])
 @pytest.mark.parametrize("junk", JUNK, ids=repr)
 def test_junk_gives_a_hint_and_never_raises(check, junk, capsys):
@@ -41,8 +41,8 @@ def test_fix_for_symptom(capsys):
 
 
 def test_orthogonal_q_asks_for_two_decimals(capsys):
-    assert cx.check_orthogonal_q(0.9) is False and "two decimals" in capsys.readouterr().out
-    assert cx.check_orthogonal_q(0.87) is True
+    assert cx.check_capstone_orthogonal_q(0.9) is False and "two decimals" in capsys.readouterr().out
+    assert cx.check_capstone_orthogonal_q(0.87) is True
 
 
 def test_capstone_q(capsys):
@@ -57,11 +57,11 @@ def test_capstone_q(capsys):
 
 def test_orthogonal_q(capsys):
     right = -19 * math.log10(0.9)
-    assert cx.check_orthogonal_q(right) is True and cx.check_orthogonal_q(np.float64(right)) is True
+    assert cx.check_capstone_orthogonal_q(right) is True and cx.check_capstone_orthogonal_q(np.float64(right)) is True
     for wrong in (-right, 0.0, 0.9 ** 19, 19 * 0.1, math.log10(0.9), 1.0, float(int(right)), right * 0.95):
-        assert cx.check_orthogonal_q(wrong) is False
+        assert cx.check_capstone_orthogonal_q(wrong) is False
     capsys.readouterr()
-    cx.check_orthogonal_q(...)
+    cx.check_capstone_orthogonal_q(...)
     assert "0.87" not in capsys.readouterr().out
 
 

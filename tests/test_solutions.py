@@ -132,3 +132,21 @@ def test_checker_names_are_unique_across_topics():
         for name in getattr(m, "__all__", []):
             assert name not in seen, f"{name} is exported by both {seen[name]} and {name_}"
             seen[name] = name_
+
+
+def test_no_two_topic_modules_define_the_same_checker():
+    """``vglab.exercises`` re-exports every topic module with ``import *``: a name defined twice would
+    silently replace one notebook's checker with another's (it happened once, to check_orthogonal_q)."""
+    import importlib
+    import pkgutil
+
+    import vglab.exercises as ex
+
+    seen: dict[str, str] = {}
+    for info in pkgutil.iter_modules(ex.__path__):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"vglab.exercises.{info.name}")
+        for name in getattr(mod, "__all__", []):
+            assert name not in seen, f"{name} is defined in both exercises.{seen[name]} and exercises.{info.name}"
+            seen[name] = info.name

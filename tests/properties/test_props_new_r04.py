@@ -68,8 +68,9 @@ for _name, _right in RIGHT.items():
     CASES.append(Case(f"vglab.exercises.{_name}", getattr(exercises, _name), lambda r=_right: {"answer": r},
                       values=wrong_answers(_right)))
 
+for _case in CASES:  # 69 probes: keep the file near 5 s
+    _case.examples = _case.examples or 6
 test_valid, test_hostile = hostile_test(CASES)
-test_hostile = settings(max_examples=6)(test_hostile)  # 69 probes: keep the file near 5 s
 
 
 @settings(max_examples=25)

@@ -13,7 +13,7 @@ COVERS = (
     "vglab.plots.capstone.verdict_label",
     "vglab.plots.capstone.long_run_panel",
     "vglab.exercises.capstone.check_layer_factor",
-    "vglab.exercises.capstone.check_orthogonal_q",
+    "vglab.exercises.capstone.check_capstone_orthogonal_q",
     "vglab.exercises.capstone.check_fix_for_symptom",
     "vglab.exercises.capstone.check_capstone_q",
 )
@@ -52,7 +52,7 @@ CASES = [
          lambda: {"verdict": "hurt: -5 pts vs x (ranges overlap)"}),
     Case("vglab.plots.capstone.long_run_panel", _panel, lambda: {"view": _view(), "paper": None}, finite=False),
     Case("vglab.exercises.capstone.check_layer_factor", cx.check_layer_factor, lambda: {"fn": lambda p: 0.5}),
-    Case("vglab.exercises.capstone.check_orthogonal_q", cx.check_orthogonal_q, lambda: {"answer": 0.5}),
+    Case("vglab.exercises.capstone.check_capstone_orthogonal_q", cx.check_capstone_orthogonal_q, lambda: {"answer": 0.5}),
     Case("vglab.exercises.capstone.check_fix_for_symptom", cx.check_fix_for_symptom, lambda: {"answer": "x"}),
     Case("vglab.exercises.capstone.check_capstone_q", cx.check_capstone_q, lambda: {"answer": 1.0}),
 ]

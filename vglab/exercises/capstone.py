@@ -11,7 +11,7 @@ import torch
 
 from ._checks import answer_number, choice, learner_number, report
 
-__all__ = ["check_fix_for_symptom", "check_capstone_q", "check_layer_factor", "check_orthogonal_q"]
+__all__ = ["check_fix_for_symptom", "check_capstone_q", "check_layer_factor", "check_capstone_orthogonal_q"]
 
 FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
 ORTHO_H, ORTHO_RMS = 19, 0.9  # exercise 4: h = T − 1 steps at T = 20, RMS tanh′ of the units
@@ -101,7 +101,7 @@ def check_layer_factor(fn) -> bool:
                   "whole stack is the per-layer factor raised to the number of steps.", hint)
 
 
-def check_orthogonal_q(answer) -> bool:
+def check_capstone_orthogonal_q(answer) -> bool:
     """Notebook 08: W_rec orthogonal (every singular value 1), RMS tanh′ = 0.9, h = 19: predict Q."""
     expected = -ORTHO_H * math.log10(ORTHO_RMS)  # 0.87: in the safe zone, but not 0
     ok, a = answer_number(answer, hint="replace ... with a number: work out the per-step factor c first "
