@@ -112,6 +112,22 @@ def test_ds_2x2(capsys):
     assert exercises.check_ds_2x2(None) is False
     assert capsys.readouterr().out.count("Not yet") == 6
 
+
+def test_ds_2x2_accepts_float32_and_a_finite_difference(capsys):
+    def in_float32(W, dW, D1, D2, delta):  # the right formula, in single precision
+        W, dW, D1, D2, delta = (a.float() for a in (W, dW, D1, D2, delta))
+        G = D1 @ W @ D2 @ W @ delta
+        return 2 * G @ (D1 @ dW @ D2 @ W @ delta + D1 @ W @ D2 @ dW @ delta)
+
+    def central_difference(W, dW, D1, D2, delta, eps=1e-4):  # independent: (S(W + ε dW) − S(W − ε dW)) / 2ε
+        S = lambda M: float((D1 @ M @ D2 @ M @ delta).pow(2).sum())
+        return (S(W + eps * dW) - S(W - eps * dW)) / (2 * eps)
+
+    assert exercises.check_ds_2x2(in_float32) is True
+    assert exercises.check_ds_2x2(central_difference) is True
+    assert exercises.check_ds_2x2(lambda *a: 1.01 * central_difference(*a)) is False  # 1 % off is wrong
+    assert capsys.readouterr().out.count("Correct") == 2
+
 def test_ds_2x2_rejects_a_memorised_number_and_hints_without_the_formula(capsys):
     from vglab.exercises.ds import _case_2x2
     _, first = _case_2x2(7)

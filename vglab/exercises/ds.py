@@ -150,7 +150,9 @@ def check_ds_2x2(fn) -> bool:
             return False
         if isinstance(got, float) and not math.isfinite(got):
             return report(False, "", hint)
-        tol = 1e-9 * max(1.0, abs(expected))
+        # relative 1e-6: accepts float32 arithmetic or a finite-difference check of ‖G‖², and still
+        # tells the factor-2 slip (off by 50 %) apart
+        tol = 1e-6 * max(1.0, abs(expected))
         if abs(got - expected / 2) < tol and abs(expected) > 1e-12:
             return report(False, "", "that is (G, dG): the derivative of ‖G‖² carries a factor 2 (eq. (22))")
         if abs(got - expected) > tol:
