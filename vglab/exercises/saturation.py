@@ -58,7 +58,7 @@ def check_sigmoid_linear_factor(c, decades) -> bool:
                          init="normal", gain=2.0)
     lost = float(torch.log10(p.grad_a[-1] / p.grad_a[0]))
     return report(True, f"c = 2 · 1/4 = 0.5, and 19 factors lose 19·log10 2 = {want_d:.2f} decades. "
-                  f"Measured on 256 digits: {lost:.2f} decades, {lost / want_d - 1:.0%} more, because the real "
+                  f"Measured on 256 digits: {lost:.2f} decades, {100 * (lost / want_d - 1):.0f} % more, because the real "
                   "net is not in the linear regime: σ's outputs have a mean near 1/2, so the pre-activations "
                   "spread away from 0, where σ′ < 1/4.", hint)
 
