@@ -127,3 +127,24 @@ def test_bn_relu_factor_is_the_closed_form():
     ez, ez2 = torch.trapezoid(a * phi, a), torch.trapezoid(a * a * phi, a)
     from vglab.exercises.saturation import BN_RELU_FACTOR
     assert abs(BN_RELU_FACTOR - (0.5 ** 0.5) / float(ez2 - ez ** 2) ** 0.5) < 1e-6
+
+
+@pytest.mark.parametrize("call,hidden", [
+    (lambda: ex.check_tanh_derivative(...), ["2σ(2a)", "σ(2a)", "4σ′"]),
+    (lambda: ex.check_update_ratio_lr(...), ["1e-3 /", "scale lr"]),
+    (lambda: ex.check_bn_relu_factor(...), ["1.21", "1/√(2π)", "P(a > 0)", "E[z²]"]),
+    (lambda: ex.check_sigmoid_linear_factor(..., ...), ["f′ is at its maximum", "1/4"]),
+])
+def test_first_hint_is_a_nudge_and_a_wrong_answer_gets_the_full_hint(capsys, call, hidden):
+    assert call() is False
+    first = capsys.readouterr().out
+    assert first.startswith("Not yet") and not any(h in first for h in hidden)
+
+
+def test_wrong_answers_still_get_the_full_hint(capsys):
+    assert ex.check_bn_relu_factor(1.0) is False
+    assert "1/√(2π)" in capsys.readouterr().out
+    assert ex.check_tanh_derivative(lambda a: a) is False
+    assert "2σ(2a) − 1" in capsys.readouterr().out
+    assert ex.check_sigmoid_linear_factor(0.3, 1.0) is False
+    assert "maximum" in capsys.readouterr().out

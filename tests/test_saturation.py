@@ -277,7 +277,7 @@ def test_report_marks_missing_columns_and_words_its_warnings():
     with torch.no_grad():
         tanh[0].weight.mul_(100.0)
     warn = " ".join(sat.saturation_report(tanh, x, y).warnings)
-    assert "% saturated" in warn and "less than 5 % of their best" in warn and "mostly" not in warn
+    assert "% saturated" in warn and "(unit, example) pairs pass back less than 5 % of their best" in warn and "mostly" not in warn
 
 
 def test_sigmoid_stack_has_a_flat_gain_far_above_four(batch):

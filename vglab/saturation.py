@@ -47,8 +47,9 @@ RULES_OF_THUMB = {
     "pct_dead": {"healthy": 5.0, "worry": 20.0,
                  "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
-                     "text": "update:data lr·‖∂L/∂W‖/‖W‖ per plain SGD step ≈ 1e-3 (Karpathy); "
-                             "worry below 1e-4 or above 1e-2 (lab's limits)"},
+                     "text": "update:data lr·‖∂L/∂W‖/‖W‖ per plain SGD step ≈ 1e-3 (Karpathy's rule, "
+                             "which is about the actual update: with momentum β that is ≈ 1/(1 − β) times "
+                             "this number); worry below 1e-4 or above 1e-2 (lab's limits)"},
     "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
                    "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100× (lab's limits)"},
 }
@@ -315,8 +316,8 @@ def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None 
     for i, k in enumerate(p.kinds):
         sat, dead, ratio = float(p.pct_saturated[i]), float(p.pct_dead[i]), float(p.update_ratio[i])
         if k in ("sigmoid", "tanh", "elu") and sat > RULES_OF_THUMB["pct_saturated"]["worry"]:
-            warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): that share of its units passes "
-                        "back less than 5 % of their best")
+            warn.append(f"layer {i + 1} ({k}): {sat:.0f} % saturated (> 20 %): {sat:.0f} % of its (unit, example) "
+                        "pairs pass back less than 5 % of their best")
         if dead > RULES_OF_THUMB["pct_dead"]["worry"]:
             warn.append(f"layer {i + 1} ({k}): {dead:.0f} % dead units (> 20 %): they are saturated on every "
                         "example of this batch, so the batch sends (almost) no gradient to their weights")

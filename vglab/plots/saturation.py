@@ -33,7 +33,20 @@ def _color(label: str, colors: dict | None = None) -> str:
 
 def _legend(ax, **kw):
     """A small legend on a white box where the lines leave most room, so no line hides its text."""
-    return ax.legend(fontsize=7, frameon=True, framealpha=0.9, edgecolor="none", loc="best", **kw)
+    kw.setdefault("loc", "best")
+    return ax.legend(fontsize=7, frameon=True, framealpha=0.9, edgecolor="none", **kw)
+
+
+def _legend_below(ax, ncol: int = 2):
+    """The legend under the axes, so it hides no line (constrained layout makes room for it)."""
+    return _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=ncol)
+
+
+def _int_layers(ax):
+    """Whole layer numbers on the x axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _np(t) -> np.ndarray:
@@ -124,13 +137,15 @@ def plot_gradient_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
 
 
 def _per_layer(profiles: dict, field: str, ax, colors, log: bool, **kw):
-    for label, p in profiles.items():
-        v = _np(getattr(p, field))
-        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2, marker=".", ms=4,
-                label=label, **kw)
+    n = len(profiles)
+    for i, (label, p) in enumerate(profiles.items()):
+        v = _np(getattr(p, field))  # earlier lines wider, so a line lying under a later one shows as a rim
+        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2 + 1.5 * (n - 1 - i) / max(n - 1, 1),
+                marker=".", ms=4, label=label, **kw)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("layer (1 = next to the input)")
+    _int_layers(ax)
     _legend(ax)
     return ax
 
@@ -150,6 +165,7 @@ def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels readable inside one decade
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set(ylabel="std(z)", title="forward: activation std per layer")
+    _legend_below(ax)
     return ax
 
 
@@ -162,12 +178,15 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
     A ReLU-family net always has about half its units at a ≤ 0 (that is how ReLU works), so for it
     the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about."""
     ax = _ax(ax)
-    for label, p in profiles.items():
+    n = len(profiles)
+    for i, (label, p) in enumerate(profiles.items()):
         relu = p.kinds and p.kinds[0] in RELU_FAMILY
-        v = _np(p.pct_dead if dead or relu else p.pct_saturated)
-        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2, marker=".", ms=4,
+        v = _np(p.pct_dead if dead or relu else p.pct_saturated)  # earlier lines wider (see _per_layer)
+        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2 + 1.5 * (n - 1 - i) / max(n - 1, 1),
+                marker=".", ms=4,
                 ls="--" if relu and not dead else "-", label=f"{label} (% dead)" if relu and not dead else label)
     ax.set_xlabel("layer (1 = next to the input)")
+    _int_layers(ax)
     rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
     ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08, label=f"aim: ≤ {rule['healthy']:g} %")
     ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
@@ -188,7 +207,7 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
     for l in range(L):
         ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=_layer_color(l, L, color), lw=1,
                 label=_layer_label(l, L))
-    _legend(ax)
+    _legend_below(ax)
     ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
     ax.set(xlabel="step", ylabel="log10 update:data", title="update:data per layer" + (f": {label}" if label else ""))
     return ax
