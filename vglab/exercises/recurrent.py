@@ -11,7 +11,7 @@ import torch
 from ._checks import close, report, run_learner_fn, tensors_close
 
 __all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders",
-           "check_orthogonal_q", "check_irnn_q", "check_truncation_window"]
+           "check_orthogonal_srn_q", "check_irnn_q", "check_truncation_window"]
 
 
 def check_delta_step(fn) -> bool:
@@ -107,7 +107,7 @@ def _real_or_none(v):
         return None
 
 
-def check_orthogonal_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
+def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
     """Predict Q(δ, h) for a tanh SRN with orthogonal W_rec whose units have RMS f′ = ``rms_f_prime``:
     the gain of an orthogonal matrix is 1, so c = RMS f′ and Q ≈ −h·log10(RMS f′)."""
     r, hh = _real_or_none(rms_f_prime), _real_or_none(h)
