@@ -62,7 +62,8 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
                          "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
                          "there (notebook 04, section 5)"),
                  hint="near a = 0, over many steps ‖δ‖ changes by about radius × f′(0) per step; f′(0) is the peak "
-                      f"of f′, which section 5 prints for {activation}. Which radius makes the product 1?")
+                      "of f′, which section 5 prints for the nonlinearity this call names. Which radius makes "
+                      "the product 1?")
 
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
