@@ -94,7 +94,7 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
             ax.fill_between(k, v.min(axis=0), v.max(axis=0), color=kw["color"], alpha=0.12, lw=0)
     ax.set_xlabel("step t")
     ax.set_ylabel("gradient norm / its value at the last step" if relative
-                  else "median over networks of the batch-mean norm")
+                  else "median over nets of the mean norm")
     if title:
         ax.set_title(title)
     ax.legend(fontsize=7)
