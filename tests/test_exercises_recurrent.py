@@ -60,14 +60,14 @@ def test_sigmoid_orders_sign_and_junk(capsys):
 
 def test_orthogonal_q(capsys):
     right = -50 * math.log10(0.9)
-    assert exercises.check_orthogonal_q(right)
-    assert exercises.check_orthogonal_q(-20 * math.log10(0.8), 0.8, 20)
+    assert exercises.check_orthogonal_srn_q(right)
+    assert exercises.check_orthogonal_srn_q(-20 * math.log10(0.8), 0.8, 20)
     for wrong in (-right, right * 1.1, 50 * math.log10(0.9) * 2, "2.29", (right,), float("nan"), 10**400, True):
-        assert not exercises.check_orthogonal_q(wrong)
-    assert not exercises.check_orthogonal_q(...)
+        assert not exercises.check_orthogonal_srn_q(wrong)
+    assert not exercises.check_orthogonal_srn_q(...)
     first = capsys.readouterr().out.strip().splitlines()[-1]
     assert "Not yet" in first and f"{right:.2f}" not in first and "0.9" not in first.replace("(0, 1]", "")
-    assert not exercises.check_orthogonal_q(right, "x", None)  # bad settings: a hint, no raise
+    assert not exercises.check_orthogonal_srn_q(right, "x", None)  # bad settings: a hint, no raise
 
 
 def test_irnn_q(capsys):

@@ -174,7 +174,8 @@ def step_factor(model: SRN, x, lengths=None) -> dict:
     """The per-step factor that predicts the slope of ‖δ(k−h)‖: c = g·√E[f′(a)²] (notebook 03's eq. sat-rate).
 
     g = RMS(W_rec)·√K is the weight gain (std·√K at init): multiplying by a random W_recᵀ scales a typical
-    vector's norm by about g. The circular law puts the spectral radius near g, but for one finite matrix
+    vector's norm by about g. For Gaussian entries the spectral radius tends to g as K grows (Geman 1986;
+    Bai & Yin 1986; the circular law alone does not bound the largest |λ|), but for one finite matrix
     it sits a little off, and over h steps that gap matters (notebook 04 prints both predictions);
     E[f′(a)²] is averaged over every real step, sequence and unit of the forward pass on ``x``. Each
     step back multiplies ‖δ‖ by about c, so Q(δ, h) ≈ −h·log10 c (``predicted_q``). Unlike the bound's

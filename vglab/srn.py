@@ -213,12 +213,12 @@ def _loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def spectral_radius(W_rec: torch.Tensor) -> torch.Tensor:
-    """max |eigenvalue| of W_rec (K, K) or (M, K, K); ≈ std·√K for Gaussian init (circular law)."""
+    """max |eigenvalue| of W_rec (K, K) or (M, K, K); ≈ std·√K for Gaussian init (Geman 1986)."""
     return torch.linalg.eigvals(W_rec.detach()).abs().amax(dim=-1)
 
 
 def sigma2_for_radius(rho: float, n_hidden: int) -> float:
-    """The init variance whose limiting (large-K) spectral radius is ``rho``: σ² = ρ²/K (circular law);
+    """The init variance whose limiting (large-K) spectral radius is ``rho``: σ² = ρ²/K (Geman 1986);
     one matrix at finite K has its own radius near it, often a little above."""
     if not rho > 0:
         raise ValueError(f"rho must be > 0, got {rho}")

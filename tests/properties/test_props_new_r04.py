@@ -17,7 +17,7 @@ COVERS = (
     "vglab.rnn_fixes.step_factor", "vglab.rnn_fixes.active_fractions", "vglab.rnn_fixes.make_models",
     "vglab.rnn_fixes.train_on_task", "vglab.rnn_fixes.train_models", "vglab.rnn_fixes.state_gradient_norms",
     "vglab.rnn_fixes.MultiGRU", "vglab.gru.MultiGRU",
-    "vglab.exercises.check_orthogonal_q", "vglab.exercises.check_irnn_q", "vglab.exercises.check_truncation_window",
+    "vglab.exercises.check_orthogonal_srn_q", "vglab.exercises.check_irnn_q", "vglab.exercises.check_truncation_window",
 )
 
 X, Y = tasks.make_batch("temporal_order", 4, 10, torch.Generator().manual_seed(0))
@@ -62,7 +62,7 @@ CASES = [
                   "generator": _gen(), "dtype": torch.float32, "device": "cpu"}, finite=False),
 ]
 
-RIGHT = {"check_orthogonal_q": -50 * math.log10(0.9), "check_irnn_q": 0.5 * math.log10(0.7 / 0.25),
+RIGHT = {"check_orthogonal_srn_q": -50 * math.log10(0.9), "check_irnn_q": 0.5 * math.log10(0.7 / 0.25),
          "check_truncation_window": 54}
 for _name, _right in RIGHT.items():
     CASES.append(Case(f"vglab.exercises.{_name}", getattr(exercises, _name), lambda r=_right: {"answer": r},
@@ -89,6 +89,6 @@ def test_checkers_reject_every_wrong_answer(data):
 
 def test_checker_settings_never_raise():
     for bad in (None, "x", float("nan"), -1, 10**400, (1, 2), torch.ones(2)):
-        assert exercises.check_orthogonal_q(1.0, bad, bad) is False
+        assert exercises.check_orthogonal_srn_q(1.0, bad, bad) is False
         assert exercises.check_irnn_q(1.0, bad, bad) is False
         assert exercises.check_truncation_window(1, bad) is False

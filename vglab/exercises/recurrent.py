@@ -11,7 +11,7 @@ import torch
 from ._checks import close, report, run_learner_fn, tensors_close
 
 __all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders",
-           "check_orthogonal_q", "check_irnn_q", "check_truncation_window"]
+           "check_orthogonal_srn_q", "check_irnn_q", "check_truncation_window"]
 
 
 def check_delta_step(fn) -> bool:
@@ -62,7 +62,8 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
                          "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
                          "there (notebook 04, section 5)"),
                  hint="near a = 0, over many steps ‖δ‖ changes by about radius × f′(0) per step; f′(0) is the peak "
-                      f"of f′, which section 5 prints for {activation}. Which radius makes the product 1?")
+                      "of f′, which section 5 prints for the nonlinearity this call names. Which radius makes "
+                      "the product 1?")
 
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
@@ -107,7 +108,7 @@ def _real_or_none(v):
         return None
 
 
-def check_orthogonal_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
+def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
     """Predict Q(δ, h) for a tanh SRN with orthogonal W_rec whose units have RMS f′ = ``rms_f_prime``:
     the gain of an orthogonal matrix is 1, so c = RMS f′ and Q ≈ −h·log10(RMS f′)."""
     r, hh = _real_or_none(rms_f_prime), _real_or_none(h)

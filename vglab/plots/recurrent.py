@@ -76,10 +76,10 @@ def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
 
 def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, title: str | None = None,
                          relative: bool = False):
-    """Per-step gradient norms against the step k (log axis); label -> (T,) or (M, T) values.
+    """Per-step gradient norms against the step t = 1…T (log axis); label -> (T,) or (M, T) values.
 
     (M, T): M networks, drawn as their median with the min-max range shaded. ``relative=True``
-    divides each network's curve by its value at the last step (what reaches step k per unit of
+    divides each network's curve by its value at the last step (what reaches step t per unit of
     gradient at the end). ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
     """
     ax = _ax(ax)
@@ -92,8 +92,9 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
         ax.semilogy(k, np.median(v, axis=0), label=label, **kw)
         if v.shape[0] > 1:
             ax.fill_between(k, v.min(axis=0), v.max(axis=0), color=kw["color"], alpha=0.12, lw=0)
-    ax.set_xlabel("step k")
-    ax.set_ylabel("gradient norm / its value at the last step" if relative else "mean gradient norm")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("gradient norm / its value at the last step" if relative
+                  else "median over nets of the mean norm")
     if title:
         ax.set_title(title)
     ax.legend(fontsize=7)

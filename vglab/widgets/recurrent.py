@@ -84,7 +84,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         for ax in axes:  # h′ is the running lag; h is the slider's horizon (the dotted line)
             ax.set_xlabel("h′ (steps back from k)")
         axes[1].set_ylabel(r"$\|\partial E/\partial W_{rec}(k-h')\|_F$")
-        axes[1].set_title("term of eq. (4): ‖z(k−h′−1)ᵀ δ(k−h′)‖_F", fontsize=10)
+        axes[1].set_title(r"term of eq. (4): $\|z(k-h'-1)^\top \delta(k-h')\|_F$", fontsize=10)
         axes[0].set_title(" ", fontsize=9)
         marks = [ax.axvline(h, color=COLORS["bound"], lw=0.8, ls=":") for ax in axes]
         for ax in axes:
