@@ -37,6 +37,13 @@ EXEMPT = {
     "vglab.plots.COLORS": "a dict of colours",
     "vglab.plots.PALETTE": "a tuple of colours",
     "vglab.surfaces.SURFACES": "a dict name -> Surface; every surface goes through surfaces.get's case",
+    "vglab.deep_mlp.INITS": "a tuple of init names (checked through build_mlp's `init`)",
+    "vglab.deep_mlp.NORMS": "a tuple of norm names (checked through build_mlp's `norm`)",
+    "vglab.deep_mlp.INIT_GAIN": "a dict init name -> gain",
+    "vglab.init_sigma.GAMMA": "a dict activation -> max f′",
+    "vglab.rnn_fixes.ACTIVATIONS": "a tuple of activation names (checked through RNN's `activation`)",
+    "vglab.rnn_fixes.INITS": "a tuple of init names (checked through RNN's `init`)",
+    "vglab.rnn_fixes.KINDS": "a tuple of model kinds (checked through make_models' `kinds`)",
 }
 
 

@@ -24,6 +24,13 @@ CASES += [
     Case("vglab.surfaces.trajectory", surfaces.trajectory,
          lambda: {"surface": "quadratic", "optimizer": "SGD", "steps": 5, "noise": 0.0}),
     Case("vglab.surfaces.hessian", surfaces.hessian, lambda: {"surface": "quadratic", "point": (0.5, 0.5)}),
+    Case("vglab.surfaces.quadratic_model", surfaces.quadratic_model,
+         lambda: {"H": [[5.0, 3.0], [3.0, 5.0]], "lr": 0.1, "gamma": 0.5}),
+    Case("vglab.surfaces.run_quadratic", surfaces.run_quadratic,
+         lambda: {"H": [[5.0, 3.0], [3.0, 5.0]], "lr": 0.1, "gamma": 0.5, "steps": 20}, finite=False),
+    Case("vglab.surfaces.contraction", surfaces.contraction,
+         lambda: {"surface": "quadratic", "tr": surfaces.trajectory("quadratic", "SGD", steps=20, noise=0.0),
+                  "start": 2}),
 ]
 
 test_valid, test_hostile = hostile_test(CASES)

@@ -33,6 +33,7 @@ def _groups(rows) -> list[int]:
 def row_colours(rows) -> list[str]:
     """The bar colour of each row: black for a regime's baseline, else its regime's colour (``REGIME_COLOURS``;
     the MLP testbed and the SRN testbeds use different colours)."""
+    rows = _rows("rows", rows, ("remedy",), what="capstone rows")
     mlp = bool(rows) and str(rows[0].get("flow_name", "")).startswith("grad ratio")
     pal = REGIME_COLOURS["mlp" if mlp else "srn"]
     return [BASELINE_COLOUR if r.get("baseline") is None else pal[g % len(pal)] for r, g in zip(rows, _groups(rows))]
