@@ -43,6 +43,8 @@ def test_fix_for_symptom(capsys):
 def test_orthogonal_q_asks_for_two_decimals(capsys):
     assert cx.check_capstone_orthogonal_q(0.9) is False and "two decimals" in capsys.readouterr().out
     assert cx.check_capstone_orthogonal_q(0.87) is True
+    for wrong in (0.86, 0.88, 0.85, 0.89, 0.84):  # wrong at two decimals: rejected, and told to recompute
+        assert cx.check_capstone_orthogonal_q(wrong) is False and "recompute" in capsys.readouterr().out
 
 
 def test_capstone_q(capsys):

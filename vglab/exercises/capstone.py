@@ -108,13 +108,13 @@ def check_capstone_orthogonal_q(answer) -> bool:
                                        "(§1), then how many powers of 10 it loses over h steps")
     if not ok:
         return False
-    if math.isclose(a, -expected, rel_tol=2e-2):
+    if math.isclose(a, -expected, abs_tol=0.005):
         return report(False, "", "check the sign: Q > 0 means the gradient shrinks going back in time")
     if math.isclose(a, 0.0, abs_tol=1e-3):
         return report(False, "", "the orthogonal W_rec keeps the gain at 1, but each step also multiplies by tanh′")
-    if not math.isclose(a, expected, rel_tol=2e-2) and abs(a - expected) < 0.05:
-        return report(False, "", "close: give two decimals (the exercise asks for them)")
-    return report(math.isclose(a, expected, rel_tol=2e-2),
+    if not math.isclose(a, expected, abs_tol=0.005) and abs(a - expected) < 0.05:
+        return report(False, "", "close, but not right to two decimals: recompute the power of 10 lost over h steps")
+    return report(math.isclose(a, expected, abs_tol=0.005),
                   f"Q = −{ORTHO_H}·log10 {ORTHO_RMS} = {expected:.2f}: c = 1 × {ORTHO_RMS} per step, so the "
                   "gradient still shrinks, here by less than 10× -- inside the safe zone.",
                   "per step c ≈ gain × RMS tanh′ (§1); over h steps the gradient is multiplied by c^h, and Q is "

@@ -93,16 +93,20 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     rows, saved = _rows("rows", rows, _KEYS, what="capstone rows"), _rows("saved", saved, ("remedy",), optional=True)
     ax = ax or plt.gca()
     y = _y(rows)
+    named = {r["remedy"]: r for r in rows}
     for yi, r, c in zip(y, rows, row_colours(rows)):
         ax.barh(yi, 100 * r["score"], color=c, alpha=0.85, height=0.7)
         lo = r.get("score_min", r["score"])
         ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
-        ax.text(101, yi, verdict_label(r["verdict"]), va="center", fontsize=7)
+        base = named.get(r.get("baseline"))  # a baseline that is not the black regime baseline is named
+        other = f"\nvs {r['baseline'].split(' (')[0]}" if base is not None and base.get("baseline") else ""
+        ax.text(101, yi, verdict_label(r["verdict"]) + other, va="center", fontsize=7 if not other else 6)
     if saved:
         by = {s["remedy"]: s for s in saved}
         pts = [(100 * by[r["remedy"]]["score"], yi) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
-            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6, label=f"saved: {saved[0]['testbed']}")
+            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6,
+                    label=f"saved: {saved[0]['testbed']}, mean of {saved[0].get('n', '?')}")
             ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, borderaxespad=0.2)  # above the verdicts
     ax.axvline(100 * rows[0]["chance"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
@@ -212,4 +216,7 @@ def long_run_panel(view: dict, *, paper: dict | None = None):
         raise ValueError(f"view is not a readable long run (ds_tables.long_run): {type(e).__name__}: {e}") from None
     axes[2].axhspan(-1, 1, color=BAND, alpha=0.12, lw=0, label="safe zone [−1, 1]")
     axes[2].legend(fontsize=6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:  # below the axes, so it hides no point and no reference line
+        axes[0].legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6)
     return axes
