@@ -35,6 +35,7 @@ def test_checker_never_raises(check, junk, capsys):
     (ex.check_circle_radius, 1.98, 0.02 * 200),  # a rounding of 2 passes; std²·K (no root) fails
     (ex.check_variance_for_radius, 0.0032, 0.9 / 16),  # 0.81/256 rounded passes; the std 0.05625 fails
     (ex.check_variance_for_radius, 0.00316, 0.9 / 256),  # radius², not radius, over K
+    (ex.check_variance_for_radius, 0.003, 1 / 256),  # one significant figure passes; radius 1 fails
     (ex.check_q_from_gain, 9.7, -9.7),  # the sign: the gradient vanishes, Q > 0
     (ex.check_q_from_gain, 10, 4.8),  # a whole-number rounding passes; half of it fails
     (ex.check_pascanu_variance, 0.04, 0.2),  # the std 0.2 is not the variance

@@ -79,7 +79,7 @@ def test_latching_q_on_a_hand_built_run():
     out = init_sigma.latching_q(run, tail=0.5)  # 40 updates: the last half is updates 20 and 30
     assert out["q_init"] == [1.0, 0.5] and out["q_late"] == pytest.approx([4.0, -1.5])
     assert out["late_from"] == 20 and out["updates"] == 40 and out["T"] == 20 and out["n_networks"] == 2
-    assert out["test_score"] == [0.9, 1.0]
+    assert out["test_score"] == [0.9, 1.0] and out["kept_after"] is None  # no best_epoch recorded
 
 
 def test_latching_q_reads_the_saved_run():
@@ -89,6 +89,10 @@ def test_latching_q_reads_the_saved_run():
     assert out["q_init"] == [row[0] for row in tr["q"]]
     assert out["late_from"] == 1800 and out["n_networks"] == len(tr["q"]) >= 3
     assert out["q_late"][0] == pytest.approx(float(np.mean(tr["q"][0][180:])))
+    # the kept networks: validated every 50 updates (ds_train's epoch), so epoch e is after 50·e updates
+    row = run["data"]["rows"]["temporal_order"]["plain"]
+    assert row["config"]["epoch"] == 50
+    assert out["kept_after"] == [50 * e for e in row["best_epoch"]]
 
 
 @pytest.mark.parametrize("kw, name", [({"run": {}}, "run"), ({"run": None}, "run"), ({"method": "nope"}, "method"),

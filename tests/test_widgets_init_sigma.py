@@ -13,7 +13,7 @@ def test_panel_redraws_and_png_changes():
     assert "std·√K = 1.41" in p.axes[0].get_title()
     p.update(value=0.01, reading="std")  # σ read as a std: radius 0.1, deep vanishing
     assert "std·√K = 0.10" in p.axes[0].get_title()
-    assert "vanishing" in p.axes[1].get_title()
+    assert "above the safe zone: shrinking" in p.axes[1].get_title()
     n = p.n_redraws
     p.children[1].children[-1].click()  # the snap button: std 0.1 puts the radius at 1
     assert p.n_redraws == n + 1 and math.isclose(p.controls["value"].value, 0.1, rel_tol=1e-9)

@@ -71,9 +71,9 @@ def circle_radius(sigma2: float, n_hidden: int = 100) -> float:
 def recurrent_weights(sigma2: float, n_hidden: int = 100, n_matrices: int | None = None, seed: int = 0):
     """W_rec of ``gradient_profile(n_networks=n_matrices, seed=seed)``'s networks (float64, CPU):
     (K, K) for None or 1, else (n, K, K). Same seed, same draws for every σ²: σ² only rescales W_rec."""
-    g = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     model = SRN(tasks.n_inputs(TASK), n_hidden, tasks.n_outputs(TASK), sigma2, n_networks=n_matrices,
-                generator=g, dtype=torch.float64)
+                generator=gen, dtype=torch.float64)
     return model.W_rec.detach()
 
 
@@ -208,9 +208,9 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
     if h < 9:
         raise ValueError(f"h must be >= 9 (sequences of T = h + 1 >= 10 steps), got {h}")
     T = h + 1
-    g = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     model = SRN(tasks.n_inputs(TASK), n_hidden, tasks.n_outputs(TASK), setting.sigma2,
-                n_networks=n_networks, generator=g, dtype=dtype, device=device)
+                n_networks=n_networks, generator=gen, dtype=dtype, device=device)
     x, y = tasks.make_batch(TASK, n_sequences, T, generator=torch.Generator().manual_seed(seed + 1),
                             device=device)
     x = x.to(dtype)
@@ -265,12 +265,12 @@ def format_q_table(rows) -> str:
 
 def format_factor_table(rows) -> str:
     """A plain-text table of ``q_rows``: gain, √E[f′²], % saturated, per-step factor and Q,
-    predicted by eq. (sat-rate) beside measured (means over networks)."""
+    predicted by eq. (sat-rate) beside measured (means over networks; Q to 1 decimal)."""
     lines = [f"{'setting':15s} {'gain':>5s} {'√E f′²':>6s} {'% sat':>5s}   {'factor c: predicted':>19s} "
              f"{'measured':>8s}   {'Q: predicted':>12s} {'measured':>8s}"]
     for r in rows:
         lines.append(f"{r['setting']:15s} {r['radius']:5.2f} {r['rms_fprime']:6.2f} {100 * r['saturated']:5.0f}   "
-                     f"{r['c_pred']:19.2f} {r['c_meas']:8.2f}   {r['q_pred']:12.0f} {r['q_mean']:8.0f}")
+                     f"{r['c_pred']:19.2f} {r['c_meas']:8.2f}   {r['q_pred']:12.1f} {r['q_mean']:8.1f}")
     return "\n".join(lines)
 
 
@@ -313,7 +313,7 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
                 generator=torch.Generator().manual_seed(seed), device=device)
     X, Y, _ = tasks.make_dataset(TASK, n_train, T, generator=torch.Generator().manual_seed(seed + 1), device=device)
     probe = tasks.make_batch(TASK, n_probe, T, generator=torch.Generator().manual_seed(seed + 2), device=device)
-    opt = Momentum(model.parameters(), lr=lr, gamma=momentum)
+    opt = Momentum(model.parameters(), lr=lr, gamma=momentum)  # gamma: the momentum coefficient, not γ = max f′
     draw = torch.Generator().manual_seed(seed + 3)
     hist = History()
     for step in progress(range(n_steps), desc="plain SGD", enabled=progress_bar):  # reads "n_steps/n_steps"

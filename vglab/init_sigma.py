@@ -14,6 +14,7 @@ training and its test score, so the argument can be set beside trained networks 
 """
 from __future__ import annotations
 
+import ast
 import math
 
 import torch
@@ -124,10 +125,13 @@ def latching_q(run, method: str = "plain", task: str = "temporal_order", tail: f
 
     ``run``: ``vglab.results.load(name)`` of a ``table1`` run, whose ``rows[task][method]["trace"]``
     holds each network's Q (over h = T − 1 steps, on the training minibatch of that update) every few
-    updates. Returns ``{"T", "n_networks", "updates", "test_score", "q_init", "q_late", "late_from"}``:
+    updates. Returns ``{"T", "n_networks", "updates", "test_score", "q_init", "q_late", "late_from",
+    "kept_after"}``:
     ``q_init`` is the Q recorded at update 0 (the initial network), ``q_late`` the mean of the records in
     the last ``tail`` of the updates (from update ``late_from`` on), ``test_score`` the kept network's
-    test score (fraction correct).
+    test score (fraction correct), ``kept_after`` the number of updates after which each kept network
+    was saved (its ``best_epoch`` × the run's epoch length; 0 = the initial network), or ``None`` where
+    the run does not record them.
     """
     tail = real("tail", tail, 0, 1, lo_open=True)
     try:
@@ -154,8 +158,15 @@ def latching_q(run, method: str = "plain", task: str = "temporal_order", tail: f
     n = upd[-1] + (upd[1] - upd[0] if len(upd) > 1 else 1)  # the number of updates
     late_from = n - tail * n
     late = torch.tensor([u >= late_from for u in upd])
+    kept = None
+    try:  # the kept network's epoch and the epoch length (the run's config: a dict, or its repr)
+        cfg = row["config"]
+        epoch = int((ast.literal_eval(cfg) if isinstance(cfg, str) else cfg)["epoch"])
+        kept = [int(e) * epoch for e in row["best_epoch"]]
+    except Exception:  # noqa: BLE001 -- optional: a run without them gives None
+        kept = None
     if not bool(late.any()):
         late[-1] = True
     return {"T": int(T), "n_networks": int(q.shape[0]), "updates": int(n), "test_score": score,
             "q_init": q[:, 0].tolist(), "q_late": q[:, late].mean(dim=1).tolist(),
-            "late_from": int(min(u for u, keep in zip(upd, late.tolist()) if keep))}
+            "late_from": int(min(u for u, keep in zip(upd, late.tolist()) if keep)), "kept_after": kept}

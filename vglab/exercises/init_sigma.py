@@ -64,8 +64,9 @@ def check_q_from_norms(answer) -> bool:
 
 def check_variance_for_radius(answer) -> bool:
     """Notebook 05: the init variance that puts the circular-law radius std·√K at 0.9 for K = 256 units."""
-    # 3 %: takes 0.0032 and 0.00316 (0.81/256 = 0.003164); 1/256 (radius 1), 0.9/256 and the std 0.05625 fail
-    return close(answer, 0.81 / 256, rel=3e-2,
+    # 6 %: takes 0.003, 0.0032 and 0.00316 (0.81/256 = 0.003164; one significant figure is 5 % off);
+    # 1/256 = 0.0039 (radius 1), 0.9/256 = 0.0035 (11 % off) and the std 0.05625 fail
+    return close(answer, 0.81 / 256, rel=6e-2,
                  success="std = 0.9/√256 = 0.9/16 = 0.05625, so σ² = 0.81/256 ≈ 0.0032: the variance scales with "
                          "the square of the target radius and with 1/K.",
                  hint=_hint(answer, "reread the circular law, eq. (05.1)",

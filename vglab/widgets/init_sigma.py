@@ -104,7 +104,9 @@ def init_sigma_panel(value: float = 0.01, reading: str = "variance", *, n_hidden
         state["line"].set_ydata(y)
         set_if_changed(ax, ylim=snap_limits(min(y.min(), -3), max(y.max(), 1), 10, 5))
         q = float(prof.Q[0])
-        kind = "vanishing" if q > 1 else ("exploding" if q < -1 else "safe zone")
+        # outside [−1, 1] only: §1's "vanishing"/"exploding" mean Q ≫ 0 / Q ≪ 0, a stronger statement
+        kind = ("above the safe zone: shrinking" if q > 1 else
+                ("below the safe zone: growing" if q < -1 else "in the safe zone"))
         ax.title.set_text(f"this σ: Q = {q:.1f} ({kind})\n"
                           f"grey, variance 0.01, this draw: Q = {state['q_ref']:.1f} (paper: Q ≈ 0.7)")
 
