@@ -95,6 +95,21 @@ def test_omega_grad_against_autograd(capsys):
         assert word in capsys.readouterr().out, word
 
 
+def test_omega_grad_accepts_float32_and_rejects_small_slips(capsys):
+    """Read 06r6 X2: the right formula computed in float32 is accepted; a 1 % error is not."""
+    def grad32(a):
+        a = a.float()
+        z = torch.sigmoid(a)
+        m = -torch.nn.functional.softplus(-a).mean(0)
+        mbar = -torch.nn.functional.softplus(a).mean(0)
+        return 2 / a.shape[0] * ((1 + m) * (1 - z) - (1 + mbar) * z)
+    assert ex.check_omega_grad(grad32)
+    assert "Correct" in capsys.readouterr().out
+    assert ex.check_omega_grad(lambda a: _grad_by_hand(a) * 1.01) is False
+    assert ex.check_omega_grad(lambda a: _grad_by_hand(a) + 1e-3 * torch.sigmoid(a)) is False
+    assert "Not yet" in capsys.readouterr().out
+
+
 def test_omega_push_matches_the_closed_form(capsys):
     """N·∂ω/∂a for a constant unit z = 0.9, from the closed form checked against autograd above."""
     a = torch.full((8, 1), math.log(0.9 / 0.1), dtype=torch.float64)

@@ -76,3 +76,31 @@ def test_alpha_beta_units_share_their_histogram_colours_and_identical_arms_draw_
     diff = {arm: {"grad_norm": [g[0] * (k + 1)], "step": [0]} for k, arm in enumerate(("plain", "omega", "l2"))}
     assert len(pb.plot_layer_gradients(diff, at=0, ax=axes[3]).get_legend().get_texts()) == 3
     plt.close("all")
+
+
+def test_history_curves_get_dashes_and_one_shared_legend_below_the_panels():
+    """Read 06r6 F1-F3: λ > 0 curves that coincide stay visible (each its own dash pattern) and the
+    shared legend sits outside every axes, each label once, so it hides no curve."""
+    from types import SimpleNamespace
+
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.plots import beta as pb
+    from vglab.plots.style import subplots
+
+    runs = [SimpleNamespace(config=SimpleNamespace(lam=lam), label=f"λ = {lam:g}",
+                            history={"step": [0, 50, 100], "v": [1.0, 0.5, 0.0]}) for lam in (0.0, 0.1, 1.0)]
+    fig, axes = subplots(1, 2)
+    pb.plot_history(runs, "v", ax=axes[0], legend=False)
+    pb.plot_history(runs, "v", ax=axes[1], logy=True, legend=False)
+    assert axes[0].get_legend() is None and axes[1].get_legend() is None
+    styles = [line.get_linestyle() for line in axes[0].get_lines()]
+    assert len(set(styles)) == 3  # solid for λ = 0, two different dash patterns
+    leg = pb.shared_legend(fig, axes)
+    labels = [t.get_text() for t in leg.get_texts()]
+    assert labels[:3] == ["λ = 0", "λ = 0.1", "λ = 1"] and len(labels) == len(set(labels)) == 4  # + the ▾ entry
+    fig.canvas.draw()
+    box = leg.get_window_extent()
+    assert all(box.y1 <= ax.get_window_extent().y0 + 1 for ax in axes)
+    import matplotlib.pyplot as plt
+    plt.close(fig)

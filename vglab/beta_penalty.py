@@ -72,7 +72,7 @@ def beta_penalty_from_logits(a: torch.Tensor) -> torch.Tensor:
     """ω of patent claim 1 for z = σ(a), from the pre-activations a of shape (N, d); exact.
 
     ln σ(a) = −softplus(−a) and ln(1 − σ(a)) = −softplus(a) (SOURCES.md §2): never infinite, and
-    the gradient keeps pulling a saturated unit back (the clamped version passes none there).
+    the gradient does not vanish at a saturated unit (the clamped version passes none there).
     """
     return _omega_from_logits(_check_layer(a, "a", unit_interval=False, finite=True))
 

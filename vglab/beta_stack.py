@@ -25,7 +25,8 @@ from .train import check_finite, progress
 class SigmoidStack(nn.Module):
     """x (B, 64) → ``depth`` sigmoid layers of ``width`` units → class logits (B, 10).
 
-    ``init_std=None`` keeps PyTorch's default init; a number draws every W from N(0, init_std²/fan_in).
+    ``init_std=None`` keeps PyTorch's default init; a number draws the W of every sigmoid layer from
+    N(0, init_std²/fan_in) with zero biases, while the readout keeps PyTorch's default init.
     """
 
     def __init__(self, depth: int = 10, width: int = 32, n_in: int = 64, n_out: int = 10, init_std=None):

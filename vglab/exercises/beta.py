@@ -123,6 +123,8 @@ def check_omega_grad(fn) -> bool:
         except (TypeError, ValueError, RuntimeError, OverflowError):
             return report(False, "", f"return a tensor of shape (N, d), got {type(out).__name__}.")
         ref = _omega_grad_reference(a)
+        # float32 arithmetic is a right answer too (read 06r6 X2): its error is ~1e-6 relative, far below any slip
+        tol = dict(rtol=1e-4, atol=1e-6 * float(ref.abs().max()))
         if out.shape != ref.shape:
             return report(False, "", f"for a of shape {tuple(a.shape)} return the same shape (one derivative per "
                                      f"value); got {tuple(out.shape)}.")
@@ -131,9 +133,9 @@ def check_omega_grad(fn) -> bool:
         for factor, slip in ((0.5, "the factor 2 of the square is missing."),
                              (shape[0], "a mean over N samples: each a_ij enters with weight 1/N."),
                              (-1.0, "the sign is flipped: σ′ = σ(1 − σ) > 0 and d ln(1 − σ)/da = −σ.")):
-            if torch.allclose(out, factor * ref, rtol=1e-6, atol=1e-12):
+            if torch.allclose(out, factor * ref, **tol):
                 return report(False, "", slip)
-        if not torch.allclose(out, ref, rtol=1e-6, atol=1e-12):
+        if not torch.allclose(out, ref, **tol):
             return report(False, "", hint)
     return report(True, "∂ω/∂a_ij = (2/N)[(1 + m_j)(1 − z_ij) − (1 + m̄_j) z_ij], with m_j, m̄_j the unit's two "
                         "log-means: equal to autograd on two random layers.", hint)
@@ -143,8 +145,8 @@ def check_omega_push(answer) -> bool:
     """N·∂ω/∂a for a unit whose every value is z = 0.9 (one of the d = 3 units of Exercise 2).
 
     = 2[(1 + ln 0.9)(0.1) − (1 + ln 0.1)(0.9)] ≈ 2.52 > 0: gradient descent lowers a, toward z = 1/2."""
-    c = 0.9
-    expected = 2 * ((1 + math.log(c)) * (1 - c) - (1 + math.log(1 - c)) * c)
+    z0 = 0.9
+    expected = 2 * ((1 + math.log(z0)) * (1 - z0) - (1 + math.log(1 - z0)) * z0)
     return _number_check(
         answer, expected, rel=1e-2,
         success=f"N·∂ω/∂a = {expected:.3f} > 0, so a gradient step on ω lowers a: ω pulls the unit from 0.9 "

@@ -16,7 +16,7 @@ ARM_LABELS = {"plain": "no penalty", "omega": "ω (claim 3)", "l2": "L2 control"
 
 __all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_histogram_over_training", "plot_history",
            "plot_alpha_beta", "plot_images", "plot_reconstructions", "plot_layer_gradients",
-           "plot_layer_curve"]
+           "plot_layer_curve", "shared_legend"]
 
 
 def run_color(lam: float, lams=None) -> tuple:
@@ -108,13 +108,15 @@ def _series(run, key):
 
 
 def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bool = False,
-                 scale: float = 1.0, title: str | None = None):
+                 scale: float = 1.0, title: str | None = None, legend: bool = True):
     """``key`` of each run's history against the step (per-unit records are averaged over units).
 
     Runs of one λ (several seeds) share a colour and one legend entry, which says how many seeds it
     holds. With ``logy`` a value ≤ 0 cannot be drawn: it is left out of the line (a gap) and marked
     with a ▾ at the bottom edge of the axes, so an exact 0 is neither hidden nor drawn as a plunge; the
-    number above a ▾ says how many of the runs are exactly 0 at that record.
+    number above a ▾ says how many of the runs are exactly 0 at that record. Each λ > 0 also has its
+    own dash pattern, so curves that lie on top of each other stay visible. ``legend=False`` leaves
+    the legend out (``shared_legend`` then draws one for the whole figure, off the data).
     """
     from matplotlib.transforms import blended_transform_factory
 
@@ -128,18 +130,19 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     floor = blended_transform_factory(ax.transData, ax.transAxes)
     for r in runs:
         c, a = run_color(r.config.lam, lams)
+        ls = _DASHES[lams.index(r.config.lam) % len(_DASHES)] if r.config.lam != 0 else "-"
         steps, y = np.asarray(r.history["step"], dtype=float), scale * _series(r, key)
         label = None if r.label in seen else (r.label if n_of[r.label] == 1 else f"{r.label} ({n_of[r.label]} seeds)")
         seen.add(r.label)
         if logy and (y <= 0).any():
             zero = y <= 0
-            ax.plot(steps, np.where(zero, np.nan, y), color=c, alpha=a, lw=1.6, marker="o", ms=2.5, label=label)
+            ax.plot(steps, np.where(zero, np.nan, y), color=c, alpha=a, lw=1.6, ls=ls, marker="o", ms=2.5, label=label)
             ax.plot(steps[zero], np.full(int(zero.sum()), 0.03), transform=floor, ls="none", marker="v", ms=6,
                     color=c, clip_on=False)
             for x in steps[zero]:
                 zeros_at.setdefault(x, []).append(r.label)
         else:
-            ax.plot(steps, y, color=c, alpha=a, lw=1.6, label=label)
+            ax.plot(steps, y, color=c, alpha=a, lw=1.6, ls=ls, label=label)
     if logy:
         ax.set_yscale("log")
     for x, labels in zeros_at.items():  # how many runs are exactly 0 at this record, above its ▾
@@ -147,8 +150,24 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     if zeros_at:
         ax.plot([], [], ls="none", marker="v", ms=6, color="0.3", label="exactly 0 (number above ▾: how many runs)")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(fontsize=8)
     return ax
+
+
+_DASHES = ["-", "--", "-.", ":"]
+
+
+def shared_legend(fig, axes, *, fontsize: float = 8):
+    """One legend for a row of panels, below them (outside every axes, so it hides no curve): the
+    entries of all ``axes``, each label once. ``fig`` needs constrained layout (``plots.style.subplots``)."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return fig.legend(handles, labels, loc="outside lower center", ncol=max(1, len(labels)), fontsize=fontsize)
 
 
 def plot_alpha_beta(run, *, ax=None):
@@ -207,11 +226,11 @@ def _arm_lines(ax, x, ys, arm):
     ys = np.asarray(ys, dtype=float)
     for y in ys:
         ax.plot(x, y, color=ARM_COLORS[arm], lw=0.7, alpha=0.45)
-    ax.plot(x, np.median(ys, 0), color=ARM_COLORS[arm], lw=2, label=f"{ARM_LABELS[arm]} (median of {len(ys)})")
+    ax.plot(x, np.median(ys, 0), color=ARM_COLORS[arm], lw=2, label=f"{ARM_LABELS[arm]}: median of {len(ys)}")
 
 
 def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "grad_norm", logy: bool = True,
-                         ylabel: str = "‖∂E/∂W_l‖"):
+                         ylabel: str = "‖∂E/∂W$_l$‖"):
     """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
     and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}."""
     ax = _ax(ax)
