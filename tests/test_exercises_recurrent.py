@@ -61,6 +61,7 @@ def test_sigmoid_orders_sign_and_junk(capsys):
 def test_orthogonal_q(capsys):
     right = -50 * math.log10(0.9)
     assert exercises.check_orthogonal_srn_q(right)
+    assert exercises.check_orthogonal_srn_q(2.3) and not exercises.check_orthogonal_srn_q(2.2)
     assert exercises.check_orthogonal_srn_q(-20 * math.log10(0.8), 0.8, 20)
     for wrong in (-right, right * 1.1, 50 * math.log10(0.9) * 2, "2.29", (right,), float("nan"), 10**400, True):
         assert not exercises.check_orthogonal_srn_q(wrong)
@@ -73,6 +74,8 @@ def test_orthogonal_q(capsys):
 def test_irnn_q(capsys):
     right = 0.5 * math.log10(0.7 / 0.25)
     assert exercises.check_irnn_q(right)
+    assert exercises.check_irnn_q(0.22) and exercises.check_irnn_q(0.224)  # two digits are enough
+    assert not exercises.check_irnn_q(0.21)
     assert not exercises.check_irnn_q(2 * right)
     assert "square root" in capsys.readouterr().out
     for wrong in (math.log10(0.25), -right, 0.0, "0.22", [right], None, float("inf"), torch.ones(2)):
@@ -91,3 +94,10 @@ def test_truncation_window(capsys):
     first = capsys.readouterr().out.strip().splitlines()[-1]
     assert "54" not in first
     assert not exercises.check_truncation_window(54, T="x")
+
+
+def test_product_bound_two_digits():
+    W = torch.tensor([[0.9, 0.3], [-0.2, 0.7]], dtype=torch.float64)  # notebook 04's exercise 2
+    exact = float(torch.linalg.matrix_norm(W, ord=2)) ** 20
+    assert exercises.check_product_bound(float(f"{exact:.2f}"), W, 20)
+    assert not exercises.check_product_bound(exact * 1.1, W, 20)

@@ -1,4 +1,5 @@
 """Notebook 04's panel redraws headless; plots draw on a given ax; the cached profile is sane."""
+import pytest
 import matplotlib
 
 matplotlib.use("Agg")
@@ -98,3 +99,13 @@ def test_bound_legend_entry_is_one_neutral_grey_stub():
     assert dashed == ["red", "blue"]
     stub = leg.legend_handles[-1] if hasattr(leg, "legend_handles") else leg.legendHandles[-1]
     assert stub.get_linestyle() == "--" and stub.get_color() == rplots.COLORS["bound"]
+
+def test_state_gradient_band_edges():
+    ax = Figure().subplots()
+    v = np.stack([np.geomspace(1, 1e-3, 10), np.geomspace(1, 1e-5, 10), np.geomspace(1, 1e-4, 10)])
+    rplots.plot_state_gradients({"c": v}, ax=ax, band="edges", styles={"c": {"color": "C1", "ls": "--"}})
+    assert len(ax.lines) == 3 and not ax.collections  # median + min + max, no fill
+    assert np.allclose(ax.lines[1].get_ydata(), v.min(axis=0)) and np.allclose(ax.lines[2].get_ydata(), v.max(axis=0))
+    assert ax.lines[1].get_linestyle() == "--"
+    with pytest.raises(ValueError, match="band"):
+        rplots.plot_state_gradients({"c": v}, ax=ax, band="shade")

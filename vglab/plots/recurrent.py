@@ -75,13 +75,17 @@ def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
 
 
 def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, title: str | None = None,
-                         relative: bool = False):
+                         relative: bool = False, band: str = "fill"):
     """Per-step gradient norms against the step t = 1…T (log axis); label -> (T,) or (M, T) values.
 
-    (M, T): M networks, drawn as their median with the min-max range shaded. ``relative=True``
+    (M, T): M networks, drawn as their median with the min-max range shaded (``band="fill"``), or
+    outlined by two thin lines in the curve's colour and line style (``band="edges"``: overlapping
+    ranges stay apart), or not drawn (``band="none"``). ``relative=True``
     divides each network's curve by its value at the last step (what reaches step t per unit of
     gradient at the end). ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
     """
+    if band not in ("fill", "edges", "none"):
+        raise ValueError(f"band must be 'fill', 'edges' or 'none', got {band!r:.40}")
     ax = _ax(ax)
     for i, (label, v) in enumerate(curves.items()):
         kw = {"color": SERIES[i % len(SERIES)], "lw": 2} | dict((styles or {}).get(label, {}))
@@ -90,8 +94,12 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
             v = v / v[:, -1:]
         k = np.arange(1, v.shape[-1] + 1)
         ax.semilogy(k, np.median(v, axis=0), label=label, **kw)
-        if v.shape[0] > 1:
+        if v.shape[0] > 1 and band == "fill":
             ax.fill_between(k, v.min(axis=0), v.max(axis=0), color=kw["color"], alpha=0.12, lw=0)
+        elif v.shape[0] > 1 and band == "edges":
+            edge = {key: val for key, val in kw.items() if key in ("color", "ls", "linestyle")}
+            for bound in (v.min(axis=0), v.max(axis=0)):
+                ax.semilogy(k, bound, lw=0.7, alpha=0.6, **edge)
     ax.set_xlabel("step t")
     ax.set_ylabel("gradient norm / its value at the last step" if relative
                   else "median over nets of the mean norm")

@@ -79,7 +79,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
         for ax in axes:
             ax.clear()
         rplots.plot_gradient_vs_lag({label: prof}, {label: bound}, ax=axes[0], colors={label: c},
-                                    legend_loc="lower left")
+                                    legend_loc="lower left", ylabel=r"$\|\delta(k-h')\|$")
         rplots.plot_weight_grad_norms(wg, ax=axes[1], color=c)
         for ax in axes:  # h′ is the running lag; h is the slider's horizon (the dotted line)
             ax.set_xlabel("h′ (steps back from k)")
