@@ -61,7 +61,9 @@ def check_tenfold_factor(answer) -> bool:
     if c <= 0:
         return report(False, "", f"{start}; a factor that scales a size is a positive number")
     want = 0.1 ** (1 / TENFOLD_DEPTH)
-    if math.isclose(c, want, rel_tol=TENFOLD_REL):
+    # one-sided below: c may round the answer up, but a c that loses more than a factor 10 (beyond the
+    # last digit of 0.955) is wrong, however close
+    if want * (1 - 1e-4) <= c <= want * (1 + TENFOLD_REL):
         return report(True, f"c = 0.1**(1/{TENFOLD_DEPTH}) = {want:.4f}: a factor only 4.5 % below 1 "
                             f"already costs a factor 10 over {TENFOLD_DEPTH} layers.", "")
     power = _power_text(c, TENFOLD_DEPTH)
