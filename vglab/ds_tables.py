@@ -30,7 +30,7 @@ READING_NOTES = {
                "leaves it open)"),
     "ds_loss": ("ours", "as ds, but the |dS| limit is scaled to the step's loss change (not in the paper)"),
     "ds_own_loss": ("ours", "ds_own with the loss-scaled |dS| limit (not in the paper)"),
-    "ds_as_printed": ("paper, as printed", "dS sampling with step 4 as the paper prints it"),
+    "ds_as_printed": ("paper's printed step 4 on lab's reading A", "as ds, but step 4 as the paper prints it"),
     "clipping": ("Pascanu et al., paper's regime", "clipping at 1 in the paper's regime (lr 1e-5, summed loss)"),
     "pascanu": ("Pascanu et al., paper's regime", "Ω (weight 1) + clipping at 1 in the paper's regime"),
     "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss"),
