@@ -47,9 +47,9 @@ RULES_OF_THUMB = {
     "pct_dead": {"healthy": 5.0, "worry": 20.0,
                  "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
-                     "text": "update:data lr·‖∂L/∂W‖/‖W‖ per plain SGD step ≈ 1e-3 (Karpathy's rule, "
-                             "which is about the actual update: with momentum β that is ≈ 1/(1 − β) times "
-                             "this number); worry below 1e-4 or above 1e-2 (lab's limits)"},
+                     "text": "update:data lr·‖∂L/∂W‖/‖W‖ of the plain SGD step: Karpathy's ≈ 1e-3 is for the "
+                             "actual update, which with momentum β is ≈ 1/(1 − β) times this number; "
+                             "worry below 1e-4 or above 1e-2 (lab's limits)"},
     "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
                    "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100× (lab's limits)"},
 }

@@ -126,8 +126,9 @@ def check_tanh_derivative(fn) -> bool:
         if not good:
             return report(False, "", hint + ("" if x.dim() == 1 else f" (it must also work on a tensor of "
                                               f"shape {tuple(x.shape)} and return that shape)"))
-    return report(True, "tanh′(a) = 4σ′(2a) = 1 − tanh²(a): tanh is a sigmoid stretched 2× in both "
-                  "directions, so its slope peaks at 4 · 1/4 = 1 instead of 1/4.", hint)
+    return report(True, "tanh′(a) = 4σ′(2a) = 1 − tanh²(a): tanh is the sigmoid squeezed 2× along a, "
+                  "stretched 2× in height and shifted down by 1, so its slope peaks at 4 · 1/4 = 1 "
+                  "instead of 1/4.", hint)
 
 
 def check_flat_tanh_gain(gain) -> bool:

@@ -27,7 +27,7 @@ def _color(label: str, colors: dict | None = None) -> str:
     for word in reversed(str(label).replace("+", " ").replace(",", " ").split()):  # the remedy wins
         found = color(word, "")
         if found:
-            return found
+            return _READABLE.get(found, found)
     return PALETTE["grey"]
 
 
@@ -53,6 +53,8 @@ def _np(t) -> np.ndarray:
     return t.detach().cpu().double().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, float)
 
 
+# The lab's pale sand ("kaiming") is hard to follow on white in thin lines: a darker shade of it here.
+_READABLE = {PALETTE["sand"]: "#B8860B"}
 LEAKY = PALETTE["orange"]  # leaky ReLU has no lab colour of its own; ReLU's green would hide it
 
 
@@ -107,10 +109,9 @@ def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
         last = i == n - 1 and n > 6  # the last layer thin and behind: its spikes must not hide the others
         ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=0.7 if last else 1.2,
                 ls=":" if last else "-", zorder=1 if last else 2,
-                label=f"layer {i + 1}" + (" (dotted)" if last else "") if i in (shown[0], shown[-1]) or n <= 6
-                else None)
+                label=f"layer {i + 1}" + (" (dotted)" if last else ""))
     ax.set(xlabel=xlabel, ylabel="density")
-    _legend(ax)
+    _legend_below(ax, ncol=4)  # every drawn layer named, under the axes so it hides no curve
     return ax
 
 
@@ -208,7 +209,10 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
         ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=_layer_color(l, L, color), lw=1,
                 label=_layer_label(l, L))
     _legend_below(ax)
-    ax.axhline(np.log10(RULES_OF_THUMB["update_ratio"]["healthy"]), color=PALETTE["black"], ls=":", lw=1)
+    aim = np.log10(RULES_OF_THUMB["update_ratio"]["healthy"])
+    ax.axhline(aim, color=PALETTE["black"], ls=":", lw=1)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, max(hi, aim + 0.1 * (hi - lo)))  # the dotted line clear of the frame
     ax.set(xlabel="step", ylabel="log10 update:data", title="update:data per layer" + (f": {label}" if label else ""))
     return ax
 
@@ -253,6 +257,6 @@ def plot_gradient_norm_over_training(history, ax=None, *, label: str = "", color
     for l in range(L):
         ax.semilogy(steps, np.clip(g[:, l], 1e-45, None), color=_layer_color(l, L, color), lw=1,
                     label=_layer_label(l, L))
-    _legend(ax)
+    _legend_below(ax)
     ax.set(xlabel="step", ylabel="‖∂L/∂a_l‖", title="gradient norm per layer" + (f": {label}" if label else ""))
     return ax
