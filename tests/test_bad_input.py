@@ -262,10 +262,10 @@ def test_checkers_refuse_garbage_without_raising(capsys):
     """Exercise checkers: a string is not a pair, bytes are not a number, 10**400 and a NaN returned
     by the learner's function are hints, a bad setting (c, d) is a hint, and a hint is one line."""
     from vglab import exercises as ex
-    assert not ex.check_kl_zero_params("11")            # was True: "11" read as the pair (1, 1)
-    assert ex.check_kl_zero_params((1, 1)) and ex.check_kl_zero_params(1, 1.0)
-    assert not ex.check_critical_factor(b"1")           # was True: float(b"1") == 1.0
-    assert not ex.check_kl_zero_params(10**400)         # raised OverflowError
+    assert not ex.check_sigmoid_peak("0, 0.25", None)  # a string is never read as the pair (0, 0.25)
+    assert ex.check_sigmoid_peak(0, 0.25) and ex.check_sigmoid_peak(0.0, 1 / 4)
+    assert not ex.check_clip_threshold(b"1")            # bytes are not a number (float(b"1") == 1.0)
+    assert not ex.check_sigmoid_peak(10**400, 0.25)     # raised OverflowError
     assert not ex.check_sigmoid_peak(10**400, 10**400)  # raised OverflowError
     assert not ex.check_product_bound(1.0, 10**400, 2)  # raised OverflowError
     assert not ex.check_log_moment(lambda z: 10**400)   # raised OverflowError

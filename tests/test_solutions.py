@@ -87,10 +87,10 @@ def test_solution_cells_are_collapsed_tagged_and_correct(nb):
 def test_quietly_hides_a_correct_reply_and_shows_a_wrong_one(capsys):
     from vglab import exercises as ex
     with ex.quietly():
-        assert ex.check_critical_factor(1.0)
+        assert ex.check_tenfold_factor(10 ** (-1 / 50))
     assert capsys.readouterr().out == QUIET_LINE + "\n"
     with ex.quietly():
-        assert not ex.check_critical_factor(1.02)
+        assert not ex.check_tenfold_factor(1.02)
     out = capsys.readouterr().out
     assert out.startswith("Not yet:") and QUIET_LINE not in out
 
