@@ -80,7 +80,7 @@ def test_checkers_reject_every_wrong_answer(data):
         value = data.draw(st.one_of(wrong_answers(right), HOSTILE), label=name)
         try:
             same = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isclose(
-                float(value), right, rel_tol=0.01)
+                float(value), right, rel_tol=0.035)  # the checkers accept two-digit answers (up to 3 %)
         except (OverflowError, TypeError, ValueError):
             same = False
         ok = getattr(exercises, name)(value)

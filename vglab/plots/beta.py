@@ -161,6 +161,13 @@ _DASHES = ["-", "--", "-.", ":"]
 def shared_legend(fig, axes, *, fontsize: float = 8):
     """One legend for a row of panels, below them (outside every axes, so it hides no curve): the
     entries of all ``axes``, each label once. ``fig`` needs constrained layout (``plots.style.subplots``)."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    axes = list(axes.flat) if hasattr(axes, "flat") else axes
+    if not isinstance(axes, (list, tuple)) or not axes or not all(isinstance(a, Axes) for a in axes):
+        raise TypeError(f"axes must be a non-empty list of matplotlib Axes, got {type(axes).__name__}")
     handles, labels = [], []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
