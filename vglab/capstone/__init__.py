@@ -39,7 +39,7 @@ from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long
                               rules_of_thumb)
 from ._omega import omega_share  # noqa: F401
 from ..data import digits
-from ..deep_mlp import build_mlp
+from ..deep_mlp import accuracy as _accuracy, build_mlp
 from ..runtime import cpu_threads, describe
 from ..train import check_finite, progress
 
@@ -149,17 +149,6 @@ def mlp_measures(model: nn.Module, x, y) -> dict:
     p = saturation.probe(model, x, y)
     return {"flow": float(p.grad_a[0] / p.grad_a[-1]), "pct_saturated": float(p.pct_saturated.mean()),
             "pct_dead": float(p.pct_dead.mean())}
-
-
-@torch.no_grad()
-def _accuracy(model, x, y) -> float:
-    """Test accuracy in eval mode (a BatchNorm net predicts from its running statistics), mode restored."""
-    was = model.training
-    model.eval()
-    try:
-        return float((model(x).argmax(-1) == y).double().mean())
-    finally:
-        model.train(was)
 
 
 def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600, lr: float = 0.01,
