@@ -128,3 +128,10 @@ def test_label_of_an_older_run_says_1_thread():
     assert "cpu (1 thread)," in results.label(run) and "threads" not in results.label(run)
     run["provenance"]["device"] = "cpu (2 threads)"
     assert "cpu (2 threads)" in results.label(run)
+
+
+def test_label_hides_a_temporary_folder_of_the_machine_that_ran_it():
+    run = {"provenance": {"command": "python -m x --checkpoint-dir /tmp/nb07_run/checkpoints --out y",
+                          "device": "cpu", "date": "2026-12-03", "commit": "abc1234"}, "reduced": True}
+    text = results.label(run)
+    assert "/tmp/" not in text and "--checkpoint-dir <a temporary folder> --out y" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,9 @@ def label(run: dict) -> str:
     size = "reduced, not the paper's size" if run.get("reduced") else "full size"
     wall = f", {p['wall_time_s']:.0f} s" if p.get("wall_time_s") else ""
     device = str(p.get('device')).replace('(1 threads)', '(1 thread)')  # runs saved before describe() said so
-    return (f"saved run ({size}): `{p.get('command')}` on {device}, "
+    # a temporary folder of the machine that ran it (a checkpoint dir) means nothing to a reader
+    command = re.sub(r"(?<=\s)/tmp/\S+", "<a temporary folder>", str(p.get('command')))
+    return (f"saved run ({size}): `{command}` on {device}, "
             f"{p.get('date')}, commit {p.get('commit')}{wall}")
 
 
