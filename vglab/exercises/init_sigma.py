@@ -26,7 +26,7 @@ def check_std_for_variance(answer) -> bool:
     """
     return close(answer, 0.03, rel=1e-3,
                  success="std = √0.0009 = 0.03: torch.randn(K, K) * 0.03 draws from N(0, 0.0009).",
-                 hint=_hint(answer, "reread the notation note at the top (σ² and s)",
+                 hint=_hint(answer, "reread the notation note at the top (σ² and std)",
                            "the standard deviation is the square root of the variance"))
 
 
@@ -91,6 +91,7 @@ def check_pascanu_variance(answer) -> bool:
     return close(answer, 0.04, rel=3e-2,
                  success="1/γ = 4 for the sigmoid; σ_max ≈ 2·std·√K = 20·std < 4 gives std < 0.2, σ² < 0.04. "
                          "Sixteen times the tanh limit 1/(4K) = 0.0025 (γ = 1): the variance goes with (1/γ)², and the sigmoid's slope is at "
-                         "most 1/4; below it, vanishing is guaranteed, above it, not excluded.",
+                         "most 1/4. This rests on the estimate σ_max ≈ 2·std·√K: single draws spread a few per cent around it "
+                         "(§3's table), so just below 0.04 some draws still have σ_max above 1/γ.",
                  hint=_hint(answer, "reread Pascanu's conditions (the subsection after the factor table); γ is given in the question",
                            "solve 2·std·√K = 1/γ for std (γ = 1/4 for the sigmoid), then square it"))
