@@ -203,3 +203,28 @@ def test_histogram_heatmap_rows_centred_on_their_steps():
     pb.plot_histogram_over_training(run, unit=1, ax=ax)
     assert tuple(ax.images[0].get_extent()) == (0, 1, -25.0, 125.0)
     plt.close(fig)
+
+
+def test_histogram_heatmaps_share_one_colour_scale():
+    """Read 06r7 F1: panels of different data use the same fixed scale, so brightness compares across panels."""
+    from types import SimpleNamespace
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import beta as pb
+
+    spread_out = SimpleNamespace(label="a", config=SimpleNamespace(d=1),
+                                 history={"step": [0, 50], "hist": [torch.ones(1, 4)] * 2})
+    one_bin = SimpleNamespace(label="b", config=SimpleNamespace(d=1),
+                              history={"step": [0, 50], "hist": [torch.tensor([[0.0, 0.0, 0.0, 9.0]])] * 2})
+    fig, axes = plt.subplots(1, 2)
+    for r, ax in zip((spread_out, one_bin), axes):
+        pb.plot_histogram_over_training(r, ax=ax)
+    for ax in axes:
+        assert ax.images[0].get_clim() == (0.0, 1.0)
+    # the same share maps to the same colour in both panels: a quarter in every bin of the first panel
+    a, b = (ax.images[0] for ax in axes)
+    assert torch.allclose(torch.tensor(a.to_rgba([0.25])), torch.tensor(b.to_rgba([0.25])))
+    plt.close(fig)

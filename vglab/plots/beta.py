@@ -89,13 +89,21 @@ def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax
 
 
 def plot_histogram_over_training(run, unit: int = 0, ax=None):
-    """One unit's histogram at every record step, as an image: x = z bin, y = training step."""
+    """One unit's histogram at every record step, as an image: x = z bin, y = training step.
+
+    Each row is divided by its sum (the share of the test digits in each bin), and every panel uses
+    the same fixed colour scale, a square root from 0 to 1 (a uniform unit's 1/bins stays visible),
+    so panels can be compared with each other; ``fig.colorbar(ax.images[0], ...)`` draws its bar.
+    """
+    from matplotlib.colors import PowerNorm
+
     ax = _ax(ax)
     h = torch.stack([hh[unit] for hh in run.history["hist"]]).numpy()  # (n_records, bins)
     h = h / h.sum(1, keepdims=True)
     steps = np.asarray(run.history["step"], dtype=float)
     half = (steps[-1] - steps[0]) / max(1, len(steps) - 1) / 2  # each row is centred on its record's step
-    ax.imshow(h, aspect="auto", origin="lower", cmap="magma", extent=(0, 1, steps[0] - half, steps[-1] + half))
+    ax.imshow(h, aspect="auto", origin="lower", cmap="magma", norm=PowerNorm(0.5, vmin=0.0, vmax=1.0),
+              extent=(0, 1, steps[0] - half, steps[-1] + half))
     ax.set(xlabel=f"z (unit {unit})", ylabel="step", title=f"{run.label}, d = {run.config.d}")
     return ax
 
