@@ -80,6 +80,7 @@ def _lstm(a):
 def run(a, command: str | None = None) -> Path:
     """Train every kind, then every truncation; write the results JSON and return its path."""
     dev = _device(a.device)
+    prov = results.provenance(dev, command=command)  # the commit that runs, before any file changes meanwhile
     t0 = time.time()
     models = rnn_fixes.make_models(6, a.hidden, 4, n_networks=a.networks,
                                    generator=torch.Generator().manual_seed(a.seed))
@@ -96,7 +97,8 @@ def run(a, command: str | None = None) -> Path:
     data = {"settings": {s: getattr(a, s) for s in SETTINGS} | {"lr": 0.01, "batch_size": 32, "clip": 1.0,
                                                                 "n_eval": 500, "task": "temporal_order"},
             "kinds": kinds, "truncations": truncations}
-    path = results.save(a.out, data, results.provenance(dev, time.time() - t0, command=command), reduced=True,
+    prov["wall_time_s"] = round(time.time() - t0, 1)
+    path = results.save(a.out, data, prov, reduced=True,
                         directory=Path(a.results_dir) if a.results_dir else None)
     for name, acc in {**kinds, **{f"k = {k}": v for k, v in truncations.items()}}.items():
         print(f"{name}: {', '.join(f'{v:.3f}' for v in acc)}")
