@@ -47,6 +47,16 @@ def test_critical_radius_and_orders(capsys):
     assert "0.25" not in capsys.readouterr().out  # the hint points to section 5's printed f′(0), not its value
 
 
+def test_critical_radius_rejects_one_over_rms_slope(capsys):
+    """1/RMS f′ of a real net (notebook 04 prints RMS f′ 0.23-0.24 for the sigmoid, 0.90-0.95 for tanh)
+    is the measured model, not the linearised one the exercise asks for: rejected."""
+    for wrong, act in ((1 / 0.24, "sigmoid"), (1 / 0.23, "sigmoid"), (1 / 0.95, "tanh"), (1 / 0.9, "tanh")):
+        assert not exercises.check_critical_radius(wrong, act)
+    assert exercises.check_critical_radius(4.0, "sigmoid") and exercises.check_critical_radius(1, "tanh")
+    out = capsys.readouterr().out
+    assert out.count("Not yet") == 4 and out.count("Correct") == 2
+
+
 def test_sigmoid_orders_sign_and_junk(capsys):
     """tanh's bound over the sigmoid's (−6.02 for h = 10) is the natural slip: a hint about the sign."""
     assert not exercises.check_sigmoid_orders(-10 * math.log10(4), h=10)

@@ -56,7 +56,8 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
     if activation not in ("tanh", "sigmoid"):
         return report(False, "", "activation must be 'tanh' or 'sigmoid'")
     expected = 1.0 if activation == "tanh" else 4.0
-    return close(answer, expected, rel=0.1,
+    # rel 0.02: 1/RMS f′ from a real net (sigmoid 1/0.24 = 4.17, tanh 1/0.95 = 1.05) is the other model, not this one
+    return close(answer, expected, rel=0.02,
                  success=f"radius × f′(0) = {expected:g} × {1 / expected:g} = 1: steady in the linearised "
                          f"model (all a near 0)" + ("" if activation == "tanh" else
                          "; the sigmoid's units do not sit at a = 0, so a real net still vanishes "
