@@ -94,7 +94,7 @@ def test_the_verdict_follows_the_numbers(ds, verdict, words):
     assert f"mean {np.mean(ds):.1f} % against {np.mean(plain):.1f} %" in text
     if verdict != "ahead":  # where it falls behind: the test points, the accept rate and Q over the run
         assert "Its mean is below plain's at" in text
-    assert "applied 100% / 50% / 25% of its minibatches, median Q +3.0 / +0.5 / -0.5" in text
+    assert "applied 100% / 50% / 25% of its minibatches, median Q +3.0 / +0.5 / −0.5" in text
     assert words in L.summary(view, PAPER_T100)
     # in progress, the same numbers are no verdict
     prog = _view(plain, ds, finished=False)

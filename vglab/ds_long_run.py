@@ -117,8 +117,12 @@ def status(view: dict | None) -> str:
         return (f"{what} has trained all its {view['updates']} updates but has not written its result yet: "
                 "nothing it shows is a verdict yet.")
     return (f"{what} **is still being trained**: {view['updates_done']} of {view['updates']} updates in this "
-            "copy. Nothing it shows is a verdict yet: it claims **neither** that dS sampling beats plain SGD "
-            "**nor** that it loses.")
+            "copy. Nothing it shows is a verdict yet: **neither** that dS sampling beats plain SGD **nor** that it "
+            "loses.")
+
+
+def _signed(v):  # +0.7 / −0.3: a minus sign, not a hyphen, as the notebooks print
+    return f"{v:+.1f}".replace("-", "−")
 
 
 def _cell(paper, meth, task):
@@ -169,7 +173,7 @@ def report(view: dict | None, paper: dict) -> str:
     if any(runs.values()):
         out.append("Over the run (first / middle / last tenth of the updates done): "
                    + "; ".join(f"`{k}` applied {' / '.join(f'{a:.0%}' for a in r['accept'])} of its minibatches, "
-                               f"median Q {' / '.join(f'{q:+.1f}' for q in r['q'])}, {r['inside']:.0%} of traced Q "
+                               f"median Q {' / '.join(_signed(q) for q in r['q'])}, {r['inside']:.0%} of traced Q "
                                "inside [−1, 1]" for k, r in runs.items() if r) + ".")
     if not view["finished"] or "plain" not in rows:
         return "\n\n".join(out)

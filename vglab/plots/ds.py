@@ -70,11 +70,13 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     """Q per update for several runs ``{name: q (n_updates, M)}``: the running mean of each network
     (thin) and their median (thick), one colour and one line style per run (solid, dashed, dotted, ...:
     runs that coincide, e.g. two rules that decide alike inside the zone, stay visible as a
-    dashed line over a solid one); the safe zone's edges dashed grey."""
+    dashed line over a solid one; a network whose line equals an earlier run's is drawn again in
+    dashes of both runs' colours and named in the legend); the safe zone's edges dashed grey."""
     ax = ax or plt.gca()
     for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
         ax.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab)
     styles = ("-", (0, (4, 2)), (0, (1, 1.5)), "-.")
+    drawn = []  # (name, smoothed q) of the runs drawn so far, to find networks whose lines coincide
     for i, (name, q) in enumerate(runs.items()):
         ls = styles[i % len(styles)]
         q = np.asarray(q, float)
@@ -86,6 +88,12 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         # dotted/dashed thin lines opaque: where two runs coincide the later one lies on top in its own colour
         # instead of blending with the earlier into a grey that looks like plain's (read 07r8 F8)
         ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.4, alpha=0.85 if ls == "-" else 1.0, ls=ls)
+        for other, sm_o in drawn:  # a network whose line is another run's: dashes in both colours, named
+            same = [j for j in range(sm.shape[1]) if sm_o.shape == sm.shape and np.allclose(sm[:, j], sm_o[:, j])]
+            for j in same:
+                ax.plot(x, sm[:, j], color=c, gapcolor=color(other, PALETTE["grey"]), lw=1.6, ls=(0, (3, 3)),
+                        label=f"{other} = {name} (one network, both colours)" if j == same[0] else None)
+        drawn.append((name, sm))
         med = dict(marker="os^D"[i % 4], ms=5, markevery=max(1, len(x) // 6))  # marked: no thin line looks like it
         ax.plot(x, np.median(sm, 1), color=c, lw=2.6, ls=ls, label=f"{name} (median, marked; thin: each network)",
                 **med)
