@@ -135,8 +135,12 @@ def _verdict_words(c, reading):
         return f"`{reading}` beats plain SGD here (p = {c['p']:.3f})"
     if c["verdict"] == "behind":
         return f"`{reading}` does **not** beat plain SGD here: it scores below it (p = {c['p']:.3f})"
-    return (f"the difference between `{reading}` and plain SGD is within the network-to-network spread "
-            f"(p = {c['p']:.2f}): this run does not show a gain from `{reading}`, nor a loss")
+    if c["mean"] < c["base_mean"]:
+        return (f"`{reading}` does **not** beat plain SGD here: its mean is lower, but the difference is within the "
+                f"network-to-network spread (p = {c['p']:.2f}), so this run shows no gain and no clear loss")
+    return (f"`{reading}`'s mean is {'higher' if c['mean'] > c['base_mean'] else 'the same'}, but the difference is "
+            f"within the network-to-network spread (p = {c['p']:.2f}): this run does not show a gain from "
+            f"`{reading}`, nor a loss")
 
 
 def report(view: dict | None, paper: dict) -> str:
@@ -194,7 +198,7 @@ def report(view: dict | None, paper: dict) -> str:
             behind = [at for at in pts if _mean_at(rows[k], at) is not None and _mean_at(rows["plain"], at) is not None
                       and _mean_at(rows[k], at) < _mean_at(rows["plain"], at)]
             text += (f" Its mean is below plain's at {len(behind)} of {len(pts)} test points"
-                     + (f" (first at update {behind[0]})" if behind else "") + "; its accept rate and Q over the run: above.")
+                     + (f" (the first at update {behind[0]})" if behind else "") + "; its accept rate and Q over the run: above.")
         out.append(text)
     return "\n\n".join(out)
 
