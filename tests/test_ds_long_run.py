@@ -64,6 +64,14 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     words = {"ahead": "beats plain SGD here", "behind": "does **not** beat plain SGD here",
              "within the spread": "within the network-to-network spread"}
     assert words[c["verdict"]] in text
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from vglab import results
+    from vglab.plots import ds as P
+    P.plot_long_run(view, paper=PAPER_T100)  # what notebook 07's cell draws in the finished state
+    plt.close("all")
+    assert len(DTab.comparison(results.load("tiny", tiny), n_const=500)) == 3  # and the table below it
     summ = L.summary(view, PAPER_T100)
     assert summ.startswith("The T = 10 run (3 networks per reading, 40 updates) has finished:") and "open" not in summ
     # the same run before its result file exists: its progress file, and no verdict anywhere

@@ -101,7 +101,7 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     ax.set_ylabel("Q(δ, h)")
     ax.set_title(f"Q (running mean over {k} updates)" if len(runs) else "Q", fontsize=9)
     # below the axes: inside, a legend would hide the lines that leave the zone's middle
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=1, frameon=False)
     return ax
 
 
