@@ -277,6 +277,7 @@ def test_rules_of_thumb_count_what_the_rows_say():
 
 
 def test_long_run_summary_in_its_three_states():
+    """capstone.long_run_summary is ds_long_run.report (tested there): absent, in progress, finished."""
     from vglab import ds_tables
     paper = ds_tables.PAPER_T100
     assert "nothing to show" in capstone.long_run_summary(None, paper)
@@ -284,16 +285,13 @@ def test_long_run_summary_in_its_three_states():
             "ds": {"test_at": [10000], "test_score": [], "trace": {"update": [50, 100], "accepted": [[1, 0.5], [1, 0.7]],
                                                                   "q": [[2, 1.0], [3, 3.0]]}}}
     view = {"finished": False, "updates_done": 12000, "updates": 100000, "task": "temporal_order",
-            "label": "in progress: 12000 of 100000 updates (3.0 h so far)", "settings": {"test_every": 0.1}, "rows": rows}
+            "label": "in progress: 12000 of 100000 updates (3.0 h so far)", "settings": {"T": 100, "test_every": 0.1},
+            "rows": rows}
     text = capstone.long_run_summary(view, paper)
-    assert text.startswith("**In progress: 12000 of 100000 updates (3.0 h so far)** — not a verdict")
-    assert "plain 96 / 44, ds >99 / 60" in text  # the paper's cells, as printed
-    assert "plain at update 10000: best 50 / mean 40 % (kept networks, 2)." in text
-    assert "ds: no test point yet (the run tests its kept networks every 0.1 of its updates)." in text
-    # last epoch: accepted 0.5, 0.7; Q 1, 3 -> the median of two is their mean, 2 (numpy agrees), not the upper one
-    assert f"fraction of updates applied 0.60 (mean of networks), median Q {(1.0 + 3.0) / 2:+.1f}" in text
+    assert text.startswith("The T = 100 run **is still being trained**: 12000 of 100000 updates")
+    assert "| 10000 | 50.0 / 40.0 | – |" in text and "| paper, Table 1 | 96 / 44 | >99 / 60 |" in text
     done = capstone.long_run_summary({**view, "finished": True, "label": "saved run"}, paper)
-    assert done.startswith("**Finished**: saved run.") and "not a verdict" not in done
+    assert "**has finished**" in done and "still being trained" not in done
     with pytest.raises(TypeError, match="view"):
         capstone.long_run_summary("x", paper)
     with pytest.raises(TypeError, match="paper"):

@@ -88,6 +88,10 @@ def test_layer_factor(capsys):
     for w in wrongs:
         assert cx.check_layer_factor(w) is False
     capsys.readouterr()
+    # the L − 2 layers strictly between layer L and layer 1 (read 08r5 X2) get their own hint
+    assert cx.check_layer_factor(lambda p: float(p.grad_a[0] / p.grad_a[-1]) ** (1 / (len(p.grad_a) - 2))) is False
+    assert "strictly between" in capsys.readouterr().out
+    capsys.readouterr()
 
     def placeholder(probe):
         ...

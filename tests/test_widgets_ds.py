@@ -78,4 +78,9 @@ def test_figures_label_what_they_draw_and_share_the_x_axis():
     _, a3 = plt.subplots()
     P.plot_q_over_training({"ds": qs, "ds_as_printed": qs}, ax=a3, smooth=10)  # runs that coincide (F1)
     assert a3.lines[2].get_linestyle() != a3.lines[-1].get_linestyle()
+    # a network whose line is the same in both runs: dashes in both colours, named (read 07r8 F8)
+    both = [ln for ln in a3.lines if ln.get_gapcolor() is not None]
+    assert len(both) == 3 and {ln.get_color() for ln in both} == {P.color("ds_as_printed")}
+    assert {matplotlib.colors.to_hex(ln.get_gapcolor()) for ln in both} == {matplotlib.colors.to_hex(P.color("ds"))}
+    assert "ds = ds_as_printed (one network, both colours)" in [t.get_text() for t in a3.get_legend().get_texts()]
     plt.close("all")

@@ -29,6 +29,7 @@ ds_sampling   dS by one forward-mode sweep, paper eq. (14)-(24), and the accept/
 ds_train      the paper's training loop with dS sampling, for M networks at once
 pascanu       Pascanu et al. 2013's regulariser and clipping: the baselines
 ds_tables     saved Table-1 runs beside the paper's Tables 1-2, sizes and the constant predictor
+ds_long_run   the full-size long run in words from its state: status, dS vs plain per network, verdict
 engine/       the fast batched engine (all Table-1 networks, one step): compare, compare_tasks, verify
   core        its Engine class: the batched step, eager / compiled / CUDA-graph modes, the loop
   pack        tasks and networks as one padded batch (SOURCES.md §1.4, §1.6), and back to Runs and checkpoints

@@ -9,7 +9,6 @@ numbers into words.
 from __future__ import annotations
 
 import math
-import statistics
 
 MLP = "deep MLP"  # the testbed name of the MLP rows
 MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of accuracy
@@ -130,36 +129,8 @@ def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[st
 
 def long_run_summary(view: dict | None, paper: dict) -> str:
     """What a long Table-1 run (``ds_tables.long_run``) shows now, in words, beside the paper's cells
-    (``paper[reading][task]`` = (best, mean) as printed): nothing yet, in progress (never a verdict),
-    or finished. Scores are the kept networks' test accuracy at the run's last test point."""
-    if view is not None and not isinstance(view, dict):
-        raise TypeError(f"view must be a dict from ds_tables.long_run or None, got {type(view).__name__}")
-    if not isinstance(paper, dict):
-        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
-    if view is None:
-        return ("The long run has written no progress file in this checkout yet (`results/runs/`), so there is "
-                "nothing to show: no result, not a verdict.")
-    task, total = view["task"], view["updates"]
-    cells = [f"{name} {paper[name][task][0]} / {paper[name][task][1]}" for name in ("plain", "ds")
-             if task in paper.get(name, {})]
-    out = [(f"**Finished**: {view['label']}." if view["finished"] else
-            f"**{view['label'][:1].upper() + view['label'][1:]}** — not a verdict: the paper's numbers are for "
-            f"the end of the run, update {total}.")]
-    if cells:
-        out.append("The paper's Table 1 (best / mean % correct of 10 networks): " + ", ".join(cells) + ".")
-    for name, row in view["rows"].items():
-        if row.get("test_score"):
-            last = row["test_score"][-1]
-            out.append(f"{name} at update {row['test_at'][len(row['test_score']) - 1]}: best {max(last):.0f} / "
-                       f"mean {sum(last) / len(last):.0f} % (kept networks, {len(last)}).")
-        else:
-            every = view.get("settings", {}).get("test_every")
-            out.append(f"{name}: no test point yet" + (f" (the run tests its kept networks every {every:g} of its "
-                                                       "updates)." if every else "."))
-        tr = row.get("trace")
-        if tr and tr.get("update"):
-            acc = [a[-1] for a in tr["accepted"]]
-            q = statistics.median(v[-1] for v in tr["q"])  # as plots.ds.plot_long_run's np.median
-            out.append(f"{name}, last recorded epoch: fraction of updates applied {sum(acc) / len(acc):.2f} "
-                       f"(mean of networks), median Q {q:+.1f} (median of networks).")
-    return "\n\n".join(out)
+    (``paper[reading][task]`` = (best, mean) as printed): ``ds_long_run.report``, the same words as
+    notebook 07's: nothing yet, still being trained (never a verdict), or finished with a verdict per dS
+    reading against plain SGD that follows the numbers (ahead, behind or within the spread)."""
+    from ..ds_long_run import report
+    return report(view, paper)

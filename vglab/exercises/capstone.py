@@ -23,13 +23,14 @@ def _placeholder(answer) -> bool:
 
 def check_fix_for_symptom(answer) -> bool:
     """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which of the four
-    fixes the exercise names acts on that product?"""
+    fixes the exercise names can change that ratio in one forward and backward pass, before any update?"""
     if _placeholder(answer):
         return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
                                  "first over what the product runs: layers or time steps?")
-    why = {"clipping": "clipping only caps a gradient that is too large; this one is too small.",
-           "ds sampling": "dS sampling chooses which minibatches to use; it does not change any factor of "
-                          "the product.",
+    why = {"clipping": "clipping acts on a step, and there is none yet; it only caps a gradient that is too "
+                       "large, and this one is too small.",
+           "ds sampling": "dS sampling chooses which updates to apply, and there is none yet; it does not change "
+                          "any factor of the product.",
            "lstm": "the LSTM's cell path shortens a product over time steps; this product runs over layers."}
     try:
         norm = str(answer).strip().lower()
@@ -89,7 +90,9 @@ def check_layer_factor(fn) -> bool:
                          "asks for the factor whose product over the steps gives the ratio exactly",
                  1 / expected: "that is last over first: c < 1 must mean that layer 1 gets the smaller gradient",
                  ratio: "that is the ratio over all the layers, not the factor of one layer",
-                 ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer L there are L − 1 steps"}
+                 ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer L there are L − 1 steps",
+                 ratio ** (1 / (len(q.grad_a) - 2)): "count the factors: from layer L down to layer 1 there are L − 1 "
+                                                     "steps, not only the L − 2 layers strictly between them"}
         for w, why in wrong.items():
             if math.isclose(got, w, rel_tol=1e-6) and not math.isclose(got, expected, rel_tol=1e-6):
                 return report(False, "", why + (" (on the reversed probe, where layer 1 has the largest "

@@ -70,11 +70,13 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     """Q per update for several runs ``{name: q (n_updates, M)}``: the running mean of each network
     (thin) and their median (thick), one colour and one line style per run (solid, dashed, dotted, ...:
     runs that coincide, e.g. two rules that decide alike inside the zone, stay visible as a
-    dashed line over a solid one); the safe zone's edges dashed grey."""
+    dashed line over a solid one; a network whose line equals an earlier run's is drawn again in
+    dashes of both runs' colours and named in the legend); the safe zone's edges dashed grey."""
     ax = ax or plt.gca()
     for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
         ax.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab)
     styles = ("-", (0, (4, 2)), (0, (1, 1.5)), "-.")
+    drawn = []  # (name, smoothed q) of the runs drawn so far, to find networks whose lines coincide
     for i, (name, q) in enumerate(runs.items()):
         ls = styles[i % len(styles)]
         q = np.asarray(q, float)
@@ -83,7 +85,15 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         sm = np.stack([np.convolve(c, np.ones(k) / k, mode="valid") for c in q.T], 1)  # running mean
         x = np.arange(sm.shape[0]) + k // 2
         c = color(name, PALETTE["grey"])
-        ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.2, alpha=0.85, ls=ls)  # dotted/dashed thin lines stay visible
+        # dotted/dashed thin lines opaque: where two runs coincide the later one lies on top in its own colour
+        # instead of blending with the earlier into a grey that looks like plain's (read 07r8 F8)
+        ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.4, alpha=0.85 if ls == "-" else 1.0, ls=ls)
+        for other, sm_o in drawn:  # a network whose line is another run's: dashes in both colours, named
+            same = [j for j in range(sm.shape[1]) if sm_o.shape == sm.shape and np.allclose(sm[:, j], sm_o[:, j])]
+            for j in same:
+                ax.plot(x, sm[:, j], color=c, gapcolor=color(other, PALETTE["grey"]), lw=1.6, ls=(0, (3, 3)),
+                        label=f"{other} = {name} (one network, both colours)" if j == same[0] else None)
+        drawn.append((name, sm))
         med = dict(marker="os^D"[i % 4], ms=5, markevery=max(1, len(x) // 6))  # marked: no thin line looks like it
         ax.plot(x, np.median(sm, 1), color=c, lw=2.6, ls=ls, label=f"{name} (median, marked; thin: each network)",
                 **med)
@@ -91,7 +101,7 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     ax.set_ylabel("Q(δ, h)")
     ax.set_title(f"Q (running mean over {k} updates)" if len(runs) else "Q", fontsize=9)
     # below the axes: inside, a legend would hide the lines that leave the zone's middle
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=1, frameon=False)
     return ax
 
 
@@ -179,7 +189,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
              xlim=(0, view["updates"]))
     ax_s.set_title("test score. Readings (one colour each): solid = mean, dashed = best.\n"
-                   "Orange paper lines: solid = plain, dotted = dS. Points shifted sideways", fontsize=8)
+                   "Orange paper lines: solid = plain, dotted = dS. Points shifted sideways", fontsize=9)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
     ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
@@ -191,6 +201,10 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
              title="Q-factor" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
-        if ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
+        if not ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
+            continue
+        if ax is ax_s:  # below the axes: inside, it would hide the paper's lines and late test points (read 07r8 F7)
+            ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+        else:
             ax.legend(fontsize=6)
     return axes

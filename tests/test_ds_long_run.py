@@ -1,0 +1,145 @@
+"""ds_long_run: the full-size Table-1 run in words, rendered from its state (issue 16 items 3-4).
+
+A tiny run of the real CLI gives a FINISHED result and its progress file in the same formats as the
+long run's; hand-made views set dS ahead, behind and within the spread, and the verdict's words must
+follow the numbers."""
+import copy
+import itertools
+
+import numpy as np
+import pytest
+
+from vglab import capstone, ds_long_run as L, ds_tables as DTab
+from vglab.ds_tables import PAPER_T100
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from vglab.experiments import table1
+    d = tmp_path_factory.mktemp("long")
+    rc = table1.main(["--tasks", "temporal_order", "--T", "10", "--networks", "3", "--updates", "40",
+                      "--methods", "plain,ds,ds_own", "--n-train", "200", "--n-val", "50", "--n-test", "100",
+                      "--hidden", "8", "--engine", "fast", "--mode", "eager", "--records", "epoch",
+                      "--test-every", "0.5", "--results-dir", str(d), "--checkpoint-dir", str(d / "runs"),
+                      "--out", "tiny", "--no-progress", "--device", "cpu"])
+    assert rc == 0
+    return d
+
+
+def _view(plain, ds, finished=True, at=(5000, 10000)):
+    """A hand-made finished view: two test points, the last with these per-network scores (%)."""
+    tr = {"update": [100, 5000, 9900], "accepted": [[1.0, 0.5, 0.25]] * len(plain), "q": [[3.0, 0.5, -0.5]] * len(plain)}
+    rows = {"plain": {"test_at": list(at), "test_score": [[25.0] * len(plain), list(plain)], "trace": tr},
+            "ds": {"test_at": list(at), "test_score": [[25.0] * len(ds), list(ds)], "trace": tr}}
+    return {"finished": finished, "updates_done": 10000 if finished else 6000, "updates": 10000,
+            "task": "temporal_order", "label": "saved run" if finished else "in progress",
+            "settings": {"T": 100, "networks": len(plain)}, "rows": rows}
+
+
+def test_sign_flip_p_is_the_exact_permutation_test():
+    rng = np.random.default_rng(0)
+    for n in (1, 4, 9):
+        d = rng.normal(0.5, 1.0, n)
+        flips = [abs(sum(s * v for s, v in zip(signs, d))) for signs in itertools.product((1, -1), repeat=n)]
+        assert L.sign_flip_p(d) == pytest.approx(np.mean([f >= abs(d.sum()) - 1e-9 for f in flips]))
+    from scipy import stats  # an independent implementation (exact for 10 pairs)
+    a, b = rng.normal(30, 5, 10), rng.normal(28, 5, 10)
+    ref = stats.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                                 n_resamples=np.inf).pvalue
+    assert L.sign_flip_p(a - b) == pytest.approx(ref)
+    assert L.sign_flip_p([1.0] * 10) == pytest.approx(2 / 1024)  # all ten higher: the smallest two-sided p
+
+
+def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
+    view = DTab.long_run("tiny", tiny)
+    assert view["finished"]
+    text = L.report(view, PAPER_T100)
+    assert text.startswith("The T = 10 run **has finished** (40 updates;")
+    assert "still being trained" not in text and "not a verdict" not in text
+    assert "| paper, Table 1 | 96 / 44 | >99 / 60 | >99 / 60 |" in text
+    c = L.compare(view, "ds", "plain")
+    assert c["n"] == 3 and c["at"] == 40
+    for k in ("ds", "ds_own"):
+        assert f"**`{k}` against plain SGD**" in text
+    words = {"ahead": "beats plain SGD here", "behind": "does **not** beat plain SGD here",
+             "within the spread": "within the network-to-network spread"}
+    assert words[c["verdict"]] in text
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from vglab import results
+    from vglab.plots import ds as P
+    P.plot_long_run(view, paper=PAPER_T100)  # what notebook 07's cell draws in the finished state
+    plt.close("all")
+    assert len(DTab.comparison(results.load("tiny", tiny), n_const=500)) == 3  # and the table below it
+    summ = L.summary(view, PAPER_T100)
+    assert summ.startswith("The T = 10 run (3 networks per reading, 40 updates) has finished:") and "open" not in summ
+    # the same run before its result file exists: its progress file, and no verdict anywhere
+    (tiny / "tiny.json").rename(tiny / "tiny.done")
+    try:
+        prog = DTab.long_run("tiny", tiny)
+        prog["updates_done"] = 20  # as at the checkpoint half-way
+        text = L.report(prog, PAPER_T100)
+        assert "**is still being trained**: 20 of 40 updates" in text
+        assert not any(w in text for w in words.values()) and "against plain SGD" not in text
+        assert "stays open" in L.summary(prog, PAPER_T100)
+    finally:
+        (tiny / "tiny.done").rename(tiny / "tiny.json")
+
+
+@pytest.mark.parametrize("ds, verdict, words", [
+    ([30.0 + i for i in range(10)], "ahead", "`ds` beats plain SGD here (p = 0.002)"),
+    ([20.0 + i for i in range(10)], "behind", "`ds` does **not** beat plain SGD here"),
+    ([25.5 + i - (i % 2) for i in range(10)], "within the spread", "within the network-to-network spread (p = 1.00)"),
+    ([25.0 + i + (2 if i % 2 else -3) for i in range(10)], "within the spread",
+     "does **not** beat plain SGD here: its mean is lower, but the difference is within the network-to-network spread"),
+])
+def test_the_verdict_follows_the_numbers(ds, verdict, words):
+    plain = [25.0 + i for i in range(10)]
+    view = _view(plain, ds)
+    c = L.compare(view)
+    assert c["verdict"] == verdict and c["n"] == 10
+    text = L.report(view, PAPER_T100)
+    assert words in text and "plain 96 / 44, dS >99 / 60" in text
+    assert f"mean {np.mean(ds):.1f} % against {np.mean(plain):.1f} %" in text
+    if verdict != "ahead":  # where it falls behind: the test points, the accept rate and Q over the run
+        assert "Its mean is below plain's at" in text
+    assert "applied 100% / 50% / 25% of its minibatches, median Q +3.0 / +0.5 / −0.5" in text
+    assert words in L.summary(view, PAPER_T100)
+    # in progress, the same numbers are no verdict
+    prog = _view(plain, ds, finished=False)
+    assert words not in L.report(prog, PAPER_T100) and "stays open" in L.summary(prog, PAPER_T100)
+
+
+def test_absent_run_and_bad_arguments():
+    assert "no verdict" in L.report(None, PAPER_T100) and "stays open" in L.summary(None, PAPER_T100)
+    view = _view([25.0] * 3, [26.0] * 3)
+    with pytest.raises(TypeError, match="view"):
+        L.report("x", PAPER_T100)
+    with pytest.raises(TypeError, match="view"):
+        L.compare(None)
+    with pytest.raises(TypeError, match="paper"):
+        L.summary(view, None)
+    with pytest.raises(ValueError, match="reading"):
+        L.compare(view, "lstm")
+    with pytest.raises(ValueError, match="alpha"):
+        L.compare(view, alpha=1.5)
+    assert L.compare(view, alpha=np.float64(0.1))["verdict"] in ("ahead", "within the spread")
+    bad = copy.deepcopy(view)
+    bad["rows"]["ds"]["test_score"][-1] = [26.0, 26.0]
+    with pytest.raises(ValueError, match="same networks"):
+        L.compare(bad)
+    with pytest.raises(ValueError, match="finite"):
+        L.sign_flip_p([1.0, float("nan")])
+    with pytest.raises(ValueError, match="1 to 16"):
+        L.sign_flip_p(np.ones(17))
+    with pytest.raises(TypeError, match="diffs"):
+        L.sign_flip_p(["a", object()])
+    nothing = copy.deepcopy(view)
+    nothing["rows"]["ds"]["test_score"] = []
+    assert L.compare(nothing) is None
+
+
+def test_capstone_summary_uses_the_same_words():
+    view = _view([25.0 + i for i in range(10)], [20.0 + i for i in range(10)])
+    assert capstone.long_run_summary(view, PAPER_T100) == L.report(view, PAPER_T100)

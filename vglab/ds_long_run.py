@@ -1,0 +1,232 @@
+"""The full-size Table-1 column (``ds_tables.long_run``) in words, rendered from its state, so that no
+sentence around it needs a human edit when the run finishes (notebooks 07 and 08).
+
+``status`` says whether the run is absent, still being trained or finished. ``compare`` sets a dS reading
+against plain SGD network by network (the readings start from the same initial networks) at the run's
+last test point: means, bests, how many networks scored higher or lower, and an exact two-sided
+sign-flip (permutation) test of the paired differences (``sign_flip_p``); its ``verdict`` is "ahead" or
+"behind" only where p < ``ALPHA``, else "within the spread". ``over_run`` gives the accept rate and Q in
+the first, middle and last tenth of the run. ``report`` puts it all beside the paper's Table 1 (only in
+the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
+"""
+from __future__ import annotations
+
+import numbers
+import statistics
+
+import numpy as np
+
+__all__ = ["ALPHA", "compare", "over_run", "report", "sign_flip_p", "status", "summary"]
+
+ALPHA = 0.05  # the test level of ``compare``'s verdict (two-sided)
+_TIE = 1e-9  # paired differences smaller than this (in points) count as equal
+
+
+def _check_view(view, *, allow_none=False):
+    if view is None and allow_none:
+        return
+    if not isinstance(view, dict) or not {"rows", "finished", "task", "updates", "updates_done"} <= set(view):
+        raise TypeError("view must be a dict from ds_tables.long_run (with 'rows', 'finished', 'task', 'updates', "
+                        f"'updates_done'){' or None' if allow_none else ''}, got {type(view).__name__}")
+
+
+def _check_paper(paper):
+    if not isinstance(paper, dict):
+        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
+
+
+def sign_flip_p(diffs) -> float:
+    """Exact two-sided p of the paired sign-flip test: the share of the 2**n sign patterns of ``diffs``
+    whose mean is at least as far from 0 as the observed mean (n ≤ 16 finite numbers)."""
+    try:
+        d = np.asarray(diffs, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"diffs must be a sequence of real numbers, got {type(diffs).__name__}") from None
+    if not 1 <= d.size <= 16 or not np.isfinite(d).all():
+        raise ValueError(f"diffs must hold 1 to 16 finite numbers, got {d.size} (finite: {bool(np.isfinite(d).all())})")
+    signs = ((np.arange(2 ** d.size)[:, None] >> np.arange(d.size)) & 1) * 2 - 1
+    means = np.abs(signs @ d)
+    return float(np.mean(means >= abs(d.sum()) - 1e-9 * max(1.0, np.abs(d).sum())))
+
+
+def _last(view, reading):
+    row = view["rows"].get(reading)
+    if not row or not row.get("test_score"):
+        return None, None
+    return [float(v) for v in row["test_score"][-1]], row["test_at"][len(row["test_score"]) - 1]
+
+
+def compare(view: dict, reading: str = "ds", baseline: str = "plain", *, alpha: float = ALPHA) -> dict | None:
+    """``reading`` against ``baseline`` at the last test point both have, network by network: ``{"at",
+    "n", "scores", "base_scores" (%), "mean", "base_mean", "best", "base_best", "higher", "lower", "equal",
+    "p" (``sign_flip_p`` of the differences), "verdict"}``, None where either has no test point yet."""
+    _check_view(view)
+    for name, v in (("reading", reading), ("baseline", baseline)):
+        if not isinstance(v, str) or v not in view["rows"]:
+            raise ValueError(f"{name} must be one of the run's readings {sorted(view['rows'])}, got {v!r}")
+    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not 0 < float(alpha) < 1:
+        raise ValueError(f"alpha must be a real number in (0, 1), got {alpha!r}")
+    (a, at_a), (b, at_b) = _last(view, reading), _last(view, baseline)
+    if a is None or b is None:
+        return None
+    if len(a) != len(b) or at_a != at_b:
+        raise ValueError(f"{reading} and {baseline} must have the same networks and test points "
+                         f"({len(a)} vs {len(b)} networks, update {at_a} vs {at_b})")
+    d = np.subtract(a, b)
+    p = sign_flip_p(d)
+    verdict = "within the spread" if p >= alpha else "ahead" if d.mean() > 0 else "behind"
+    return {"at": at_a, "n": len(a), "scores": a, "base_scores": b, "mean": float(np.mean(a)),
+            "base_mean": float(np.mean(b)), "best": max(a), "base_best": max(b), "higher": int((d > _TIE).sum()),
+            "lower": int((d < -_TIE).sum()), "equal": int((abs(d) <= _TIE).sum()), "p": p, "verdict": verdict}
+
+
+def over_run(view: dict, reading: str) -> dict | None:
+    """The accept rate (mean over networks and epochs) and Q (median over networks of the mean over
+    epochs) in the first, middle and last tenth of the updates done, and the share of all traced Q
+    inside [−1, 1]: ``{"accept": (first, middle, last), "q": (...), "inside": share}``; None without a trace."""
+    _check_view(view)
+    if not isinstance(reading, str) or reading not in view["rows"]:
+        raise ValueError(f"reading must be one of the run's readings {sorted(view['rows'])}, got {reading!r}")
+    tr = view["rows"][reading].get("trace")
+    if not tr or not tr.get("update"):
+        return None
+    u = np.asarray(tr["update"], float)
+    acc, q = np.asarray(tr["accepted"], float), np.asarray(tr["q"], float)  # (networks, points)
+    span = max(float(view["updates_done"]), u.max())
+    out = {"accept": [], "q": []}
+    for lo in (0.0, 0.45, 0.9):
+        sel = (u >= lo * span) & (u <= (lo + 0.1) * span)
+        if not sel.any():  # a short trace: the point nearest the window's middle
+            sel = np.arange(u.size) == np.abs(u - (lo + 0.05) * span).argmin()
+        out["accept"].append(float(acc[:, sel].mean()))
+        out["q"].append(float(statistics.median(q[:, sel].mean(1).tolist())))
+    return {"accept": tuple(out["accept"]), "q": tuple(out["q"]), "inside": float(np.mean(np.abs(q) <= 1))}
+
+
+def status(view: dict | None) -> str:
+    """One sentence: absent, still being trained (at which update), or finished."""
+    _check_view(view, allow_none=True)
+    if view is None:
+        return ("This copy holds no state of the full-size run (neither its result nor its progress file): "
+                "nothing to show, and no verdict.")
+    s = view.get("settings", {})
+    what = f"The T = {s['T']} run" if "T" in s else "The long run"
+    if view["finished"]:
+        return f"{what} **has finished** ({view['updates']} updates; {view['label']})."
+    if view["updates_done"] >= view["updates"]:
+        return (f"{what} has trained all its {view['updates']} updates but has not written its result yet: "
+                "nothing it shows is a verdict yet.")
+    return (f"{what} **is still being trained**: {view['updates_done']} of {view['updates']} updates in this "
+            "copy. Nothing it shows is a verdict yet: **neither** that dS sampling beats plain SGD **nor** that it "
+            "loses.")
+
+
+def _signed(v):  # +0.7 / −0.3: a minus sign, not a hyphen, as the notebooks print
+    return f"{v:+.1f}".replace("-", "−")
+
+
+def _cell(paper, meth, task):
+    c = paper.get(meth, {}).get(task)
+    return " / ".join(c) if c else "–"
+
+
+def _verdict_words(c, reading):
+    if c["verdict"] == "ahead":
+        return f"`{reading}` beats plain SGD here (p = {c['p']:.3f})"
+    if c["verdict"] == "behind":
+        return f"`{reading}` does **not** beat plain SGD here: it scores below it (p = {c['p']:.3f})"
+    if c["mean"] < c["base_mean"]:
+        return (f"`{reading}` does **not** beat plain SGD here: its mean is lower, but the difference is within the "
+                f"network-to-network spread (p = {c['p']:.2f}), so this run shows no gain and no clear loss")
+    return (f"`{reading}`'s mean is {'higher' if c['mean'] > c['base_mean'] else 'the same'}, but the difference is "
+            f"within the network-to-network spread (p = {c['p']:.2f}): this run does not show a gain from "
+            f"`{reading}`, nor a loss")
+
+
+def report(view: dict | None, paper: dict) -> str:
+    """Markdown: ``status``; the kept networks' best / mean at every test point per reading beside the
+    paper's cells; the accept rate and Q over the run; and, once finished, ``compare`` for every dS
+    reading against plain, with every network's pair of scores, and where a reading falls behind."""
+    _check_view(view, allow_none=True)
+    _check_paper(paper)
+    out = [status(view)]
+    if view is None:
+        return out[0]
+    task, rows = view["task"], view["rows"]
+    names = list(rows)
+    pts = sorted({at for r in rows.values() for at in r["test_at"][:len(r["test_score"])]})
+    if pts:
+        head = "| update | " + " | ".join(f"`{k}` best / mean" for k in names) + " |\n|---|" + "---|" * len(names)
+        lines = []
+        for at in pts:
+            cells = []
+            for k in names:
+                r = rows[k]
+                ats = r["test_at"][:len(r["test_score"])]
+                sc = r["test_score"][ats.index(at)] if at in ats else None
+                cells.append("–" if sc is None else f"{max(sc):.1f} / {sum(sc) / len(sc):.1f}")
+            lines.append(f"| {at} | " + " | ".join(cells) + " |")
+        lines.append("| paper, Table 1 | " + " | ".join(
+            _cell(paper, "plain" if k == "plain" else "ds", task) for k in names) + " |")
+        out.append("Test accuracy (%) of the kept networks at each test point, best / mean of "
+                   f"{len(rows[names[0]]['test_score'][0]) if rows[names[0]]['test_score'] else '?'} networks "
+                   "(every dS reading sits beside the paper's dS row):\n\n" + head + "\n" + "\n".join(lines))
+    else:
+        out.append("No test point yet.")
+    runs = {k: over_run(view, k) for k in names}
+    if any(runs.values()):
+        out.append("Over the run (first / middle / last tenth of the updates done): "
+                   + "; ".join(f"`{k}` applied {' / '.join(f'{a:.0%}' for a in r['accept'])} of its minibatches, "
+                               f"median Q {' / '.join(_signed(q) for q in r['q'])}, {r['inside']:.0%} of traced Q "
+                               "inside [−1, 1]" for k, r in runs.items() if r) + ".")
+    if not view["finished"] or "plain" not in rows:
+        return "\n\n".join(out)
+    out.append(f"The paper's Table 1 (best / mean of 10 networks): plain {_cell(paper, 'plain', task)}, "
+               f"dS {_cell(paper, 'ds', task)}.")
+    for k in names:
+        c = None if k == "plain" else compare(view, k, "plain")
+        if c is None:
+            continue
+        pairs = ", ".join(f"{b:.1f} → {a:.1f}" for b, a in zip(c["base_scores"], c["scores"]))
+        text = (f"**`{k}` against plain SGD**, network by network at update {c['at']} (the same {c['n']} initial "
+                f"networks): mean {c['mean']:.1f} % against {c['base_mean']:.1f} %, best {c['best']:.1f} % against "
+                f"{c['base_best']:.1f} %; higher on {c['higher']}, lower on {c['lower']}, equal on {c['equal']} "
+                f"networks (plain → `{k}`: {pairs}; a best is one network's score). Exact sign-flip test of "
+                f"the {c['n']} paired differences: "
+                + _verdict_words(c, k) + ".")
+        if c["verdict"] != "ahead":
+            behind = [at for at in pts if _mean_at(rows[k], at) is not None and _mean_at(rows["plain"], at) is not None
+                      and _mean_at(rows[k], at) < _mean_at(rows["plain"], at)]
+            text += (f" Its mean is below plain's at {len(behind)} of {len(pts)} test points"
+                     + (f" (the first at update {behind[0]})" if behind else "") + "; its accept rate and Q over the run: above.")
+        out.append(text)
+    return "\n\n".join(out)
+
+
+def _mean_at(row, at):
+    ats = row["test_at"][:len(row["test_score"])]
+    if at not in ats:
+        return None
+    sc = row["test_score"][ats.index(at)]
+    return sum(sc) / len(sc)
+
+
+def summary(view: dict | None, paper: dict) -> str:
+    """The one sentence a notebook's summary says about the full-size T = 100 run, from its state."""
+    _check_view(view, allow_none=True)
+    _check_paper(paper)
+    if view is None or not view["finished"]:
+        where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} updates in this copy)"
+        return ("Whether dS sampling beats plain SGD at T = 100, as the paper's Table 1 says, stays open until the "
+                f"full-size temporal-order run has finished{where}.")
+    task = view["task"]
+    parts = []
+    for k in view["rows"]:
+        c = None if k == "plain" else compare(view, k, "plain")
+        if c is not None:
+            parts.append(f"`{k}` mean {c['mean']:.1f} % against plain's {c['base_mean']:.1f} % (best {c['best']:.1f} "
+                         f"against {c['base_best']:.1f}): " + _verdict_words(c, k))
+    s = view.get("settings", {})
+    return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
+            "updates) has finished: " + "; ".join(parts)
+            + f". The paper's Table 1: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")
