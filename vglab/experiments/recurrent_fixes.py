@@ -31,6 +31,8 @@ SETTINGS = ("T", "hidden", "networks", "steps", "truncations", "seed")
 
 
 def parse(argv=None):
+    if argv is not None and (not isinstance(argv, (list, tuple)) or not all(isinstance(v, str) for v in argv)):
+        raise TypeError(f"argv must be a list of strings (command-line words) or None, got {argv!r:.60}")
     p = argparse.ArgumentParser(prog="python -m vglab.experiments.recurrent_fixes",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--T", type=int, default=40, help="sequence length of temporal order (default 40)")
@@ -52,11 +54,15 @@ def parse(argv=None):
 
 def check(a) -> None:
     """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
+    _namespace(a)
     lows = {"T": 10, "hidden": 1, "networks": 1, "steps": 1, "seed": 0}
     for name, lo in lows.items():
         _args.integer("--" + name, getattr(a, name), lo=lo)
     ks = []
-    for part in _args.text("--truncations", a.truncations, empty=False).split(","):
+    given = a.truncations
+    if isinstance(given, list) and given and all(isinstance(k, int) and not isinstance(k, bool) for k in given):
+        given = ",".join(map(str, given))  # already normalised by an earlier check
+    for part in _args.text("--truncations", given, empty=False).split(","):
         part = part.strip()
         k = a.T if part == "T" else (int(part) if part.isdigit() else None)
         if k is None or not 1 <= k <= a.T:
@@ -66,6 +72,11 @@ def check(a) -> None:
     a.out = a.out or f"recurrent_fixes_T{a.T}"
     _args.file_stem("--out", a.out)
     _args.optional(_args.device_name, "--device", a.device)
+
+
+def _namespace(a) -> None:
+    if not isinstance(a, argparse.Namespace) or not all(hasattr(a, s) for s in SETTINGS):
+        raise TypeError(f"a must be the argparse.Namespace that parse() returns, got {type(a).__name__}")
 
 
 def _accuracy(hist) -> list:
@@ -79,6 +90,9 @@ def _lstm(a):
 
 def run(a, command: str | None = None) -> Path:
     """Train every kind, then every truncation; write the results JSON and return its path."""
+    _namespace(a)
+    if command is not None and not isinstance(command, str):
+        raise TypeError(f"command must be a string or None, got {type(command).__name__}")
     dev = _device(a.device)
     prov = results.provenance(dev, command=command)  # the commit that runs, before any file changes meanwhile
     t0 = time.time()
