@@ -98,3 +98,28 @@ def test_norm_argument_checks():
         dm.normalised_slope(p, None)
     with pytest.raises(TypeError, match="p must be"):
         dm.normalised_slope("probe", "batch")
+
+
+def test_momentum_step_ratio_closed_forms():
+    """The actual step over the plain one: 1 without momentum; with one unchanging gradient (a training
+    set of one digit, so every batch is the same; a small lr; float64 so that the small steps are not
+    rounded) the closed form (1 − β^(k+1))/(1 − β) of the momentum sum."""
+    from vglab.data import Split, digits
+    from vglab.train import History
+    d32 = digits(standardize=True, n=200)
+    d = Split(d32.x_train[:1].double(), d32.y_train[:1], d32.x_test.double(), d32.y_test)
+    n = len(d.x_train)  # 1
+    h0 = dm.train_digits(dm.build_mlp(3, 16, "tanh", init="xavier", seed=1).double(), d, steps=6, lr=0.05, momentum=0.0,
+                         batch_size=n, probe_every=1, progress_bar=False)
+    assert torch.allclose(dm.momentum_step_ratio(h0), torch.ones(6, 3, dtype=torch.float64), rtol=1e-3)
+    beta = 0.9
+    h = dm.train_digits(dm.build_mlp(3, 16, "tanh", init="xavier", seed=1).double(), d, steps=6, lr=1e-5, momentum=beta,
+                        batch_size=n, probe_every=1, progress_bar=False)
+    r = dm.momentum_step_ratio(h)
+    expected = torch.tensor([(1 - beta ** (k + 1)) / (1 - beta) for k in range(6)], dtype=torch.float64)
+    assert r.shape == (6, 3)
+    assert torch.allclose(r, expected[:, None].expand(6, 3), rtol=1e-3)
+    with pytest.raises(TypeError, match="History"):
+        dm.momentum_step_ratio({"update_ratio": []})
+    with pytest.raises(TypeError, match="plain_update"):
+        dm.momentum_step_ratio(History())

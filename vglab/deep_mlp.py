@@ -34,7 +34,7 @@ from .train import History, check_finite, progress
 
 __all__ = ["INITS", "NORMS", "INIT_GAIN", "make_norm", "make_activation", "Block", "DeepMLP", "init_weights",
            "build_mlp", "critical_gain", "predicted_slope", "normalised_slope", "gradient_profile", "log_slope",
-           "run_stats", "accuracy", "train_digits"]
+           "run_stats", "momentum_step_ratio", "accuracy", "train_digits"]
 
 INITS = ("default", "normal", "xavier", "kaiming")
 NORMS = (None, "batch", "layer")
@@ -249,6 +249,19 @@ def run_stats(h: History, tail: int = 50) -> dict:
                 update=float(torch.stack(list(h["update_ratio"])).median()))
 
 
+def momentum_step_ratio(h: History) -> torch.Tensor:
+    """(n_probes, L) float64: the step SGD actually took over the plain step lr·‖∂L/∂W‖ at each probe
+    and layer, ``update_ratio / plain_update`` (both are divided by the same ‖W‖). With torch's SGD
+    momentum β the step is lr·v, v = g + β v_prev, so this is ‖v‖/‖g‖: 1 at step 0 and with β = 0;
+    (1 − β^(k+1))/(1 − β) → 1/(1 − β) after k steps of one unchanging gradient; less when successive
+    gradients disagree, more right after the gradient shrinks. NaN where the plain step is 0."""
+    if not isinstance(h, History) or not h.get("plain_update"):
+        raise TypeError(f"h must be a History from train_digits (with plain_update), got {type(h).__name__}")
+    actual = torch.stack([torch.as_tensor(t, dtype=torch.float64).reshape(-1) for t in h["update_ratio"]])
+    plain = torch.stack([torch.as_tensor(t, dtype=torch.float64).reshape(-1) for t in h["plain_update"]])
+    return torch.where(plain > 0, actual / plain.clamp_min(1e-300), torch.full_like(actual, float("nan")))
+
+
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows of x whose arg-max logit is y, in eval mode (a BatchNorm net then uses its
@@ -267,8 +280,9 @@ def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, 
     """SGD with momentum on the digits (a ``vglab.data.Split``), cross-entropy.
 
     Every ``probe_every`` steps the step is taken through ``saturation.probe`` and the History gets
-    per-layer (L,) tensors ``grad_a``, ``grad_W``, ``pct_saturated``, ``pct_dead`` and the measured
-    ``update_ratio`` ‖ΔW‖/‖W‖ of that step, plus ``train_acc``/``test_acc``; ``loss`` every step.
+    per-layer (L,) tensors ``grad_a``, ``grad_W``, ``pct_saturated``, ``pct_dead``, the measured
+    ``update_ratio`` ‖ΔW‖/‖W‖ of that step and ``plain_update`` lr·‖∂L/∂W‖/‖W‖ (the plain SGD step
+    ``probe`` reports; ``momentum_step_ratio`` divides the two), plus ``train_acc``/``test_acc``; ``loss`` every step.
     A NaN/Inf loss raises ``DivergenceError``.
     """
     int_at_least("steps", steps)
@@ -299,7 +313,7 @@ def _train(model, data, steps, lr, momentum, batch_size, probe_every, seed, devi
             upd = torch.tensor([float((w.detach() - w0).norm() / w0.norm().clamp_min(1e-30))
                                 for w, w0 in zip(weights, before)], dtype=torch.float64)
             hist.log(probe_step=step, grad_a=p.grad_a, grad_W=p.grad_W, pct_saturated=p.pct_saturated,
-                     pct_dead=p.pct_dead, update_ratio=upd, train_acc=accuracy(model, d.x_train, d.y_train),
+                     pct_dead=p.pct_dead, update_ratio=upd, plain_update=p.update_ratio, train_acc=accuracy(model, d.x_train, d.y_train),
                      test_acc=accuracy(model, d.x_test, d.y_test))
             loss = p.loss
         else:

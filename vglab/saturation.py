@@ -48,7 +48,8 @@ RULES_OF_THUMB = {
                  "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
                      "text": "update:data lr·‖∂L/∂W‖/‖W‖ of the plain SGD step: Karpathy's ≈ 1e-3 is for the "
-                             "actual update, which with momentum β is ≈ 1/(1 − β) times this number; "
+                             "actual update, which with momentum β is larger: about 1/(1 − β) times this number when "
+                             "successive gradients agree, about 1/√(1 − β²) when they are uncorrelated; "
                              "worry below 1e-4 or above 1e-2 (lab's limits)"},
     "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
                    "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100× (lab's limits)"},

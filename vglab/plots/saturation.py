@@ -93,10 +93,21 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
     ax.set(xlabel="pre-activation a", ylabel="f′(a)", ylim=(-0.05, 1.1),
            title="derivatives (dotted: 5 % of max = saturated)")
     ax.legend(fontsize=8, frameon=False, loc="center right")
+    if threshold and "sigmoid" in names:  # the sigmoid's threshold is too low to read on the main axes
+        ins = ax.inset_axes([0.12, 0.45, 0.32, 0.36])
+        level = SATURATION_LEVEL * max_derivative("sigmoid")
+        b = torch.linspace(-lim, lim, 601, dtype=torch.float64)
+        ins.plot(b, derivative("sigmoid", b), color=_act_color("sigmoid"), lw=1.5)
+        ins.axhline(level, color=_act_color("sigmoid"), lw=1.0, ls=":")
+        ins.set_ylim(0, 4 * level)
+        ins.set_title("sigmoid, zoomed", fontsize=7)
+        ins.tick_params(labelsize=6)
     return ax
 
 
-def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
+def _layer_hist(tensors, ax, xlabel, bins, log_abs=False, every=1):
+    import matplotlib
+
     n = len(tensors)
     shown = [i for i in range(n) if tensors[i] is not None and (i % every == 0 or i == n - 1)]
     for i, t in enumerate(tensors):
@@ -107,7 +118,8 @@ def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
             v = np.log10(np.abs(v[v != 0]) + 1e-45)
         h, e = np.histogram(v, bins=bins, density=True)
         last = i == n - 1 and n > 6  # the last layer thin and behind: its spikes must not hide the others
-        ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, alpha=0.25 + 0.75 * (i + 1) / n, lw=0.7 if last else 1.2,
+        color = matplotlib.colormaps["viridis"](0.9 * i / max(n - 1, 1))  # dark purple = layer 1; 0.9: no pale yellow
+        ax.plot(0.5 * (e[1:] + e[:-1]), h, color=color, lw=0.9 if last else 1.2,
                 ls=":" if last else "-", zorder=1 if last else 2,
                 label=f"layer {i + 1}" + (" (dotted)" if last else ""))
     ax.set(xlabel=xlabel, ylabel="density")
@@ -116,12 +128,12 @@ def _layer_hist(tensors, ax, color, xlabel, bins, log_abs=False, every=1):
 
 
 def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
-    """Histogram of each layer's activations z (light = first layer, dark = last; Glorot & Bengio 2010,
-    fig. 6, at initialisation). ``every`` = k draws every k-th layer and the last."""
+    """Histogram of each layer's activations z (viridis: dark purple = first layer, yellow-green = last;
+    Glorot & Bengio 2010, fig. 6, at initialisation). ``every`` = k draws every k-th layer and the last."""
     ax = _ax(ax)
     if not probe.z:
         raise ValueError("probe has no raw activations: call probe(..., keep=True)")
-    _layer_hist(probe.z, ax, _color(probe.kinds[0]), "activation z", bins, every=every)
+    _layer_hist(probe.z, ax, "activation z", bins, every=every)
     ax.set_title(f"activations per layer ({probe.kinds[0]})")
     return ax
 
@@ -132,7 +144,7 @@ def plot_gradient_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
     ax = _ax(ax)
     if not probe.grads:
         raise ValueError("probe has no raw gradients: call probe(..., keep=True) with targets y")
-    _layer_hist(probe.grads, ax, _color(probe.kinds[0]), "log10 |∂L/∂a|", bins, log_abs=True, every=every)
+    _layer_hist(probe.grads, ax, "log10 |∂L/∂a|", bins, log_abs=True, every=every)
     ax.set_title(f"gradients per layer ({probe.kinds[0]})")
     return ax
 
@@ -200,14 +212,21 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
 def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = None):
     """log10 update:data ‖ΔW‖/‖W‖ of each layer over training (Karpathy's plot; layers coloured as in
     ``plot_gradient_norm_over_training``); dotted: 1e-3.
-    An update below float32's resolution leaves W unchanged (ratio 0): drawn at the floor, −16."""
+    An update below float32's resolution leaves W unchanged (ratio exactly 0): drawn on a dashed grey
+    floor line one decade below the smallest non-zero ratio (and at most −16), so that a tiny
+    non-zero ratio is never drawn where "unchanged" is."""
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
-    r = np.stack([_np(t) for t in history["update_ratio"]])  # (n_probes, L)
+    r = np.stack([_np(t) for t in history["update_ratio"]]).astype(np.float64)  # (n_probes, L)
     L = r.shape[1]
+    pos = r[r > 0]
+    floor = min(-16.0, np.floor(np.log10(pos.min())) - 1) if pos.size else -16.0
+    with np.errstate(divide="ignore"):
+        y = np.where(r > 0, np.log10(np.where(r > 0, r, 1.0)), floor)
     for l in range(L):
-        ax.plot(steps, np.log10(np.clip(r[:, l], 1e-16, None)), color=_layer_color(l, L, color), lw=1,
-                label=_layer_label(l, L))
+        ax.plot(steps, y[:, l], color=_layer_color(l, L, color), lw=1, label=_layer_label(l, L))
+    if (r == 0).any():
+        ax.axhline(floor, color=PALETTE["grey"], ls="--", lw=0.8, zorder=0, label="exactly 0: W unchanged")
     _legend_below(ax)
     aim = np.log10(RULES_OF_THUMB["update_ratio"]["healthy"])
     ax.axhline(aim, color=PALETTE["black"], ls=":", lw=1)
