@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import math
 import numbers
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -140,13 +141,16 @@ def valid_kwargs(case: Case) -> dict:
     fraction of its cost. A ``valid()`` that cannot be deep-copied is called afresh every time."""
     kw = _PRISTINE.get(case.name)
     if kw is None:
+        t0 = time.perf_counter()
         kw = case.valid()
+        t1 = time.perf_counter()
         try:
             fresh = copy.deepcopy(kw)
         except Exception:  # noqa: BLE001 -- uncopyable: fall back to fresh calls, as before
             _PRISTINE[case.name] = _NO_COPY
             return kw
-        _PRISTINE[case.name] = kw
+        # a copy dearer than the build (large saved results): build afresh, as before
+        _PRISTINE[case.name] = _NO_COPY if time.perf_counter() - t1 > t1 - t0 else kw
         return fresh
     return case.valid() if kw is _NO_COPY else copy.deepcopy(kw)
 
