@@ -7,17 +7,17 @@ import pytest
 import torch
 
 from vglab import exercises as ex
-from vglab.exercises.beta import strict_number
+from vglab.exercises._checks import number_or_none
 
 JUNK = ["minus one", "-0.5", "(1, 1)", (1, 1), [-0.5, 0.0], None, ..., float("nan"), float("inf"), -float("inf"),
         10 ** 400, True, {}, object(), torch.ones(2), np.array(["-0.5"])]
 
 
-def test_strict_number_reads_numbers_only():
-    assert strict_number(np.float32(-0.5)) == -0.5 and strict_number(np.int64(3)) == 3.0
-    assert strict_number(torch.tensor(-0.5)) == -0.5 and strict_number(np.array([2.0])) == 2.0
+def test_number_or_none_reads_numbers_only():
+    assert number_or_none(np.float32(-0.5)) == -0.5 and number_or_none(np.int64(3)) == 3.0
+    assert number_or_none(torch.tensor(-0.5)) == -0.5 and number_or_none(np.array([2.0])) == 2.0
     for junk in JUNK:
-        assert strict_number(junk) is None, junk
+        assert number_or_none(junk) is None, junk
 
 
 def test_beta21_log_mean_against_torch_digamma(capsys):

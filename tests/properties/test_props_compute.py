@@ -4,7 +4,7 @@ steps; the slow callables carry a lower ``examples`` bound."""
 from __future__ import annotations
 
 import torch
-from hostile import Case, hostile_test
+from hostile import Case, built_once, hostile_test
 
 from vglab import bptt, deep_mlp, init_scale, intro, lstm, modules as M, saturation, srn
 from vglab.exercises import saturation as ex_sat
@@ -214,6 +214,7 @@ CASES = [
 ]
 
 
+@built_once
 def _digits():
     from vglab.data import digits
     return digits(n=40, seed=0)

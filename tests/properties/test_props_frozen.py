@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hostile import Case, hostile_test
+from hostile import Case, built_once, hostile_test
 
 from vglab import ds_sampling as dss, ds_train, engine, pascanu, srn, tasks
 from vglab.engine import pack, records, step
@@ -38,6 +38,7 @@ def _dW():
     return torch.randn(4, 4, generator=G(2), dtype=torch.float32) * 1e-3
 
 
+@built_once
 def _data():
     return ds_train.make_data("temporal_order", T, n_train=20, n_val=10, n_test=10, seed=0)
 
@@ -57,6 +58,7 @@ def _sweep_args():
             "f_prime": srn.nonlinearity("tanh")[1]}
 
 
+@built_once
 def _run():
     return ds_train.train(_srn(), _data(), "ds", 3, progress_bar=False)
 

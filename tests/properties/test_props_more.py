@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hostile import Case, hostile_test
+from hostile import Case, built_once, hostile_test
 from hypothesis import given, settings, strategies as st
 
 import vglab
@@ -31,6 +31,7 @@ def _z(n=40, d=3):
     return torch.rand(n, d, generator=G(0), dtype=torch.float64) * 0.98 + 0.01
 
 
+@built_once
 def _digits():
     from vglab.data import digits
     return digits(n=60, seed=0)
@@ -55,6 +56,7 @@ def _tiny_mlp():
     return build_mlp(2, 8, "sigmoid", seed=0)
 
 
+@built_once
 def _tr():
     return surfaces.trajectory("quadratic", "SGD", steps=5)
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 from contextlib import contextmanager, redirect_stdout
 
+import numpy as np
 import torch
 
 __all__ = ["report", "close", "tensors_close", "run_learner_fn", "learner_number", "answer_number", "answer_numbers",
-           "choice", "quietly", "QUIET_LINE"]
+           "read_number", "number_or_none", "NotANumber", "choice", "quietly", "QUIET_LINE"]
 
 QUIET_LINE = "Checked: the worked answer above passes its checker."
 
@@ -47,24 +49,54 @@ def report(ok: bool, success: str, hint: str) -> bool:
     return ok
 
 
-def _as_float(x):
-    """One number from a learner's answer: a real number, a numeric string ("0.1"), or a one-element
-    tensor/array. Bytes, containers and complex numbers are refused (TypeError), an int too large for a
-    float too (OverflowError); whatever else the value's own ``__float__`` raises becomes a TypeError."""
-    if isinstance(x, (bytes, bytearray, complex)) or x is None or isinstance(x, bool):
-        raise TypeError(f"expected one number, got {type(x).__name__}")
-    if isinstance(x, torch.Tensor):
-        if x.numel() != 1:
-            raise TypeError(f"expected one number, got a tensor of shape {tuple(x.shape)}")
-        if x.is_complex():
-            raise TypeError("expected a real number, got a complex tensor")
-        return float(x)
+class NotANumber(ValueError):
+    """A learner's answer that is not one finite real number; the message says why (for a hint)."""
+
+
+def read_number(answer) -> float:
+    """The learner's answer as one finite float, read strictly -- the one reader of every checker.
+
+    Accepted: a real number (int, float, ``fractions.Fraction``, numpy scalars: anything
+    ``numbers.Real``) and a one-element tensor or array of an integer or floating dtype (e.g.
+    ``torch.tensor(2.0).sqrt()``). Refused with ``NotANumber`` (its message is a hint): ``None`` and
+    ``...``, a bool (``True`` is not 1 here), a string (never read as a number or a pair: "0.25",
+    "1, 1"), bytes, complex numbers, containers, tensors/arrays of another size or dtype, NaN and
+    ±inf, an int or Fraction too large for a float (no ``OverflowError``), and any object whose
+    conversion raises. Never raises anything else."""
+    if answer is None or answer is Ellipsis:
+        raise NotANumber(f"replace {'...' if answer is Ellipsis else 'None'} with your number")
+    if isinstance(answer, (bool, str, bytes, bytearray, complex)):
+        raise NotANumber("answer with a number, not a string (no quotes)" if isinstance(answer, str)
+                         else f"answer with one number, not {type(answer).__name__}")
     try:
-        return float(x)
-    except (TypeError, ValueError, OverflowError):
+        if isinstance(answer, numbers.Real):
+            x = float(answer)
+        elif isinstance(answer, (torch.Tensor, np.ndarray)):
+            one = answer.numel() == 1 and not answer.is_complex() and answer.dtype != torch.bool \
+                if isinstance(answer, torch.Tensor) else answer.size == 1 and answer.dtype.kind in "iuf"
+            if not one:
+                raise NotANumber(f"answer with one number, not a {type(answer).__name__} of shape "
+                                 f"{tuple(answer.shape)} and dtype {answer.dtype}")
+            x = float(answer.reshape(()).item())
+        else:
+            raise NotANumber(f"answer with one number, not {type(answer).__name__}")
+    except NotANumber:
         raise
-    except Exception as e:  # noqa: BLE001 -- an object whose __float__ breaks is not a number
-        raise TypeError(f"expected one number, got {type(x).__name__}") from e
+    except OverflowError:
+        raise NotANumber("that number is far too large") from None  # float(10**400); str() of it may raise too
+    except Exception as e:  # noqa: BLE001 -- an object whose conversion breaks is not a number
+        raise NotANumber(f"answer with one number ({type(answer).__name__} could not be read: {e})") from None
+    if not math.isfinite(x):
+        raise NotANumber(f"answer with a finite number, got {x}")
+    return x
+
+
+def number_or_none(answer):
+    """``read_number(answer)``, or None where it refuses (the caller prints its own hint)."""
+    try:
+        return read_number(answer)
+    except NotANumber:
+        return None
 
 
 def close(answer, expected: float, *, rel: float = 1e-2, abs_: float = 1e-9, success: str, hint: str) -> bool:
@@ -72,11 +104,10 @@ def close(answer, expected: float, *, rel: float = 1e-2, abs_: float = 1e-9, suc
     if answer is None or answer is Ellipsis:  # the exercise cell as committed: not answered yet
         return report(False, success, f"{hint} (replace {'...' if answer is Ellipsis else 'None'} with your number)")
     try:
-        a = _as_float(answer)
-    except (TypeError, ValueError, OverflowError, RuntimeError) as e:
+        a = read_number(answer)
+    except NotANumber as e:
         return report(False, success, f"{hint} (your answer should be a number: {e})")
-    ok = math.isfinite(a) and math.isclose(a, expected, rel_tol=rel, abs_tol=abs_)
-    return report(ok, success, hint)
+    return report(math.isclose(a, expected, rel_tol=rel, abs_tol=abs_), success, hint)
 
 
 def tensors_close(answer, expected: torch.Tensor, *, rtol=1e-5, atol=1e-8, success: str, hint: str) -> bool:
@@ -96,24 +127,21 @@ def learner_number(fn, *args, hint: str, **kwargs):
     ok, got = run_learner_fn(fn, *args, hint=hint, **kwargs)
     if not ok:
         return False, None
-    try:
-        x = _as_float(got)
-    except (TypeError, ValueError, RuntimeError, OverflowError):
-        report(False, "", f"{hint} (return one number, got {type(got).__name__})")
+    try:  # NaN is refused: it compares False with everything, so it would pass an "abs(x - want) > tol" test
+        return True, read_number(got)
+    except NotANumber as e:
+        report(False, "", f"{hint} (your function returned {type(got).__name__}: {e})")
         return False, None
-    if not math.isfinite(x):  # NaN compares False with everything: it would pass an "abs(x - want) > tol" test
-        report(False, "", f"{hint} (your function returned {x})")
-        return False, None
-    return True, x
 
 
-def answer_number(answer, *, hint: str):
-    """Read the learner's answer as one float: ``(True, float)``, or print ``hint`` as is and return
-    ``(False, None)`` when ``float()`` refuses it (None, a word, a list)."""
+def answer_number(answer, *, hint: str, why: bool = False):
+    """Read the learner's answer with ``read_number``: ``(True, float)``, or print ``hint`` and return
+    ``(False, None)`` when it is not one finite number (None, a word, a list, NaN, 10**400); ``why``:
+    the hint goes on with the reason (``"<hint>; answer with a finite number, got nan"``)."""
     try:
-        return True, _as_float(answer)
-    except (TypeError, ValueError, OverflowError, RuntimeError):  # OverflowError: an int too large for a float
-        report(False, "", hint)
+        return True, read_number(answer)
+    except NotANumber as e:
+        report(False, "", f"{hint}; {e}" if why else hint)
         return False, None
 
 
@@ -127,7 +155,7 @@ def answer_numbers(*answers, n: int = 2, hint: str):
             vals = tuple(answers[0])
         except Exception:  # noqa: BLE001 -- not a sequence: one number where n are asked for
             vals = answers
-    if len(vals) != n or any(isinstance(v, str) and "," in v for v in vals):
+    if len(vals) != n:  # each is then read by read_number: a string never passes, "1, 1" included
         report(False, "", hint)
         return False, None
     out = []

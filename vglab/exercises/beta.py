@@ -2,39 +2,17 @@
 
 Each prints ``Correct: ...`` or ``Not yet: <hint>`` and returns a bool; none raises, whatever it is
 given (a word, a tuple, NaN, inf, a huge int, a function that raises). A number is read strictly
-(``strict_number``): a string is never read as a number, a bool is not a number, a container must
+(``_checks.read_number``): a string is never read as a number, a bool is not a number, a container must
 hold exactly one. The committed placeholder (``...`` or None) gets the format only, never the hint.
 """
 from __future__ import annotations
 
 import math
-import numbers
 
-from ._checks import report, run_learner_fn
+from ._checks import number_or_none, report, run_learner_fn
 
 __all__ = ["check_beta21_log_mean", "check_constant_layer_omega", "check_omega_grad", "check_omega_push",
            "check_factor_at_zero", "check_log_moment"]
-
-
-def strict_number(answer):
-    """``answer`` as one finite float, or None: a real number (numpy scalars too) or a one-element
-    tensor/array; never a string, a bool, None, NaN, ±inf or an int too large for a float."""
-    if isinstance(answer, bool) or answer is None or isinstance(answer, (str, bytes)):
-        return None
-    try:
-        if isinstance(answer, numbers.Real):
-            x = float(answer)
-        else:
-            import numpy as np
-            import torch
-            if isinstance(answer, torch.Tensor):
-                answer = answer.detach().cpu().numpy()
-            if not isinstance(answer, np.ndarray) or answer.size != 1 or answer.dtype.kind not in "iuf":
-                return None
-            x = float(answer.reshape(()))
-    except (TypeError, ValueError, OverflowError, RuntimeError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _placeholder(answer, what: str = "your number") -> bool:
@@ -49,7 +27,7 @@ def _number_check(answer, expected: float, *, rel: float, success: str, hint: st
     """One number against ``expected``; ``slips`` = ((value, hint), ...) for known wrong answers."""
     if _placeholder(answer):
         return False
-    x = strict_number(answer)
+    x = number_or_none(answer)
     if x is None:
         return report(False, "", f"answer with one finite number (got {type(answer).__name__}).")
     if math.isclose(x, expected, rel_tol=rel, abs_tol=1e-12):

@@ -3,40 +3,14 @@ eq. (00.1) and eq. (00.2) before any code runs."""
 from __future__ import annotations
 
 import math
-import numbers
 
-import torch
-
-from ._checks import report
+from ._checks import answer_number, report
 
 __all__ = ["check_tenfold_factor", "check_sigmoid_depth", "check_relu_gain"]
 
 DEPTH_THRESHOLD = 1e-9  # Try it 2: below this fraction of the top gradient (not §2's 1e-6)
 TENFOLD_DEPTH = 50  # Try it 1: the depth over which at most a factor 10 may be lost
 TENFOLD_REL = 5e-4  # 0.955 passes (0.955**50 = 0.1001); 0.954 and 0.956 do not
-
-
-def _number(answer, start: str):
-    """The learner's answer as a finite float, or ``None`` after printing a hint. Only real numbers
-    count (int, float, numpy scalars, Fraction, a one-element tensor): not bools, strings, lists, tuples, complex numbers,
-    NaN or inf; an int too large for a float gets a hint, not an OverflowError."""
-    if answer is None or answer is Ellipsis:
-        return None
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1 and answer.dtype != torch.bool \
-            and not answer.is_complex():
-        answer = answer.item()  # e.g. torch.tensor(2.0).sqrt(): a right answer computed with torch
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        report(False, "", f"{start}; answer with one number, not {type(answer).__name__}")
-        return None
-    try:
-        x = float(answer)
-    except (OverflowError, ValueError, TypeError):  # float(10**400)
-        report(False, "", f"{start}; {str(answer)[:12]}… is far too large")
-        return None
-    if not math.isfinite(x):
-        report(False, "", f"{start}; answer with a finite number, got {x}")
-        return None
-    return x
 
 
 def _power_text(c: float, n: int) -> str:
@@ -55,8 +29,8 @@ def check_tenfold_factor(answer) -> bool:
     if answer is None or answer is Ellipsis:
         return report(False, "", f"{start}: write that for {TENFOLD_DEPTH} layers and a loss of a factor 10, "
                                  f"solve for c, then replace ... with your c")
-    c = _number(answer, start)
-    if c is None:
+    ok, c = answer_number(answer, hint=start, why=True)
+    if not ok:
         return False
     if c <= 0:
         return report(False, "", f"{start}; a factor that scales a size is a positive number")
@@ -84,8 +58,8 @@ def check_sigmoid_depth(answer) -> bool:
     if answer is None or answer is Ellipsis:
         return report(False, "", f"{start}: write eq. (00.1) with c = 1/4, ask when it first falls below "
                                  f"1e-9, then replace ... with it")
-    x = _number(answer, start)
-    if x is None:
+    ok, x = answer_number(answer, hint=start, why=True)
+    if not ok:
         return False
     if x != int(x) or x < 1:
         return report(False, "", f"{start}: a count of layers is a positive integer, got {answer!r}")
@@ -107,8 +81,8 @@ def check_relu_gain(answer) -> bool:
     if answer is None or answer is Ellipsis:
         return report(False, "", f"{start}; work out E[f′(a)²] for a ReLU whose pre-activations are "
                                  f"symmetric about 0, set c = 1, solve for g, then replace ... with your g")
-    g = _number(answer, start)
-    if g is None:
+    ok, g = answer_number(answer, hint=start, why=True)
+    if not ok:
         return False
     if g <= 0:
         return report(False, "", f"{start}; a gain is a positive number")

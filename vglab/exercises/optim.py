@@ -5,11 +5,10 @@ Each prints ``Correct: ...`` or ``Not yet: <hint>``, returns a bool and never ra
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
-from ._checks import answer_number, close, report, run_learner_fn
+from ._checks import answer_number, close, number_or_none, report, run_learner_fn
 
 __all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold", "check_best_lr",
            "check_momentum_limit"]
@@ -120,20 +119,6 @@ NEAR, NEAR_STEPS = 0.2, 10  # "reaches the foot of the wall": the last 10 points
 H_EX = ((5.0, 3.0), (3.0, 5.0))
 
 
-def _real(x):
-    """One finite real number (int, float, numpy scalar, one-element tensor), else None: no bool, no string,
-    no sequence (a string or a pair is never read as a number)."""
-    if isinstance(x, torch.Tensor):
-        x = x.item() if x.numel() == 1 and not x.dtype.is_complex and x.dtype != torch.bool else None
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return None
-    try:
-        x = float(x)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def _eig_ex():
     (a, b), (_, d) = H_EX
     r = math.hypot((a - d) / 2, b)
@@ -148,7 +133,7 @@ def check_best_lr(lr, rate) -> bool:
     best, rate_ok = 2 / (lo + hi), (hi / lo - 1) / (hi / lo + 1)
     hint = ("find H's two eigenvalues first; along each, one step multiplies the error by |1 − ηλ|, "
             "and the best η makes the slowest direction's factor as small as it can be")
-    a, r = _real(lr), _real(rate)
+    a, r = number_or_none(lr), number_or_none(rate)
     if a is None or r is None:
         return report(False, "", f"{hint} (give two numbers: lr and rate)")
     if math.isclose(a, 2 / hi, rel_tol=1e-2):
@@ -171,7 +156,7 @@ def check_momentum_limit(answer) -> bool:
     limit = 2 * (1 + gamma) / hi
     hint = ("start from H's largest eigenvalue; along its eigenvector Momentum's error obeys "
             "e' = (1 + γ − ηλ)e − γe₋₁ (§2's quadratic model): which η puts a root at −1?")
-    a = _real(answer)
+    a = number_or_none(answer)
     if a is None:
         return report(False, "", f"{hint} (give one number)")
     if math.isclose(a, 2 / hi, rel_tol=1e-2):

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ._checks import close, report, run_learner_fn, tensors_close
+from ._checks import close, number_or_none, report, run_learner_fn, tensors_close
 
 __all__ = ["check_delta_step", "check_product_bound", "check_critical_radius", "check_sigmoid_orders",
            "check_orthogonal_srn_q", "check_irnn_q", "check_truncation_window"]
@@ -69,56 +69,30 @@ def check_critical_radius(answer, activation: str = "tanh") -> bool:
 
 def check_sigmoid_orders(answer, h: int = 10) -> bool:
     """How many orders of magnitude smaller is the sigmoid's bound than tanh's after h steps?"""
-    expected = h * math.log10(4)
+    hh = number_or_none(h)
+    if hh is None or hh < 1 or hh != int(hh) or hh > 10_000:
+        return report(False, "", "h must be a whole number of steps, 1 to 10000")
+    expected = int(hh) * math.log10(4)
     hint = ("both bounds are (σ_max · max|f′|)^h with the same σ_max; section 5 prints max f′ for "
             "each. Count the orders of magnitude between the two bounds with log10")
-    try:
-        flipped = math.isclose(float(answer), -expected, rel_tol=0.02)
-    except (TypeError, ValueError, RuntimeError, OverflowError):
-        flipped = False
-    if flipped:  # tanh's bound over the sigmoid's, the wrong way round
+    a = number_or_none(answer)
+    if a is not None and math.isclose(a, -expected, rel_tol=0.02):  # tanh's bound over the sigmoid's, the wrong way round
         return report(False, "", "the sigmoid's bound is the smaller one: give how many orders of "
                                  "magnitude smaller, a positive number")
     return close(answer, expected, rel=0.02,
                  success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone", hint=hint)
 
 
-def _number(answer):
-    """A plain real number (int, float, numpy scalar, 1-element tensor), else None: no strings, no
-    bools, no containers (a pair is never read as one number)."""
-    import numbers
-    if isinstance(answer, bool) or answer is None or answer is Ellipsis:
-        return None
-    if isinstance(answer, torch.Tensor):
-        if answer.numel() != 1 or answer.is_complex() or answer.dtype == torch.bool:
-            return None
-        answer = answer.item()
-    if not isinstance(answer, numbers.Real):
-        return None
-    try:
-        a = float(answer)
-    except (OverflowError, TypeError, ValueError):
-        return None
-    return a if math.isfinite(a) else None
-
-
-def _real_or_none(v):
-    try:
-        return _number(v)
-    except Exception:  # noqa: BLE001 -- a checker never raises
-        return None
-
-
 def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
     """Predict Q(δ, h) for a tanh SRN with orthogonal W_rec whose units have RMS f′ = ``rms_f_prime``:
     the gain of an orthogonal matrix is 1, so c = RMS f′ and Q ≈ −h·log10(RMS f′)."""
-    r, hh = _real_or_none(rms_f_prime), _real_or_none(h)
+    r, hh = number_or_none(rms_f_prime), number_or_none(h)
     if r is None or not 0 < r <= 1 or hh is None or hh < 1 or hh != int(hh):
         return report(False, "", "rms_f_prime must be a number in (0, 1] and h a whole number >= 1")
     expected = -int(hh) * math.log10(r)
     hint = ("what is the gain g = RMS(entry)·√K of a matrix whose rows are orthonormal (each row's squares "
             "sum to what)? Then use section 4's per-step factor and the Q it predicts")
-    a = _number(answer)
+    a = number_or_none(answer)
     if a is None:
         return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
                                          else " (your answer should be one number)"))
@@ -133,14 +107,14 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
     """Predict Q(δ, h) for a ReLU SRN with W_rec = I, when a fraction ``p_last`` of the units is active
     at the last step and ``p_all`` at every one of the h + 1 last steps, δ(k)'s squares spread evenly
     over the active units: ‖δ(k−h)‖/‖δ(k)‖ = √(p_all/p_last), Q = ½·log10(p_last/p_all)."""
-    pl, pa = _real_or_none(p_last), _real_or_none(p_all)
+    pl, pa = number_or_none(p_last), number_or_none(p_all)
     if pl is None or pa is None or not 0 < pa <= pl <= 1:
         return report(False, "", "p_last and p_all must be numbers with 0 < p_all <= p_last <= 1")
     expected = 0.5 * math.log10(pl / pa)
     hint = ("with W_rec = I each Jacobian is diag(f′): what does a ReLU unit's f′ do to δ when it is "
             "active, and when it is not? Which units of δ(k) survive all the steps back, and how does a "
             "norm (a square root of a sum of squares) scale with the number of equal entries?")
-    a = _number(answer)
+    a = number_or_none(answer)
     if a is None:
         return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
                                          else " (your answer should be one number)"))
@@ -155,14 +129,14 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
 def check_truncation_window(answer, T: int = 60) -> bool:
     """The smallest truncation k (state detached every k steps, counted back from the last step) whose
     gradient reaches both temporal-order markers in every sequence of length T: T − ⌊T/10⌋."""
-    t = _real_or_none(T)
+    t = number_or_none(T)
     if t is None or t < 10 or t != int(t):
         return report(False, "", "T must be a whole number >= 10")
     t = int(t)
     expected = t - t // 10
     hint = ("truncated BPTT's gradient of the last-step loss reaches the inputs u of the last k steps only; "
             "where can the first marker sit at the earliest (vglab.tasks: p1 in [⌊T/10⌋, ⌊2T/10⌋), 0-based)?")
-    a = _number(answer)
+    a = number_or_none(answer)
     if a is None:
         return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
                                          else " (your answer should be one whole number)"))

@@ -8,26 +8,11 @@ import math
 
 import torch
 
-from ._checks import answer_number, answer_numbers, close, report, run_learner_fn
+from ._checks import answer_number, answer_numbers, close, number_or_none, report, run_learner_fn
 
 __all__ = ["check_sigmoid_peak", "check_sigmoid_linear_factor", "check_sigmoid_derivative",
            "check_tanh_derivative", "check_flat_tanh_gain", "dead_relu_net", "check_dead_layer",
            "check_update_ratio_lr", "check_bn_relu_factor"]
-
-
-def _one_number(v):
-    """float(v) for one real number (int, float, numpy or one-element tensor); None for anything else
-    (strings, tuples, bools, NaN, inf, ints too large for a float)."""
-    import numbers
-    if isinstance(v, torch.Tensor):
-        v = v.item() if v.numel() == 1 else None
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        return None
-    try:
-        f = float(v)
-    except (OverflowError, TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def check_sigmoid_linear_factor(c, decades) -> bool:
@@ -41,7 +26,7 @@ def check_sigmoid_linear_factor(c, decades) -> bool:
             "how many such factors? (answer with two numbers: c, then the decades lost, a positive number)")
     if c is ... or decades is ...:
         return report(False, "", nudge)
-    cv, dv = _one_number(c), _one_number(decades)
+    cv, dv = number_or_none(c), number_or_none(decades)
     if cv is None or dv is None:
         return report(False, "", hint)
     want_c, want_d = 0.5, 19 * math.log10(2.0)
@@ -179,11 +164,10 @@ def check_dead_layer(layer) -> bool:
     """Which layer (1-based) of ``dead_relu_net()`` has the most dead ReLUs? (use saturation_report)"""
     hint = ("run sat.saturation_report(ex.dead_relu_net(), x) and read the '%dead' column; layers count "
             "from 1 at the input")
-    try:
-        ok = int(layer) == 4 and float(layer) == 4
-    except (TypeError, ValueError, OverflowError):
+    n = number_or_none(layer)  # 4, 4.0, np.int64(4); never the string "4"
+    if n is None:
         return report(False, "", hint + " (answer with a layer number)")
-    return report(ok, "layer 4: 28 of its 32 units have a <= 0 for every example, so no gradient reaches "
+    return report(n == 4, "layer 4: 28 of its 32 units have a <= 0 for every example, so no gradient reaches "
                   "their weights; with a bias of −100 they will practically never come back.", hint)
 
 
@@ -226,7 +210,7 @@ def check_bn_relu_factor(c) -> bool:
     if c is ...:
         return report(False, "", "c ≈ RMS f′(a) / s(z), eq. (sat-norm): what are the two, for a standard normal a? "
                       "(answer with a number)")
-    cv = _one_number(c)
+    cv = number_or_none(c)
     if cv is None or not math.isclose(cv, BN_RELU_FACTOR, rel_tol=0.03):
         return report(False, "", hint)
     from ..data import digits
