@@ -111,3 +111,68 @@ def test_product_bound_two_digits():
     exact = float(torch.linalg.matrix_norm(W, ord=2)) ** 20
     assert exercises.check_product_bound(float(f"{exact:.2f}"), W, 20)
     assert not exercises.check_product_bound(exact * 1.1, W, 20)
+
+
+def test_product_bound_names_the_wrong_norm(capsys):
+    """The spectral-radius and Frobenius answers get a hint that names the norm; the first hint (the
+    placeholder) gives neither the formula nor the number."""
+    W = torch.tensor([[0.9, 0.3], [-0.2, 0.7]], dtype=torch.float64)  # notebook 04's exercise 2
+    rho = float(torch.linalg.eigvals(W).abs().max())
+    fro = float(torch.linalg.matrix_norm(W))
+    assert not exercises.check_product_bound(rho ** 20, W, 20)
+    assert "spectral radius" in capsys.readouterr().out
+    assert not exercises.check_product_bound(fro ** 20, W, 20)
+    assert "Frobenius" in capsys.readouterr().out
+    assert not exercises.check_product_bound(..., W, 20)
+    first = capsys.readouterr().out
+    exact = float(torch.linalg.matrix_norm(W, ord=2)) ** 20
+    assert "Not yet" in first and f"{exact:.2f}" not in first and "multiply h" not in first
+    assert "matrix_norm" not in first
+
+
+def test_critical_sigma2_for_K(capsys):
+    """Exercise 3 asks for σ² at K = 50: radius²/K (tanh 1/50, sigmoid 16/50); the radius, the std and
+    the K = 100 value are wrong, each with its own hint; the first hint holds no number."""
+    assert exercises.check_critical_radius(1 / 50, "tanh", K=50)
+    assert exercises.check_critical_radius(16 / 50, "sigmoid", K=50)
+    assert exercises.check_critical_radius(0.32, "sigmoid", K=50.0)
+    assert capsys.readouterr().out.count("Correct") == 3
+    assert not exercises.check_critical_radius(4.0, "sigmoid", K=50)
+    assert "radius" in capsys.readouterr().out
+    assert not exercises.check_critical_radius(4 / 50 ** 0.5, "sigmoid", K=50)
+    assert "standard deviation" in capsys.readouterr().out
+    assert not exercises.check_critical_radius(0.16, "sigmoid", K=50)
+    assert "K = 100" in capsys.readouterr().out
+    for wrong in (1 / 100, 1 / 16 / 50, "0.32", (0.32,), None, float("nan"), 10**400, True, torch.ones(2)):
+        assert not exercises.check_critical_radius(wrong, "sigmoid", K=50)
+    capsys.readouterr()
+    for bad_K in (0, -5, 2.5, "50", None, float("inf"), (50,)):
+        if bad_K is None:
+            continue  # None means "ask for the radius"
+        assert not exercises.check_critical_radius(0.32, "sigmoid", K=bad_K)
+    assert not exercises.check_critical_radius(..., "sigmoid", K=50)
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "Not yet" in first and "0.32" not in first and "16" not in first and "0.02" not in first
+
+
+def test_scaled_orthogonal_q(capsys):
+    """Exercise 5: W_rec = 1.05·O, RMS f′ 0.9, h = 50: g = 1.05, Q = −50·log10(0.945). Leaving out the
+    scale, squaring it, or flipping the sign is rejected with a hint."""
+    right = -50 * math.log10(1.05 * 0.9)
+    assert exercises.check_orthogonal_srn_q(right, 0.9, 50, scale=1.05)
+    assert exercises.check_orthogonal_srn_q(round(right, 2), 0.9, 50, scale=1.05)
+    assert capsys.readouterr().out.count("Correct") == 2
+    assert not exercises.check_orthogonal_srn_q(-50 * math.log10(0.9), 0.9, 50, scale=1.05)
+    assert "orthogonal matrix itself" in capsys.readouterr().out
+    assert not exercises.check_orthogonal_srn_q(-50 * math.log10(1.05 ** 2 * 0.9), 0.9, 50, scale=1.05)
+    assert "square" in capsys.readouterr().out
+    assert not exercises.check_orthogonal_srn_q(-right, 0.9, 50, scale=1.05)
+    assert "sign" in capsys.readouterr().out
+    for wrong in (right * 1.1, "1.23", (right,), float("nan"), 10**400, True):
+        assert not exercises.check_orthogonal_srn_q(wrong, 0.9, 50, scale=1.05)
+    for bad in (0, -1, "x", float("nan"), 100):
+        assert not exercises.check_orthogonal_srn_q(right, 0.9, 50, scale=bad)
+    capsys.readouterr()
+    assert not exercises.check_orthogonal_srn_q(..., 0.9, 50, scale=1.05)
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "Not yet" in first and f"{right:.2f}" not in first and "1.05" not in first

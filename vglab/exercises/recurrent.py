@@ -42,20 +42,54 @@ def check_product_bound(answer, W_rec, h: int, activation: str = "tanh") -> bool
         W = torch.as_tensor(W_rec, dtype=torch.float64)
         gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
         expected = (float(torch.linalg.matrix_norm(W, ord=2)) * gamma) ** int(h)
+        slips = {"the spectral radius (largest |eigenvalue|)": float(torch.linalg.eigvals(W).abs().max()),
+                 "the Frobenius norm": float(torch.linalg.matrix_norm(W))}
+        slips = {k: (v * gamma) ** int(h) for k, v in slips.items()}
     except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
         return report(False, "", f"pass W_rec as a (K, K) matrix, h as an int and activation "
                                  f"'tanh' or 'sigmoid' ({e})")
+    a = number_or_none(answer)
+    for name, v in slips.items():
+        if a is not None and not math.isclose(v, expected, rel_tol=0.05) and math.isclose(a, v, rel_tol=0.02):
+            return report(False, "", f"that uses {name} of W; the bound of section 3 takes the most W can "
+                                     "stretch any vector")
     return close(answer, expected, rel=0.02, abs_=1e-300,
                  success=f"‖∏J‖ ≤ (σ_max · max f′)^h = {expected:.3g}",
-                 hint="each J = W_recᵀ diag(f′) has ‖J‖₂ ≤ σ_max(W_rec) · max|f′| (σ_max: "
-                      "torch.linalg.matrix_norm(W, ord=2)); multiply h such factors")
+                 hint="section 3's inequality: its right-hand end needs W_rec alone. Which norm of W does it "
+                      "take, what is max|f′| for this activation (section 5 prints it), and how does h enter?")
 
 
-def check_critical_radius(answer, activation: str = "tanh") -> bool:
-    """Which spectral radius of W_rec keeps ‖δ‖ roughly constant near a = 0? (tanh: 1, sigmoid: 4)."""
+def check_critical_radius(answer, activation: str = "tanh", K=None) -> bool:
+    """Which spectral radius of W_rec keeps ‖δ‖ roughly constant near a = 0? (tanh: 1, sigmoid: 4).
+
+    With ``K`` (a whole number >= 1), the answer is instead the init variance σ² that gives that radius
+    to a K × K Gaussian W_rec, σ² = radius²/K (tanh: 1/K, sigmoid: 16/K)."""
     if activation not in ("tanh", "sigmoid"):
         return report(False, "", "activation must be 'tanh' or 'sigmoid'")
-    expected = 1.0 if activation == "tanh" else 4.0
+    radius = 1.0 if activation == "tanh" else 4.0
+    if K is not None:
+        k = number_or_none(K)
+        if k is None or k < 1 or k != int(k):
+            return report(False, "", "K must be a whole number >= 1")
+        k = int(k)
+        expected = radius ** 2 / k
+        hint = ("which spectral radius makes the linearised model's per-step factor 1 for the nonlinearity "
+                "this call names, and which σ² gives a K × K Gaussian W_rec that radius (section 4)?")
+        a = number_or_none(answer)
+        if a is None:
+            return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
+                                             else " (your answer should be one number)"))
+        slips = {radius: "that is the radius; give the variance σ² that makes it at this K",
+                 radius / math.sqrt(k): "that is the standard deviation; σ² is its square",
+                 radius ** 2 / 100: "that is σ² for K = 100; the radius depends on K too"}
+        for v, text in slips.items():
+            if k != 100 and not math.isclose(v, expected, rel_tol=0.05) and math.isclose(a, v, rel_tol=0.02):
+                return report(False, "", text)
+        return report(math.isclose(a, expected, rel_tol=0.02),
+                      f"radius × f′(0) = 1 needs radius {radius:g}, and σ² = radius²/K = {expected:.4g}"
+                      + ("" if activation == "tanh" else "; the sigmoid's units do not sit at a = 0, so a "
+                         "real net still vanishes there (notebook 04, section 5)"), hint)
+    expected = radius
     # rel 0.02: 1/RMS f′ from a real net (sigmoid 1/0.24 = 4.17, tanh 1/0.95 = 1.05) is the other model, not this one
     return close(answer, expected, rel=0.02,
                  success=f"radius × f′(0) = {expected:g} × {1 / expected:g} = 1: steady in the linearised "
@@ -83,24 +117,36 @@ def check_sigmoid_orders(answer, h: int = 10) -> bool:
                  success=f"(1/4)^{h}: {expected:.2f} orders of magnitude, from max f′ alone", hint=hint)
 
 
-def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50) -> bool:
-    """Predict Q(δ, h) for a tanh SRN with orthogonal W_rec whose units have RMS f′ = ``rms_f_prime``:
-    the gain of an orthogonal matrix is 1, so c = RMS f′ and Q ≈ −h·log10(RMS f′)."""
-    r, hh = number_or_none(rms_f_prime), number_or_none(h)
-    if r is None or not 0 < r <= 1 or hh is None or hh < 1 or hh != int(hh):
-        return report(False, "", "rms_f_prime must be a number in (0, 1] and h a whole number >= 1")
-    expected = -int(hh) * math.log10(r)
-    hint = ("what is the gain g = RMS(entry)·√K of a matrix whose rows are orthonormal (each row's squares "
-            "sum to what)? Then use section 4's per-step factor and the Q it predicts")
+def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50, scale: float = 1.0) -> bool:
+    """Predict Q(δ, h) for a tanh SRN with W_rec = ``scale`` × an orthogonal matrix, whose units have
+    RMS f′ = ``rms_f_prime``: the gain of an orthogonal matrix is 1, so g = scale, c = scale·RMS f′
+    and Q ≈ −h·log10(scale·RMS f′)."""
+    r, hh, sc = number_or_none(rms_f_prime), number_or_none(h), number_or_none(scale)
+    if r is None or not 0 < r <= 1 or hh is None or hh < 1 or hh != int(hh) or sc is None or not 0 < sc <= 10:
+        return report(False, "", "rms_f_prime must be a number in (0, 1], h a whole number >= 1 and scale "
+                                 "a number in (0, 10]")
+    expected = -int(hh) * math.log10(sc * r)
+    hint = ("what is the gain g = RMS(entry)·√K of this matrix (an orthogonal matrix's rows are orthonormal: "
+            "each row's squares sum to what, and what does the scale do to every entry)? Then use section 4's "
+            "per-step factor and the Q it predicts")
     a = number_or_none(answer)
     if a is None:
         return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
                                          else " (your answer should be one number)"))
-    if expected > 0 and math.isclose(a, -expected, rel_tol=0.02):
-        return report(False, "", "Q > 0 means vanishing: c < 1 makes −h·log10 c positive")
-    return report(math.isclose(a, expected, rel_tol=0.02),
-                  f"g = 1, so c = RMS f′ = {r:g} and Q ≈ −{int(hh)}·log10({r:g}) = {expected:.2f}: orthogonal "
-                  "W_rec keeps every singular value at 1, tanh′ < 1 still shrinks δ at every step", hint)
+    if expected != 0 and math.isclose(a, -expected, rel_tol=0.02):
+        return report(False, "", "the sign: Q > 0 means vanishing, and c < 1 makes −h·log10 c positive")
+    unscaled = -int(hh) * math.log10(r)
+    if sc != 1 and not math.isclose(unscaled, expected, rel_tol=0.05) and math.isclose(a, unscaled, rel_tol=0.02):
+        return report(False, "", "that is Q for the orthogonal matrix itself: the scale multiplies every "
+                                 "singular value, and so g")
+    squared = -int(hh) * math.log10(sc * sc * r)
+    if sc != 1 and not math.isclose(squared, expected, rel_tol=0.05) and math.isclose(a, squared, rel_tol=0.02):
+        return report(False, "", "g scales with the entries once: RMS(entry) is multiplied by the scale, not "
+                                 "by its square")
+    return report(math.isclose(a, expected, rel_tol=0.02, abs_tol=1e-9),
+                  f"g = {sc:g}, so c = {sc:g}·{r:g} and Q ≈ −{int(hh)}·log10({sc * r:.4g}) = {expected:.2f}: an "
+                  f"orthogonal matrix has every singular value 1, the scale makes them {sc:g}; tanh′ < 1 still "
+                  "multiplies in at every step", hint)
 
 
 def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
