@@ -104,13 +104,17 @@ def plot_q_comparison(rows, ax=None):
     for i, r in enumerate(rows):
         c = setting_color(r["setting"])
         q = np.asarray(r.get("Q", [r["q_mean"]]), dtype=float)
-        ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, q.size), q, s=9, color=c, alpha=0.45, lw=0,
-                   label="one network" if i == 0 else None)
-        ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
-                    label="mean ± 95 % CI" if i == 0 else None)
+        ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, q.size), q, s=9, color=c, alpha=0.45, lw=0)
+        ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4)
         if "q_of_mean" in r:
-            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none",
-                    label="Q of the mean curve" if i == 0 else None)
+            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none")
+    # the shared keys in a neutral grey: the same symbols mean the same thing in every setting's colour
+    key = PALETTE["grey"]
+    ax.scatter([], [], s=9, color=key, alpha=0.45, lw=0, label="one network")
+    ax.errorbar([np.nan], [np.nan], yerr=[np.nan], fmt="o", color=key, capsize=4, label="mean ± 95 % CI")
+    if any("q_of_mean" in r for r in rows):
+        ax.plot([], [], marker="x", color=key, ms=6, ls="none", label="Q of the mean curve")
+    for i, r in enumerate(rows):
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
