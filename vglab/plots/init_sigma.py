@@ -128,7 +128,10 @@ def plot_q_comparison(rows, ax=None):
     ax.axhline(0, color=COLORS["bound"], lw=0.8)
     ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
     ax.set_ylabel("Q = log10 ‖δ(k)‖ − log10 ‖δ(k−100)‖")
-    ax.legend(fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    first = ("one network", "mean ± 95 % CI", "Q of the mean curve")  # the grey keys first, in drawing order
+    order = sorted(range(len(labels)), key=lambda k: (first.index(labels[k]) if labels[k] in first else len(first), k))
+    ax.legend([handles[k] for k in order], [labels[k] for k in order], fontsize=7)
     return ax
 
 
