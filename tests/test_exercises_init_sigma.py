@@ -98,3 +98,18 @@ def test_first_hint_does_not_contain_the_answer(check, words, capsys):
 def test_checker_never_raises_on_hostile_input(check, junk, capsys):
     assert check(junk) is False
     assert capsys.readouterr().out.startswith("Not yet:")
+
+
+@pytest.mark.parametrize("check, corrected, right", [
+    (ex.check_circle_radius, 2.0 * 1.06, 2.0),  # ρ/r ≈ 1.06 at finite K (section 2): not the law's limit
+    (ex.check_variance_for_radius, (0.9 / 1.05) ** 2 / 256, 0.81 / 256),
+])
+def test_finite_k_correction_is_rejected_with_a_hint_naming_the_limit(check, corrected, right, capsys):
+    """A learner who adds §2's finite-K excess is told to give the law's limit value (tolerance kept)."""
+    assert not check(corrected)
+    out = capsys.readouterr().out
+    assert "limit value" in out and "finite-K excess" in out
+    assert check(right)
+    capsys.readouterr()
+    check(...)  # the unanswered cell's nudge does not carry the longer hint
+    assert "finite-K" not in capsys.readouterr().out

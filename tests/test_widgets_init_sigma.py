@@ -81,3 +81,29 @@ def test_both_panels_show_one_network():
     assert np.array_equal(key(dots[:, 0] + 1j * dots[:, 1]), key(eig))
     prof = S.gradient_profile(0.02, n_networks=1, n_sequences=3, weight_grads=False)
     assert f"Q = {float(prof.Q[0]):.1f}" in p.axes[1].get_title()
+
+
+def test_q_comparison_legend_keys_are_grey():
+    """The shared keys (one network, mean ± CI, Q of the mean curve) are drawn in a neutral grey, not
+    in the first setting's colour, since the same symbols appear in every setting's colour."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    from vglab.plots import init_sigma as P
+    from vglab.plots.style import PALETTE
+
+    rows = [{"setting": s, "Q": [1.0, 2.0], "q_mean": 1.5, "q_ci": 0.3, "q_of_mean": 1.2}
+            for s in ("variance 0.005", "variance 0.01")]
+    ax = P.plot_q_comparison(rows)
+    leg = ax.get_legend()
+    texts = [t.get_text() for t in leg.get_texts()]
+    grey = to_hex(PALETTE["grey"])
+    for label in ("one network", "mean ± 95 % CI", "Q of the mean curve"):
+        h = leg.legend_handles[texts.index(label)]
+        colour = h.get_facecolor()[0] if hasattr(h, "get_facecolor") and label == "one network" else (
+            h[0].get_color() if isinstance(h, tuple) else h.get_color())
+        assert to_hex(colour) == grey, label
+    assert to_hex(P.setting_color("variance 0.005")) != grey
+    plt.close("all")

@@ -42,7 +42,8 @@ def check_circle_radius(answer) -> bool:
                          "a quarter of the disc's area, and of its eigenvalues, still lies inside it "
                          "(at K = 100 the radius was √2 ≈ 1.41).",
                  hint=_hint(answer, "reread the circular law, eq. (05.1)",
-                           "the radius is std·√K with K = 200, and std is the square root of the variance 0.02"))
+                           "the radius is std·√K with K = 200, and std is the square root of the variance 0.02; "
+                           "give the law's limit value, without the finite-K excess of section 2"))
 
 
 def check_q_kind(answer) -> bool:
@@ -70,7 +71,8 @@ def check_variance_for_radius(answer) -> bool:
                  success="std = 0.9/√256 = 0.9/16 = 0.05625, so σ² = 0.81/256 ≈ 0.0032: the variance scales with "
                          "the square of the target radius and with 1/K.",
                  hint=_hint(answer, "reread the circular law, eq. (05.1)",
-                           "solve std·√K = 0.9 for std, then square it: the variance is std²"))
+                           "solve std·√K = 0.9 for std, then square it: the variance is std²; use the law's "
+                           "limit value, without the finite-K excess of section 2"))
 
 
 def check_q_from_gain(answer) -> bool:

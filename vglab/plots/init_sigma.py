@@ -104,13 +104,17 @@ def plot_q_comparison(rows, ax=None):
     for i, r in enumerate(rows):
         c = setting_color(r["setting"])
         q = np.asarray(r.get("Q", [r["q_mean"]]), dtype=float)
-        ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, q.size), q, s=9, color=c, alpha=0.45, lw=0,
-                   label="one network" if i == 0 else None)
-        ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4,
-                    label="mean ± 95 % CI" if i == 0 else None)
+        ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, q.size), q, s=9, color=c, alpha=0.45, lw=0)
+        ax.errorbar(i, r["q_mean"], yerr=r.get("q_ci", 0.0), fmt="o", color=c, capsize=4)
         if "q_of_mean" in r:
-            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none",
-                    label="Q of the mean curve" if i == 0 else None)
+            ax.plot(i + 0.14, r["q_of_mean"], marker="x", color=c, ms=6, ls="none")
+    # the shared keys in a neutral grey: the same symbols mean the same thing in every setting's colour
+    key = PALETTE["grey"]
+    ax.scatter([], [], s=9, color=key, alpha=0.45, lw=0, label="one network")
+    ax.errorbar([np.nan], [np.nan], yerr=[np.nan], fmt="o", color=key, capsize=4, label="mean ± 95 % CI")
+    if any("q_of_mean" in r for r in rows):
+        ax.plot([], [], marker="x", color=key, ms=6, ls="none", label="Q of the mean curve")
+    for i, r in enumerate(rows):
         lo, hi = PAPER_Q_BOUNDS.get(r["setting"], (None, None))
         if lo is not None:
             y = lo if math.isfinite(lo) else hi
@@ -124,7 +128,10 @@ def plot_q_comparison(rows, ax=None):
     ax.axhline(0, color=COLORS["bound"], lw=0.8)
     ax.set_xticks(range(len(rows)), [r["setting"] for r in rows], rotation=20, fontsize=8)
     ax.set_ylabel("Q = log10 ‖δ(k)‖ − log10 ‖δ(k−100)‖")
-    ax.legend(fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    first = ("one network", "mean ± 95 % CI", "Q of the mean curve")  # the grey keys first, in drawing order
+    order = sorted(range(len(labels)), key=lambda k: (first.index(labels[k]) if labels[k] in first else len(first), k))
+    ax.legend([handles[k] for k in order], [labels[k] for k in order], fontsize=7)
     return ax
 
 
