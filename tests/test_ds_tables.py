@@ -79,6 +79,9 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     edges = [ln for ln in ax_q.lines if ln.get_linestyle() == "--"]
     assert sorted(ln.get_ydata()[0] for ln in edges) == [-1.0, 1.0]
     assert "safe zone edges" in [t.get_text() for t in ax_q.get_legend().get_texts()]
+    # the Q panel's update axis is logarithmic from just before the first epoch: the first epochs are visible (read 07r9 F1)
+    assert ax_q.get_xscale() == "log" and 0 < ax_q.get_xlim()[0] < 50 and ax_q.get_xlim()[1] >= 1000
+    assert ax_s.get_xscale() == ax_a.get_xscale() == "linear"
 
 
 def test_constant_closed_form_matches_a_fitted_constant():

@@ -5,7 +5,9 @@ sentence around it needs a human edit when the run finishes (notebooks 07 and 08
 against plain SGD network by network (the readings start from the same initial networks) at the run's
 last test point: means, bests, how many networks scored higher or lower, and an exact two-sided
 sign-flip (permutation) test of the paired differences (``sign_flip_p``); its ``verdict`` is "ahead" or
-"behind" only where p < ``ALPHA``, else "within the spread". ``over_run`` gives the accept rate and Q in
+"behind" only where p < ``ALPHA`` (the mean higher or lower), else "within the spread". The words for the
+three: "beats plain SGD", "scores below plain SGD", and "within the network-to-network spread … no gain
+and no clear loss". ``over_run`` gives the accept rate and Q in
 the first, middle and last tenth of the run. ``report`` puts it all beside the paper's Table 1 (only in
 the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
 """
@@ -131,16 +133,15 @@ def _cell(paper, meth, task):
 
 
 def _verdict_words(c, reading):
+    """Three outcomes, one rule: "beats" only where p < alpha and the mean is higher, "scores below" only
+    where p < alpha and it is lower; otherwise "within the spread": no gain and no clear loss."""
     if c["verdict"] == "ahead":
-        return f"`{reading}` beats plain SGD here (p = {c['p']:.3f})"
+        return f"`{reading}` beats plain SGD here: its mean is higher (p = {c['p']:.3f})"
     if c["verdict"] == "behind":
-        return f"`{reading}` does **not** beat plain SGD here: it scores below it (p = {c['p']:.3f})"
-    if c["mean"] < c["base_mean"]:
-        return (f"`{reading}` does **not** beat plain SGD here: its mean is lower, but the difference is within the "
-                f"network-to-network spread (p = {c['p']:.2f}), so this run shows no gain and no clear loss")
-    return (f"`{reading}`'s mean is {'higher' if c['mean'] > c['base_mean'] else 'the same'}, but the difference is "
-            f"within the network-to-network spread (p = {c['p']:.2f}): this run does not show a gain from "
-            f"`{reading}`, nor a loss")
+        return f"`{reading}` scores below plain SGD here: its mean is lower (p = {c['p']:.3f})"
+    how = "higher" if c["mean"] > c["base_mean"] else "lower" if c["mean"] < c["base_mean"] else "the same"
+    return (f"`{reading}`'s mean is {how}, but the difference is within the network-to-network spread "
+            f"(p = {c['p']:.2f}): this run shows no gain and no clear loss from `{reading}`")
 
 
 def report(view: dict | None, paper: dict) -> str:

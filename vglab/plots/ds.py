@@ -154,7 +154,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     networks' test accuracy (mean of the networks solid, best dashed, each reading's points shifted
     sideways by 1.2 % of the run so that equal values do not hide each other; the paper's best / mean as
     lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
-    (median over networks); from a progress file that has only the last epoch, one mark each."""
+    (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
+    progress file that has only the last epoch, one mark each."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes
@@ -197,8 +198,14 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
     for v, lab in ((-1.0, "safe zone edges"), (1.0, None)):  # drawn last: the readings' lines come first
         ax_q.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab if named else None)
-    ax_q.set(xlabel="update", ylabel="Q (mean per epoch, median of nets)", xlim=(0, view["updates"]),
-             title="Q-factor" + last)
+    first = [u for r in view["rows"].values() for u in ((r.get("trace") or {}).get("update") or [])[:1]
+             if u > 0] + ([view["updates_done"]] if not all(traced) and view["updates_done"] > 0 else [])
+    if first:  # a log axis: the first epochs (where dS sampling moves Q most) are not squeezed against the y axis
+        ax_q.set_xscale("log")
+        ax_q.set(xlabel="update (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
+    else:
+        ax_q.set(xlabel="update", xlim=(0, view["updates"]))
+    ax_q.set(ylabel="Q (mean per epoch, median of nets)", title="Q-factor" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         if not ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
