@@ -304,11 +304,11 @@ def ints(name: str, v, lo: int | None = None, hi: int | None = None, *, unique: 
 
 
 def _to_tensor(name: str, v, floating: bool):
-    """A list, tuple or numpy array of numbers (ints, and floats when ``floating``) as a float64/int64
+    """A number, or a list, tuple or numpy array of numbers (ints, and floats when ``floating``) as a float64/int64
     tensor; anything else is returned unchanged, for ``tensor`` to refuse."""
     import numpy as np
     import torch
-    if not isinstance(v, (list, tuple, np.ndarray, np.generic)) or isinstance(v, np.bool_):
+    if not isinstance(v, (list, tuple, np.ndarray, np.generic, numbers.Real)) or isinstance(v, (bool, np.bool_)):
         return v
     try:
         arr = np.asarray(v)
