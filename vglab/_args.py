@@ -426,3 +426,10 @@ def opt(check, *args):
 def rule(check, *args, **kw):
     """A rule for ``checked``/``fields`` with keyword options: ``rule(tensor, dims=2, lo=0, hi=1)``."""
     return lambda name, v: check(name, v, *args, **kw)
+
+
+def records(name: str, v, keys=(), what: str = "rows") -> list:
+    """A list or tuple of dicts, each holding ``keys`` (the rows a table or plot is drawn from)."""
+    if not isinstance(v, (list, tuple)) or not all(isinstance(r, dict) and all(k in r for k in keys) for r in v):
+        raise TypeError(f"{name} must be a list of {what} (dicts with {tuple(keys)}), got {type(v).__name__} {v!r:.80}")
+    return list(v)
