@@ -82,6 +82,11 @@ def reconstruction_nll(logits, x):
     logits, x = _args.tensor("logits", logits, dims=2), _args.tensor("x", x, dims=2, lo=0, hi=1)
     if logits.shape != x.shape:
         raise ValueError(f"logits and x must have one shape, got {tuple(logits.shape)} and {tuple(x.shape)}")
+    return _nll(logits, x)
+
+
+def _nll(logits, x):
+    """``reconstruction_nll`` without its checks (training loops: a NaN there is a divergence, caught after)."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
@@ -133,7 +138,7 @@ def _train_autoencoder(config, data, device, progress_bar):
     for step in progress(range(config.steps + 1), desc=f"AE d={config.d} λ={config.lam:g}", enabled=progress_bar):
         x = data.x_train[torch.randint(n, (min(config.batch, n),), generator=g).to(device)]  # (B, 64)
         logits, a, _ = model(x)
-        R = reconstruction_nll(logits, x)
+        R = _nll(logits, x)
         check_finite(R + a.sum(), step, "R (or the bottleneck)")
         omega = bp._omega_from_logits(a)  # a checked finite just above: no second scan
         loss = R + config.lam * omega
@@ -160,7 +165,7 @@ def _record(hist, model, data, step, R, omega, g_R, g_omega):
     logits, _, z = model(data.x_test)
     st = layer_stats(z)
     hist.log(step=step, train_R=R, train_omega=omega, enc_grad_R=g_R, enc_grad_omega=g_omega,
-             test_R=reconstruction_nll(logits, data.x_test),
+             test_R=_nll(logits, data.x_test),
              test_mse=F.mse_loss(torch.sigmoid(logits), data.x_test), **st)
 
 

@@ -64,7 +64,9 @@ def _check_name(name: str, arg: str = "name") -> str:
 
 
 def _alpha(name: str, alpha):
-    return DEFAULT_ALPHA.get(name) if alpha is None else alpha
+    if alpha is None:
+        return DEFAULT_ALPHA.get(name)
+    return _args.tensor("alpha", alpha) if isinstance(alpha, torch.Tensor) else _args.real("alpha", alpha)
 
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
@@ -195,8 +197,7 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     Gradients are left in ``.grad`` (zeroed first), so a training loop can step right after.
     Without ``y`` only forward statistics are filled; gradient columns are NaN.
     """
-    if lr is not None and not lr > 0:
-        raise ValueError(f"lr must be > 0 (or None), got {lr}")
+    lr, model = _args.optional(_args.positive_real, "lr", lr), _args.instance("model", model, nn.Module, "a torch nn.Module")
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor (B, n_in), got "
                         f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
@@ -311,6 +312,7 @@ def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None 
                       lr: float | None = None, loss_fn=F.cross_entropy) -> Report:
     """Per layer: % saturated, % dead, ‖∂L/∂a‖, update:data (with ``y`` and ``lr``), checked
     against RULES_OF_THUMB (update:data ≈ 1e-3 is Karpathy's, CS231n; the other limits are the lab's)."""
+    _args.model("model", model)  # a NaN network is refused, not reported as healthy
     p = probe(model, x, y, lr=lr, loss_fn=loss_fn)
     warn = []
     for i, k in enumerate(p.kinds):
