@@ -110,7 +110,7 @@ def max_derivative(name: str, alpha=None) -> float:
         return 0.25
     al = _alpha(name, alpha)
     if name in ("leaky_relu", "prelu", "elu"):
-        return max(1.0, float(torch.as_tensor(al).abs().max()))
+        return max(1.0, float(torch.as_tensor(al, dtype=torch.float64).abs().max()))
     return 1.0
 
 
