@@ -139,7 +139,7 @@ def get(surface) -> Surface:
     if isinstance(surface, Surface):
         return surface
     if not isinstance(surface, str) or surface not in SURFACES:
-        raise ValueError(f"surface must be a Surface or the name of one of {list(SURFACES)}, got {surface!r:.60}")
+        raise ValueError(f"surface must be one of {list(SURFACES)} (a surface name) or a Surface, got {surface!r:.60}")
     return SURFACES[surface]
 
 
