@@ -95,7 +95,8 @@ class StackConfig:
 
     def __post_init__(self):
         _args.fields(self, seeds=(lambda n, v: tuple(_args.ints(n, v, 0, 2 ** 63 - 1, unique=True)),),
-                     arms=(lambda n, v: tuple(_args.names(n, v, tuple(ARMS))),), depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
+                     arms=(lambda n, v: tuple(_args.names(n, v, tuple(ARMS))),),
+                     depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
                      init_std=(lambda n, v: _args.optional(_args.positive_real, n, v),),
                      steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
                      record_every=(_args.period,))

@@ -74,7 +74,7 @@ class Block(nn.Module):
     """z ↦ f(N(z W + b)), or z + f(N(z W + b))/√depth when ``residual`` (needs fan_in == fan_out);
     N is ``make_norm(norm, n_out)`` (BatchNorm1d, LayerNorm) or the identity for ``norm=None``."""
 
-    @_args.checked(n_in=_args.size, n_out=(_args.size, 1, 4096))
+    @_args.checked(n_in=_args.size, n_out=(_args.size, 1, 4096), residual=_args.boolean)
     def __init__(self, n_in: int, n_out: int, activation: str, residual: bool = False, scale: float = 1.0,
                  norm: str | None = None):
         super().__init__()
@@ -92,7 +92,8 @@ class Block(nn.Module):
 class DeepMLP(nn.Module):
     """n_in → width (block 1) → … (block ``depth``) → n_out logits; blocks 2..depth may be residual."""
 
-    @_args.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size)
+    @_args.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
+                   residual=_args.boolean)
     def __init__(self, depth: int, width: int, activation: str, *, n_in: int = 64, n_out: int = 10,
                  residual: bool = False, norm: str | None = None):
         super().__init__()
@@ -112,8 +113,7 @@ class DeepMLP(nn.Module):
 def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, seed: int | None = 0) -> nn.Module:
     """Re-initialise every nn.Linear of ``model`` in place by ``init`` (module docstring), times ``gain``."""
     _args.instance("model", model, nn.Module, "a torch nn.Module")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    _args.choice("init", init, INITS)
     if not (is_real(gain) and gain >= 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
     if seed is not None and not (is_int(seed) and 0 <= seed < 2 ** 63):
@@ -165,10 +165,8 @@ def critical_gain(activation: str, init: str = "normal") -> float:
     2015), PReLU(0.25) 1.37, ELU 1. Measured flat gains (normal init, 30 layers, width 64): tanh 1.06,
     ReLU 1.43, PReLU 1.37, ELU 1.16. The sigmoid's lies far above its linear-regime 4 (between 8 and
     12 at 20 layers, 3 seeds): as the gain grows, so does % saturated, and c grows more slowly than g."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    _args.choice("activation", activation, ACTIVATIONS)
+    _args.choice("init", init, INITS)
     d = derivative(activation, torch.tensor([-1e-9, 1e-9], dtype=torch.float64))  # f′(0⁻), f′(0⁺)
     c = math.sqrt(2.0 / float((d * d).sum()))
     return c / INIT_GAIN[init]
@@ -181,8 +179,7 @@ def predicted_slope(p: Probe, init: str = "default", gain: float = 1.0) -> float
     Same sign as ``log_slope``: negative = the gradient shrinks towards the input."""
     if not isinstance(p, Probe):
         raise TypeError(f"p must be a saturation.Probe, got {type(p).__name__}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    _args.choice("init", init, INITS)
     if len(p.a) < 2:
         raise ValueError("p must hold the pre-activations of >= 2 layers: probe(..., keep=True)")
     g = _args.positive_real("gain", gain) * INIT_GAIN[init]

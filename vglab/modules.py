@@ -54,7 +54,7 @@ class Linear(Module):
 
     def __init__(self, n_in: int, n_out: int, *, W: Param | None = None, b: Param | None = None,
                  bias: bool = True, generator=None, dtype=torch.float64):
-        n_in, n_out = _args.size("n_in", n_in), _args.size("n_out", n_out)
+        n_in, n_out, bias = _args.size("n_in", n_in), _args.size("n_out", n_out), _args.boolean("bias", bias)
         self.W = W or Param(torch.randn(n_in, n_out, generator=generator, dtype=dtype) / n_in**0.5)
         if bias and b is None:
             b = Param(torch.zeros(n_out, dtype=self.W.value.dtype))
@@ -243,7 +243,7 @@ class MSE(Module):
 def _onehot(y, like):
     y = _args.tensor("y", y, floating=False, convert=True).to(like.device)
     if y.shape != like.shape[:-1] or y.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
+        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])} (one per row of X / logp), "
                          f"got {y.dtype} of shape {tuple(y.shape)}")
     if ((y < 0) | (y >= like.shape[-1])).any():
         raise ValueError(f"y must be in [0, {like.shape[-1] - 1}]")
@@ -289,7 +289,8 @@ def jacobian_chain(net: Sequential, x: torch.Tensor):
 
 def format_chain(Js) -> str:
     """One line: ``dy/dx = J3 (3×5 Softmax) · J2 (5×5 ReLU) · J1 (5×4 Linear(4→5))``."""
-    if not isinstance(Js, (list, tuple)) or not all(isinstance(p, tuple) and len(p) == 2 and getattr(p[1], "ndim", 0) == 2 for p in Js):
+    if not isinstance(Js, (list, tuple)) or not all(isinstance(p, tuple) and len(p) == 2
+                                                    and getattr(p[1], "ndim", 0) == 2 for p in Js):
         raise TypeError(f"Js must be jacobian_chain's list of (name, J) pairs, got {type(Js).__name__} {Js!r:.60}")
     parts = [f"J{k} ({J.shape[0]}×{J.shape[1]} {name})" for k, (name, J) in enumerate(Js, 1)]
     return "dy/dx = " + " · ".join(reversed(parts))
@@ -301,7 +302,7 @@ def head_gradient(logits: torch.Tensor, y, head: str):
     ``head``: ``"softmax+log"`` (Softmax → Log → NLL), ``"softmax+mse"`` (Softmax → MSE) or
     ``"log_softmax+ce"`` (the fused CrossEntropy, p − onehot(y)).
     """
-    logits = _args.tensor("logits", logits, dims=2)
+    logits, head = _args.tensor("logits", logits, dims=2), _args.choice("head", head, HEADS)
     if head == "softmax+log":
         sm, log, nll = Softmax(), Log(), NLL()
         loss = nll.forward(log.forward(sm.forward(logits)), y)

@@ -134,6 +134,7 @@ def layer_factor(name: str, a: torch.Tensor, gain: float, alpha=None) -> float:
 
 def dead_units(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """Boolean (K,) mask, eq. (sat-dead): units saturated on every example of the batch a (B, K)."""
+    _args.tensor("a", a, dims=tuple(range(2, 9)), finite=False)
     return saturated(name, a, alpha).flatten(0, -2).all(dim=0)
 
 
@@ -197,8 +198,9 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     Gradients are left in ``.grad`` (zeroed first), so a training loop can step right after.
     Without ``y`` only forward statistics are filled; gradient columns are NaN.
     """
-    lr, model = _args.optional(_args.positive_real, "lr", lr), _args.instance("model", model, nn.Module, "a torch nn.Module")
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+    lr = _args.optional(_args.positive_real, "lr", lr)
+    _args.instance("model", model, nn.Module, "a torch nn.Module")
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() < 1:
         raise TypeError(f"x must be a floating-point tensor (B, n_in), got "
                         f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
     if y is not None and (not isinstance(y, torch.Tensor) or y.shape[:1] != x.shape[:1]):
