@@ -48,7 +48,9 @@ def _check_layer(z, name: str = "z", *, unit_interval: bool = True, finite: bool
 
 
 def _check_eps(eps: float, name: str = "eps") -> float:
-    return _args.real(name, eps, 0, 0.5, lo_open=True, hi_open=True)
+    if not _args.is_real(eps) or not 0.0 < eps < 0.5:  # NaN fails the comparison too
+        raise (ValueError if _args.is_real(eps) else TypeError)(f"{name} must be in (0, 0.5), got {eps!r:.60}")
+    return float(eps)
 
 
 def log_moments(z: torch.Tensor, eps: float = 1e-6):
