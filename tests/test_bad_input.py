@@ -408,6 +408,23 @@ def _v17a_rows():
         ("StackConfig-seeds", lambda: bs.StackConfig(seeds=None), TypeError, "seeds"),
         ("StackConfig-arms", lambda: bs.StackConfig(arms="plain,nope"), ValueError, "arms"),
         ("surfaces.get-name", lambda: surfaces.get(None), ValueError, "surface name"),
+        # beyond the KNOWN pairs: what the fixed hostile values (tools.hostile_report) still found
+        ("trajectory-noise-array", lambda: surfaces.trajectory("quadratic", "SGD", steps=5, noise=np.array([1.0, 2.0])),
+         TypeError, "noise"),
+        ("quadratic_model-lr-overflow", lambda: surfaces.quadratic_model([[1.0]], 1e300), ValueError, "lr"),
+        ("kl_to_uniform-alpha-inf", lambda: bp.kl_to_uniform(float("inf"), 1.0), ValueError, "alpha"),
+        ("pascanu_rows-0d", lambda: __import__("vglab.init_sigma").init_sigma.pascanu_rows(torch.tensor(NAN)),
+         TypeError, "rows"),
+        ("initial_loss-x-rows", lambda: __import__("vglab.norm").norm.initial_loss(
+            deep_mlp.build_mlp(2, 4, "relu", n_in=3), torch.ones(2, 3), torch.zeros(6, dtype=torch.long)), ValueError, "row of x"),
+        ("chain_gain-overflow", lambda: intro.chain_gain(1e300, 5), ValueError, "factor"),
+        ("stack_gradients-memory", lambda: intro.stack_gradients(width=10**6), ValueError, "width"),
+        ("Linear-bias-array", lambda: M.Linear(2, 3, bias=np.array([1.0, 2.0])), TypeError, "bias"),
+        ("DeepMLP-residual-tensor", lambda: deep_mlp.DeepMLP(2, 4, "tanh", residual=torch.ones(3)), TypeError, "residual"),
+        ("head_gradient-head-array", lambda: M.head_gradient(torch.zeros(2, 3), [0, 1], np.array([1.0])), ValueError, "head"),
+        ("critical_gain-init-array", lambda: deep_mlp.critical_gain("tanh", np.array([1.0, 2.0])), ValueError, "init"),
+        ("dead_units-1d", lambda: saturation.dead_units("relu", torch.zeros(3)), ValueError, "a must have"),
+        ("probe-x-0d", lambda: saturation.probe(deep_mlp.build_mlp(2, 4, "relu"), torch.tensor(1.0)), TypeError, "x must"),
     ]
 
 

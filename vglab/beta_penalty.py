@@ -199,8 +199,8 @@ def kl_to_uniform(alpha, beta) -> torch.Tensor:
     if not b.is_floating_point():
         b = b.to(a.dtype)
     for name, v in (("alpha", a), ("beta", b)):
-        if torch.isnan(v).any() or (v <= 0).any():
-            raise ValueError(f"alpha and beta must be > 0 (and not NaN); {name} has values in "
+        if not bool(torch.isfinite(v).all()) or (v <= 0).any():
+            raise ValueError(f"alpha and beta must be > 0 (finite, not NaN); {name} has values in "
                              f"[{float(v.min()):.3g}, {float(v.max()):.3g}]")
     try:
         torch.broadcast_shapes(a.shape, b.shape)
