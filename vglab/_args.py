@@ -258,3 +258,13 @@ def cli_errors(parser):
         yield
     except (TypeError, ValueError) as e:
         parser.error(str(e))
+
+
+# --- v17a ---
+def __getattr__(name):
+    """``_args.size``, ``_args.tensor``, ``_args.checked`` ...: the checks beyond numbers live in ``vglab._checked``
+    (sizes, seeds, lists, tensors, labels, models, rows, the ``checked`` decorator), read on first use."""
+    from . import _checked
+    if name.startswith("__") or not hasattr(_checked, name):
+        raise AttributeError(f"module 'vglab._args' has no attribute {name!r}")
+    return getattr(_checked, name)

@@ -18,7 +18,7 @@ from torch import nn
 
 from . import _args
 from . import beta_penalty as bp
-from .data import digits
+from .data import Split, digits
 from .runtime import cpu_threads
 from .train import History, check_finite, progress
 
@@ -28,10 +28,9 @@ N_BINS = 20  # histogram bins over [0, 1] for the bottleneck units
 class SigmoidAutoencoder(nn.Module):
     """x (B, 64) → encoder → a (B, d) → z = σ(a) → decoder → pixel logits (B, 64)."""
 
+    @_args.checked(d=_args.size, n_in=_args.size, hidden=_args.size)
     def __init__(self, d: int = 2, n_in: int = 64, hidden: int = 64):
         super().__init__()
-        if not (_args.is_int(d) and d >= 1):
-            raise ValueError(f"d (bottleneck size) must be an int >= 1, got {d!r}")
         self.d = d
         self.encoder = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, d))
         self.decoder = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, n_in))
@@ -80,6 +79,14 @@ class AERun:
 
 def reconstruction_nll(logits, x):
     """R: Bernoulli negative log-likelihood of the pixels, summed over pixels, mean over images."""
+    logits, x = _args.tensor("logits", logits, dims=2), _args.tensor("x", x, dims=2, lo=0, hi=1)
+    if logits.shape != x.shape:
+        raise ValueError(f"logits and x must have one shape, got {tuple(logits.shape)} and {tuple(x.shape)}")
+    return _nll(logits, x)
+
+
+def _nll(logits, x):
+    """``reconstruction_nll`` without its checks (training loops: a NaN there is a divergence, caught after)."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
@@ -98,6 +105,7 @@ def layer_stats(z: torch.Tensor) -> dict:
             "hist": torch.stack([torch.histc(z[:, j].float().cpu(), N_BINS, 0, 1) for j in range(z.shape[1])])}
 
 
+@_args.checked(config=(_args.instance, AEConfig), data=_args.split, progress_bar=_args.boolean)
 def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar: bool = True) -> AERun:
     """Train one autoencoder on digits with R′ = R + λω (patent claim 1, from the logits).
 
@@ -130,7 +138,7 @@ def _train_autoencoder(config, data, device, progress_bar):
     for step in progress(range(config.steps + 1), desc=f"AE d={config.d} λ={config.lam:g}", enabled=progress_bar):
         x = data.x_train[torch.randint(n, (min(config.batch, n),), generator=g).to(device)]  # (B, 64)
         logits, a, _ = model(x)
-        R = reconstruction_nll(logits, x)
+        R = _nll(logits, x)
         check_finite(R + a.sum(), step, "R (or the bottleneck)")
         omega = bp._omega_from_logits(a)  # a checked finite just above: no second scan
         loss = R + config.lam * omega
@@ -157,10 +165,12 @@ def _record(hist, model, data, step, R, omega, g_R, g_omega):
     logits, _, z = model(data.x_test)
     st = layer_stats(z)
     hist.log(step=step, train_R=R, train_omega=omega, enc_grad_R=g_R, enc_grad_omega=g_omega,
-             test_R=reconstruction_nll(logits, data.x_test),
+             test_R=_nll(logits, data.x_test),
              test_mse=F.mse_loss(torch.sigmoid(logits), data.x_test), **st)
 
 
+@_args.checked(lams=(_args.reals, 0), ds=(_args.ints, 1, 1 << 16), base=_args.opt(_args.instance, AEConfig),
+               data=_args.split, progress_bar=_args.boolean)
 def train_grid(lams, ds, base: AEConfig | None = None, *, data=None, device=None,
                progress_bar: bool = True) -> dict:
     """Train one autoencoder per (λ, d): the precomputed grid behind the slider panel."""
@@ -177,20 +187,23 @@ def train_grid(lams, ds, base: AEConfig | None = None, *, data=None, device=None
 # ---- generation: decode z ~ U(0, 1)^d ---------------------------------------------------------
 
 @torch.no_grad()
+@_args.checked(model=(_args.model, SigmoidAutoencoder), z=_args.rule(_args.tensor, dims=2, lo=0, hi=1, convert=True))
 def decode(model: SigmoidAutoencoder, z: torch.Tensor) -> torch.Tensor:
     """Images (n, 64) in [0, 1] decoded from codes z (n, d) in [0, 1]."""
-    if z.dim() != 2 or z.shape[1] != model.d:
+    if z.shape[1] != model.d:
         raise ValueError(f"z must have shape (n, {model.d}), got {tuple(z.shape)}")
     p = next(model.parameters())
     return torch.sigmoid(model.decoder(z.to(p.device, p.dtype))).cpu()
 
 
+@_args.checked(model=(_args.model, SigmoidAutoencoder), n=_args.size, seed=_args.seed)
 def sample_uniform(model: SigmoidAutoencoder, n: int = 16, seed: int = 0) -> torch.Tensor:
     """Decode n codes drawn from U(0, 1)^d: the patent's generative use of the bottleneck."""
     z = torch.rand(n, model.d, generator=torch.Generator().manual_seed(seed))
     return decode(model, z)
 
 
+@_args.checked(model=(_args.model, SigmoidAutoencoder), n=(_args.size, 1, 1000), margin=(_args.real, 0, 0.5))
 def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) -> torch.Tensor:
     """For d = 2: images (n*n, 64) decoded on an n×n grid over the unit square (row = z₂, col = z₁)."""
     if model.d != 2:
@@ -198,6 +211,9 @@ def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) ->
     t = torch.linspace(margin, 1 - margin, n)
     z2, z1 = torch.meshgrid(t.flip(0), t, indexing="ij")
     return decode(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], 1))
+
+
+_images = _args.rule(_args.tensor, dims=2, convert=True)  # (n, pixels), finite
 
 
 @torch.no_grad()
@@ -212,27 +228,39 @@ def count_distinct(images: torch.Tensor, decimals: int = 3) -> int:
 
 
 @torch.no_grad()
+@_args.checked(images=_images, reference=_images)
 def nearest_distance(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Per image, the root-mean-square pixel distance to its nearest reference image; (n,)."""
+    _same_width(images, reference)
     return torch.cdist(images.double(), reference.double().cpu()).min(1).values / images.shape[1] ** 0.5
 
 
+def _same_width(images, reference):
+    if images.shape[1] != reference.shape[1]:
+        raise ValueError(f"images and reference must have one number of pixels, got {images.shape[1]} and "
+                         f"{reference.shape[1]}")
+
+
 @torch.no_grad()
+@_args.checked(images=_images, reference=_images)
 def nearest_labels(images: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Per image, the class of its nearest reference image (a 1-nearest-neighbour classifier); (n,)."""
-    if reference.shape[0] != labels.shape[0]:
-        raise ValueError(f"labels must have one entry per reference image: {labels.shape[0]} != {reference.shape[0]}")
+    _same_width(images, reference)
+    labels = _args.labels("labels", labels, n=reference.shape[0])
     return labels.cpu()[torch.cdist(images.double(), reference.double().cpu()).argmin(1)]
 
 
 def effective_classes(labels: torch.Tensor, n_classes: int = 10) -> float:
     """exp(entropy) of the class histogram: 1 when every image is one class, ``n_classes`` when even."""
+    n_classes = _args.size("n_classes", n_classes)
+    labels = _args.labels("labels", labels, n_classes=n_classes)
     p = torch.bincount(torch.as_tensor(labels).long(), minlength=n_classes).double()
     p = p[p > 0] / p.sum()
     return float(torch.exp(-(p * p.log()).sum()))
 
 
 @torch.no_grad()
+@_args.checked(images=_images)
 def mean_pairwise_distance(images: torch.Tensor) -> float:
     """Mean RMS pixel distance over all pairs of distinct images: how different the images are."""
     n = images.shape[0]
@@ -241,6 +269,7 @@ def mean_pairwise_distance(images: torch.Tensor) -> float:
     return float(torch.cdist(images.double(), images.double()).sum() / (n * (n - 1)) / images.shape[1] ** 0.5)
 
 
+@_args.checked(run=(_args.instance, AERun), data=(_args.instance, Split), n=_args.size, seed=_args.seed)
 def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
     """Decoded U(0, 1)^d samples against reconstructions of test digits (digits by construction).
 
@@ -260,8 +289,13 @@ def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
             "mean_abs_corr": bp.mean_abs_correlation(run.z_test) if run.model.d > 1 else 0.0}
 
 
+@_args.checked(runs=(_args.instance, dict, "a dict {(λ, d): AERun} from train_grid"), n_samples=_args.size,
+               seed=_args.seed)
 def summarize_grid(runs: dict, n_samples: int = 24, seed: int = 0) -> dict:
     """What the (λ, d) slider panel draws, computed once: {(λ, d): final codes, fit, curves, samples}."""
+    for key, r in runs.items():
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(r, AERun)):
+            raise TypeError(f"runs must map (λ, d) to an AERun (train_grid's result), got {key!r:.40}: {r!r:.40}")
     out = {}
     for (lam, d), r in runs.items():
         h = r.history

@@ -17,6 +17,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from . import _args
+
 __all__ = ["beta_penalty", "beta_penalty_from_logits", "fit_beta", "fit_beta_log_moments",
            "kl_to_uniform", "ks_to_uniform", "fraction_saturated", "unit_correlation",
            "mean_abs_correlation", "counterexample", "log_moments", "l2_preactivation",
@@ -45,9 +47,9 @@ def _check_layer(z, name: str = "z", *, unit_interval: bool = True, finite: bool
     return z
 
 
-def _check_eps(eps: float) -> float:
-    if not 0.0 < eps < 0.5:
-        raise ValueError(f"eps must be in (0, 0.5), got {eps}")
+def _check_eps(eps: float, name: str = "eps") -> float:
+    if not _args.is_real(eps) or not 0.0 < eps < 0.5:  # NaN fails the comparison too
+        raise (ValueError if _args.is_real(eps) else TypeError)(f"{name} must be in (0, 0.5), got {eps!r:.60}")
     return float(eps)
 
 
@@ -91,11 +93,16 @@ def l2_preactivation(a: torch.Tensor) -> torch.Tensor:
     It pulls every pre-activation to 0 (z = σ(0) = 1/2): out of saturation too, but toward a spike
     at 1/2, not toward U(0, 1). Notebook 06 trains with it at a strength matched to ω's.
     """
-    return l2_preactivation_batched(_check_layer(a, "a", unit_interval=False, finite=True)[None])[0]
+    return _l2_batched(_check_layer(a, "a", unit_interval=False, finite=True)[None])[0]
 
 
 def l2_preactivation_batched(a: torch.Tensor) -> torch.Tensor:
-    """``l2_preactivation`` of M networks at once: a (M, N, d) → (M,); no checks (training loops)."""
+    """``l2_preactivation`` of M networks at once: a (M, N, d) → (M,) (training loops: ``_l2_batched``)."""
+    return _l2_batched(_args.tensor("a", a, dims=3))
+
+
+def _l2_batched(a: torch.Tensor) -> torch.Tensor:
+    """``l2_preactivation_batched`` without its checks (no NaN/Inf scan, no host sync)."""
     return a.pow(2).mean(-2).sum(-1)
 
 
@@ -119,6 +126,8 @@ def sharded_gradient_gap(a: torch.Tensor, n_shards: int) -> float:
     return float((torch.cat(parts) - g).norm() / g.norm())
 
 
+@_args.checked(s1=_args.rule(_args.tensor, convert=True, hi=0), s2=_args.rule(_args.tensor, convert=True, hi=0),
+               max_iter=(_args.size, 1, 10_000), tol=(_args.real, 0), max_param=(_args.real, 1, 1e300))
 def fit_beta_log_moments(s1, s2, *, init=None, max_iter: int = 50, tol: float = 1e-10,
                          max_param: float = 1e6):
     """Solve the Beta ML equations ψ(α) − ψ(α+β) = s1, ψ(β) − ψ(α+β) = s2 by Newton (SOURCES.md §2).
@@ -129,7 +138,9 @@ def fit_beta_log_moments(s1, s2, *, init=None, max_iter: int = 50, tol: float = 
     ``max_param`` caps a near-constant unit, whose MLE does not exist (α, β → ∞).
     Returns (alpha, beta, n_iter) in float64.
     """
-    s1, s2 = torch.as_tensor(s1, dtype=torch.float64), torch.as_tensor(s2, dtype=torch.float64)
+    if s1.shape != s2.shape:
+        raise ValueError(f"s1 and s2 must have one shape (one pair per unit), got {tuple(s1.shape)} and {tuple(s2.shape)}")
+    s1, s2 = s1.to(torch.float64), s2.to(torch.float64)
     a, b = (torch.ones_like(s1), torch.ones_like(s2)) if init is None else \
         (torch.as_tensor(init[0], dtype=torch.float64).clone(), torch.as_tensor(init[1], dtype=torch.float64).clone())
     n_iter = 0
@@ -188,8 +199,8 @@ def kl_to_uniform(alpha, beta) -> torch.Tensor:
     if not b.is_floating_point():
         b = b.to(a.dtype)
     for name, v in (("alpha", a), ("beta", b)):
-        if torch.isnan(v).any() or (v <= 0).any():
-            raise ValueError(f"alpha and beta must be > 0 (and not NaN); {name} has values in "
+        if not bool(torch.isfinite(v).all()) or (v <= 0).any():
+            raise ValueError(f"alpha and beta must be > 0 (finite, not NaN); {name} has values in "
                              f"[{float(v.min()):.3g}, {float(v.max()):.3g}]")
     try:
         torch.broadcast_shapes(a.shape, b.shape)
@@ -213,8 +224,7 @@ def ks_to_uniform(z: torch.Tensor) -> torch.Tensor:
 
 def fraction_saturated(z: torch.Tensor, tol: float = 0.01) -> torch.Tensor:
     """Per-unit fraction of samples with z < tol or z > 1 − tol (σ′ below ≈ 4 % of its 1/4 peak); (d,)."""
-    if not 0.0 < tol < 0.5:
-        raise ValueError(f"tol must be in (0, 0.5), got {tol}")
+    _check_eps(tol, "tol")
     z = _check_layer(z).detach()
     return ((z < tol) | (z > 1 - tol)).to(z.dtype).mean(0)
 
@@ -246,8 +256,7 @@ def counterexample(n: int = 9000, low: float = 1e-3) -> torch.Tensor:
     p solves p (ln low + ln(1 − low)) + (1 − 2p) ln ½ = −1 (p ≈ 5.6 % for low = 0.001), so both
     log-moments are −1 and ω = 0, yet 11 % of the values sit in the saturated ends. Shape (n, 1).
     """
-    if not 0.0 < low < 0.5:
-        raise ValueError(f"low must be in (0, 0.5), got {low}")
+    n, low = _args.size("n", n, 1, 10 ** 7), _check_eps(low, "low")
     p = (math.log(0.5) + 1.0) / (2 * math.log(0.5) - math.log(low) - math.log1p(-low))
     k = round(p * n)
     if k < 1:

@@ -29,10 +29,10 @@ class SigmoidStack(nn.Module):
     N(0, init_std²/fan_in) with zero biases, while the readout keeps PyTorch's default init.
     """
 
+    @_args.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
+                   init_std=_args.opt(_args.positive_real))
     def __init__(self, depth: int = 10, width: int = 32, n_in: int = 64, n_out: int = 10, init_std=None):
         super().__init__()
-        if depth < 1 or width < 1:
-            raise ValueError(f"depth and width must be >= 1, got {depth}, {width}")
         sizes = [n_in] + [width] * depth
         self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
         self.out = nn.Linear(width, n_out)
@@ -51,6 +51,10 @@ class SigmoidStacks(nn.Module):
 
     def __init__(self, nets):
         super().__init__()
+        nets = list(_args.instance("nets", nets, (list, tuple), "a list of SigmoidStack"))
+        if not nets or not all(isinstance(n, SigmoidStack) for n in nets) \
+                or len({tuple(p.shape for p in n.parameters()) for n in nets}) != 1:
+            raise TypeError(f"nets must be a non-empty list of SigmoidStack of one shape, got {nets!r:.80}")
         lins = [list(n.layers) + [n.out] for n in nets]
         self.W = nn.ParameterList(nn.Parameter(torch.stack([ls[k].weight.detach().T for ls in lins]).contiguous())
                                   for k in range(len(lins[0])))  # each (M, fan_in, fan_out)
@@ -90,11 +94,9 @@ class StackConfig:
     record_every: int = 100
 
     def __post_init__(self):
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct and at least one, got {self.seeds!r}")
-        if not self.arms or any(a not in ARMS for a in self.arms):
-            raise ValueError(f"arms must be names from {list(ARMS)}, got {self.arms!r}")
-        _args.fields(self, depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
+        _args.fields(self, seeds=(lambda n, v: tuple(_args.ints(n, v, 0, 2 ** 63 - 1, unique=True)),),
+                     arms=(lambda n, v: tuple(_args.names(n, v, tuple(ARMS))),),
+                     depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
                      init_std=(lambda n, v: _args.optional(_args.positive_real, n, v),),
                      steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
                      record_every=(_args.period,))
@@ -103,9 +105,10 @@ class StackConfig:
 def _penalties(pre):
     """Per network (M,): Σ_l ω_l (claim 1, from the logits) and the control Σ_l mean_i Σ_j a_ij²."""
     omega = sum(((1 - F.softplus(-a).mean(1)) ** 2 + (1 - F.softplus(a).mean(1)) ** 2).sum(-1) for a in pre)
-    return omega, sum(bp.l2_preactivation_batched(a) for a in pre)
+    return omega, sum(bp._l2_batched(a) for a in pre)
 
 
+@_args.checked(config=(_args.instance, StackConfig), data=_args.split, progress_bar=_args.boolean)
 def train_stacks(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:
     """Classify digits with E′ = cross-entropy + penalty, one network per (arm, seed) (claim 3).
 
@@ -173,6 +176,7 @@ def _record_stacks(hist, config, model, data, step, E, grad_norms, lams):
         hist[a]["step"].append(step)
 
 
+@_args.checked(config=(_args.instance, StackConfig), data=_args.split)
 def stack_factors(config: StackConfig, *, data=None) -> dict:
     """The per-layer gradient factor of each seed's stack at initialisation, predicted and measured.
 

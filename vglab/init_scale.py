@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import torch
 
 from . import bptt, tasks
-from ._args import device as _device, int_at_least, is_int, is_real
+from . import _args
+from ._args import int_at_least
 from .optim import Momentum
 from .srn import SRN, _loss, spectral_radius
 from .train import DivergenceError, History, check_finite, progress
@@ -27,11 +28,6 @@ PAPER_Q = {"variance 0.005": "> 25", "variance 0.01": "≈ 0.7", "variance 0.02"
 PAPER_Q_BOUNDS = {"variance 0.005": (25.0, math.inf), "variance 0.01": (0.7, 0.7), "variance 0.02": (-math.inf, -6.0)}
 
 
-def _check_positive(name, v) -> None:
-    if not is_real(v) or not 0 < v < math.inf:
-        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-
-
 @dataclass(frozen=True)
 class InitSetting:
     """One way to read the paper's "σ": as the variance or as the standard deviation."""
@@ -39,20 +35,25 @@ class InitSetting:
     label: str
     sigma2: float  # the variance actually used: N(0, sigma2)
 
+    def __post_init__(self):
+        _args.fields(self, label=(_args.rule(_args.text, empty=False),), sigma2=(_args.positive_real,))
+
     std = property(lambda self: math.sqrt(self.sigma2), doc="The standard deviation √sigma2.")
     paper_q = property(lambda self: PAPER_Q.get(self.label, "—"), doc="The paper's Q for this setting, or —.")
 
 
 def variance(v: float) -> InitSetting:
     """σ read as the variance: N(0, v)."""
-    _check_positive("variance", v)
-    return InitSetting(f"variance {v:g}", float(v))
+    return InitSetting(f"variance {_args.positive_real('variance', v):g}", float(v))
 
 
 def std(s: float) -> InitSetting:
     """σ read as the standard deviation: N(0, s²)."""
-    _check_positive("std", s)
-    return InitSetting(f"std {s:g}", float(s) ** 2)
+    return InitSetting(f"std {_args.positive_real('std', s):g}", float(s) ** 2)
+
+
+def _setting(name, v) -> InitSetting:  # an InitSetting, or a number read as the variance (std <= 10)
+    return v if isinstance(v, InitSetting) else variance(_args.real(f"{name} (InitSetting or variance)", v, 0, 100, lo_open=True))
 
 
 FIG2_SETTINGS = (variance(0.005), variance(0.01), variance(0.02), std(0.05), std(0.2))
@@ -64,10 +65,10 @@ STD_SETTINGS = (std(0.005), std(0.01), std(0.02))
 # ---- the circular law -------------------------------------------------------------------------
 def circle_radius(sigma2: float, n_hidden: int = 100) -> float:
     """Girko's circular law: eigenvalues of W (K × K, entries N(0, σ²)) fill |λ| ≤ std·√K."""
-    _check_positive("sigma2", sigma2)
-    return math.sqrt(sigma2 * n_hidden)
+    return math.sqrt(_args.positive_real("sigma2", sigma2) * _args.size("n_hidden", n_hidden))
 
 
+@_args.checked(n_hidden=(_args.size, 1, 4096), n_matrices=_args.opt(_args.size, 1, 10_000), seed=_args.seed)
 def recurrent_weights(sigma2: float, n_hidden: int = 100, n_matrices: int | None = None, seed: int = 0):
     """W_rec of ``gradient_profile(n_networks=n_matrices, seed=seed)``'s networks (float64, CPU):
     (K, K) for None or 1, else (n, K, K). Same seed, same draws for every σ²: σ² only rescales W_rec."""
@@ -102,7 +103,7 @@ def _positive_values(name: str, v) -> torch.Tensor:
                                                                   dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError) as e:
         raise TypeError(f"{name} must be a number or a tensor, got {type(v).__name__}") from e
-    if not t.is_floating_point() or not bool(((t > 0) & torch.isfinite(t)).all()):
+    if not t.is_floating_point() or not t.numel() or not bool(((t > 0) & torch.isfinite(t)).all()):
         raise ValueError(f"{name} must be finite and > 0 (a number or a tensor), got {v!r}")
     return t
 
@@ -114,10 +115,9 @@ def sat_rate_factor(setting: "InitSetting | float", rms_fprime, n_hidden: int = 
     tensor with one per network). Returns the same kind. After h steps ‖δ(k−h)‖ ≈ c^h ‖δ(k)‖,
     so Q ≈ −h·log10 c (``q_from_factor``).
     """
-    setting = setting if isinstance(setting, InitSetting) else variance(setting)
-    int_at_least("n_hidden", n_hidden)
+    setting, n_hidden = _setting("setting", setting), int_at_least("n_hidden", n_hidden)
     c = math.sqrt(setting.sigma2 * n_hidden) * _positive_values("rms_fprime", rms_fprime)
-    return c if isinstance(rms_fprime, torch.Tensor) else float(c)
+    return c if isinstance(rms_fprime, torch.Tensor) or c.dim() else float(c)
 
 
 def q_from_factor(c, h: int = 100):
@@ -191,6 +191,8 @@ class Profile:
         return q_from_factor(self.factor_predicted, self.h)
 
 
+@_args.checked(setting=_setting, n_hidden=(_args.size, 1, 4096), h=_args.size, n_networks=(_args.size, 1, 1000),
+               n_sequences=_args.size, seed=_args.seed, dtype=_args.torch_dtype, device=_args.device)
 def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: int = 100,
                      n_networks: int = 10, n_sequences: int = 100, seed: int = 0,
                      dtype=torch.float64, weight_grads: bool = True, device=None) -> Profile:
@@ -201,10 +203,6 @@ def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: in
     ``setting``: an ``InitSetting`` or a variance. Network weights come from ``seed``, the
     sequences from ``seed + 1`` (the same data for every setting).
     """
-    if not isinstance(setting, InitSetting):
-        setting = variance(setting)
-    for name, v in (("n_networks", n_networks), ("n_sequences", n_sequences), ("h", h)):
-        int_at_least(name, v)
     if h < 9:
         raise ValueError(f"h must be >= 9 (sequences of T = h + 1 >= 10 steps), got {h}")
     T = h + 1
@@ -232,7 +230,7 @@ def q_rows(profiles) -> list[dict]:
     curve), √E[f′²], fraction saturated (mean, max), ``rms_sat_only`` = √(1 − saturated) (the least
     √E[f′²] saturation alone gives: f′ = 0 if saturated, else 1), factors and Q's, the paper's Q."""
     rows = []
-    for p in profiles:
+    for p in _args.instance("profiles", profiles, (list, tuple), "a list of init_scale.Profile"):
         if not isinstance(p, Profile):
             raise TypeError(f"profiles must hold init_scale.Profile objects, got {type(p).__name__}")
         s = p.setting
@@ -249,12 +247,14 @@ def q_rows(profiles) -> list[dict]:
 
 def q_table(settings=FIG2_SETTINGS, **kw) -> list[dict]:
     """``q_rows`` of ``gradient_profile(s, weight_grads=False, **kw)`` for every setting."""
-    return q_rows([gradient_profile(s, weight_grads=False, **kw) for s in settings])
+    settings = _args.instance("settings", settings, (list, tuple), "a list of InitSetting (or variances)")
+    return q_rows([gradient_profile(_setting(f"settings[{i}]", s), weight_grads=False, **kw) for i, s in enumerate(settings)])
 
 
 def format_q_table(rows) -> str:
     """A plain-text table of ``q_rows``: Q of the mean curve, the mean Q ± 95 % CI over networks
     (1 decimal), its range over networks, and the paper's."""
+    _args.records("rows", rows, ("q_of_mean", "q_ci"), "init_scale.q_rows rows")
     lines = [f"{'setting':15s} {'std·√K':>6s}  {'Q of mean curve':>15s}  {'mean Q ± 95% CI':>15s}  "
              f"{'networks min…max':>16s}  {'paper':>6s}"]
     for r in rows:
@@ -266,6 +266,7 @@ def format_q_table(rows) -> str:
 def format_factor_table(rows) -> str:
     """A plain-text table of ``q_rows``: gain, √E[f′²], % saturated, per-step factor and Q,
     predicted by eq. (sat-rate) beside measured (means over networks; Q to 1 decimal)."""
+    _args.records("rows", rows, ("c_pred", "c_meas"), "init_scale.q_rows rows")
     lines = [f"{'setting':15s} {'gain':>5s} {'√E f′²':>6s} {'% sat':>5s}   {'factor c: predicted':>19s} "
              f"{'measured':>8s}   {'Q: predicted':>12s} {'measured':>8s}"]
     for r in rows:
@@ -274,6 +275,7 @@ def format_factor_table(rows) -> str:
     return "\n".join(lines)
 
 
+@_args.checked(setting=_setting, h=(_args.size, 9, 10_000), n_sequences=(_args.size, 1, 10_000), seed=_args.seed)
 def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int = 100, h: int = 100,
                     n_sequences: int = 10, seed: int = 0) -> dict:
     """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}.
@@ -282,7 +284,7 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
     precision and one below about 0.7e-45 rounds to 0, so the norm is 0 once every component is below
     about 3e-23. In float64 the squares stay normal for components above about 1.5e-154.
     """
-    s = setting if isinstance(setting, InitSetting) else variance(setting)
+    s = setting
     x, y = tasks.make_batch(TASK, n_sequences, h + 1, generator=torch.Generator().manual_seed(seed + 1))
     out = {}
     for dt in (torch.float32, torch.float64):
@@ -293,6 +295,9 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
 
 
 # ---- Fig. 3: plain momentum SGD and the collapse of ‖δ‖ -------------------------------------------
+@_args.checked(T=(_args.size, 2, 10_000), n_networks=(_args.size, 1, 1000), lags=(_args.ints, 0), batch=_args.size,
+               lr=_args.rule(_args.real, 0, 1e38, lo_open=True), sigma2=_args.positive_real,  # 1e38: float32's top
+               n_steps=(_args.integer, 1), record_every=_args.period, n_train=(_args.integer, 1))
 def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: float = 1e-5,
                 momentum: float = 0.9, batch: int = 10, sigma2: float = 0.01, n_train: int = 20000,
                 record_every: int = 50, lags=(0, 25, 50, 75, 99), n_probe: int = 100,
@@ -302,13 +307,9 @@ def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: fl
     ``record_every`` steps a float64 copy runs ``n_probe`` fixed sequences and logs ``delta`` (M, lags)
     minibatch-mean ‖δ(k−j)‖, ``Q`` (M,) eq. (25) with h = T − 1, ``saturated`` (M,) the fraction of
     |z| > ``saturation``, ``accuracy`` (M,), and ``loss``. A NaN/Inf loss raises ``DivergenceError``."""
-    if not 0 < lr < math.inf:
-        raise ValueError(f"lr must be a finite number > 0, got {lr}")
-    if not all(is_int(j) and 0 <= j < T for j in lags):
+    if not all(0 <= j < T for j in lags):
         raise ValueError(f"lags must be ints in [0, T) = [0, {T}), got {lags}")
-    for name, v in (("n_steps", n_steps), ("record_every", record_every), ("batch", batch), ("n_train", n_train)):
-        int_at_least(name, v)
-    device = _device("device", device) or torch.device("cpu")
+    device = _args.device("device", device) or torch.device("cpu")
     model = SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2, n_networks=n_networks,
                 generator=torch.Generator().manual_seed(seed), device=device)
     X, Y, _ = tasks.make_dataset(TASK, n_train, T, generator=torch.Generator().manual_seed(seed + 1), device=device)

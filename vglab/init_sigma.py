@@ -54,7 +54,7 @@ def q_bound(sigma_max, activation: str = "tanh", h: int = 100):
 
 
 def _check_rows(rows) -> list:
-    if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__iter__"):
+    if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__iter__") or getattr(rows, "ndim", 1) == 0:
         raise TypeError(f"rows must be a list of init_scale.q_rows rows (dicts), got {type(rows).__name__}")
     rows = list(rows)
     if not rows:
@@ -104,7 +104,7 @@ def format_pascanu_table(prows) -> str:
     """A plain-text table of ``pascanu_rows``: σ_max (mean, range), 1/γ, how many networks meet the
     sufficient condition for vanishing, the weakest bound on Q over the networks (``q_bound``, the
     lowest per-network guarantee) and the measured Q (mean, range)."""
-    if isinstance(prows, (str, bytes, dict)) or not hasattr(prows, "__iter__"):
+    if isinstance(prows, (str, bytes, dict)) or not hasattr(prows, "__iter__") or getattr(prows, "ndim", 1) == 0:
         raise TypeError(f"prows must be a list of pascanu_rows rows, got {type(prows).__name__}")
     keys = ("setting", "n_networks", "smax_mean", "smax_min", "smax_max", "inv_gamma", "n_sufficient",
             "bound", "q_mean", "q_min", "q_max")

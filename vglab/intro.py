@@ -25,8 +25,10 @@ def _factor(factor) -> float:
 def chain_gain(factor: float, depth: int) -> np.ndarray:
     """|gradient| after 0..depth layers that each multiply it by ``factor``: factor**k, k = 0..depth."""
     factor = _factor(factor)
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be an int >= 1, got {depth!r}")
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or not 1 <= depth <= 10**6:
+        raise ValueError(f"depth must be an int in [1, 10**6], got {depth!r}")
+    if depth * abs(np.log(factor)) > 700:  # beyond e**700 a float64 overflows: inf is no answer
+        raise ValueError(f"factor**depth overflows a float (factor {factor:g}, depth {depth}): take fewer layers")
     k = np.arange(depth + 1)
     return np.exp(k * np.log(factor))  # (depth + 1,)
 
@@ -63,14 +65,16 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
     """
     from .saturation import ACTIVATIONS, activation as f, derivative as df, max_derivative, saturated
 
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    _args.choice("activation", activation, ACTIVATIONS)
     if not isinstance(gain, (int, float, np.integer, np.floating)) or not np.isfinite(gain) or gain <= 0:
         raise ValueError(f"gain must be a positive finite number, got {gain!r}")
     for name, v, lo in (("depth", depth, 2), ("width", width, 1), ("batch", batch, 1),
                         ("n_networks", n_networks, 1), ("seed", seed, 0)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
             raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    if depth * n_networks * width * max(width, batch) > 2 ** 28:
+        raise ValueError(f"depth × n_networks × width × max(width, batch) must be <= 2**28 (memory), got depth {depth}, "
+                         f"n_networks {n_networks}, width {width}, batch {batch}")
     import torch
 
     g = torch.Generator().manual_seed(int(seed))
@@ -89,6 +93,8 @@ def stack_gradients(activation: str = "sigmoid", gain: float = 1.0, depth: int =
         delta = (delta @ W[l].transpose(-1, -2)) * fprime[l - 1]
         norms.append(delta.flatten(1).norm(dim=1))
     norms = torch.stack(norms, dim=1)  # (M, depth)
+    if not all(bool(torch.isfinite(t).all()) for t in (norms, *a_sq)):
+        raise ValueError(f"gain {gain:g} over depth {depth} overflows the pre-activations or the gradient: lower the gain")
     rms = torch.stack(fprime[:-1]).pow(2).mean(dim=(0, 2, 3)).sqrt()  # (M,) over layers 1 … L−1
     return {
         "norms": norms.numpy(),
@@ -111,6 +117,8 @@ def singular_values(gain: float = 1.0, width: int = 256, seed: int = 0) -> np.nd
     for name, v, lo in (("width", width, 1), ("seed", seed, 0)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
             raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    if width > 8192:
+        raise ValueError(f"width must be <= 8192 (an SVD of width × width), got {width}")
     import torch
 
     g = torch.Generator().manual_seed(int(seed))

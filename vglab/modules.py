@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from . import _args
 from ._args import CheckedForward
 
 HEADS = ("softmax+log", "softmax+mse", "log_softmax+ce")
@@ -21,7 +22,7 @@ class Param:
     """A weight with its accumulated gradient dC/dW (``grad`` starts at zero)."""
 
     def __init__(self, value: torch.Tensor):
-        self.value, self.grad = value, torch.zeros_like(value)
+        self.value, self.grad = _args.tensor("value", value), torch.zeros_like(value)
 
     def accumulate(self, g: torch.Tensor) -> None:
         self.grad = self.grad + g  # a weight used twice: dC/dW = sum over its uses
@@ -53,8 +54,7 @@ class Linear(Module):
 
     def __init__(self, n_in: int, n_out: int, *, W: Param | None = None, b: Param | None = None,
                  bias: bool = True, generator=None, dtype=torch.float64):
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"Linear: n_in and n_out must be >= 1, got {n_in}, {n_out}")
+        n_in, n_out, bias = _args.size("n_in", n_in), _args.size("n_out", n_out), _args.boolean("bias", bias)
         self.W = W or Param(torch.randn(n_in, n_out, generator=generator, dtype=dtype) / n_in**0.5)
         if bias and b is None:
             b = Param(torch.zeros(n_out, dtype=self.W.value.dtype))
@@ -128,9 +128,7 @@ class Branch(Module):
     """Branch (copy), eq. (01.4), lecture: Y1 = X, Y2 = X (n copies); dC/dX = dC/dY1 + dC/dY2."""
 
     def __init__(self, n: int = 2):
-        if n < 2:
-            raise ValueError(f"Branch: n (number of copies) must be >= 2, got {n}")
-        self.n = n
+        self.n = _args.size("n", n, 2)  # the number of copies
 
     def forward(self, X):
         return (X,) * self.n
@@ -243,9 +241,9 @@ class MSE(Module):
 
 
 def _onehot(y, like):
-    y = torch.as_tensor(y, device=like.device)
+    y = _args.tensor("y", y, floating=False, convert=True).to(like.device)
     if y.shape != like.shape[:-1] or y.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])}, "
+        raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])} (one per row of X / logp), "
                          f"got {y.dtype} of shape {tuple(y.shape)}")
     if ((y < 0) | (y >= like.shape[-1])).any():
         raise ValueError(f"y must be in [0, {like.shape[-1] - 1}]")
@@ -256,7 +254,7 @@ class Sequential(Module):
     """A chain of one-input modules: forward left to right, backward right to left."""
 
     def __init__(self, *modules: Module):
-        self.modules = list(modules)
+        self.modules = [_args.instance("modules", m, Module, "a vglab.modules Module") for m in modules]
         self.params = tuple(p for m in self.modules for p in m.params)
 
     def forward(self, X):
@@ -278,10 +276,10 @@ def jacobian_chain(net: Sequential, x: torch.Tensor):
 
     ``x``: (n,) or (1, n). Runs ``net.forward``; returns ``(Js, product)``: ``Js`` a list of
     ``(name, J_k)``, J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1."""
-    x = x.reshape(1, -1)
     if not isinstance(net, Sequential):
         raise TypeError(f"jacobian_chain: net must be a Sequential, got {type(net).__name__}")
-    net.forward(x)
+    x = _args.tensor("x", x, convert=True).reshape(1, -1).to(net.params[0].value.dtype if net.params else torch.float64)
+    _args.forward(net.forward, x)
     Js = [(repr(m), m.jacobian()) for m in net.modules]
     product = Js[0][1]
     for _, J in Js[1:]:
@@ -291,6 +289,9 @@ def jacobian_chain(net: Sequential, x: torch.Tensor):
 
 def format_chain(Js) -> str:
     """One line: ``dy/dx = J3 (3×5 Softmax) · J2 (5×5 ReLU) · J1 (5×4 Linear(4→5))``."""
+    if not isinstance(Js, (list, tuple)) or not all(isinstance(p, tuple) and len(p) == 2
+                                                    and getattr(p[1], "ndim", 0) == 2 for p in Js):
+        raise TypeError(f"Js must be jacobian_chain's list of (name, J) pairs, got {type(Js).__name__} {Js!r:.60}")
     parts = [f"J{k} ({J.shape[0]}×{J.shape[1]} {name})" for k, (name, J) in enumerate(Js, 1)]
     return "dy/dx = " + " · ".join(reversed(parts))
 
@@ -301,6 +302,7 @@ def head_gradient(logits: torch.Tensor, y, head: str):
     ``head``: ``"softmax+log"`` (Softmax → Log → NLL), ``"softmax+mse"`` (Softmax → MSE) or
     ``"log_softmax+ce"`` (the fused CrossEntropy, p − onehot(y)).
     """
+    logits, head = _args.tensor("logits", logits, dims=2), _args.choice("head", head, HEADS)
     if head == "softmax+log":
         sm, log, nll = Softmax(), Log(), NLL()
         loss = nll.forward(log.forward(sm.forward(logits)), y)
@@ -318,9 +320,8 @@ def head_gradient(logits: torch.Tensor, y, head: str):
 def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
     """Logits (N, K) and labels (N,): the true class 0 has logit 0, every other class ``margin``
     (> 0: confidently wrong by that much; < 0: confidently right); p_true = 1 / (1 + (K − 1) e^margin)."""
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
-    m = torch.as_tensor(margin, dtype=dtype).reshape(-1)
+    n_classes = _args.size("n_classes", n_classes, 2)
+    m = _args.tensor("margin", margin, dims=(0, 1), convert=True).to(dtype).reshape(-1)
     logits = torch.zeros(len(m), n_classes, dtype=dtype)
     logits[:, 1:] = m[:, None]
     return logits, torch.zeros(len(m), dtype=torch.long)

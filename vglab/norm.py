@@ -35,7 +35,7 @@ def _check_xy(model, x, y):
         raise ValueError(f"x must be a floating-point tensor (B >= 2, n_in), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
     if y is not None and (not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != x.shape[:1]):
-        raise ValueError(f"y must be a long tensor of {x.shape[0]} class labels, got "
+        raise ValueError(f"y must be a long tensor of {x.shape[0]} class labels (one per row of x), got "
                          f"{(y.dtype, tuple(y.shape)) if isinstance(y, torch.Tensor) else type(y).__name__}")
 
 

@@ -65,7 +65,9 @@ def _check_name(name: str, arg: str = "name") -> str:
 
 
 def _alpha(name: str, alpha):
-    return DEFAULT_ALPHA.get(name) if alpha is None else alpha
+    if alpha is None:
+        return DEFAULT_ALPHA.get(name)
+    return _args.tensor("alpha", alpha) if isinstance(alpha, torch.Tensor) else _args.real("alpha", alpha)
 
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
@@ -109,7 +111,7 @@ def max_derivative(name: str, alpha=None) -> float:
         return 0.25
     al = _alpha(name, alpha)
     if name in ("leaky_relu", "prelu", "elu"):
-        return max(1.0, float(torch.as_tensor(al).abs().max()))
+        return max(1.0, float(torch.as_tensor(al, dtype=torch.float64).abs().max()))
     return 1.0
 
 
@@ -133,6 +135,7 @@ def layer_factor(name: str, a: torch.Tensor, gain: float, alpha=None) -> float:
 
 def dead_units(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """Boolean (K,) mask, eq. (sat-dead): units saturated on every example of the batch a (B, K)."""
+    _args.tensor("a", a, dims=tuple(range(2, 9)), finite=False)
     return saturated(name, a, alpha).flatten(0, -2).all(dim=0)
 
 
@@ -196,9 +199,9 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     Gradients are left in ``.grad`` (zeroed first), so a training loop can step right after.
     Without ``y`` only forward statistics are filled; gradient columns are NaN.
     """
-    if lr is not None and not lr > 0:
-        raise ValueError(f"lr must be > 0 (or None), got {lr}")
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+    lr = _args.optional(_args.positive_real, "lr", lr)
+    _args.instance("model", model, nn.Module, "a torch nn.Module")
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() < 1:
         raise TypeError(f"x must be a floating-point tensor (B, n_in), got "
                         f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
     if y is not None and (not isinstance(y, torch.Tensor) or y.shape[:1] != x.shape[:1]):
@@ -312,6 +315,7 @@ def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None 
                       lr: float | None = None, loss_fn=F.cross_entropy) -> Report:
     """Per layer: % saturated, % dead, ‖∂L/∂a‖, update:data (with ``y`` and ``lr``), checked
     against RULES_OF_THUMB (update:data ≈ 1e-3 is Karpathy's, CS231n; the other limits are the lab's)."""
+    _args.model("model", model)  # a NaN network is refused, not reported as healthy
     p = probe(model, x, y, lr=lr, loss_fn=loss_fn)
     warn = []
     for i, k in enumerate(p.kinds):

@@ -139,7 +139,7 @@ def get(surface) -> Surface:
     if isinstance(surface, Surface):
         return surface
     if not isinstance(surface, str) or surface not in SURFACES:
-        raise ValueError(f"surface must be one of {list(SURFACES)}, got {surface!r}")
+        raise ValueError(f"surface must be one of {list(SURFACES)} (a surface name) or a Surface, got {surface!r:.60}")
     return SURFACES[surface]
 
 
@@ -156,10 +156,8 @@ class Trajectory:
 
 
 def _noise(steps, noise, generator):
-    if noise == 0:
+    if real("noise", noise, 0) == 0:  # a finite number >= 0
         return None
-    if not (is_real(noise) and noise > 0 and math.isfinite(noise)):
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     # drawn for max(steps, 1000) so that a shorter run is a prefix of a longer one
     z = torch.randn(max(steps, 1000), 2, dtype=torch.float64, generator=generator)
     return (noise * z[:steps]).tolist()
@@ -283,7 +281,7 @@ def _quadratic_args(H, lr, gamma):
         raise ValueError(f"H must be a finite square matrix, got shape {H.shape}")
     if not np.allclose(H, H.T, rtol=1e-8, atol=1e-10):
         raise ValueError("H must be symmetric (a Hessian)")
-    lr = real("lr", lr, lo=0, lo_open=True)
+    lr = real("lr", lr, 0, 1e100, lo_open=True)  # beyond, (ηλ)² overflows a float
     gamma = real_in_range("gamma", gamma, 0.0, 1.0, hi_open=True)
     lam = np.linalg.eigvalsh(0.5 * (H + H.T))
     if lam[0] <= 0:

@@ -94,7 +94,8 @@ CASES = [
     Case("vglab.modules.CrossEntropy", lambda X, y: M.CrossEntropy().forward(X, y),
          lambda: {"X": _x(2, 3), "y": torch.tensor([0, 2])}),
     Case("vglab.modules.MSE", lambda X, y: M.MSE().forward(X, y), lambda: {"X": _x(2, 3), "y": torch.tensor([0, 2])}),
-    Case("vglab.modules.Sequential", lambda modules: M.Sequential(*modules),
+    Case("vglab.modules.Sequential", lambda modules: M.Sequential(*modules) if isinstance(modules, (list, tuple))
+         else M.Sequential(modules),  # *None would fail in this lambda, before Sequential sees it
          lambda: {"modules": [M.Linear(3, 2, generator=G(0)), M.Tanh()]}),
     Case("vglab.modules.jacobian_chain", M.jacobian_chain,
          lambda: {"net": M.Sequential(M.Linear(3, 2, generator=G(0)), M.Tanh()), "x": _x(1, 3)}),
