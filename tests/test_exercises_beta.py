@@ -95,6 +95,34 @@ def test_omega_grad_against_autograd(capsys):
         assert word in capsys.readouterr().out, word
 
 
+def test_omega_grad_compares_values_only(capsys):
+    """Read 06r8 E2/X1: as notebook 06's Exercise 3 says, the checker compares values only. A plain autograd
+    call inside fn fails under its torch.no_grad(), but one that re-enables grad mode is accepted."""
+    from vglab.beta_penalty import beta_penalty_from_logits
+
+    def by_autograd(a):
+        with torch.enable_grad():
+            a = a.detach().clone().requires_grad_()
+            return torch.autograd.grad(beta_penalty_from_logits(a), a)[0]
+    assert ex.check_omega_grad(by_autograd) is True
+    assert "Correct" in capsys.readouterr().out
+    assert ex.check_omega_grad(lambda a: torch.autograd.grad(beta_penalty_from_logits(a.requires_grad_()), a)[0]) is False
+    assert "raised" in capsys.readouterr().out
+
+
+def test_success_replies_state_true_omega(capsys):
+    """Read 06r8 E1: the reply after Exercise 1 gives ω of a Beta(2, 1) unit from both log-means (torch digamma)."""
+    dg = lambda x: float(torch.digamma(torch.tensor(float(x), dtype=torch.float64)))
+    omega = (1 + dg(2) - dg(3)) ** 2 + (1 + dg(1) - dg(3)) ** 2
+    assert abs(omega - 0.5) < 1e-12
+    assert ex.check_beta21_log_mean(-0.5)
+    assert "= 1/2." in capsys.readouterr().out
+    for slip in (0.5, 0.25):  # read 06r8 X2: the slip replies do not state the accepted answer
+        assert not (ex.check_beta21_log_mean(slip) if slip == 0.5 else ex.check_factor_at_zero(slip))
+        out = capsys.readouterr().out
+        assert "−1/2" not in out and "-0.5" not in out and "gain g" not in out and "= 1" not in out, out
+
+
 def test_omega_grad_accepts_float32_and_rejects_small_slips(capsys):
     """Read 06r6 X2: the right formula computed in float32 is accepted; a 1 % error is not."""
     def grad32(a):
@@ -127,7 +155,7 @@ def test_factor_at_zero_against_autograd(capsys):
     assert ex.check_factor_at_zero(4 * float(s))
     assert not ex.check_factor_at_zero(0.25) and not ex.check_factor_at_zero(4) and not ex.check_factor_at_zero(0.99)
     out = capsys.readouterr().out
-    assert out.count("Correct") == 1 and "gain g" in out and "RMS" in out
+    assert out.count("Correct") == 1 and "two factors" in out and "RMS" in out
 
 
 def test_log_moment(capsys):

@@ -75,6 +75,11 @@ def test_alpha_beta_units_share_their_histogram_colours_and_identical_arms_draw_
     assert labels == ["all 3 arms, identical here (median of 3)"]
     diff = {arm: {"grad_norm": [g[0] * (k + 1)], "step": [0]} for k, arm in enumerate(("plain", "omega", "l2"))}
     assert len(pb.plot_layer_gradients(diff, at=0, ax=axes[3]).get_legend().get_texts()) == 3
+    # read 06r8 F1: legend=False leaves the legend to shared_legend, below the panels
+    acc = {arm: {"test_acc": [torch.rand(3), torch.rand(3)], "step": [0, 1]} for arm in ("plain", "omega", "l2")}
+    _, fresh = plt.subplots(1, 2)
+    assert pb.plot_layer_gradients(diff, at=0, ax=fresh[0], legend=False).get_legend() is None
+    assert pb.plot_layer_curve(acc, "test_acc", ax=fresh[1], legend=False).get_legend() is None
     plt.close("all")
 
 
@@ -104,3 +109,15 @@ def test_history_curves_get_dashes_and_one_shared_legend_below_the_panels():
     assert all(box.y1 <= ax.get_window_extent().y0 + 1 for ax in axes)
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_kl_axis_is_log_with_a_floor_and_the_title_names_test_R(stats):
+    """Read 06r8 F2/S4: the KL axis is a plain log axis (no unlabelled linear band), values below the
+    floor are drawn at it, and the samples' title says which R it prints."""
+    from vglab.widgets.beta import _KL_FLOOR
+    p = beta_panel(stats)
+    p.update(lam=1.0, d=2)
+    ax = p.axes[1]
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] == pytest.approx(_KL_FLOOR)
+    assert all(min(ln.get_ydata()) >= _KL_FLOOR for ln in ax.get_lines() if ln.get_visible() and len(ln.get_ydata()))
+    assert "floor" in ax.get_ylabel() and "test R" in p.axes[3].get_title()

@@ -245,9 +245,10 @@ def _arm_lines(ax, x, ys, arm):
 
 
 def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "grad_norm", logy: bool = True,
-                         ylabel: str = "‖∂E/∂W$_l$‖"):
+                         ylabel: str = "‖∂E/∂W$_l$‖", legend: bool = True):
     """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
-    and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}."""
+    and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}.
+    ``legend=False`` leaves the legend out (``shared_legend`` then draws one below the panels)."""
     ax = _ax(ax)
     vals = {arm: h[key][at].numpy() for arm, h in histories.items()}  # each (S, depth)
     first = next(iter(vals.values()))
@@ -265,14 +266,16 @@ def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "
            title=f"per layer at step {next(iter(histories.values()))['step'][at]}")
     if logy:
         ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    if legend:
+        ax.legend(fontsize=7)
     return ax
 
 
 def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, layer: int | None = None,
-                     logy: bool = False):
+                     logy: bool = False, legend: bool = True):
     """A stack record over training, per arm (seeds thin, median bold): ``key`` at one ``layer``
-    (0-based), its mean over layers, or a per-seed scalar such as ``test_acc``."""
+    (0-based), its mean over layers, or a per-seed scalar such as ``test_acc``; ``legend`` as in
+    ``plot_layer_gradients``."""
     ax = _ax(ax)
     for arm, h in histories.items():
         recs = [t.double() for t in h[key]]  # each (S,) or (S, depth)
@@ -281,5 +284,6 @@ def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, layer: 
     ax.set(xlabel="step", ylabel=ylabel or key)
     if logy:
         ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    if legend:
+        ax.legend(fontsize=7)
     return ax

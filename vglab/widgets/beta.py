@@ -12,6 +12,8 @@ from ..plots import beta as pb
 from ..plots.style import COLORS
 from .panel import Panel, quietly
 
+_KL_FLOOR = 1e-3  # the KL axis is log; smaller values (and 0) are drawn at this floor, as its label says
+
 
 def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
     """A Panel over ``stats`` = ``summarize_grid(train_grid(lams, ds))``: sliders λ and d.
@@ -41,7 +43,7 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
         vals = np.array([x for v in stats.values() for x in v[key]], dtype=float)
         lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
         pad = 0.05 * max(hi - lo, 1e-3)
-        limits[key] = (min(0.0, lo - pad), hi + pad) if key == "saturated" else (max(0.0, lo) * 0.9, hi * 1.3 + 1e-3)
+        limits[key] = (min(0.0, lo - pad), hi + pad) if key == "saturated" else (_KL_FLOOR, max(hi, _KL_FLOOR) * 1.3)
     state = {}
 
     def build(axes):
@@ -53,16 +55,16 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
         ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")  # U(0, 1) density
         ax.set(xlim=(0, 1), ylim=(0, hist_top), xlabel="z", ylabel="density", title=" ")
         animated = [ax.title, *state["stairs"], *state["pdfs"]]
-        for key, ax, label in (("kl", axes[1], "mean KL(fit ‖ U)"), ("saturated", axes[2], "% saturated")):
+        for key, ax, label in (("kl", axes[1], "mean KL(fit ‖ U), floor 10⁻³"), ("saturated", axes[2], "% saturated")):
             state[key] = [ax.plot([], [], lw=1.6)[0] for _ in range(2)]  # λ = 0 for reference, then λ
             ax.set(xlabel="step", ylabel=label, xlim=(min(steps), max(steps)))
             if key == "kl":
-                ax.set_yscale("symlog", linthresh=0.01)
+                ax.set_yscale("log")  # a plain log axis, as in §5.2 (read 06r8 F2: symlog's linear band was unlabelled)
             ax.set_ylim(*limits[key])
             animated += state[key]
         state["image"] = axes[3].imshow(pb.montage(next(iter(stats.values()))["samples"], 6), cmap="gray",
                                         vmin=0, vmax=1, interpolation="nearest")
-        axes[3].set(xticks=[], yticks=[], title=" \n ")
+        axes[3].set(xticks=[], yticks=[], title=" \n \n ")  # three title lines, kept clear of the figure's edge
         axes[3].title.set_color(COLORS["plain"])
         for artist in animated + [state["image"], axes[3].title]:
             artist.set_animated(True)
@@ -93,12 +95,13 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
                 line.set_visible(t is not None)
                 if t is not None:
                     c, a = pb.run_color(t["lam"], lams)
-                    line.set(data=(t["step"], t[key]), color=c, alpha=a, label=f"λ = {t['lam']:g}")
+                    y = np.maximum(np.asarray(t[key], dtype=float), _KL_FLOOR) if key == "kl" else t[key]
+                    line.set(data=(t["step"], y), color=c, alpha=a, label=f"λ = {t['lam']:g}")
             with quietly(fig):  # a new legend for the new lines: drawn with them, not with the axes
                 ax.legend(handles=[ln for ln in state[key] if ln.get_visible()], fontsize=8).set_animated(True)
         state["image"].set_data(pb.montage(s["samples"], 6))
-        axes[3].title.set_text(f"decoded z ~ U(0,1)^{d}\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}, "
-                               f"R {s['test_R']:.1f}")
+        axes[3].title.set_text(f"decoded z ~ U(0,1)^{d}\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}\n"
+                               f"test R {s['test_R']:.1f}")
 
     return Panel(controls, draw, nrows=1, ncols=4, figsize=(13.0, 3.3), dpi=dpi, png_cache=len(stats),
                  title="Beta penalty: λ and bottleneck size d (precomputed models)")
