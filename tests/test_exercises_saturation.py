@@ -148,3 +148,27 @@ def test_wrong_answers_still_get_the_full_hint(capsys):
     assert "2σ(2a) − 1" in capsys.readouterr().out
     assert ex.check_sigmoid_linear_factor(0.3, 1.0) is False
     assert "maximum" in capsys.readouterr().out
+
+
+def test_first_wrong_hint_keeps_the_identities_back(capsys):
+    """Ex 3 and 7: the first wrong try gets a hint without the identity that is half the derivation; the
+    second gets it; a right answer resets the count."""
+    from vglab.exercises import saturation as exs
+
+    exs._TRIES.clear()
+    wrong_tanh = lambda a: torch.sigmoid(2 * a) * (1 - torch.sigmoid(2 * a))  # noqa: E731 -- forgot the 4
+    for check, wrong, right, identity in (
+            (ex.check_tanh_derivative, wrong_tanh, lambda a: 1 - torch.tanh(a) ** 2, "2σ(2a)"),
+            (ex.check_bn_relu_factor, 1.0, 1.21, "1/√(2π)")):
+        check(...)
+        first_blank = capsys.readouterr().out
+        assert check(wrong) is False
+        first = capsys.readouterr().out
+        assert check(wrong) is False
+        second = capsys.readouterr().out
+        assert identity not in first_blank and identity not in first and "fuller hint" in first
+        assert identity in second
+        assert check(right) is True
+        capsys.readouterr()
+        assert check(wrong) is False
+        assert identity not in capsys.readouterr().out  # reset by the right answer

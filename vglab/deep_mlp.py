@@ -188,7 +188,7 @@ def predicted_slope(p: Probe, init: str = "default", gain: float = 1.0) -> float
 
 def normalised_slope(p: Probe, norm: str) -> float:
     """Eq. (sat-rate)'s slope for a plain stack with ``norm`` ("batch" or "layer") before every
-    activation. The next layer's normaliser divides by σ_{l+1} ≈ g·s(z_l), so the gain cancels and
+    activation. The next layer's normaliser divides by its input's std, ≈ g·s(z_l), so the gain cancels and
     c_l = √E[f′(a_l)²] / s(z_l), with a_l the (unit-scale) normalised pre-activations and s(z_l) the
     scale N sees: "batch" -- the RMS over units of z_l's std over the batch (BatchNorm removes each
     unit's batch mean); "layer" -- the RMS of z_l itself (LayerNorm's per-example std over units of

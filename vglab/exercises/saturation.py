@@ -15,6 +15,21 @@ __all__ = ["check_sigmoid_peak", "check_sigmoid_linear_factor", "check_sigmoid_d
            "check_update_ratio_lr", "check_bn_relu_factor"]
 
 
+_TRIES: dict = {}  # checker name -> wrong tries since its last right answer (for the fuller second hint)
+
+
+def _hint(name: str, first: str, later: str) -> str:
+    """The hint for this try of checker ``name``: ``first`` on the first try, ``later`` (which may
+    name the identities the derivation needs) from the second on. Counts the try; ``_solved`` resets."""
+    n = _TRIES.get(name, 0)
+    _TRIES[name] = n + 1
+    return first + " (answer again for a fuller hint)" if n == 0 else later
+
+
+def _solved(name: str) -> None:
+    _TRIES.pop(name, None)
+
+
 def check_sigmoid_linear_factor(c, decades) -> bool:
     """Predict from eq. (sat-rate) in the linear regime (a near 0, σ′ ≈ 1/4): a 20-layer sigmoid stack,
     init ``normal`` at gain 2. ``c``: the per-layer factor (2 · 1/4 = 0.5, within 2 %); ``decades``:
@@ -93,10 +108,13 @@ def check_tanh_derivative(fn) -> bool:
     """The learner's ``fn(a)`` must return tanh′(a) elementwise (any shape), derived from the sigmoid:
     tanh(a) = 2σ(2a) − 1, so tanh′(a) = 4σ′(2a). Checked against 1 − tanh²(a) on [−20, 20] (float64)."""
     nudge = "write tanh through the sigmoid first (compare the two curves' ranges and slopes at a = 0)"
-    hint = ("write tanh through the sigmoid (tanh(a) = 2σ(2a) − 1: check it at a = 0 and a → ∞), then "
-            "differentiate with the chain rule; you may call your σ′ from exercise 2")
     if fn is ...:
         return report(False, "", nudge)
+    hint = _hint("tanh", "tanh is the sigmoid rescaled along a, stretched in height and shifted: find the three "
+                 "numbers from the ranges (σ: 0 to 1, tanh: −1 to 1) and the slopes at a = 0 (σ′(0) = 1/4, "
+                 "tanh′(0) = 1), then differentiate with the chain rule; you may call your σ′ from exercise 2",
+                 "write tanh through the sigmoid (tanh(a) = 2σ(2a) − 1: check it at a = 0 and a → ∞), then "
+                 "differentiate with the chain rule; you may call your σ′ from exercise 2")
     a = torch.linspace(-20, 20, 240, dtype=torch.float64)
     for x in (a, a.reshape(3, 5, 16)):
         ok, out = run_learner_fn(fn, x.clone(), hint=hint)
@@ -111,6 +129,7 @@ def check_tanh_derivative(fn) -> bool:
         if not good:
             return report(False, "", hint + ("" if x.dim() == 1 else f" (it must also work on a tensor of "
                                               f"shape {tuple(x.shape)} and return that shape)"))
+    _solved("tanh")
     return report(True, "tanh′(a) = 4σ′(2a) = 1 − tanh²(a): tanh is the sigmoid squeezed 2× along a, "
                   "stretched 2× in height and shifted down by 1, so its slope peaks at 4 · 1/4 = 1 "
                   "instead of 1/4.", hint)
@@ -204,15 +223,19 @@ def check_bn_relu_factor(c) -> bool:
     a ~ N(0, 1) per unit, RMS ReLU′ = √(1/2); the next BatchNorm divides by the std of z = ReLU(a),
     √(E[z²] − E[z]²) = √(1/2 − 1/(2π)). c = their ratio ≈ 1.21 (within 3 %). The reply compares
     with the slope measured on 256 digits (20 layers, width 64, 3 seeds)."""
-    hint = ("c ≈ RMS f′(a) / s(z): BatchNorm makes each a standard normal, and the next layer's BatchNorm "
-            "divides by the std over the batch of z = ReLU(a). Use E[ReLU′(a)²] = P(a > 0), "
-            "E[z²] = E[a²; a > 0] and E[z] = E[a; a > 0] = 1/√(2π) (answer with a number)")
     if c is ...:
         return report(False, "", "c ≈ RMS f′(a) / s(z), eq. (sat-norm): what are the two, for a standard normal a? "
                       "(answer with a number)")
+    hint = _hint("bn_relu", "c ≈ RMS f′(a) / s(z): BatchNorm makes each a standard normal, and the next layer's "
+                 "BatchNorm divides by the std over the batch of z = ReLU(a), with z's mean removed; "
+                 "answer with a number",
+                 "c ≈ RMS f′(a) / s(z): BatchNorm makes each a standard normal, and the next layer's BatchNorm "
+                 "divides by the std over the batch of z = ReLU(a). Use E[ReLU′(a)²] = P(a > 0), "
+                 "E[z²] = E[a²; a > 0] and E[z] = E[a; a > 0] = 1/√(2π) (answer with a number)")
     cv = number_or_none(c)
     if cv is None or not math.isclose(cv, BN_RELU_FACTOR, rel_tol=0.03):
         return report(False, "", hint)
+    _solved("bn_relu")
     from ..data import digits
     from ..deep_mlp import gradient_profile, log_slope
 

@@ -81,8 +81,13 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
     ax = _ax(ax)
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
     for n in names:
-        ax.plot(a, derivative(n, a), color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n,
-                zorder=3 if n == "relu" else 2)  # ReLU on top: the others cover it on a > 0
+        d = derivative(n, a)
+        if n == "relu":  # on top for a >= 0 (the others equal it there); under leaky ReLU's 0.01 for a < 0
+            pos = a >= 0
+            ax.plot(a[pos], d[pos], color=_act_color(n), lw=2, label=n, zorder=3)
+            ax.plot(a[~pos], d[~pos], color=_act_color(n), lw=2, zorder=1)
+            continue
+        ax.plot(a, d, color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n, zorder=2)
     if threshold:
         levels = {}
         for n in names:
@@ -101,6 +106,8 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
         ins.axhline(level, color=_act_color("sigmoid"), lw=1.0, ls=":")
         ins.set_ylim(0, 4 * level)
         ins.set_title("sigmoid, zoomed", fontsize=7)
+        ins.set_xlabel("a", fontsize=6, labelpad=1)
+        ins.set_ylabel("σ′(a)", fontsize=6, labelpad=1)
         ins.tick_params(labelsize=6)
     return ax
 

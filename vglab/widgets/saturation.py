@@ -50,7 +50,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
                 ax.set_position([0.065 + i * 0.333, 0.16, 0.26, 0.72])
             for ax, ylabel in zip(axes, ("log10 ‖∂L/∂a‖", "log10 std(z)", "% saturated (ReLU: % dead)")):
                 state.setdefault("lines", []).append(ax.plot([], [], marker=".", ms=4, lw=2)[0])
-                ax.set(xlabel="layer (1 = input side)", ylabel=ylabel)
+                ax.set(xlabel="layer (1 = next to the input)", ylabel=ylabel)
                 ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
             axes[2].axhline(RULES_OF_THUMB["pct_saturated"]["worry"], color=PALETTE["grey"], ls=":", lw=1)
             axes[2].set_ylim(-2, 102)
