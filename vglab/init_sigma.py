@@ -114,7 +114,7 @@ def format_pascanu_table(prows) -> str:
     lines = [f"{'setting':15s}  {'σ_max: mean (min … max)':>24s}  {'1/γ':>3s}  {'σ_max < 1/γ':>11s}  "
              f"{'bound: Q ≥':>10s}  {'measured Q: mean (min … max)':>28s}"]
     for p in prows:
-        lines.append(f"{p['setting']:15s}  {p['smax_mean']:9.2f} ({p['smax_min']:5.2f} … {p['smax_max']:5.2f})  "
+        lines.append(f"{p['setting']:15s}  {p['smax_mean']:9.3f} ({p['smax_min']:5.3f} … {p['smax_max']:5.3f})  "
                      f"{p['inv_gamma']:3.0f}  {p['n_sufficient']:5d} of {p['n_networks']:<3d}  {min(p['bound']):10.0f}  "
                      f"{p['q_mean']:12.1f} ({p['q_min']:5.1f} … {p['q_max']:5.1f})")
     return "\n".join(lines)

@@ -174,7 +174,7 @@ def plot_training_q(hist, ax=None):
              label=f"% saturated |z| > 0.95, right axis (max {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
     ax2.set_ylim(-top / 9, top)  # 0 % at a tenth of the height: in the free strip, below every Q and the safe zone
-    ax2.set_ylabel("% of units saturated", color=PALETTE["orange"])
+    ax2.set_ylabel("% of unit states saturated", color=PALETTE["orange"])
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))  # below the axes
