@@ -337,3 +337,81 @@ def test_device_arguments_are_checked_in_one_place():
     with pytest.raises(TypeError, match="device"):
         with runtime.cpu_threads(1, device=1.5):
             pass
+
+
+# ---- issue 17 (v17b): the shared checks in vglab/_args.py (tensor, model, reals, record, namespace, argv) ----
+def _bad(fn, exc, name, *a, **k):
+    with pytest.raises(exc, match=name):
+        fn(*a, **k)
+
+
+def test_tensor_and_model_arguments_are_checked_before_any_work():
+    from vglab import capstone, lstm
+    d = torch.ones(2, 10, 3)
+    for bad, exc in ((None, TypeError), ([1.0], TypeError), (torch.ones(3, dtype=torch.int64), TypeError),
+                     (torch.empty(0), ValueError), (torch.full((2, 10, 3), NAN), ValueError)):
+        _bad(bptt.delta_norms, exc, "delta", bad)
+        _bad(bptt.weight_grad_norms, exc, "z", bad, d)
+        _bad(bptt.jacobian_product_norms, exc, "J", bad)
+    _bad(bptt.weight_grad_norms, ValueError, "z and delta", torch.ones(2, 9, 3), d)  # zip would truncate
+    _bad(bptt.delta_profile, TypeError, "h_max", d, "3")
+    m = lstm.LSTM(6, 4, 4)
+    x, y = _to_batch()
+    _bad(lstm.state_gradient_norms, TypeError, "x", m, x.tolist(), y)
+    _bad(lstm.task_loss, TypeError, "out", m, None, y)
+    _bad(lstm.task_loss, TypeError, "y", m, m(x), y.float())
+    _bad(lstm.state_gradient_curves, TypeError, "models", [m], x, y)
+    _bad(capstone.srn_measures, TypeError, "x", m, None, y)
+    net = _srn()
+    with torch.no_grad():
+        net.W_rec.fill_(NAN)  # a diverged network is refused, never measured as healthy
+    _bad(bptt.jacobians, ValueError, "model", net, torch.ones(3, 10, 4))
+    _bad(capstone.srn_measures, ValueError, "model", net, x, y)
+
+
+def test_numbers_lists_and_numpy_scalars_where_the_meaning_is_plain():
+    import numpy as np
+    from vglab import capstone, lstm
+    assert bptt.predicted_q([0.5, 0.25], 2).shape == (2,)  # a list of factors: one Q each
+    assert bptt.predicted_q(np.float32(0.5), np.int64(2)) == pytest.approx(2 * math.log10(2))
+    _bad(bptt.predicted_q, TypeError, "factor", None, 2)
+    _bad(bptt.norm_bound, ValueError, "delta_last_norm", _srn(), -1.0, 3)
+    _bad(lstm.LSTM, TypeError, "forget_bias", 6, 4, 4, forget_bias=None)
+    _bad(lstm.comparison_models, TypeError, "forget_biases", 6, 4, 4, forget_biases=None)
+    _bad(capstone.run_mlp, TypeError, "remedies", 3)
+    _bad(capstone.run_mlp, ValueError, "remedies", "ReLU,swish")  # one str: the names it lists
+
+
+def test_rows_records_and_cli_namespaces_of_another_kind_are_refused():
+    import argparse
+    from vglab import capstone, ds_tables
+    from vglab.experiments import capstone as cli_capstone, table1
+    other = {"name": "table1_reduced", "data": {"rows": [{"task": "addition"}]}}  # a saved run of another kind
+    for fn in (capstone.add_verdicts, capstone.format_table, capstone.rules_of_thumb, ds_tables.markdown):
+        _bad(fn, TypeError, "rows", {"a": 1})
+        _bad(fn, ValueError, "rows", other)
+    _bad(capstone.helped, TypeError, "row", None)
+    _bad(capstone.healthy_flow, ValueError, "row", {"flow": 1.0})
+    row = {"testbed": "t", "remedy": "a", "baseline": None, "score": 0.5, "chance": 0.1}
+    _bad(capstone.add_verdicts, ValueError, "margin", [row], margin=NAN)
+    _bad(ds_tables.epoch_trace, ValueError, "summ", {"q_mean": []})
+    _bad(ds_tables.summarise, TypeError, "r", {})
+    _bad(ds_tables.table, TypeError, "args", {"T": 100}, {})
+    _bad(ds_tables.table, ValueError, "args", argparse.Namespace(T=100), {})
+    _bad(table1.check, TypeError, "a", None)
+    _bad(cli_capstone.check, ValueError, "a", argparse.Namespace())
+    _bad(table1.use_fast, TypeError, "dev", table1.parse([]), "cpu")
+    _bad(table1.paper_size, TypeError, "args", {})
+    _bad(table1.parse, TypeError, "argv", "--T 10")  # a str would be split into letters
+
+
+def test_panel_checks_its_arguments():
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.widgets.panel import Panel
+    draw = lambda fig, axes, **kw: None  # noqa: E731
+    _bad(Panel, TypeError, "controls", None, draw)
+    _bad(Panel, TypeError, "controls", {"a": 1}, draw)
+    _bad(Panel, TypeError, "draw", {}, None)
+    _bad(Panel, ValueError, "nrows", {}, draw, nrows=0)
+    _bad(Panel, ValueError, "dpi", {}, draw, dpi=-1)

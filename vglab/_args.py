@@ -258,3 +258,87 @@ def cli_errors(parser):
         yield
     except (TypeError, ValueError) as e:
         parser.error(str(e))
+
+
+# --- v17b ---
+def _kind(v) -> str:
+    import torch
+    if isinstance(v, torch.Tensor):
+        return f"a {str(v.dtype).removeprefix('torch.')} tensor of shape {tuple(v.shape)}"
+    return f"{type(v).__name__} {v!r:.60}"
+
+
+def instance(name: str, v, kinds, what: str | None = None):
+    """``v`` an instance of ``kinds`` (a class or tuple), else a TypeError naming ``name`` and ``what``; never a bool."""
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+        raise TypeError(f"{name} must be {what or ' or '.join(k.__name__ for k in kinds)}, got {_kind(v)}")
+    return v
+
+
+def model(name: str, v, kinds=None, what: str | None = None):
+    """A network: an instance of ``kinds`` (default ``torch.nn.Module``) with finite weights, else ValueError."""
+    import torch
+    instance(name, v, kinds or torch.nn.Module, what or ("a torch.nn.Module" if kinds is None else None))
+    if not all(bool(torch.isfinite(p).all()) for p in v.parameters() if p.is_floating_point()):
+        raise ValueError(f"{name} has NaN or Inf weights (a diverged network cannot be measured)")
+    return v
+
+
+def tensor(name: str, v, *, ndim=None, min_dim: int = 0, labels: bool = False, finite: bool = True):
+    """A non-empty float (``finite``: no NaN/Inf) or ``labels`` (integer) tensor with ``ndim`` (int or tuple) or
+    >= ``min_dim`` dimensions: TypeError for another kind or dtype, ValueError for its size or NaN/Inf."""
+    import torch
+    want = "integer class labels" if labels else "floating-point values"
+    if not isinstance(v, torch.Tensor) or labels != (not v.is_floating_point() and not v.is_complex()
+                                                     and v.dtype != torch.bool):
+        raise TypeError(f"{name} must be a torch.Tensor of {want}, got {_kind(v)}")
+    dims = (ndim,) if isinstance(ndim, int) else ndim
+    if v.numel() == 0 or v.dim() < min_dim or (dims is not None and v.dim() not in dims):
+        raise ValueError(f"{name} must be a non-empty tensor with {' or '.join(map(str, dims)) if dims else '>= %d' % min_dim}"
+                         f" dimensions, got shape {tuple(v.shape)}")
+    if finite and not labels and not bool(torch.isfinite(v).all()):
+        raise ValueError(f"{name} holds NaN or inf values")
+    return v
+
+
+def reals(name: str, v, lo: float | None = None, *, lo_open: bool = False):
+    """A real number (-> float) or a tensor/array/list of them (-> float64 tensor), all finite and >= ``lo``."""
+    import torch
+    if is_real(v):
+        return real(name, v, lo, lo_open=lo_open)
+    try:  # a str, a dict, None, an object or a bool tensor is not a list of numbers
+        t = None if isinstance(v, (str, bytes, dict)) or getattr(v, "dtype", None) == torch.bool else \
+            torch.as_tensor(v, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        t = None
+    if t is None or not t.numel() or not bool(torch.isfinite(t).all()) or \
+            lo is not None and not bool((t > lo if lo_open else t >= lo).all()):
+        raise (TypeError if t is None else ValueError)(
+            f"{name} must be a finite number{' ' + _range_text(lo, None, lo_open) if lo is not None else ''} "
+            f"or a tensor/list of them, got {_kind(v)}")
+    return t
+
+
+def record(name: str, v, keys, what: str) -> dict:
+    """A dict holding ``keys`` (``what``: e.g. "a long_run view"): TypeError / ValueError naming the missing keys."""
+    instance(name, v, dict, f"{what} (a dict with {', '.join(map(repr, keys))})")
+    if missing := [k for k in keys if k not in v]:
+        raise ValueError(f"{name} must be {what}; it lacks {missing} (a record of another kind?)")
+    return v
+
+
+def namespace(name: str, v, fields, cli: str):
+    """The parsed arguments of the CLI ``cli`` (its ``parse()``): an ``argparse.Namespace`` with ``fields``."""
+    import argparse
+    instance(name, v, argparse.Namespace, f"the argparse.Namespace from {cli}.parse()")
+    if missing := [f for f in fields if not hasattr(v, f)]:
+        raise ValueError(f"{name} must be the argparse.Namespace from {cli}.parse(); it lacks {missing}")
+    return v
+
+
+def argv(name: str, v):
+    """A CLI's argument list: None (``sys.argv``) or a list/tuple of str."""
+    if v is not None and (not isinstance(v, (list, tuple)) or not all(isinstance(s, str) for s in v)):
+        raise TypeError(f"{name} must be a list of str (command-line words) or None, got {_kind(v)}")
+    return v

@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from traitlets import TraitError
 
+from .. import _args
 from ..train import DivergenceError
 
 _EXPECTED = (ValueError, TypeError, DivergenceError, ArithmeticError)
@@ -59,6 +60,13 @@ class Panel(widgets.VBox):
     def __init__(self, controls: dict, draw: Callable, *, nrows: int = 1, ncols: int = 1,
                  figsize=(8.0, 3.4), dpi: int = 80, extra: list | None = None, title: str | None = None,
                  freeze_layout: bool = True, blit: bool | None = None, png_cache: int = 0):
+        _args.instance("controls", controls, dict, "a dict of name -> ipywidgets control (a slider, a dropdown)")
+        if not all(isinstance(k, str) and isinstance(w, widgets.ValueWidget) for k, w in controls.items()):
+            raise TypeError(f"controls must map names (str) to ipywidgets controls with a value, got {controls!r:.80}")
+        if not callable(draw):
+            raise TypeError(f"draw must be a function draw(fig, axes, **values), got {_args._kind(draw)}")
+        nrows, ncols = _args.integer("nrows", nrows, 1, 10), _args.integer("ncols", ncols, 1, 10)
+        _args.real("dpi", dpi, 10, 600)
         self.controls = dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
