@@ -121,7 +121,7 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
     pre-activations). With λ = 0 this is ``deep_mlp.train_digits``' step, with the same minibatches."""
     _args.instance("model", model, nn.Module, "a torch.nn.Module"), _args.instance("data", data, Split, "a vglab.data.Split")
     steps, seed = _args.integer("steps", steps, lo=1), _args.integer("seed", seed, lo=0)
-    batch_size = _args.integer("batch_size", batch_size, 1, len(data.x_train))
+    batch_size = _args.integer("batch_size", batch_size, 1, 100_000)  # drawn with replacement
     lr, lam, momentum = _args.positive_real("lr", lr), _args.real("lam", lam, 0), _args.fraction("momentum", momentum)
     _args.boolean("progress_bar", progress_bar)
     device = _device("device", device) or data.x_train.device

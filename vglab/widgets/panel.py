@@ -216,6 +216,7 @@ class Panel(widgets.VBox):
 def encode_png(canvas) -> bytes:
     """The Agg canvas's pixels as PNG, fast zlib level (what ``savefig(format="png")`` writes,
     minus the metadata)."""
+    _args.instance("canvas", canvas, FigureCanvasAgg, "a matplotlib Agg canvas (fig.canvas)")
     w, h = canvas.get_width_height(physical=True)
     img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
@@ -238,6 +239,8 @@ def set_if_changed(artist, **props) -> bool:
 def snap_limits(lo: float, hi: float, step: float, step_hi: float | None = None) -> tuple:
     """``(lo, hi)`` widened outward to whole multiples of ``step`` (``step_hi`` for ``hi`` if given):
     axis limits that move only between blocks, so most moves keep the axis and can blit."""
+    lo, hi, step = _args.real("lo", lo), _args.real("hi", hi), _args.positive_real("step", step)
+    step_hi = _args.optional(_args.positive_real, "step_hi", step_hi)
     step_hi = step if step_hi is None else step_hi
     return step * math.floor(lo / step), step_hi * math.ceil(hi / step_hi)
 
@@ -257,6 +260,8 @@ def quietly(fig):
 def set_quietly(artist, **props) -> None:
     """Set ``props`` on a part of an animated artist (e.g. a text of an animated legend) without
     marking the figure stale: the part is redrawn with its animated parent on every move anyway."""
+    from matplotlib.artist import Artist
+    _args.instance("artist", artist, Artist, "a matplotlib Artist")
     callback, artist.stale_callback = artist.stale_callback, None
     try:
         artist.set(**props)
