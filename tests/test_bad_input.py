@@ -385,13 +385,14 @@ def test_numbers_lists_and_numpy_scalars_where_the_meaning_is_plain():
 def test_rows_records_and_cli_namespaces_of_another_kind_are_refused():
     import argparse
     from vglab import capstone, ds_tables
+    from vglab.capstone import report
     from vglab.experiments import capstone as cli_capstone, table1
     other = {"name": "table1_reduced", "data": {"rows": [{"task": "addition"}]}}  # a saved run of another kind
     for fn in (capstone.add_verdicts, capstone.format_table, capstone.rules_of_thumb, ds_tables.markdown):
         _bad(fn, TypeError, "rows", {"a": 1})
         _bad(fn, ValueError, "rows", other)
-    _bad(capstone.helped, TypeError, "row", None)
-    _bad(capstone.healthy_flow, ValueError, "row", {"flow": 1.0})
+    _bad(report.helped, TypeError, "row", None)
+    _bad(report.healthy_flow, ValueError, "row", {"flow": 1.0})
     row = {"testbed": "t", "remedy": "a", "baseline": None, "score": 0.5, "chance": 0.1}
     _bad(capstone.add_verdicts, ValueError, "margin", [row], margin=NAN)
     _bad(ds_tables.epoch_trace, ValueError, "summ", {"q_mean": []})

@@ -106,6 +106,8 @@ def q_factor(delta: torch.Tensor, h: int):
         raise TypeError(f"h must be an int in [1, T), got {type(h).__name__}")
     if not 1 <= h < T:
         raise ValueError(f"h must be in [1, T) = [1, {T}) (T: delta's steps), got {h}: δ(k−h) must exist")
+    if not bool(torch.isfinite(delta).all()):
+        raise ValueError("q_factor: a norm of delta is inf or NaN (the gradient exploded past float range)")
     norms = delta_norms(delta.detach()).double()  # (…, T)
     pair = torch.stack([norms[..., -1], norms[..., -1 - h]], dim=-1)
     if not bool(torch.isfinite(pair).all()):

@@ -35,7 +35,7 @@ class LSTM(nn.Module):
         for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
         _args.choice("output", output, ("softmax", "linear"))
-        _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
+        forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         self.output, self.n_hidden, self.forget_bias = output, n_hidden, float(forget_bias)
         self.cell = nn.LSTMCell(n_in, n_hidden, dtype=dtype)
         self.readout = nn.Linear(n_hidden, n_out, dtype=dtype)
@@ -81,7 +81,7 @@ class MultiLSTM(nn.Module):
         for name, v in (("n_networks", n_networks), ("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
         _args.choice("output", output, ("softmax", "linear"))
-        _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
+        forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         M, K = int(n_networks), int(n_hidden)
         self.n_networks, self.n_in, self.n_hidden, self.n_out = M, int(n_in), K, int(n_out)
         self.output, self.forget_bias = output, float(forget_bias)
