@@ -388,15 +388,18 @@ def test_rows_records_and_cli_namespaces_of_another_kind_are_refused():
     from vglab.capstone import report
     from vglab.experiments import capstone as cli_capstone, table1
     other = {"name": "table1_reduced", "data": {"rows": [{"task": "addition"}]}}  # a saved run of another kind
+    row = {"testbed": "t", "remedy": "a", "baseline": None, "score": 0.5, "chance": 0.1}
     for fn in (capstone.add_verdicts, capstone.format_table, capstone.rules_of_thumb, ds_tables.markdown):
         _bad(fn, TypeError, "rows", {"a": 1})
         _bad(fn, ValueError, "rows", other)
     _bad(report.helped, TypeError, "row", None)
     _bad(report.healthy_flow, ValueError, "row", {"flow": 1.0})
-    row = {"testbed": "t", "remedy": "a", "baseline": None, "score": 0.5, "chance": 0.1}
     _bad(capstone.add_verdicts, ValueError, "margin", [row], margin=NAN)
     _bad(ds_tables.epoch_trace, ValueError, "summ", {"q_mean": []})
     _bad(ds_tables.summarise, TypeError, "r", {})
+    _bad(ds_tables.paper_row, ValueError, "reading", [])  # a list: no "unhashable type" from inside
+    _bad(report.long_run_summary, ValueError, "view", {}, {})  # a dict that is no long_run view: no KeyError
+    _bad(report.format_table, TypeError, "markdown", [row], markdown="yes")
     _bad(ds_tables.table, TypeError, "args", {"T": 100}, {})
     _bad(ds_tables.table, ValueError, "args", argparse.Namespace(T=100), {})
     _bad(table1.check, TypeError, "a", None)

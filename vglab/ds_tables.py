@@ -193,18 +193,14 @@ def constant_closed_form(task: str, criterion: str = "lstm") -> float:
     """% correct of the best constant prediction on addition or multiplication, exactly: with the
     tolerance τ of ``criterion`` (``tasks.TOLERANCE``), 4τ − 4τ² for addition ((a + b)/2 of two
     U[0, 1) values) and 2τ − 2τ ln 2τ for multiplication (a·b); SOURCES.md §6.8."""
-    if task not in ("addition", "multiplication"):
-        raise ValueError(f"task must be 'addition' or 'multiplication', got {task!r}")
-    if criterion not in _tasks.CRITERIA:
-        raise ValueError(f"criterion must be one of {_tasks.CRITERIA}, got {criterion!r}")
+    _args.choice("task", task, ("addition", "multiplication")), _args.choice("criterion", criterion, _tasks.CRITERIA)
     tau = _tasks.TOLERANCE[criterion][task][0]
     return 100 * (4 * tau - 4 * tau**2 if task == "addition" else 2 * tau - 2 * tau * math.log(2 * tau))
 
 
 def paper_row(reading: str) -> str | None:
     """Which row of the paper's tables a reading sits beside: "plain", "ds" or None (no such row)."""
-    if reading not in READINGS:
-        raise ValueError(f"reading must be one of {list(READINGS)}, got {reading!r}")
+    _args.choice("reading", reading, tuple(READINGS))
     if reading == "plain":
         return "plain"
     return "ds" if READINGS[reading][0].startswith("ds") else None
@@ -236,8 +232,7 @@ def comparison(run: dict, *, n_const: int = 20_000) -> list[dict]:
     none), the constant predictor's score under the row's criterion, and whose the reading is."""
 
     size_text(run)  # checks the shape of ``run``
-    if not isinstance(n_const, int) or isinstance(n_const, bool) or n_const < 1:
-        raise ValueError(f"n_const must be a whole number >= 1, got {n_const!r}")
+    _args.integer("n_const", n_const, 1, 10**7)  # the constant predictor's sample: 20 000 by default
     T, out = run["data"]["settings"]["T"], []
     for task, rows in run["data"]["rows"].items():
         for name, row in rows.items():

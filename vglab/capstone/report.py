@@ -69,7 +69,7 @@ def helped(row: dict) -> bool:
 
 def healthy_flow(row: dict, key: str = "flow") -> bool:
     """Layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN; paper §5)."""
-    v = _row(row, "testbed").get(key)
+    v = _row(row, "testbed").get(_args.text("key", key))
     if v is not None and not _args.is_real(v):
         raise TypeError(f"row[{key!r}] must be a number or None, got {type(v).__name__}")
     if v is None or not math.isfinite(v):
@@ -94,6 +94,7 @@ def format_table(rows: list[dict], markdown: bool = True) -> str:
     (MLP) or Q (SRN), at init → after training; cost: time per update / the baseline's."""
     head = ["testbed", "remedy", "n", "score % mean (min–max)", "flow init → after", "% saturated init → after",
             "cost ×", "verdict"]
+    _args.boolean("markdown", markdown)
     body, rows = [], _rows("rows", rows, KEYS + ("score_best", "flow_init", "flow", "pct_saturated", "verdict"),
                            what="capstone rows (capstone.add_verdicts)")
     for r in rows:
@@ -152,8 +153,8 @@ def long_run_summary(view: dict | None, paper: dict) -> str:
     """What a long Table-1 run (``ds_tables.long_run``) shows now, in words, beside the paper's cells
     (``paper[reading][task]`` = (best, mean) as printed): nothing yet, in progress (never a verdict),
     or finished. Scores are the kept networks' test accuracy at the run's last test point."""
-    if view is not None and not isinstance(view, dict):
-        raise TypeError(f"view must be a dict from ds_tables.long_run or None, got {type(view).__name__}")
+    if view is not None:
+        _args.record("view", view, ("task", "updates", "label", "finished", "rows"), "a ds_tables.long_run view")
     if not isinstance(paper, dict):
         raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
     if view is None:
