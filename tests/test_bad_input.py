@@ -362,6 +362,11 @@ def test_tensor_and_model_arguments_are_checked_before_any_work():
     _bad(lstm.task_loss, TypeError, "y", m, m(x), y.float())
     _bad(lstm.state_gradient_curves, TypeError, "models", [m], x, y)
     _bad(capstone.srn_measures, TypeError, "x", m, None, y)
+    _bad(bptt.jacobians, ValueError, "a", _srn(), torch.ones(2, 3))  # 3 units against the model's 4
+    _bad(bptt.jacobian_product_norms, ValueError, "J", torch.ones(2, 3, 4))  # not square
+    _bad(lstm.state_gradient_norms, ValueError, "x", m, torch.ones(2, 3, 4), y)  # 4 inputs against 6
+    _bad(lstm.LSTM, ValueError, "n_hidden", 6, 10**12, 4)  # refused before allocating, not a torch MemoryError
+    _bad(lstm.train_on_task, ValueError, "T", m, "temporal_order", 10**12, 1, progress_bar=False)
     net = _srn()
     with torch.no_grad():
         net.W_rec.fill_(NAN)  # a diverged network is refused, never measured as healthy

@@ -74,7 +74,7 @@ def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
 
 def delta_norms(delta: torch.Tensor) -> torch.Tensor:
     """Mean over the minibatch of each sequence's Euclidean norm ‖δ(k)‖, per step: (…, T)."""
-    _args.tensor("delta", delta, min_dim=2)
+    _args.tensor("delta", delta, min_dim=3)  # (…, B, T, K)
     return delta.norm(dim=-1).mean(dim=-2)
 
 
@@ -83,7 +83,7 @@ def weight_grad_norms(z: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
 
     z(0) = 0, so the first step's gradient is 0. The sum over the minibatch is inside the product.
     """
-    _args.tensor("z", z, min_dim=2), _args.tensor("delta", delta, min_dim=2)
+    _args.tensor("z", z, min_dim=3), _args.tensor("delta", delta, min_dim=3)
     if z.shape != delta.shape:
         raise ValueError(f"z and delta must have one shape (…, B, T, K), got {tuple(z.shape)} and {tuple(delta.shape)}")
     z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
@@ -127,7 +127,8 @@ def jacobians(model: SRN, a: torch.Tensor) -> torch.Tensor:
     T·K² per sequence: pass a few sequences, not a whole minibatch.
     """
     _check_plain(model, "jacobians")
-    _args.tensor("a", a, min_dim=2)
+    if _args.tensor("a", a, min_dim=2).shape[-1] != model.n_hidden:
+        raise ValueError(f"a must have shape (…, T, {model.n_hidden}) (the model's units last), got {tuple(a.shape)}")
     W_T = model.W_rec.detach().transpose(-1, -2)  # (…, K, K)
     if model.n_networks is not None:
         W_T = W_T.reshape(W_T.shape[:1] + (1,) * (a.ndim - 2) + W_T.shape[1:])  # (M, 1…, K, K)
@@ -143,6 +144,8 @@ def jacobian_product_norms(J: torch.Tensor, h_max: int | None = None):
     exceeds (the spectral norm is submultiplicative).
     """
     n = _args.tensor("J", J, min_dim=3).shape[-3]
+    if J.shape[-1] != J.shape[-2]:
+        raise ValueError(f"J must hold square Jacobians (…, T−1, K, K) from jacobians(), got {tuple(J.shape)}")
     h_max = n if h_max is None else _args.integer("h_max", h_max)
     if not 1 <= h_max <= n:
         raise ValueError(f"h_max must be in [1, {n}], got {h_max}")
@@ -170,7 +173,7 @@ def norm_bound(model: SRN, delta_last_norm, h_max: int) -> torch.Tensor:
     there; the second is the sigmoid). Bengio et al. 1994, Pascanu et al. 2013; paper §3.
     """
     _check_plain(model, "norm_bound")
-    delta_last_norm, h_max = _args.reals("delta_last_norm", delta_last_norm, 0), _args.integer("h_max", h_max, lo=0)
+    delta_last_norm, h_max = _args.reals("delta_last_norm", delta_last_norm, 0), _args.integer("h_max", h_max, 0, 10**4)
     gamma = 0.25 if model.activation == "sigmoid" else 1.0
     s = torch.linalg.matrix_norm(model.W_rec.detach(), ord=2)  # (…,)
     h = torch.arange(h_max + 1, dtype=s.dtype, device=s.device)

@@ -34,6 +34,7 @@ class LSTM(nn.Module):
         super().__init__()
         for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
+        _sizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out)
         _args.choice("output", output, ("softmax", "linear"))
         forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         self.output, self.n_hidden, self.forget_bias = output, n_hidden, float(forget_bias)
@@ -80,6 +81,7 @@ class MultiLSTM(nn.Module):
         super().__init__()
         for name, v in (("n_networks", n_networks), ("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
+        _sizes(n_networks=n_networks, n_in=n_in, n_hidden=n_hidden, n_out=n_out)
         _args.choice("output", output, ("softmax", "linear"))
         forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         M, K = int(n_networks), int(n_hidden)
@@ -141,6 +143,12 @@ class MultiLSTM(nn.Module):
         return one
 
 
+def _sizes(**sizes) -> None:
+    """Sizes that fit in memory (``rnn_fixes._check_sizes``: at most about 1e7 weights), before allocating."""
+    from .rnn_fixes import _check_sizes
+    _check_sizes(**sizes)
+
+
 def _check_y(model, out, y) -> None:
     """Targets for ``lstm.task_loss``: integer labels in [0, n_out) (softmax) or finite values like ``out``."""
     if not isinstance(y, torch.Tensor):
@@ -151,12 +159,12 @@ def _check_y(model, out, y) -> None:
         if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
             raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
         if y.shape not in ((B,), tuple(out.shape[:-1])) or bool(((y < 0) | (y >= n_out)).any()):
-            raise ValueError(f"y must hold {B} labels in [0, {n_out}), got shape {tuple(y.shape)}")
+            raise ValueError(f"y must hold {B} labels in [0, {n_out}) (B, n_out: out's shape), got shape {tuple(y.shape)}")
     else:
         if not y.dtype.is_floating_point:
             raise TypeError(f"y must be a floating-point target, got dtype {y.dtype}")
         if y.shape not in ((B, n_out), tuple(out.shape)) or not bool(torch.isfinite(y).all()):
-            raise ValueError(f"y must be finite, of shape ({B}, {n_out}), got {tuple(y.shape)}")
+            raise ValueError(f"y must be finite, of shape ({B}, {n_out}) like out, got {tuple(y.shape)}")
 
 
 def _check_model(model) -> None:
@@ -202,6 +210,9 @@ def state_gradient_norms(model, x, y) -> dict:
     """
     _args.model("model", model, (SRN, LSTM, MultiLSTM, MultiGRU), "a vglab SRN, LSTM, MultiLSTM or MultiGRU")
     _args.tensor("x", x, ndim=(3, 4)), _args.instance("y", y, torch.Tensor, "a torch.Tensor of targets")
+    n_in = model.cell.input_size if isinstance(model, LSTM) else model.n_in
+    if x.shape[-1] != n_in:
+        raise ValueError(f"x must have shape (…, B, T, {n_in}) (the model's n_in last), got {tuple(x.shape)}")
     if isinstance(model, SRN):
         out, a_steps, z_steps = model.unroll(x)
         names, states = ("z", "delta"), (z_steps, a_steps)
@@ -240,8 +251,9 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     """
     _check_model(model), _args.choice("task", task, tasks.TASKS)  # a NaN model: DivergenceError at step 0
     _args.boolean("progress_bar", progress_bar)
-    n_steps, batch_size, n_eval = (integer(k, v, lo=1) for k, v in
-                                   (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
+    n_steps, batch_size, n_eval = (integer(k, v, 1, hi) for k, v, hi in (("n_steps", n_steps, None),
+                                   ("batch_size", batch_size, 10**5), ("n_eval", n_eval, 10**5)))
+    integer("T", T, 1, 10**4)
     lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
     clip = None if clip is None else positive_real("clip", clip)
     kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
@@ -293,6 +305,7 @@ def comparison_models(n_in: int, n_hidden: int, n_out: int, *, forget_biases=(0.
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     if n_networks is not None:
         int_at_least("n_networks", n_networks)
+    _sizes(n_networks=n_networks, n_in=n_in, n_hidden=n_hidden, n_out=n_out)
     models = {"SRN": SRN(n_in, n_hidden, n_out, sigma2=sigma2 or 1 / n_hidden, n_networks=n_networks,
                          generator=gen)}
     for fb in forget_biases:
@@ -307,6 +320,8 @@ def state_gradient_curves(models: dict, x, y) -> dict:
     on the CPU (the SRN's ‖∂E/∂a‖ is left out: its ‖∂E/∂z‖ is the one comparable with the LSTM's h)."""
     if not _args.instance("models", models, dict, "a dict of name -> vglab recurrent model"):
         raise ValueError("models is empty: it must hold at least one name -> model")
+    for k, m in models.items():
+        _args.model(f"models[{k!r}]", m, (SRN, LSTM, MultiLSTM, MultiGRU), "a vglab SRN, LSTM, MultiLSTM or MultiGRU")
     _args.tensor("x", x, ndim=(3, 4)), _args.instance("y", y, torch.Tensor, "a torch.Tensor of targets")
     curves = {}
     for name, m in models.items():
