@@ -141,17 +141,83 @@ def torch_dtype(name: str, v, allowed=("float32", "float64")):
     return v
 
 
-def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0):
+def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0, ndim=None, shape=None,
+                 dtypes=("float16", "bfloat16", "float32", "float64")):
     """A non-empty floating-point ``torch.Tensor`` (at least ``min_dim`` dimensions; ``finite``: no NaN/Inf).
-    TypeError for another kind (a list, an array, an int tensor), ValueError for an empty one or NaN/Inf."""
+    ``ndim``: an int or a tuple of the allowed numbers of dimensions; ``shape``: the required shape, a
+    tuple whose ``None`` entries match any size (its length fixes ``ndim``); ``dtypes``: allowed dtypes.
+    TypeError for another kind (a list, an array, an int tensor), ValueError for an empty one, a wrong
+    shape or NaN/Inf. One host sync for the finiteness scan: call it at entry points, never per step."""
     import torch
-    if not isinstance(v, torch.Tensor) or not v.is_floating_point():
+    if not isinstance(v, torch.Tensor) or not v.is_floating_point() \
+            or str(v.dtype).removeprefix("torch.") not in dtypes:
         kind = f"{v.dtype} tensor" if isinstance(v, torch.Tensor) else type(v).__name__
-        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {kind} {v!r:.60}")
+        only = "" if len(dtypes) == 4 else f" ({'/'.join(dtypes)})"
+        raise TypeError(f"{name} must be a floating-point torch.Tensor{only}, got {kind} {v!r:.60}")
     if v.numel() == 0 or v.dim() < min_dim:
         raise ValueError(f"{name} must be a non-empty tensor with >= {min_dim} dimensions, got shape {tuple(v.shape)}")
+    dims = (ndim,) if isinstance(ndim, int) else ndim
+    if dims is not None and v.dim() not in dims:
+        raise ValueError(f"{name} must have {' or '.join(map(str, dims))} dimensions, got shape {tuple(v.shape)}")
+    if shape is not None and (v.dim() != len(shape) or any(s is not None and s != t for s, t in zip(shape, v.shape))):
+        want = "(" + ", ".join("…" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {tuple(v.shape)}")
     if finite and not bool(torch.isfinite(v).all()):
         raise ValueError(f"{name} holds NaN or Inf")
+    return v
+
+
+def instance(name: str, v, cls, what: str | None = None):
+    """``v`` must be an instance of ``cls`` (a class or a tuple of them): TypeError naming ``name`` and
+    ``what`` is allowed (default: the class names)."""
+    if not isinstance(v, cls):
+        what = what or " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        raise TypeError(f"{name} must be a {what}, got {type(v).__name__} {v!r:.60}")
+    return v
+
+
+def function(name: str, v):
+    """A callable (e.g. f′, a checker's learner function)."""
+    if not callable(v) or isinstance(v, type):
+        raise TypeError(f"{name} must be a function, got {type(v).__name__} {v!r:.60}")
+    return v
+
+
+def seed(name: str, v) -> int:
+    """A random seed: an int in [0, 2**63 − 1] (what ``torch.Generator.manual_seed`` takes without wrapping)."""
+    return integer(name, v, lo=0, hi=2**63 - 1)
+
+
+def generator(name: str, v):
+    """``None`` or a ``torch.Generator``."""
+    import torch
+    if v is not None and not isinstance(v, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(v).__name__} {v!r:.60}")
+    return v
+
+
+def model(name: str, v, *, networks: bool | None = None, finite: bool = True, task: str | None = None):
+    """A ``vglab.srn.SRN`` (``networks``: True needs n_networks=M, False a single network, None either)
+    whose parameters are finite (``finite``): a NaN network is refused, not reported healthy.
+    ``task``: the model must fit that task of ``vglab.tasks`` (its inputs, outputs and output kind).
+    One host sync per parameter: entry points only."""
+    import torch
+
+    from . import tasks
+    from .srn import SRN
+    instance(name, v, SRN, "vglab.srn.SRN")
+    if networks is not None and (v.n_networks is not None) != networks:
+        raise ValueError(f"{name} must be an SRN built with{'' if networks else 'out'} n_networks=M, "
+                         f"got n_networks={v.n_networks}")
+    if task is not None:
+        want = (tasks.n_inputs(task), tasks.n_outputs(task), "softmax" if tasks.is_classification(task) else "linear")
+        if (v.n_in, v.n_out, v.output) != want:
+            raise ValueError(f"{name} must fit the task {task!r}: (n_in, n_out, output) = {want}, got "
+                             f"{(v.n_in, v.n_out, v.output)}")
+    if finite:
+        bad = [n for n, p in v.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+        if bad:
+            raise ValueError(f"{name} holds NaN or Inf in {', '.join(bad)}: a diverged network")
     return v
 
 
@@ -249,6 +315,20 @@ def device(name: str, v):
                         f"{v!r:.60}")
     device_name(name, v)
     return torch.device(v)
+
+
+def data(name: str, v):
+    """A ``vglab.ds_train.Data`` (``make_data``): a known task, an int T, three non-empty splits of tensors."""
+    import torch
+
+    from .ds_train import Data, Split
+    from .tasks import TASKS
+    instance(name, v, Data, "ds_train.Data (make_data)")
+    choice(f"{name}.task", v.task, TASKS)
+    if not is_int(v.T) or not all(isinstance(sp, Split) and all(isinstance(t, torch.Tensor) for t in sp)
+                                  and len(sp.y) for sp in (v.train, v.val, v.test)):
+        raise TypeError(f"{name} must hold an int T and three non-empty ds_train.Split of tensors (x, y, lengths)")
+    return v
 
 
 @contextmanager
