@@ -37,7 +37,7 @@ def test_a_nan_network_or_the_wrong_kind_is_refused_before_training():
         DT.train(_model(), DT.make_data("addition", 10, 4, 2, 2), "plain", 2, progress_bar=False)
     with pytest.raises(TypeError, match="problems"):
         engine.Engine({"temporal_order": _model(2)}, ("plain",))
-    with pytest.raises(ValueError, match="readings"):
+    with pytest.raises(TypeError, match="readings"):
         engine.compare(_model(2), _data(), np.array(["plain"]), 2, progress_bar=False)
 
 

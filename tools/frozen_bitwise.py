@@ -34,7 +34,8 @@ COMMON = ("--n-train 200 --n-val 50 --n-test 100 --hidden 8 --seed 0 --device cp
 
 def run(tree: Path, name: str, args: str, out: Path) -> float:
     res, ck = out / "results", out / "runs"
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "VGLAB_DEVICE": "cpu"}
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "VGLAB_DEVICE": "cpu",
+           "PYTHONDONTWRITEBYTECODE": "1"}  # nothing written inside either tree
     cmd = [sys.executable, "-m", "vglab.experiments.table1", *args.split(), *COMMON.split(), "--out", name,
            "--results-dir", str(res), "--checkpoint-dir", str(ck)]
     t0 = time.time()

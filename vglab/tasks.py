@@ -124,7 +124,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     if is_classification(task):
         if out.shape[-1] != N_OUT[task]:
             raise ValueError(f"out must end in {N_OUT[task]} classes for {task!r}, got shape {tuple(out.shape)}")
-        if y.dtype.is_floating_point or y.shape[-1:] != (B,):
+        if y.dtype.is_floating_point or y.shape != (B,):  # (M, B) would broadcast into M scores per network
             raise ValueError(f"y must hold {B} integer class labels (shape (B,) = ({B},)) for {task!r}, "
                              f"got {y.dtype} of shape {tuple(y.shape)}")
         if bool(((y < 0) | (y >= N_OUT[task])).any()):
@@ -134,7 +134,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     else:
         if out.shape[-1] != 1:
             raise ValueError(f"out must have shape (…, B, 1) for {task!r}, got {tuple(out.shape)}")
-        if y.shape[-2:] != (B, 1):
+        if y.shape != (B, 1):  # a leading axis would broadcast
             raise ValueError(f"y must have shape (B, 1) = ({B}, 1) for {task!r}, got {tuple(y.shape)}")
         if not bool(torch.isfinite(y).all()):
             raise ValueError("y contains NaN or Inf")

@@ -300,9 +300,10 @@ def _paper_updates(model, data, method, n, *, seed=0, device=None, cfg=None):
         new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
         if method.startswith("ds"):
             h = cfg.h if cfg.h is not None else data.T - 1
-            sw = ds_sampling.sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
-            ok = ds_sampling.accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
-                                    rule="as_printed" if method == "ds_as_printed" else "corrected")
+            # the unchecked twins ds_train.train calls every update (its arguments are checked at entry)
+            sw = ds_sampling._sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
+            ok = ds_sampling._accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
+                                     "as_printed" if method == "ds_as_printed" else "corrected")
         else:
             ok = torch.ones(() if model.n_networks is None else (model.n_networks,), dtype=torch.bool)
         with torch.no_grad():
