@@ -45,7 +45,8 @@ def test_numpy_integers_give_the_same_data_and_bad_sizes_name_themselves():
     a, b = _data(), DT.make_data("temporal_order", np.int64(10), np.int64(20), np.int64(10), np.int64(10),
                                  seed=np.int64(0))
     assert all(torch.equal(x, y) for s, t in zip(a[2:], b[2:]) for x, y in zip(s, t))
-    for kw, name in ((dict(n_train=0), "n_train"), (dict(n_val=1.5), "n_val"), (dict(seed=-1), "seed")):
+    for kw, name in ((dict(n_train=0), "n_train"), (dict(n_val=1.5), "n_val"), (dict(seed=-1), "seed"),
+                     (dict(n_test=10**12), "n_test")):
         with pytest.raises((TypeError, ValueError), match=name):
             DT.make_data("addition", 10, **kw)
     with pytest.raises(TypeError, match="seed"):

@@ -156,6 +156,6 @@ def test_names_sizes_and_numpy_numbers():
         srn.SRN(6, 10**12, 4)  # refused, not an allocation failure inside torch
     assert srn.sigma2_for_radius(np.float32(1.0), np.int64(10)) == srn.sigma2_for_radius(1.0, 10) == 0.1
     for kw, name in ((dict(rho=-1.0, n_hidden=10), "rho"), (dict(rho=1.0, n_hidden=0), "n_hidden"),
-                     (dict(rho="1", n_hidden=10), "rho")):
+                     (dict(rho="1", n_hidden=10), "rho"), (dict(rho=1e300, n_hidden=10), "rho")):
         with pytest.raises((TypeError, ValueError), match=name):
             srn.sigma2_for_radius(**kw)

@@ -118,8 +118,8 @@ class Data(NamedTuple):
 def make_data(task: str, T: int, n_train=20_000, n_val=1_000, n_test=10_000, seed=0, device=None) -> Data:
     """Three fixed sets from one seeded generator (SOURCES.md §1.4, §1.6), moved to ``device``."""
     _tasks._check_args(task, 1, T, None, "paper", device)
-    n_train, n_val, n_test = (_args.integer(k, v, lo=1) for k, v in zip(("n_train", "n_val", "n_test"),
-                                                                          (n_train, n_val, n_test)))
+    n_train, n_val, n_test = (_args.integer(k, v, lo=1, hi=_tasks.MAX_STEPS // T) for k, v in zip(
+        ("n_train", "n_val", "n_test"), (n_train, n_val, n_test)))
     g = torch.Generator().manual_seed(_args.seed("seed", seed))
     splits = [Split(*_tasks.make_dataset(task, n, T, generator=g, device=device)) for n in (n_train, n_val, n_test)]
     return Data(task, T, *splits)

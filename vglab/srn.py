@@ -224,7 +224,7 @@ def spectral_radius(W_rec: torch.Tensor) -> torch.Tensor:
 def sigma2_for_radius(rho: float, n_hidden: int) -> float:
     """The init variance whose limiting (large-K) spectral radius is ``rho``: σ² = ρ²/K (Geman 1986);
     one matrix at finite K has its own radius near it, often a little above."""
-    rho, n_hidden = _args.positive_real("rho", rho), _args.integer("n_hidden", n_hidden, lo=1)
+    rho, n_hidden = _args.real("rho", rho, 0, 1e100, lo_open=True), _args.integer("n_hidden", n_hidden, lo=1)
     return rho**2 / n_hidden
 
 
