@@ -235,7 +235,9 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
     A NaN in q or ds skips. Floats in → bool; tensors → bool tensor; arrays → numpy bool array.
     """
     _args.choice("rule", rule, RULES)
-    q_min, q_max, ds_max = _args.real("q_min", q_min), _args.real("q_max", q_max), _args.positive_real("ds_max", ds_max)
+    q_min, q_max, ds_max = _args.real("q_min", q_min), _args.real("q_max", q_max), _args.real("ds_max", ds_max)
+    if not ds_max > 0:
+        raise ValueError(f"ds_max must be > 0, got {ds_max}")
     if not q_min <= q_max:
         raise ValueError(f"need q_min <= q_max, got q_min={q_min}, q_max={q_max}")
     return _accept(q, ds, q_min, q_max, ds_max, rule)

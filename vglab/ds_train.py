@@ -154,7 +154,7 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
     n_updates, seed = _args.integer("n_updates", n_updates, lo=1), _args.seed("seed", seed)
     _args.boolean("progress_bar", progress_bar), _args.optional(_args.text, "desc", desc)
     _args.model("model", model, task=_args.data("data", data).task)
-    h = check_h(cfg, data)
+    h = _check_h(cfg, data)
     device = _args.device("device", device) if device is not None else model.W_rec.device
     model.to(device)
     data = _to(data, device)
@@ -209,7 +209,7 @@ def compare(model, data: Data, readings=("plain", "ds", "ds_as_printed"), n_upda
     readings = _args.names("readings", readings, READINGS)
     _args.model("model", model, task=_args.data("data", data).task)
     seed, _ = _args.seed("seed", seed), _args.boolean("progress_bar", progress_bar)
-    _args.optional(_args.device, "device", device), check_h(Config(**config), data)  # before the first run
+    _args.optional(_args.device, "device", device), _check_h(Config(**config), data)  # before the first run
     runs = {}
     for name in readings:
         method, overrides = READINGS[name]
@@ -329,7 +329,7 @@ class _Best:
         return np.asarray(torch.as_tensor(score, dtype=torch.float64).cpu())
 
 
-def check_h(cfg: Config, data: Data) -> int:
+def _check_h(cfg: Config, data: Data) -> int:
     """The horizon h (``cfg.h``, None: T − 1) must lie in [1, shortest training sequence): h ≥ T
     would sweep outside the sequence, h = 0 makes Q = dS = 0 (dS sampling = plain SGD)."""
     h, shortest = cfg.h if cfg.h is not None else data.T - 1, int(data.train.lengths.min())

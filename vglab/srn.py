@@ -236,7 +236,8 @@ failing to allocate inside torch."""
 
 
 def _check_size(name, v):
-    _args.integer(name, v, lo=1, hi=MAX_SIZE)
+    if _args.integer(name, v, lo=1) > MAX_SIZE:
+        raise ValueError(f"{name} must be <= {MAX_SIZE:,}, got {v}")
 
 
 def _check_square(name, W, K=None):

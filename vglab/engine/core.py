@@ -20,7 +20,7 @@ from . import records as RC
 from . import step as S
 from .. import _args
 from ..ds_sampling import _accept
-from ..ds_train import READINGS, Config, Stream, _loss_change, check_h
+from ..ds_train import READINGS, Config, Stream, _loss_change, _check_h
 from .pack import MODES, PARAMS, resolve_mode  # noqa: F401 -- re-exported
 from ..pascanu import _clip
 from ..runtime import cpu_threads
@@ -84,7 +84,7 @@ class Engine:
         _args.boolean("with_ds", with_ds), _args.choice("sweep", sweep, ("auto", "recompute", "reuse"))
         _args.choice("records", records, ("full", "epoch"))
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
-        self.T, self.h = datas[0].T, min(check_h(cfg, d) for d in datas)
+        self.T, self.h = datas[0].T, min(_check_h(cfg, d) for d in datas)
         if dtype is not None and dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32, torch.float64 or None, got {dtype!r}")
         self.dtype, self.K, self.Mt = dtype or m0.W_rec.dtype, m0.n_hidden, m0.n_networks
