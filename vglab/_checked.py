@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numbers
 
-from ._args import _kind, optional
+from ._args import _kind, choice, is_int, optional
 
 
 def _to_tensor(name: str, v, floating: bool):
@@ -136,6 +136,60 @@ def model(name: str, v, cls=None, what: str | None = None):
     instance(name, v, cls or torch.nn.Module, what or (None if cls else "a torch nn.Module"))
     if not all(bool(torch.isfinite(p).all()) for p in v.parameters() if p.is_floating_point()):
         raise ValueError(f"{name} has NaN or Inf parameters (a diverged network cannot be measured)")
+    return v
+
+
+def srn_model(name: str, v, *, networks: bool | None = None, finite: bool = True, task: str | None = None):
+    """A ``vglab.srn.SRN`` (``networks``: True needs n_networks=M, False a single network, None either)
+    whose parameters are finite (``finite``): a NaN network is refused, not reported healthy (the message
+    names the parameters). ``task``: the model must fit that task of ``vglab.tasks`` (its inputs, outputs
+    and output kind). One host sync per parameter: entry points only."""
+    import torch
+
+    from . import tasks
+    from .srn import SRN
+    instance(name, v, SRN, "a vglab.srn.SRN")
+    if networks is not None and (v.n_networks is not None) != networks:
+        raise ValueError(f"{name} must be an SRN built with{'' if networks else 'out'} n_networks=M, "
+                         f"got n_networks={v.n_networks}")
+    if task is not None:
+        want = (tasks.n_inputs(task), tasks.n_outputs(task), "softmax" if tasks.is_classification(task) else "linear")
+        if (v.n_in, v.n_out, v.output) != want:
+            raise ValueError(f"{name} must fit the task {task!r}: (n_in, n_out, output) = {want}, got "
+                             f"{(v.n_in, v.n_out, v.output)}")
+    if finite:
+        bad = [n for n, p in v.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+        if bad:
+            raise ValueError(f"{name} holds NaN or Inf in {', '.join(bad)}: a diverged network")
+    return v
+
+
+def data(name: str, v):
+    """A ``vglab.ds_train.Data`` (``make_data``): a known task, an int T, three non-empty splits of tensors."""
+    import torch
+
+    from .ds_train import Data, Split
+    from .tasks import TASKS
+    instance(name, v, Data, "a ds_train.Data (make_data)")
+    choice(f"{name}.task", v.task, TASKS)
+    if not is_int(v.T) or not all(isinstance(sp, Split) and all(isinstance(t, torch.Tensor) for t in sp)
+                                  and len(sp.y) for sp in (v.train, v.val, v.test)):
+        raise TypeError(f"{name} must hold an int T and three non-empty ds_train.Split of tensors (x, y, lengths)")
+    return v
+
+
+def function(name: str, v):
+    """A callable (e.g. f′, a checker's learner function); a class is not taken for one."""
+    if not callable(v) or isinstance(v, type):
+        raise TypeError(f"{name} must be a function, got {_kind(v)}")
+    return v
+
+
+def generator(name: str, v):
+    """``None`` or a ``torch.Generator``."""
+    import torch
+    if v is not None and not isinstance(v, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {_kind(v)}")
     return v
 
 

@@ -120,7 +120,7 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
     """Momentum SGD on cross-entropy + λ Σ_l ω_l (patent claims 1 and 3; ω from every sigmoid's
     pre-activations). With λ = 0 this is ``deep_mlp.train_digits``' step, with the same minibatches."""
     _checked.instance("model", model, nn.Module, "a torch.nn.Module"), _checked.instance("data", data, Split, "a vglab.data.Split")
-    steps, seed = _args.integer("steps", steps, lo=1), _args.integer("seed", seed, lo=0)
+    steps, seed = _args.integer("steps", steps, lo=1), _args.seed("seed", seed)
     batch_size = _args.integer("batch_size", batch_size, 1, 100_000)  # drawn with replacement
     lr, lam, momentum = _args.positive_real("lr", lr), _args.real("lam", lam, 0), _args.fraction("momentum", momentum)
     _args.boolean("progress_bar", progress_bar)
@@ -238,8 +238,9 @@ def run_srn(remedies=None, *, T: int = 20, n_networks: int = 10, updates: int = 
                  ("cost_repeats", cost_repeats)):
         int_at_least(k, v, 10 if k == "T" else 1)
     for k, v, lo in (("n_train", n_train, ds_train.Config.batch_size), ("n_val", n_val, 1), ("n_test", n_test, 1),
-                     ("n_probe", n_probe, 1), ("seed", seed, 0)):
+                     ("n_probe", n_probe, 1)):
         _args.integer(k, v, lo=lo)
+    _args.seed("seed", seed)
     _args.boolean("progress_bar", progress_bar)
     device = _device("device", device) or torch.device("cpu")
     data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
@@ -315,9 +316,10 @@ def _paper_updates(model, data, method, n, *, seed=0, device=None, cfg=None):
         new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
         if method.startswith("ds"):
             h = cfg.h if cfg.h is not None else data.T - 1
-            sw = ds_sampling.sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
-            ok = ds_sampling.accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
-                                    rule="as_printed" if method == "ds_as_printed" else "corrected")
+            # the unchecked twins ds_train.train calls every update (its arguments are checked at entry)
+            sw = ds_sampling._sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
+            ok = ds_sampling._accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
+                                     "as_printed" if method == "ds_as_printed" else "corrected")
         else:
             ok = torch.ones(() if model.n_networks is None else (model.n_networks,), dtype=torch.bool)
         with torch.no_grad():
