@@ -489,7 +489,7 @@ def test_v17a_training_divergence_stays_a_divergence_error():
                              progress_bar=False)
 
 
-# ---- issue 17 (v17b): the shared checks in vglab/_args.py (tensor, model, reals, record, namespace, argv) ----
+# ---- issue 17 (v17b): the shared checks (vglab._checked: tensor, model, record; vglab._args: reals, namespace, argv) ----
 def _bad(fn, exc, name, *a, **k):
     with pytest.raises(exc, match=name):
         fn(*a, **k)
