@@ -28,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-from . import bptt, lstm
+from . import _checked, bptt, lstm
 from ._args import boolean, choice, device as check_device, int_at_least, integer, positive_real, torch_dtype
 from .gru import MultiGRU
 from .lstm import _check_model, _check_y  # the one check of a recurrent model and of its targets
@@ -64,8 +64,7 @@ def _nonlinearity(name):
 
 
 def _check_generator(generator):
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    _checked.generator("generator", generator)
 
 
 def recurrent_init(init: str, n_hidden: int, n_networks: int | None = None, *, sigma2: float = 0.01,
