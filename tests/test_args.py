@@ -110,3 +110,24 @@ def test_loop_periods_of_zero_or_less_are_refused(every):
     with pytest.raises(ValueError, match="probe_every must be >= 1"):
         deep_mlp.train_digits(deep_mlp.build_mlp(2, 4), digits(n=100), steps=2, probe_every=every,
                               progress_bar=False)
+
+
+def test_one_validation_layer_each_name_in_one_place():
+    """vglab._args (numbers, names, paths, CLI) and vglab._checked (tensors, models, containers, ``checked``)
+    define no public check twice, _args forwards nothing (no module ``__getattr__``), and every
+    ``_args.<name>`` / ``_checked.<name>`` that the package, tools and tests write exists where it is
+    looked for: a check cannot silently resolve to another one of the same name."""
+    import re
+    from pathlib import Path
+
+    from vglab import _checked
+    own = lambda m: {n for n, v in vars(m).items() if callable(v) and getattr(v, "__module__", None) == m.__name__}  # noqa: E731
+    assert not own(_args) & own(_checked)
+    assert not hasattr(_args, "__getattr__") and not hasattr(_checked, "__getattr__")
+    root = Path(__file__).resolve().parents[1]
+    missing = set()
+    for p in [*root.glob("vglab/**/*.py"), *root.glob("tools/*.py"), *root.glob("tests/**/*.py")]:
+        for mod, name in re.findall(r"\b(_args|_checked)\.([A-Za-z_]\w*)", p.read_text()):
+            if name != "py" and not hasattr({"_args": _args, "_checked": _checked}[mod], name):  # not a file name
+                missing.add(f"{p.relative_to(root)}: {mod}.{name}")
+    assert not missing, sorted(missing)

@@ -356,7 +356,7 @@ def _v17a_rows():
     with torch.no_grad():
         nan_net.head.weight.fill_(NAN)
     return [
-        # tensors: kind, shape, NaN/Inf, range (_args.tensor), before any work
+        # tensors: kind, shape, NaN/Inf, range (_checked.tensor), before any work
         ("nll-logits-nan", lambda: ae.reconstruction_nll(torch.full((2, 64), NAN), torch.rand(2, 64)), ValueError, "logits"),
         ("nll-x-range", lambda: ae.reconstruction_nll(torch.zeros(2, 64), torch.full((2, 64), 2.0)), ValueError, "x must lie"),
         ("decode-z-range", lambda: ae.decode(_ae(), [[0.5, 2.0]]), ValueError, "z must lie"),
@@ -366,13 +366,13 @@ def _v17a_rows():
         ("jacobian_chain-x-shape", lambda: modules.jacobian_chain(M.Sequential(M.Linear(3, 2)), torch.ones(5)),
          ValueError, "x of shape"),
         ("gradient_profile-x-none", lambda: deep_mlp.gradient_profile(None, torch.zeros(2)), TypeError, "x must"),
-        # class labels (_args.labels): kind, length, range
+        # class labels (_checked.labels): kind, length, range
         ("nll-y-str", lambda: M.NLL().forward(torch.zeros(2, 3), "ab"), TypeError, "y must"),
         ("nearest_labels-length", lambda: ae.nearest_labels(z, z, [0, 1]), ValueError, "labels must hold"),
         ("effective_classes-range", lambda: ae.effective_classes([0, 12], n_classes=10), ValueError, "labels"),
         ("accuracy-y-length", lambda: deep_mlp.accuracy(deep_mlp.build_mlp(2, 4, "relu", n_in=5), torch.zeros(4, 5),
                                                         torch.zeros(3, dtype=torch.long)), ValueError, "y must hold"),
-        # models and instances (_args.model / instance): a NaN network is refused, not reported healthy
+        # models and instances (_checked.model / instance): a NaN network is refused, not reported healthy
         ("decode-model-none", lambda: ae.decode(None, [[0.5, 0.5]]), TypeError, "model"),
         ("report-model-nan", lambda: saturation.saturation_report(nan_net, torch.zeros(4, 64)), ValueError, "model has NaN"),
         ("probe-model-str", lambda: saturation.probe("net", torch.zeros(4, 64)), TypeError, "model"),
@@ -460,14 +460,14 @@ def test_v17a_plain_lists_numbers_and_numpy_scalars_are_taken():
 
 
 def test_v17a_checked_rules_run_before_the_body():
-    """vglab._args.checked: each given argument goes through its rule (the value it returns is used);
+    """vglab._checked.checked: each given argument goes through its rule (the value it returns is used);
     defaults are not re-checked; an unknown rule name is a mistake at definition time."""
     import numpy as np
 
-    from vglab import _args
+    from vglab import _args, _checked
     ran = []
 
-    @_args.checked(n=_args.size, seed=_args.seed, lam=_args.opt(_args.real, 0))
+    @_checked.checked(n=_args.size, seed=_args.seed, lam=_checked.opt(_args.real, 0))
     def f(n, seed=0, lam=None):
         ran.append(1)
         return n, seed, lam
@@ -477,7 +477,7 @@ def test_v17a_checked_rules_run_before_the_body():
         f(2, seed=-1)
     assert len(ran) == 2
     with pytest.raises(TypeError, match="no argument"):
-        _args.checked(x=_args.size)(f)
+        _checked.checked(x=_args.size)(f)
 
 
 def test_v17a_training_divergence_stays_a_divergence_error():
@@ -487,3 +487,90 @@ def test_v17a_training_divergence_stays_a_divergence_error():
     with pytest.raises(train.DivergenceError):
         ae.train_autoencoder(ae.AEConfig(d=2, hidden=8, steps=20, lr=1e30), data=digits(n=60, seed=0),
                              progress_bar=False)
+
+
+# ---- issue 17 (v17b): the shared checks (vglab._checked: tensor, model, record; vglab._args: reals, namespace, argv) ----
+def _bad(fn, exc, name, *a, **k):
+    with pytest.raises(exc, match=name):
+        fn(*a, **k)
+
+
+def test_tensor_and_model_arguments_are_checked_before_any_work():
+    from vglab import capstone, lstm
+    d = torch.ones(2, 10, 3)
+    for bad, exc in ((None, TypeError), ([1.0], TypeError), (torch.ones(3, dtype=torch.int64), TypeError),
+                     (torch.empty(0), ValueError), (torch.full((2, 10, 3), NAN), ValueError)):
+        _bad(bptt.delta_norms, exc, "delta", bad)
+        _bad(bptt.weight_grad_norms, exc, "z", bad, d)
+        _bad(bptt.jacobian_product_norms, exc, "J", bad)
+    _bad(bptt.weight_grad_norms, ValueError, "z and delta", torch.ones(2, 9, 3), d)  # zip would truncate
+    _bad(bptt.delta_profile, TypeError, "h_max", d, "3")
+    m = lstm.LSTM(6, 4, 4)
+    x, y = _to_batch()
+    _bad(lstm.state_gradient_norms, TypeError, "x", m, x.tolist(), y)
+    _bad(lstm.task_loss, TypeError, "out", m, None, y)
+    _bad(lstm.task_loss, TypeError, "y", m, m(x), y.float())
+    _bad(lstm.state_gradient_curves, TypeError, "models", [m], x, y)
+    _bad(capstone.srn_measures, TypeError, "x", m, None, y)
+    _bad(bptt.jacobians, ValueError, "a", _srn(), torch.ones(2, 3))  # 3 units against the model's 4
+    _bad(bptt.jacobian_product_norms, ValueError, "J", torch.ones(2, 3, 4))  # not square
+    _bad(lstm.state_gradient_norms, ValueError, "x", m, torch.ones(2, 3, 4), y)  # 4 inputs against 6
+    _bad(lstm.LSTM, ValueError, "n_hidden", 6, 10**12, 4)  # refused before allocating, not a torch MemoryError
+    _bad(lstm.train_on_task, ValueError, "T", m, "temporal_order", 10**12, 1, progress_bar=False)
+    net = _srn()
+    with torch.no_grad():
+        net.W_rec.fill_(NAN)  # a diverged network is refused, never measured as healthy
+    _bad(bptt.jacobians, ValueError, "model", net, torch.ones(3, 10, 4))
+    _bad(capstone.srn_measures, ValueError, "model", net, x, y)
+
+
+def test_numbers_lists_and_numpy_scalars_where_the_meaning_is_plain():
+    import numpy as np
+    from vglab import capstone, lstm
+    assert bptt.predicted_q([0.5, 0.25], 2).shape == (2,)  # a list of factors: one Q each
+    assert bptt.predicted_q(np.float32(0.5), np.int64(2)) == pytest.approx(2 * math.log10(2))
+    _bad(bptt.predicted_q, TypeError, "factor", None, 2)
+    _bad(bptt.norm_bound, ValueError, "delta_last_norm", _srn(), -1.0, 3)
+    _bad(lstm.LSTM, TypeError, "forget_bias", 6, 4, 4, forget_bias=None)
+    _bad(lstm.comparison_models, TypeError, "forget_biases", 6, 4, 4, forget_biases=None)
+    _bad(capstone.run_mlp, TypeError, "remedies", 3)
+    _bad(capstone.run_mlp, ValueError, "remedies", "ReLU,swish")  # one str: the names it lists
+
+
+def test_rows_records_and_cli_namespaces_of_another_kind_are_refused():
+    import argparse
+    from vglab import capstone, ds_tables
+    from vglab.capstone import report
+    from vglab.experiments import capstone as cli_capstone, table1
+    other = {"name": "table1_reduced", "data": {"rows": [{"task": "addition"}]}}  # a saved run of another kind
+    row = {"testbed": "t", "remedy": "a", "baseline": None, "score": 0.5, "chance": 0.1}
+    for fn in (capstone.add_verdicts, capstone.format_table, capstone.rules_of_thumb, ds_tables.markdown):
+        _bad(fn, TypeError, "rows", {"a": 1})
+        _bad(fn, ValueError, "rows", other)
+    _bad(report.helped, TypeError, "row", None)
+    _bad(report.healthy_flow, ValueError, "row", {"flow": 1.0})
+    _bad(capstone.add_verdicts, ValueError, "margin", [row], margin=NAN)
+    _bad(ds_tables.epoch_trace, ValueError, "summ", {"q_mean": []})
+    _bad(ds_tables.summarise, TypeError, "r", {})
+    _bad(ds_tables.paper_row, ValueError, "reading", [])  # a list: no "unhashable type" from inside
+    _bad(report.long_run_summary, ValueError, "view", {}, {})  # a dict that is no long_run view: no KeyError
+    _bad(report.format_table, TypeError, "markdown", [row], markdown="yes")
+    _bad(ds_tables.table, TypeError, "args", {"T": 100}, {})
+    _bad(ds_tables.table, ValueError, "args", argparse.Namespace(T=100), {})
+    _bad(table1.check, TypeError, "a", None)
+    _bad(cli_capstone.check, ValueError, "a", argparse.Namespace())
+    _bad(table1.use_fast, TypeError, "dev", table1.parse([]), "cpu")
+    _bad(table1.paper_size, TypeError, "args", {})
+    _bad(table1.parse, TypeError, "argv", "--T 10")  # a str would be split into letters
+
+
+def test_panel_checks_its_arguments():
+    import matplotlib
+    matplotlib.use("Agg")
+    from vglab.widgets.panel import Panel
+    draw = lambda fig, axes, **kw: None  # noqa: E731
+    _bad(Panel, TypeError, "controls", None, draw)
+    _bad(Panel, TypeError, "controls", {"a": 1}, draw)
+    _bad(Panel, TypeError, "draw", {}, None)
+    _bad(Panel, ValueError, "nrows", {}, draw, nrows=0)
+    _bad(Panel, ValueError, "dpi", {}, draw, dpi=-1)

@@ -2,6 +2,7 @@
 its sign against the exact derivative, the accept rule on every branch, the training loop."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -222,3 +223,57 @@ def test_step_factor_against_numpy_and_its_prediction():
         D.step_factor("net", xs)
     with pytest.raises(ValueError, match="x"):
         D.step_factor(lin, xs[0])
+
+
+# ---- issue 17: arguments checked at the entry points (vglab._args), numbers unchanged --------------
+def _sweep_kw(h=4):
+    m = srn.SRN(6, 4, 4, generator=torch.Generator().manual_seed(0))
+    x, y = tasks.make_batch("temporal_order", 3, 10, generator=torch.Generator().manual_seed(1))
+    a, dk = D.last_step_delta(m, x, y)
+    return dict(W_rec=m.W_rec.detach(), a=a, delta_k=dk, dW_rec=torch.full((4, 4), 1e-3), h=h, f_prime=m.f_prime)
+
+
+@pytest.mark.parametrize("h", [0, -1, 10, 99])
+def test_a_horizon_outside_the_sequence_is_refused_not_turned_into_plain_sgd(h):
+    """h = 0 used to give δ(k−h) = δ(k), dδ = 0: Q = dS = 0, every update accepted (dS sampling = plain SGD);
+    h ≥ T swept outside the sequence."""
+    with pytest.raises(ValueError, match=r"h must be in \[1, 9\]"):
+        D.sweep(**_sweep_kw(h))
+    with pytest.raises(ValueError, match=r"h must be in \[1, 9\]"):
+        D.sweep_q_ds(**_sweep_kw(h))
+
+
+@pytest.mark.parametrize("arg,bad,kind", [("W_rec", torch.ones(3, 3), ValueError), ("a", [[1.0]], TypeError),
+                                          ("delta_k", torch.full((3, 4), float("nan")), ValueError),
+                                          ("dW_rec", torch.ones(4, 4, dtype=torch.int64), TypeError),
+                                          ("f_prime", "tanh", TypeError)])
+def test_sweep_refuses_wrong_tensors_naming_them(arg, bad, kind):
+    kw = _sweep_kw()
+    kw[arg] = bad
+    with pytest.raises(kind, match=arg):
+        D.sweep_q_ds(**kw)
+
+
+def test_numpy_scalars_are_numbers_and_the_result_is_unchanged():
+    kw = _sweep_kw()
+    ref = D.sweep_q_ds(**kw)
+    assert D.sweep_q_ds(**{**kw, "h": np.int64(4)}) == ref
+    q, ds = torch.tensor([0.0, 2.0, -2.0]), torch.tensor([0.1, 0.3, 0.3])
+    assert D.accept(q, ds, np.float32(-1), np.float64(1), np.int64(1)).tolist() == D.accept(q, ds).tolist()
+    for name in ("q_min", "q_max", "ds_max"):
+        with pytest.raises((TypeError, ValueError), match=name):
+            D.accept(q, ds, **{name: "1"})
+
+
+def test_a_nan_network_is_refused_not_measured():
+    m, x, y = srn.SRN(6, 4, 4), *tasks.make_batch("temporal_order", 3, 10)
+    with torch.no_grad():
+        m.W_rec[0, 0] = float("nan")
+    for fn in (lambda: D.ds(m, x, y, torch.zeros(4, 4), 4), lambda: D.step_factor(m, x),
+               lambda: D.last_step_delta(m, x, y)):
+        with pytest.raises(ValueError, match="model holds NaN or Inf in W_rec"):
+            fn()
+    with pytest.raises(TypeError, match="model must be a vglab.srn.SRN"):
+        D.ds_exact(torch.nn.Linear(2, 2), x, y, torch.zeros(4, 4), 4)
+    with pytest.raises(ValueError, match="eps"):
+        D.ds_finite_difference(srn.SRN(6, 4, 4), x, y, torch.zeros(4, 4), 4, eps=1e16)

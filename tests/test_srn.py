@@ -1,6 +1,7 @@
 """vglab.srn: init by variance, shapes, M networks = M single networks, padding = shorter sequence."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -132,3 +133,29 @@ def test_bad_inputs():
         m(torch.zeros(3, 4, 5, 2))
     with pytest.raises(ValueError, match="lengths"):
         m(torch.zeros(4, 5, 2), lengths=torch.tensor([5, 5, 6, 1]))
+
+
+# ---- issue 17: arguments checked through vglab._args ----------------------------------------------
+def test_spectral_radius_refuses_a_nan_network_instead_of_reporting_it():
+    W = torch.eye(3) * 0.5
+    assert float(srn.spectral_radius(W)) == 0.5
+    W[0, 1] = float("nan")
+    with pytest.raises(ValueError, match="W_rec holds NaN"):
+        srn.spectral_radius(W)
+    for bad, kind in (([[1.0]], TypeError), (torch.ones(2, 3), ValueError), (torch.ones(2, 2, 2, 2), ValueError)):
+        with pytest.raises(kind, match="W_rec"):
+            srn.spectral_radius(bad)
+
+
+def test_names_sizes_and_numpy_numbers():
+    with pytest.raises(ValueError, match="name"):
+        srn.nonlinearity(np.array(["tanh", "sigmoid"]))
+    with pytest.raises(ValueError, match="output"):
+        srn.SRN(6, 4, 4, output=np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="n_hidden"):
+        srn.SRN(6, 10**12, 4)  # refused, not an allocation failure inside torch
+    assert srn.sigma2_for_radius(np.float32(1.0), np.int64(10)) == srn.sigma2_for_radius(1.0, 10) == 0.1
+    for kw, name in ((dict(rho=-1.0, n_hidden=10), "rho"), (dict(rho=1.0, n_hidden=0), "n_hidden"),
+                     (dict(rho="1", n_hidden=10), "rho"), (dict(rho=1e300, n_hidden=10), "rho")):
+        with pytest.raises((TypeError, ValueError), match=name):
+            srn.sigma2_for_radius(**kw)

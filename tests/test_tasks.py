@@ -128,3 +128,28 @@ def test_bad_arguments(kwargs, exc, word):
         tasks.score("addition", torch.zeros(2, 1), torch.zeros(2, 1), criterion="close")
     with pytest.raises(ValueError, match="variant"):
         tasks.make_batch("addition", 2, 20, variant="lstm")
+
+
+# ---- issue 17: arguments checked through vglab._args ----------------------------------------------
+def test_arrays_sizes_and_devices_are_refused_naming_the_argument():
+    import numpy as np
+    with pytest.raises(ValueError, match="task"):
+        tasks.n_inputs(np.array(["addition"]))
+    with pytest.raises(ValueError, match="variant"):
+        tasks.make_batch("temporal_order", 2, 10, variant=np.array([1, 2]))
+    with pytest.raises(ValueError, match="n and T"):
+        tasks.make_dataset("addition", 10**9, 10**6)  # refused, not an allocation failure
+    with pytest.raises(TypeError, match="y"):
+        tasks.symmetric_target([0.5])
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device"):
+            tasks.make_batch("addition", 2, 10, device="cuda")
+
+
+def test_score_refuses_a_target_shape_that_would_broadcast():
+    out = torch.zeros(2, 5, 4)  # M = 2 networks, B = 5
+    with pytest.raises(ValueError, match="y must hold 5 integer class labels"):
+        tasks.score("temporal_order", out, torch.zeros(2, 5, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"y must have shape \(B, 1\)"):
+        tasks.score("addition", torch.zeros(2, 5, 1), torch.zeros(2, 5, 1))
+    assert tasks.score("temporal_order", out, torch.zeros(5, dtype=torch.long)).tolist() == [1.0, 1.0]

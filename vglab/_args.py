@@ -8,6 +8,10 @@ returned as plain ``int`` / ``float``; a bool is never taken for a number.
     integer("n_hidden", v, lo=1)        -> int        real("lr", v, lo=0, lo_open=True) -> float
     period("eval_every", v)             -> int >= 1   choice("output", v, ("softmax", "linear"))
     positive_real("sigma2", v)          -> float > 0  with cli_errors(parser): ...  (-> exit 2)
+    size("n", v) / seed("seed", v)      -> int        reals("lams", v, 0) -> [float, ...]
+
+Numbers, names, paths, devices and CLI arguments live here; tensors, models, containers and the
+``checked`` decorator in ``vglab._checked`` (which builds on these). Import each from where it lives.
 """
 from __future__ import annotations
 
@@ -141,54 +145,6 @@ def torch_dtype(name: str, v, allowed=("float32", "float64")):
     return v
 
 
-def float_tensor(name: str, v, *, finite: bool = True, min_dim: int = 0):
-    """A non-empty floating-point ``torch.Tensor`` (at least ``min_dim`` dimensions; ``finite``: no NaN/Inf).
-    TypeError for another kind (a list, an array, an int tensor), ValueError for an empty one or NaN/Inf."""
-    import torch
-    if not isinstance(v, torch.Tensor) or not v.is_floating_point():
-        kind = f"{v.dtype} tensor" if isinstance(v, torch.Tensor) else type(v).__name__
-        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {kind} {v!r:.60}")
-    if v.numel() == 0 or v.dim() < min_dim:
-        raise ValueError(f"{name} must be a non-empty tensor with >= {min_dim} dimensions, got shape {tuple(v.shape)}")
-    if finite and not bool(torch.isfinite(v).all()):
-        raise ValueError(f"{name} holds NaN or Inf")
-    return v
-
-
-def checked_tensors(fn, names, nonfinite=()):
-    """``fn`` (a method) with its arguments among ``names`` checked by ``float_tensor`` first (at least 1-D;
-    NaN/Inf refused except in ``nonfinite``); "X1" and "X2" together must have one shape."""
-    import functools
-    import inspect
-    params = list(inspect.signature(fn).parameters)[1:]
-
-    @functools.wraps(fn)
-    def checked(self, *args, **kwargs):
-        given = dict(zip(params, args), **kwargs)
-        for n in names:
-            if n in given:
-                float_tensor(n, given[n], min_dim=1, finite=n not in nonfinite)
-        if "X1" in given and "X2" in given and given["X1"].shape != given["X2"].shape:
-            raise ValueError(f"X1 and X2 must have one shape, got {tuple(given['X1'].shape)} and "
-                             f"{tuple(given['X2'].shape)}")
-        return fn(self, *args, **kwargs)
-    return checked
-
-
-class CheckedForward:
-    """Mixin (``vglab.modules.Module``): every subclass's ``forward`` checks its data arguments first
-    (``checked_tensors``): X, X1, X2 non-empty finite float tensors, X1 and X2 of one shape, logp a float
-    tensor that may hold −inf (log 0: the lesson of Softmax → Log) -- a clear error naming the argument
-    instead of a traceback from inside torch."""
-    data_args = ("X", "X1", "X2", "logp")
-    nonfinite_args = ("logp",)
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        if "forward" in cls.__dict__:
-            cls.forward = checked_tensors(cls.__dict__["forward"], cls.data_args, cls.nonfinite_args)
-
-
 def boolean(name: str, v) -> bool:
     """A real bool (or numpy bool): 0/1 or "yes" are not taken for one."""
     if type(v).__name__ not in ("bool", "bool_"):
@@ -260,11 +216,83 @@ def cli_errors(parser):
         parser.error(str(e))
 
 
-# --- v17a ---
-def __getattr__(name):
-    """``_args.size``, ``_args.tensor``, ``_args.checked`` ...: the checks beyond numbers live in ``vglab._checked``
-    (sizes, seeds, lists, tensors, labels, models, rows, the ``checked`` decorator), read on first use."""
-    from . import _checked
-    if name.startswith("__") or not hasattr(_checked, name):
-        raise AttributeError(f"module 'vglab._args' has no attribute {name!r}")
-    return getattr(_checked, name)
+def size(name: str, v, lo: int = 1, hi: int = 1 << 16) -> int:
+    """A count or a layer size: an int in [lo, hi] (the ceiling keeps a typo such as 10**12 from asking
+    for terabytes; pass a lower one for square weights, width × width)."""
+    return integer(name, v, lo, hi)
+
+
+def seed(name: str, v) -> int:
+    """A random seed: an int in [0, 2**63 − 1] (what ``torch.Generator.manual_seed`` takes without wrapping)."""
+    return integer(name, v, 0, 2 ** 63 - 1)
+
+
+def _kind(v) -> str:
+    """What ``v`` is, for a message: a tensor's dtype and shape, else its type and (short) repr."""
+    import torch
+    if isinstance(v, torch.Tensor):
+        return f"a {str(v.dtype).removeprefix('torch.')} tensor of shape {tuple(v.shape)}"
+    return f"{type(v).__name__} {v!r:.60}"
+
+
+def _items(name: str, v, what: str) -> list:
+    """One number or a non-empty list, tuple, 1-D array or tensor of them, as a list."""
+    if is_real(v):
+        return [v]
+    if getattr(v, "ndim", None) in (0, 1) and hasattr(v, "tolist"):
+        v = v.tolist() if v.ndim == 1 else [v.tolist()]
+    if not isinstance(v, (list, tuple)):
+        raise TypeError(f"{name} must be {what} or a list of them, got {type(v).__name__} {v!r:.60}")
+    if not v:
+        raise ValueError(f"{name} must hold at least one value, got {v!r}")
+    return list(v)
+
+
+def reals(name: str, v, lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
+          hi_open: bool = False, tensor: bool = False):
+    """Finite real numbers within the bounds (as ``real``). Default: one number or a non-empty list/tuple/
+    1-D array of them -> a list of floats. ``tensor=True``: one number -> a float, a tensor/array/list of
+    any shape -> a float64 tensor (values such as per-network norms, kept in their shape)."""
+    if not tensor:
+        return [real(f"{name}[{i}]", x, lo, hi, lo_open=lo_open, hi_open=hi_open)
+                for i, x in enumerate(_items(name, v, "a number"))]
+    import torch
+    if is_real(v):
+        return real(name, v, lo, hi, lo_open=lo_open, hi_open=hi_open)
+    try:  # a str, a dict, None, an object or a bool tensor is not a list of numbers
+        t = None if isinstance(v, (str, bytes, dict)) or getattr(v, "dtype", None) == torch.bool else \
+            torch.as_tensor(v, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        t = None
+    if t is None or not t.numel() or not bool(torch.isfinite(t).all()) \
+            or lo is not None and not bool((t > lo if lo_open else t >= lo).all()) \
+            or hi is not None and not bool((t < hi if hi_open else t <= hi).all()):
+        rng = _range_text(lo, hi, lo_open, hi_open)
+        raise (TypeError if t is None else ValueError)(
+            f"{name} must be a finite number{' ' + rng if rng else ''} or a tensor/list of them, got {_kind(v)}")
+    return t
+
+
+def ints(name: str, v, lo: int | None = None, hi: int | None = None, *, unique: bool = False) -> list:
+    """An int or a non-empty list/tuple/1-D array of ints in [lo, hi]; ``unique``: no repeats."""
+    out = [integer(f"{name}[{i}]", x, lo, hi) for i, x in enumerate(_items(name, v, "an int"))]
+    if unique and len(set(out)) < len(out):
+        raise ValueError(f"{name} must not repeat a value, got {out}")
+    return out
+
+
+def namespace(name: str, v, fields, cli: str):
+    """The parsed arguments of the CLI ``cli`` (its ``parse()``): an ``argparse.Namespace`` with ``fields``."""
+    import argparse
+    if not isinstance(v, argparse.Namespace):
+        raise TypeError(f"{name} must be the argparse.Namespace from {cli}.parse(), got {_kind(v)}")
+    if missing := [f for f in fields if not hasattr(v, f)]:
+        raise ValueError(f"{name} must be the argparse.Namespace from {cli}.parse(); it lacks {missing}")
+    return v
+
+
+def argv(name: str, v):
+    """A CLI's argument list: None (``sys.argv``) or a list/tuple of str."""
+    if v is not None and (not isinstance(v, (list, tuple)) or not all(isinstance(s, str) for s in v)):
+        raise TypeError(f"{name} must be a list of str (command-line words) or None, got {_kind(v)}")
+    return v

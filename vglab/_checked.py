@@ -1,11 +1,12 @@
-"""Argument checks beyond plain numbers, reached as ``vglab._args.<name>`` (``_args`` stays one screen).
+"""Argument checks for tensors, models, containers and whole functions; numbers, names, paths and CLI
+arguments are in ``vglab._args``, which this module builds on. Import each check from where it lives.
 
-Sizes with a ceiling, seeds, lists of numbers, tensors (kind, shape, finite, range; a list or numpy array
-converted where the meaning is plain), class labels, models and other instances, rows of a table, a
-model's forward pass, and ``checked``: a decorator that applies such rules to a function's arguments
-before its body runs, so that a function states what it accepts in one line:
+Tensors (kind, dimensions, shape, dtype, finite, range; a list or numpy array converted where the meaning
+is plain), class labels, models (any ``nn.Module``; ``srn_model`` for the paper's SRN) and other
+instances, rows and records, a model's forward pass, and ``checked``: a decorator that applies such rules
+to a function's arguments before its body runs, so that a function states what it accepts in one line:
 
-    @_args.checked(model=(_args.model, SigmoidAutoencoder), n=_args.size, seed=_args.seed)
+    @_checked.checked(model=(_checked.model, SigmoidAutoencoder), n=_args.size, seed=_args.seed)
     def sample_uniform(model, n=16, seed=0): ...
 
 A rule is ``check`` or ``(check, *args)``, called as ``check(name, value, *args)``; ``opt(check)`` lets
@@ -16,44 +17,7 @@ from __future__ import annotations
 
 import numbers
 
-from ._args import integer, is_real, optional, real
-
-
-def size(name: str, v, lo: int = 1, hi: int = 1 << 16) -> int:
-    """A count or a layer size: an int in [lo, hi] (the ceiling keeps a typo such as 10**12 from asking
-    for terabytes; pass a lower one for square weights, width × width)."""
-    return integer(name, v, lo, hi)
-
-
-def seed(name: str, v) -> int:
-    """A random seed: an int in [0, 2**63 - 1] (what ``torch.Generator.manual_seed`` takes)."""
-    return integer(name, v, 0, 2 ** 63 - 1)
-
-
-def _items(name: str, v, what: str) -> list:
-    """One number or a non-empty list, tuple, 1-D array or tensor of them, as a list."""
-    if is_real(v):
-        return [v]
-    if getattr(v, "ndim", None) in (0, 1) and hasattr(v, "tolist"):
-        v = v.tolist() if v.ndim == 1 else [v.tolist()]
-    if not isinstance(v, (list, tuple)):
-        raise TypeError(f"{name} must be {what} or a list of them, got {type(v).__name__} {v!r:.60}")
-    if not v:
-        raise ValueError(f"{name} must hold at least one value, got {v!r}")
-    return list(v)
-
-
-def reals(name: str, v, lo: float | None = None, hi: float | None = None, **bounds) -> list:
-    """A finite real number or a non-empty list/tuple/1-D array of them (each as ``real``), as floats."""
-    return [real(f"{name}[{i}]", x, lo, hi, **bounds) for i, x in enumerate(_items(name, v, "a number"))]
-
-
-def ints(name: str, v, lo: int | None = None, hi: int | None = None, *, unique: bool = False) -> list:
-    """An int or a non-empty list/tuple/1-D array of ints in [lo, hi]; ``unique``: no repeats."""
-    out = [integer(f"{name}[{i}]", x, lo, hi) for i, x in enumerate(_items(name, v, "an int"))]
-    if unique and len(set(out)) < len(out):
-        raise ValueError(f"{name} must not repeat a value, got {out}")
-    return out
+from ._args import _kind, choice, is_int, optional
 
 
 def _to_tensor(name: str, v, floating: bool):
@@ -72,25 +36,35 @@ def _to_tensor(name: str, v, floating: bool):
     return torch.as_tensor(arr, dtype=torch.float64 if floating else torch.int64)
 
 
-def tensor(name: str, v, *, dims=None, floating: bool = True, finite: bool = True, lo=None, hi=None,
-           convert: bool = False, min_len: int = 1, dtype=None):
-    """A non-empty ``torch.Tensor`` argument: floating point (``floating=False``: an integer tensor),
-    ``dims`` dimensions (an int or a tuple of allowed ones), at least ``min_len`` entries along the first,
-    no NaN/Inf (``finite``), values in [lo, hi], of ``dtype`` if given (a model's: float32 into a float64
-    model is refused here, not deep in torch). ``convert``: a list or numpy array of numbers is taken as
-    a float64 (int64) tensor. TypeError for another kind, ValueError for a wrong shape or value."""
+def tensor(name: str, v, *, dims=None, min_dim: int = 0, shape=None, floating: bool = True, dtypes=None,
+           finite: bool = True, lo=None, hi=None, convert: bool = False, min_len: int = 1, dtype=None):
+    """A non-empty ``torch.Tensor`` argument: floating point (``floating=False``: integer, e.g. class labels),
+    ``dims`` dimensions (an int or a tuple of allowed ones) or at least ``min_dim``, ``shape`` (a tuple whose
+    ``None`` entries match any size), at least ``min_len`` entries along the first dimension, a dtype among
+    ``dtypes`` (names) or exactly ``dtype`` (a model's: float32 into a float64 model is refused here, not
+    deep in torch), no NaN/Inf (``finite``; one host sync: check at entry points, never per step), values
+    in [lo, hi]. ``convert``: a list or numpy array of numbers is taken as a float64 (int64) tensor.
+    TypeError for another kind or dtype, ValueError for a wrong size, shape or value."""
     import torch
     kind = "floating-point" if floating else "integer"
     if convert:
         v = _to_tensor(name, v, floating)
-    if not isinstance(v, torch.Tensor) or v.is_complex() or v.dtype == torch.bool or v.is_floating_point() != floating:
-        got = f"a {v.dtype} tensor" if isinstance(v, torch.Tensor) else f"{type(v).__name__} {v!r:.60}"
-        raise TypeError(f"{name} must be a {kind} torch.Tensor{' (or a list of numbers)' if convert else ''}, got {got}")
+    if not isinstance(v, torch.Tensor) or v.is_complex() or v.dtype == torch.bool or v.is_floating_point() != floating \
+            or dtypes is not None and str(v.dtype).removeprefix("torch.") not in dtypes:
+        only = f" ({'/'.join(dtypes)})" if dtypes is not None else ""
+        raise TypeError(f"{name} must be a {kind} torch.Tensor{only}{' (or a list of numbers)' if convert else ''}, "
+                        f"got {_kind(v)}")
     dims = (dims,) if isinstance(dims, int) else dims
+    if v.numel() == 0 or v.dim() < min_dim:
+        raise ValueError(f"{name} must be a non-empty tensor{f' with >= {min_dim} dimensions' if min_dim else ''}, "
+                         f"got shape {tuple(v.shape)}")
     if dims is not None and v.dim() not in dims:
         raise ValueError(f"{name} must have {' or '.join(map(str, dims))} dimensions, got shape {tuple(v.shape)}")
-    if v.numel() == 0 or (v.dim() and v.shape[0] < min_len):
-        raise ValueError(f"{name} must be non-empty (>= {min_len} along dimension 0), got shape {tuple(v.shape)}")
+    if shape is not None and (v.dim() != len(shape) or any(s is not None and s != t for s, t in zip(shape, v.shape))):
+        want = "(" + ", ".join("…" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {tuple(v.shape)}")
+    if v.dim() and v.shape[0] < min_len:
+        raise ValueError(f"{name} must hold >= {min_len} entries along dimension 0, got shape {tuple(v.shape)}")
     if dtype is not None and v.dtype != dtype:
         raise TypeError(f"{name} must be {dtype} (the dtype it meets), got {v.dtype}")
     if finite and floating and not bool(torch.isfinite(v).all()):
@@ -98,6 +72,40 @@ def tensor(name: str, v, *, dims=None, floating: bool = True, finite: bool = Tru
     if (lo is not None and bool((v < lo).any())) or (hi is not None and bool((v > hi).any())):
         raise ValueError(f"{name} must lie in [{lo}, {hi}], got values in [{float(v.min()):.3g}, {float(v.max()):.3g}]")
     return v
+
+
+def checked_tensors(fn, names, nonfinite=()):
+    """``fn`` (a method) with its arguments among ``names`` checked by ``tensor`` first (floating point, at least
+    1-D; NaN/Inf refused except in ``nonfinite``); "X1" and "X2" together must have one shape."""
+    import functools
+    import inspect
+    params = list(inspect.signature(fn).parameters)[1:]
+
+    @functools.wraps(fn)
+    def checked(self, *args, **kwargs):
+        given = dict(zip(params, args), **kwargs)
+        for n in names:
+            if n in given:
+                tensor(n, given[n], min_dim=1, finite=n not in nonfinite)
+        if "X1" in given and "X2" in given and given["X1"].shape != given["X2"].shape:
+            raise ValueError(f"X1 and X2 must have one shape, got {tuple(given['X1'].shape)} and "
+                             f"{tuple(given['X2'].shape)}")
+        return fn(self, *args, **kwargs)
+    return checked
+
+
+class CheckedForward:
+    """Mixin (``vglab.modules.Module``): every subclass's ``forward`` checks its data arguments first
+    (``checked_tensors``): X, X1, X2 non-empty finite float tensors, X1 and X2 of one shape, logp a float
+    tensor that may hold −inf (log 0: the lesson of Softmax → Log) -- a clear error naming the argument
+    instead of a traceback from inside torch."""
+    data_args = ("X", "X1", "X2", "logp")
+    nonfinite_args = ("logp",)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "forward" in cls.__dict__:
+            cls.forward = checked_tensors(cls.__dict__["forward"], cls.data_args, cls.nonfinite_args)
 
 
 def labels(name: str, v, n: int | None = None, n_classes: int | None = None):
@@ -112,20 +120,76 @@ def labels(name: str, v, n: int | None = None, n_classes: int | None = None):
 
 
 def instance(name: str, v, cls, what: str | None = None):
-    """``v`` must be a ``cls`` (a class or a tuple of them); TypeError naming ``what`` otherwise."""
-    if not isinstance(v, cls):
-        what = what or " or ".join(f"a {c.__module__}.{c.__qualname__}" for c in (cls if isinstance(cls, tuple) else (cls,)))
-        raise TypeError(f"{name} must be {what}, got {type(v).__name__} {v!r:.60}")
+    """``v`` must be a ``cls`` (a class or a tuple of them; a bool only where ``bool`` is named), else a
+    TypeError naming ``name`` and ``what`` is allowed (with its article: "a vglab.data.Split")."""
+    kinds = cls if isinstance(cls, tuple) else (cls,)
+    if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+        what = what or " or ".join(f"a {c.__module__}.{c.__qualname__}" for c in kinds)
+        raise TypeError(f"{name} must be {what}, got {_kind(v)}")
     return v
 
 
-def model(name: str, v, cls=None):
-    """A torch ``nn.Module`` (or a subclass ``cls``) whose parameters are finite: a NaN network is
-    refused, not measured as if healthy."""
+def model(name: str, v, cls=None, what: str | None = None):
+    """A network: a torch ``nn.Module`` (or a ``cls``, a class or tuple) whose floating-point parameters are
+    finite: a NaN network is refused, not measured as if healthy. (The paper's SRN: ``srn_model``.)"""
     import torch
-    instance(name, v, cls or torch.nn.Module, None if cls else "a torch nn.Module")
-    if not all(bool(torch.isfinite(p).all()) for p in v.parameters()):
-        raise ValueError(f"{name} has NaN or Inf parameters (a diverged network)")
+    instance(name, v, cls or torch.nn.Module, what or (None if cls else "a torch nn.Module"))
+    if not all(bool(torch.isfinite(p).all()) for p in v.parameters() if p.is_floating_point()):
+        raise ValueError(f"{name} has NaN or Inf parameters (a diverged network cannot be measured)")
+    return v
+
+
+def srn_model(name: str, v, *, networks: bool | None = None, finite: bool = True, task: str | None = None):
+    """A ``vglab.srn.SRN`` (``networks``: True needs n_networks=M, False a single network, None either)
+    whose parameters are finite (``finite``): a NaN network is refused, not reported healthy (the message
+    names the parameters). ``task``: the model must fit that task of ``vglab.tasks`` (its inputs, outputs
+    and output kind). One host sync per parameter: entry points only."""
+    import torch
+
+    from . import tasks
+    from .srn import SRN
+    instance(name, v, SRN, "a vglab.srn.SRN")
+    if networks is not None and (v.n_networks is not None) != networks:
+        raise ValueError(f"{name} must be an SRN built with{'' if networks else 'out'} n_networks=M, "
+                         f"got n_networks={v.n_networks}")
+    if task is not None:
+        want = (tasks.n_inputs(task), tasks.n_outputs(task), "softmax" if tasks.is_classification(task) else "linear")
+        if (v.n_in, v.n_out, v.output) != want:
+            raise ValueError(f"{name} must fit the task {task!r}: (n_in, n_out, output) = {want}, got "
+                             f"{(v.n_in, v.n_out, v.output)}")
+    if finite:
+        bad = [n for n, p in v.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+        if bad:
+            raise ValueError(f"{name} holds NaN or Inf in {', '.join(bad)}: a diverged network")
+    return v
+
+
+def data(name: str, v):
+    """A ``vglab.ds_train.Data`` (``make_data``): a known task, an int T, three non-empty splits of tensors."""
+    import torch
+
+    from .ds_train import Data, Split
+    from .tasks import TASKS
+    instance(name, v, Data, "a ds_train.Data (make_data)")
+    choice(f"{name}.task", v.task, TASKS)
+    if not is_int(v.T) or not all(isinstance(sp, Split) and all(isinstance(t, torch.Tensor) for t in sp)
+                                  and len(sp.y) for sp in (v.train, v.val, v.test)):
+        raise TypeError(f"{name} must hold an int T and three non-empty ds_train.Split of tensors (x, y, lengths)")
+    return v
+
+
+def function(name: str, v):
+    """A callable (e.g. f′, a checker's learner function); a class is not taken for one."""
+    if not callable(v) or isinstance(v, type):
+        raise TypeError(f"{name} must be a function, got {_kind(v)}")
+    return v
+
+
+def generator(name: str, v):
+    """``None`` or a ``torch.Generator``."""
+    import torch
+    if v is not None and not isinstance(v, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {_kind(v)}")
     return v
 
 
@@ -186,3 +250,11 @@ def records(name: str, v, keys=(), what: str = "rows") -> list:
     if not isinstance(v, (list, tuple)) or not all(isinstance(r, dict) and all(k in r for k in keys) for r in v):
         raise TypeError(f"{name} must be a list of {what} (dicts with {tuple(keys)}), got {type(v).__name__} {v!r:.80}")
     return list(v)
+
+
+def record(name: str, v, keys, what: str) -> dict:
+    """One dict holding ``keys`` (``what``: e.g. "a long_run view"): TypeError / ValueError naming the missing keys."""
+    instance(name, v, dict, f"{what} (a dict with {', '.join(map(repr, keys))})")
+    if missing := [k for k in keys if k not in v]:
+        raise ValueError(f"{name} must be {what}; it lacks {missing} (a record of another kind?)")
+    return v

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _args
+from . import _args, _checked
 from . import beta_penalty as bp
 from .data import Split, digits
 from .runtime import cpu_threads
@@ -28,7 +28,7 @@ N_BINS = 20  # histogram bins over [0, 1] for the bottleneck units
 class SigmoidAutoencoder(nn.Module):
     """x (B, 64) → encoder → a (B, d) → z = σ(a) → decoder → pixel logits (B, 64)."""
 
-    @_args.checked(d=_args.size, n_in=_args.size, hidden=_args.size)
+    @_checked.checked(d=_args.size, n_in=_args.size, hidden=_args.size)
     def __init__(self, d: int = 2, n_in: int = 64, hidden: int = 64):
         super().__init__()
         self.d = d
@@ -79,7 +79,7 @@ class AERun:
 
 def reconstruction_nll(logits, x):
     """R: Bernoulli negative log-likelihood of the pixels, summed over pixels, mean over images."""
-    logits, x = _args.tensor("logits", logits, dims=2), _args.tensor("x", x, dims=2, lo=0, hi=1)
+    logits, x = _checked.tensor("logits", logits, dims=2), _checked.tensor("x", x, dims=2, lo=0, hi=1)
     if logits.shape != x.shape:
         raise ValueError(f"logits and x must have one shape, got {tuple(logits.shape)} and {tuple(x.shape)}")
     return _nll(logits, x)
@@ -105,7 +105,7 @@ def layer_stats(z: torch.Tensor) -> dict:
             "hist": torch.stack([torch.histc(z[:, j].float().cpu(), N_BINS, 0, 1) for j in range(z.shape[1])])}
 
 
-@_args.checked(config=(_args.instance, AEConfig), data=_args.split, progress_bar=_args.boolean)
+@_checked.checked(config=(_checked.instance, AEConfig), data=_checked.split, progress_bar=_args.boolean)
 def train_autoencoder(config: AEConfig, *, data=None, device=None, progress_bar: bool = True) -> AERun:
     """Train one autoencoder on digits with R′ = R + λω (patent claim 1, from the logits).
 
@@ -169,8 +169,8 @@ def _record(hist, model, data, step, R, omega, g_R, g_omega):
              test_mse=F.mse_loss(torch.sigmoid(logits), data.x_test), **st)
 
 
-@_args.checked(lams=(_args.reals, 0), ds=(_args.ints, 1, 1 << 16), base=_args.opt(_args.instance, AEConfig),
-               data=_args.split, progress_bar=_args.boolean)
+@_checked.checked(lams=(_args.reals, 0), ds=(_args.ints, 1, 1 << 16), base=_checked.opt(_checked.instance, AEConfig),
+               data=_checked.split, progress_bar=_args.boolean)
 def train_grid(lams, ds, base: AEConfig | None = None, *, data=None, device=None,
                progress_bar: bool = True) -> dict:
     """Train one autoencoder per (λ, d): the precomputed grid behind the slider panel."""
@@ -187,7 +187,7 @@ def train_grid(lams, ds, base: AEConfig | None = None, *, data=None, device=None
 # ---- generation: decode z ~ U(0, 1)^d ---------------------------------------------------------
 
 @torch.no_grad()
-@_args.checked(model=(_args.model, SigmoidAutoencoder), z=_args.rule(_args.tensor, dims=2, lo=0, hi=1, convert=True))
+@_checked.checked(model=(_checked.model, SigmoidAutoencoder), z=_checked.rule(_checked.tensor, dims=2, lo=0, hi=1, convert=True))
 def decode(model: SigmoidAutoencoder, z: torch.Tensor) -> torch.Tensor:
     """Images (n, 64) in [0, 1] decoded from codes z (n, d) in [0, 1]."""
     if z.shape[1] != model.d:
@@ -196,14 +196,14 @@ def decode(model: SigmoidAutoencoder, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(model.decoder(z.to(p.device, p.dtype))).cpu()
 
 
-@_args.checked(model=(_args.model, SigmoidAutoencoder), n=_args.size, seed=_args.seed)
+@_checked.checked(model=(_checked.model, SigmoidAutoencoder), n=_args.size, seed=_args.seed)
 def sample_uniform(model: SigmoidAutoencoder, n: int = 16, seed: int = 0) -> torch.Tensor:
     """Decode n codes drawn from U(0, 1)^d: the patent's generative use of the bottleneck."""
     z = torch.rand(n, model.d, generator=torch.Generator().manual_seed(seed))
     return decode(model, z)
 
 
-@_args.checked(model=(_args.model, SigmoidAutoencoder), n=(_args.size, 1, 1000), margin=(_args.real, 0, 0.5))
+@_checked.checked(model=(_checked.model, SigmoidAutoencoder), n=(_args.size, 1, 1000), margin=(_args.real, 0, 0.5))
 def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) -> torch.Tensor:
     """For d = 2: images (n*n, 64) decoded on an n×n grid over the unit square (row = z₂, col = z₁)."""
     if model.d != 2:
@@ -213,7 +213,7 @@ def decode_grid(model: SigmoidAutoencoder, n: int = 10, margin: float = 0.02) ->
     return decode(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], 1))
 
 
-_images = _args.rule(_args.tensor, dims=2, convert=True)  # (n, pixels), finite
+_images = _checked.rule(_checked.tensor, dims=2, convert=True)  # (n, pixels), finite
 
 
 @torch.no_grad()
@@ -228,7 +228,7 @@ def count_distinct(images: torch.Tensor, decimals: int = 3) -> int:
 
 
 @torch.no_grad()
-@_args.checked(images=_images, reference=_images)
+@_checked.checked(images=_images, reference=_images)
 def nearest_distance(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Per image, the root-mean-square pixel distance to its nearest reference image; (n,)."""
     _same_width(images, reference)
@@ -242,25 +242,25 @@ def _same_width(images, reference):
 
 
 @torch.no_grad()
-@_args.checked(images=_images, reference=_images)
+@_checked.checked(images=_images, reference=_images)
 def nearest_labels(images: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Per image, the class of its nearest reference image (a 1-nearest-neighbour classifier); (n,)."""
     _same_width(images, reference)
-    labels = _args.labels("labels", labels, n=reference.shape[0])
+    labels = _checked.labels("labels", labels, n=reference.shape[0])
     return labels.cpu()[torch.cdist(images.double(), reference.double().cpu()).argmin(1)]
 
 
 def effective_classes(labels: torch.Tensor, n_classes: int = 10) -> float:
     """exp(entropy) of the class histogram: 1 when every image is one class, ``n_classes`` when even."""
     n_classes = _args.size("n_classes", n_classes)
-    labels = _args.labels("labels", labels, n_classes=n_classes)
+    labels = _checked.labels("labels", labels, n_classes=n_classes)
     p = torch.bincount(torch.as_tensor(labels).long(), minlength=n_classes).double()
     p = p[p > 0] / p.sum()
     return float(torch.exp(-(p * p.log()).sum()))
 
 
 @torch.no_grad()
-@_args.checked(images=_images)
+@_checked.checked(images=_images)
 def mean_pairwise_distance(images: torch.Tensor) -> float:
     """Mean RMS pixel distance over all pairs of distinct images: how different the images are."""
     n = images.shape[0]
@@ -269,7 +269,7 @@ def mean_pairwise_distance(images: torch.Tensor) -> float:
     return float(torch.cdist(images.double(), images.double()).sum() / (n * (n - 1)) / images.shape[1] ** 0.5)
 
 
-@_args.checked(run=(_args.instance, AERun), data=(_args.instance, Split), n=_args.size, seed=_args.seed)
+@_checked.checked(run=(_checked.instance, AERun), data=(_checked.instance, Split), n=_args.size, seed=_args.seed)
 def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
     """Decoded U(0, 1)^d samples against reconstructions of test digits (digits by construction).
 
@@ -289,7 +289,7 @@ def generation_report(run: AERun, data, n: int = 500, seed: int = 0) -> dict:
             "mean_abs_corr": bp.mean_abs_correlation(run.z_test) if run.model.d > 1 else 0.0}
 
 
-@_args.checked(runs=(_args.instance, dict, "a dict {(λ, d): AERun} from train_grid"), n_samples=_args.size,
+@_checked.checked(runs=(_checked.instance, dict, "a dict {(λ, d): AERun} from train_grid"), n_samples=_args.size,
                seed=_args.seed)
 def summarize_grid(runs: dict, n_samples: int = 24, seed: int = 0) -> dict:
     """What the (λ, d) slider panel draws, computed once: {(λ, d): final codes, fit, curves, samples}."""

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from . import _args
+from . import _args, _checked
 
 __all__ = ["beta_penalty", "beta_penalty_from_logits", "fit_beta", "fit_beta_log_moments",
            "kl_to_uniform", "ks_to_uniform", "fraction_saturated", "unit_correlation",
@@ -98,7 +98,7 @@ def l2_preactivation(a: torch.Tensor) -> torch.Tensor:
 
 def l2_preactivation_batched(a: torch.Tensor) -> torch.Tensor:
     """``l2_preactivation`` of M networks at once: a (M, N, d) → (M,) (training loops: ``_l2_batched``)."""
-    return _l2_batched(_args.tensor("a", a, dims=3))
+    return _l2_batched(_checked.tensor("a", a, dims=3))
 
 
 def _l2_batched(a: torch.Tensor) -> torch.Tensor:
@@ -126,7 +126,7 @@ def sharded_gradient_gap(a: torch.Tensor, n_shards: int) -> float:
     return float((torch.cat(parts) - g).norm() / g.norm())
 
 
-@_args.checked(s1=_args.rule(_args.tensor, convert=True, hi=0), s2=_args.rule(_args.tensor, convert=True, hi=0),
+@_checked.checked(s1=_checked.rule(_checked.tensor, convert=True, hi=0), s2=_checked.rule(_checked.tensor, convert=True, hi=0),
                max_iter=(_args.size, 1, 10_000), tol=(_args.real, 0), max_param=(_args.real, 1, 1e300))
 def fit_beta_log_moments(s1, s2, *, init=None, max_iter: int = 50, tol: float = 1e-10,
                          max_param: float = 1e6):

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _args
+from . import _args, _checked
 from . import beta_penalty as bp
 from .autoencoder import _run
 from .data import digits
@@ -29,8 +29,8 @@ class SigmoidStack(nn.Module):
     N(0, init_std²/fan_in) with zero biases, while the readout keeps PyTorch's default init.
     """
 
-    @_args.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
-                   init_std=_args.opt(_args.positive_real))
+    @_checked.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
+                   init_std=_checked.opt(_args.positive_real))
     def __init__(self, depth: int = 10, width: int = 32, n_in: int = 64, n_out: int = 10, init_std=None):
         super().__init__()
         sizes = [n_in] + [width] * depth
@@ -51,7 +51,7 @@ class SigmoidStacks(nn.Module):
 
     def __init__(self, nets):
         super().__init__()
-        nets = list(_args.instance("nets", nets, (list, tuple), "a list of SigmoidStack"))
+        nets = list(_checked.instance("nets", nets, (list, tuple), "a list of SigmoidStack"))
         if not nets or not all(isinstance(n, SigmoidStack) for n in nets) \
                 or len({tuple(p.shape for p in n.parameters()) for n in nets}) != 1:
             raise TypeError(f"nets must be a non-empty list of SigmoidStack of one shape, got {nets!r:.80}")
@@ -108,7 +108,7 @@ def _penalties(pre):
     return omega, sum(bp._l2_batched(a) for a in pre)
 
 
-@_args.checked(config=(_args.instance, StackConfig), data=_args.split, progress_bar=_args.boolean)
+@_checked.checked(config=(_checked.instance, StackConfig), data=_checked.split, progress_bar=_args.boolean)
 def train_stacks(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:
     """Classify digits with E′ = cross-entropy + penalty, one network per (arm, seed) (claim 3).
 
@@ -176,7 +176,7 @@ def _record_stacks(hist, config, model, data, step, E, grad_norms, lams):
         hist[a]["step"].append(step)
 
 
-@_args.checked(config=(_args.instance, StackConfig), data=_args.split)
+@_checked.checked(config=(_checked.instance, StackConfig), data=_checked.split)
 def stack_factors(config: StackConfig, *, data=None) -> dict:
     """The per-layer gradient factor of each seed's stack at initialisation, predicted and measured.
 

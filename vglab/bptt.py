@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import torch
 
+from . import _args, _checked
 from ._args import is_int
 
 from .srn import SRN, _check_loss_args, loss
 
 
 def _check_model(model) -> None:
-    if not isinstance(model, SRN):
-        raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
+    _checked.model("model", model, SRN, "a vglab.srn.SRN")
 
 
 def _check_plain(model, what: str) -> None:
@@ -74,6 +74,7 @@ def manual_local_gradients(model: SRN, x, y, lengths=None) -> torch.Tensor:
 
 def delta_norms(delta: torch.Tensor) -> torch.Tensor:
     """Mean over the minibatch of each sequence's Euclidean norm ‖δ(k)‖, per step: (…, T)."""
+    _checked.tensor("delta", delta, min_dim=3)  # (…, B, T, K)
     return delta.norm(dim=-1).mean(dim=-2)
 
 
@@ -82,6 +83,9 @@ def weight_grad_norms(z: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
 
     z(0) = 0, so the first step's gradient is 0. The sum over the minibatch is inside the product.
     """
+    _checked.tensor("z", z, min_dim=3), _checked.tensor("delta", delta, min_dim=3)
+    if z.shape != delta.shape:
+        raise ValueError(f"z and delta must have one shape (…, B, T, K), got {tuple(z.shape)} and {tuple(delta.shape)}")
     z_prev = torch.cat([torch.zeros_like(z[..., :1, :]), z[..., :-1, :]], dim=-2)
     norms = [torch.einsum("...bi,...bj->...ij", zp, d).flatten(-2).norm(dim=-1)
              for zp, d in zip(z_prev.unbind(-2), delta.unbind(-2))]
@@ -101,7 +105,9 @@ def q_factor(delta: torch.Tensor, h: int):
     if not is_int(h):
         raise TypeError(f"h must be an int in [1, T), got {type(h).__name__}")
     if not 1 <= h < T:
-        raise ValueError(f"h must be in [1, T) = [1, {T}), got {h}: δ(k−h) must exist")
+        raise ValueError(f"h must be in [1, T) = [1, {T}) (T: delta's steps), got {h}: δ(k−h) must exist")
+    if not bool(torch.isfinite(delta).all()):
+        raise ValueError("q_factor: a norm of delta is inf or NaN (the gradient exploded past float range)")
     norms = delta_norms(delta.detach()).double()  # (…, T)
     pair = torch.stack([norms[..., -1], norms[..., -1 - h]], dim=-1)
     if not bool(torch.isfinite(pair).all()):
@@ -121,6 +127,8 @@ def jacobians(model: SRN, a: torch.Tensor) -> torch.Tensor:
     T·K² per sequence: pass a few sequences, not a whole minibatch.
     """
     _check_plain(model, "jacobians")
+    if _checked.tensor("a", a, min_dim=2).shape[-1] != model.n_hidden:
+        raise ValueError(f"a must have shape (…, T, {model.n_hidden}) (the model's units last), got {tuple(a.shape)}")
     W_T = model.W_rec.detach().transpose(-1, -2)  # (…, K, K)
     if model.n_networks is not None:
         W_T = W_T.reshape(W_T.shape[:1] + (1,) * (a.ndim - 2) + W_T.shape[1:])  # (M, 1…, K, K)
@@ -135,8 +143,10 @@ def jacobian_product_norms(J: torch.Tensor, h_max: int | None = None):
     the spectral norm of the product, and ∏ σ_max(J(·)) over the same factors, which it never
     exceeds (the spectral norm is submultiplicative).
     """
-    n = J.shape[-3]
-    h_max = n if h_max is None else h_max
+    n = _checked.tensor("J", J, min_dim=3).shape[-3]
+    if J.shape[-1] != J.shape[-2]:
+        raise ValueError(f"J must hold square Jacobians (…, T−1, K, K) from jacobians(), got {tuple(J.shape)}")
+    h_max = n if h_max is None else _args.integer("h_max", h_max)
     if not 1 <= h_max <= n:
         raise ValueError(f"h_max must be in [1, {n}], got {h_max}")
     sigma_max = torch.linalg.matrix_norm(J, ord=2)  # (…, T−1)
@@ -152,7 +162,7 @@ def jacobian_product_norms(J: torch.Tensor, h_max: int | None = None):
 def delta_profile(delta: torch.Tensor, h_max: int | None = None) -> torch.Tensor:
     """‖δ(k−h)‖ for h = 0 … h_max back from the last step k (minibatch mean), (…, h_max+1)."""
     norms = delta_norms(delta)  # (…, T)
-    h_max = norms.shape[-1] - 1 if h_max is None else h_max
+    h_max = norms.shape[-1] - 1 if h_max is None else _args.integer("h_max", h_max, 0, norms.shape[-1] - 1)
     return norms.flip(-1)[..., : h_max + 1]
 
 
@@ -163,6 +173,7 @@ def norm_bound(model: SRN, delta_last_norm, h_max: int) -> torch.Tensor:
     there; the second is the sigmoid). Bengio et al. 1994, Pascanu et al. 2013; paper §3.
     """
     _check_plain(model, "norm_bound")
+    delta_last_norm, h_max = _args.reals("delta_last_norm", delta_last_norm, 0, tensor=True), _args.integer("h_max", h_max, 0, 10**4)
     gamma = 0.25 if model.activation == "sigmoid" else 1.0
     s = torch.linalg.matrix_norm(model.W_rec.detach(), ord=2)  # (…,)
     h = torch.arange(h_max + 1, dtype=s.dtype, device=s.device)
@@ -203,7 +214,7 @@ def predicted_q(factor, h: int):
     """Q(δ, h) ≈ −h·log10(c) for a per-step factor c (``step_factor``); float or tensor like ``factor``."""
     if not is_int(h) or h < 1:
         raise ValueError(f"h must be an int >= 1, got {h!r}")
-    c = torch.as_tensor(factor, dtype=torch.float64)
+    c = torch.as_tensor(_args.reals("factor", factor, 0, lo_open=True, tensor=True), dtype=torch.float64)
     if not bool((c > 0).all()) or not bool(torch.isfinite(c).all()):
         raise ValueError(f"factor must be finite and > 0, got {factor!r}")
     q = -h * torch.log10(c)
@@ -219,11 +230,12 @@ def q_per_step(delta: torch.Tensor, edges) -> torch.Tensor:
     """
     if not isinstance(delta, torch.Tensor) or delta.ndim < 3:
         raise ValueError("delta must be a tensor of shape (…, B, T, K)")
-    if isinstance(edges, (str, bytes)) or not hasattr(edges, "__len__") or not all(is_int(e) for e in edges):
+    if isinstance(edges, (str, bytes)) or getattr(edges, "ndim", 1) != 1 or not hasattr(edges, "__len__") \
+            or not all(is_int(e) for e in edges):
         raise TypeError(f"edges must be a sequence of ints, got {edges!r}")
     T = delta.shape[-2]
     if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])) or edges[0] < 0 or edges[-1] >= T:
-        raise ValueError(f"edges must be at least 2 increasing ints in [0, T) = [0, {T}), got {list(edges)}")
+        raise ValueError(f"edges must be at least 2 increasing ints in [0, T) = [0, {T}) (T: delta's steps), got {list(edges)}")
     logs = delta_profile(delta.detach()).double().log10()  # (…, T), h = 0 first
     e = torch.as_tensor(list(edges))
     return (logs[..., e[:-1]] - logs[..., e[1:]]) / (e[1:] - e[:-1]).to(logs)

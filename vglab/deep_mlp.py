@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _args
+from . import _args, _checked
 from ._args import device as _device, fraction, int_at_least, is_int, is_real, period, positive_real
 from .data import Split
 from .runtime import cpu_threads
@@ -74,7 +74,7 @@ class Block(nn.Module):
     """z ↦ f(N(z W + b)), or z + f(N(z W + b))/√depth when ``residual`` (needs fan_in == fan_out);
     N is ``make_norm(norm, n_out)`` (BatchNorm1d, LayerNorm) or the identity for ``norm=None``."""
 
-    @_args.checked(n_in=_args.size, n_out=(_args.size, 1, 4096), residual=_args.boolean)
+    @_checked.checked(n_in=_args.size, n_out=(_args.size, 1, 4096), residual=_args.boolean)
     def __init__(self, n_in: int, n_out: int, activation: str, residual: bool = False, scale: float = 1.0,
                  norm: str | None = None):
         super().__init__()
@@ -92,7 +92,7 @@ class Block(nn.Module):
 class DeepMLP(nn.Module):
     """n_in → width (block 1) → … (block ``depth``) → n_out logits; blocks 2..depth may be residual."""
 
-    @_args.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
+    @_checked.checked(depth=(_args.size, 1, 1000), width=(_args.size, 1, 4096), n_in=_args.size, n_out=_args.size,
                    residual=_args.boolean)
     def __init__(self, depth: int, width: int, activation: str, *, n_in: int = 64, n_out: int = 10,
                  residual: bool = False, norm: str | None = None):
@@ -112,7 +112,7 @@ class DeepMLP(nn.Module):
 
 def init_weights(model: nn.Module, init: str = "default", gain: float = 1.0, seed: int | None = 0) -> nn.Module:
     """Re-initialise every nn.Linear of ``model`` in place by ``init`` (module docstring), times ``gain``."""
-    _args.instance("model", model, nn.Module, "a torch nn.Module")
+    _checked.instance("model", model, nn.Module, "a torch nn.Module")
     _args.choice("init", init, INITS)
     if not (is_real(gain) and gain >= 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
@@ -212,7 +212,7 @@ def normalised_slope(p: Probe, norm: str) -> float:
 def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,
                      **mlp) -> Probe:
     """Build ``build_mlp(**mlp)`` and probe one forward+backward of cross-entropy on (x, y)."""
-    x, lr = _args.tensor("x", x, dims=2), _args.positive_real("lr", lr)
+    x, lr = _checked.tensor("x", x, dims=2), _args.positive_real("lr", lr)
     with cpu_threads(1, x.device):
         model = build_mlp(n_in=x.shape[-1], device=x.device, **mlp)
         return probe(model, x, y, lr=lr, keep=keep)
@@ -220,7 +220,7 @@ def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr
 
 def log_slope(norms) -> tuple[float, float]:
     """Least-squares fit log10 ‖g_l‖ ≈ c + s·l: returns (s, R²). s < 0: decays with depth l→input."""
-    v = _args.tensor("norms", norms, dims=1, convert=True).to(torch.float64)
+    v = _checked.tensor("norms", norms, dims=1, convert=True).to(torch.float64)
     if v.numel() < 2 or not bool((v > 0).all()):
         raise ValueError("norms must hold >= 2 positive values")
     y = v.log10()
@@ -269,17 +269,17 @@ def momentum_step_ratio(h: History) -> torch.Tensor:
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows of x whose arg-max logit is y, in eval mode (a BatchNorm net then uses its
     running statistics and does not update them); the model's mode is restored afterwards."""
-    x = _args.tensor("x", x, dims=2)
-    y = _args.labels("y", y, n=len(x))
-    was = _args.instance("model", model, nn.Module, "a torch nn.Module").training
+    x = _checked.tensor("x", x, dims=2)
+    y = _checked.labels("y", y, n=len(x))
+    was = _checked.instance("model", model, nn.Module, "a torch nn.Module").training
     model.eval()
     try:
-        return float((_args.forward(model, x).argmax(-1) == y.to(x.device)).double().mean())
+        return float((_checked.forward(model, x).argmax(-1) == y.to(x.device)).double().mean())
     finally:
         model.train(was)
 
 
-@_args.checked(model=(_args.instance, nn.Module, "a torch nn.Module"), data=(_args.instance, Split, "a vglab.data.Split"),
+@_checked.checked(model=(_checked.instance, nn.Module, "a torch nn.Module"), data=(_checked.instance, Split, "a vglab.data.Split"),
                batch_size=_args.size, seed=_args.seed, progress_bar=_args.boolean)
 def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, momentum: float = 0.9,
                  batch_size: int = 64, probe_every: int = 50, seed: int = 0, device=None,

@@ -27,8 +27,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._args import is_int
-
+from . import _args, _checked
 from . import srn as _srn
 
 RULES = ("corrected", "as_printed")
@@ -46,8 +45,15 @@ def sweep(W_rec, a, delta_k, dW_rec, h: int, f_prime):
     """The forward-mode sweep (SOURCES.md §1.3, §1.6): returns ``(delta_kh, d_delta_kh)``, each (…, B, K).
 
     ``W_rec``, ``dW_rec`` (…, K, K); ``a`` (…, B, T, K) the pre-activations with k = T − 1 the
-    last step; ``delta_k`` (…, B, K) = ∂E/∂a(k); D = diag(f′(a)) is held fixed.
+    last step; ``delta_k`` (…, B, K) = ∂E/∂a(k); D = diag(f′(a)) is held fixed. ``h``: 1 ≤ h < T
+    (h = 0 would return δ(k) and dδ = 0: Q = dS = 0, dS sampling turned into plain SGD).
     """
+    h = _check_sweep(W_rec, a, delta_k, dW_rec, h, f_prime)
+    return _sweep(W_rec, a, delta_k, dW_rec, h, f_prime)
+
+
+def _sweep(W_rec, a, delta_k, dW_rec, h, f_prime):
+    """``sweep`` without its argument checks (for ``sweep_q_ds`` inside a training loop)."""
     Wt, dWt = W_rec.transpose(-1, -2), dW_rec.transpose(-1, -2)
     delta = delta_k  # δ(k)
     d_delta = torch.zeros_like(delta_k)  # dδ(k) = 0
@@ -77,17 +83,26 @@ def ds_and_q(model, x, y, dW_rec, h: int, lengths=None, *, reduction: str = "sum
     Q = log10 mean_b ‖δ_b(k)‖ − log10 mean_b ‖δ_b(k−h)‖ (equals ``bptt.q_factor``); a zero norm
     gives Q = ±inf here (training treats it as far outside the safe zone) instead of raising.
     """
+    _args.torch_dtype("dtype", dtype)
+    dW = _check_dW(dW_rec, _check_model(model).W_rec)
     a, delta_k = last_step_delta(model, x, y, lengths, reduction=reduction)
-    _check_h(h, a.shape[-2], lengths)
-    dW = _check_dW(dW_rec, model.W_rec)
-    return sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime, dtype=dtype)
+    h = _check_h(h, a.shape[-2], lengths)
+    return _sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime, dtype=dtype)
 
 
 def sweep_q_ds(W_rec, a, delta_k, dW_rec, h: int, f_prime, *, dtype=torch.float64) -> Sweep:
-    """``Sweep(ds, q, norm_k, norm_kh)`` from the states of a forward pass already done."""
+    """``Sweep(ds, q, norm_k, norm_kh)`` from the states of a forward pass already done (the
+    arguments as ``sweep``'s; ``dtype`` the sweep's precision)."""
+    h = _check_sweep(W_rec, a, delta_k, dW_rec, h, f_prime)
+    _args.torch_dtype("dtype", dtype)
+    return _sweep_q_ds(W_rec, a, delta_k, dW_rec, h, f_prime, dtype=dtype)
+
+
+def _sweep_q_ds(W_rec, a, delta_k, dW_rec, h, f_prime, *, dtype=torch.float64) -> Sweep:
+    """``sweep_q_ds`` without its argument checks: what ``ds_train.train`` calls every update."""
     with torch.no_grad():
         W = W_rec.detach().to(dtype)
-        d_kh, dd_kh = sweep(W, a.to(dtype), delta_k.to(dtype), dW_rec.detach().to(dtype), h, f_prime)
+        d_kh, dd_kh = _sweep(W, a.to(dtype), delta_k.to(dtype), dW_rec.detach().to(dtype), h, f_prime)
         dS = 2 * (d_kh * dd_kh).sum(dim=(-2, -1))  # Σ over examples and units
         nk, nkh = delta_k.to(dtype).norm(dim=-1).mean(-1), d_kh.norm(dim=-1).mean(-1)
         q = torch.log10(nk) - torch.log10(nkh)
@@ -100,8 +115,8 @@ def last_step_delta(model, x, y, lengths=None, *, reduction: str = "sum"):
     δ(k) comes from one ordinary backward from E to the last step's a(k) (no double backward).
     ``reduction="mean"`` divides E by the minibatch size (the paper sums; SOURCES.md §1.3, §1.6).
     """
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    _args.choice("reduction", reduction, ("sum", "mean"))
+    _check_model(model)
     with torch.enable_grad():
         out, a_steps, _ = model.unroll(x, lengths)
         E = _srn.loss(model, out, y)
@@ -114,6 +129,11 @@ def last_step_delta(model, x, y, lengths=None, *, reduction: str = "sum"):
 # ---- for teaching and testing: the same number two other ways ---------------------------------
 def s_fixed_d(model, x, y, W_rec, h: int, lengths=None, *, reduction: str = "sum"):
     """S(W_rec) = Σ_examples ‖δ(k−h)‖² with D and δ(k) taken at the model's own W_rec (eq. (21))."""
+    _check_W(W_rec, _check_model(model))
+    return _s_fixed_d(model, x, y, W_rec, h, lengths, reduction=reduction)
+
+
+def _s_fixed_d(model, x, y, W_rec, h, lengths=None, *, reduction="sum"):
     a, delta_k = last_step_delta(model, x, y, lengths, reduction=reduction)
     _check_h(h, a.shape[-2], lengths)
     W = W_rec.to(a.dtype)
@@ -128,6 +148,12 @@ def s_full(model, x, y, W_rec, h: int, lengths=None, *, reduction: str = "sum"):
 
     δ(k−h) by autograd (``create_graph`` so it can be differentiated again); differentiable in W_rec.
     """
+    _check_W(W_rec, _check_model(model))
+    return _s_full(model, x, y, W_rec, h, lengths, reduction=reduction)
+
+
+def _s_full(model, x, y, W_rec, h, lengths=None, *, reduction="sum"):
+    _args.choice("reduction", reduction, ("sum", "mean"))
     with torch.enable_grad():
         out, a_steps, _ = _unroll_with(model, W_rec, x, lengths)
         _check_h(h, len(a_steps), lengths)
@@ -147,11 +173,11 @@ def ds_exact(model, x, y, dW_rec, h: int, lengths=None, *, reduction: str = "sum
     """
     import torch.autograd.forward_ad as fwAD
 
-    dW = _check_dW(dW_rec, model.W_rec)
+    dW = _check_dW(dW_rec, _check_model(model).W_rec)
     W0 = model.W_rec.detach().clone().requires_grad_(True)  # in the graph, so autograd reaches a(k−h)
     with warnings.catch_warnings(), fwAD.dual_level():
         warnings.simplefilter("ignore", DeprecationWarning)  # torch loads its jvp rules via torch.jit once
-        S = s_full(model, x, y, fwAD.make_dual(W0, dW.to(W0)), h, lengths, reduction=reduction)
+        S = _s_full(model, x, y, fwAD.make_dual(W0, dW.to(W0)), h, lengths, reduction=reduction)
         tangent = fwAD.unpack_dual(S).tangent
     return _out(tangent.detach())
 
@@ -159,13 +185,17 @@ def ds_exact(model, x, y, dW_rec, h: int, lengths=None, *, reduction: str = "sum
 def ds_finite_difference(model, x, y, dW_rec, h: int, lengths=None, *, eps: float = 1e-6,
                          d_fixed: bool = True, reduction: str = "sum"):
     """(S(W + ε dW) − S(W − ε dW)) / 2ε; ``d_fixed=True`` keeps D and δ(k) (equals ``ds``)."""
-    dW = _check_dW(dW_rec, model.W_rec)
-    S = s_fixed_d if d_fixed else s_full
+    dW = _check_dW(dW_rec, _check_model(model).W_rec)
+    eps, d_fixed = _args.real("eps", eps, 0, 1, lo_open=True), _args.boolean("d_fixed", d_fixed)  # a small step
+    S = _s_fixed_d if d_fixed else _s_full
     W0 = model.W_rec.detach()
     with torch.no_grad() if d_fixed else torch.enable_grad():
         plus = S(model, x, y, W0 + eps * dW, h, lengths, reduction=reduction)
         minus = S(model, x, y, W0 - eps * dW, h, lengths, reduction=reduction)
-    return _out(((plus - minus) / (2 * eps)).detach())
+    fd = ((plus - minus) / (2 * eps)).detach()
+    if not bool(torch.isfinite(fd).all()):
+        raise ValueError(f"eps = {eps:g} is too large for this network: S(W ± eps·dW) overflowed; take a smaller eps")
+    return _out(fd)
 
 
 # ---- the algorithm's decision -------------------------------------------------------------------
@@ -184,8 +214,7 @@ def step_factor(model, x, lengths=None) -> Factor:
     is predicted as Q ≈ −h·log10(c): c < 1 vanishes (Q > 0), c > 1 explodes (Q < 0). A rough,
     random-direction prediction: it ignores the alignment of δ with W_rec's singular vectors.
     """
-    if not isinstance(model, _srn.SRN):
-        raise TypeError(f"model must be a vglab.srn.SRN, got {type(model).__name__}")
+    _check_model(model)
     if not isinstance(x, torch.Tensor) or x.ndim != 3:
         raise ValueError(f"x must be a tensor (B, T, n_in), got {getattr(x, 'shape', type(x).__name__)}")
     with torch.no_grad():
@@ -205,12 +234,18 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
        apply iff (Q < q_min and dS > 0) or (Q > q_max and dS < 0).
     A NaN in q or ds skips. Floats in → bool; tensors → bool tensor; arrays → numpy bool array.
     """
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    if not q_min <= q_max:
-        raise ValueError(f"need q_min <= q_max, got q_min={q_min}, q_max={q_max}")
+    _args.choice("rule", rule, RULES)
+    q_min, q_max, ds_max = _args.real("q_min", q_min), _args.real("q_max", q_max), _args.real("ds_max", ds_max)
     if not ds_max > 0:
         raise ValueError(f"ds_max must be > 0, got {ds_max}")
+    if not q_min <= q_max:
+        raise ValueError(f"need q_min <= q_max, got q_min={q_min}, q_max={q_max}")
+    return _accept(q, ds, q_min, q_max, ds_max, rule)
+
+
+def _accept(q, ds, q_min, q_max, ds_max, rule):
+    """``accept`` without its checks of q_min, q_max, ds_max and rule (taken from a checked ``Config``):
+    what the training loops call every update."""
     tensor = isinstance(q, torch.Tensor) or isinstance(ds, torch.Tensor)
     qt, dst = _as_float64("q", q), _as_float64("ds", ds)
     try:
@@ -248,13 +283,35 @@ def _unroll_with(model, W_rec, x, lengths):
         model._parameters["W_rec"] = saved
 
 
-def _check_h(h, T, lengths) -> None:
-    if not is_int(h):
+def _check_h(h, T, lengths) -> int:
+    if not _args.is_int(h):
         raise TypeError(f"h must be an int, got {type(h).__name__}")
     shortest = T if lengths is None else int(torch.as_tensor(lengths).min())
     if not 1 <= h < shortest:
         raise ValueError(f"h must be in [1, {shortest - 1}] (below the shortest sequence length "
                          f"{shortest}), got {h}")
+    return int(h)
+
+
+def _check_model(model):
+    return _checked.srn_model("model", model)
+
+
+def _check_W(W_rec, model):
+    """A finite W_rec shaped like the model's (for ``s_fixed_d``/``s_full``)."""
+    _checked.tensor("W_rec", W_rec, shape=tuple(model.W_rec.shape))
+    return W_rec
+
+
+def _check_sweep(W_rec, a, delta_k, dW_rec, h, f_prime) -> int:
+    """The sweep's arguments (finite float tensors of matching shapes, 1 ≤ h < T, f′ a function) -> h."""
+    a = _checked.tensor("a", a, min_dim=3)  # (…, B, T, K)
+    K, lead = a.shape[-1], tuple(a.shape[:-3])
+    _checked.tensor("W_rec", W_rec, shape=lead + (K, K))
+    _checked.tensor("dW_rec", dW_rec, shape=lead + (K, K))
+    _checked.tensor("delta_k", delta_k, shape=tuple(a.shape[:-2]) + (K,))
+    _checked.function("f_prime", f_prime)
+    return _check_h(h, a.shape[-2], None)
 
 
 def _check_dW(dW_rec, W_rec):

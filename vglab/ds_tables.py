@@ -17,8 +17,11 @@ from pathlib import Path
 
 import torch
 
-from . import tasks as _tasks
-from .ds_train import READINGS
+from . import _args, _checked, tasks as _tasks
+from .ds_train import READINGS, Run
+
+_RUN = "a ds_train.Run (ds_train.train, engine.Engine.runs())"
+_SUMM = ("update_end", "q_mean", "q_min", "q_max", "ds_abs_mean", "accept_rate", "loss_mean")  # epoch_trace's
 
 READING_NOTES = {
     # name: (whose, what it is)
@@ -53,6 +56,7 @@ PAPER_T150 = {
 
 def summarise(r) -> dict:
     """What the JSON keeps of one run: scores per network, acceptance and Q over training."""
+    _checked.instance("r", r, Run, _RUN)
     n = len(r.q)
     stride = max(1, n // 200)  # Q, dS and acceptance thinned to ~200 points per network
     return {"method": r.method, "config": r.config,
@@ -70,6 +74,16 @@ def summarise(r) -> dict:
 
 def table(args, done: dict) -> dict:
     """Per task and method: per-network test scores, best and mean (in %), the paper beside."""
+    import argparse
+    from .experiments.table1 import SETTINGS
+    _checked.instance("args", args, argparse.Namespace, "the table1 CLI's parsed Namespace (table1.parse)")
+    if any(not hasattr(args, k) for k in SETTINGS):
+        raise ValueError(f"args must be the table1 CLI's parsed Namespace (table1.parse), with {SETTINGS}")
+    _checked.instance("done", done, dict, "a dict of 'task/method' -> run summary (ds_tables.summarise)")
+    for key, v in done.items():
+        if key.count("/") != 1:
+            raise ValueError(f"done's keys must be 'task/method', got {key!r}")
+        _checked.record(f"done[{key!r}]", v, ("test_score",), "a run summary (ds_tables.summarise)")
     rows = {}
     for key, s in done.items():
         task, name = key.split("/")
@@ -79,7 +93,6 @@ def table(args, done: dict) -> dict:
         rows.setdefault(task, {})[name] = {**s, "best": round(max(sc), 1), "mean": round(sum(sc) / len(sc), 1),
                                            "success": sum(v > 99 for v in sc)}
     paper = PAPER_T100 if args.T == 100 else PAPER_T150 if args.T == 150 else {}
-    from .experiments.table1 import SETTINGS
     settings = {k: getattr(args, k) for k in SETTINGS}
     return {"settings": settings, "rows": rows, "paper": paper, "paper_T100": PAPER_T100,
             "paper_T150": PAPER_T150}
@@ -89,6 +102,7 @@ def epoch_trace(summ: dict) -> dict:
     """~200 points per network of an ``Engine(records="epoch")`` run's per-epoch summaries
     (``engine.Engine.summaries()[task][reading]``): update count at each point, Q mean/min/max,
     mean |dS|, accept rate and mean loss, each a list per network."""
+    _checked.record("summ", summ, _SUMM, "one reading's engine summaries (engine.Engine.summaries()[task][reading])")
     ends = summ["update_end"]
     stride = max(1, len(ends) // 200)
     rnd = lambda a, d: [[round(float(v), d) for v in row] for row in a[::stride].T]  # noqa: E731
@@ -102,6 +116,9 @@ def summarise_epochs(r, summ: dict, curve: dict) -> dict:
     """What the JSON keeps of one run trained with ``records="epoch"`` (``engine.Engine``): the
     final scores as ``summarise``, the accept rate over the whole run, ``epoch_trace`` and the kept
     networks' test scores along the run (``test_curve``, e.g. every 10 %)."""
+    _checked.instance("r", r, Run, _RUN)
+    _checked.record("summ", summ, _SUMM + ("updates",), "one reading's engine summaries (engine.Engine.summaries())")
+    _checked.record("curve", curve, ("at", "update", "test_score"), "one reading's engine test curve (Engine.test_curve())")
     upd = summ["updates"].astype("float64")
     return {"method": r.method, "config": r.config,
             "test_score": [round(float(s), 4) for s in r.test_score],
@@ -123,7 +140,8 @@ def long_run(name: str, directory=None) -> dict | None:
     the run's first task."""
     from . import results
     from .runfiles import read_json
-    base = Path(directory) if directory is not None else results.results_dir()
+    _args.file_stem("name", name)
+    base = _args.path_like("directory", directory) if directory is not None else results.results_dir()
     if (base / f"{name}.json").is_file():
         run = results.load(name, base)
         s = run["data"]["settings"]
@@ -175,18 +193,14 @@ def constant_closed_form(task: str, criterion: str = "lstm") -> float:
     """% correct of the best constant prediction on addition or multiplication, exactly: with the
     tolerance τ of ``criterion`` (``tasks.TOLERANCE``), 4τ − 4τ² for addition ((a + b)/2 of two
     U[0, 1) values) and 2τ − 2τ ln 2τ for multiplication (a·b); SOURCES.md §6.8."""
-    if task not in ("addition", "multiplication"):
-        raise ValueError(f"task must be 'addition' or 'multiplication', got {task!r}")
-    if criterion not in _tasks.CRITERIA:
-        raise ValueError(f"criterion must be one of {_tasks.CRITERIA}, got {criterion!r}")
+    _args.choice("task", task, ("addition", "multiplication")), _args.choice("criterion", criterion, _tasks.CRITERIA)
     tau = _tasks.TOLERANCE[criterion][task][0]
     return 100 * (4 * tau - 4 * tau**2 if task == "addition" else 2 * tau - 2 * tau * math.log(2 * tau))
 
 
 def paper_row(reading: str) -> str | None:
     """Which row of the paper's tables a reading sits beside: "plain", "ds" or None (no such row)."""
-    if reading not in READINGS:
-        raise ValueError(f"reading must be one of {list(READINGS)}, got {reading!r}")
+    _args.choice("reading", reading, tuple(READINGS))
     if reading == "plain":
         return "plain"
     return "ds" if READINGS[reading][0].startswith("ds") else None
@@ -218,8 +232,7 @@ def comparison(run: dict, *, n_const: int = 20_000) -> list[dict]:
     none), the constant predictor's score under the row's criterion, and whose the reading is."""
 
     size_text(run)  # checks the shape of ``run``
-    if not isinstance(n_const, int) or isinstance(n_const, bool) or n_const < 1:
-        raise ValueError(f"n_const must be a whole number >= 1, got {n_const!r}")
+    _args.integer("n_const", n_const, 1, 10**7)  # the constant predictor's sample: 20 000 by default
     T, out = run["data"]["settings"]["T"], []
     for task, rows in run["data"]["rows"].items():
         for name, row in rows.items():
@@ -237,6 +250,10 @@ def comparison(run: dict, *, n_const: int = 20_000) -> list[dict]:
 
 def markdown(rows: list[dict]) -> str:
     """``comparison`` rows as a Markdown table (paper cells as printed: "best / mean")."""
+    from .results import rows as _rows
+    rows = _rows("rows", rows, ("task", "reading", "whose", "best", "mean", "success", "networks", "constant",
+                                "paper_T100", "paper_T150", "size"), what="ds_tables.comparison rows")
+
     def paper(v):
         return "–" if v is None else f"{v[0]} / {v[1]}"
     head = ("| task | reading (whose) | ours: best / mean | > 99 % | constant | paper T = 100 | paper T = 150 "

@@ -21,11 +21,11 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from . import _args
+from . import _args, _checked
 from . import srn as _srn
 from . import tasks as _tasks
-from .ds_sampling import accept, sweep_q_ds
-from .pascanu import HOLDS, clip_by_global_norm, omega
+from .ds_sampling import _accept, _sweep_q_ds
+from .pascanu import HOLDS, _clip, _omega
 from .train import check_finite, progress
 
 METHODS = ("plain", "ds", "ds_as_printed", "clipping", "pascanu")
@@ -117,7 +117,10 @@ class Data(NamedTuple):
 
 def make_data(task: str, T: int, n_train=20_000, n_val=1_000, n_test=10_000, seed=0, device=None) -> Data:
     """Three fixed sets from one seeded generator (SOURCES.md §1.4, §1.6), moved to ``device``."""
-    g = torch.Generator().manual_seed(seed)
+    _tasks._check_args(task, 1, T, None, "paper", device)
+    n_train, n_val, n_test = (_args.integer(k, v, lo=1, hi=_tasks.MAX_STEPS // T) for k, v in zip(
+        ("n_train", "n_val", "n_test"), (n_train, n_val, n_test)))
+    g = torch.Generator().manual_seed(_args.seed("seed", seed))
     splits = [Split(*_tasks.make_dataset(task, n, T, generator=g, device=device)) for n in (n_train, n_val, n_test)]
     return Data(task, T, *splits)
 
@@ -145,16 +148,16 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
     ``seed`` fixes the order of minibatches. The model ends at its LAST weights; the kept
     ("save best") weights are in ``run.best_state`` and produced ``run.test_score``.
     """
+    _args.choice("method", method, METHODS)
+    _args.optional(_checked.instance, "config", config, Config, "a ds_train.Config or None")
     cfg = config or Config()
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a ds_train.Config or None, got {type(cfg).__name__}")
-    n_updates = _args.integer("n_updates", n_updates, lo=1)
-    device = torch.device(device) if device is not None else model.W_rec.device
+    n_updates, seed = _args.integer("n_updates", n_updates, lo=1), _args.seed("seed", seed)
+    _args.boolean("progress_bar", progress_bar), _args.optional(_args.text, "desc", desc)
+    _checked.srn_model("model", model, task=_checked.data("data", data).task)
+    h = _check_h(cfg, data)
+    device = _args.device("device", device) if device is not None else model.W_rec.device
     model.to(device)
     data = _to(data, device)
-    h = cfg.h if cfg.h is not None else data.T - 1
     params = list(model.parameters())
     i_rec = [n for n, _ in model.named_parameters()].index("W_rec")
     vel = [torch.zeros_like(p) for p in params]
@@ -170,12 +173,12 @@ def train(model, data: Data, method: str = "ds", n_updates: int = 1000, config: 
             check_finite(sum((g**2).sum() for g in grads), step, "squared gradient norm")
         new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
         dW = new_vel[i_rec] if cfg.dw == "momentum" else -cfg.lr * grads[i_rec]
-        sw = sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime)
+        sw = _sweep_q_ds(model.W_rec, a, delta_k, dW, h, model.f_prime)
         q, ds = torch.as_tensor(sw.q), torch.as_tensor(sw.ds)
         if method.startswith("ds"):
             ds_rule = ds if cfg.threshold == "absolute" else ds / _loss_change(grads, new_vel, M).abs()
-            ok = accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max,
-                        rule="as_printed" if method == "ds_as_printed" else "corrected")
+            ok = _accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max,
+                         "as_printed" if method == "ds_as_printed" else "corrected")
         else:
             ok = torch.ones_like(q, dtype=torch.bool)
         with torch.no_grad():
@@ -203,9 +206,10 @@ def compare(model, data: Data, readings=("plain", "ds", "ds_as_printed"), n_upda
 
     Extra keyword arguments go to every reading's ``Config`` (a reading's own choices win).
     """
-    unknown = [r for r in readings if r not in READINGS]
-    if unknown:
-        raise ValueError(f"unknown reading(s) {unknown}; choose from {list(READINGS)}")
+    readings = _args.names("readings", readings, READINGS)
+    _checked.srn_model("model", model, task=_checked.data("data", data).task)
+    seed, _ = _args.seed("seed", seed), _args.boolean("progress_bar", progress_bar)
+    _args.optional(_args.device, "device", device), _check_h(Config(**config), data)  # before the first run
     runs = {}
     for name in readings:
         method, overrides = READINGS[name]
@@ -231,13 +235,13 @@ def _forward_backward(model, x, y, lengths, cfg, method):
         dz = torch.stack(g[len(params) + 1:], dim=-2)
         with torch.enable_grad():
             W = model.W_rec.detach().requires_grad_(True)
-            om = omega(W, a, z, dz, model.f_prime, lengths=lengths, hold=cfg.omega_hold)
+            om = _omega(W, a, z, dz, model.f_prime, lengths=lengths, hold=cfg.omega_hold)
             (dOmega,) = torch.autograd.grad(om.sum(), W)
         grads[i_rec] = grads[i_rec] + cfg.omega_weight * dOmega
     if method in ("clipping", "pascanu"):
-        grads = clip_by_global_norm(grads, cfg.clip, networks=model.n_networks is not None,
-                                    nonfinite="pascanu" if cfg.nonfinite == "pascanu" else "propagate",
-                                    W_rec=model.W_rec.detach(), rec_index=i_rec)
+        grads = _clip(grads, cfg.clip, networks=model.n_networks is not None,
+                      nonfinite="pascanu" if cfg.nonfinite == "pascanu" else "propagate",
+                      W_rec=model.W_rec.detach(), rec_index=i_rec)
     return E.detach(), grads, a, delta_k
 
 
@@ -254,6 +258,8 @@ class Stream:
     (which checkpoints it: ``state``/``load``)."""
 
     def __init__(self, n: int, batch_size: int, seed: int):
+        n, batch_size = _args.integer("n", n, lo=1), _args.integer("batch_size", batch_size, lo=1)
+        seed = _args.seed("seed", seed)
         self.n, self.B = n, batch_size
         self.g = torch.Generator().manual_seed(seed)
         self.order, self.pos = torch.randperm(n, generator=self.g), 0
@@ -321,6 +327,16 @@ class _Best:
         self.model.load_state_dict(last)
         score = _tasks.score(self.data.task, out, self.data.test.y, criterion=self.cfg.criterion)
         return np.asarray(torch.as_tensor(score, dtype=torch.float64).cpu())
+
+
+def _check_h(cfg: Config, data: Data) -> int:
+    """The horizon h (``cfg.h``, None: T − 1) must lie in [1, shortest training sequence): h ≥ T
+    would sweep outside the sequence, h = 0 makes Q = dS = 0 (dS sampling = plain SGD)."""
+    h, shortest = cfg.h if cfg.h is not None else data.T - 1, int(data.train.lengths.min())
+    if not 1 <= h < shortest:
+        raise ValueError(f"Config.h (the horizon) must be in [1, {shortest - 1}], below the shortest training "
+                         f"sequence ({shortest} steps), got {h}")
+    return h
 
 
 def _to(data: Data, device) -> Data:

@@ -19,6 +19,7 @@ import math
 import torch
 from torch import nn
 
+from . import _checked
 from ._args import choice, device as check_device, int_at_least, integer, real, torch_dtype
 
 __all__ = ["MultiGRU"]
@@ -42,8 +43,7 @@ class MultiGRU(nn.Module):
             raise ValueError(f"n_networks, n_in, n_hidden, n_out = {M}, {n_in}, {K}, {n_out} give more than 1e7 weights")
         self.update_bias = real("update_bias", update_bias, -50, 50)  # σ(±50) is already 0 or 1
         self.output = choice("output", output, ("softmax", "linear"))
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        _checked.generator("generator", generator)
         dtype = torch.get_default_dtype() if dtype is None else torch_dtype("dtype", dtype)
         device = check_device("device", device)
         self.n_networks, self.n_in, self.n_hidden, self.n_out = M, n_in, K, n_out

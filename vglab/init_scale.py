@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from . import bptt, tasks
-from . import _args
+from . import _args, _checked
 from ._args import int_at_least
 from .optim import Momentum
 from .srn import SRN, _loss, spectral_radius
@@ -36,7 +36,7 @@ class InitSetting:
     sigma2: float  # the variance actually used: N(0, sigma2)
 
     def __post_init__(self):
-        _args.fields(self, label=(_args.rule(_args.text, empty=False),), sigma2=(_args.positive_real,))
+        _args.fields(self, label=(_checked.rule(_args.text, empty=False),), sigma2=(_args.positive_real,))
 
     std = property(lambda self: math.sqrt(self.sigma2), doc="The standard deviation √sigma2.")
     paper_q = property(lambda self: PAPER_Q.get(self.label, "—"), doc="The paper's Q for this setting, or —.")
@@ -68,7 +68,7 @@ def circle_radius(sigma2: float, n_hidden: int = 100) -> float:
     return math.sqrt(_args.positive_real("sigma2", sigma2) * _args.size("n_hidden", n_hidden))
 
 
-@_args.checked(n_hidden=(_args.size, 1, 4096), n_matrices=_args.opt(_args.size, 1, 10_000), seed=_args.seed)
+@_checked.checked(n_hidden=(_args.size, 1, 4096), n_matrices=_checked.opt(_args.size, 1, 10_000), seed=_args.seed)
 def recurrent_weights(sigma2: float, n_hidden: int = 100, n_matrices: int | None = None, seed: int = 0):
     """W_rec of ``gradient_profile(n_networks=n_matrices, seed=seed)``'s networks (float64, CPU):
     (K, K) for None or 1, else (n, K, K). Same seed, same draws for every σ²: σ² only rescales W_rec."""
@@ -191,7 +191,7 @@ class Profile:
         return q_from_factor(self.factor_predicted, self.h)
 
 
-@_args.checked(setting=_setting, n_hidden=(_args.size, 1, 4096), h=_args.size, n_networks=(_args.size, 1, 1000),
+@_checked.checked(setting=_setting, n_hidden=(_args.size, 1, 4096), h=_args.size, n_networks=(_args.size, 1, 1000),
                n_sequences=_args.size, seed=_args.seed, dtype=_args.torch_dtype, device=_args.device)
 def gradient_profile(setting: InitSetting | float, *, n_hidden: int = 100, h: int = 100,
                      n_networks: int = 10, n_sequences: int = 100, seed: int = 0,
@@ -230,7 +230,7 @@ def q_rows(profiles) -> list[dict]:
     curve), √E[f′²], fraction saturated (mean, max), ``rms_sat_only`` = √(1 − saturated) (the least
     √E[f′²] saturation alone gives: f′ = 0 if saturated, else 1), factors and Q's, the paper's Q."""
     rows = []
-    for p in _args.instance("profiles", profiles, (list, tuple), "a list of init_scale.Profile"):
+    for p in _checked.instance("profiles", profiles, (list, tuple), "a list of init_scale.Profile"):
         if not isinstance(p, Profile):
             raise TypeError(f"profiles must hold init_scale.Profile objects, got {type(p).__name__}")
         s = p.setting
@@ -247,14 +247,14 @@ def q_rows(profiles) -> list[dict]:
 
 def q_table(settings=FIG2_SETTINGS, **kw) -> list[dict]:
     """``q_rows`` of ``gradient_profile(s, weight_grads=False, **kw)`` for every setting."""
-    settings = _args.instance("settings", settings, (list, tuple), "a list of InitSetting (or variances)")
+    settings = _checked.instance("settings", settings, (list, tuple), "a list of InitSetting (or variances)")
     return q_rows([gradient_profile(_setting(f"settings[{i}]", s), weight_grads=False, **kw) for i, s in enumerate(settings)])
 
 
 def format_q_table(rows) -> str:
     """A plain-text table of ``q_rows``: Q of the mean curve, the mean Q ± 95 % CI over networks
     (1 decimal), its range over networks, and the paper's."""
-    _args.records("rows", rows, ("q_of_mean", "q_ci"), "init_scale.q_rows rows")
+    _checked.records("rows", rows, ("q_of_mean", "q_ci"), "init_scale.q_rows rows")
     lines = [f"{'setting':15s} {'std·√K':>6s}  {'Q of mean curve':>15s}  {'mean Q ± 95% CI':>15s}  "
              f"{'networks min…max':>16s}  {'paper':>6s}"]
     for r in rows:
@@ -266,7 +266,7 @@ def format_q_table(rows) -> str:
 def format_factor_table(rows) -> str:
     """A plain-text table of ``q_rows``: gain, √E[f′²], % saturated, per-step factor and Q,
     predicted by eq. (sat-rate) beside measured (means over networks; Q to 1 decimal)."""
-    _args.records("rows", rows, ("c_pred", "c_meas"), "init_scale.q_rows rows")
+    _checked.records("rows", rows, ("c_pred", "c_meas"), "init_scale.q_rows rows")
     lines = [f"{'setting':15s} {'gain':>5s} {'√E f′²':>6s} {'% sat':>5s}   {'factor c: predicted':>19s} "
              f"{'measured':>8s}   {'Q: predicted':>12s} {'measured':>8s}"]
     for r in rows:
@@ -275,7 +275,7 @@ def format_factor_table(rows) -> str:
     return "\n".join(lines)
 
 
-@_args.checked(setting=_setting, h=(_args.size, 9, 10_000), n_sequences=(_args.size, 1, 10_000), seed=_args.seed)
+@_checked.checked(setting=_setting, h=(_args.size, 9, 10_000), n_sequences=(_args.size, 1, 10_000), seed=_args.seed)
 def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int = 100, h: int = 100,
                     n_sequences: int = 10, seed: int = 0) -> dict:
     """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}.
@@ -295,8 +295,8 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
 
 
 # ---- Fig. 3: plain momentum SGD and the collapse of ‖δ‖ -------------------------------------------
-@_args.checked(T=(_args.size, 2, 10_000), n_networks=(_args.size, 1, 1000), lags=(_args.ints, 0), batch=_args.size,
-               lr=_args.rule(_args.real, 0, 1e38, lo_open=True), sigma2=_args.positive_real,  # 1e38: float32's top
+@_checked.checked(T=(_args.size, 2, 10_000), n_networks=(_args.size, 1, 1000), lags=(_args.ints, 0), batch=_args.size,
+               lr=_checked.rule(_args.real, 0, 1e38, lo_open=True), sigma2=_args.positive_real,  # 1e38: float32's top
                n_steps=(_args.integer, 1), record_every=_args.period, n_train=(_args.integer, 1))
 def train_plain(*, T: int = 100, n_steps: int = 500, n_networks: int = 4, lr: float = 1e-5,
                 momentum: float = 0.9, batch: int = 10, sigma2: float = 0.01, n_train: int = 20000,

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from . import tasks
+from . import _args, _checked, tasks
 from ._args import device as _device, int_at_least, integer, is_int, period, positive_real
 from .runtime import cpu_threads
 from .gru import MultiGRU
@@ -34,10 +34,9 @@ class LSTM(nn.Module):
         super().__init__()
         for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
-        if output not in ("softmax", "linear"):
-            raise ValueError(f"output must be 'softmax' or 'linear', got {output!r}")
-        if not math.isfinite(forget_bias):
-            raise ValueError(f"forget_bias must be finite, got {forget_bias}")
+        _sizes(n_in=n_in, n_hidden=n_hidden, n_out=n_out)
+        _args.choice("output", output, ("softmax", "linear"))
+        forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         self.output, self.n_hidden, self.forget_bias = output, n_hidden, float(forget_bias)
         self.cell = nn.LSTMCell(n_in, n_hidden, dtype=dtype)
         self.readout = nn.Linear(n_hidden, n_out, dtype=dtype)
@@ -82,10 +81,9 @@ class MultiLSTM(nn.Module):
         super().__init__()
         for name, v in (("n_networks", n_networks), ("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
             int_at_least(name, v)
-        if output not in ("softmax", "linear"):
-            raise ValueError(f"output must be 'softmax' or 'linear', got {output!r}")
-        if not math.isfinite(forget_bias):
-            raise ValueError(f"forget_bias must be finite, got {forget_bias}")
+        _sizes(n_networks=n_networks, n_in=n_in, n_hidden=n_hidden, n_out=n_out)
+        _args.choice("output", output, ("softmax", "linear"))
+        forget_bias = _args.real("forget_bias", forget_bias, -100, 100)  # beyond ±100, σ(f) is 0 or 1 in any dtype
         M, K = int(n_networks), int(n_hidden)
         self.n_networks, self.n_in, self.n_hidden, self.n_out = M, int(n_in), K, int(n_out)
         self.output, self.forget_bias = output, float(forget_bias)
@@ -145,11 +143,48 @@ class MultiLSTM(nn.Module):
         return one
 
 
+def _sizes(**sizes) -> None:
+    """Sizes that fit in memory (``rnn_fixes._check_sizes``: at most about 1e7 weights), before allocating."""
+    from .rnn_fixes import _check_sizes
+    _check_sizes(**sizes)
+
+
+def _check_y(model, out, y) -> None:
+    """Targets for ``lstm.task_loss``: integer labels in [0, n_out) (softmax) or finite values like ``out``."""
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a tensor, got {type(y).__name__}")
+    _checked.tensor("out", out, min_dim=2, finite=False)
+    B, n_out = out.shape[-2], out.shape[-1]
+    if model.output == "softmax":
+        if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
+            raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+        if y.shape not in ((B,), tuple(out.shape[:-1])) or bool(((y < 0) | (y >= n_out)).any()):
+            raise ValueError(f"y must hold {B} labels in [0, {n_out}) (B, n_out: out's shape), got shape {tuple(y.shape)}")
+    else:
+        if not y.dtype.is_floating_point:
+            raise TypeError(f"y must be a floating-point target, got dtype {y.dtype}")
+        if y.shape not in ((B, n_out), tuple(out.shape)) or not bool(torch.isfinite(y).all()):
+            raise ValueError(f"y must be finite, of shape ({B}, {n_out}) like out, got {tuple(y.shape)}")
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, nn.Module) or getattr(model, "output", None) not in ("softmax", "linear") \
+            or isinstance(getattr(model, "output", None), bool):
+        raise TypeError(f"model must be a vglab recurrent model (RNN, MultiGRU, LSTM, MultiLSTM), "
+                        f"got {type(model).__name__}")
+
+
 def task_loss(model, out, y):
     """The loss summed over the minibatch: cross-entropy or ½‖ŷ − y‖² (as ``srn.loss``).
 
     Shape () for one network, (M,) when ``out`` carries a leading network axis M.
     """
+    _check_model(model), _check_y(model, out, y)
+    return _task_loss(model, out, y)
+
+
+def _task_loss(model, out, y):
+    """``task_loss`` without its checks (training loops, whose batches come from ``tasks``)."""
     if model.output == "softmax":
         logp = torch.log_softmax(out, dim=-1)  # (…, B, C)
         return -logp.gather(-1, y.expand(out.shape[:-1]).unsqueeze(-1)).squeeze(-1).sum(dim=-1)
@@ -173,6 +208,11 @@ def state_gradient_norms(model, x, y) -> dict:
     These are total derivatives: every path from step k to the loss is included. With M networks
     (``SRN(n_networks=M)``, ``MultiLSTM``) each network's loss is its own; the result is (M, T).
     """
+    _checked.model("model", model, (SRN, LSTM, MultiLSTM, MultiGRU), "a vglab SRN, LSTM, MultiLSTM or MultiGRU")
+    _checked.tensor("x", x, dims=(3, 4)), _checked.instance("y", y, torch.Tensor, "a torch.Tensor of targets")
+    n_in = model.cell.input_size if isinstance(model, LSTM) else model.n_in
+    if x.shape[-1] != n_in:
+        raise ValueError(f"x must have shape (…, B, T, {n_in}) (the model's n_in last), got {tuple(x.shape)}")
     if isinstance(model, SRN):
         out, a_steps, z_steps = model.unroll(x)
         names, states = ("z", "delta"), (z_steps, a_steps)
@@ -209,8 +249,11 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     ``truncate=k``: truncated BPTT, the state detached every k steps (``rnn_fixes.RNN``, ``gru.MultiGRU``,
     ``MultiLSTM``).
     """
-    n_steps, batch_size, n_eval = (integer(k, v, lo=1) for k, v in
-                                   (("n_steps", n_steps), ("batch_size", batch_size), ("n_eval", n_eval)))
+    _check_model(model), _args.choice("task", task, tasks.TASKS)  # a NaN model: DivergenceError at step 0
+    _args.boolean("progress_bar", progress_bar)
+    n_steps, batch_size, n_eval = (integer(k, v, 1, hi) for k, v, hi in (("n_steps", n_steps, None),
+                                   ("batch_size", batch_size, 10**5), ("n_eval", n_eval, 10**5)))
+    integer("T", T, 1, 10**4)
     lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
     clip = None if clip is None else positive_real("clip", clip)
     kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
@@ -230,7 +273,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
             y = y.to(dtype) if y.dtype.is_floating_point else y
             x = x.to(dtype)  # from tasks, valid: skip the SRN's per-step input scan (a host sync)
             out = model._unroll(x, **kw)[0] if isinstance(model, SRN) else model(x, **kw)
-            loss = task_loss(model, out, y) / batch_size  # () or (M,)
+            loss = _task_loss(model, out, y) / batch_size  # () or (M,)
             check_finite(loss, step)
             opt.zero_grad()
             loss.sum().backward()
@@ -255,9 +298,14 @@ def comparison_models(n_in: int, n_hidden: int, n_out: int, *, forget_biases=(0.
     ``n_networks=M``: each entry holds M independently drawn networks (``SRN(n_networks=M)``,
     ``MultiLSTM``), for claims made over M seeds.
     """
+    if isinstance(forget_biases, (str, bytes)) or not isinstance(forget_biases, (list, tuple)) or not forget_biases:
+        raise TypeError(f"forget_biases must be a non-empty list or tuple of numbers, got {_args._kind(forget_biases)}")
+    forget_biases = [_args.real("forget_biases", fb, -100, 100) for fb in forget_biases]
+    sigma2 = _args.optional(_args.positive_real, "sigma2", sigma2)
     gen = generator if generator is not None else torch.Generator().manual_seed(0)
     if n_networks is not None:
         int_at_least("n_networks", n_networks)
+    _sizes(n_networks=n_networks, n_in=n_in, n_hidden=n_hidden, n_out=n_out)
     models = {"SRN": SRN(n_in, n_hidden, n_out, sigma2=sigma2 or 1 / n_hidden, n_networks=n_networks,
                          generator=gen)}
     for fb in forget_biases:
@@ -270,6 +318,11 @@ def comparison_models(n_in: int, n_hidden: int, n_out: int, *, forget_biases=(0.
 def state_gradient_curves(models: dict, x, y) -> dict:
     """``"<model> ‖∂E/∂<state>‖"`` -> (T,) or (M, T) for every model and state (``state_gradient_norms``),
     on the CPU (the SRN's ‖∂E/∂a‖ is left out: its ‖∂E/∂z‖ is the one comparable with the LSTM's h)."""
+    if not _checked.instance("models", models, dict, "a dict of name -> vglab recurrent model"):
+        raise ValueError("models is empty: it must hold at least one name -> model")
+    for k, m in models.items():
+        _checked.model(f"models[{k!r}]", m, (SRN, LSTM, MultiLSTM, MultiGRU), "a vglab SRN, LSTM, MultiLSTM or MultiGRU")
+    _checked.tensor("x", x, dims=(3, 4)), _checked.instance("y", y, torch.Tensor, "a torch.Tensor of targets")
     curves = {}
     for name, m in models.items():
         m = m.cpu()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from . import _args
-from ._args import CheckedForward
+from . import _args, _checked
+from ._checked import CheckedForward
 
 HEADS = ("softmax+log", "softmax+mse", "log_softmax+ce")
 
@@ -22,7 +22,7 @@ class Param:
     """A weight with its accumulated gradient dC/dW (``grad`` starts at zero)."""
 
     def __init__(self, value: torch.Tensor):
-        self.value, self.grad = _args.tensor("value", value), torch.zeros_like(value)
+        self.value, self.grad = _checked.tensor("value", value), torch.zeros_like(value)
 
     def accumulate(self, g: torch.Tensor) -> None:
         self.grad = self.grad + g  # a weight used twice: dC/dW = sum over its uses
@@ -241,7 +241,7 @@ class MSE(Module):
 
 
 def _onehot(y, like):
-    y = _args.tensor("y", y, floating=False, convert=True).to(like.device)
+    y = _checked.tensor("y", y, floating=False, convert=True).to(like.device)
     if y.shape != like.shape[:-1] or y.dtype not in (torch.int64, torch.int32):
         raise ValueError(f"y must be integer class labels of shape {tuple(like.shape[:-1])} (one per row of X / logp), "
                          f"got {y.dtype} of shape {tuple(y.shape)}")
@@ -254,7 +254,7 @@ class Sequential(Module):
     """A chain of one-input modules: forward left to right, backward right to left."""
 
     def __init__(self, *modules: Module):
-        self.modules = [_args.instance("modules", m, Module, "a vglab.modules Module") for m in modules]
+        self.modules = [_checked.instance("modules", m, Module, "a vglab.modules Module") for m in modules]
         self.params = tuple(p for m in self.modules for p in m.params)
 
     def forward(self, X):
@@ -278,8 +278,8 @@ def jacobian_chain(net: Sequential, x: torch.Tensor):
     ``(name, J_k)``, J_k = dY_k/dX_k of shape (n_out, n_in), and their product J_L ⋯ J_1."""
     if not isinstance(net, Sequential):
         raise TypeError(f"jacobian_chain: net must be a Sequential, got {type(net).__name__}")
-    x = _args.tensor("x", x, convert=True).reshape(1, -1).to(net.params[0].value.dtype if net.params else torch.float64)
-    _args.forward(net.forward, x)
+    x = _checked.tensor("x", x, convert=True).reshape(1, -1).to(net.params[0].value.dtype if net.params else torch.float64)
+    _checked.forward(net.forward, x)
     Js = [(repr(m), m.jacobian()) for m in net.modules]
     product = Js[0][1]
     for _, J in Js[1:]:
@@ -302,7 +302,7 @@ def head_gradient(logits: torch.Tensor, y, head: str):
     ``head``: ``"softmax+log"`` (Softmax → Log → NLL), ``"softmax+mse"`` (Softmax → MSE) or
     ``"log_softmax+ce"`` (the fused CrossEntropy, p − onehot(y)).
     """
-    logits, head = _args.tensor("logits", logits, dims=2), _args.choice("head", head, HEADS)
+    logits, head = _checked.tensor("logits", logits, dims=2), _args.choice("head", head, HEADS)
     if head == "softmax+log":
         sm, log, nll = Softmax(), Log(), NLL()
         loss = nll.forward(log.forward(sm.forward(logits)), y)
@@ -321,7 +321,7 @@ def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
     """Logits (N, K) and labels (N,): the true class 0 has logit 0, every other class ``margin``
     (> 0: confidently wrong by that much; < 0: confidently right); p_true = 1 / (1 + (K − 1) e^margin)."""
     n_classes = _args.size("n_classes", n_classes, 2)
-    m = _args.tensor("margin", margin, dims=(0, 1), convert=True).to(dtype).reshape(-1)
+    m = _checked.tensor("margin", margin, dims=(0, 1), convert=True).to(dtype).reshape(-1)
     logits = torch.zeros(len(m), n_classes, dtype=dtype)
     logits[:, 1:] = m[:, None]
     return logits, torch.zeros(len(m), dtype=torch.long)

@@ -21,9 +21,9 @@ with g(k) ∂z(k)/∂z(k−1) = (g(k) ⊙ f′(a(k))) W_recᵀ and z(0) = 0. Wha
 """
 from __future__ import annotations
 
-import math
-
 import torch
+
+from . import _args, _checked
 
 OMEGA_BOUND = 1e-20
 """A (step, example) pair enters Ω only if ‖dE/dz(k)‖² ≥ this (Pascanu's ``bound``, RNN.py L66-67)."""
@@ -45,14 +45,23 @@ def omega(W_rec, a, z, dz, f_prime, *, lengths=None, bound: float = OMEGA_BOUND,
     f′(a) constant, as the authors' code) or ``"none"`` (f′(a(k)) differentiated too).
     Returns a scalar per network, shape () or (M,); with ``return_fraction`` also the fraction of
     real (step, example) pairs that counted (Pascanu's printed "steps in the past").
+    A NaN in ``dz`` marks a step that does not count; ``W_rec``, ``a`` and ``z`` must be finite.
     """
-    if hold not in HOLDS:
-        raise ValueError(f"hold must be one of {HOLDS}, got {hold!r}")
-    if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound < math.inf:
-        raise ValueError(f"bound must be a finite number >= 0, got {bound!r}")
-    for name, t in (("a", a), ("z", z), ("dz", dz)):
-        if not isinstance(t, torch.Tensor) or t.ndim < 3 or t.shape != a.shape:
-            raise ValueError(f"{name} must be a tensor (…, B, T, K) shaped like a {tuple(a.shape)}")
+    _args.choice("hold", hold, HOLDS)
+    bound = _args.real("bound", bound, 0)
+    _checked.tensor("a", a, min_dim=3)
+    for name, t in (("z", z), ("dz", dz)):
+        _checked.tensor(name, t, shape=tuple(a.shape), finite=name == "z")
+    K, lead = a.shape[-1], tuple(a.shape[:-3])
+    _checked.tensor("W_rec", W_rec, shape=lead + (K, K))
+    _checked.function("f_prime", f_prime)
+    _args.boolean("return_fraction", return_fraction)
+    return _omega(W_rec, a, z, dz, f_prime, lengths=lengths, bound=bound, hold=hold,
+                  return_fraction=return_fraction)
+
+
+def _omega(W_rec, a, z, dz, f_prime, *, lengths=None, bound=OMEGA_BOUND, hold="pascanu", return_fraction=False):
+    """``omega`` without its argument checks: what ``ds_train`` calls every update."""
     W = W_rec if W_rec.ndim == 2 else W_rec[:, None]  # (…, 1, K, K) to broadcast over B
     den = (dz**2).sum(-1)  # (…, B, T); NaN fails the test below, so a NaN step never counts
     used = den >= bound
@@ -91,13 +100,28 @@ def clip_by_global_norm(grads: list, threshold: float, networks: bool, *, nonfin
     stays in the result: the caller stops) or ``"pascanu"``: where a network's norm is NaN, Inf
     or > ``HUGE_NORM``, its W_rec gradient (``grads[rec_index]``) becomes ``NONFINITE_SHRINK``·``W_rec``
     and every other gradient 0, so the step only shrinks W_rec (SOURCES.md §6, RNN.py L219-243).
+    A negative or zero θ (it would flip or kill the gradient) is refused.
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise TypeError(f"threshold must be a number > 0, got {type(threshold).__name__}")
-    if not threshold > 0:
-        raise ValueError(f"threshold must be > 0, got {threshold}")
-    if nonfinite not in NONFINITE:
-        raise ValueError(f"nonfinite must be one of {NONFINITE}, got {nonfinite!r}")
+    threshold = _args.positive_real("threshold", threshold)
+    networks = _args.boolean("networks", networks)
+    _args.choice("nonfinite", nonfinite, NONFINITE)
+    if not isinstance(grads, (list, tuple)) or not grads:
+        raise TypeError(f"grads must be a non-empty list of gradient tensors, got {type(grads).__name__} "
+                        f"{grads!r:.60}")
+    for i, g in enumerate(grads):
+        _checked.tensor(f"grads[{i}]", g, finite=False, min_dim=1 if networks else 0)
+        if networks and g.shape[0] != grads[0].shape[0]:
+            raise ValueError(f"grads: with networks=True every tensor needs the same leading network axis M, "
+                             f"got {tuple(grads[0].shape)} and {tuple(g.shape)}")
+    if nonfinite == "pascanu" and (not isinstance(W_rec, torch.Tensor) or not _args.is_int(rec_index)
+                                   or not 0 <= rec_index < len(grads) or W_rec.shape != grads[rec_index].shape):
+        raise ValueError("nonfinite='pascanu' needs W_rec (shaped like grads[rec_index]) and rec_index, "
+                         "the position of W_rec's gradient in grads")
+    return _clip(grads, threshold, networks, nonfinite=nonfinite, W_rec=W_rec, rec_index=rec_index)
+
+
+def _clip(grads, threshold, networks, *, nonfinite="propagate", W_rec=None, rec_index=None) -> list:
+    """``clip_by_global_norm`` without its argument checks: what the training loops call every update."""
     if networks:
         sq = sum((g.reshape(g.shape[0], -1) ** 2).sum(-1) for g in grads)  # (M,)
     else:
@@ -107,10 +131,6 @@ def clip_by_global_norm(grads: list, threshold: float, networks: bool, *, nonfin
     out = [g * _per(scale, g) for g in grads]
     if nonfinite == "propagate":
         return out
-    if not isinstance(W_rec, torch.Tensor) or isinstance(rec_index, bool) or not isinstance(rec_index, int) \
-            or not 0 <= rec_index < len(grads) or W_rec.shape != grads[rec_index].shape:
-        raise ValueError("nonfinite='pascanu' needs W_rec (shaped like grads[rec_index]) and rec_index, "
-                         "the position of W_rec's gradient in grads")
     bad = ~torch.isfinite(norm) | (norm > HUGE_NORM)
     out = [torch.where(_per(bad, g), torch.zeros_like(g), g) for g in out]
     out[rec_index] = torch.where(_per(bad, W_rec), NONFINITE_SHRINK * W_rec.detach().to(out[rec_index]),
@@ -124,6 +144,9 @@ def smart_tanh_(model, generator: torch.Generator | None = None, *, nonzero: int
     W_in, W_out ~ N(0, 0.01²); W_rec ~ N(0, 0.01²) with all but ``nonzero`` random entries of each
     row set to 0, then scaled to spectral radius ``radius``; biases 0. Returns ``model``.
     """
+    _checked.srn_model("model", model, finite=False)  # its weights are all overwritten
+    _checked.generator("generator", generator)
+    nonzero, radius = _args.integer("nonzero", nonzero, lo=1), _args.positive_real("radius", radius)
     gdev = torch.device("cpu") if generator is None else generator.device
     with torch.no_grad():
         for p in model.parameters():

@@ -28,9 +28,10 @@ import math
 import torch
 from torch import nn
 
-from . import bptt, lstm
+from . import _checked, bptt, lstm
 from ._args import boolean, choice, device as check_device, int_at_least, integer, positive_real, torch_dtype
 from .gru import MultiGRU
+from .lstm import _check_model, _check_y  # the one check of a recurrent model and of its targets
 from .srn import SRN
 
 __all__ = ["ACTIVATIONS", "INITS", "KINDS", "RNN", "recurrent_init", "spectrum", "step_factor", "active_fractions",
@@ -56,29 +57,6 @@ def _check_sizes(**sizes) -> None:
                          f"more than _MAX_PARAMETERS = {_MAX_PARAMETERS:.0e}")
 
 
-def _check_y(model, out, y) -> None:
-    """Targets for ``lstm.task_loss``: integer labels in [0, n_out) (softmax) or finite values like ``out``."""
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"y must be a tensor, got {type(y).__name__}")
-    B, n_out = out.shape[-2], out.shape[-1]
-    if model.output == "softmax":
-        if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
-            raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
-        if y.shape not in ((B,), tuple(out.shape[:-1])) or bool(((y < 0) | (y >= n_out)).any()):
-            raise ValueError(f"y must hold {B} labels in [0, {n_out}), got shape {tuple(y.shape)}")
-    else:
-        if not y.dtype.is_floating_point:
-            raise TypeError(f"y must be a floating-point target, got dtype {y.dtype}")
-        if y.shape not in ((B, n_out), tuple(out.shape)) or not bool(torch.isfinite(y).all()):
-            raise ValueError(f"y must be finite, of shape ({B}, {n_out}), got {tuple(y.shape)}")
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, nn.Module) or getattr(model, "output", None) not in ("softmax", "linear"):
-        raise TypeError(f"model must be a vglab recurrent model (RNN, MultiGRU, LSTM, MultiLSTM), "
-                        f"got {type(model).__name__}")
-
-
 def _nonlinearity(name):
     if name == "tanh":
         return torch.tanh, lambda a: 1 - torch.tanh(a) ** 2
@@ -86,8 +64,7 @@ def _nonlinearity(name):
 
 
 def _check_generator(generator):
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    _checked.generator("generator", generator)
 
 
 def recurrent_init(init: str, n_hidden: int, n_networks: int | None = None, *, sigma2: float = 0.01,

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _args
+from . import _args, _checked
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}
@@ -67,7 +67,7 @@ def _check_name(name: str, arg: str = "name") -> str:
 def _alpha(name: str, alpha):
     if alpha is None:
         return DEFAULT_ALPHA.get(name)
-    return _args.tensor("alpha", alpha) if isinstance(alpha, torch.Tensor) else _args.real("alpha", alpha)
+    return _checked.tensor("alpha", alpha) if isinstance(alpha, torch.Tensor) else _args.real("alpha", alpha)
 
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
@@ -135,7 +135,7 @@ def layer_factor(name: str, a: torch.Tensor, gain: float, alpha=None) -> float:
 
 def dead_units(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """Boolean (K,) mask, eq. (sat-dead): units saturated on every example of the batch a (B, K)."""
-    _args.tensor("a", a, dims=tuple(range(2, 9)), finite=False)
+    _checked.tensor("a", a, dims=tuple(range(2, 9)), finite=False)
     return saturated(name, a, alpha).flatten(0, -2).all(dim=0)
 
 
@@ -200,7 +200,7 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     Without ``y`` only forward statistics are filled; gradient columns are NaN.
     """
     lr = _args.optional(_args.positive_real, "lr", lr)
-    _args.instance("model", model, nn.Module, "a torch nn.Module")
+    _checked.instance("model", model, nn.Module, "a torch nn.Module")
     if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() < 1:
         raise TypeError(f"x must be a floating-point tensor (B, n_in), got "
                         f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
@@ -315,7 +315,7 @@ def saturation_report(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None 
                       lr: float | None = None, loss_fn=F.cross_entropy) -> Report:
     """Per layer: % saturated, % dead, ‖∂L/∂a‖, update:data (with ``y`` and ``lr``), checked
     against RULES_OF_THUMB (update:data ≈ 1e-3 is Karpathy's, CS231n; the other limits are the lab's)."""
-    _args.model("model", model)  # a NaN network is refused, not reported as healthy
+    _checked.model("model", model)  # a NaN network is refused, not reported as healthy
     p = probe(model, x, y, lr=lr, loss_fn=loss_fn)
     warn = []
     for i, k in enumerate(p.kinds):

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from ._args import is_int, is_real
+from . import _args, _checked
 from torch import nn
 
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -25,6 +25,7 @@ OUTPUTS = ("softmax", "linear")
 
 def nonlinearity(name: str):
     """``(f, f_prime)`` for ``"tanh"`` or ``"sigmoid"``; f′ is written in terms of a."""
+    _args.choice("name (the activation)", name, ACTIVATIONS)
     if name == "tanh":
         return torch.tanh, lambda a: 1 - torch.tanh(a) ** 2
     if name == "sigmoid":
@@ -50,13 +51,14 @@ class SRN(nn.Module):
             _check_size(name, v)
         if n_networks is not None:
             _check_size("n_networks", n_networks)
-        if not is_real(sigma2) or not sigma2 > 0 \
-                or not math.isfinite(sigma2):
-            raise ValueError(f"sigma2 (the init variance) must be a finite number > 0, got {sigma2!r}")
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        n_weights = (n_networks or 1) * (n_in * n_hidden + n_hidden * n_hidden + n_hidden * n_out)
+        if n_weights > MAX_WEIGHTS:
+            raise ValueError(f"n_in, n_hidden, n_out and n_networks must give at most {MAX_WEIGHTS:,} weights, "
+                             f"got {n_weights:,}")
+        _args.positive_real("sigma2 (the init variance)", sigma2)
+        _args.choice("output", output, OUTPUTS)
+        _args.choice("activation", activation, ACTIVATIONS)
+        _checked.generator("generator", generator)
         self.f, self.f_prime = nonlinearity(activation)
         self.activation, self.output, self.sigma2 = activation, output, float(sigma2)
         self.n_in, self.n_hidden, self.n_out = int(n_in), int(n_hidden), int(n_out)
@@ -213,21 +215,36 @@ def _loss(model: SRN, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def spectral_radius(W_rec: torch.Tensor) -> torch.Tensor:
-    """max |eigenvalue| of W_rec (K, K) or (M, K, K); ≈ std·√K for Gaussian init (Geman 1986)."""
+    """max |eigenvalue| of W_rec (K, K) or (M, K, K); ≈ std·√K for Gaussian init (Geman 1986).
+    A NaN/Inf matrix (a diverged network) is refused, not given a radius."""
+    _check_square("W_rec", W_rec)
     return torch.linalg.eigvals(W_rec.detach()).abs().amax(dim=-1)
 
 
 def sigma2_for_radius(rho: float, n_hidden: int) -> float:
     """The init variance whose limiting (large-K) spectral radius is ``rho``: σ² = ρ²/K (Geman 1986);
     one matrix at finite K has its own radius near it, often a little above."""
-    if not rho > 0:
-        raise ValueError(f"rho must be > 0, got {rho}")
+    rho, n_hidden = _args.real("rho", rho, 0, 1e100, lo_open=True), _args.integer("n_hidden", n_hidden, lo=1)
     return rho**2 / n_hidden
 
 
+MAX_SIZE = 1_000_000
+"""The largest n_in, n_hidden, n_out or n_networks accepted (a million: far beyond any lab run)."""
+MAX_WEIGHTS = 2**30
+"""The most weights an SRN may hold (4 GiB in float32), so that a typo is refused here instead of
+failing to allocate inside torch."""
+
+
 def _check_size(name, v):
-    if not is_int(v):
-        raise TypeError(f"{name} must be an int >= 1, got {type(v).__name__}")
-    if v < 1:
-        raise ValueError(f"{name} must be >= 1, got {v}")
+    if _args.integer(name, v, lo=1) > MAX_SIZE:
+        raise ValueError(f"{name} must be <= {MAX_SIZE:,}, got {v}")
+
+
+def _check_square(name, W, K=None):
+    """A finite float (K, K) or (M, K, K) tensor (``K``: the size it must have)."""
+    _checked.tensor(name, W, dims=(2, 3))
+    if W.shape[-1] != W.shape[-2] or (K is not None and W.shape[-1] != K):
+        raise ValueError(f"{name} must be square (K, K) or (M, K, K){f' with K={K}' if K else ''}, "
+                         f"got {tuple(W.shape)}")
+    return W
 

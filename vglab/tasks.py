@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import torch
 
-from ._args import is_int
+from . import _args, _checked
 
 TASKS = ("addition", "multiplication", "temporal_order", "temporal_order_3bit")
 N_IN = {"addition": 2, "multiplication": 2, "temporal_order": 6, "temporal_order_3bit": 6}
@@ -114,8 +114,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     holding NaN or Inf counts as wrong (argmax would otherwise pick the NaN).
     """
     _check_task(task)
-    if criterion not in CRITERIA:
-        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    _args.choice("criterion", criterion, CRITERIA)
     for name, v in (("out", out), ("y", y)):
         if not isinstance(v, torch.Tensor):
             raise TypeError(f"score: {name} must be a tensor, got {type(v).__name__}")
@@ -125,7 +124,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     if is_classification(task):
         if out.shape[-1] != N_OUT[task]:
             raise ValueError(f"out must end in {N_OUT[task]} classes for {task!r}, got shape {tuple(out.shape)}")
-        if y.dtype.is_floating_point or y.shape[-1:] != (B,):
+        if y.dtype.is_floating_point or y.shape != (B,):  # (M, B) would broadcast into M scores per network
             raise ValueError(f"y must hold {B} integer class labels (shape (B,) = ({B},)) for {task!r}, "
                              f"got {y.dtype} of shape {tuple(y.shape)}")
         if bool(((y < 0) | (y >= N_OUT[task])).any()):
@@ -135,7 +134,7 @@ def score(task: str, out: torch.Tensor, y: torch.Tensor, *, criterion: str = "ls
     else:
         if out.shape[-1] != 1:
             raise ValueError(f"out must have shape (…, B, 1) for {task!r}, got {tuple(out.shape)}")
-        if y.shape[-2:] != (B, 1):
+        if y.shape != (B, 1):  # a leading axis would broadcast
             raise ValueError(f"y must have shape (B, 1) = ({B}, 1) for {task!r}, got {tuple(y.shape)}")
         if not bool(torch.isfinite(y).all()):
             raise ValueError("y contains NaN or Inf")
@@ -155,8 +154,7 @@ def constant_baseline(task: str, T: int, criterion: str = "lstm", *, n: int = 10
     class. Every table of scores should show it (SOURCES.md §6; on addition the closed forms are
     4τ − 4τ², on multiplication 2τ − 2τ ln 2τ).
     """
-    if criterion not in CRITERIA:
-        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    _args.choice("criterion", criterion, CRITERIA)
     _, y, _ = make_dataset(task, n, T, generator)
     if is_classification(task):
         counts = torch.bincount(y, minlength=N_OUT[task])
@@ -172,32 +170,31 @@ def constant_baseline(task: str, T: int, criterion: str = "lstm", *, n: int = 10
 
 def symmetric_target(y: torch.Tensor) -> torch.Tensor:
     """Map a [0, 1] regression target to [−1, 1] (2y − 1), as the authors' sibling code does."""
+    _checked.tensor("y", y)
     return 2 * y - 1
 
 
 # ---- internals ------------------------------------------------------------------------------
+MAX_STEPS = 10**8
+"""The most time steps (n sequences × T) one call may draw: a typo is refused, not allocated."""
+
+
 def _check_task(task) -> None:
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    _args.choice("task", task, TASKS)
 
 
 def _check_args(task, n, T, generator, variant, device=None) -> None:
     _check_task(task)
-    if device is not None:
-        try:
-            torch.device(device)
-        except (RuntimeError, TypeError) as e:
-            raise ValueError(f"device must be None, a torch.device or a name like 'cpu' or 'cuda', "
-                             f"got {device!r}") from e
+    _args.optional(_args.device, "device", device)  # a device this machine has
     for name, v, lo in (("n", n, 1), ("T", T, 10)):
-        if not is_int(v):
+        if not _args.is_int(v):
             raise TypeError(f"{name} must be an int >= {lo}, got {type(v).__name__}")
         if v < lo:
             raise ValueError(f"{name} must be >= {lo}, got {v}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    if n * T > MAX_STEPS:
+        raise ValueError(f"n and T must give at most {MAX_STEPS:.0e} time steps (n × T), got n={n}, T={T}")
+    _checked.generator("generator", generator)
+    _args.choice("variant", variant, VARIANTS)
     if variant != "paper" and task != "temporal_order":
         raise ValueError(f"variant={variant!r} only changes 'temporal_order', not {task!r}")
 

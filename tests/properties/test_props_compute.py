@@ -140,6 +140,8 @@ CASES = [
                   "n_out": 3}, finite=False, examples=6),
     Case("vglab.deep_mlp.log_slope", deep_mlp.log_slope, lambda: {"norms": [1.0, 0.5, 0.25]}),
     Case("vglab.deep_mlp.run_stats", deep_mlp.run_stats, lambda: {"h": _hist(), "tail": 2}, finite=False),
+    Case("vglab.deep_mlp.momentum_step_ratio", deep_mlp.momentum_step_ratio, lambda: {"h": _hist()},
+         finite=False),  # NaN where the plain step is 0 (documented)
     Case("vglab.deep_mlp.accuracy", deep_mlp.accuracy, lambda: {"model": _mlp(), "x": _xy()[0], "y": _xy()[1]}),
     Case("vglab.deep_mlp.train_digits", deep_mlp.train_digits,
          lambda: {"model": deep_mlp.build_mlp(2, 4, "relu", seed=0), "data": _digits(), "steps": 2, "lr": 0.01,

@@ -31,14 +31,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import ds_sampling, ds_train, lstm, saturation, srn, tasks
+from .. import _args, _checked, ds_sampling, ds_train, lstm, saturation, srn, tasks
 from .._args import device as _device, int_at_least
 from ..beta_penalty import beta_penalty_from_logits
 from . import _recurrent
 from .report import (MARGIN, MLP, add_verdicts, format_table, healthy_flow, long_run_summary,  # noqa: F401
                               rules_of_thumb)
 from ._omega import omega_share  # noqa: F401
-from ..data import digits
+from ..data import Split, digits
 from ..deep_mlp import accuracy as _accuracy, build_mlp
 from ..runtime import cpu_threads, describe
 from ..train import check_finite, progress
@@ -103,11 +103,14 @@ def _row(testbed, remedy, colour, baseline, regime, accs, chance, flow_name, flo
 
 
 def _pick(names, table, what):
-    names = list(table) if names is None else list(names)
+    """``remedies``: None (all of ``table``), a list/tuple of names, or one str (comma-separated)."""
+    names = list(table) if names is None else [n.strip() for n in names.split(",")] if isinstance(names, str) else names
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"remedies must be a non-empty list of {what} from {list(table)}, got {_args._kind(names)}")
     unknown = [n for n in names if n not in table]
     if unknown:
-        raise ValueError(f"unknown {what} {unknown}; choose from {list(table)}")
-    return names
+        raise ValueError(f"unknown {what} {unknown} in remedies; choose from {list(table)}")
+    return list(names)
 
 
 # ---- testbed 1: the deep MLP on the digits ----------------------------------------------------
@@ -116,9 +119,11 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
               desc: str = "training") -> nn.Module:
     """Momentum SGD on cross-entropy + λ Σ_l ω_l (patent claims 1 and 3; ω from every sigmoid's
     pre-activations). With λ = 0 this is ``deep_mlp.train_digits``' step, with the same minibatches."""
-    int_at_least("steps", steps)
-    if not (lr > 0 and lam >= 0):
-        raise ValueError(f"lr must be > 0 and lam >= 0, got lr={lr}, lam={lam}")
+    _checked.instance("model", model, nn.Module, "a torch.nn.Module"), _checked.instance("data", data, Split, "a vglab.data.Split")
+    steps, seed = _args.integer("steps", steps, lo=1), _args.seed("seed", seed)
+    batch_size = _args.integer("batch_size", batch_size, 1, 100_000)  # drawn with replacement
+    lr, lam, momentum = _args.positive_real("lr", lr), _args.real("lam", lam, 0), _args.fraction("momentum", momentum)
+    _args.boolean("progress_bar", progress_bar)
     device = _device("device", device) or data.x_train.device
     d, g = data.to(device), torch.Generator().manual_seed(seed)
     model.to(device)
@@ -146,6 +151,9 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
 
 def mlp_measures(model: nn.Module, x, y) -> dict:
     """One probe (``saturation.probe``): gradient ratio layer 1 / last, mean % saturated and % dead."""
+    _checked.model("model", model), _checked.tensor("x", x, dims=2), _checked.tensor("y", y, dims=1, floating=False)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
     p = saturation.probe(model, x, y)
     return {"flow": float(p.grad_a[0] / p.grad_a[-1]), "pct_saturated": float(p.pct_saturated.mean()),
             "pct_dead": float(p.pct_dead.mean())}
@@ -157,7 +165,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     and trains it on the same minibatches; score = test accuracy of the last weights (per seed; the row
     keeps all, their mean, min and max). ``sec_per_update``: training wall time per step (mean over seeds)."""
     names = _pick(remedies, MLP_REMEDIES, "MLP remedies")
-    int_at_least("depth", depth, 2)
+    int_at_least("depth", depth, 2), int_at_least("width", width), int_at_least("steps", steps)
+    _args.positive_real("lr", lr), _args.boolean("progress_bar", progress_bar)
     seeds = tuple(seeds) if isinstance(seeds, (tuple, list)) else seeds
     if not isinstance(seeds, tuple) or not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty tuple of distinct ints, got {seeds!r}")
@@ -194,6 +203,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
 def srn_measures(model, x, y) -> dict:
     """Q (eq. 25, h = T − 1; mean over networks) and % of tanh units saturated (sat-def), on a float64
     CPU copy (MPS has no float64; 100 sequences are cheap anywhere)."""
+    _checked.model("model", model, (srn.SRN, lstm.LSTM, _recurrent.MultiGRU), "a vglab SRN, rnn_fixes.RNN, LSTM or MultiGRU")
+    _checked.tensor("x", x, dims=3), _checked.instance("y", y, torch.Tensor, "a torch.Tensor of targets")
     if isinstance(model, _recurrent.MultiGRU):
         return _recurrent.gru_measures(model, x, y)
     m = copy.deepcopy(model).cpu().double()
@@ -226,6 +237,11 @@ def run_srn(remedies=None, *, T: int = 20, n_networks: int = 10, updates: int = 
     for k, v in (("T", T), ("n_networks", n_networks), ("updates", updates), ("adam_steps", adam_steps),
                  ("cost_repeats", cost_repeats)):
         int_at_least(k, v, 10 if k == "T" else 1)
+    for k, v, lo in (("n_train", n_train, ds_train.Config.batch_size), ("n_val", n_val, 1), ("n_test", n_test, 1),
+                     ("n_probe", n_probe, 1)):
+        _args.integer(k, v, lo=lo)
+    _args.seed("seed", seed)
+    _args.boolean("progress_bar", progress_bar)
     device = _device("device", device) or torch.device("cpu")
     data = ds_train.make_data(TASK, T, n_train, n_val, n_test, seed=seed, device=device)
     init = srn.SRN(tasks.n_inputs(TASK), 100, tasks.n_outputs(TASK), sigma2=0.01, n_networks=n_networks,
@@ -300,9 +316,10 @@ def _paper_updates(model, data, method, n, *, seed=0, device=None, cfg=None):
         new_vel = [cfg.momentum * v - cfg.lr * g for v, g in zip(vel, grads)]
         if method.startswith("ds"):
             h = cfg.h if cfg.h is not None else data.T - 1
-            sw = ds_sampling.sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
-            ok = ds_sampling.accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
-                                    rule="as_printed" if method == "ds_as_printed" else "corrected")
+            # the unchecked twins ds_train.train calls every update (its arguments are checked at entry)
+            sw = ds_sampling._sweep_q_ds(model.W_rec, a, delta_k, new_vel[i_rec], h, model.f_prime)
+            ok = ds_sampling._accept(torch.as_tensor(sw.q), torch.as_tensor(sw.ds), cfg.q_min, cfg.q_max, cfg.ds_max,
+                                     "as_printed" if method == "ds_as_printed" else "corrected")
         else:
             ok = torch.ones(() if model.n_networks is None else (model.n_networks,), dtype=torch.bool)
         with torch.no_grad():

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import math
 
+from .. import _args, _checked
+from ..results import rows as _rows
+
 MLP = "deep MLP"  # the testbed name of the MLP rows
 MARGIN = 0.05  # a remedy "helped" when it beats its baseline by >= 5 points of accuracy
+KEYS = ("testbed", "remedy", "baseline", "score", "chance")  # what every capstone row holds (results.rows checks)
 
 
 def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
@@ -21,6 +25,7 @@ def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
     across sessions would mix machine loads, so it is None there (printed "—").
     "helped" needs the mean ≥ ``margin`` above the baseline's; where the two rows' min–max ranges
     overlap the verdict says so."""
+    rows, margin = _rows("rows", rows, KEYS, what="capstone rows"), _args.real("margin", margin, 0, 1)
     by = {(r["testbed"], r["remedy"]): r for r in rows}
     for r in rows:
         b = by.get((r["testbed"], r["baseline"]))
@@ -48,13 +53,24 @@ def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
     return rows
 
 
+def _row(row: dict, *keys) -> dict:
+    """One capstone row (a dict holding ``keys``), else a TypeError/ValueError naming ``row``."""
+    _checked.instance("row", row, dict, "a capstone row (a dict from capstone.run_mlp/run_srn)")
+    if any(k not in row for k in keys):
+        raise ValueError(f"row must hold {keys} (a capstone row), got keys {sorted(row)[:8]}")
+    return row
+
+
 def helped(row: dict) -> bool:
+    _row(row, "verdict")
     return row["verdict"].startswith("helped")
 
 
 def healthy_flow(row: dict, key: str = "flow") -> bool:
     """Layer-1/last within 10× (MLP; saturation.RULES_OF_THUMB), Q in [−1, 1] (SRN; paper §5)."""
-    v = row.get(key)
+    v = _row(row, "testbed").get(_args.text("key", key))
+    if v is not None and not _args.is_real(v):
+        raise TypeError(f"row[{key!r}] must be a number or None, got {type(v).__name__}")
     if v is None or not math.isfinite(v):
         return False
     return 0.1 <= v <= 10 if row["testbed"] == MLP else -1.0 <= v <= 1.0
@@ -77,7 +93,9 @@ def format_table(rows: list[dict], markdown: bool = True) -> str:
     (MLP) or Q (SRN), at init → after training; cost: time per update / the baseline's."""
     head = ["testbed", "remedy", "n", "score % mean (min–max)", "flow init → after", "% saturated init → after",
             "cost ×", "verdict"]
-    body = []
+    _args.boolean("markdown", markdown)
+    body, rows = [], _rows("rows", rows, KEYS + ("score_best", "flow_init", "flow", "pct_saturated", "verdict"),
+                           what="capstone rows (capstone.add_verdicts)")
     for r in rows:
         lo = r.get("score_min", r["score"])
         sat = f"{_pct(r.get('pct_saturated_init'))} → {_pct(r['pct_saturated'])}" + (
@@ -100,6 +118,9 @@ def _names(rows):
 def rules_of_thumb(rows: list[dict], saved: list[dict] | None = None) -> list[str]:
     """Rules of thumb read off the rows (and a saved run's rows); each says how many rows (and networks
     or seeds per row) it rests on and holds only for those rows."""
+    rows = _rows("rows", rows, KEYS + ("regime", "n", "verdict"), what="capstone rows (capstone.add_verdicts)")
+    saved = [] if saved is None or isinstance(saved, (list, tuple)) and not saved else \
+        _rows("saved", saved, KEYS + ("regime", "n", "verdict"), what="capstone rows")
     out = []
     mlp = [r for r in rows if r["testbed"] == MLP]
     if mlp:
@@ -133,4 +154,6 @@ def long_run_summary(view: dict | None, paper: dict) -> str:
     notebook 07's: nothing yet, still being trained (never a verdict), or finished with a verdict per dS
     reading against plain SGD that follows the numbers (ahead, behind or within the spread)."""
     from ..ds_long_run import report
+    if view is not None:  # a dict of another kind: a ValueError naming what it lacks, not a KeyError
+        _checked.record("view", view, ("rows", "finished", "task", "updates", "updates_done"), "a ds_tables.long_run view")
     return report(view, paper)

@@ -40,6 +40,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
+from .. import _args, _checked
 from ..ds_train import READINGS, Config, train
 from .core import METHODS, MODES, Engine, resolve_mode, supported
 from .pack import PARAMS
@@ -52,6 +53,7 @@ __all__ = ["FIELDS", "METHODS", "MODES", "PARAMS", "Engine", "compare", "compare
 def compare(model, data, readings=("plain", "ds", "ds_as_printed"), n_updates: int = 1000, *, seed: int = 0,
             device=None, mode: str = "auto", progress_bar: bool = True, **config) -> dict:
     """``ds_train.compare`` on the engine: ``{reading: Run}``, every reading in one batched pass."""
+    _checked.srn_model("model", model, networks=True, task=_checked.data("data", data).task)
     return compare_tasks({data.task: (model, data)}, readings, n_updates, seed=seed, device=device, mode=mode,
                          progress_bar=progress_bar, **config)[data.task]
 
@@ -59,6 +61,7 @@ def compare(model, data, readings=("plain", "ds", "ds_as_printed"), n_updates: i
 def compare_tasks(problems: dict, readings=("plain", "ds"), n_updates: int = 1000, *, seed: int = 0,
                   device=None, mode: str = "auto", progress_bar: bool = True, **config) -> dict:
     """Several tasks fused in one pass: ``problems = {task: (model, data)}`` → ``{task: {reading: Run}}``."""
+    n_updates, _ = _args.integer("n_updates", n_updates, lo=1), _args.boolean("progress_bar", progress_bar)
     eng = Engine(problems, readings, Config(**config), seed=seed, device=device, mode=mode)
     eng.run(n_updates, progress_bar=progress_bar)
     return eng.runs()
@@ -72,7 +75,10 @@ def verify(model, data, readings=("plain", "ds"), n_updates: int = 200, *, seed:
     ``{"updates", "dtype", "mode", "sweep", "readings", "decisions_equal", "test_equal",
     "max_abs": {weights, loss_rel, q, ds_rel}}``.
     """
-    dev = torch.device(device) if device is not None else model.W_rec.device
+    _checked.srn_model("model", model, networks=True, task=_checked.data("data", data).task)
+    readings, n_updates = _args.names("readings", readings, READINGS), _args.integer("n_updates", n_updates, lo=1)
+    dtype = _args.torch_dtype("dtype", dtype)
+    dev = _args.device("device", device) if device is not None else model.W_rec.device
     base = copy.deepcopy(model).to(device=dev, dtype=dtype)
     cfg = Config(**config)
     eng = Engine({data.task: (base, data)}, readings, cfg, seed=seed, device=dev, mode=mode, sweep=sweep)

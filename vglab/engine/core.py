@@ -18,10 +18,11 @@ import torch
 from . import pack as P
 from . import records as RC
 from . import step as S
-from ..ds_sampling import accept
-from ..ds_train import READINGS, Config, Stream, _loss_change
+from .. import _args, _checked
+from ..ds_sampling import _accept
+from ..ds_train import READINGS, Config, Stream, _loss_change, _check_h
 from .pack import MODES, PARAMS, resolve_mode  # noqa: F401 -- re-exported
-from ..pascanu import clip_by_global_norm
+from ..pascanu import _clip
 from ..runtime import cpu_threads
 from ..train import DivergenceError, progress
 
@@ -33,7 +34,7 @@ def supported(reading: str) -> bool:
     """True if the engine runs ``reading``: its method is in ``METHODS`` and it changes no shared
     setting (lr, momentum, batch size, loss reduction: all networks of a step share them), so
     e.g. "plain_own" (Pascanu's regime) runs on ``ds_train`` only."""
-    if reading not in READINGS:
+    if _args.text("reading", reading) not in READINGS:
         return False
     method, over = READINGS[reading]
     return method in METHODS and set(over) <= set(PER_READING)
@@ -66,22 +67,24 @@ class Engine:
                  seed: int = 0, device=None, mode: str = "auto", sweep_dtype="auto",
                  with_ds: bool = True, sweep: str = "auto", threads: int | None = 1, dtype=None,
                  records: str = "full", test_at=()):
-        self.cfg = cfg = config or Config()
-        readings = list(readings)
+        # every argument checked here, before any work (never inside the step: it is hot)
+        self.cfg = cfg = _args.optional(_checked.instance, "config", config, Config, "a ds_train.Config or None") or Config()
+        readings, seed = _args.names("readings", readings, READINGS), _args.seed("seed", seed)
         bad = [r for r in readings if not supported(r)]
-        if bad or not readings:
+        if bad:
             ok = [r for r in READINGS if supported(r)]
-            raise ValueError(f"readings {bad or readings} not supported by the engine; choose from {ok} "
+            raise ValueError(f"readings {bad} not supported by the engine; choose from {ok} "
                              "(use ds_train for the others)")
-        if not problems:
-            raise ValueError("problems must name at least one task: {task: (model, data)}")
+        datas = P.check_problems(problems)
         models = [m for m, _ in problems.values()]
         m0 = models[0]
-        dev = torch.device(device) if device is not None else m0.W_rec.device
+        dev = _args.device("device", device) if device is not None else m0.W_rec.device
         self.device, self.mode, self.requested_mode = dev, resolve_mode(mode, dev), mode
+        threads = _args.optional(_args.integer, "threads", threads, 1)
+        _args.boolean("with_ds", with_ds), _args.choice("sweep", sweep, ("auto", "recompute", "reuse"))
+        _args.choice("records", records, ("full", "epoch"))
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
-        datas = P.check_problems(problems)
-        self.T, self.h = datas[0].T, cfg.h if cfg.h is not None else datas[0].T - 1
+        self.T, self.h = datas[0].T, min(_check_h(cfg, d) for d in datas)
         if dtype is not None and dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32, torch.float64 or None, got {dtype!r}")
         self.dtype, self.K, self.Mt = dtype or m0.W_rec.dtype, m0.n_hidden, m0.n_networks
@@ -97,8 +100,6 @@ class Engine:
         self.soft = [m.output == "softmax" for m in models]
         C, O = max(self.n_in), max(self.n_out)
         self.L = L = max(max(getattr(d, s).x.shape[1] for s in ("train", "val", "test")) for d in datas)
-        if not 1 <= self.h < min(int(d.train.lengths.min()) for d in datas):
-            raise ValueError(f"h = {self.h} must be below every training sequence's length")
         self.p = P.pack_params(models, R, self.K, C, O, dev, self.dtype)  # network j = g·m + r·Mt + i
         self.v = {k: torch.zeros_like(t) for k, t in self.p.items()}
         self.use_ds, self.printed, self.clip, self.dw_own, self.thr_loss = P.network_flags(
@@ -156,8 +157,8 @@ class Engine:
         Dn, delta_k, FP = S.backward(Z, e, p["W_out"], p["W_rec"], self.activation, mask, m, ws)
         grads = S.weight_grads(x, Z, Dn, e, m, ws)
         if self.any_clip:  # global-norm clipping per network, for the clipping readings' networks only
-            clipped = clip_by_global_norm([grads[k] for k in PARAMS], cfg.clip, networks=True, nonfinite=self.clip_rule,
-                                          W_rec=p["W_rec"], rec_index=PARAMS.index("W_rec"))
+            clipped = _clip([grads[k] for k in PARAMS], cfg.clip, networks=True, nonfinite=self.clip_rule,
+                            W_rec=p["W_rec"], rec_index=PARAMS.index("W_rec"))
             grads = {k: torch.where(S.per_network(self.clip, c), c, grads[k])
                      for k, c in zip(PARAMS, clipped)}
         new_v = {k: cfg.momentum * self.v[k] - cfg.lr * grads[k] for k in PARAMS}
@@ -177,7 +178,7 @@ class Engine:
             ds_rule = torch.where(self.thr_loss, ds / dE.abs(), ds)
         ok = torch.ones_like(q, dtype=torch.bool)  # plain and clipping networks always apply
         for rule, sel in self.rules:  # only the rules some network decides by
-            ok = torch.where(sel, accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule=rule), ok)
+            ok = torch.where(sel, _accept(q, ds_rule, cfg.q_min, cfg.q_max, cfg.ds_max, rule), ok)
         for k in PARAMS:  # applied: w += v', v = v'; skipped: both untouched
             mk = S.per_network(ok, new_v[k])
             p[k].add_(torch.where(mk, new_v[k], torch.zeros_like(new_v[k])))
@@ -237,8 +238,8 @@ class Engine:
         With ``max_seconds`` it stops at the first epoch boundary after that time (resumable).
         Every ``cfg.epoch`` updates (and at the last): validate, keep the best, reset the momentum.
         """
-        if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
-            raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
+        n_updates = _args.integer("n_updates", n_updates, lo=1)
+        _args.optional(_args.real, "max_seconds", max_seconds, 0), _args.boolean("progress_bar", progress_bar)
         with self._threads():
             self._prepare()
             t0 = time.time()

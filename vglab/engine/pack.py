@@ -18,6 +18,7 @@ import torch
 
 from . import records as RC
 from . import step as S
+from .. import _args, _checked
 from .. import tasks as _tasks
 from ..ds_train import READINGS, Run
 
@@ -25,7 +26,17 @@ PARAMS = ("W_in", "W_rec", "b", "W_out", "b_out")
 
 
 def check_problems(problems: dict) -> list:
-    """The tasks' data, after checking that every task's SRN and data fit one batch (ValueError if not)."""
+    """The tasks' data, after checking ``problems = {task: (SRN with M networks, Data of that task)}``
+    (TypeError/ValueError naming ``problems``) and that every task's SRN and data fit one batch."""
+    if not isinstance(problems, dict) or not problems:
+        raise TypeError(f"problems must be a non-empty dict {{task: (model, data)}}, got {problems!r:.60}")
+    for task, pair in problems.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"problems[{task!r}] must be a pair (model, data), got {pair!r:.60}")
+        d = _checked.data(f"problems[{task!r}] data", pair[1])
+        _checked.srn_model(f"problems[{task!r}] model", pair[0], networks=True, task=d.task)
+        if d.task != task:
+            raise ValueError(f"problems[{task!r}] holds data of the task {d.task!r}")
     models, datas = [m for m, _ in problems.values()], [d for _, d in problems.values()]
     m0 = models[0]
     for m in models:
@@ -209,9 +220,9 @@ MODES = ("auto", "eager", "compile", "cuda_graph", "compile_cuda_graph")
 
 def resolve_mode(mode: str, device) -> str:
     """``auto`` → ``cuda_graph`` on CUDA, ``eager`` elsewhere; CUDA graphs need a CUDA device."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    cuda = torch.device(device).type == "cuda"
+    _args.choice("mode", mode, MODES)
+    _checked.instance("device", device, (str, torch.device), "a device name or torch.device")
+    cuda = _args.device("device", device).type == "cuda"
     if mode == "auto":
         return "cuda_graph" if cuda else "eager"
     if "cuda_graph" in mode and not cuda:

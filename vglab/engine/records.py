@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _args
+
 FIELDS = ("updates", "accept_rate", "skipped", "q_mean", "q_min", "q_max", "loss_mean", "ds_abs_mean")
 
 
 def every(n_updates: int, fraction: float = 0.1) -> list[int]:
     """The update counts at every ``fraction`` of a run: ``every(100_000, 0.1)`` → [10 000, …, 100 000]."""
-    if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 1:
-        raise ValueError(f"n_updates must be an int >= 1, got {n_updates!r}")
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    n_updates = _args.integer("n_updates", n_updates, lo=1)
+    fraction = _args.real("fraction", fraction, 1e-6, 1)  # at most a million points
     k = int(round(1 / fraction))
     return sorted({max(1, round(n_updates * i / k)) for i in range(1, k + 1)})
 

@@ -68,7 +68,7 @@ def parse(argv=None):
                    help="start from the rows of results/<NAME>.json (same settings but the remedy list); "
                         "compute only the missing remedies; each row keeps the commit that computed it")
     p.add_argument("--no-progress", action="store_true")
-    a = p.parse_args(argv)
+    a = p.parse_args(_args.argv("argv", argv))
     with _args.cli_errors(p):  # every argument checked before any data or training: exit 2, message
         check(a)
     return a
@@ -76,6 +76,7 @@ def parse(argv=None):
 
 def check(a) -> None:
     """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
+    _args.namespace("a", a, SETTINGS + MLP_SETTINGS + ("max_minutes", "out", "device", "seed_rows_from"), "capstone")
     _args.choice("--testbed", a.testbed, ("srn", "mlp"))
     table = capstone.MLP_REMEDIES if a.testbed == "mlp" else capstone.SRN_REMEDIES
     a.remedies = _args.names("--remedies", a.remedies if a.remedies is not None else ",".join(table), table)

@@ -43,12 +43,14 @@ from pathlib import Path
 
 import torch
 
-from .. import _args, ds_train, engine, pascanu, results, runfiles, srn, tasks
+from .. import _args, _checked, ds_train, engine, pascanu, results, runfiles, srn, tasks
 from ..ds_tables import PAPER_T100, PAPER_T150, epoch_trace, summarise, summarise_epochs, table  # noqa: F401
 from ..runtime import device as _device
 
 READINGS = ds_train.READINGS
 SETTINGS = ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val", "n_test", "hidden", "seed")
+ARGS = SETTINGS + ("full", "reduced", "max_minutes", "checkpoint_minutes", "out", "test_every", "device", "engine",
+                   "verify_updates", "threads")  # what check/use_fast read of parse()'s Namespace
 
 
 
@@ -98,7 +100,7 @@ def parse(argv=None):
                    help="first run both engines side by side (float64) and record the largest differences")
     p.add_argument("--verify-updates", type=int, default=200)
     p.add_argument("--no-progress", action="store_true")
-    a = p.parse_args(argv)
+    a = p.parse_args(_args.argv("argv", argv))
     with _args.cli_errors(p):  # every argument checked before any data or training: exit 2, message
         check(a)
     return a
@@ -106,6 +108,7 @@ def parse(argv=None):
 
 def check(a) -> None:
     """Check (and normalise) parsed arguments; ValueError/TypeError naming the flag and what is allowed."""
+    _args.namespace("a", a, ARGS, "table1")
     if a.full:
         if a.reduced:
             raise ValueError("--full and --reduced contradict each other")
@@ -139,6 +142,7 @@ def run(args, command: str | None = None) -> Path | None:
 
 def use_fast(args, dev) -> bool:
     """--engine fast, or auto on CUDA; the fast engine runs plain, ds, ds_* and clipping readings."""
+    _args.namespace("args", args, ARGS, "table1"), _checked.instance("dev", dev, torch.device, "a torch.device")
     supported = all(engine.supported(m) for m in args.methods)  # --engine fast: checked in check()
     return args.engine == "fast" or (args.engine == "auto" and dev.type == "cuda" and supported)
 
@@ -204,6 +208,7 @@ def _save(args, data, dev, wall, command):
 
 def paper_size(args) -> bool:
     """True when the settings are the paper's (every task, 10 networks, 100 000 updates, ...)."""
+    _args.namespace("args", args, ARGS, "table1")
     return (set(args.tasks) == set(tasks.TASKS) and args.networks >= 10 and args.updates >= 100_000
             and args.n_train >= 20_000 and args.n_val >= 1_000 and args.n_test >= 10_000 and args.hidden == 100
             and {"plain", "ds"} <= set(args.methods))

@@ -10,6 +10,7 @@ import torch
 
 from .. import modules as M
 from .style import PALETTE, subplots
+from .style import check as _check  # the plots' one input check (issue 17)
 
 HEAD_COLORS = {
     "softmax+log": PALETTE["orange"],
@@ -37,6 +38,7 @@ def _ax(ax):
 
 def head_curves(margins, n_classes: int = 3, dtype: str = "float64") -> dict:
     """head -> numpy array of dC/ds_true (the true class's logit) at each margin, by the modules."""
+    _check("margins", margins, "array")
     X, y = M.confident_logits(margins, n_classes, dtype=DTYPES[dtype])
     return {h: M.head_gradient(X, y, h)[1][:, 0].double().numpy() for h in M.HEADS}
 
@@ -125,6 +127,7 @@ def plot_logit_gradient_bars(margin: float, n_classes: int = 3, dtype: str = "fl
 
     Call ``set_logit_gradient_bars(ax, margin, ...)`` afterwards to move the bars cheaply.
     """
+    _check("margin", margin, "number")
     ax = _ax(ax)
     width, idx = 0.8 / len(M.HEADS), np.arange(n_classes)
     for k, h in enumerate(M.HEADS):
@@ -153,6 +156,7 @@ def plot_logit_gradient_bars(margin: float, n_classes: int = 3, dtype: str = "fl
 
 def set_logit_gradient_bars(ax, margin: float, n_classes: int = 3, dtype: str = "float64"):
     """Update the bars drawn by ``plot_logit_gradient_bars`` to a new margin (same K and heads)."""
+    _check("ax", ax, "ax"), _check("margin", margin, "number")
     grads = _logit_gradients(margin, n_classes, dtype)
     texts = iter(ax.texts)
     for bars, h in zip(ax.containers, M.HEADS):
@@ -202,6 +206,11 @@ def plot_log_sigmoid(s=None, ax=None):
 def plot_jacobian_chain(Js, product, axes=None):
     """Heat maps of each module's Jacobian J_k = dY_k/dX_k and of their product dy/dx, on one shared
     colour scale with a colour bar; row i = output i, column j = input j."""
+    _check("Js", Js, "list", of=(tuple, list)), _check("product", product, "array", min_dim=2)
+    for k, pair in enumerate(Js):
+        if len(pair) != 2 or not isinstance(pair[0], str):
+            raise TypeError(f"Js[{k}] must be a (name, Jacobian) pair, got {pair!r:.50}")
+        _check(f"Js[{k}]", pair[1], "array", min_dim=2)
     mats = [(f"J{k}: {name}", J) for k, (name, J) in enumerate(Js, 1)] + [
         ("dy/dx = J_L ⋯ J_1", product)
     ]

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .style import COLORS, PALETTE
+from .style import check as _check  # the plots' one input check (issue 17)
 
 ARM_COLORS = {"plain": COLORS["plain"], "omega": COLORS["beta"], "l2": PALETTE["teal"]}
 ARM_LABELS = {"plain": "no penalty", "omega": "ω (claim 3)", "l2": "L2 control"}
@@ -22,6 +23,7 @@ __all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_
 def run_color(lam: float, lams=None) -> tuple:
     """"plain" (black) for λ = 0; for λ > 0 a distinct colour by rank among ``lams`` (sand, orange,
     wine: darker for larger λ); the second value is the alpha (always 1)."""
+    _check("lam", lam, "number")
     if lam == 0:
         return COLORS["plain"], 1.0
     pos = sorted(v for v in (lams or [lam]) if v > 0)
@@ -43,6 +45,7 @@ def unit_color(j: int) -> tuple:
 def unit_curves(z, alpha=None, beta=None, *, units=None, bins: int = 20):
     """What ``plot_unit_histograms`` draws, as data: per unit ``(j, colour, counts, edges, pdf)``
     with ``pdf`` the fitted Beta density on ``BETA_X`` (clipped to 50), or None without a fit."""
+    _check("z", z, "array", min_dim=2)
     z = torch.as_tensor(z).detach().cpu().double().numpy()
     units = list(range(z.shape[1]) if units is None else units)
     out = []
@@ -68,6 +71,7 @@ def plot_unit_histograms(z, alpha=None, beta=None, *, units=None, color=None, ax
 
     The y-axis stops at ``ymax``; units whose histogram goes above it (a saturated unit's spike) are
     counted in a note at the top, with the bins they share, since their spikes overlap there."""
+    _check("z", z, "array", min_dim=2)
     ax = _ax(ax)
     clipped = []
     for j, c, counts, edges, pdf in unit_curves(z, alpha, beta, units=units, bins=bins):
@@ -95,6 +99,8 @@ def plot_histogram_over_training(run, unit: int = 0, ax=None):
     the same fixed colour scale, a square root from 0 to 1 (a uniform unit's 1/bins stays visible),
     so panels can be compared with each other; ``fig.colorbar(ax.images[0], ...)`` draws its bar.
     """
+    _check("run", run, object, attrs=("history", "label", "config"))
+    _check("run.history", run.history, "dict", keys=("hist", "step"))
     from matplotlib.colors import PowerNorm
 
     ax = _ax(ax)
@@ -126,6 +132,8 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     own dash pattern, so curves that lie on top of each other stay visible. ``legend=False`` leaves
     the legend out (``shared_legend`` then draws one for the whole figure, off the data).
     """
+    _check("runs", runs, "list", of=object), _check("key", key, "text")
+    [_check(f"runs[{i}]", r, object, attrs=("history", "label", "config")) for i, r in enumerate(runs)]
     from matplotlib.transforms import blended_transform_factory
 
     ax = _ax(ax)
@@ -190,6 +198,8 @@ def plot_alpha_beta(run, *, ax=None):
 
     Each unit has the colour ``plot_unit_histograms`` gives it, so a curve can be matched to its
     histogram; the legend names the units and the two line styles."""
+    _check("run", run, object, attrs=("history", "label", "config"))
+    _check("run.history", run.history, "dict", keys=("step", "alpha", "beta"))
     ax = _ax(ax)
     steps = run.history["step"]
     lo, hi = 1e-2, 1e3  # a dead unit's fit runs off to ~1e6; show the clipped value at the edge
@@ -212,6 +222,7 @@ def plot_alpha_beta(run, *, ax=None):
 
 def montage(x, ncols: int = 8) -> np.ndarray:
     """8x8 digits x (n, 64) in [0, 1] tiled ``ncols`` per row on a grey grid (what ``plot_images`` shows)."""
+    _check("x", x, "array", min_dim=2)
     x = torch.as_tensor(x).detach().cpu().float().reshape(-1, 8, 8).numpy()
     n = x.shape[0]
     nrows = -(-n // ncols)
@@ -224,6 +235,7 @@ def montage(x, ncols: int = 8) -> np.ndarray:
 
 def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
     """A montage of 8x8 digits x (n, 64) in [0, 1], white on black, ``ncols`` per row."""
+    _check("x", x, "array", min_dim=2)
     ax = _ax(ax)
     ax.imshow(montage(x, ncols), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set(xticks=[], yticks=[], title=title)
@@ -232,6 +244,7 @@ def plot_images(x, *, ncols: int = 8, ax=None, title: str | None = None):
 
 def plot_reconstructions(x, x_hat, *, n: int = 8, ax=None, title: str = "top: digits, bottom: reconstructions"):
     """Test digits (top row) above their reconstructions (bottom row)."""
+    _check("x", x, "array", min_dim=2), _check("x_hat", x_hat, "array", min_dim=2)
     both = torch.cat([torch.as_tensor(x)[:n].cpu(), torch.as_tensor(x_hat)[:n].cpu()])
     return plot_images(both, ncols=n, ax=ax, title=title)
 
@@ -249,6 +262,7 @@ def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "
     """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
     and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}.
     ``legend=False`` leaves the legend out (``shared_legend`` then draws one below the panels)."""
+    _check("histories", histories, "dict", of="dict")
     ax = _ax(ax)
     vals = {arm: h[key][at].numpy() for arm, h in histories.items()}  # each (S, depth)
     first = next(iter(vals.values()))
@@ -276,6 +290,7 @@ def plot_layer_curve(histories: dict, key: str, *, ax=None, ylabel=None, layer: 
     """A stack record over training, per arm (seeds thin, median bold): ``key`` at one ``layer``
     (0-based), its mean over layers, or a per-seed scalar such as ``test_acc``; ``legend`` as in
     ``plot_layer_gradients``."""
+    _check("histories", histories, "dict", of="dict"), _check("key", key, "text")
     ax = _ax(ax)
     for arm, h in histories.items():
         recs = [t.double() for t in h[key]]  # each (S,) or (S, depth)

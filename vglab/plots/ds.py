@@ -9,6 +9,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .style import PALETTE, color
+from .style import check as _check  # the plots' one input check (issue 17)
 
 LINTHRESH = 1e-4  # dS spans many decades: a symmetric log axis, linear within ±1e-4
 Q_LIM = (-4.0, 6.0)
@@ -72,6 +73,7 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     runs that coincide, e.g. two rules that decide alike inside the zone, stay visible as a
     dashed line over a solid one; a network whose line equals an earlier run's is drawn again in
     dashes of both runs' colours and named in the legend); the safe zone's edges dashed grey."""
+    _check("runs", runs, "dict", of="array")
     ax = ax or plt.gca()
     for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
         ax.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab)
@@ -109,6 +111,7 @@ def plot_accept_rate(runs: dict, *, ax=None, window=100):
     """Running fraction of applied minibatches per run ``{name: accepted (n_updates, M)}``, pooled
     over the M networks (their mean), over a window of ``window`` updates, each point at the centre of
     its window; the title says both."""
+    _check("runs", runs, "dict", of="array")
     ax = ax or plt.gca()
     ks = set()
     for name, acc in runs.items():
@@ -131,6 +134,8 @@ def plot_accept_rate(runs: dict, *, ax=None, window=100):
 
 def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
     """Per-network test accuracy (%) per method for one task; the paper's best/mean as marks."""
+    _check("task", task, "text"), _check("rows", rows, "dict", keys=(task,))
+    _check(f"rows[{task!r}]", rows[task], "dict", of="dict")
     ax = ax or plt.gca()
     names = list(rows[task])
     for i, name in enumerate(names):
@@ -156,6 +161,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
     (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
     progress file that has only the last epoch, one mark each."""
+    _check("view", view, "dict", keys=("rows", "updates", "task")), _check("view['rows']", view["rows"], "dict", of="dict")
+    _check("axes", axes, "axes", optional=True)
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     ax_s, ax_a, ax_q = axes

@@ -10,9 +10,11 @@ import math
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..init_scale import PAPER_Q_BOUNDS, circle_radius
+from .. import results
+from ..init_scale import PAPER_Q_BOUNDS, Profile, circle_radius
 
 from .style import COLORS, PALETTE, subplots
+from .style import check as _check  # the plots' one input check (issue 17)
 
 SETTING_COLORS = {
     "variance 0.005": PALETTE["indigo"], "variance 0.01": PALETTE["teal"], "variance 0.02": PALETTE["rose"],
@@ -26,6 +28,7 @@ LAG_COLORS = [PALETTE[c] for c in ("black", "teal", "indigo", "orange", "rose", 
 
 def setting_color(label: str) -> str:
     """The colour of an init setting ("variance 0.01", "std 0.2", …); grey for unknown ones."""
+    _check("label", label, "text")
     return SETTING_COLORS.get(label, PALETTE["grey"])
 
 
@@ -44,6 +47,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
     over the networks; the band spans their 10-90 % range. The legend gives the Q of the drawn mean
     curve (``Profile.q_of_mean``) and the mean Q ± 95 % CI over the networks (``Profile.q_ci``).
     """
+    _check("profiles", profiles, "list", of=Profile)
     if which not in ("delta", "weight"):
         raise ValueError(f"which must be 'delta' or 'weight', got {which!r}")
     ax = _ax(ax)
@@ -99,6 +103,7 @@ def plot_q_comparison(rows, ax=None):
     ▼ upper bound "< −6"); its two bounds are also drawn as dashed lines across all settings, so
     that one sees which settings clear them.
     """
+    rows = results.rows("rows", rows, ("setting", "q_mean"), what="init_scale.q_rows rows")
     ax = _ax(ax, (5.4, 3.2))
     rng = np.random.default_rng(0)
     for i, r in enumerate(rows):
@@ -137,6 +142,7 @@ def plot_q_comparison(rows, ax=None):
 
 def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
     """Fig. 3 (left): ‖δ(k−j)‖ at several lags over training iterations (mean over networks, log)."""
+    _check("hist", hist, "dict", keys=("step", "delta")), _check("lags", lags, "list", of="number")
     ax = _ax(ax)
     steps = np.asarray(hist["step"])
     d = np.stack([np.asarray(v, dtype=float) for v in hist["delta"]])  # (n_rec, M, n_lags)
@@ -156,6 +162,7 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
 
 def plot_training_q(hist, ax=None):
     """Fig. 3 (right): Q per network and the fraction of saturated units over training."""
+    _check("hist", hist, "dict", keys=("step", "Q", "saturated"))
     ax = _ax(ax)
     steps = np.asarray(hist["step"])
     Q = np.stack([np.asarray(v, dtype=float) for v in hist["Q"]])  # (n_rec, M)

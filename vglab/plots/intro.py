@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .style import PALETTE
+from .style import check as _check  # the plots' one input check (issue 17)
 
 
 def _ax(ax):
@@ -20,6 +21,7 @@ def plot_chain_gain(gains: dict, ax=None, *, ylim=(1e-12, 1e12), styles=None):
     A curve that leaves the window (``ylim``) runs off the edge of the plot; it is not clipped.
     ``styles``: optional label -> dict of line properties (e.g. ``{"ls": "--"}``).
     """
+    _check("gains", gains, "dict", of="array")
     ax = _ax(ax)
     colors = [PALETTE[c] for c in ("rose", "black", "indigo", "teal", "wine")]
     for (label, g), c in zip(gains.items(), colors):
@@ -56,6 +58,8 @@ def plot_stack_gradients(runs: dict, ax=None):
     """``runs``: label -> result of ``vglab.intro.stack_gradients``. Thin lines: ‖δ‖ per layer of each
     network, relative to the top, drawn on top; wide pale line underneath: c**k with c from eq. (sat-rate),
     the networks' mean (where prediction and measurement agree, the thin lines run inside the pale band)."""
+    _check("runs", runs, "dict", of="dict")
+    [_check(f"runs[{k!r}]", r, "dict", keys=("norms", "predicted")) for k, r in runs.items()]
     ax = _ax(ax)
     colors = [PALETTE[c] for c in ("indigo", "rose", "teal", "wine", "black")]
     for (label, r), c in zip(runs.items(), colors):

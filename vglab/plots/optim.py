@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import surfaces
 from .style import COLORS, PALETTE, color, subplots
+from .style import check as _check  # the plots' one input check (issue 17)
 
 __all__ = ["plot_surface", "plot_trajectory", "plot_trajectories", "plot_trajectory_grid",
            "plot_loss_curves", "plot_cliff", "plot_cliff_paths", "plot_clip_norms", "thrown"]
@@ -27,6 +28,7 @@ def _color(name):
 def plot_surface(surface, ax=None, *, n: int = 120, levels: int = 18, marks: bool = True):
     """Contour lines of ``surface`` over its window, log-spaced in L − L_min (walls show up as
     bunched lines); the start (○) and the minimum (★)."""
+    _check("surface", surface, surfaces.Surface)
     ax = _ax(ax)
     X, Y, Z = surface.grid(n)
     gap = Z - surface.min_value
@@ -48,6 +50,7 @@ def _label(tr, label):
 def plot_trajectory(tr, ax=None, *, label=None, color_=None, lw: float = 1.4, marker: bool = True,
                     ls="-", zorder=None):
     """One path ``tr.path`` (a ``surfaces.Trajectory``); a diverged run ends in ✕."""
+    _check("tr", tr, surfaces.Trajectory)
     ax = _ax(ax)
     c = color_ or _color(tr.name)
     ax.plot(tr.path[:, 0], tr.path[:, 1], ls=ls, color=c, lw=lw, label=_label(tr, label), zorder=zorder)
@@ -58,6 +61,7 @@ def plot_trajectory(tr, ax=None, *, label=None, color_=None, lw: float = 1.4, ma
 
 def plot_trajectories(surface, trajs, ax=None, *, legend: bool = True):
     """All ``trajs`` over the contour of ``surface`` (the classic side-by-side picture)."""
+    _check("surface", surface, surfaces.Surface), _check("trajs", trajs, "list", of=surfaces.Trajectory)
     ax = plot_surface(surface, ax)
     for tr in trajs:
         plot_trajectory(tr, ax)
@@ -69,6 +73,8 @@ def plot_trajectories(surface, trajs, ax=None, *, legend: bool = True):
 def plot_trajectory_grid(surface, trajs, axes):
     """One small panel per trajectory, same contour, titled with the optimizer and its final L − L*;
     ``axes`` an array with at least ``len(trajs)`` Axes. Returns ``axes``."""
+    _check("surface", surface, surfaces.Surface), _check("trajs", trajs, "list", of=surfaces.Trajectory)
+    _check("axes", axes, "axes")
     axes = np.asarray(axes).ravel()
     for ax, tr in zip(axes, trajs):
         plot_surface(surface, ax, n=80, levels=14)
@@ -96,6 +102,8 @@ def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = Tru
     With ``log=True`` the y-axis is L − ``min_value`` on a log scale, floored at ``FLOOR`` (a note
     says so when a curve reaches it). ``legend=False`` leaves the legend to the caller (e.g. one
     ``fig.legend`` for a row of panels)."""
+    _check("curves", curves, "dict", of="array") if isinstance(curves, dict) else \
+        _check("curves", curves, "list", of=surfaces.Trajectory)
     ax = _ax(ax, (4.6, 3.2))
     items = curves.items() if isinstance(curves, dict) else [(_label(t, None), t.loss) for t in curves]
     floored = False
@@ -120,6 +128,8 @@ def plot_loss_curves(curves, ax=None, *, min_value: float = 0.0, log: bool = Tru
 def plot_cliff(surface, plain, clipped, threshold: float, ax=None):
     """The cliff (Pascanu et al. 2013, Fig. 6): plain SGD against SGD clipped at θ = ``threshold``.
     If plain SGD was thrown out of the window, an arrow points to where it landed."""
+    _check("surface", surface, surfaces.Surface), _check("threshold", threshold, "number")
+    _check("plain", plain, surfaces.Trajectory), _check("clipped", clipped, surfaces.Trajectory)
     ax = plot_surface(surface, ax)
     plot_cliff_paths(surface, plain, clipped, threshold, ax)
     ax.set_title("the cliff: a gentle slope, then a wall")
@@ -129,6 +139,9 @@ def plot_cliff(surface, plain, clipped, threshold: float, ax=None):
 def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
     """The two paths of ``plot_cliff`` without the contour (panels keep the contour). The two runs share
     their first steps, so plain SGD is drawn dashed on top of the clipped one (read 02r5, F1)."""
+    _check("surface", surface, surfaces.Surface), _check("threshold", threshold, "number")
+    _check("plain", plain, surfaces.Trajectory), _check("clipped", clipped, surfaces.Trajectory)
+    _check("ax", ax, "ax")
     plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"], lw=2.2)
     plot_trajectory(plain, ax, label="SGD (dashed, on top)", color_=COLORS["SGD"], ls=(0, (3, 2)), lw=1.2, zorder=4)
     for tr, c in ((plain, COLORS["SGD"]), (clipped, COLORS["clipped"])):
@@ -155,6 +168,8 @@ def thrown(surface, tr):
 def plot_clip_norms(clipped, threshold: float, ax=None, *, plain=None):
     """‖g‖ per step before clipping (thin) and after (thick), the threshold θ (orange dashes, drawn on top:
     where every step is clipped the thick line lies on θ); optionally the unclipped run's ‖g‖."""
+    _check("clipped", clipped, surfaces.Trajectory), _check("threshold", threshold, "number")
+    _check("plain", plain, surfaces.Trajectory, optional=True)
     ax = _ax(ax, (4.6, 3.2))
     k = np.arange(1, len(clipped.grad_norm) + 1)
     if plain is not None:

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .style import COLORS, PALETTE
+from .style import check as _check  # the plots' one input check (issue 17)
 
 SERIES = [PALETTE[k] for k in ("indigo", "teal", "rose", "olive", "purple", "cyan")]
 """Colours for a family of curves that has no name in ``COLORS`` (e.g. several spectral radii)."""
@@ -27,6 +28,8 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
 
     ``profiles``/``bounds``: label -> values for h = 0, 1, …; ``colors``: label -> colour.
     """
+    _check("profiles", profiles, "dict", of="array")
+    _check("bounds", bounds, "dict", of="array", optional=True)
     ax = _ax(ax)
     dashed = []
     for i, (label, prof) in enumerate(profiles.items()):
@@ -50,6 +53,7 @@ def bound_legend(ax, bound_colors, *, loc: str = "best"):
     """The axes' legend, plus one neutral entry, a grey dashed stub, "dashed: each curve's bound"
     (each bound is drawn in its own curve's colour; one coloured swatch would match only one of
     them); returns the legend."""
+    _check("ax", ax, "ax"), _check("bound_colors", bound_colors, (dict, list, tuple))
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()
@@ -61,6 +65,7 @@ def bound_legend(ax, bound_colors, *, loc: str = "best"):
 
 def plot_product_norms(norms, bound, *, ax=None, label: str = "", color=None):
     """‖J(k)…J(k−h+1)‖₂ against h (solid) and ∏ σ_max(J) (dashed), log axis."""
+    _check("norms", norms, "array"), _check("bound", bound, "array")
     ax = _ax(ax)
     c = color or COLORS["plain"]
     n, b = _np(norms), _np(bound)
@@ -84,6 +89,7 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
     divides each network's curve by its value at the last step (what reaches step t per unit of
     gradient at the end). ``styles``: label -> dict of matplotlib line kwargs (colour, linestyle).
     """
+    _check("curves", curves, "dict", of="array")
     if band not in ("fill", "edges", "none"):
         raise ValueError(f"band must be 'fill', 'edges' or 'none', got {band!r:.40}")
     ax = _ax(ax)
@@ -112,6 +118,7 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
 
 def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = None):
     """‖∂E/∂W_rec(n)‖_F = ‖z(n−1)ᵀ δ(n)‖_F against the step n (paper eq. (4)), log axis."""
+    _check("norms", norms, "array")
     ax = _ax(ax)
     v = _np(norms)
     steps = np.arange(1, len(v) + 1)
@@ -126,6 +133,8 @@ def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = No
 def state_styles(labels) -> dict:
     """Line styles for ``lstm.state_gradient_curves`` labels: SRN black, LSTM f-bias 0 orange,
     other LSTMs purple; cell state solid, hidden state dashed (thicker, so dashes read at 1 px)."""
+    _check("labels", labels, (list, tuple, dict, type({}.keys())))
+    [_check("labels", k, "text") for k in labels]
     styles = {}
     for label in labels:
         kw = {"color": COLORS["lstm"] if label.startswith("LSTM") else COLORS["plain"]}
@@ -139,6 +148,7 @@ def state_styles(labels) -> dict:
 
 def few_log_ticks(ax, n: int = 6):
     """At most ``n`` major ticks and no minor ticks on a log y axis (a fast redraw in panels)."""
+    _check("ax", ax, "ax")
     from matplotlib.ticker import LogLocator, NullLocator
 
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=n))

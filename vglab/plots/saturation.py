@@ -11,6 +11,8 @@ import torch
 
 from ..saturation import ACTIVATIONS, RULES_OF_THUMB, SATURATION_LEVEL, activation, derivative, max_derivative
 from .style import PALETTE, color
+from .style import check as _check  # the plots' one input check (issue 17)
+from ..saturation import Probe
 
 
 def _ax(ax):
@@ -137,6 +139,7 @@ def _layer_hist(tensors, ax, xlabel, bins, log_abs=False, every=1):
 def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
     """Histogram of each layer's activations z (viridis: dark purple = first layer, yellow-green = last;
     Glorot & Bengio 2010, fig. 6, at initialisation). ``every`` = k draws every k-th layer and the last."""
+    _check("probe", probe, Probe)
     ax = _ax(ax)
     if not probe.z:
         raise ValueError("probe has no raw activations: call probe(..., keep=True)")
@@ -148,6 +151,7 @@ def plot_activation_histograms(probe, ax=None, *, bins: int = 60, every: int = 1
 def plot_gradient_histograms(probe, ax=None, *, bins: int = 60, every: int = 1):
     """Histogram of log10 |∂L/∂a| per layer (Glorot & Bengio 2010, fig. 7): vanishing shows as the
     curves sliding left. ``every`` = k draws every k-th layer and the last."""
+    _check("probe", probe, Probe)
     ax = _ax(ax)
     if not probe.grads:
         raise ValueError("probe has no raw gradients: call probe(..., keep=True) with targets y")
@@ -172,6 +176,7 @@ def _per_layer(profiles: dict, field: str, ax, colors, log: bool, **kw):
 
 def plot_gradient_profile(profiles: dict, ax=None, *, colors: dict | None = None, field: str = "grad_a"):
     """‖∂L/∂a_l‖ (or ``field="grad_W"``) against layer l, log scale: a straight slope = geometric decay."""
+    _check("profiles", profiles, "dict", of=Probe)
     ax = _per_layer(profiles, field, _ax(ax), colors, True)
     ax.set(ylabel="‖∂L/∂a‖" if field == "grad_a" else "‖∂L/∂W‖", title="gradient norm per layer")
     return ax
@@ -179,6 +184,7 @@ def plot_gradient_profile(profiles: dict, ax=None, *, colors: dict | None = None
 
 def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
     """std of each layer's activations z (log scale)."""
+    _check("profiles", profiles, "dict", of=Probe)
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     ax = _per_layer(profiles, "z_std", _ax(ax), colors, True)
@@ -197,6 +203,7 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
 
     A ReLU-family net always has about half its units at a ≤ 0 (that is how ReLU works), so for it
     the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about."""
+    _check("profiles", profiles, "dict", of=Probe)
     ax = _ax(ax)
     n = len(profiles)
     for i, (label, p) in enumerate(profiles.items()):
@@ -222,6 +229,7 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
     An update below float32's resolution leaves W unchanged (ratio exactly 0): drawn on a dashed grey
     floor line one decade below the smallest non-zero ratio (and at most −16), so that a tiny
     non-zero ratio is never drawn where "unchanged" is."""
+    _check("history", history, "dict", keys=("probe_step", "update_ratio"))
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
     r = np.stack([_np(t) for t in history["update_ratio"]]).astype(np.float64)  # (n_probes, L)
@@ -246,6 +254,7 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
 def plot_training_curves(histories: dict, ax=None, *, metric: str = "test_acc", colors: dict | None = None):
     """``metric`` (``"test_acc"``, ``"train_acc"`` at probe steps, or ``"loss"`` every step) per run;
     a label may map to one History or to a list of them (seeds: one thin line each, one legend entry)."""
+    _check("histories", histories, "dict", of=(dict, list, tuple))
     ax = _ax(ax)
     for label, hs in histories.items():
         hs = hs if isinstance(hs, (list, tuple)) else [hs]
@@ -276,6 +285,7 @@ def _layer_label(l: int, L: int):
 def plot_gradient_norm_over_training(history, ax=None, *, label: str = "", color: str | None = None):
     """‖∂L/∂a_l‖ of every layer l over training, log scale (viridis: dark purple = layer 1, yellow =
     the last; ``color`` draws every layer in one colour instead)."""
+    _check("history", history, "dict", keys=("probe_step", "grad_a"))
     ax = _ax(ax)
     steps = np.asarray(history["probe_step"])
     g = np.stack([_np(t) for t in history["grad_a"]])  # (n_probes, L)

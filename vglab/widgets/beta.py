@@ -10,6 +10,7 @@ import numpy as np
 
 from ..plots import beta as pb
 from ..plots.style import COLORS
+from ..plots.style import check as _check  # the plots' one input check (issue 17)
 from .panel import Panel, quietly
 
 _KL_FLOOR = 1e-3  # the KL axis is log; smaller values (and 0) are drawn at this floor, as its label says
@@ -21,6 +22,9 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
     Draws the chosen model's bottleneck histograms with fitted Beta pdfs, KL to U(0, 1) and
     % saturated over training next to the λ = 0 model of the same d, and decoded U(0, 1)^d samples.
     """
+    _check("stats", stats, "dict", of="dict")
+    if not all(isinstance(k, tuple) and len(k) == 2 for k in stats):
+        raise TypeError("stats must be summarize_grid's dict keyed by (λ, d)")
     if not stats:
         raise ValueError("stats is empty: pass summarize_grid(train_grid(lams, ds))")
     lams = sorted({k[0] for k in stats})

@@ -11,6 +11,7 @@ from matplotlib.lines import Line2D
 from ..ds_sampling import accept
 from ..plots.ds import ACCEPT, DS_LIM, Q_LIM, SKIP, accept_regions, plot_ds_plane, region_handles
 from ..plots.style import PALETTE
+from ..plots.style import check as _check  # the plots' one input check (issue 17)
 from .panel import Panel
 
 
@@ -21,6 +22,7 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
     Green/wine dots: applied/skipped under the zone on the sliders; black rings: decisions that
     differ from the recorded ones (taken with the paper's zone [−1, 1], ds_max = 1); a legend says so.
     """
+    _check("q", q, "array"), _check("ds", ds, "array"), _check("accepted", accepted, "array")
     q, ds, rec = (np.asarray(v).ravel() for v in (q, ds, accepted))
     if not (len(q) == len(ds) == len(rec)) or len(q) == 0:
         raise ValueError("q, ds and accepted must be non-empty and of the same length")

@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from traitlets import TraitError
 
+from .. import _args, _checked
 from ..train import DivergenceError
 
 _EXPECTED = (ValueError, TypeError, DivergenceError, ArithmeticError)
@@ -59,6 +60,13 @@ class Panel(widgets.VBox):
     def __init__(self, controls: dict, draw: Callable, *, nrows: int = 1, ncols: int = 1,
                  figsize=(8.0, 3.4), dpi: int = 80, extra: list | None = None, title: str | None = None,
                  freeze_layout: bool = True, blit: bool | None = None, png_cache: int = 0):
+        _checked.instance("controls", controls, dict, "a dict of name -> ipywidgets control (a slider, a dropdown)")
+        if not all(isinstance(k, str) and isinstance(w, widgets.ValueWidget) for k, w in controls.items()):
+            raise TypeError(f"controls must map names (str) to ipywidgets controls with a value, got {controls!r:.80}")
+        if not callable(draw):
+            raise TypeError(f"draw must be a function draw(fig, axes, **values), got {_args._kind(draw)}")
+        nrows, ncols = _args.integer("nrows", nrows, 1, 10), _args.integer("ncols", ncols, 1, 10)
+        _args.real("dpi", dpi, 10, 600)
         self.controls = dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
@@ -208,6 +216,7 @@ class Panel(widgets.VBox):
 def encode_png(canvas) -> bytes:
     """The Agg canvas's pixels as PNG, fast zlib level (what ``savefig(format="png")`` writes,
     minus the metadata)."""
+    _checked.instance("canvas", canvas, FigureCanvasAgg, "a matplotlib Agg canvas (fig.canvas)")
     w, h = canvas.get_width_height(physical=True)
     img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
@@ -230,6 +239,8 @@ def set_if_changed(artist, **props) -> bool:
 def snap_limits(lo: float, hi: float, step: float, step_hi: float | None = None) -> tuple:
     """``(lo, hi)`` widened outward to whole multiples of ``step`` (``step_hi`` for ``hi`` if given):
     axis limits that move only between blocks, so most moves keep the axis and can blit."""
+    lo, hi, step = _args.real("lo", lo), _args.real("hi", hi), _args.positive_real("step", step)
+    step_hi = _args.optional(_args.positive_real, "step_hi", step_hi)
     step_hi = step if step_hi is None else step_hi
     return step * math.floor(lo / step), step_hi * math.ceil(hi / step_hi)
 
@@ -249,6 +260,8 @@ def quietly(fig):
 def set_quietly(artist, **props) -> None:
     """Set ``props`` on a part of an animated artist (e.g. a text of an animated legend) without
     marking the figure stale: the part is redrawn with its animated parent on every move anyway."""
+    from matplotlib.artist import Artist
+    _checked.instance("artist", artist, Artist, "a matplotlib Artist")
     callback, artist.stale_callback = artist.stale_callback, None
     try:
         artist.set(**props)

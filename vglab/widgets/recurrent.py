@@ -14,13 +14,14 @@ import numpy as np
 import torch
 from matplotlib.ticker import FixedLocator
 
-from .. import bptt, tasks
+from .. import _args, bptt, tasks
 from ..init_scale import circle_radius
 from ..plots import recurrent as rplots
 from ..plots.style import COLORS
+from ..plots.style import check as _check  # the plots' one input check (issue 17)
 from ..runtime import cpu_threads
 from ..saturation import max_derivative
-from ..srn import SRN, sigma2_for_radius
+from ..srn import ACTIVATIONS, SRN, sigma2_for_radius
 from .panel import Panel, quietly, set_if_changed, set_quietly, snap_limits
 
 K, T_MAX, B = 100, 101, 16
@@ -53,6 +54,7 @@ def critical_sigma2(activation: str) -> float:
 
     Only tanh's units sit near a = 0; the sigmoid's mean ½ shifts every a, its E f′² falls far
     below (1/4)², and at 16/K the gradient still vanishes (the panel's c shows it)."""
+    _args.choice("activation", activation, ACTIVATIONS)
     return sigma2_for_radius(1.0 / max_derivative(activation), K)
 
 
@@ -71,6 +73,9 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
     Both x axes span every step back (0 … 100) and the horizon h is a dotted line, so moving h or
     σ² within a block of decades only redraws the curves (``state``: the panel's artists).
     """
+    from matplotlib.figure import Figure
+    _check("fig", fig, Figure), _check("axes", axes, "axes"), _args.positive_real("sigma2", sigma2)
+    _args.integer("h", h, 1, T_MAX - 1), _args.choice("nonlinearity", nonlinearity, ACTIVATIONS)
     prof, bound, wg, factor = profile(round(float(sigma2), 6), nonlinearity)
     state = {} if state is None else state
     c = COLORS[nonlinearity]
