@@ -197,7 +197,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
              xlim=(0, view["updates"]))
     ax_s.set_title("test score. Readings (one colour each): solid = mean, dashed = best.\n"
-                   "Orange paper lines: solid = plain, dotted = dS. Points shifted sideways", fontsize=9)
+                   "Orange: the paper's final Table 1 scores (solid = plain, dotted = dS). "
+                   "Points shifted sideways", fontsize=9)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
     ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
