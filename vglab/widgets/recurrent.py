@@ -115,7 +115,7 @@ def draw(fig, axes, *, sigma2: float, h: int, nonlinearity: str, state: dict | N
     set_quietly(axes[0].get_legend().get_texts()[0], text=label)
     Q = math.log10(prof[0]) - math.log10(prof[h]) if prof[h] > 0 else float("inf")
     axes[0].title.set_text(f"Q(δ, h={h}) = {Q:.2f}; c = {factor:.3f}, −h·log₁₀c = {-h * math.log10(factor):.1f}\n"
-                           f"(std·√K = {circle_radius(sigma2, K):.2f}; c = g·√E f′²)")
+                           f"(√(σ²K) = {circle_radius(sigma2, K):.2f}; c = g·√E f′²)")
     for ax, values in ((axes[0], prof), (axes[1], wg)):  # limits from all 101 steps: moving h keeps them
         lo, hi = _span(values)
         if set_if_changed(ax, ylim=(lo, hi)):  # ticks on round decades: every 10 (or 5 on a short axis)
