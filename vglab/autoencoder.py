@@ -1,6 +1,7 @@
 """The patent's experiment: a sigmoid-bottleneck autoencoder with R′ = R + λω (SOURCES.md §2).
 
-Fig. 1 of the patent: encoder → a small squashing layer z (the only one) → decoder. R is the
+After Fig. 1 of the patent: encoder → a small squashing layer z (the only one) → decoder (the
+figure narrows the layers gradually toward z; ours go straight to d and back). R is the
 reconstruction negative log-likelihood (Bernoulli pixels: binary cross-entropy, summed over the
 64 pixels of a digit); ω (patent claim 1) is computed from the bottleneck's pre-activations, so
 its gradient reaches only the encoder. ``train_autoencoder`` records, over training, what the

@@ -74,7 +74,8 @@ def beta_penalty_from_logits(a: torch.Tensor) -> torch.Tensor:
     """ω of patent claim 1 for z = σ(a), from the pre-activations a of shape (N, d); exact.
 
     ln σ(a) = −softplus(−a) and ln(1 − σ(a)) = −softplus(a) (SOURCES.md §2): never infinite, and
-    the gradient does not vanish at a saturated unit (the clamped version passes none there).
+    the gradient does not vanish even for the most deeply saturated values (the clamped version
+    passes none to values beyond its clamp, z < eps or z > 1 − eps).
     """
     return _omega_from_logits(_check_layer(a, "a", unit_interval=False, finite=True))
 

@@ -104,7 +104,7 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
             with quietly(fig):  # a new legend for the new lines: drawn with them, not with the axes
                 ax.legend(handles=[ln for ln in state[key] if ln.get_visible()], fontsize=8).set_animated(True)
         state["image"].set_data(pb.montage(s["samples"], 6))
-        axes[3].title.set_text(f"decoded z ~ U(0,1)^{d}\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}\n"
+        axes[3].title.set_text(f"decoded z ~ U(0,1)$^{{{d}}}$\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}\n"
                                f"test R {s['test_R']:.1f}")
 
     return Panel(controls, draw, nrows=1, ncols=4, figsize=(13.0, 3.3), dpi=dpi, png_cache=len(stats),
