@@ -51,6 +51,9 @@ def test_orthogonal_q_asks_for_two_decimals(capsys):
     assert cx.check_capstone_orthogonal_q(0.87) is True
     for wrong in (0.86, 0.88, 0.85, 0.89, 0.84):  # wrong at two decimals: rejected, and told to recompute
         assert cx.check_capstone_orthogonal_q(wrong) is False and "recompute" in capsys.readouterr().out
+    for n in (18, 20):  # one step too few or too many: a counting error, told to count the steps
+        for wrong in (-n * math.log10(0.9), round(-n * math.log10(0.9), 2)):
+            assert cx.check_capstone_orthogonal_q(wrong) is False and "count the steps" in capsys.readouterr().out
 
 
 def test_capstone_q(capsys):

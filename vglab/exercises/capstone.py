@@ -22,8 +22,9 @@ def _placeholder(answer) -> bool:
 
 
 def check_fix_for_symptom(answer) -> bool:
-    """Notebook 08: a 20-layer sigmoid MLP whose layer-1 gradient is 1e-16 of the last: which of the four
-    fixes the exercise names can change that ratio in one forward and backward pass, before any update?"""
+    """Notebook 08: a 20-layer tanh MLP with PyTorch's default init, whose layer-1 gradient is orders of
+    magnitude below the last's: which of the four fixes the exercise names can change that ratio in one
+    forward and backward pass, before any update?"""
     if _placeholder(answer):
         return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
                                  "first over what the product runs: layers or time steps?")
@@ -31,7 +32,8 @@ def check_fix_for_symptom(answer) -> bool:
                        "large, and this one is too small.",
            "ds sampling": "dS sampling chooses which updates to apply, and there is none yet; it does not change "
                           "any factor of the product.",
-           "lstm": "the LSTM's cell path shortens a product over time steps; this product runs over layers."}
+           "lstm": "the LSTM's cell path replaces each factor of a product over time steps (W_recᵀ·diag f′ becomes "
+                   "the diagonal of the forget gate); this product runs over layers."}
     try:
         norm = str(answer).strip().lower()
     except Exception:  # noqa: BLE001 -- a checker never raises
@@ -39,8 +41,9 @@ def check_fix_for_symptom(answer) -> bool:
     if norm in why:  # a wrong choice: the hint names only what the chosen fix does
         return report(False, "", why[norm])
     return choice(answer, "residual", options=FIXES,
-                  success="residual: the identity path makes each block's Jacobian I + …, so layer 1 keeps "
-                          "its gradient (within 10× of the last at initialisation in the table).",
+                  success="residual: the identity path makes each block's Jacobian I + … instead of a factor "
+                          "below 1, so the product no longer shrinks geometrically with depth (§3 prints the "
+                          "sigmoid residual net within 10× at initialisation).",
                   hint="ask over what the product runs (layers or time steps), and which fix changes each "
                        "of its factors.")
 
@@ -115,6 +118,9 @@ def check_capstone_orthogonal_q(answer) -> bool:
         return report(False, "", "check the sign: Q > 0 means the gradient shrinks going back in time")
     if math.isclose(a, 0.0, abs_tol=1e-3):
         return report(False, "", "the orthogonal W_rec keeps the gain at 1, but each step also multiplies by tanh′")
+    if any(math.isclose(a, -n * math.log10(ORTHO_RMS), abs_tol=0.006) for n in (ORTHO_H - 1, ORTHO_H + 1)):
+        return report(False, "", "count the steps: over h steps the gradient is multiplied by c exactly h "
+                                 "times, once per step")
     if not math.isclose(a, expected, abs_tol=0.005) and abs(a - expected) < 0.05:
         return report(False, "", "close, but not right to two decimals: recompute the power of 10 lost over h steps")
     return report(math.isclose(a, expected, abs_tol=0.005),

@@ -100,20 +100,22 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
         ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
         base = named.get(r.get("baseline"))  # a baseline that is not the black regime baseline is named
         other = f"\nvs {r['baseline'].split(' (')[0]}" if base is not None and base.get("baseline") else ""
-        ax.text(101, yi, verdict_label(r["verdict"]) + other, va="center", fontsize=7 if not other else 6)
+        ax.text(103, yi, verdict_label(r["verdict"]) + other, va="center", fontsize=7 if not other else 6)
+    diamonds = ""
     if saved:
         by = {s["remedy"]: s for s in saved}
-        pts = [(100 * by[r["remedy"]]["score"], yi) for yi, r in zip(y, rows) if r["remedy"] in by]
+        # just above the bar's edge, so a diamond is not lost on the bar end or the whisker's cap
+        pts = [(100 * by[r["remedy"]]["score"], yi + 0.45) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
-            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=6,
-                    label=f"saved: {saved[0]['testbed']}, mean of {saved[0].get('n', '?')}")
-            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, borderaxespad=0.2)  # above the verdicts
+            ax.plot(*zip(*pts), "D", mfc="white", mec="black", ms=5)
+            diamonds = f"\n◇ just above a bar: saved {saved[0]['testbed']}, mean of {saved[0].get('n', '?')}"
     ax.axvline(100 * rows[0]["chance"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100])
     _regime_dividers(ax, rows, y)
-    ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)")
+    ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)"
+                  + diamonds)
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
 
@@ -218,5 +220,5 @@ def long_run_panel(view: dict, *, paper: dict | None = None):
     axes[2].legend(fontsize=6)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:  # below the axes, so it hides no point and no reference line
-        axes[0].legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6)
+        axes[0].legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
     return axes
