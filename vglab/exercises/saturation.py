@@ -181,7 +181,7 @@ def dead_relu_net():
 
 def check_dead_layer(layer) -> bool:
     """Which layer (1-based) of ``dead_relu_net()`` has the most dead ReLUs? (use saturation_report)"""
-    hint = ("run sat.saturation_report(ex.dead_relu_net(), x) and read the '%dead' column; layers count "
+    hint = ("run sat.saturation_report(ex.dead_relu_net(), xb) and read the '%dead' column; layers count "
             "from 1 at the input")
     n = number_or_none(layer)  # 4, 4.0, np.int64(4); never the string "4"
     if n is None:

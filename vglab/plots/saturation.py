@@ -101,7 +101,7 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
            title="derivatives (dotted: 5 % of max = saturated)")
     ax.legend(fontsize=8, frameon=False, loc="center right")
     if threshold and "sigmoid" in names:  # the sigmoid's threshold is too low to read on the main axes
-        ins = ax.inset_axes([0.12, 0.45, 0.32, 0.36])
+        ins = ax.inset_axes([0.12, 0.45, 0.26, 0.36])  # right edge left of a ≈ −1.5: clear of tanh′ > 0.45
         level = SATURATION_LEVEL * max_derivative("sigmoid")
         b = torch.linspace(-lim, lim, 601, dtype=torch.float64)
         ins.plot(b, derivative("sigmoid", b), color=_act_color("sigmoid"), lw=1.5)
