@@ -62,7 +62,7 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     for k in ("ds", "ds_own"):
         assert f"**`{k}` against plain SGD**" in text
     words = {"ahead": "beats plain SGD here", "behind": "scores below plain SGD here",
-             "within the spread": "within the network-to-network spread"}
+             "within the spread": "within the spread of the paired differences"}
     assert words[c["verdict"]] in text
     import matplotlib
     matplotlib.use("Agg")
@@ -91,11 +91,11 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     ([30.0 + i for i in range(10)], "ahead", "`ds` beats plain SGD here: its mean is higher (p = 0.002)"),
     ([20.0 + i for i in range(10)], "behind", "`ds` scores below plain SGD here: its mean is lower (p = 0.002)"),
     ([25.5 + i - (i % 2) for i in range(10)], "within the spread", "`ds`'s mean is the same, but the difference is "
-     "within the network-to-network spread (p = 1.00): this run shows no gain and no clear loss from `ds`"),
+     "within the spread of the paired differences (p = 1.00): this run shows no significant gain or loss from `ds`"),
     ([25.0 + i + (2 if i % 2 else -3) for i in range(10)], "within the spread",
-     "`ds`'s mean is lower, but the difference is within the network-to-network spread"),
+     "`ds`'s mean is lower, but the difference is within the spread of the paired differences"),
     ([25.0 + i + (3 if i % 2 else -2) for i in range(10)], "within the spread",
-     "`ds`'s mean is higher, but the difference is within the network-to-network spread"),
+     "`ds`'s mean is higher, but the difference is within the spread of the paired differences"),
 ])
 def test_the_verdict_follows_the_numbers(ds, verdict, words):
     plain = [25.0 + i for i in range(10)]
@@ -112,7 +112,7 @@ def test_the_verdict_follows_the_numbers(ds, verdict, words):
     # one rule for the words (ALPHA = 0.05): "beats" and "scores below" only where p < ALPHA
     for t in (text, L.summary(view, PAPER_T100)):
         assert ("beats plain SGD" in t) == (verdict == "ahead") and ("scores below plain SGD" in t) == (verdict == "behind")
-        assert ("no gain and no clear loss" in t) == (verdict == "within the spread") and "does **not** beat" not in t
+        assert ("no significant gain or loss" in t) == (verdict == "within the spread") and "does **not** beat" not in t
     # in progress, the same numbers are no verdict
     prog = _view(plain, ds, finished=False)
     assert words not in L.report(prog, PAPER_T100) and "stays open" in L.summary(prog, PAPER_T100)

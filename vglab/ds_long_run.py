@@ -6,7 +6,7 @@ against plain SGD network by network (the readings start from the same initial n
 last test point: means, bests, how many networks scored higher or lower, and an exact two-sided
 sign-flip (permutation) test of the paired differences (``sign_flip_p``); its ``verdict`` is "ahead" or
 "behind" only where p < ``ALPHA`` (the mean higher or lower), else "within the spread". The words for the
-three: "beats plain SGD", "scores below plain SGD", and "within the network-to-network spread … no gain
+three: "beats plain SGD", "scores below plain SGD", and "within the spread of the paired differences … no gain
 and no clear loss". ``over_run`` gives the accept rate and Q in
 the first, middle and last tenth of the run. ``report`` puts it all beside the paper's Table 1 (only in
 the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
@@ -134,14 +134,14 @@ def _cell(paper, meth, task):
 
 def _verdict_words(c, reading):
     """Three outcomes, one rule: "beats" only where p < alpha and the mean is higher, "scores below" only
-    where p < alpha and it is lower; otherwise "within the spread": no gain and no clear loss."""
+    where p < alpha and it is lower; otherwise "within the spread": no significant gain or loss."""
     if c["verdict"] == "ahead":
         return f"`{reading}` beats plain SGD here: its mean is higher (p = {c['p']:.3f})"
     if c["verdict"] == "behind":
         return f"`{reading}` scores below plain SGD here: its mean is lower (p = {c['p']:.3f})"
     how = "higher" if c["mean"] > c["base_mean"] else "lower" if c["mean"] < c["base_mean"] else "the same"
-    return (f"`{reading}`'s mean is {how}, but the difference is within the network-to-network spread "
-            f"(p = {c['p']:.2f}): this run shows no gain and no clear loss from `{reading}`")
+    return (f"`{reading}`'s mean is {how}, but the difference is within the spread of the paired differences "
+            f"(p = {c['p']:.2f}): this run shows no significant gain or loss from `{reading}`")
 
 
 def report(view: dict | None, paper: dict) -> str:

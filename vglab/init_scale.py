@@ -278,17 +278,17 @@ def format_factor_table(rows) -> str:
 @_checked.checked(setting=_setting, h=(_args.size, 9, 10_000), n_sequences=(_args.size, 1, 10_000), seed=_args.seed)
 def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int = 100, h: int = 100,
                     n_sequences: int = 10, seed: int = 0) -> dict:
-    """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}.
-
-    The norm squares the components: in float32 a square below 1.2e-38 (smallest normal) loses
-    precision and one below about 0.7e-45 rounds to 0, so the norm is 0 once every component is below
-    about 3e-23. In float64 the squares stay normal for components above about 1.5e-154.
-    """
+    """‖δ(k−h)‖ of one network in float32 and in float64: {"float32": …, "float64": …}; the float32 net is
+    the float64 draw rounded (torch draws other numbers for another dtype). The norm squares the components:
+    in float32 a square below 1.2e-38 (smallest normal) loses precision and one below about 0.7e-45 rounds
+    to 0, so the norm is 0 once every component is below about 3e-23 (float64: squares stay normal above 1.5e-154)."""
     s = setting
     x, y = tasks.make_batch(TASK, n_sequences, h + 1, generator=torch.Generator().manual_seed(seed + 1))
-    out = {}
+    out, m64 = {}, SRN(6, n_hidden, 4, s.sigma2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     for dt in (torch.float32, torch.float64):
         model = SRN(6, n_hidden, 4, s.sigma2, generator=torch.Generator().manual_seed(seed), dtype=dt)
+        with torch.no_grad():  # the same network: float64's weights, rounded for float32
+            [p.copy_(q) for p, q in zip(model.parameters(), m64.parameters())]
         delta = bptt.manual_local_gradients(model, x.to(dt), y)  # (B, T, K)
         out[str(dt).removeprefix("torch.")] = float(bptt.delta_norms(delta)[0])  # δ(k − h)
     return out
