@@ -285,10 +285,10 @@ def underflow_check(setting: InitSetting | float = std(0.01), *, n_hidden: int =
     s = setting
     x, y = tasks.make_batch(TASK, n_sequences, h + 1, generator=torch.Generator().manual_seed(seed + 1))
     out, m64 = {}, SRN(6, n_hidden, 4, s.sigma2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    for dt in (torch.float32, torch.float64):
-        model = SRN(6, n_hidden, 4, s.sigma2, generator=torch.Generator().manual_seed(seed), dtype=dt)
-        with torch.no_grad():  # the same network: float64's weights, rounded for float32
-            [p.copy_(q) for p, q in zip(model.parameters(), m64.parameters())]
+    m32 = SRN(6, n_hidden, 4, s.sigma2, generator=torch.Generator(), dtype=torch.float32)
+    with torch.no_grad():  # the same network: float64's weights, rounded for float32
+        [p.copy_(q) for p, q in zip(m32.parameters(), m64.parameters())]
+    for dt, model in ((torch.float32, m32), (torch.float64, m64)):
         delta = bptt.manual_local_gradients(model, x.to(dt), y)  # (B, T, K)
         out[str(dt).removeprefix("torch.")] = float(bptt.delta_norms(delta)[0])  # δ(k − h)
     return out

@@ -75,10 +75,9 @@ def check_critical_radius(answer, activation: str = "tanh", K=None) -> bool:
         expected = radius ** 2 / k
         hint = ("which spectral radius makes the linearised model's per-step factor 1 for the nonlinearity "
                 "this call names, and which σ² gives a K × K Gaussian W_rec that radius (section 4)?")
-        a = number_or_none(answer)
+        a = _read(answer, hint)
         if a is None:
-            return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
-                                             else " (your answer should be one number)"))
+            return False
         slips = {radius: "that is the radius; give the variance σ² that makes it at this K",
                  radius / math.sqrt(k): "that is the standard deviation; σ² is its square",
                  radius ** 2 / 100: "that is σ² for K = 100; the radius depends on K too"}
@@ -129,10 +128,9 @@ def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50, scale:
     hint = ("what is the gain g = RMS(entry)·√K of this matrix (an orthogonal matrix's rows are orthonormal: "
             "each row's squares sum to what, and what does the scale do to every entry)? Then use section 4's "
             "per-step factor and the Q it predicts")
-    a = number_or_none(answer)
+    a = _read(answer, hint)
     if a is None:
-        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
-                                         else " (your answer should be one number)"))
+        return False
     if expected != 0 and math.isclose(a, -expected, rel_tol=0.02):
         return report(False, "", "the sign: Q > 0 means vanishing, and c < 1 makes −h·log10 c positive")
     unscaled = -int(hh) * math.log10(r)
@@ -160,10 +158,9 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
     hint = ("with W_rec = I each Jacobian is diag(f′): what does a ReLU unit's f′ do to δ when it is "
             "active, and when it is not? Which units of δ(k) survive all the steps back, and how does a "
             "norm (a square root of a sum of squares) scale with the number of equal entries?")
-    a = number_or_none(answer)
+    a = _read(answer, hint)
     if a is None:
-        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
-                                         else " (your answer should be one number)"))
+        return False
     if expected > 0 and math.isclose(a, 2 * expected, rel_tol=0.02):
         return report(False, "", "close: the norm is the square root of the sum of squares, so the "
                                  "ratio of the counts enters under a square root")
@@ -182,13 +179,21 @@ def check_truncation_window(answer, T: int = 60) -> bool:
     expected = t - t // 10
     hint = ("truncated BPTT's gradient of the last-step loss reaches the inputs u of the last k steps only; "
             "where can the first marker sit at the earliest (vglab.tasks: p1 in [⌊T/10⌋, ⌊2T/10⌋), 0-based)?")
-    a = number_or_none(answer)
+    a = _read(answer, hint, "one whole number")
     if a is None:
-        return report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
-                                         else " (your answer should be one whole number)"))
+        return False
     if a != int(a):
         return report(False, "", "k counts steps: a whole number")
     if int(a) == expected + 1 or int(a) == expected - 1:
         return report(False, "", "off by one: with 0-based steps, the last k steps are T − k … T − 1")
     return report(int(a) == expected, f"k = T − ⌊T/10⌋ = {expected}: the last k steps start at the "
                                       "earliest first marker", hint)
+
+
+def _read(answer, hint: str, what: str = "one number"):
+    """The learner's number, or None after printing ``hint`` with what is missing (the placeholder or a number)."""
+    a = number_or_none(answer)
+    if a is None:
+        report(False, "", hint + (" (replace ... with your number)" if answer is Ellipsis
+                                  else f" (your answer should be {what})"))
+    return a

@@ -31,8 +31,7 @@ SETTINGS = ("T", "hidden", "networks", "steps", "truncations", "seed")
 
 
 def parse(argv=None):
-    if argv is not None and (not isinstance(argv, (list, tuple)) or not all(isinstance(v, str) for v in argv)):
-        raise TypeError(f"argv must be a list of strings (command-line words) or None, got {argv!r:.60}")
+    _args.argv("argv", argv)
     p = argparse.ArgumentParser(prog="python -m vglab.experiments.recurrent_fixes",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--T", type=int, default=40, help="sequence length of temporal order (default 40)")
@@ -75,8 +74,7 @@ def check(a) -> None:
 
 
 def _namespace(a) -> None:
-    if not isinstance(a, argparse.Namespace) or not all(hasattr(a, s) for s in SETTINGS):
-        raise TypeError(f"a must be the argparse.Namespace that parse() returns, got {type(a).__name__}")
+    _args.namespace("a", a, SETTINGS, "recurrent_fixes")
 
 
 def _accuracy(hist) -> list:

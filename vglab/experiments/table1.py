@@ -46,7 +46,7 @@ import torch
 
 from .. import _args, _checked, ds_train, engine, pascanu, results, runfiles, srn, tasks
 from ..ds_tables import PAPER_T100, PAPER_T150, epoch_trace, summarise, summarise_epochs, table  # noqa: F401
-from ..runtime import device as _device
+from ..runtime import cpu_threads, device as _device
 
 READINGS = ds_train.READINGS
 SETTINGS = ("tasks", "T", "networks", "updates", "methods", "n_train", "n_val", "n_test", "hidden", "seed")
@@ -200,7 +200,6 @@ def _result_path(args) -> Path:
 
 
 def _save(args, data, dev, wall, command):
-    from ..runtime import cpu_threads
     with cpu_threads(args.threads, dev) if use_fast(args, dev) else contextlib.nullcontext():
         prov = results.provenance(dev, wall, command=command)  # names the threads the engine trained with
     path = results.save(args.out, data, prov, reduced=args.reduced or not paper_size(args),
