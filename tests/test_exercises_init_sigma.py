@@ -66,6 +66,7 @@ def test_circle_radius_success_names_the_spectral_radius_not_all_eigenvalues(cap
     (ex.check_variance_for_radius, "std·√K"),
     (ex.check_q_from_gain, "std·√K"),
     (ex.check_pascanu_variance, "2·std·√K"),
+    (ex.check_q_from_norms, "log10(‖δ(k)‖)"),
 ])
 def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
     """The committed exercise cell (answer None) prints its hint; it must not give the method away,

@@ -60,7 +60,8 @@ def check_q_from_norms(answer) -> bool:
     """Notebook 05: Q for ‖δ(k)‖ = 0.8 and ‖δ(k−100)‖ = 8e-15 (eq. 25)."""
     return close(answer, 14.0, rel=1e-3,
                  success="Q = log10(0.8) − log10(8e-15) = 14: fourteen orders of magnitude lost in 100 steps.",
-                 hint="Q = log10(‖δ(k)‖) − log10(‖δ(k−h)‖), with the newest norm first")
+                 hint=_hint(answer, "reread eq. (25) in section 1",
+                           "Q = log10(‖δ(k)‖) − log10(‖δ(k−h)‖), with the newest norm first"))
 
 
 def check_variance_for_radius(answer) -> bool:
