@@ -267,10 +267,10 @@ def format_factor_table(rows) -> str:
     """A plain-text table of ``q_rows``: gain, √E[f′²], % saturated, per-step factor and Q,
     predicted by eq. (sat-rate) beside measured (means over networks; Q to 1 decimal)."""
     _checked.records("rows", rows, ("c_pred", "c_meas"), "init_scale.q_rows rows")
-    lines = [f"{'setting':15s} {'gain':>5s} {'√E f′²':>6s} {'% sat':>5s}   {'factor c: predicted':>19s} "
+    lines = [f"{'setting':15s} {'gain':>5s} {'√E[f′²]':>7s} {'% sat':>5s}   {'factor c: predicted':>19s} "
              f"{'measured':>8s}   {'Q: predicted':>12s} {'measured':>8s}"]
     for r in rows:
-        lines.append(f"{r['setting']:15s} {r['radius']:5.2f} {r['rms_fprime']:6.2f} {100 * r['saturated']:5.0f}   "
+        lines.append(f"{r['setting']:15s} {r['radius']:5.2f} {r['rms_fprime']:7.2f} {100 * r['saturated']:5.0f}   "
                      f"{r['c_pred']:19.2f} {r['c_meas']:8.2f}   {r['q_pred']:12.1f} {r['q_mean']:8.1f}")
     return "\n".join(lines)
 
