@@ -150,3 +150,47 @@ def test_absent_run_and_bad_arguments():
 def test_capstone_summary_uses_the_same_words():
     view = _view([25.0 + i for i in range(10)], [20.0 + i for i in range(10)])
     assert capstone.long_run_summary(view, PAPER_T100) == L.report(view, PAPER_T100)
+
+
+def test_pairs_print_at_the_precision_the_count_uses():
+    """Read 08r9: a pair printed '25.4 → 25.4' was counted 'lower'. Every pair the count calls unequal
+    must print unequal, and a tie must print equal."""
+    plain = [25.43, 30.0, 40.0]
+    view = _view(plain, [25.39, 30.0, 41.0])
+    c = L.compare(view)
+    assert (c["higher"], c["lower"], c["equal"]) == (1, 1, 1)
+    text = L.report(view, PAPER_T100)
+    assert "25.43 → 25.39, 30.00 → 30.00, 40.00 → 41.00" in text
+    pairs = text.split("(plain → `ds`: ")[1].split("; a best")[0].split(", ")
+    shown = [tuple(s.split(" → ")) for s in pairs]
+    assert sum(b == a for b, a in shown) == c["equal"] and sum(float(a) < float(b) for b, a in shown) == c["lower"]
+    assert "(plain → `ds`: 25.0 → 26.0" in L.report(_view([25.0] * 3, [26.0] * 3), PAPER_T100)  # 1 decimal suffices
+
+
+def test_applied_share_and_multiplicity():
+    view = _view([25.0 + i for i in range(10)], [20.0 + i for i in range(10)])
+    tr = view["rows"]["ds"]["trace"]
+    assert L.applied_share(view, "ds") == pytest.approx(np.mean(tr["accepted"]))  # (1 + 0.5 + 0.25) / 3
+    assert "`ds` applied 58% of its minibatches over the run" in L.report(view, PAPER_T100)
+    assert "it applied 58% of its minibatches" in L.summary(view, PAPER_T100)
+    # hand-worked Bonferroni and Holm (Holm 1979): p sorted 0.01, 0.02, 0.04 -> ×3, ×2, ×1 = 0.03, 0.04, 0.04
+    assert L.adjusted_p([0.04, 0.01, 0.02]) == pytest.approx([0.12, 0.03, 0.06])
+    assert L.adjusted_p([0.04, 0.01, 0.02], "holm") == pytest.approx([0.04, 0.03, 0.04])
+    assert L.adjusted_p([0.03, 0.5], "holm") == pytest.approx([0.06, 0.5])
+    assert L.adjusted_p([0.6, 0.7]) == [1.0, 1.0] and L.adjusted_p(np.array([0.006, 0.043]), "holm") == pytest.approx([0.012, 0.043])
+    with pytest.raises(ValueError, match="method"):
+        L.adjusted_p([0.1], "sidak")
+    with pytest.raises(ValueError, match="ps"):
+        L.adjusted_p([1.5])
+    with pytest.raises(TypeError, match="ps"):
+        L.adjusted_p(["a", object()])
+    # two dS readings against one baseline: the report corrects their p
+    two = copy.deepcopy(view)
+    two["rows"]["ds_own"] = copy.deepcopy(two["rows"]["ds"])
+    text = L.report(two, PAPER_T100)
+    assert "2 readings are compared with the same plain SGD networks" in text
+    assert "Bonferroni (each p × 2) gives `ds` 0.004, `ds_own` 0.004" in text
+    assert "Bonferroni `ds` 0.004" in L.summary(two, PAPER_T100)
+    assert "readings are compared with the same" not in L.report(view, PAPER_T100)
+    with pytest.raises(ValueError, match="reading"):
+        L.applied_share(view, "lstm")

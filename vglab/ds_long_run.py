@@ -8,7 +8,10 @@ sign-flip (permutation) test of the paired differences (``sign_flip_p``); its ``
 "behind" only where p < ``ALPHA`` (the mean higher or lower), else "within the spread". The words for the
 three: "beats plain SGD", "scores below plain SGD", and "within the spread of the paired differences … no gain
 and no clear loss". ``over_run`` gives the accept rate and Q in
-the first, middle and last tenth of the run. ``report`` puts it all beside the paper's Table 1 (only in
+the first, middle and last tenth of the run; ``applied_share`` the share of drawn minibatches a reading
+applied over the whole run (the readings are compared at equal minibatches drawn, so a dS reading made
+fewer weight updates). ``adjusted_p`` corrects the p of several readings compared with one baseline
+(Bonferroni, Holm). ``report`` puts it all beside the paper's Table 1 (only in
 the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ import statistics
 
 import numpy as np
 
-__all__ = ["ALPHA", "compare", "over_run", "report", "sign_flip_p", "status", "summary"]
+__all__ = ["ALPHA", "adjusted_p", "applied_share", "compare", "over_run", "report", "sign_flip_p", "status", "summary"]
 
 ALPHA = 0.05  # the test level of ``compare``'s verdict (two-sided)
 _TIE = 1e-9  # paired differences smaller than this (in points) count as equal
@@ -49,6 +52,48 @@ def sign_flip_p(diffs) -> float:
     signs = ((np.arange(2 ** d.size)[:, None] >> np.arange(d.size)) & 1) * 2 - 1
     means = np.abs(signs @ d)
     return float(np.mean(means >= abs(d.sum()) - 1e-9 * max(1.0, np.abs(d).sum())))
+
+
+def adjusted_p(ps, method: str = "bonferroni") -> list:
+    """The p of m tests made together, corrected for multiplicity: "bonferroni" (each p × m) or "holm"
+    (step-down: the k-th smallest p × (m − k + 1), made non-decreasing), capped at 1, in the input's order."""
+    if method not in ("bonferroni", "holm"):
+        raise ValueError(f"method must be 'bonferroni' or 'holm', got {method!r}")
+    try:
+        p = np.asarray(ps, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"ps must be a sequence of real numbers, got {type(ps).__name__}") from None
+    if p.size == 0 or not np.isfinite(p).all() or ((p < 0) | (p > 1)).any():
+        raise ValueError(f"ps must hold at least one p in [0, 1], got {p.tolist()}")
+    m = p.size
+    if method == "bonferroni":
+        return [float(min(1.0, v * m)) for v in p]
+    order = np.argsort(p, kind="stable")
+    adj = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return [float(v) for v in out]
+
+
+def applied_share(view: dict, reading: str) -> float | None:
+    """The share of its drawn minibatches ``reading`` applied over the whole run (mean over networks and
+    over the trace's equal blocks of updates), None without a trace."""
+    _check_view(view)
+    if not isinstance(reading, str) or reading not in view["rows"]:
+        raise ValueError(f"reading must be one of the run's readings {sorted(view['rows'])}, got {reading!r}")
+    tr = view["rows"][reading].get("trace")
+    if not tr or not tr.get("update"):
+        return None
+    return float(np.mean(np.asarray(tr["accepted"], float)))
+
+
+def _pairs(base, scores):
+    """"b → a" per network, at the fewest decimals (1 to 6) at which every pair the count calls unequal
+    prints unequal."""
+    for dec in range(1, 7):
+        if all((f"{b:.{dec}f}" == f"{a:.{dec}f}") == (abs(a - b) <= _TIE) for b, a in zip(base, scores)):
+            break
+    return ", ".join(f"{b:.{dec}f} → {a:.{dec}f}" for b, a in zip(base, scores))
 
 
 def _last(view, reading):
@@ -184,24 +229,45 @@ def report(view: dict | None, paper: dict) -> str:
         return "\n\n".join(out)
     out.append(f"The paper's Table 1 (best / mean of 10 networks): plain {_cell(paper, 'plain', task)}, "
                f"dS {_cell(paper, 'ds', task)}.")
+    comps = []
     for k in names:
         c = None if k == "plain" else compare(view, k, "plain")
         if c is None:
             continue
-        pairs = ", ".join(f"{b:.1f} → {a:.1f}" for b, a in zip(c["base_scores"], c["scores"]))
+        pairs = _pairs(c["base_scores"], c["scores"])
+        share = applied_share(view, k)
         text = (f"**`{k}` against plain SGD**, network by network at update {c['at']} (the same {c['n']} initial "
                 f"networks): mean {c['mean']:.1f} % against {c['base_mean']:.1f} %, best {c['best']:.1f} % against "
                 f"{c['base_best']:.1f} %; higher on {c['higher']}, lower on {c['lower']}, equal on {c['equal']} "
                 f"networks (plain → `{k}`: {pairs}; a best is one network's score). Exact sign-flip test of "
                 f"the {c['n']} paired differences: "
-                + _verdict_words(c, k) + ".")
+                + _verdict_words(c, k) + "."
+                + ("" if share is None else f" At equal minibatches drawn, `{k}` applied {share:.0%} of its minibatches "
+                   "over the run (mean of its networks; plain SGD applies all), so it made that share of plain's "
+                   "weight updates."))
+        comps.append((k, c["p"]))
         if c["verdict"] != "ahead":
             behind = [at for at in pts if _mean_at(rows[k], at) is not None and _mean_at(rows["plain"], at) is not None
                       and _mean_at(rows[k], at) < _mean_at(rows["plain"], at)]
             text += (f" Its mean is below plain's at {len(behind)} of {len(pts)} test points"
                      + (f" (the first at update {behind[0]})" if behind else "") + "; its accept rate and Q over the run: above.")
         out.append(text)
+    if len(comps) > 1:
+        out.append(_multiplicity(comps))
     return "\n\n".join(out)
+
+
+def _multiplicity(comps):
+    """The sentence on several readings against one baseline: their p corrected (Bonferroni, Holm)."""
+    names, ps = [k for k, _ in comps], [p for _, p in comps]
+    parts = []
+    for method, label in (("bonferroni", f"Bonferroni (each p × {len(ps)})"), ("holm", "Holm (step-down)")):
+        adj = adjusted_p(ps, method)
+        below = [f"`{k}`" for k, a in zip(names, adj) if a < ALPHA]
+        parts.append(f"{label} gives " + ", ".join(f"`{k}` {a:.3f}" for k, a in zip(names, adj))
+                     + f" (below {ALPHA:g}: {', '.join(below) if below else 'none'})")
+    return (f"The p above are per comparison, but {len(ps)} readings are compared with the same plain SGD "
+            "networks. Corrected for that, " + "; ".join(parts) + ".")
 
 
 def _mean_at(row, at):
@@ -221,12 +287,22 @@ def summary(view: dict | None, paper: dict) -> str:
         return ("Whether dS sampling beats plain SGD at T = 100, as the paper's Table 1 says, stays open until the "
                 f"full-size temporal-order run has finished{where}.")
     task = view["task"]
-    parts = []
+    parts, comps = [], []
     for k in view["rows"]:
         c = None if k == "plain" else compare(view, k, "plain")
         if c is not None:
+            share = applied_share(view, k)
             parts.append(f"`{k}` mean {c['mean']:.1f} % against plain's {c['base_mean']:.1f} % (best {c['best']:.1f} "
-                         f"against {c['base_best']:.1f}): " + _verdict_words(c, k))
+                         f"against {c['base_best']:.1f}" + ("" if share is None else
+                                                            f"; it applied {share:.0%} of its minibatches") + "): "
+                         + _verdict_words(c, k))
+            comps.append((k, c["p"]))
+    if len(comps) > 1:
+        parts[-1] += (f" (these p are per comparison; corrected for the {len(comps)} readings compared with one "
+                      "baseline: " + "; ".join(
+                          name + " " + ", ".join(f"`{k}` {a:.3f}" for (k, _), a in
+                                                 zip(comps, adjusted_p([p for _, p in comps], m)))
+                          for m, name in (("bonferroni", "Bonferroni"), ("holm", "Holm"))) + ")")
     s = view.get("settings", {})
     return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
             "updates) has finished: " + "; ".join(parts)

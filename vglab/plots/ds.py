@@ -164,7 +164,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     _check("view", view, "dict", keys=("rows", "updates", "task")), _check("view['rows']", view["rows"], "dict", of="dict")
     _check("axes", axes, "axes", optional=True)
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
+        _, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
     ax_s, ax_a, ax_q = axes
     n_rows = len(view["rows"])
     for i, (name, row) in enumerate(view["rows"].items()):
@@ -194,15 +194,16 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
-    ax_s.set(xlabel="update", ylabel="test accuracy of kept nets (%)", ylim=(0, 102),
+    ax_s.set(xlabel="update", ylabel="test accuracy (%), kept nets", ylim=(0, 102),
              xlim=(0, view["updates"]))
-    ax_s.set_title("test score. Readings (one colour each): solid = mean, dashed = best.\n"
-                   "Orange: the paper's final Table 1 scores (solid = plain, dotted = dS). "
-                   "Points shifted sideways", fontsize=9)
+    ax_s.set_title("test score: solid = mean, dashed = best\n"
+                   "orange: paper's Table 1 (solid = plain, dotted = dS)\n"
+                   "readings offset sideways, so equal points stay visible", fontsize=8)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
-    ax_a.set(xlabel="update", ylabel="fraction applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
-             title="accept rate, last epoch only" if not any(traced) else "accept rate per epoch" + last)
+    ax_a.set(xlabel="update", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+             title="share of minibatches applied, last epoch only" if not any(traced)
+             else "share of minibatches applied, per epoch" + last)
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
     for v, lab in ((-1.0, "safe zone edges"), (1.0, None)):  # drawn last: the readings' lines come first
         ax_q.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab if named else None)
@@ -213,7 +214,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         ax_q.set(xlabel="update (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
     else:
         ax_q.set(xlabel="update", xlim=(0, view["updates"]))
-    ax_q.set(ylabel="Q (mean per epoch, median of nets)", title="Q-factor" + last)
+    ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         if not ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
