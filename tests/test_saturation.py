@@ -244,6 +244,29 @@ def test_saturation_plot_shows_dead_units_for_relu(batch):
     assert relu_line.get_label() == "relu (% dead)"
 
 
+def test_derivative_plot_draws_no_segment_across_a_jump():
+    """ReLU′, leaky ReLU′ and PReLU′ jump at a = 0; the plotted lines must break there, not join the two
+    sides with a vertical segment. Every other step of every line stays small (smooth curves)."""
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import saturation as psat
+
+    fig, ax = plt.subplots()  # a fresh axes: no lines left by another test
+    psat.plot_derivatives(ax=ax, threshold=False)
+    plt.close(fig)
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    assert len(lines) >= len(sat.ACTIVATIONS)
+    for ln in lines:
+        y = np.asarray(ln.get_ydata(), dtype=float)
+        steps = np.abs(np.diff(y))
+        assert np.isfinite(y).sum() >= 100, ln.get_label()  # the curve itself is still drawn
+        assert np.nanmax(steps) < 0.05, ln.get_label()  # a jump of 0.75 or 1 would be drawn as a segment
+
+
 def test_norm_does_not_underflow_in_float32():
     """A plain float32 norm squares 1e-24 to 0; probe's norm must give the float64 answer."""
     t = torch.full((2048,), 1e-24)

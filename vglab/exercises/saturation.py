@@ -138,8 +138,9 @@ def check_tanh_derivative(fn) -> bool:
 def check_flat_tanh_gain(gain) -> bool:
     """Which gain g in W ~ N(0, g²/fan_in) keeps a 30-layer tanh stack's gradient profile flat?
 
-    Measured on one digits batch: correct when ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.5, 2] (gain 1, the
-    linear-regime value, gives about 0.33: tanh′ < 1 away from 0 puts the flat point above 1).
+    Measured on one digits batch and one network (init seed 0, as on the panel): correct when
+    ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.5, 2] (gain 1, the linear-regime value, gives about 0.33:
+    tanh′ < 1 away from 0 puts the flat point above 1).
     """
     from ..data import digits
     from ..deep_mlp import gradient_profile

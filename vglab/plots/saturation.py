@@ -77,6 +77,9 @@ def plot_activations(names=ACTIVATIONS, ax=None, *, lim: float = 5.0):
     return ax
 
 
+_JUMP_AT_0 = ("relu", "leaky_relu", "prelu")  # activations whose f′ is discontinuous at a = 0
+
+
 def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold: bool = True):
     """f′(a); with ``threshold`` dotted lines at 5 % of the maximum (the saturation rule): one for
     the sigmoid (5 % of 1/4), one grey line shared by every activation whose maximum is 1."""
@@ -84,12 +87,17 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
     for n in names:
         d = derivative(n, a)
-        if n == "relu":  # on top for a >= 0 (the others equal it there); under leaky ReLU's 0.01 for a < 0
-            pos = a >= 0
-            ax.plot(a[pos], d[pos], color=_act_color(n), lw=2, label=n, zorder=3)
-            ax.plot(a[~pos], d[~pos], color=_act_color(n), lw=2, zorder=1)
+        x = a
+        if n in _JUMP_AT_0:  # f′ jumps at a = 0: a NaN breaks the line there, so no vertical segment suggests
+            neg = a <= 0    # that f′ takes the values in between
+            gap = a.new_tensor([float("nan")])
+            x, d = torch.cat([a[neg], gap, a[~neg]]), torch.cat([d[neg], gap, d[~neg]])
+        if n == "relu":  # on top for a > 0 (the others equal it there); under leaky ReLU's 0.01 for a <= 0
+            pos = x > 0
+            ax.plot(x[pos], d[pos], color=_act_color(n), lw=2, label=n, zorder=3)
+            ax.plot(x[~pos], d[~pos], color=_act_color(n), lw=2, zorder=1)
             continue
-        ax.plot(a, d, color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n, zorder=2)
+        ax.plot(x, d, color=_act_color(n), lw=2, ls="--" if n == "leaky_relu" else "-", label=n, zorder=2)
     if threshold:
         levels = {}
         for n in names:
