@@ -142,8 +142,9 @@ def check_factor_at_zero(answer) -> bool:
     """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 4 with every a = 0: 4 · 1/4 = 1."""
     return _number_check(
         answer, 1.0, rel=1e-3,
-        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient would pass every layer unchanged. Yet every z would be "
-                "1/2 for every input, so the layers would carry no information about the digit: a perfect flow "
+        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient's norm would pass every layer about unchanged. "
+                "Yet every z would be "
+                "1/2 for every input, so the layers would carry no information about the digit: an undamped flow "
                 "of a useless signal.",
         hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is 0?",
         slips=((0.25, "that is only one of eq. sat-rate's two factors."),
