@@ -66,6 +66,12 @@ def test_stack_factors_measure_delta_ratios_and_predict_them(data):
     delta = torch.autograd.grad(F.cross_entropy(logits, data.y_test, reduction="sum"), pre)
     ratios = torch.stack([delta[l].norm() / delta[l + 1].norm() for l in range(5)])
     torch.testing.assert_close(f["measured"][0], ratios)
+    # gain g_{l+1} = ‖W_{l+1}‖_F / √fan_out, and predicted = g · RMS σ′(a_l), σ′ here from autograd
+    gains = torch.stack([lin.weight.norm() / lin.weight.shape[0] ** 0.5 for lin in net.layers[1:]])
+    torch.testing.assert_close(f["gain"][0], gains.detach())
+    a = [p.detach().requires_grad_() for p in pre[:-1]]
+    rms = torch.stack([torch.autograd.grad(torch.sigmoid(x).sum(), x)[0].pow(2).mean().sqrt() for x in a])
+    torch.testing.assert_close(f["predicted"][0], gains.detach() * rms)
     # eq. (sat-rate) predicts the product over the stack within a factor of 3
     assert 1 / 3 < float(f["predicted"].prod() / f["measured"].prod()) < 3
 

@@ -33,7 +33,8 @@ def test_beta21_log_mean_against_torch_digamma(capsys):
 
 
 @pytest.mark.parametrize("check", [ex.check_beta21_log_mean, ex.check_constant_layer_omega, ex.check_omega_push,
-                                   ex.check_factor_at_zero, ex.check_omega_grad, ex.check_log_moment])
+                                   ex.check_factor_at_zero, ex.check_omega_grad, ex.check_log_moment,
+                                   ex.check_ks_distance])
 def test_junk_never_raises_and_is_never_accepted(check, capsys):
     for junk in JUNK:
         assert check(junk) is False, junk
@@ -171,3 +172,46 @@ def test_log_moment(capsys):
     out = capsys.readouterr().out
     assert out.count("Correct") == 3 and out.count("Not yet") == 6
     assert "log(z).mean" not in out and "dim 0" not in out and "ZeroDivisionError" in out
+
+
+def _ks_scipy(z):
+    """An independent reference: scipy's one-sample KS statistic against U(0, 1), unit by unit."""
+    from scipy import stats
+    return torch.tensor([stats.kstest(z[:, j].numpy(), "uniform").statistic for j in range(z.shape[1])])
+
+
+def _ks_sorted(z):
+    zs, n = z.sort(0).values, z.shape[0]
+    i = torch.arange(1, n + 1, dtype=z.dtype)[:, None]
+    return torch.maximum((i / n - zs).max(0).values, (zs - (i - 1) / n).max(0).values)
+
+
+def test_ks_distance_against_scipy(capsys):
+    z = torch.rand(300, 4, generator=torch.Generator().manual_seed(7), dtype=torch.float64) ** 2
+    assert torch.allclose(_ks_sorted(z), _ks_scipy(z).double(), rtol=1e-12)
+    assert ex.check_ks_distance(_ks_sorted) and ex.check_ks_distance(_ks_scipy)
+    assert "Correct" in capsys.readouterr().out
+
+
+def _one_side(z, side):
+    zs, n = z.sort(0).values, z.shape[0]
+    i = torch.arange(1, n + 1, dtype=z.dtype)[:, None]
+    return {"after": (i / n - zs).max(0).values, "before": (zs - (i - 1) / n).max(0).values,
+            "abs": (i / n - zs).abs().max(0).values}[side]
+
+
+def test_ks_distance_refuses_wrong_answers(capsys):
+    for side in ("after", "before", "abs"):  # one side of each jump of F_N only
+        assert not ex.check_ks_distance(lambda z, side=side: _one_side(z, side))
+    out = capsys.readouterr().out
+    assert out.count("Not yet") == 3 and out.count("just before") == 3
+    assert not ex.check_ks_distance(lambda z: None)  # the committed stub
+    assert "returned None" in capsys.readouterr().out
+    assert not ex.check_ks_distance(lambda z: (z - 0.5).abs().max(0).values)  # right shape, wrong values
+    assert not ex.check_ks_distance(lambda z: _ks_sorted(z)[None])  # wrong shape
+    assert not ex.check_ks_distance(lambda z: 1 / 0)
+    assert not ex.check_ks_distance(lambda z: 10 ** 400)
+    assert not ex.check_ks_distance(lambda z: "KS")
+    assert not ex.check_ks_distance(lambda z: torch.full((z.shape[1],), float("nan")))
+    out = capsys.readouterr().out
+    assert out.count("Not yet") == 6 and "Correct" not in out and "sort" in out

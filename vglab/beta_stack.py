@@ -182,9 +182,9 @@ def stack_factors(config: StackConfig, *, data=None) -> dict:
 
     Eq. (sat-rate) of notebook 03: backpropagating δ_{l+1} = ∂E/∂a_{l+1} through W_{l+1} and σ′(a_l)
     multiplies its norm by about c_l = g_{l+1} √E[σ′(a_l)²], with the gain g = ‖W‖_F/√fan_out
-    (4 for N(0, 4²/fan_in) square weights). Returns ``predicted`` and ``measured`` = ‖δ_l‖/‖δ_{l+1}‖,
-    each (S, depth − 1) for layers l = 1 … depth − 1, on the test digits (no training: no step depends
-    on quick mode).
+    (4 for N(0, 4²/fan_in) square weights). Returns ``predicted``, ``measured`` = ‖δ_l‖/‖δ_{l+1}‖ and
+    ``gain`` = g_{l+1}, each (S, depth − 1) for layers l = 1 … depth − 1, on the test digits (no training:
+    no step depends on quick mode).
     """
     if not isinstance(config, StackConfig):
         raise TypeError(f"config must be a StackConfig, got {type(config).__name__}")
@@ -201,4 +201,4 @@ def stack_factors(config: StackConfig, *, data=None) -> dict:
     norms = torch.stack([d.flatten(1).norm(dim=1) for d in delta], 1)  # (S, depth)
     gain = torch.stack([W.detach().flatten(1).norm(dim=1) / W.shape[2] ** 0.5 for W in model.W[1:-1]], 1)
     rms = torch.stack([(torch.sigmoid(a) * torch.sigmoid(-a)).pow(2).mean((1, 2)).sqrt() for a in pre[:-1]], 1)
-    return {"predicted": (gain * rms).detach(), "measured": norms[:, :-1] / norms[:, 1:]}
+    return {"predicted": (gain * rms).detach(), "measured": norms[:, :-1] / norms[:, 1:], "gain": gain}

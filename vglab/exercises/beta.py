@@ -12,7 +12,7 @@ import math
 from ._checks import number_or_none, report, run_learner_fn
 
 __all__ = ["check_beta21_log_mean", "check_constant_layer_omega", "check_omega_grad", "check_omega_push",
-           "check_factor_at_zero", "check_log_moment"]
+           "check_factor_at_zero", "check_log_moment", "check_ks_distance"]
 
 
 def _placeholder(answer, what: str = "your number") -> bool:
@@ -86,7 +86,7 @@ def check_omega_grad(fn) -> bool:
     on two random layers. Known slips (no factor 2, a sum for the mean, a flipped sign) get their own hint.
     It compares values only, so the derivation is the learner's part: ``fn`` runs under ``torch.no_grad()``,
     which makes a plain autograd call inside ``fn`` fail, but a function that turns autograd back on
-    (``torch.enable_grad()``) is accepted, and no Python checker can forbid that (``torch.inference_mode()``
+    (``torch.enable_grad()``, ``torch.autograd.functional``, ``torch.func.grad``) is accepted, and no Python checker can forbid that (``torch.inference_mode()``
     can be left with ``inference_mode(False)`` as well; read 06r8 E2/X1)."""
     import torch
 
@@ -142,8 +142,9 @@ def check_factor_at_zero(answer) -> bool:
     """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 4 with every a = 0: 4 · 1/4 = 1."""
     return _number_check(
         answer, 1.0, rel=1e-3,
-        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient would pass every layer unchanged. Yet every z would be "
-                "1/2 for every input, so the layers would carry no information about the digit: a perfect flow "
+        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient's norm would pass every layer about unchanged. "
+                "Yet every z would be "
+                "1/2 for every input, so the layers would carry no information about the digit: an undamped flow "
                 "of a useless signal.",
         hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is 0?",
         slips=((0.25, "that is only one of eq. sat-rate's two factors."),
@@ -171,3 +172,43 @@ def check_log_moment(fn) -> bool:
     return report(bool(torch.allclose(out, expected, rtol=1e-6)),
                   "the mean log of each unit over the minibatch; ω wants it at −1.",
                   "the right shape, but not the mean of ln z over the samples.")
+
+
+def check_ks_distance(fn) -> bool:
+    """The learner's ``fn(z) -> (d,)``: each unit's Kolmogorov-Smirnov distance sup_x |F_N(x) − x| to
+    U(0, 1), compared with ``beta_penalty.ks_to_uniform`` on two layers without ties (float64).
+    Known slips (only one side of each jump of F_N) get their own hint."""
+    import torch
+
+    from ..beta_penalty import ks_to_uniform
+
+    gen = torch.Generator().manual_seed(0)
+    u = torch.rand(50, 1, generator=gen, dtype=torch.float64) ** 3
+    layers = (torch.rand(200, 3, generator=gen, dtype=torch.float64),
+              torch.cat([u, 1 - u], 1))  # one unit leans toward 0, one toward 1: each side of a jump matters
+    for z in layers:
+        ok, out = run_learner_fn(fn, z.clone(), hint="fn(z) gets a tensor z of shape (N, d) and returns a tensor")
+        if not ok:
+            return False
+        if out is None:  # the committed stub: say what is missing, not how to compute it
+            return report(False, "", "your function returned None: return a tensor of shape (d,).")
+        try:
+            out = torch.as_tensor(out, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            return report(False, "", f"return a tensor of shape (d,), got {type(out).__name__}.")
+        expected = ks_to_uniform(z)
+        if out.shape != expected.shape:
+            return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one "
+                                     f"number per unit; got shape {tuple(out.shape)}.")
+        if not torch.allclose(out, expected, rtol=1e-6, atol=1e-12):
+            zs = z.sort(0).values
+            i = torch.arange(1, z.shape[0] + 1, dtype=torch.float64)[:, None]
+            one_side = ((i / z.shape[0] - zs).max(0).values, (zs - (i - 1) / z.shape[0]).max(0).values,
+                        (i / z.shape[0] - zs).abs().max(0).values)
+            if any(torch.allclose(out, v, rtol=1e-6, atol=1e-12) for v in one_side):
+                return report(False, "", "F_N jumps at each sorted value: compare x with F_N just before the "
+                                         "jump and just after it, and take the larger gap.")
+            return report(False, "", "the right shape, but not the largest gap between each unit's empirical "
+                                     "CDF and x: sort each unit's values first.")
+    return report(True, "the largest gap between each unit's staircase F_N and the line x sits at a jump of "
+                        "F_N, on one side of it or the other.", "")

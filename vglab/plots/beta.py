@@ -164,7 +164,8 @@ def plot_history(runs, key: str, *, ax=None, ylabel: str | None = None, logy: bo
     for x, labels in zeros_at.items():  # how many runs are exactly 0 at this record, above its ▾
         ax.text(x, 0.07, str(len(labels)), transform=floor, ha="center", va="bottom", fontsize=7)
     if zeros_at:
-        ax.plot([], [], ls="none", marker="v", ms=6, color="0.3", label="exactly 0 (number above ▾: how many runs)")
+        ax.plot([], [], ls="none", marker="v", ms=6, color="0.3",
+                label="exactly 0 (▾ in the run's colour; number above: how many runs)")
     ax.set(xlabel="step", ylabel=ylabel or key, title=title)
     if legend:
         ax.legend(fontsize=8)
@@ -216,7 +217,7 @@ def plot_alpha_beta(run, *, ax=None):
     ax.set(yscale="log", ylim=(lo / 1.5, hi * 1.5), xlabel="step", ylabel="fitted α, β (clipped to [0.01, 1000])",
            title=f"{run.label}, d = {run.config.d}")
     # outside the axes, so it hides no curve (inside it covered the dead units' low β curves)
-    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
     return ax
 
 
