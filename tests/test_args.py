@@ -78,7 +78,9 @@ def test_numpy_scalars_are_accepted_where_a_number_is_meant():
     (lambda: ds_train.Config(threshold="relative"), r"Config.threshold must be one of"),
     (lambda: ds_train.Config(clip=-1), r"Config.clip must be a finite number > 0"),
     (lambda: autoencoder.AEConfig(record_every=0), r"AEConfig.record_every must be >= 1"),
-    (lambda: autoencoder.AEConfig(lr=-1), r"AEConfig.lr must be a finite number > 0"),
+    (lambda: autoencoder.AEConfig(lr=-1), r"AEConfig.lr must be a finite number in \(0, 3.40282e\+38\]"),
+    # a learning rate float32 weights cannot take: refused, not an overflow from inside torch.optim
+    (lambda: autoencoder.AEConfig(lr=1e300), r"AEConfig.lr must be a finite number in \(0, 3.40282e\+38\]"),
     (lambda: autoencoder.AEConfig(batch=1), r"AEConfig.batch must be >= 2"),
     (lambda: beta_stack.StackConfig(record_every=0), r"StackConfig.record_every must be >= 1"),
     (lambda: beta_stack.StackConfig(init_std=0.0), r"StackConfig.init_std must be a finite number > 0"),

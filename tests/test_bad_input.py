@@ -67,9 +67,12 @@ CASES = [
     ("seed-negative", lambda: vg.seed(-1), ValueError, r"n must be in \[0, 2\*\*32\)"),
     ("seed-bool", lambda: vg.seed(True), TypeError, r"n must be an int"),
     ("quick-env-value", lambda: runtime._parse_quick("maybe"), ValueError, r"VGLAB_QUICK='maybe'"),
-    ("cpu_threads-zero", lambda: runtime.cpu_threads(0).__enter__(), ValueError, r"n must be an int >= 1"),
+    ("cpu_threads-zero", lambda: runtime.cpu_threads(0).__enter__(), ValueError, r"n \(the number of CPU threads\) must be in \[1, 256\]"),
+    # a typo of a million threads would stall the machine inside torch.set_num_threads
+    ("cpu_threads-huge", lambda: runtime.cpu_threads(10**6).__enter__(), ValueError, r"must be in \[1, 256\], got 1000000"),
     # ---- vglab.optim -------------------------------------------------------------------------------
-    ("SGD-lr-negative", lambda: optim.SGD(_params(), lr=-0.1), ValueError, r"lr .*> 0"),
+    ("SGD-lr-negative", lambda: optim.SGD(_params(), lr=-0.1), ValueError, r"lr \(η\) must be in \(0, "),
+    ("SGD-lr-beyond-float32", lambda: optim.SGD(_params(), lr=1e300), ValueError, r"float32's largest number"),
     ("SGD-lr-nan", lambda: optim.SGD(_params(), lr=NAN), TypeError, r"lr must be a finite number"),
     ("SGD-lr-string", lambda: optim.SGD(_params(), lr="0.1"), TypeError, r"lr must be a finite number"),
     ("Momentum-gamma-1", lambda: optim.Momentum(_params(), gamma=1.0), ValueError, r"gamma must be in \[0, 1\)"),

@@ -82,6 +82,15 @@ def positive_real(name: str, v) -> float:
     return real(name, v, 0, lo_open=True)
 
 
+F32_MAX = 3.4028234663852886e38  # float32's largest finite number
+
+
+def learning_rate(name: str, v) -> float:
+    """A learning rate: a finite number in (0, 3.4e38]. torch multiplies it into float32 weights, so a
+    larger one (1e300, say) cannot be converted and would stop the step with an overflow from inside."""
+    return real(name, v, 0, F32_MAX, lo_open=True)
+
+
 def fraction(name: str, v) -> float:
     """A finite number in [0, 1) (a momentum, a decay rate)."""
     return real(name, v, 0, 1, hi_open=True)
@@ -220,6 +229,12 @@ def size(name: str, v, lo: int = 1, hi: int = 1 << 16) -> int:
     """A count or a layer size: an int in [lo, hi] (the ceiling keeps a typo such as 10**12 from asking
     for terabytes; pass a lower one for square weights, width × width)."""
     return integer(name, v, lo, hi)
+
+
+def threads(name: str, v) -> int:
+    """A CPU thread count: an int in [1, 256]. torch starts that many threads, so a typo such as 10**6
+    would stall the machine; more threads than cores only adds contention."""
+    return integer(name, v, 1, 256)
 
 
 def seed(name: str, v) -> int:

@@ -61,7 +61,7 @@ class AEConfig:
 
     def __post_init__(self):
         _args.fields(self, d=(_args.integer, 1), lam=(_args.real, 0), hidden=(_args.integer, 1),
-                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
+                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.learning_rate,),
                      seed=(_args.integer, 0), record_every=(_args.period,), enc_scale=(_args.positive_real,))
 
 

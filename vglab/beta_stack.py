@@ -98,7 +98,7 @@ class StackConfig:
                      arms=(lambda n, v: tuple(_args.names(n, v, tuple(ARMS))),),
                      depth=(_args.integer, 1), width=(_args.integer, 1), lam=(_args.real, 0),
                      init_std=(lambda n, v: _args.optional(_args.positive_real, n, v),),
-                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.positive_real,),
+                     steps=(_args.integer, 1), batch=(_args.integer, 2), lr=(_args.learning_rate,),
                      record_every=(_args.period,))
 
 

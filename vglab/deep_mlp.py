@@ -212,7 +212,7 @@ def normalised_slope(p: Probe, norm: str) -> float:
 def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr: float = 0.1,
                      **mlp) -> Probe:
     """Build ``build_mlp(**mlp)`` and probe one forward+backward of cross-entropy on (x, y)."""
-    x, lr = _checked.tensor("x", x, dims=2), _args.positive_real("lr", lr)
+    x, lr = _checked.tensor("x", x, dims=2), _args.learning_rate("lr", lr)
     with cpu_threads(1, x.device):
         model = build_mlp(n_in=x.shape[-1], device=x.device, **mlp)
         return probe(model, x, y, lr=lr, keep=keep)
@@ -293,7 +293,7 @@ def train_digits(model: nn.Module, data, *, steps: int = 1000, lr: float = 0.1, 
     A NaN/Inf loss raises ``DivergenceError``.
     """
     int_at_least("steps", steps)
-    lr, momentum, probe_every = positive_real("lr", lr), fraction("momentum", momentum), period("probe_every", probe_every)
+    lr, momentum, probe_every = _args.learning_rate("lr", lr), fraction("momentum", momentum), period("probe_every", probe_every)
     if not 1 <= batch_size <= len(data.x_train):
         raise ValueError(f"batch_size must be in [1, {len(data.x_train)}], got {batch_size}")
     device = device if device is not None else data.x_train.device

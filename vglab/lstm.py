@@ -254,7 +254,7 @@ def train_on_task(model, task: str, T: int, n_steps: int, *, batch_size: int = 3
     n_steps, batch_size, n_eval = (integer(k, v, 1, hi) for k, v, hi in (("n_steps", n_steps, None),
                                    ("batch_size", batch_size, 10**5), ("n_eval", n_eval, 10**5)))
     integer("T", T, 1, 10**4)
-    lr, eval_every = positive_real("lr", lr), period("eval_every", eval_every)
+    lr, eval_every = _args.learning_rate("lr", lr), period("eval_every", eval_every)
     clip = None if clip is None else positive_real("clip", clip)
     kw = {} if truncate is None else {"truncate": integer("truncate", truncate, lo=1)}
     if kw and not getattr(model, "supports_truncation", False):

@@ -2,10 +2,9 @@
 
 Source: the NYU lecture, SOURCES.md §5. Equation labels (01.k) are those of notebook 01.
 
-Every module caches in ``forward`` what its ``backward`` needs and maps dC/dY to dC/dX.
-Row vectors throughout: a minibatch is X of shape (B, n), one example per row, and
-dC/dX = dC/dY @ J with J = dY/dX of shape (n_out, n_in). Parameter gradients accumulate in
-``Param.grad`` (``+=``), so a weight used twice gets the sum of both uses.
+Every module caches in ``forward`` what its ``backward`` needs and maps dC/dY to dC/dX. Row vectors throughout:
+a minibatch is X of shape (B, n), one example per row, and dC/dX = dC/dY @ J with J = dY/dX of shape
+(n_out, n_in). Parameter gradients accumulate in ``Param.grad`` (``+=``): a weight used twice gets the sum of both.
 """
 
 from __future__ import annotations
@@ -329,6 +328,7 @@ def confident_logits(margin, n_classes: int = 3, dtype=torch.float64):
 
 def log_sigmoid(s):
     """The lecture's two-class form, eq. (01.10): log σ(s) = s − log(1 + e^s) = s − softplus(s)."""
+    s = _checked.tensor("s", s, convert=True)
     return s - torch.nn.functional.softplus(s)
 
 

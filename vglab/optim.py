@@ -18,7 +18,7 @@ import math
 
 import torch
 
-from ._args import is_real
+from ._args import F32_MAX, is_real
 
 __all__ = ["SGD", "Momentum", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
            "OPTIMIZERS", "make", "hyper_names", "path", "train_digits_mlp"]
@@ -32,8 +32,8 @@ def _number(name, value):
 
 def _check(hp: dict, clip_norm) -> None:
     """Bad hyper-parameters raise ValueError naming the argument and the allowed range."""
-    if "lr" in hp and not _number("lr", hp["lr"]) > 0:
-        raise ValueError(f"lr (η) must be > 0, got {hp['lr']}")
+    if "lr" in hp and not 0 < _number("lr", hp["lr"]) <= F32_MAX:
+        raise ValueError(f"lr (η) must be in (0, {F32_MAX:.4g}] (float32's largest number), got {hp['lr']}")
     for name in ("gamma", "alpha"):
         if name in hp and not 0.0 <= _number(name, hp[name]) < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {hp[name]}")

@@ -132,8 +132,8 @@ def cpu_threads(n: int = 1, device=None):
     thread only adds synchronisation, and on a busy 2-core machine the threads' contention makes a
     step 10-50x slower. ``device``: when given and not a CPU device, the count is left alone.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"cpu_threads: n must be an int >= 1 (the number of CPU threads), got {n!r}")
+    from . import _args
+    n = _args.threads("n (the number of CPU threads)", n)
     if device is not None and _device_type(device) != "cpu":
         yield
         return

@@ -199,7 +199,7 @@ def probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *, l
     Gradients are left in ``.grad`` (zeroed first), so a training loop can step right after.
     Without ``y`` only forward statistics are filled; gradient columns are NaN.
     """
-    lr = _args.optional(_args.positive_real, "lr", lr)
+    lr = _args.optional(_args.learning_rate, "lr", lr)
     _checked.instance("model", model, nn.Module, "a torch nn.Module")
     if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() < 1:
         raise TypeError(f"x must be a floating-point tensor (B, n_in), got "

@@ -209,7 +209,8 @@ CASES = [
     Case("vglab.init_scale.format_factor_table", init_scale.format_factor_table,
          lambda: {"rows": init_scale.q_rows([_profile()])}),
     Case("vglab.init_scale.underflow_check", init_scale.underflow_check,
-         lambda: {"setting": 0.01, "n_hidden": 5, "h": 9, "n_sequences": 2, "seed": 0}, finite=False),
+         lambda: {"setting": 0.01, "n_hidden": 5, "h": 9, "n_sequences": 2, "seed": 0}, finite=False,
+         long={"n_hidden": 500, "h": 2000, "n_sequences": 2000}),  # larger: valid, but seconds to minutes
     Case("vglab.init_scale.train_plain", init_scale.train_plain,
          lambda: {"T": 10, "n_steps": 2, "n_networks": 2, "batch": 2, "n_train": 8, "record_every": 1,
                   "lags": (0, 2), "n_probe": 4, "progress_bar": False},

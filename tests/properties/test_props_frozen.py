@@ -72,6 +72,7 @@ def _omega_args():
 
 
 FROZEN = dict(frozen=True)
+LONG = {"n_updates": 200}  # more updates than this: a valid but long training run, not made
 CASES = [
     # ---- srn ----
     Case("vglab.srn.nonlinearity", srn.nonlinearity, lambda: {"name": "tanh"}, **FROZEN),
@@ -105,7 +106,9 @@ CASES = [
          lambda: {"model": srn.SRN(6, 20, 4, generator=G(0)), "generator": G(1), "nonzero": 15, "radius": 0.95},
          **FROZEN),
     # ---- ds_sampling ----
-    Case("vglab.ds_sampling.Sweep", dss.Sweep, lambda: {"ds": 0.1, "q": 0.5, "norm_k": 1.0, "norm_kh": 0.3}, **FROZEN),
+    # a record holds what it is given, ±inf included (a zero norm gives Q = ±inf: sweep_q_ds's docstring)
+    Case("vglab.ds_sampling.Sweep", dss.Sweep, lambda: {"ds": 0.1, "q": 0.5, "norm_k": 1.0, "norm_kh": 0.3}, finite=False,
+         **FROZEN),
     Case("vglab.ds_sampling.sweep", dss.sweep, _sweep_args, finite=False, **FROZEN),
     Case("vglab.ds_sampling.sweep_q_ds", dss.sweep_q_ds, _sweep_args, finite=False, **FROZEN),
     Case("vglab.ds_sampling.ds", dss.ds, lambda: {"model": _srn(), "x": _batch()[0], "y": _batch()[1], "dW_rec": _dW(),
@@ -125,7 +128,8 @@ CASES = [
     Case("vglab.ds_sampling.ds_finite_difference", dss.ds_finite_difference,
          lambda: {"model": _srn(), "x": _batch()[0], "y": _batch()[1], "dW_rec": _dW(), "h": 4, "eps": 1e-6},
          **FROZEN),
-    Case("vglab.ds_sampling.Factor", dss.Factor, lambda: {"gain": 1.0, "rms_fprime": 0.5, "c": 0.5}, **FROZEN),
+    Case("vglab.ds_sampling.Factor", dss.Factor, lambda: {"gain": 1.0, "rms_fprime": 0.5, "c": 0.5}, finite=False,
+         **FROZEN),  # a record, as Sweep
     Case("vglab.ds_sampling.step_factor", dss.step_factor, lambda: {"model": _srn(), "x": _batch()[0]}, **FROZEN),
     Case("vglab.ds_sampling.accept", dss.accept,
          lambda: {"q": torch.tensor([0.0, 2.0]), "ds": torch.tensor([0.1, -0.3]), "q_min": -1.0, "q_max": 1.0,
@@ -143,10 +147,10 @@ CASES = [
     Case("vglab.ds_train.Run", lambda **kw: _run(), lambda: {}, probe=(), finite=False, **FROZEN),
     Case("vglab.ds_train.train", ds_train.train,
          lambda: {"model": _srn(), "data": _data(), "method": "ds", "n_updates": 2, "config": ds_train.Config(),
-                  "seed": 0, "device": "cpu", "progress_bar": False}, finite=False, examples=4, **FROZEN),
+                  "seed": 0, "device": "cpu", "progress_bar": False}, finite=False, examples=4, long=LONG, **FROZEN),
     Case("vglab.ds_train.compare", ds_train.compare,
          lambda: {"model": _srn(), "data": _data(), "readings": ("plain", "ds"), "n_updates": 2, "seed": 0,
-                  "progress_bar": False}, finite=False, examples=3, **FROZEN),
+                  "progress_bar": False}, finite=False, examples=3, long=LONG, **FROZEN),
     Case("vglab.ds_train.Stream", ds_train.Stream, lambda: {"n": 10, "batch_size": 3, "seed": 0}, **FROZEN),
     # ---- engine ----
     Case("vglab.engine.Engine", engine.Engine,
@@ -156,15 +160,15 @@ CASES = [
          finite=False, examples=4, **FROZEN),
     Case("vglab.engine.compare", engine.compare,
          lambda: {"model": _multi(), "data": _data(), "readings": ("plain", "ds"), "n_updates": 2, "seed": 0,
-                  "device": "cpu", "progress_bar": False}, finite=False, examples=3, **FROZEN),
+                  "device": "cpu", "progress_bar": False}, finite=False, examples=3, long=LONG, **FROZEN),
     Case("vglab.engine.compare_tasks", engine.compare_tasks,
          lambda: {"problems": {"temporal_order": (_multi(), _data())}, "readings": ("plain",), "n_updates": 2,
-                  "progress_bar": False}, finite=False, examples=3, **FROZEN),
+                  "progress_bar": False}, finite=False, examples=3, long=LONG, **FROZEN),
     Case("vglab.engine.every", engine.every, lambda: {"n_updates": 100, "fraction": 0.1}, **FROZEN),
     Case("vglab.engine.resolve_mode", engine.resolve_mode, lambda: {"mode": "auto", "device": "cpu"}, **FROZEN),
     Case("vglab.engine.supported", engine.supported, lambda: {"reading": "ds"}, **FROZEN),
     Case("vglab.engine.verify", engine.verify,
-         lambda: {"model": _multi(), "data": _data(), "readings": ("plain",), "n_updates": 2}, finite=False, examples=3,
+         lambda: {"model": _multi(), "data": _data(), "readings": ("plain",), "n_updates": 2}, finite=False, examples=3, long=LONG,
          **FROZEN),
 ]
 

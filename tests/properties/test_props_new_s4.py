@@ -39,8 +39,9 @@ CASES = [
     Case("vglab.experiments.recurrent_fixes.check", rf.check, lambda: {"a": rf.parse(list(TINY))}),
     Case("vglab.experiments.recurrent_fixes.run", rf.run, lambda: {"a": rf.parse(list(TINY)), "command": None},
          finite=False, examples=3),
+    # argv None or empty: the experiment's full-size default run (minutes), a valid but long call: not made
     Case("vglab.experiments.recurrent_fixes.main", rf.main, lambda: {"argv": list(TINY)}, also=(SystemExit,),
-         finite=False, examples=3),
+         finite=False, examples=3, long={"argv": lambda v: v is None or isinstance(v, (list, tuple)) and not v}),
 ]
 
 test_valid, test_hostile = hostile_test(CASES)

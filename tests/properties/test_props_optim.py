@@ -16,7 +16,7 @@ CASES += [
     Case("vglab.optim.make", optim.make, lambda: {"name": "Adam", "params": _w(), "lr": 1e-3}),
     Case("vglab.optim.hyper_names", optim.hyper_names, lambda: {"name_or_class": "RMSProp"}),
     Case("vglab.optim.path", optim.path, lambda: {"make_opt": lambda p: optim.SGD(p, lr=0.05), "steps": 5,
-                                                   "seed": 0, "scale": 1.0}),
+                                                   "seed": 0, "scale": 1.0}, long={"steps": 10_000}),
     Case("vglab.optim.train_digits_mlp", optim.train_digits_mlp,
          lambda: {"name": "SGD", "steps": 3, "hidden": 4, "batch": 8, "progress_bar": False, "lr": 0.01},
          probe=("name", "steps", "hidden", "batch", "lr", "device"), examples=6),

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from hostile import _Opaque  # noqa: E402
+from hostile import _Opaque, own_seed  # noqa: E402
 from hypothesis import Phase, given, settings, strategies as st  # noqa: E402
 
 import vglab.plots  # noqa: E402
@@ -98,14 +98,17 @@ def _contract(name, fn, kwargs):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=4, phases=[Phase.explicit, Phase.generate])  # no shrinking: the message says it all
-@given(data=st.data())
-def test_wrong_kinds_give_a_clear_error(name, data):
+def test_wrong_kinds_give_a_clear_error(name):
     fn = FUNCTIONS[name]
-    kwargs = {p: data.draw(st.sampled_from(WRONG), label=p) for p in _required(fn)}
-    if not kwargs:  # nothing required: the call with its defaults must work
-        kwargs = {}
-    _contract(name, fn, kwargs)
+    required = _required(fn)
+
+    @own_seed(name)
+    @settings(max_examples=4, phases=[Phase.explicit, Phase.generate])  # no shrinking: the message says it all
+    @given(data=st.data())
+    def run(data):
+        kwargs = {p: data.draw(st.sampled_from(WRONG), label=p) for p in required}
+        _contract(name, fn, kwargs)  # nothing required: the call with its defaults must work
+    run()
 
 
 def test_functions_are_found():

@@ -122,7 +122,7 @@ def train_mlp(model: nn.Module, data, *, steps: int = 600, lr: float = 0.01, mom
     _checked.instance("model", model, nn.Module, "a torch.nn.Module"), _checked.instance("data", data, Split, "a vglab.data.Split")
     steps, seed = _args.integer("steps", steps, lo=1), _args.seed("seed", seed)
     batch_size = _args.integer("batch_size", batch_size, 1, 100_000)  # drawn with replacement
-    lr, lam, momentum = _args.positive_real("lr", lr), _args.real("lam", lam, 0), _args.fraction("momentum", momentum)
+    lr, lam, momentum = _args.learning_rate("lr", lr), _args.real("lam", lam, 0), _args.fraction("momentum", momentum)
     _args.boolean("progress_bar", progress_bar)
     device = _device("device", device) or data.x_train.device
     d, g = data.to(device), torch.Generator().manual_seed(seed)
@@ -166,7 +166,7 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     keeps all, their mean, min and max). ``sec_per_update``: training wall time per step (mean over seeds)."""
     names = _pick(remedies, MLP_REMEDIES, "MLP remedies")
     int_at_least("depth", depth, 2), int_at_least("width", width), int_at_least("steps", steps)
-    _args.positive_real("lr", lr), _args.boolean("progress_bar", progress_bar)
+    _args.learning_rate("lr", lr), _args.boolean("progress_bar", progress_bar)
     seeds = tuple(seeds) if isinstance(seeds, (tuple, list)) else seeds
     if not isinstance(seeds, tuple) or not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty tuple of distinct ints, got {seeds!r}")

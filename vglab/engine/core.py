@@ -80,7 +80,7 @@ class Engine:
         m0 = models[0]
         dev = _args.device("device", device) if device is not None else m0.W_rec.device
         self.device, self.mode, self.requested_mode = dev, resolve_mode(mode, dev), mode
-        threads = _args.optional(_args.integer, "threads", threads, 1)
+        threads = _args.optional(_args.threads, "threads", threads)
         _args.boolean("with_ds", with_ds), _args.choice("sweep", sweep, ("auto", "recompute", "reuse"))
         _args.choice("records", records, ("full", "epoch"))
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads

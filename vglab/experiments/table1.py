@@ -118,9 +118,9 @@ def check(a) -> None:
     a.tasks = _args.names("--tasks", a.tasks, tasks.TASKS)
     a.methods = _args.names("--methods", a.methods, READINGS)
     for flag, lo in (("T", 10), ("networks", 1), ("updates", 1), ("n_train", ds_train.Config.batch_size),
-                     ("n_val", 1), ("n_test", 1), ("hidden", 1), ("seed", 0), ("verify_updates", 1),
-                     ("threads", 1)):
+                     ("n_val", 1), ("n_test", 1), ("hidden", 1), ("seed", 0), ("verify_updates", 1)):
         _args.integer("--" + flag.replace("_", "-"), getattr(a, flag), lo=lo)
+    _args.threads("--threads", a.threads)
     _args.optional(_args.real, "--max-minutes", a.max_minutes, lo=0)
     _args.positive_real("--checkpoint-minutes", a.checkpoint_minutes)  # a period: 0 would never finish
     _args.file_stem("--out", a.out)

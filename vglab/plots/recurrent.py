@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
 from .style import COLORS, PALETTE
 from .style import check as _check  # the plots' one input check (issue 17)
@@ -119,8 +120,10 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
 def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = None):
     """‖∂E/∂W_rec(n)‖_F = ‖z(n−1)ᵀ δ(n)‖_F against the step n (paper eq. (4)), log axis."""
     _check("norms", norms, "array")
-    ax = _ax(ax)
     v = _np(norms)
+    if v.ndim != 1:
+        raise ValueError(f"norms must be 1-D (one norm per step n), got shape {v.shape}")
+    ax = _ax(ax)
     steps = np.arange(1, len(v) + 1)
     ok = v > 0
     ax.semilogy(steps[ok], v[ok], color=color or COLORS["plain"], lw=1.5, ls=":", label=label)
@@ -159,8 +162,14 @@ def few_log_ticks(ax, n: int = 6):
 def plot_eigenvalues(eigenvalues, *, ax=None, title: str | None = None, color=None, radius: float = 1.0):
     """Eigenvalues of W_rec (complex, (K,) or (M, K)) in the complex plane, with the circle of
     ``radius`` (the unit circle by default) dotted; equal axes."""
+    _check("eigenvalues", eigenvalues, (np.ndarray, list, tuple, torch.Tensor))
+    try:
+        ev = np.asarray(eigenvalues.detach().cpu() if hasattr(eigenvalues, "detach") else eigenvalues, complex).ravel()
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"eigenvalues must hold numbers (complex or real), got {eigenvalues!r:.50}") from e
+    if ev.size == 0 or not np.isfinite(ev).all():
+        raise ValueError(f"eigenvalues must be non-empty and finite, got {ev.size} values")
     ax = _ax(ax)
-    ev = np.asarray(eigenvalues.detach().cpu() if hasattr(eigenvalues, "detach") else eigenvalues).ravel()
     ax.scatter(ev.real, ev.imag, s=6, color=color or COLORS["plain"], alpha=0.6, lw=0)
     t = np.linspace(0, 2 * np.pi, 200)
     ax.plot(radius * np.cos(t), radius * np.sin(t), color=COLORS["bound"], lw=0.8, ls=":")
