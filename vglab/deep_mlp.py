@@ -174,7 +174,7 @@ def critical_gain(activation: str, init: str = "normal") -> float:
 
 def predicted_slope(p: Probe, init: str = "default", gain: float = 1.0) -> float:
     """Eq. (sat-rate)'s slope for a plain (not residual) stack of square layers: the mean over layers
-    l = 1..L−1 of log10 c_l, c_l = g·√E[f′(a_l)²] (``saturation.layer_factor``) with g = gain ·
+    l = 1..D−1 (D layers) of log10 c_l, c_l = g·√E[f′(a_l)²] (``saturation.layer_factor``) with g = gain ·
     INIT_GAIN[init] and a_l the probe's recorded pre-activations (``probe(..., keep=True)``).
     Same sign as ``log_slope``: negative = the gradient shrinks towards the input."""
     if not isinstance(p, Probe):
@@ -192,7 +192,7 @@ def normalised_slope(p: Probe, norm: str) -> float:
     c_l = √E[f′(a_l)²] / s(z_l), with a_l the (unit-scale) normalised pre-activations and s(z_l) the
     scale N sees: "batch" -- the RMS over units of z_l's std over the batch (BatchNorm removes each
     unit's batch mean); "layer" -- the RMS of z_l itself (LayerNorm's per-example std over units of
-    z W includes what z's mean contributes through W). Returns the mean over l = 1..L−1 of log10 c_l
+    z W includes what z's mean contributes through W). Returns the mean over l = 1..D−1 (D layers) of log10 c_l
     (sign as ``log_slope``); ``p`` from ``probe(..., keep=True)`` of a ``build_mlp(norm=norm)``."""
     if not isinstance(p, Probe):
         raise TypeError(f"p must be a saturation.Probe, got {type(p).__name__}")

@@ -21,6 +21,8 @@ import statistics
 
 import numpy as np
 
+from . import _args
+
 __all__ = ["ALPHA", "adjusted_p", "applied_share", "compare", "over_run", "report", "sign_flip_p", "status", "summary"]
 
 ALPHA = 0.05  # the test level of ``compare``'s verdict (two-sided)
@@ -57,8 +59,7 @@ def sign_flip_p(diffs) -> float:
 def adjusted_p(ps, method: str = "bonferroni") -> list:
     """The p of m tests made together, corrected for multiplicity: "bonferroni" (each p × m) or "holm"
     (step-down: the k-th smallest p × (m − k + 1), made non-decreasing), capped at 1, in the input's order."""
-    if method not in ("bonferroni", "holm"):
-        raise ValueError(f"method must be 'bonferroni' or 'holm', got {method!r}")
+    _args.choice("method", method, ("bonferroni", "holm"))
     try:
         p = np.asarray(ps, dtype=np.float64).ravel()
     except (TypeError, ValueError):

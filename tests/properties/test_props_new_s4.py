@@ -1,4 +1,4 @@
-"""Round s4's new public names under the hostile-input contract (hostile.py): the verdict of the full-size
+"""Round s4's (and s5's) new public names under the hostile-input contract (hostile.py): the verdict of the full-size
 long run (``vglab.ds_long_run``, notebooks 07 and 08) and notebook 04's saved §7-8 experiment
 (``vglab.experiments.recurrent_fixes``; its training is probed at a tiny size)."""
 from __future__ import annotations
@@ -32,6 +32,8 @@ CASES = [
     Case("vglab.ds_long_run.compare", dlr.compare,
          lambda: {"view": _view(), "reading": "ds", "baseline": "plain", "alpha": 0.05}, finite=False),
     Case("vglab.ds_long_run.over_run", dlr.over_run, lambda: {"view": _view(), "reading": "ds_own"}),
+    Case("vglab.ds_long_run.applied_share", dlr.applied_share, lambda: {"view": _view(), "reading": "ds"}),
+    Case("vglab.ds_long_run.adjusted_p", dlr.adjusted_p, lambda: {"ps": [0.006, 0.043], "method": "holm"}),
     Case("vglab.ds_long_run.status", dlr.status, lambda: {"view": _view(False)}),
     Case("vglab.ds_long_run.report", dlr.report, lambda: {"view": _view(), "paper": PAPER_T100}),
     Case("vglab.ds_long_run.summary", dlr.summary, lambda: {"view": _view(), "paper": PAPER_T100}),
