@@ -43,7 +43,7 @@ def _kind(v) -> str:
 
 def digits(*, test_fraction: float = 0.25, seed: int = 0, standardize: bool = False,
            n: int | None = None, dtype=torch.float32, device=None) -> Split:
-    """The 1 797 digits (8x8 pixels, 16 grey levels) scaled to [0, 1], split train/test.
+    """The 1 797 digits (8x8 pixels, grey levels 0-16: 17 values) scaled to [0, 1], split train/test.
 
     ``standardize=True`` centres and scales each pixel by the training mean/std (the lecture's
     "normalise the inputs"). ``n`` keeps only the first ``n`` shuffled images (quick mode).
