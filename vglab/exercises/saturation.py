@@ -193,7 +193,8 @@ def check_dead_layer(layer) -> bool:
 
 def check_update_ratio_lr(lr) -> bool:
     """Pick an SGD learning rate giving update:data ≈ 1e-3 (within 3×: every layer in [1e-3/3, 3e-3]) in
-    every layer of a 10-layer ReLU/Kaiming net at init on a digits batch (Karpathy's rule of thumb).
+    every hidden layer (the Linear before each of the 10 ReLUs; ``probe`` does not see the output
+    Linear) of a 10-layer ReLU/Kaiming net at init on a digits batch (Karpathy's rule of thumb).
     update:data here is ``probe``'s plain SGD step lr·‖∂L/∂W‖/‖W‖ (no momentum)."""
     from ..data import digits
     from ..deep_mlp import build_mlp
