@@ -95,8 +95,8 @@ def weight_grad_norms(z: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
 def q_factor(delta: torch.Tensor, h: int):
     """Q(δ, h) = log10 ‖δ(k)‖ − log10 ‖δ(k−h)‖, eq. (25), k the last step; float, or (M,).
 
-    Norms are minibatch means of per-sequence Euclidean norms. Q > 0: vanishing; Q < 0:
-    exploding; Q ∈ [−1, 1] is the paper's safe zone. Raises on h out of [1, T) and on a zero or
+    Norms are minibatch means of per-sequence Euclidean norms. Q > 0: ‖δ‖ shrinks (vanishing if
+    Q ≫ 0); Q < 0: it grows; Q ∈ [−1, 1] is the paper's safe zone. Raises on h out of [1, T) and on a zero or
     non-finite norm (use float64 before concluding that a gradient is 0).
     """
     if not isinstance(delta, torch.Tensor) or delta.ndim < 3:
