@@ -12,7 +12,9 @@ the first, middle and last tenth of the run; ``applied_share`` the share of draw
 applied over the whole run (the readings are compared at equal minibatches drawn, so a dS reading made
 fewer weight updates). ``adjusted_p`` corrects the p of several readings compared with one baseline
 (Bonferroni, Holm). ``report`` puts it all beside the paper's Table 1 (only in
-the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
+the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses. Both say
+what the p covers: the initial networks are its random units (the data, the minibatch order and the test
+set are one draw, shared by all readings); ``summary`` also says which verdict survives each correction.
 """
 from __future__ import annotations
 
