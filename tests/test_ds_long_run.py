@@ -73,7 +73,7 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     plt.close("all")
     assert len(DTab.comparison(results.load("tiny", tiny), n_const=500)) == 3  # and the table below it
     summ = L.summary(view, PAPER_T100)
-    assert summ.startswith("The T = 10 run (3 networks per reading, 40 updates) has finished:") and "open" not in summ
+    assert summ.startswith("The T = 10 run (3 networks per reading, 40 updates; one run,") and ") has finished:" in summ and "open" not in summ
     # the same run before its result file exists: its progress file, and no verdict anywhere
     (tiny / "tiny.json").rename(tiny / "tiny.done")
     try:
@@ -194,3 +194,22 @@ def test_applied_share_and_multiplicity():
     assert "readings are compared with the same" not in L.report(view, PAPER_T100)
     with pytest.raises(ValueError, match="reading"):
         L.applied_share(view, "lstm")
+
+
+def test_what_the_p_covers_and_the_corrected_verdicts():
+    """The report and the summary say that the p treats the initial networks as the random units, and
+    the summary says which per-comparison verdict survives Bonferroni and Holm (the T = 100 column's
+    paired scores: `ds` p = 0.006 holds under both, `ds_own` p = 0.043 under Holm only: 0.086 × Bonferroni)."""
+    plain = [53.64, 77.66, 53.79, 51.04, 57.16, 50.66, 25.43, 52.10, 69.82, 70.14]
+    ds = [58.93, 31.84, 25.95, 45.59, 50.48, 40.56, 25.39, 36.29, 37.23, 24.95]
+    own = [58.6, 34.1, 54.3, 40.9, 51.1, 27.3, 37.6, 38.9, 53.0, 32.1]
+    view = _view(plain, ds)
+    view["rows"]["ds_own"] = _view(plain, own)["rows"]["ds"]
+    assert L.compare(view)["p"] == pytest.approx(0.00586, abs=1e-5)
+    assert L.compare(view, "ds_own")["p"] == pytest.approx(0.0430, abs=1e-4)
+    for t in (L.report(view, PAPER_T100), L.summary(view, PAPER_T100)):
+        assert "random units" in t and ("one minibatch order" in t or "one order of minibatches drawn" in t)
+    summ = L.summary(view, PAPER_T100)
+    assert "`ds`'s verdict holds under both" in summ
+    assert "`ds_own`'s verdict holds under Holm only, not under Bonferroni" in summ
+    assert "treats the 10 initial networks as the random units" in L.report(view, PAPER_T100)

@@ -12,7 +12,9 @@ the first, middle and last tenth of the run; ``applied_share`` the share of draw
 applied over the whole run (the readings are compared at equal minibatches drawn, so a dS reading made
 fewer weight updates). ``adjusted_p`` corrects the p of several readings compared with one baseline
 (Bonferroni, Holm). ``report`` puts it all beside the paper's Table 1 (only in
-the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses.
+the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses. Both say
+what the p covers: the initial networks are its random units (the data, the minibatch order and the test
+set are one draw, shared by all readings); ``summary`` also says which verdict survives each correction.
 """
 from __future__ import annotations
 
@@ -235,6 +237,8 @@ def report(view: dict | None, paper: dict) -> str:
         c = None if k == "plain" else compare(view, k, "plain")
         if c is None:
             continue
+        if not comps:
+            out.append(_units(c["n"]))
         pairs = _pairs(c["base_scores"], c["scores"])
         share = applied_share(view, k)
         text = (f"**`{k}` against plain SGD**, network by network at update {c['at']} (the same {c['n']} initial "
@@ -256,6 +260,13 @@ def report(view: dict | None, paper: dict) -> str:
     if len(comps) > 1:
         out.append(_multiplicity(comps))
     return "\n\n".join(out)
+
+
+def _units(n):
+    """What the sign-flip p covers: the initial networks are its random units; the data are one draw."""
+    return (f"The sign-flip p below treats the {n} initial networks as the random units: all readings share one "
+            "training set, one order of minibatches drawn and one test set, so the p does not cover other data or "
+            "another order.")
 
 
 def _multiplicity(comps):
@@ -299,12 +310,20 @@ def summary(view: dict | None, paper: dict) -> str:
                          + _verdict_words(c, k))
             comps.append((k, c["p"]))
     if len(comps) > 1:
+        methods = (("bonferroni", "Bonferroni"), ("holm", "Holm"))
+        adj = {name: adjusted_p([p for _, p in comps], m) for m, name in methods}
+        held = []
+        for i, (k, p) in enumerate(comps):
+            if p < ALPHA:  # a per-comparison verdict: does it survive the corrections?
+                ok = [name for name in adj if adj[name][i] < ALPHA]
+                held.append(f"`{k}`'s verdict holds under " + ("both" if len(ok) == 2 else
+                            f"{ok[0]} only, not under {next(n for n in adj if n not in ok)}" if ok else "neither"))
         parts[-1] += (f" (these p are per comparison; corrected for the {len(comps)} readings compared with one "
-                      "baseline: " + "; ".join(
-                          name + " " + ", ".join(f"`{k}` {a:.3f}" for (k, _), a in
-                                                 zip(comps, adjusted_p([p for _, p in comps], m)))
-                          for m, name in (("bonferroni", "Bonferroni"), ("holm", "Holm"))) + ")")
+                      "baseline: " + "; ".join(name + " " + ", ".join(f"`{k}` {a:.3f}" for (k, _), a in zip(comps, adj[name]))
+                                               for name in adj)
+                      + ("; " + "; ".join(held) if held else "") + ")")
     s = view.get("settings", {})
     return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
-            "updates) has finished: " + "; ".join(parts)
+            "updates; one run, whose p treat the initial networks as the random units: one training set, one "
+            "minibatch order and one test set shared by all readings) has finished: " + "; ".join(parts)
             + f". The paper's Table 1: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")

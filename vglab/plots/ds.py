@@ -123,7 +123,7 @@ def plot_accept_rate(runs: dict, *, ax=None, window=100):
         ax.plot(np.arange(len(sm)) + k // 2, sm, color=color(name, PALETTE["grey"]), label=name)
     n_nets = {np.asarray(a).shape[1] if np.ndim(a) == 2 else 1 for a in runs.values()}
     ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("update")
+    ax.set_xlabel("update (minibatches drawn)")
     ax.set_ylabel("fraction applied")
     nets = f"{n_nets.pop()} networks" if len(n_nets) == 1 else "networks"
     win = f"window {ks.pop()} updates" if len(ks) == 1 else "running window"
