@@ -307,9 +307,10 @@ def _check_sweep(W_rec, a, delta_k, dW_rec, h, f_prime) -> int:
     """The sweep's arguments (finite float tensors of matching shapes, 1 ≤ h < T, f′ a function) -> h."""
     a = _checked.tensor("a", a, min_dim=3)  # (…, B, T, K)
     K, lead = a.shape[-1], tuple(a.shape[:-3])
-    _checked.tensor("W_rec", W_rec, shape=lead + (K, K))
-    _checked.tensor("dW_rec", dW_rec, shape=lead + (K, K))
-    _checked.tensor("delta_k", delta_k, shape=tuple(a.shape[:-2]) + (K,))
+    by_a = f"(its shape follows a, of shape {tuple(a.shape)} = (…, B, T, K))"  # a mismatch may be a's fault
+    _checked.tensor(f"W_rec {by_a}", W_rec, shape=lead + (K, K))
+    _checked.tensor(f"dW_rec {by_a}", dW_rec, shape=lead + (K, K))
+    _checked.tensor(f"delta_k {by_a}", delta_k, shape=tuple(a.shape[:-2]) + (K,))
     _checked.function("f_prime", f_prime)
     return _check_h(h, a.shape[-2], None)
 

@@ -44,12 +44,12 @@ class InitSetting:
 
 def variance(v: float) -> InitSetting:
     """σ read as the variance: N(0, v)."""
-    return InitSetting(f"variance {_args.positive_real('variance', v):g}", float(v))
+    return InitSetting(f"variance {_args.positive_real('v (the variance)', v):g}", float(v))
 
 
 def std(s: float) -> InitSetting:
     """σ read as the standard deviation: N(0, s²)."""
-    return InitSetting(f"std {_args.positive_real('std', s):g}", float(s) ** 2)
+    return InitSetting(f"std {_args.positive_real('s (the standard deviation)', s):g}", float(s) ** 2)
 
 
 def _setting(name, v) -> InitSetting:  # an InitSetting, or a number read as the variance (std <= 10)

@@ -71,8 +71,9 @@ def _alpha(name: str, alpha):
 
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
-    """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); SOURCES.md §3)."""
-    _check_name(name)
+    """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); SOURCES.md §3).
+    Elementwise, as torch's own activations: a NaN in ``a`` gives NaN there."""
+    _check_name(name), _checked.tensor("a", a, finite=False)
     al = _alpha(name, alpha)
     if name == "sigmoid":
         return torch.sigmoid(a)  # 1 / (1 + e^{-a})
@@ -87,8 +88,9 @@ def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
 
 def derivative(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """f′(a) in closed form: σ′ = σ(1−σ); tanh′ = 1 − tanh²;
-    ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0."""
-    _check_name(name)
+    ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0.
+    Elementwise: a NaN in ``a`` gives NaN there (a diverged net's probe reports it as such)."""
+    _check_name(name), _checked.tensor("a", a, finite=False)
     al = _alpha(name, alpha)
     one = torch.ones_like(a)
     if name == "sigmoid":
@@ -127,6 +129,8 @@ def layer_factor(name: str, a: torch.Tensor, gain: float, alpha=None) -> float:
     if not isinstance(a, torch.Tensor) or not a.is_floating_point() or a.numel() == 0:
         raise TypeError(f"a must be a non-empty floating-point tensor of pre-activations, got "
                         f"{a.dtype if isinstance(a, torch.Tensor) else type(a).__name__}")
+    if not bool(torch.isfinite(a).all()):  # a summary of the layer: NaN/Inf would make c NaN without a word
+        raise ValueError("a (the pre-activations) holds NaN or Inf: the layer's factor c is undefined")
     if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not (gain > 0 and math.isfinite(gain)):
         raise ValueError(f"gain must be a finite number > 0, got {gain!r}")
     d = derivative(name, a.double(), alpha)

@@ -74,6 +74,13 @@ def _finite(x, where="result", depth=0) -> None:
             _finite(getattr(x, f.name), f"{where}.{f.name}", depth + 1)
 
 
+def _names(msg: str, name: str) -> bool:
+    """Whether ``msg`` names the argument ``name`` as a word (not inside another word: a message of
+    torch's own about "a Tensor" does not name the argument ``a``, nor does "expected" name ``x``)."""
+    import re
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", msg) is not None
+
+
 def call(fn: Callable, name: str | None, kwargs: dict, *, finite: bool = True, also: tuple = ()):
     """Call ``fn(**kwargs)`` under the contract (module docstring); returns ("ok", result),
     ("refused", exc) or ("diverged", exc). ``also``: further documented exception types (e.g.
@@ -89,7 +96,7 @@ def call(fn: Callable, name: str | None, kwargs: dict, *, finite: bool = True, a
         if name is not None:
             msg = str(e)
             bare = name.lstrip("-").replace("-", "_")
-            assert name in msg or bare in msg, \
+            assert _names(msg, name) or _names(msg, bare), \
                 f"{label}: {type(e).__name__} for {name}={kwargs.get(name)!r} does not name {name!r}: {msg}"
         return "refused", e
     except Exception as e:  # noqa: BLE001 -- exactly what the contract forbids

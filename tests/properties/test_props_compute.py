@@ -88,7 +88,8 @@ CASES = [
     Case("vglab.modules.Max", _fwd2(M.Max), lambda: {"X1": _x(2, 3), "X2": _x(2, 3, seed=1)}),
     Case("vglab.modules.Softmax", _fwd(M.Softmax), lambda: {"X": _x(2, 3)}),
     Case("vglab.modules.LogSoftmax", _fwd(M.LogSoftmax), lambda: {"X": _x(2, 3)}),
-    Case("vglab.modules.Log", _fwd(M.Log), lambda: {"X": _x(2, 3).abs() + 0.1}),
+    # log 0 = −inf is the lesson of notebook 01 §6: Softmax → Log of an underflowed probability
+    Case("vglab.modules.Log", _fwd(M.Log), lambda: {"X": _x(2, 3).abs() + 0.1}, finite=False),
     Case("vglab.modules.NLL", lambda logp, y: M.NLL().forward(logp, y),
          lambda: {"logp": torch.log_softmax(_x(2, 3), 1), "y": torch.tensor([0, 2])}),
     Case("vglab.modules.CrossEntropy", lambda X, y: M.CrossEntropy().forward(X, y),
@@ -107,8 +108,11 @@ CASES = [
     Case("vglab.modules.log_sigmoid", M.log_sigmoid, lambda: {"s": _x(4)}, finite=False),
     Case("vglab.modules.as_autograd", M.as_autograd, lambda: {"module": M.Tanh()}),
     # ---- saturation (03) ----
-    Case("vglab.saturation.activation", saturation.activation, lambda: {"name": "tanh", "a": _x(5), "alpha": None}),
-    Case("vglab.saturation.derivative", saturation.derivative, lambda: {"name": "sigmoid", "a": _x(5), "alpha": None}),
+    # elementwise, as torch's activations: NaN in, NaN out at that element (their docstrings)
+    Case("vglab.saturation.activation", saturation.activation, lambda: {"name": "tanh", "a": _x(5), "alpha": None},
+         finite=False),
+    Case("vglab.saturation.derivative", saturation.derivative, lambda: {"name": "sigmoid", "a": _x(5), "alpha": None},
+         finite=False),
     Case("vglab.saturation.max_derivative", saturation.max_derivative, lambda: {"name": "elu", "alpha": 1.0}),
     Case("vglab.saturation.saturated", saturation.saturated, lambda: {"name": "tanh", "a": _x(5), "alpha": None}),
     Case("vglab.saturation.layer_factor", saturation.layer_factor, lambda: {"name": "tanh", "a": _x(5), "gain": 1.0}),
