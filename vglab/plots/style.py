@@ -39,7 +39,7 @@ def color(name: str, default: str | None = None) -> str:
             return value
     if default is not None:
         return default
-    raise ValueError(f"no colour for {name!r}; known names: {', '.join(COLORS)}")
+    raise ValueError(f"name {name!r} has no colour; known names: {', '.join(COLORS)}")
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: float = 3.2, **kw):
