@@ -21,14 +21,15 @@ __all__ = ["run_color", "unit_curves", "montage", "plot_unit_histograms", "plot_
 
 
 def run_color(lam: float, lams=None) -> tuple:
-    """"plain" (black) for λ = 0; for λ > 0 a distinct colour by rank among ``lams`` (sand, orange,
-    wine: darker for larger λ); the second value is the alpha (always 1)."""
+    """"plain" (black) for λ = 0; for λ > 0 a distinct colour by rank among ``lams`` (cyan, orange,
+    wine, purple, smallest λ first; cyan rather than sand, so that the two smallest λ are not two
+    yellow-orange hues); the second value is the alpha (always 1)."""
     _check("lam", lam, "number")
     if lam == 0:
         return COLORS["plain"], 1.0
     pos = sorted(v for v in (lams or [lam]) if v > 0)
     k = pos.index(lam) if lam in pos else len(pos) - 1
-    shades = [COLORS["beta"]] if len(pos) == 1 else [PALETTE["sand"], COLORS["beta"], PALETTE["wine"], PALETTE["purple"]]
+    shades = [COLORS["beta"]] if len(pos) == 1 else [PALETTE["cyan"], COLORS["beta"], PALETTE["wine"], PALETTE["purple"]]
     return shades[min(k, len(shades) - 1)], 1.0
 
 
