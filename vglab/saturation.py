@@ -73,7 +73,8 @@ def _alpha(name: str, alpha):
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); SOURCES.md §3).
     Elementwise, as torch's own activations: a NaN in ``a`` gives NaN there."""
-    _check_name(name), _checked.tensor("a", a, finite=False)
+    _check_name(name)
+    _checked.tensor("a", a, finite=False)
     al = _alpha(name, alpha)
     if name == "sigmoid":
         return torch.sigmoid(a)  # 1 / (1 + e^{-a})
@@ -90,7 +91,8 @@ def derivative(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """f′(a) in closed form: σ′ = σ(1−σ); tanh′ = 1 − tanh²;
     ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0.
     Elementwise: a NaN in ``a`` gives NaN there (a diverged net's probe reports it as such)."""
-    _check_name(name), _checked.tensor("a", a, finite=False)
+    _check_name(name)
+    _checked.tensor("a", a, finite=False)
     al = _alpha(name, alpha)
     one = torch.ones_like(a)
     if name == "sigmoid":
