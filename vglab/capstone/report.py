@@ -90,7 +90,8 @@ def _pct(v):
 def format_table(rows: list[dict], markdown: bool = True) -> str:
     """The summary table: one line per row (Markdown, or aligned plain text). Score: % correct of the
     last weights, mean (min–max) over the row's n networks or seeds; flow: layer-1/last gradient ratio
-    (MLP) or Q (SRN), at init → after training; cost: time per update / the baseline's."""
+    (MLP) or Q (SRN), at init → after training; % saturated init → after, with "(N % dead)" where units
+    are dead (N % of the units); cost: time per update / the baseline's."""
     head = ["testbed", "remedy", "n", "score % mean (min–max)", "flow init → after", "% saturated init → after",
             "cost ×", "verdict"]
     _args.boolean("markdown", markdown)
@@ -99,7 +100,7 @@ def format_table(rows: list[dict], markdown: bool = True) -> str:
     for r in rows:
         lo = r.get("score_min", r["score"])
         sat = f"{_pct(r.get('pct_saturated_init'))} → {_pct(r['pct_saturated'])}" + (
-            f" ({r['pct_dead']:.0f} dead)" if r.get("pct_dead") else "")
+            f" ({r['pct_dead']:.0f} % dead)" if r.get("pct_dead") else "")
         cost = "—" if r.get("cost") is None else f"{r['cost']:.1f}"
         body.append([r["testbed"], r["remedy"], str(r.get("n", len(r.get("scores", [])))),
                      f"{100 * r['score']:.0f} ({100 * lo:.0f}–{100 * r['score_best']:.0f})",
