@@ -60,7 +60,8 @@ def bound_legend(ax, bound_colors, *, loc: str = "best"):
     handles, labels = ax.get_legend_handles_labels()
     if len(bound_colors):
         handles.append(Line2D([], [], color=COLORS["bound"], ls="--", lw=1.2))
-        labels.append("dashed, in each curve's colour: its bound" if len(bound_colors) > 1 else "dashed, in the curve's colour: its bound")
+        labels.append("dashed, in each curve's colour: its bound" if len(bound_colors) > 1
+                      else "dashed, in the curve's colour: its bound")
     return ax.legend(handles, labels, fontsize=8, loc=loc)
 
 
