@@ -94,7 +94,7 @@ def test_bound_legend_entry_is_one_neutral_grey_stub():
     rplots.plot_gradient_vs_lag({"a": prof, "b": prof}, {"a": prof * 2, "b": prof * 3}, ax=ax,
                                 colors={"a": "red", "b": "blue"})
     leg = ax.get_legend()
-    assert [t.get_text() for t in leg.get_texts()] == ["a", "b", "dashed: each curve's bound"]
+    assert [t.get_text() for t in leg.get_texts()] == ["a", "b", "dashed, in each curve's colour: its bound"]
     dashed = [ln.get_color() for ln in ax.lines if ln.get_linestyle() == "--"]
     assert dashed == ["red", "blue"]
     stub = leg.legend_handles[-1] if hasattr(leg, "legend_handles") else leg.legendHandles[-1]

@@ -51,16 +51,17 @@ def plot_gradient_vs_lag(profiles: dict, bounds: dict | None = None, *, ax=None,
 
 
 def bound_legend(ax, bound_colors, *, loc: str = "best"):
-    """The axes' legend, plus one neutral entry, a grey dashed stub, "dashed: each curve's bound"
-    (each bound is drawn in its own curve's colour; one coloured swatch would match only one of
-    them); returns the legend."""
+    """The axes' legend, plus one neutral entry, a grey dashed stub, "dashed, in each curve's colour:
+    its bound" (each bound is drawn in its own curve's colour; one coloured swatch would match only
+    one of them, so the label says the stub's grey is not the bounds' colour); returns the legend."""
     _check("ax", ax, "ax"), _check("bound_colors", bound_colors, (dict, list, tuple))
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()
     if len(bound_colors):
         handles.append(Line2D([], [], color=COLORS["bound"], ls="--", lw=1.2))
-        labels.append("dashed: each curve's bound" if len(bound_colors) > 1 else "dashed: its bound")
+        labels.append("dashed, in each curve's colour: its bound" if len(bound_colors) > 1
+                      else "dashed, in the curve's colour: its bound")
     return ax.legend(handles, labels, fontsize=8, loc=loc)
 
 
