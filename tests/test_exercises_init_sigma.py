@@ -12,7 +12,7 @@ CASES = [
     (ex.check_q_from_norms, 14.0, -14.0),
     (ex.check_variance_for_radius, 0.81 / 256, 1 / 256),  # radius 0.9 at K = 256 (1/256 is radius 1)
     (ex.check_q_from_gain, -100 * math.log10(0.8), -100 * math.log10(0.64)),  # c = gain, not gain²
-    (ex.check_pascanu_variance, 0.04, 0.0025),  # sigmoid γ = 1/4 (0.0025 is tanh's limit)
+    (ex.check_pascanu_variance, 0.0625, 1 / 256),  # sigmoid γ = 1/4, K = 64 (1/256 is tanh's limit)
 ]
 
 
@@ -38,8 +38,9 @@ def test_checker_never_raises(check, junk, capsys):
     (ex.check_variance_for_radius, 0.003, 1 / 256),  # one significant figure passes; radius 1 fails
     (ex.check_q_from_gain, 9.7, -9.7),  # the sign: the gradient vanishes, Q > 0
     (ex.check_q_from_gain, 10, 4.8),  # a whole-number rounding passes; half of it fails
-    (ex.check_pascanu_variance, 0.04, 0.2),  # the std 0.2 is not the variance
-    (ex.check_pascanu_variance, 0.04, 0.16),  # forgetting σ_max ≈ 2·std·√K (not std·√K) fails
+    (ex.check_pascanu_variance, 0.0625, 0.25),  # the std 0.25 is not the variance (nor is 0.25 = std² without the 2)
+    (ex.check_pascanu_variance, 0.06, 0.04),  # one significant figure passes; K = 100's answer (§3's std 0.2 row) fails
+    (ex.check_pascanu_variance, 0.063, 1 / 16 * 1.06),  # σ_max ≈ 2·std·√K is an estimate: no finite-K correction
 ])
 def test_checker_takes_natural_roundings(check, rounded, wrong, capsys):
     assert check(rounded) is True
@@ -80,7 +81,7 @@ def test_unanswered_cell_gets_a_nudge_not_the_method(check, method, capsys):
 ANSWERS = [(ex.check_std_for_variance, ("0.03", "3e-2")), (ex.check_circle_radius, ("2", "2.0")),
            (ex.check_q_from_norms, ("14",)), (ex.check_q_kind, ("vanishing",)),
            (ex.check_variance_for_radius, ("0.0032", "0.00316", "0.81/256")),
-           (ex.check_q_from_gain, ("9.7", "10", "9.69")), (ex.check_pascanu_variance, ("0.04", "1/25"))]
+           (ex.check_q_from_gain, ("9.7", "10", "9.69")), (ex.check_pascanu_variance, ("0.0625", "1/16", "0.06"))]
 
 
 @pytest.mark.parametrize("check, words", ANSWERS)
