@@ -84,3 +84,26 @@ def test_figures_label_what_they_draw_and_share_the_x_axis():
     assert {matplotlib.colors.to_hex(ln.get_gapcolor()) for ln in both} == {matplotlib.colors.to_hex(P.color("ds"))}
     assert "ds = ds_as_printed (one network, both colours)" in [t.get_text() for t in a3.get_legend().get_texts()]
     plt.close("all")
+
+
+def test_plane_y_limit_fits_the_dots():
+    """The symlog y-axis ends at the smallest power of 10 (at least 10) above every |dS| drawn, not at a
+    fixed ±1e3 (read 07r15 F1); no dot is moved by it, and the panel draws the same limit."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    q, ds, rec = _decisions(100)
+    ds = np.clip(ds, -3.0, 3.0)  # as in notebook 07's live run: every |dS| within about 3
+    _, ax = plt.subplots()
+    P.plot_ds_plane(q, ds, rec, ax=ax)
+    assert ax.get_ylim() == (-10.0, 10.0)
+    drawn = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert np.allclose(np.sort(drawn), np.sort(ds))  # the limit clips nothing here
+    assert P._ds_limit([0.5, -42.0]) == 100.0 and P._ds_limit(None) == 10.0 and P._ds_limit([1e7]) == P.DS_LIM
+    panel = safe_zone_panel(q, ds, rec)
+    assert panel.fig.axes[0].get_ylim() == (-10.0, 10.0)
+    with pytest.raises(ValueError, match="ds_lim"):
+        P.plot_ds_plane(ax=ax, ds_lim=-1.0)
+    with pytest.raises(TypeError, match="ds_lim"):
+        P.plot_ds_plane(ax=ax, ds_lim="big")
+    plt.close("all")

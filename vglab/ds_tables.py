@@ -34,8 +34,11 @@ READING_NOTES = {
     "ds_loss": ("ours", "as ds, but the |dS| limit is scaled to the step's loss change (not in the paper)"),
     "ds_own_loss": ("ours", "ds_own with the loss-scaled |dS| limit (not in the paper)"),
     "ds_as_printed": ("paper's printed step 4 on lab's reading A", "as ds, but step 4 as the paper prints it"),
-    "clipping": ("Pascanu et al., paper's regime", "clipping at 1 in the paper's regime (lr 1e-5, summed loss)"),
-    "pascanu": ("Pascanu et al., paper's regime", "Ω (weight 1) + clipping at 1 in the paper's regime"),
+    # the paper runs no clipping or Ω baseline: θ = 1 and Ω's weight 1 are the lab's choices (read 07r15 M2)
+    "clipping": ("Pascanu et al., paper's settings; θ ours", "clipping at 1 with the paper's lr 1e-5, μ 0.9, "
+                 "batch 10 and our summed loss"),
+    "pascanu": ("Pascanu et al., paper's settings; θ, weight ours", "Ω (weight 1) + clipping at 1 with the "
+                "paper's lr 1e-5, μ 0.9, batch 10 and our summed loss"),
     "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss"),
     "clipping_own": ("Pascanu's regime", "as plain_own + clipping at 1 (his code with α = 0)"),
     "pascanu_own": ("Pascanu's regime", "as plain_own + Ω (α = 2) + clipping at 1 (his code)"),

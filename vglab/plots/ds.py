@@ -13,7 +13,7 @@ from .style import check as _check  # the plots' one input check (issue 17)
 
 LINTHRESH = 1e-4  # dS spans many decades: a symmetric log axis, linear within ±1e-4
 Q_LIM = (-4.0, 6.0)
-DS_LIM = 1e3
+DS_LIM = 1e3  # the largest y-limit: a |dS| beyond it is drawn at the edge
 ACCEPT, SKIP = PALETTE["green"], PALETTE["wine"]
 
 
@@ -36,11 +36,23 @@ def region_handles():
             Line2D([], [], color=PALETTE["grey"], lw=0.8, ls="--", label="safe zone edges")]
 
 
+def _ds_limit(ds=None) -> float:
+    """The (Q, dS) plane's symlog y-limit: the smallest power of 10 that is at least 10 and at least
+    every |dS| given, at most ``DS_LIM`` (read 07r15 F1: a fixed ±1e3 left a third of each half empty)."""
+    a = np.abs(np.asarray([] if ds is None else ds, float))
+    top = float(a[np.isfinite(a)].max(initial=0.0))
+    return float(min(DS_LIM, max(10.0, 10.0 ** np.ceil(np.log10(top)) if top > 0 else 10.0)))
+
+
 def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_max=1.0, rule="corrected",
-                  ax=None, title=None, max_points=4000):
+                  ax=None, title=None, max_points=4000, ds_lim=None):
     """The (Q, dS) plane: green = apply, white = skip (inside the zone too, where |dS| > ds_max);
-    dashed lines = the zone's edges; dots = recorded decisions (if given)."""
+    dashed lines = the zone's edges; dots = recorded decisions (if given). The y-axis runs to
+    ±``ds_lim`` (default ``_ds_limit(ds)``); a dot beyond it is drawn at the edge."""
     ax = ax or plt.gca()
+    if _check("ds_lim", ds_lim, "number", optional=True) is not None and ds_lim <= 0:
+        raise ValueError(f"ds_lim must be a positive number, got {ds_lim!r}")
+    lim = _ds_limit(ds) if ds_lim is None else float(ds_lim)
     for r in accept_regions(q_min, q_max, ds_max, rule):
         ax.add_patch(Rectangle(r[:2], r[2], r[3], facecolor=ACCEPT, alpha=0.18, edgecolor="none"))
     for v in (q_min, q_max):
@@ -52,15 +64,15 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
         keep = np.linspace(0, len(q) - 1, min(len(q), max_points)).astype(int)
         acc = np.ones(len(q), bool) if accepted is None else np.asarray(accepted, bool).ravel()
         for mask, c, lab in ((acc[keep], ACCEPT, "applied"), (~acc[keep], SKIP, "skipped")):
-            handles.append(ax.scatter(np.clip(q[keep][mask], *Q_LIM), np.clip(ds[keep][mask], -DS_LIM, DS_LIM),
+            handles.append(ax.scatter(np.clip(q[keep][mask], *Q_LIM), np.clip(ds[keep][mask], -lim, lim),
                                       s=6, c=c, label=lab, alpha=0.6, linewidths=0))
         ax.legend(handles=handles, loc="lower right", fontsize=7, markerscale=2)
     ax.set_yscale("symlog", linthresh=LINTHRESH)
-    ax.yaxis.set_major_locator(FixedLocator([-1e3, -1, -1e-3, 0, 1e-3, 1, 1e3]))
+    ax.yaxis.set_major_locator(FixedLocator([-lim, -1, -1e-3, 0, 1e-3, 1, lim]))
     ax.yaxis.set_minor_locator(NullLocator())  # symlog's default minor ticks cost most of a redraw
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # plain text: no mathtext to lay out
     ax.set_xlim(*Q_LIM)
-    ax.set_ylim(-DS_LIM, DS_LIM)
+    ax.set_ylim(-lim, lim)
     ax.set_xlabel("Q-factor (> 0: vanishing, < 0: exploding)")
     ax.set_ylabel("dS (symlog)")
     ax.set_title(title or f"rule: {rule.replace('_', ' ')}", fontsize=10)

@@ -9,7 +9,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
 from ..ds_sampling import accept
-from ..plots.ds import ACCEPT, DS_LIM, Q_LIM, SKIP, accept_regions, plot_ds_plane, region_handles
+from ..plots.ds import ACCEPT, Q_LIM, SKIP, accept_regions, _ds_limit, plot_ds_plane, region_handles
 from ..plots.style import PALETTE
 from ..plots.style import check as _check  # the plots' one input check (issue 17)
 from .panel import Panel
@@ -28,7 +28,8 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
         raise ValueError("q, ds and accepted must be non-empty and of the same length")
     keep = np.linspace(0, len(q) - 1, min(len(q), max_points)).astype(int)
     q, ds, rec = q[keep], ds[keep], rec[keep].astype(bool)
-    xy = np.c_[np.clip(q, *Q_LIM), np.clip(ds, -DS_LIM, DS_LIM)]  # where each dot sits (clipped to the plot)
+    lim = _ds_limit(ds)  # the y-limit the plot draws: these dots' own range, as plot_ds_plane's default
+    xy = np.c_[np.clip(q, *Q_LIM), np.clip(ds, -lim, lim)]  # where each dot sits (clipped to the plot)
     rgba = np.array([to_rgba(SKIP, 0.7), to_rgba(ACCEPT, 0.7)])  # skipped, applied
     controls = {
         "q_min": widgets.FloatSlider(value=q_min, min=-5, max=0, step=0.1, description="Q_min"),
@@ -42,7 +43,7 @@ def safe_zone_panel(q, ds, accepted, *, rule: str = "corrected", q_min=-1.0, q_m
     def draw(fig, axes, q_min, q_max, ds_max, rule):
         ax = axes[0]
         if not state:  # build once, then only move patches and recolour the dots
-            plot_ds_plane(q_min=q_min, q_max=q_max, ds_max=ds_max, rule=rule, ax=ax)
+            plot_ds_plane(q_min=q_min, q_max=q_max, ds_max=ds_max, rule=rule, ax=ax, ds_lim=lim)
             for line in ax.lines[:2]:  # the plane's fixed zone edges: the moving ones below replace them
                 line.remove()
             state["patches"] = list(ax.patches)
