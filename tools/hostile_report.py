@@ -36,17 +36,29 @@ def _deadline(seconds: int):
         signal.signal(signal.SIGALRM, old)
 
 
+def _sandbox() -> None:
+    """As tests/properties/conftest.py: hostile paths ("abc", "cuda") and default result folders land in a
+    temporary folder, never in the repository."""
+    import os
+    import tempfile
+
+    from vglab import results
+    here = Path(tempfile.mkdtemp(prefix="vglab-hostile-"))
+    os.chdir(here)
+    results.results_dir = lambda: here / "results"
+
+
 def main(argv=None) -> int:
     import hostile
     args = list(argv if argv is not None else sys.argv[1:])
     seconds = 20
     if args[:1] == ["--seconds"]:
         seconds, args = int(args[1]), args[2:]
-    mods = args or [p.stem.removeprefix("test_props_")
-                                                             for p in sorted(HERE.glob("test_props_*.py"))]
+    names = args or [p.stem.removeprefix("test_props_") for p in sorted(HERE.glob("test_props_*.py"))]
+    mods = [importlib.import_module(f"test_props_{m}") for m in names]  # they may read saved results
+    _sandbox()
     bad = 0
-    for m in mods:
-        mod = importlib.import_module(f"test_props_{m}")
+    for mod in mods:
         for case in getattr(mod, "CASES", ()):
             try:
                 hostile.check_valid(case)

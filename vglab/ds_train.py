@@ -258,7 +258,8 @@ class Stream:
     (which checkpoints it: ``state``/``load``)."""
 
     def __init__(self, n: int, batch_size: int, seed: int):
-        n, batch_size = _args.integer("n", n, lo=1), _args.integer("batch_size", batch_size, lo=1)
+        # a permutation of n indices is held in memory: n up to 2**24 (16.7 M items, 134 MB)
+        n, batch_size = _args.size("n", n, 1, 1 << 24), _args.integer("batch_size", batch_size, lo=1)
         seed = _args.seed("seed", seed)
         self.n, self.B = n, batch_size
         self.g = torch.Generator().manual_seed(seed)

@@ -319,8 +319,8 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
     from .runtime import cpu_threads
 
     _get(name)
-    steps, hidden = _args.integer("steps", steps, lo=1), _args.integer("hidden", hidden, lo=1)
-    batch, seed = _args.integer("batch", batch, lo=1), _args.integer("seed", seed, lo=0)
+    steps, hidden = _args.integer("steps", steps, lo=1), _args.size("hidden", hidden, 1, 4096)  # width² weights
+    batch, seed = _args.size("batch", batch, 1), _args.integer("seed", seed, lo=0)
     dev = torch.device("cpu") if device is None else _args.device("device", device)
     split = (split or data.digits(standardize=True, seed=seed)).to(dev)
     torch.manual_seed(seed)

@@ -50,10 +50,11 @@ def omega(W_rec, a, z, dz, f_prime, *, lengths=None, bound: float = OMEGA_BOUND,
     _args.choice("hold", hold, HOLDS)
     bound = _args.real("bound", bound, 0)
     _checked.tensor("a", a, min_dim=3)
+    by_a = f"(its shape follows a, of shape {tuple(a.shape)} = (…, B, T, K))"  # a mismatch may be a's fault
     for name, t in (("z", z), ("dz", dz)):
-        _checked.tensor(name, t, shape=tuple(a.shape), finite=name == "z")
+        _checked.tensor(f"{name} {by_a}", t, shape=tuple(a.shape), finite=name == "z")
     K, lead = a.shape[-1], tuple(a.shape[:-3])
-    _checked.tensor("W_rec", W_rec, shape=lead + (K, K))
+    _checked.tensor(f"W_rec {by_a}", W_rec, shape=lead + (K, K))
     _checked.function("f_prime", f_prime)
     _args.boolean("return_fraction", return_fraction)
     return _omega(W_rec, a, z, dz, f_prime, lengths=lengths, bound=bound, hold=hold,

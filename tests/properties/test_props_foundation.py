@@ -72,7 +72,7 @@ CASES = [
     Case("vglab.train.summary_line", train.summary_line,
          lambda: {"bar": train.progress(range(2), enabled=False)}),
     Case("vglab.train.History", train.History, lambda: {}),
-    Case("vglab.train.fit", train.fit, _fit_args),
+    Case("vglab.train.fit", train.fit, _fit_args, long={"n_steps": 2000}),  # more: valid, but minutes
     Case("vglab.train.DivergenceError", train.DivergenceError, lambda: {}, probe=()),
 ]
 

@@ -19,7 +19,7 @@ CASES += [
                                                    "seed": 0, "scale": 1.0}, long={"steps": 10_000}),
     Case("vglab.optim.train_digits_mlp", optim.train_digits_mlp,
          lambda: {"name": "SGD", "steps": 3, "hidden": 4, "batch": 8, "progress_bar": False, "lr": 0.01},
-         probe=("name", "steps", "hidden", "batch", "lr", "device"), examples=6),
+         probe=("name", "steps", "hidden", "batch", "lr", "device"), examples=6, long={"steps": 2000}),
     Case("vglab.surfaces.get", surfaces.get, lambda: {"surface": "quadratic"}),
     Case("vglab.surfaces.trajectory", surfaces.trajectory,
          lambda: {"surface": "quadratic", "optimizer": "SGD", "steps": 5, "noise": 0.0}),

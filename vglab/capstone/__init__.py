@@ -168,7 +168,8 @@ def run_mlp(remedies=None, *, depth: int = 20, width: int = 64, steps: int = 600
     int_at_least("depth", depth, 2), int_at_least("width", width), int_at_least("steps", steps)
     _args.learning_rate("lr", lr), _args.boolean("progress_bar", progress_bar)
     seeds = tuple(seeds) if isinstance(seeds, (tuple, list)) else seeds
-    if not isinstance(seeds, tuple) or not seeds or len(set(seeds)) != len(seeds):
+    if not isinstance(seeds, tuple) or not seeds or not all(_args.is_int(s) for s in seeds) \
+            or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty tuple of distinct ints, got {seeds!r}")
     data = data if data is not None else digits(standardize=True)
     device = _device("device", device) or torch.device("cpu")
@@ -292,8 +293,7 @@ def paper_update_seconds(model, data, method: str, *, repeats: int = 20, seed: i
     sweep and the accept rule for "ds", then the momentum step. A copy of ``model`` is trained;
     ``_paper_updates`` is the same step, returning the trained copy (a test checks it equals
     ``ds_train.train``)."""
-    if method not in ds_train.METHODS:
-        raise ValueError(f"method must be one of {ds_train.METHODS}, got {method!r}")
+    _args.choice("method", method, ds_train.METHODS)
     int_at_least("repeats", repeats)
     times, _ = _paper_updates(copy.deepcopy(model), data, method, repeats + 1, seed=seed, device=device)
     times = sorted(times[1:])  # the first update warms up

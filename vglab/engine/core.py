@@ -85,7 +85,7 @@ class Engine:
         _args.choice("records", records, ("full", "epoch"))
         self.tasks, self.readings, self.seed, self.threads = list(problems), readings, seed, threads
         self.T, self.h = datas[0].T, min(_check_h(cfg, d) for d in datas)
-        if dtype is not None and dtype not in (torch.float32, torch.float64):
+        if dtype is not None and not any(dtype is d for d in (torch.float32, torch.float64)):
             raise ValueError(f"dtype must be torch.float32, torch.float64 or None, got {dtype!r}")
         self.dtype, self.K, self.Mt = dtype or m0.W_rec.dtype, m0.n_hidden, m0.n_networks
         if isinstance(sweep_dtype, str) and sweep_dtype != "auto":
