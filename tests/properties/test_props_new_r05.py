@@ -37,7 +37,7 @@ CASES = [
 
 test_valid, test_hostile = hostile_test(CASES)
 
-CHECKERS = [(ex.check_q_from_gain, -100 * math.log10(0.8)), (ex.check_pascanu_variance, 0.04),
+CHECKERS = [(ex.check_q_from_gain, -100 * math.log10(0.8)), (ex.check_pascanu_variance, 1 / 16),
             (ex.check_variance_for_radius, 0.81 / 256)]
 
 
