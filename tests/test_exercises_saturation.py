@@ -145,9 +145,23 @@ def test_wrong_answers_still_get_the_full_hint(capsys):
     assert ex.check_bn_relu_factor(1.0) is False
     assert "1/√(2π)" in capsys.readouterr().out
     assert ex.check_tanh_derivative(lambda a: a) is False
-    assert "2σ(2a) − 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "A·σ(B·a) + C" in out and "2σ(2a)" not in out  # the form, never the identity the exercise asks for
     assert ex.check_sigmoid_linear_factor(0.3, 1.0) is False
     assert "maximum" in capsys.readouterr().out
+
+
+def test_no_tanh_hint_gives_the_identity(capsys):
+    """Ex 3 asks the learner to write tanh through σ: no hint, first or later, may give tanh(a) = 2σ(2a) − 1."""
+    from vglab.exercises import saturation as exs
+
+    exs._TRIES.clear()
+    outs = []
+    for answer in (..., lambda a: a, lambda a: a, "tanh", lambda a: 1 / 0):
+        assert ex.check_tanh_derivative(answer) is False
+        outs.append(capsys.readouterr().out)
+    assert not any("2σ(2a)" in o or "σ(2a)" in o or "σ(2·a)" in o for o in outs)
+    exs._TRIES.clear()
 
 
 def test_first_wrong_hint_keeps_the_identities_back(capsys):
@@ -158,7 +172,7 @@ def test_first_wrong_hint_keeps_the_identities_back(capsys):
     exs._TRIES.clear()
     wrong_tanh = lambda a: torch.sigmoid(2 * a) * (1 - torch.sigmoid(2 * a))  # noqa: E731 -- forgot the 4
     for check, wrong, right, identity in (
-            (ex.check_tanh_derivative, wrong_tanh, lambda a: 1 - torch.tanh(a) ** 2, "2σ(2a)"),
+            (ex.check_tanh_derivative, wrong_tanh, lambda a: 1 - torch.tanh(a) ** 2, "A·σ(B·a) + C"),
             (ex.check_bn_relu_factor, 1.0, 1.21, "1/√(2π)")):
         check(...)
         first_blank = capsys.readouterr().out

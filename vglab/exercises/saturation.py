@@ -105,16 +105,20 @@ def check_sigmoid_derivative(fn) -> bool:
 
 
 def check_tanh_derivative(fn) -> bool:
-    """The learner's ``fn(a)`` must return tanh′(a) elementwise (any shape), derived from the sigmoid:
-    tanh(a) = 2σ(2a) − 1, so tanh′(a) = 4σ′(2a). Checked against 1 − tanh²(a) on [−20, 20] (float64)."""
+    """The learner's ``fn(a)`` must return tanh′(a) elementwise (any shape), derived from the sigmoid
+    (exercise 3). Checked against 1 − tanh²(a) on [−20, 20] (float64). No hint names the identity the
+    exercise asks for."""
+    # the answer, kept out of the docstring a learner can open with shift-tab: tanh(a) = 2σ(2a) − 1, so
+    # tanh′(a) = 4σ′(2a)
     nudge = "write tanh through the sigmoid first (compare the two curves' ranges and slopes at a = 0)"
     if fn is ...:
         return report(False, "", nudge)
     hint = _hint("tanh", "tanh is the sigmoid rescaled along a, stretched in height and shifted: find the three "
                  "numbers from the ranges (σ: 0 to 1, tanh: −1 to 1) and the slopes at a = 0 (σ′(0) = 1/4, "
                  "tanh′(0) = 1), then differentiate with the chain rule; you may call your σ′ from exercise 2",
-                 "write tanh through the sigmoid (tanh(a) = 2σ(2a) − 1: check it at a = 0 and a → ∞), then "
-                 "differentiate with the chain rule; you may call your σ′ from exercise 2")
+                 "write tanh(a) = A·σ(B·a) + C and fix the three numbers A, B, C from three facts: tanh(0) = 0, "
+                 "tanh(a) → 1 as a → ∞, and tanh′(0) = 1 while σ′(0) = 1/4; then differentiate with the chain "
+                 "rule; you may call your σ′ from exercise 2")
     a = torch.linspace(-20, 20, 240, dtype=torch.float64)
     for x in (a, a.reshape(3, 5, 16)):
         ok, out = run_learner_fn(fn, x.clone(), hint=hint)

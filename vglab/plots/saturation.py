@@ -106,7 +106,7 @@ def plot_derivatives(names=ACTIVATIONS, ax=None, *, lim: float = 6.0, threshold:
             ax.axhline(level, color=_act_color(who[0]) if len(who) == 1 else PALETTE["grey"], lw=1.2, ls=":",
                        label=f"5 % of max ({who[0]})" if len(who) == 1 else "5 % of max (the others)")
     ax.set(xlabel="pre-activation a", ylabel="f′(a)", ylim=(-0.05, 1.1),
-           title="derivatives (dotted: 5 % of max = saturated)")
+           title="derivatives (dotted: 5 % of max; below = saturated)")
     ax.legend(fontsize=8, frameon=False, loc="center right")
     if threshold and "sigmoid" in names:  # the sigmoid's threshold is too low to read on the main axes
         ins = ax.inset_axes([0.12, 0.45, 0.26, 0.36])  # right edge left of a ≈ −1.5: clear of tanh′ > 0.45
