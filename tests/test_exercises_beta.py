@@ -47,7 +47,7 @@ def test_placeholders_print_the_format_only(capsys):
     for check, banned in ((ex.check_beta21_log_mean, ["0.5", "1/2", "α = 2", "ψ(3)"]),
                           (ex.check_constant_layer_omega, ["square", "ln c", "7."]),
                           (ex.check_omega_push, ["2.5", "lower", "z = 0.9"]),
-                          (ex.check_factor_at_zero, ["1/4", "0.25", "σ′(0)", "= 1"])):
+                          (ex.check_factor_at_zero, ["1/4", "0.25", "σ′(0)", "1/2", "0.5", "halve"])):
         assert check(...) is False
         out = capsys.readouterr().out
         assert out.startswith("Not yet: replace ... with your number")
@@ -122,6 +122,10 @@ def test_success_replies_state_true_omega(capsys):
         assert not (ex.check_beta21_log_mean(slip) if slip == 0.5 else ex.check_factor_at_zero(slip))
         out = capsys.readouterr().out
         assert "−1/2" not in out and "-0.5" not in out and "gain g" not in out and "= 1" not in out, out
+    for slip in (0.25, 2.0, 1.0, 0.125):  # read 06r12 X4: nor do those of Exercise 5 (answer 1/2)
+        assert not ex.check_factor_at_zero(slip)
+        out = capsys.readouterr().out
+        assert "1/2" not in out and "0.5" not in out and "halve" not in out, out
 
 
 def test_omega_grad_accepts_float32_and_rejects_small_slips(capsys):
@@ -150,13 +154,15 @@ def test_omega_push_matches_the_closed_form(capsys):
 
 
 def test_factor_at_zero_against_autograd(capsys):
-    """σ′(0) from autograd, times the gain 4: the accepted answer."""
+    """σ′(0) from autograd, times the gain 2 (read 06r12 X4: not §7's gain 4): the accepted answer."""
     a = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     (s,) = torch.autograd.grad(torch.sigmoid(a).sum(), a)
-    assert ex.check_factor_at_zero(4 * float(s))
-    assert not ex.check_factor_at_zero(0.25) and not ex.check_factor_at_zero(4) and not ex.check_factor_at_zero(0.99)
+    assert ex.check_factor_at_zero(2 * float(s)) and ex.check_factor_at_zero(np.float32(0.5))
+    for wrong in (0.25, 2, 4 * float(s), 2 * float(s) ** 2, 0.49, 0.51):
+        assert not ex.check_factor_at_zero(wrong), wrong
     out = capsys.readouterr().out
-    assert out.count("Correct") == 1 and "two factors" in out and "RMS" in out
+    assert out.count("Correct") == 2 and out.count("Not yet") == 6
+    assert "two factors" in out and "gain alone" in out and "gain 4" in out and "square root" in out
 
 
 def test_log_moment(capsys):

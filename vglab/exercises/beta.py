@@ -139,16 +139,19 @@ def check_omega_push(answer) -> bool:
 
 
 def check_factor_at_zero(answer) -> bool:
-    """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 4 with every a = 0: 4 · 1/4 = 1."""
+    """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 2 with every a = 0: 2 · 1/4 = 1/2.
+
+    (Not at §7's gain 4: 4 · 1/4 = 1 can be read off notebook 06's §7 text; read 06r12 X4.)"""
     return _number_check(
-        answer, 1.0, rel=1e-3,
-        success="c = 4 · σ′(0) = 4 · 1/4 = 1: the gradient's norm would pass every layer about unchanged. "
-                "Yet every z would be "
-                "1/2 for every input, so the layers would carry no information about the digit: an undamped flow "
-                "of a useless signal.",
+        answer, 0.5, rel=1e-3,
+        success="c = 2 · σ′(0) = 2 · 1/4 = 1/2: the gradient's norm would about halve at every layer, so it would "
+                "still vanish. And every z would be 1/2 for every input, so the layers would carry no information "
+                "about the digit.",
         hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is 0?",
         slips=((0.25, "that is only one of eq. sat-rate's two factors."),
-               (4.0, "that is the gain alone; multiply it by the RMS of σ′.")))
+               (2.0, "that is the gain alone; multiply it by the RMS of σ′."),
+               (1.0, "that would be the factor at §7's gain 4; this exercise's gain is 2."),
+               (0.125, "eq. sat-rate takes the square root of E[σ′²], the RMS, not E[σ′²] itself.")))
 
 
 def check_log_moment(fn) -> bool:
