@@ -168,6 +168,9 @@ def test_scaled_orthogonal_q(capsys):
     assert "square" in capsys.readouterr().out
     assert not exercises.check_orthogonal_srn_q(-right, 0.9, 50, scale=1.05)
     assert "sign" in capsys.readouterr().out
+    for rounded_c in (0.94, 0.95):  # c = 0.945 rounded to two decimals: rejected, with a tailored reply
+        assert not exercises.check_orthogonal_srn_q(-50 * math.log10(rounded_c), 0.9, 50, scale=1.05)
+        assert "unrounded" in capsys.readouterr().out
     for wrong in (right * 1.1, "1.23", (right,), float("nan"), 10**400, True):
         assert not exercises.check_orthogonal_srn_q(wrong, 0.9, 50, scale=1.05)
     for bad in (0, -1, "x", float("nan"), 100):

@@ -137,6 +137,11 @@ def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50, scale:
     if sc != 1 and not math.isclose(unscaled, expected, rel_tol=0.05) and math.isclose(a, unscaled, rel_tol=0.02):
         return report(False, "", "that is Q for the orthogonal matrix itself: the scale multiplies every "
                                  "singular value, and so g")
+    for c_round in (math.floor(sc * r * 100) / 100, math.ceil(sc * r * 100) / 100):  # c rounded to 2 decimals
+        q_round = -int(hh) * math.log10(c_round) if c_round > 0 else math.nan
+        if not math.isclose(q_round, expected, rel_tol=0.05) and math.isclose(a, q_round, rel_tol=0.02):
+            return report(False, "", "close, and the method is right, but c looks rounded: over h steps a "
+                                     "small change in c moves Q a lot; keep c = g·RMS f′ unrounded")
     squared = -int(hh) * math.log10(sc * sc * r)
     if sc != 1 and not math.isclose(squared, expected, rel_tol=0.05) and math.isclose(a, squared, rel_tol=0.02):
         return report(False, "", "g scales with the entries once: RMS(entry) is multiplied by the scale, not "

@@ -107,7 +107,7 @@ def plot_state_gradients(curves: dict, *, ax=None, styles: dict | None = None, t
         elif v.shape[0] > 1 and band == "edges":
             edge = {key: val for key, val in kw.items() if key in ("color", "ls", "linestyle")}
             for bound in (v.min(axis=0), v.max(axis=0)):
-                ax.semilogy(k, bound, lw=0.7, alpha=0.6, **edge)
+                ax.semilogy(k, bound, lw=0.8, alpha=0.9, **edge)  # near-opaque: the colour stays recognisable
     ax.set_xlabel("step t")
     ax.set_ylabel("gradient norm / its value at the last step" if relative
                   else "median over nets of the mean norm")
@@ -171,9 +171,9 @@ def plot_eigenvalues(eigenvalues, *, ax=None, title: str | None = None, color=No
     if ev.size == 0 or not np.isfinite(ev).all():
         raise ValueError(f"eigenvalues must be non-empty and finite, got {ev.size} values")
     ax = _ax(ax)
-    ax.scatter(ev.real, ev.imag, s=6, color=color or COLORS["plain"], alpha=0.6, lw=0)
-    t = np.linspace(0, 2 * np.pi, 200)
-    ax.plot(radius * np.cos(t), radius * np.sin(t), color=COLORS["bound"], lw=0.8, ls=":")
+    ax.scatter(ev.real, ev.imag, s=12, color=color or COLORS["plain"], alpha=0.9, lw=0, zorder=3)
+    t = np.linspace(0, 2 * np.pi, 200)  # the circle thin, grey and beneath the dots: dots on it stay visible
+    ax.plot(radius * np.cos(t), radius * np.sin(t), color=COLORS["bound"], lw=0.6, ls=":", zorder=2)
     ax.set_aspect("equal")
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
