@@ -434,3 +434,22 @@ def test_cli_keeps_a_diverged_remedy_as_a_message_not_a_row(tmp_path, monkeypatc
     run = results.load("div", tmp_path)
     assert [r["remedy"] for r in run["data"]["rows"]] == ["plain SGD"]
     assert run["data"]["diverged"] == {"clipping": "training diverged at step 4: loss = nan"}
+
+
+def test_long_run_panel_labels_its_x_axes_minibatches_drawn():
+    """The long run counts minibatches drawn, not applied weight updates (SOURCES.md §1.6): the panel says so."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from vglab import ds_tables
+    from vglab.plots import capstone as pc
+    view = ds_tables.long_run("table1_T100_temporal_order")
+    if view is None:
+        pytest.skip("no saved long run in this copy")
+    try:
+        axes = pc.long_run_panel(view, paper=ds_tables.PAPER_T100)
+        labels = [ax.get_xlabel() for ax in axes]
+    finally:
+        plt.close("all")
+    assert all(lbl.startswith("minibatches drawn") for lbl in labels), labels
+    assert not any(lbl.startswith("update") for lbl in labels)

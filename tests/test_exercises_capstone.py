@@ -44,6 +44,13 @@ def test_fix_for_symptom(capsys):
         out = capsys.readouterr().out.lower()
         others = [o for o in ("clipping", "ds sampling", "lstm") if o != wrong.lower()]
         assert not any(o in out for o in others) and "residual" not in out
+    cx.check_fix_for_symptom("clipping")  # the real reason: one common factor for every layer's gradient
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: ") and "one common factor" in out and "too small" not in out
+    cx.check_fix_for_symptom("LSTM")  # agrees with §1: the LSTM adds a cell path, it replaces no factor
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: ") and "adds a cell path" in out and "replaces" not in out
+    assert cx.check_fix_for_symptom("residual") is True and capsys.readouterr().out.startswith("Correct: ")
 
 
 def test_orthogonal_q_asks_for_two_decimals(capsys):

@@ -28,12 +28,12 @@ def check_fix_for_symptom(answer) -> bool:
     if _placeholder(answer):
         return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
                                  "first over what the product runs: layers or time steps?")
-    why = {"clipping": "clipping acts on a step, and there is none yet; it only caps a gradient that is too "
-                       "large, and this one is too small.",
+    why = {"clipping": "norm clipping rescales all the weight gradients by one common factor after backprop, "
+                       "so it cannot change the ratio between two layers' gradients.",
            "ds sampling": "dS sampling chooses which updates to apply, and there is none yet; it does not change "
                           "any factor of the product.",
-           "lstm": "the LSTM's cell path replaces each factor of a product over time steps (W_recᵀ·diag f′ becomes "
-                   "the diagonal of the forget gate); this product runs over layers."}
+           "lstm": "the LSTM adds a cell path across time steps (its Jacobian is the diagonal of the forget "
+                   "gate, beside the W_recᵀ·diag f′ path); this product runs over layers."}
     try:
         norm = str(answer).strip().lower()
     except Exception:  # noqa: BLE001 -- a checker never raises

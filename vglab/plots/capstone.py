@@ -206,7 +206,8 @@ def plot_metric(rows, metric: str = "cost × baseline", *, ax=None, title=None):
 
 def long_run_panel(view: dict, *, paper: dict | None = None):
     """``plots.ds.plot_long_run`` for notebook 08, with the paper's safe zone Q ∈ [−1, 1] drawn on its
-    Q panel (the poster's green band). Returns the three Axes."""
+    Q panel (the poster's green band), and its x-axes labelled "minibatches drawn" (a dS reading applies
+    only some of them). Returns the three Axes."""
     from .ds import plot_long_run
     if not isinstance(view, dict) or not {"rows", "task", "updates"} <= set(view):
         raise TypeError("view must be a dict from ds_tables.long_run (with 'rows', 'task', 'updates'), got "
@@ -217,6 +218,9 @@ def long_run_panel(view: dict, *, paper: dict | None = None):
         axes = plot_long_run(view, paper=paper)
     except (KeyError, IndexError, AttributeError, TypeError, ValueError) as e:
         raise ValueError(f"view is not a readable long run (ds_tables.long_run): {type(e).__name__}: {e}") from None
+    for ax in axes:  # the run counts minibatches drawn, not applied weight updates (SOURCES.md §1.6)
+        if ax.get_xlabel().startswith("update"):
+            ax.set_xlabel("minibatches drawn" + ax.get_xlabel()[len("update"):])
     axes[2].axhspan(-1, 1, color=BAND, alpha=0.12, lw=0, label="safe zone [−1, 1]")
     axes[2].legend(fontsize=6)
     handles, labels = axes[0].get_legend_handles_labels()
