@@ -162,11 +162,11 @@ def status(view: dict | None) -> str:
     s = view.get("settings", {})
     what = f"The T = {s['T']} run" if "T" in s else "The long run"
     if view["finished"]:
-        return f"{what} **has finished** ({view['updates']} updates; {view['label']})."
+        return f"{what} **has finished** ({view['updates']} minibatches drawn per reading; {view['label']})."
     if view["updates_done"] >= view["updates"]:
-        return (f"{what} has trained all its {view['updates']} updates but has not written its result yet: "
+        return (f"{what} has drawn all its {view['updates']} minibatches but has not written its result yet: "
                 "nothing it shows is a verdict yet.")
-    return (f"{what} **is still being trained**: {view['updates_done']} of {view['updates']} updates in this "
+    return (f"{what} **is still being trained**: {view['updates_done']} of {view['updates']} minibatches drawn in this "
             "copy. Nothing it shows is a verdict yet: **neither** that dS sampling beats plain SGD **nor** that it "
             "loses.")
 
@@ -205,7 +205,7 @@ def report(view: dict | None, paper: dict) -> str:
     names = list(rows)
     pts = sorted({at for r in rows.values() for at in r["test_at"][:len(r["test_score"])]})
     if pts:
-        head = "| update | " + " | ".join(f"`{k}` best / mean" for k in names) + " |\n|---|" + "---|" * len(names)
+        head = "| minibatches drawn | " + " | ".join(f"`{k}` best / mean" for k in names) + " |\n|---|" + "---|" * len(names)
         lines = []
         for at in pts:
             cells = []
@@ -295,7 +295,7 @@ def summary(view: dict | None, paper: dict) -> str:
     _check_view(view, allow_none=True)
     _check_paper(paper)
     if view is None or not view["finished"]:
-        where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} updates in this copy)"
+        where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} minibatches drawn in this copy)"
         return ("Whether dS sampling beats plain SGD at T = 100, as the paper's Table 1 says, stays open until the "
                 f"full-size temporal-order run has finished{where}.")
     task = view["task"]
@@ -324,6 +324,6 @@ def summary(view: dict | None, paper: dict) -> str:
                       + ("; " + "; ".join(held) if held else "") + ")")
     s = view.get("settings", {})
     return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
-            "updates; one run, whose p treat the initial networks as the random units: one training set, one "
+            "minibatches drawn each; one run, whose p treat the initial networks as the random units: one training set, one "
             "minibatch order and one test set shared by all readings) has finished: " + "; ".join(parts)
             + f". The paper's Table 1: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")

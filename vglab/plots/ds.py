@@ -206,14 +206,14 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
-    ax_s.set(xlabel="update", ylabel="test accuracy (%), kept nets", ylim=(0, 102),
+    ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102),
              xlim=(0, view["updates"]))
     ax_s.set_title("test score: solid = mean, dashed = best\n"
                    "orange: paper's Table 1 (solid = plain, dotted = dS)\n"
                    "readings offset sideways, so equal points stay visible", fontsize=8)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
-    ax_a.set(xlabel="update", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+    ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
              title="share of minibatches applied, last epoch only" if not any(traced)
              else "share of minibatches applied, per epoch" + last)
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
@@ -223,9 +223,9 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
              if u > 0] + ([view["updates_done"]] if not all(traced) and view["updates_done"] > 0 else [])
     if first:  # a log axis: the first epochs (where dS sampling moves Q most) are not squeezed against the y axis
         ax_q.set_xscale("log")
-        ax_q.set(xlabel="update (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
+        ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
     else:
-        ax_q.set(xlabel="update", xlim=(0, view["updates"]))
+        ax_q.set(xlabel="minibatches drawn", xlim=(0, view["updates"]))
     ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
