@@ -173,6 +173,11 @@ def test_applied_share_and_multiplicity():
     assert L.applied_share(view, "ds") == pytest.approx(np.mean(tr["accepted"]))  # (1 + 0.5 + 0.25) / 3
     assert "`ds` applied 58% of its minibatches over the run" in L.report(view, PAPER_T100)
     assert "it applied 58% of its minibatches" in L.summary(view, PAPER_T100)
+    # a finished run's count over every minibatch (accept_rate, per network) wins over the traced estimate
+    view["rows"]["ds"]["accept_rate"] = [0.2] * 5 + [0.4] * 5
+    assert L.applied_share(view, "ds") == pytest.approx(0.3)
+    assert "`ds` applied 30% of its minibatches over the run" in L.report(view, PAPER_T100)
+    del view["rows"]["ds"]["accept_rate"]
     # hand-worked Bonferroni and Holm (Holm 1979): p sorted 0.01, 0.02, 0.04 -> ×3, ×2, ×1 = 0.03, 0.04, 0.04
     assert L.adjusted_p([0.04, 0.01, 0.02]) == pytest.approx([0.12, 0.03, 0.06])
     assert L.adjusted_p([0.04, 0.01, 0.02], "holm") == pytest.approx([0.04, 0.03, 0.04])

@@ -79,12 +79,16 @@ def adjusted_p(ps, method: str = "bonferroni") -> list:
 
 
 def applied_share(view: dict, reading: str) -> float | None:
-    """The share of its drawn minibatches ``reading`` applied over the whole run (mean over networks and
-    over the trace's equal blocks of updates), None without a trace."""
+    """The share of its drawn minibatches ``reading`` applied over the whole run, mean over networks: from
+    the run's per-network count over every minibatch (``accept_rate``, a finished run) where the view has
+    it, else estimated from the traced epochs (the trace's equal blocks of updates); None without either."""
     _check_view(view)
     if not isinstance(reading, str) or reading not in view["rows"]:
         raise ValueError(f"reading must be one of the run's readings {sorted(view['rows'])}, got {reading!r}")
-    tr = view["rows"][reading].get("trace")
+    row = view["rows"][reading]
+    if row.get("accept_rate"):
+        return float(np.mean(np.asarray(row["accept_rate"], float)))
+    tr = row.get("trace")
     if not tr or not tr.get("update"):
         return None
     return float(np.mean(np.asarray(tr["accepted"], float)))
@@ -131,8 +135,8 @@ def compare(view: dict, reading: str = "ds", baseline: str = "plain", *, alpha: 
 
 
 def over_run(view: dict, reading: str) -> dict | None:
-    """The accept rate (mean over networks and epochs) and Q (median over networks of the mean over
-    epochs) in the first, middle and last tenth of the updates done, and the share of all traced Q
+    """The accept rate (mean over networks and traced epochs) and Q (median over networks of the mean over
+    traced epochs) in the first, middle and last tenth of the updates done, and the share of all traced Q
     inside [−1, 1]: ``{"accept": (first, middle, last), "q": (...), "inside": share}``; None without a trace."""
     _check_view(view)
     if not isinstance(reading, str) or reading not in view["rows"]:
@@ -224,7 +228,7 @@ def report(view: dict | None, paper: dict) -> str:
         out.append("No test point yet.")
     runs = {k: over_run(view, k) for k in names}
     if any(runs.values()):
-        out.append("Over the run (first / middle / last tenth of the updates done): "
+        out.append("Over the run (first / middle / last tenth of the updates done, from the traced epochs): "
                    + "; ".join(f"`{k}` applied {' / '.join(f'{a:.0%}' for a in r['accept'])} of its minibatches, "
                                f"median Q {' / '.join(_signed(q) for q in r['q'])}, {r['inside']:.0%} of traced Q "
                                "inside [−1, 1]" for k, r in runs.items() if r) + ".")

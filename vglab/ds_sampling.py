@@ -230,7 +230,8 @@ def accept(q, ds, q_min: float = -1.0, q_max: float = 1.0, ds_max: float = 1.0, 
 
     1. |dS| > ds_max: skip;  2. q_min ≤ Q ≤ q_max: apply;
     3. ``rule="corrected"``: Q > q_max (vanishing): apply iff dS > 0; Q < q_min (exploding): iff dS < 0.
-       ``rule="as_printed"``: the paper's printed step with the signs swapped:
+       ``rule="as_printed"``: the paper's printed step 4, whose signs are the opposite of its prose's
+       (they fit only a dS of the raw gradient dw = ∂E/∂w; SOURCES.md §1.5):
        apply iff (Q < q_min and dS > 0) or (Q > q_max and dS < 0).
     A NaN in q or ds skips. Floats in → bool; tensors → bool tensor; arrays → numpy bool array.
     """

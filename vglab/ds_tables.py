@@ -138,7 +138,8 @@ def long_run(name: str, directory=None) -> dict | None:
     ``results/runs/<name>.progress.json`` the run rewrites at every checkpoint, else None.
 
     Returns ``{"finished", "updates_done", "updates", "settings", "label", "rows": {reading: {"test_at",
-    "test_score" (points × networks, in %), "trace" (``epoch_trace``), and for a progress file written
+    "test_score" (points × networks, in %), "trace" (``epoch_trace``: about 200 traced epochs), for a finished
+    run "accept_rate" (per network, counted over every minibatch drawn), and for a progress file written
     by an older ``table1`` "last_epoch" (accept rate and mean Q of the last epoch per network)}}}`` for
     the run's first task."""
     from . import results
@@ -149,7 +150,7 @@ def long_run(name: str, directory=None) -> dict | None:
         run = results.load(name, base)
         s = run["data"]["settings"]
         task = s["tasks"][0]
-        rows = {k: {"test_at": r["test_curve"]["at"], "trace": r["trace"],
+        rows = {k: {"test_at": r["test_curve"]["at"], "trace": r["trace"], "accept_rate": r.get("accept_rate"),
                     "test_score": [[100 * v for v in col] for col in zip(*r["test_curve"]["test_score"])]}
                 for k, r in run["data"]["rows"][task].items()}
         return {"finished": True, "updates_done": s["updates"], "updates": s["updates"], "settings": s,
