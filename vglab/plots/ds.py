@@ -225,7 +225,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
              if u > 0] + ([view["updates_done"]] if not all(traced) and view["updates_done"] > 0 else [])
     if first:  # a log axis: the first epochs (where dS sampling moves Q most) are not squeezed against the y axis
         ax_q.set_xscale("log")
-        ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
+        ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.3))
     else:
         ax_q.set(xlabel="minibatches drawn", xlim=(0, right))
     ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor" + last)
