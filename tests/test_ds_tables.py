@@ -82,6 +82,9 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     # the Q panel's update axis is logarithmic from just before the first epoch: the first epochs are visible (read 07r9 F1)
     assert ax_q.get_xscale() == "log" and 0 < ax_q.get_xlim()[0] < 50 and ax_q.get_xlim()[1] >= 1000
     assert ax_s.get_xscale() == ax_a.get_xscale() == "linear"
+    # the last test point, shifted sideways, stays inside the axes: room right of the run's end (read 07r16 F1)
+    last_x = max(max(ln.get_xdata()) for ln in ax_s.lines[:4])
+    assert ax_s.get_xlim()[1] > 1000 and ax_a.get_xlim()[1] > 1000 and ax_s.get_xlim()[1] - last_x >= 0.02 * 1000
 
 
 def test_constant_closed_form_matches_a_fitted_constant():

@@ -172,13 +172,16 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     sideways by 1.2 % of the run so that equal values do not hide each other; the paper's best / mean as
     lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
     (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
-    progress file that has only the last epoch, one mark each."""
+    progress file that has only the last epoch, one mark each. The linear update axes end a little past
+    the run's last update, so that its shifted last markers are not cut by the spine."""
     _check("view", view, "dict", keys=("rows", "updates", "task")), _check("view['rows']", view["rows"], "dict", of="dict")
     _check("axes", axes, "axes", optional=True)
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
     ax_s, ax_a, ax_q = axes
     n_rows = len(view["rows"])
+    # room right of the last update: the last test points are shifted sideways and drawn as markers (read 07r16 F1)
+    right = view["updates"] * (1 + 0.012 * max(n_rows - 1, 0) / 2 + 0.03)
     for i, (name, row) in enumerate(view["rows"].items()):
         shift = (i - (n_rows - 1) / 2) * 0.012 * view["updates"]  # test points side by side: equal ones stay visible
         # ds_own in indigo here: its usual cyan is too close to ds's teal where their points overlap
@@ -206,14 +209,13 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
-    ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102),
-             xlim=(0, view["updates"]))
+    ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102), xlim=(0, right))
     ax_s.set_title("test score: solid = mean, dashed = best\n"
                    "orange: paper's Table 1 (solid = plain, dotted = dS)\n"
                    "readings offset sideways, so equal points stay visible", fontsize=8)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
-    ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, view["updates"]),
+    ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, right),
              title="share of minibatches applied, last epoch only" if not any(traced)
              else "share of minibatches applied, per epoch" + last)
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
@@ -223,9 +225,9 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
              if u > 0] + ([view["updates_done"]] if not all(traced) and view["updates_done"] > 0 else [])
     if first:  # a log axis: the first epochs (where dS sampling moves Q most) are not squeezed against the y axis
         ax_q.set_xscale("log")
-        ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.1))
+        ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.3))
     else:
-        ax_q.set(xlabel="minibatches drawn", xlim=(0, view["updates"]))
+        ax_q.set(xlabel="minibatches drawn", xlim=(0, right))
     ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
