@@ -170,7 +170,8 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
     networks' test accuracy (mean of the networks solid, best dashed, each reading's points shifted
     sideways by 1.2 % of the run so that equal values do not hide each other; the paper's best / mean as
-    lines in the lab's paper colour), the fraction of updates applied per epoch and the per-epoch mean Q
+    lines in the lab's paper colour), the fraction of updates applied and the mean Q at each traced epoch
+    (``ds_tables.epoch_trace``: about 200 over the run, every epoch of a short run, one in ten of 2 000)
     (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
     progress file that has only the last epoch, one mark each. The linear update axes end a little past
     the run's last update, so that its shifted last markers are not cut by the spine."""
@@ -217,7 +218,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
     ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, right),
              title="share of minibatches applied, last epoch only" if not any(traced)
-             else "share of minibatches applied, per epoch" + last)
+             else "share of minibatches applied, traced epochs" + last)
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
     for v, lab in ((-1.0, "safe zone edges"), (1.0, None)):  # drawn last: the readings' lines come first
         ax_q.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab if named else None)
@@ -228,7 +229,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.3))
     else:
         ax_q.set(xlabel="minibatches drawn", xlim=(0, right))
-    ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor" + last)
+    ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor, traced epochs" + last)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         if not ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
