@@ -23,8 +23,8 @@ def add_verdicts(rows: list[dict], margin: float = MARGIN) -> list[dict]:
     words, and its ``cost``: its measured ``sec_per_update`` over the baseline's (1 for a baseline), only
     where both rows were computed in one session (the same ``commit`` key, or neither has one): a ratio
     across sessions would mix machine loads, so it is None there (printed "—").
-    "helped" needs the mean ≥ ``margin`` above the baseline's; where the two rows' min–max ranges
-    overlap the verdict says so."""
+    "helped" needs the mean ≥ ``margin`` above the baseline's; a "helped" or "hurt" verdict says
+    "(ranges overlap)" where the two rows' min–max ranges overlap ("no gain here" never does)."""
     rows, margin = _rows("rows", rows, KEYS, what="capstone rows"), _args.real("margin", margin, 0, 1)
     by = {(r["testbed"], r["remedy"]): r for r in rows}
     for r in rows:
