@@ -199,7 +199,7 @@ def plot_alpha_beta(run, *, ax=None):
     """Fitted α (solid) and β (dashed) of every unit over training; the target is α = β = 1.
 
     Each unit has the colour ``plot_unit_histograms`` gives it, so a curve can be matched to its
-    histogram; the legend names the units and the two line styles."""
+    histogram; the legend names the units and the two line styles (drawn in black, a colour no unit has)."""
     _check("run", run, object, attrs=("history", "label", "config"))
     _check("run.history", run.history, "dict", keys=("step", "alpha", "beta"))
     ax = _ax(ax)
@@ -212,8 +212,8 @@ def plot_alpha_beta(run, *, ax=None):
         c = unit_color(j)  # the colour of unit j in plot_unit_histograms
         ax.plot(steps, al[:, j], color=c, lw=1.2, label=f"unit {j}")
         ax.plot(steps, be[:, j], color=c, lw=1.2, ls="--")
-    ax.plot([], [], color="0.3", lw=1.2, label="α (solid)")
-    ax.plot([], [], color="0.3", lw=1.2, ls="--", label="β (dashed)")
+    ax.plot([], [], color="k", lw=1.2, label="α (solid)")
+    ax.plot([], [], color="k", lw=1.2, ls="--", label="β (dashed)")
     ax.axhline(1.0, color=COLORS["bound"], lw=0.8, ls=":")
     ax.set(yscale="log", ylim=(lo / 1.5, hi * 1.5), xlabel="step", ylabel="fitted α, β (clipped to [0.01, 1000])",
            title=f"{run.label}, d = {run.config.d}")
