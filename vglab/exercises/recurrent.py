@@ -161,8 +161,8 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
         return report(False, "", "p_last and p_all must be numbers with 0 < p_all <= p_last <= 1")
     expected = 0.5 * math.log10(pl / pa)
     hint = ("with W_rec = I each Jacobian is diag(f′): what does a ReLU unit's f′ do to δ when it is "
-            "active, and when it is not? Which units of δ(k) survive all the steps back, and how does a "
-            "norm (a square root of a sum of squares) scale with the number of equal entries?")
+            "active, and when it is not? Which units of δ(k) survive all the steps back, and what does "
+            "losing the others do to ‖δ‖?")
     a = _read(answer, hint)
     if a is None:
         return False
