@@ -40,7 +40,10 @@ def test_checker_never_raises(check, junk, capsys):
     (ex.check_q_from_gain, 10, 4.8),  # a whole-number rounding passes; half of it fails
     (ex.check_pascanu_variance, 0.0625, 0.25),  # the std 0.25 is not the variance (nor is 0.25 = std² without the 2)
     (ex.check_pascanu_variance, 0.06, 0.04),  # one significant figure passes; K = 100's answer (§3's std 0.2 row) fails
-    (ex.check_pascanu_variance, 0.063, 1 / 16 * 1.06),  # σ_max ≈ 2·std·√K is an estimate: no finite-K correction
+    (ex.check_pascanu_variance, 0.0625, 1 / 16 * 1.06),  # σ_max ≈ 2·std·√K is an estimate: no finite-K correction
+    (ex.check_pascanu_variance, 1 / 16 * (1 + 1e-12), 0.063),  # one-sided: float rounding passes, above 1/16 fails
+    (ex.check_pascanu_variance, 0.0594, 0.065),  # just under 5 % below passes; 0.065 lies above the limit
+    (ex.check_pascanu_variance, 0.06, 0.059),  # more than 5 % below the limit fails
 ])
 def test_checker_takes_natural_roundings(check, rounded, wrong, capsys):
     assert check(rounded) is True
