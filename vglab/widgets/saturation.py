@@ -48,7 +48,7 @@ def saturation_panel(depth: int = 20, activation: str = "sigmoid", init: str = "
             fig.set_layout_engine(None)  # a fixed layout: one render per redraw, not two
             for i, ax in enumerate(axes):
                 ax.set_position([0.065 + i * 0.333, 0.16, 0.26, 0.72])
-            for ax, ylabel in zip(axes, ("log10 ‖∂L/∂a‖", "log10 std(z)", "% saturated (ReLU: % dead)")):
+            for ax, ylabel in zip(axes, ("log10 ‖∂L/∂a‖", "log10 std(z)", "% saturated (ReLU family: % dead)")):
                 state.setdefault("lines", []).append(ax.plot([], [], marker=".", ms=4, lw=2)[0])
                 ax.set(xlabel="layer (1 = next to the input)", ylabel=ylabel)
                 ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
