@@ -70,6 +70,20 @@ def check_constant_layer_omega(answer, c: float = 0.9, d: int = 3) -> bool:
                               "square (1 + each), add them, and sum over the d units.")
 
 
+def _as_tensor(out, shape: str):
+    """A learner function's result as a float64 tensor, or None after printing what is missing (the
+    committed stub returns None: say what to return, not how to compute it)."""
+    import torch
+    if out is None:
+        report(False, "", f"your function returned None: return a tensor of shape {shape}.")
+        return None
+    try:
+        return torch.as_tensor(out, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        report(False, "", f"return a tensor of shape {shape}, got {type(out).__name__}.")
+        return None
+
+
 def _omega_grad_reference(a):
     """∂ω/∂a by autograd in float64 (the independent reference for ``check_omega_grad``)."""
     import torch
@@ -98,12 +112,9 @@ def check_omega_grad(fn) -> bool:
             ok, out = run_learner_fn(fn, a.clone(), hint=hint)
         if not ok:
             return False
-        if out is None:  # the committed stub: say what is missing, not how to compute it
-            return report(False, "", "your function returned None: return a tensor of shape (N, d).")
-        try:
-            out = torch.as_tensor(out, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError, OverflowError):
-            return report(False, "", f"return a tensor of shape (N, d), got {type(out).__name__}.")
+        out = _as_tensor(out, "(N, d)")
+        if out is None:
+            return False
         ref = _omega_grad_reference(a)
         # float32 arithmetic is a right answer too (read 06r6 X2): its error is ~1e-6 relative, far below any slip
         tol = dict(rtol=1e-4, atol=1e-6 * float(ref.abs().max()))
@@ -193,12 +204,9 @@ def check_ks_distance(fn) -> bool:
         ok, out = run_learner_fn(fn, z.clone(), hint="fn(z) gets a tensor z of shape (N, d) and returns a tensor")
         if not ok:
             return False
-        if out is None:  # the committed stub: say what is missing, not how to compute it
-            return report(False, "", "your function returned None: return a tensor of shape (d,).")
-        try:
-            out = torch.as_tensor(out, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError, OverflowError):
-            return report(False, "", f"return a tensor of shape (d,), got {type(out).__name__}.")
+        out = _as_tensor(out, "(d,)")
+        if out is None:
+            return False
         expected = ks_to_uniform(z)
         if out.shape != expected.shape:
             return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one "
