@@ -52,7 +52,8 @@ def test_check_adadelta_factor(capsys):
     assert ex.check_adadelta_factor(1e4) is True
     assert _verdict(capsys).startswith("Correct")
     assert ex.check_adadelta_factor(100) is False
-    assert "ε and √ε" in _verdict(capsys)
+    out = _verdict(capsys)  # the hint sets the derivation up but does not do it (read 02r8, X1)
+    assert "Δ = 0" in out and "ε and √ε" not in out and "1e4" not in out
     assert ex.check_adadelta_factor(1e-4) is False
     assert "other way round" in _verdict(capsys)
     assert ex.check_adadelta_factor("lots") is False

@@ -65,8 +65,9 @@ def check_adadelta_factor(answer) -> bool:
         opt.step()
         steps.append(float(p.detach().norm()))
     factor = steps[1] / steps[0]  # ≈ 1/√ε = 1e4
-    hint = ("compare δ = g (√Δ + ε)/(√G + ε) with torch's g √(Δ + ε)/√(G + ε) at Δ = 0: "
-            "the numerators are ε and √ε; give 'how many times smaller' as a number like 1e3")
+    # the hint after a wrong number stops at the set-up: it must not do the derivation (read 02r8, X1)
+    hint = ("write both first steps, eq. (02.6) and torch's form in §5, with Δ = 0 and G = (1 − α) g², "
+            "then divide one by the other; give 'how many times smaller' as a number like 1e3")
     # an answer that is not a number (the committed cell: None) gets no part of the derivation
     ok, a = answer_number(answer, hint="give 'how many times smaller' as a number, like 1e3 "
                                        "(hint: write eq. (02.6)'s first step with Δ = 0 for both forms)")

@@ -148,7 +148,7 @@ def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
         out = thrown(surface, tr)
         if out is not None:
             k, far, xa = out
-            ax.annotate(f"thrown to ({far[0]:.0f}, {far[1]:.1f})\nat step {k}", xy=xa, xytext=(0.3, 0.12),
+            ax.annotate(f"thrown to ({far[0]:.1f}, {far[1]:.1f})\nat step {k}", xy=xa, xytext=(0.3, 0.12),
                         textcoords="axes fraction", fontsize=8, color=c,
                         arrowprops=dict(arrowstyle="->", color=c))
     ax.legend(fontsize=7, loc="upper right", framealpha=0.8)

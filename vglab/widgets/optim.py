@@ -213,7 +213,7 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
             end.set_markersize(6 if tr.diverged_at else 3.5)
             out = plots.thrown(s, tr)
             note.set_visible(out is not None)
-            note.set_text("" if out is None else f"thrown to ({out[1][0]:.0f}, {out[1][1]:.1f})\nat step {out[0]}")
+            note.set_text("" if out is None else f"thrown to ({out[1][0]:.1f}, {out[1][1]:.1f})\nat step {out[0]}")
             if out is not None:
                 note.xy = out[2]
         for text, label in zip(ax.get_legend().get_texts(),
