@@ -7,7 +7,8 @@ torch's nn.GRU equations and gate order (r, z, n), row vectors, one step:
     n = tanh(u W_in + b_in + r ⊙ (h W_hn + b_hn))  candidate
     h' = (1 − z) ⊙ n + z ⊙ h
 
-The last term is an additive path like the LSTM's cell: along it ∂h'/∂h = diag(z), with no W_rec and
+The last term is a path like the LSTM's cell (a weighted mean of h and n, not the cell's free sum
+f ⊙ c + i ⊙ g: z and 1 − z share one gate): along it ∂h'/∂h = diag(z), with no W_rec and
 no tanh′, so ‖∂E/∂h(k−h)‖ shrinks about like ∏ z — slowly when z ≈ 1. With all biases 0, z ≈ σ(0) = ½
 at init; ``update_bias`` raises z's bias as the LSTM's forget-gate bias does. Weights are uniform in
 ±1/√K (torch's range), biases 0. ``torch_gru(i)`` gives network i as an nn.GRU (tested equal).
@@ -82,7 +83,7 @@ class MultiGRU(nn.Module):
             r = torch.sigmoid(gi[..., :K] + gh[..., :K])
             z = torch.sigmoid(gi[..., K:2 * K] + gh[..., K:2 * K])
             n = torch.tanh(gi[..., 2 * K:] + r * gh[..., 2 * K:])
-            h = (1 - z) * n + z * h  # the additive path: ∂h'/∂h ⊇ diag(z)
+            h = (1 - z) * n + z * h  # the gate path: ∂h'/∂h ⊇ diag(z)
             h_steps.append(h)
             z_steps.append(z.detach())
         return h @ self.W_out + self.b_out[:, None], h_steps, z_steps
