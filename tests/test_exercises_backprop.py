@@ -145,11 +145,11 @@ def test_mse_prefactor(capsys):
     assert exercises.check_mse_prefactor(0.1235) is True
     assert exercises.check_mse_prefactor(torch.tensor(10 / 81)) is True  # one number in a tensor
     assert exercises.check_mse_prefactor(0.123) is True  # 3 significant figures, as the exercise asks
-    for wrong in (-10 / 81, 0.75, 1 / 9, 0.12, 1.0, 0.5, 0.13, 0.124, None, "10/81", True, float("nan"),
+    for wrong in (-10 / 81, 0.75, 1 / 9, 0.12, 1.0, 0.5, 0.13, 0.124, 0.1239, None, "10/81", True, float("nan"),
                   [0.123], (10, 81), torch.tensor([0.1, 0.2]), 1e400, 10**400, 0.1235 + 0j):
         assert exercises.check_mse_prefactor(wrong) is False
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["Correct"] * 5 + ["Not yet"] * 18
+    assert [line.split(":")[0] for line in lines] == ["Correct"] * 5 + ["Not yet"] * 19
     assert "positive" in lines[5] and "K = 3" in lines[6] and "⟨dC/dp, p⟩" in lines[7]
     assert "2 significant figures" in lines[8] and "asks for 3" in lines[8]  # 0.12: right, too few digits
     assert "3 significant figures" in lines[12]  # 0.124: wrong in the third figure

@@ -59,6 +59,7 @@ def test_curves_and_jacobian_plots():
     Js, prod = M.jacobian_chain(net, torch.ones(3, dtype=torch.float64))
     axes = P.plot_jacobian_chain(Js, prod)
     assert len(axes) == 4
+    assert all(ax.get_ylabel() == "output i" and ax.get_xlabel() == "input j" for ax in axes)
     assert P.plot_log_sigmoid(ax=plt.figure().gca()).get_legend() is not None
     plt.close("all")
 

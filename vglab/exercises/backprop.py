@@ -218,9 +218,10 @@ def check_mse_prefactor(answer) -> bool:
     """Exercise 6: for K = 10 classes and logits (0, m, …, m), softmax → squared error's gradient on the
     true logit is ≈ −A e^−m for m ≫ 0, with A = K/(K − 1)² = 10/81: p_y ≈ e^−m/(K − 1), each wrong
     class p ≈ 1/(K − 1), ⟨p − onehot, p⟩ → 1/(K − 1), so dC/ds_y ≈ −p_y (1 + 1/(K − 1)). The exercise
-    asks for 3 significant figures: accepts 10/81 = 0.12346… to within half a unit of the third
-    (0.123, 0.1235, 10/81; not 0.124). 0.12, right to 2 significant figures only, gets its own hint
-    (at 2, a nearby wrong value rounds to the same number); so do −10/81, 3/4 and 1/9."""
+    asks for 3 significant figures: accepts 10/81 = 0.12346… to within half a unit of the third, when
+    the answer also rounds to 0.123 (0.123, 0.1235, 10/81; not 0.124, nor 0.1239). 0.12, right to 2
+    significant figures only, gets its own hint (at 2, a nearby wrong value rounds to the same number);
+    so do −10/81, 3/4 and 1/9."""
     hint = ("for K classes write p_y and each wrong class's p for m ≫ 0, then put dC/dp = p − onehot into "
             "softmax's backward (01.8) for the true logit")
     if answer is None or answer is Ellipsis:
@@ -240,5 +241,8 @@ def check_mse_prefactor(answer) -> bool:
     if near(1 / (K_CLASSES - 1)):
         return E.report(False, "", "that is p_y's own prefactor; the squared error adds the term "
                                    "⟨dC/dp, p⟩, which does not vanish for m ≫ 0")
-    return E.report(abs(x - right) <= SIG3_TOL, "A = K/(K − 1)² = 10/81 ≈ 0.123: the gradient keeps "
+    # within half a unit of the third figure, and 0.123 when rounded to 3 figures (so 0.1239, which rounds
+    # to 0.124, is not accepted although it is that close to 10/81)
+    sig3 = abs(x - right) <= SIG3_TOL and f"{x:.3g}" == f"{right:.3g}"
+    return E.report(sig3, "A = K/(K − 1)² = 10/81 ≈ 0.123: the gradient keeps "
                     "softmax's p_y.", f"{hint} (the checker wants A to 3 significant figures)")

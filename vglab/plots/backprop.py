@@ -220,7 +220,7 @@ def plot_jacobian_chain(Js, product, axes=None):
     if len(axes) < len(mats):
         raise ValueError(f"axes: need {len(mats)} axes, got {len(axes)}")
     lim = max(max(float(np.abs(J.detach().double().numpy()).max()) for _, J in mats), 1e-12)
-    for k, (ax, (title, J)) in enumerate(zip(axes, mats)):
+    for ax, (title, J) in zip(axes, mats):
         J = J.detach().double().numpy()
         im = ax.imshow(J, cmap="RdBu_r", vmin=-lim, vmax=lim)
         n = min(J.shape)
@@ -232,7 +232,6 @@ def plot_jacobian_chain(Js, product, axes=None):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("input j", fontsize=7)
-        if k == 0:
-            ax.set_ylabel("output i", fontsize=7)
+        ax.set_ylabel("output i", fontsize=7)  # on every panel: each is read on its own
     ax.figure.colorbar(im, ax=list(axes[: len(mats)]), shrink=0.8, label="∂Y_i / ∂X_j")
     return axes

@@ -69,8 +69,8 @@ def plot_stack_gradients(runs: dict, ax=None):
                     label=f"{label}: c^k, c = g·√E[σ′²] (pale)")
         for i, row in enumerate(rel):
             ax.semilogy(k, row, color=c, lw=0.8, zorder=3, label=f"{label}: measured" if i == 0 else None)
-    ax.set_xlabel("layers back from the top")
-    ax.set_ylabel("‖δ‖ relative to the top")
+    ax.set_xlabel("backward steps from the top pre-activation")
+    ax.set_ylabel("‖δ‖ relative to the top (step 0)")
     ax.set_title("random sigmoid stacks, backprop by hand", fontsize=9)
     ax.legend(loc="lower left", fontsize=7, frameon=False)
     return ax
