@@ -199,6 +199,31 @@ def test_ks_distance_against_scipy(capsys):
     assert "Correct" in capsys.readouterr().out
 
 
+def _ks_ties_wrong(z, how):
+    """KS answers that are right without ties and wrong with them: each sample's F_N(x) = #(z ≤ x)/N is
+    right, but the value just before the jump is taken as F_N(x) − 1/N ("minus_one"), or the value just
+    after it as (#(z < x) + 1)/N ("plus_one"), as if no other sample shared x."""
+    n = z.shape[0]
+    le = (z[None, :, :] <= z[:, None, :]).sum(1).to(z.dtype) / n  # (N, d): F_N at each sample
+    lt = (z[None, :, :] < z[:, None, :]).sum(1).to(z.dtype) / n  # F_N just before each sample
+    after, before = {"minus_one": (le, le - 1 / n), "plus_one": (lt + 1 / n, lt)}[how]
+    return torch.maximum((after - z).max(0).values, (z - before).max(0).values)
+
+
+def test_ks_distance_checks_ties(capsys):
+    from vglab import beta_penalty as bp
+    lo_hi = torch.cat([torch.full((30, 1), 0.2), torch.full((60, 1), 0.9)]).double()
+    z = torch.cat([bp.counterexample(90), lo_hi, 1.1 - lo_hi], 1)  # the checker's tied layer
+    assert torch.allclose(bp.ks_to_uniform(z), _ks_scipy(z).double(), rtol=1e-12)  # scipy agrees with ties too
+    free = torch.rand(200, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    for how in ("minus_one", "plus_one"):
+        assert torch.allclose(_ks_ties_wrong(free, how), _ks_scipy(free).double(), rtol=1e-12)  # right without ties
+        assert not torch.allclose(_ks_ties_wrong(z, how), bp.ks_to_uniform(z))  # wrong with them
+        assert not ex.check_ks_distance(lambda z, how=how: _ks_ties_wrong(z, how))
+    out = capsys.readouterr().out
+    assert out.count("Not yet") == 2 and out.count("tied values") == 2 and "Correct" not in out
+
+
 def _one_side(z, side):
     zs, n = z.sort(0).values, z.shape[0]
     i = torch.arange(1, n + 1, dtype=z.dtype)[:, None]

@@ -150,15 +150,14 @@ def check_omega_push(answer) -> bool:
 
 
 def check_factor_at_zero(answer) -> bool:
-    """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 2 with every a = 0: 2 · 1/4 = 1/2.
+    """Per-layer factor c = g·√E[σ′(a)²] (eq. sat-rate) at gain g = 2 with every a near 0: 2 · 1/4 = 1/2.
 
     (Not at §7's gain 4: 4 · 1/4 = 1 can be read off notebook 06's §7 text; read 06r12 X4.)"""
     return _number_check(
         answer, 0.5, rel=1e-3,
-        success="c = 2 · σ′(0) = 2 · 1/4 = 1/2: the gradient's norm would about halve at every layer, so it would "
-                "still vanish. And every z would be 1/2 for every input, so the layers would carry no information "
-                "about the digit.",
-        hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is 0?",
+        success="c = 2 · σ′(0) = 2 · 1/4 = 1/2: the gradient's norm would about halve at every such layer, so it "
+                "would still vanish. Pulling every a toward 0 removes saturation, not the vanishing.",
+        hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is near 0?",
         slips=((0.25, "that is only one of eq. sat-rate's two factors."),
                (2.0, "that is the gain alone; multiply it by the RMS of σ′."),
                (1.0, "that would be the factor at §7's gain 4; this exercise's gain is 2."),
@@ -190,17 +189,21 @@ def check_log_moment(fn) -> bool:
 
 def check_ks_distance(fn) -> bool:
     """The learner's ``fn(z) -> (d,)``: each unit's Kolmogorov-Smirnov distance sup_x |F_N(x) − x| to
-    U(0, 1), compared with ``beta_penalty.ks_to_uniform`` on two layers without ties (float64).
-    Known slips (only one side of each jump of F_N) get their own hint."""
+    U(0, 1), compared with ``beta_penalty.ks_to_uniform`` on two layers without ties and one with ties
+    (float64). Known slips (only one side of each jump of F_N; a jump of 1/N at a value that several
+    samples share) get their own hint."""
     import torch
 
-    from ..beta_penalty import ks_to_uniform
+    from ..beta_penalty import counterexample, ks_to_uniform
 
     gen = torch.Generator().manual_seed(0)
     u = torch.rand(50, 1, generator=gen, dtype=torch.float64) ** 3
+    lo_hi = torch.cat([torch.full((30, 1), 0.2), torch.full((60, 1), 0.9)]).double()
     layers = (torch.rand(200, 3, generator=gen, dtype=torch.float64),
-              torch.cat([u, 1 - u], 1))  # one unit leans toward 0, one toward 1: each side of a jump matters
-    for z in layers:
+              torch.cat([u, 1 - u], 1),  # one unit leans toward 0, one toward 1: each side of a jump matters
+              # ties: §4's counterexample (N = 90), and two units where the gap sits before, or after, a tied jump
+              torch.cat([counterexample(90), lo_hi, 1.1 - lo_hi], 1))
+    for k, z in enumerate(layers):
         ok, out = run_learner_fn(fn, z.clone(), hint="fn(z) gets a tensor z of shape (N, d) and returns a tensor")
         if not ok:
             return False
@@ -212,6 +215,9 @@ def check_ks_distance(fn) -> bool:
             return report(False, "", f"for z of shape {tuple(z.shape)} return shape {tuple(expected.shape)}: one "
                                      f"number per unit; got shape {tuple(out.shape)}.")
         if not torch.allclose(out, expected, rtol=1e-6, atol=1e-12):
+            if k == len(layers) - 1:  # right on both layers without ties (there a one-sided slip already failed)
+                return report(False, "", "right without ties, but not on a layer with tied values: where k "
+                                         "samples share a value, F_N jumps there by k/N, not by 1/N.")
             zs = z.sort(0).values
             i = torch.arange(1, z.shape[0] + 1, dtype=torch.float64)[:, None]
             one_side = ((i / z.shape[0] - zs).max(0).values, (zs - (i - 1) / z.shape[0]).max(0).values,
