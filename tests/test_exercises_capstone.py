@@ -34,15 +34,15 @@ def test_junk_gives_a_hint_and_never_raises(check, junk, capsys):
 
 def test_fix_for_symptom(capsys):
     assert cx.check_fix_for_symptom("residual") is True and cx.check_fix_for_symptom(" Residual ") is True
-    for wrong in ("clipping", "dS sampling", "LSTM", "batchnorm", "residual, clipping"):
+    for wrong in ("clipping", "dS sampling", "LSTM", "Adam", "adam ", "batchnorm", "residual, clipping"):
         assert cx.check_fix_for_symptom(wrong) is False
     capsys.readouterr()
     cx.check_fix_for_symptom(...)
     assert "residual" not in capsys.readouterr().out.lower()  # the first hint does not list the answer
-    for wrong in ("clipping", "dS sampling", "LSTM"):  # a wrong choice's hint names only that choice's role
+    for wrong in ("clipping", "dS sampling", "LSTM", "Adam"):  # a wrong choice's hint names only that choice's role
         cx.check_fix_for_symptom(wrong)
         out = capsys.readouterr().out.lower()
-        others = [o for o in ("clipping", "ds sampling", "lstm") if o != wrong.lower()]
+        others = [o for o in ("clipping", "ds sampling", "lstm", "adam") if o != wrong.lower()]
         assert not any(o in out for o in others) and "residual" not in out
     cx.check_fix_for_symptom("clipping")  # the real reason: one common factor for every layer's gradient
     out = capsys.readouterr().out
@@ -50,6 +50,9 @@ def test_fix_for_symptom(capsys):
     cx.check_fix_for_symptom("LSTM")  # agrees with §1: the LSTM adds a cell path, it replaces no factor
     out = capsys.readouterr().out
     assert out.startswith("Not yet: ") and "adds a cell path" in out and "replaces" not in out
+    cx.check_fix_for_symptom("Adam")  # the distractor (read 08r15 X4): it rescales steps, not the gradients
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: ") and "already computed" in out
     assert cx.check_fix_for_symptom("residual") is True and capsys.readouterr().out.startswith("Correct: ")
 
 

@@ -13,7 +13,7 @@ from ._checks import answer_number, choice, learner_number, report
 
 __all__ = ["check_fix_for_symptom", "check_capstone_q", "check_layer_factor", "check_capstone_orthogonal_q"]
 
-FIXES = ["clipping", "residual", "dS sampling", "LSTM"]
+FIXES = ["clipping", "residual", "dS sampling", "LSTM", "Adam"]
 ORTHO_H, ORTHO_RMS = 19, 0.9  # exercise 4: h = T − 1 steps at T = 20, RMS tanh′ of the units
 
 
@@ -23,17 +23,21 @@ def _placeholder(answer) -> bool:
 
 def check_fix_for_symptom(answer) -> bool:
     """Notebook 08: a 20-layer tanh MLP with PyTorch's default init, whose layer-1 gradient is orders of
-    magnitude below the last's: which of the four fixes the exercise names can change that ratio in one
-    forward and backward pass, before any update?"""
+    magnitude below the last's: which of the five changes the exercise names can change that ratio in one
+    forward and backward pass, before any update? Adam is the plausible distractor: it rescales each
+    parameter's step, but only when it updates, after backprop has computed the gradients."""
     if _placeholder(answer):
-        return report(False, "", "replace ... with one of the four names the exercise lists (a string). Ask "
+        return report(False, "", "replace ... with one of the names the exercise lists (a string). Ask "
                                  "first over what the product runs: layers or time steps?")
     why = {"clipping": "norm clipping rescales all the weight gradients by one common factor after backprop, "
                        "so it cannot change the ratio between two layers' gradients.",
            "ds sampling": "dS sampling chooses which updates to apply, and there is none yet; it does not change "
                           "any factor of the product.",
            "lstm": "the LSTM adds a cell path across time steps (its Jacobian is the diagonal of the forget "
-                   "gate, beside the W_recᵀ·diag f′ path); this product runs over layers."}
+                   "gate, beside the W_recᵀ·diag f′ path); this product runs over layers.",
+           "adam": "Adam divides each parameter's step by the RMS of that parameter's recent gradients, so layer 1 "
+                   "would take larger steps; but it acts only when it makes an update, on the gradients backprop "
+                   "has already computed, and the ratio is between those gradients."}
     try:
         norm = str(answer).strip().lower()
     except Exception:  # noqa: BLE001 -- a checker never raises

@@ -158,7 +158,7 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     _regime_dividers(ax, rows, y)
-    ax.set_xlabel("log10(‖∂L/∂a_1‖ / ‖∂L/∂a_last‖)\ngreen band: healthy, within 10×" if mlp else
+    ax.set_xlabel("log10(‖∂L/∂a_1‖ / ‖∂L/∂a_L‖), L = last layer\ngreen band: healthy, within 10×" if mlp else
                   "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)  (LSTM rows: ‖∂E/∂c‖; GRU: ‖∂E/∂h‖)\n"
                   "green band: the safe zone, Q ∈ [−1, 1]")
     ax.set_title(title or ("gradient flow: ring = init, dot = after training"), fontsize=10)
