@@ -69,7 +69,10 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     import matplotlib.pyplot as plt
     from vglab import results
     from vglab.plots import ds as P
-    P.plot_long_run(view, paper=PAPER_T100)  # what notebook 07's cell draws in the finished state
+    *_, ax_q = P.plot_long_run(view, paper=PAPER_T100)  # what notebook 07's cell draws in the finished state
+    # three readings nest (read 08r15 F5): widths decrease in drawing order and the third is dashed on top
+    w = [ln.get_linewidth() for ln in ax_q.lines[:3]]
+    assert w[0] > w[1] > w[2] and ax_q.lines[2].get_linestyle() == "--" and ax_q.lines[1].get_linestyle() == "-"
     plt.close("all")
     assert len(DTab.comparison(results.load("tiny", tiny), n_const=500)) == 3  # and the table below it
     summ = L.summary(view, PAPER_T100)
@@ -165,6 +168,18 @@ def test_pairs_print_at_the_precision_the_count_uses():
     shown = [tuple(s.split(" → ")) for s in pairs]
     assert sum(b == a for b, a in shown) == c["equal"] and sum(float(a) < float(b) for b, a in shown) == c["lower"]
     assert "(plain → `ds`: 25.0 → 26.0" in L.report(_view([25.0] * 3, [26.0] * 3), PAPER_T100)  # 1 decimal suffices
+
+
+def test_pairs_share_one_precision_across_readings():
+    """Read 08r15 S8: `ds` printed 2 decimals and `ds_own` 1 in adjacent lists; one precision for all,
+    the finest any list needs, so that no unequal pair prints equal."""
+    view = _view([25.43, 30.0, 40.0], [25.39, 30.0, 41.0])
+    view["rows"]["ds_own"] = copy.deepcopy(view["rows"]["ds"])
+    view["rows"]["ds_own"]["test_score"][-1] = [26.0, 30.0, 40.0]  # alone, 1 decimal would do
+    text = L.report(view, PAPER_T100)
+    assert "(plain → `ds`: 25.43 → 25.39, 30.00 → 30.00, 40.00 → 41.00" in text
+    assert "(plain → `ds_own`: 25.43 → 26.00, 30.00 → 30.00, 40.00 → 40.00" in text
+    assert L._pairs([25.0], [26.0]) == "25.0 → 26.0" and L._pairs([25.0], [26.0], 3) == "25.000 → 26.000"
 
 
 def test_applied_share_and_multiplicity():

@@ -79,6 +79,14 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     edges = [ln for ln in ax_q.lines if ln.get_linestyle() == "--"]
     assert sorted(ln.get_ydata()[0] for ln in edges) == [-1.0, 1.0]
     assert "safe zone edges" in [t.get_text() for t in ax_q.get_legend().get_texts()]
+    # readable (read 08r15 F6): one-line titles, legends at 8 pt or more, below the axes
+    for ax in (ax_s, ax_a, ax_q):
+        assert "\n" not in ax.get_title() and ax.title.get_fontsize() >= 10
+        assert all(t.get_fontsize() >= 8 for t in ax.get_legend().get_texts())
+    assert [t.get_text() for t in ax_s.get_legend().get_texts()][:4] == ["plain", "ds", "mean of nets (hollow)",
+                                                                        "best net (filled)"]
+    # curves that coincide stay visible (read 08r15 F5): each reading narrower than the one before, on top
+    assert ax_q.lines[1].get_linewidth() < ax_q.lines[0].get_linewidth() and ax_q.lines[1].get_zorder() >= 2
     # the Q panel's update axis is logarithmic from just before the first epoch: the first epochs are visible (read 07r9 F1)
     assert ax_q.get_xscale() == "log" and 0 < ax_q.get_xlim()[0] < 50 and ax_q.get_xlim()[1] >= 1000
     assert ax_s.get_xscale() == ax_a.get_xscale() == "linear"

@@ -82,7 +82,13 @@ def test_figures_label_what_they_draw_and_share_the_x_axis():
     both = [ln for ln in a3.lines if ln.get_gapcolor() is not None]
     assert len(both) == 3 and {ln.get_color() for ln in both} == {P.color("ds_as_printed")}
     assert {matplotlib.colors.to_hex(ln.get_gapcolor()) for ln in both} == {matplotlib.colors.to_hex(P.color("ds"))}
-    assert "ds = ds_as_printed (one network, both colours)" in [t.get_text() for t in a3.get_legend().get_texts()]
+    # the legend names the networks, so a reader can tell which pairs coincide (read 07r19 F2)
+    assert "ds = ds_as_printed (networks 0, 1, 2, both colours)" in [t.get_text() for t in a3.get_legend().get_texts()]
+    _, a4 = plt.subplots()
+    qs2 = qs.copy()
+    qs2[:, 0] += 1.0  # only networks 1 and 2 coincide
+    P.plot_q_over_training({"plain": qs, "ds": qs2}, ax=a4, smooth=10)
+    assert "plain = ds (networks 1, 2, both colours)" in [t.get_text() for t in a4.get_legend().get_texts()]
     plt.close("all")
 
 

@@ -94,12 +94,18 @@ def applied_share(view: dict, reading: str) -> float | None:
     return float(np.mean(np.asarray(tr["accepted"], float)))
 
 
-def _pairs(base, scores):
-    """"b → a" per network, at the fewest decimals (1 to 6) at which every pair the count calls unequal
-    prints unequal."""
+def _decimals(base, scores):
+    """The fewest decimals (1 to 6) at which every pair the count calls unequal prints unequal."""
     for dec in range(1, 7):
         if all((f"{b:.{dec}f}" == f"{a:.{dec}f}") == (abs(a - b) <= _TIE) for b, a in zip(base, scores)):
-            break
+            return dec
+    return 6
+
+
+def _pairs(base, scores, dec=None):
+    """"b → a" per network, at ``dec`` decimals (default ``_decimals``: the fewest that keep every
+    unequal pair unequal); ``report`` passes one ``dec`` for all readings (read 08r15 S8)."""
+    dec = _decimals(base, scores) if dec is None else dec
     return ", ".join(f"{b:.{dec}f} → {a:.{dec}f}" for b, a in zip(base, scores))
 
 
@@ -236,14 +242,15 @@ def report(view: dict | None, paper: dict) -> str:
         return "\n\n".join(out)
     out.append(f"The paper's Table 1 (best / mean of 10 networks): plain {_cell(paper, 'plain', task)}, "
                f"dS {_cell(paper, 'ds', task)}.")
-    comps = []
-    for k in names:
-        c = None if k == "plain" else compare(view, k, "plain")
+    comps, cs = [], {k: compare(view, k, "plain") for k in names if k != "plain"}
+    # one precision for every reading's list, the finest any of them needs (read 08r15 S8)
+    dec = max((_decimals(c["base_scores"], c["scores"]) for c in cs.values() if c), default=1)
+    for k, c in cs.items():
         if c is None:
             continue
         if not comps:
             out.append(_units(c["n"]))
-        pairs = _pairs(c["base_scores"], c["scores"])
+        pairs = _pairs(c["base_scores"], c["scores"], dec)
         share = applied_share(view, k)
         text = (f"**`{k}` against plain SGD**, network by network at update {c['at']} (the same {c['n']} initial "
                 f"networks): mean {c['mean']:.1f} % against {c['base_mean']:.1f} %, best {c['best']:.1f} % against "

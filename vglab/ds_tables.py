@@ -39,7 +39,9 @@ READING_NOTES = {
                  "batch 10 and our summed loss"),
     "pascanu": ("Pascanu et al., paper's settings; θ, weight ours", "Ω (weight 1) + clipping at 1 with the "
                 "paper's lr 1e-5, μ 0.9, batch 10 and our summed loss"),
-    "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss"),
+    # his regime includes his network: 50 units, smart_tanh init (ds_train.PASCANU_MODEL; read 07r19 S5)
+    "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss, on his 50-unit "
+                  "network with `smart_tanh` init"),
     "clipping_own": ("Pascanu's regime", "as plain_own + clipping at 1 (his code with α = 0)"),
     "pascanu_own": ("Pascanu's regime", "as plain_own + Ω (α = 2) + clipping at 1 (his code)"),
 }

@@ -208,7 +208,7 @@ def long_run_panel(view: dict, *, paper: dict | None = None):
     """``plots.ds.plot_long_run`` for notebook 08, with the paper's safe zone Q ∈ [−1, 1] drawn on its
     Q panel (the poster's green band), and its x-axes labelled "minibatches drawn" (a dS reading applies
     only some of them). Returns the three Axes."""
-    from .ds import plot_long_run
+    from .ds import long_run_legends, plot_long_run
     if not isinstance(view, dict) or not {"rows", "task", "updates"} <= set(view):
         raise TypeError("view must be a dict from ds_tables.long_run (with 'rows', 'task', 'updates'), got "
                         f"{type(view).__name__}")
@@ -222,8 +222,5 @@ def long_run_panel(view: dict, *, paper: dict | None = None):
         if ax.get_xlabel().startswith("update"):
             ax.set_xlabel("minibatches drawn" + ax.get_xlabel()[len("update"):])
     axes[2].axhspan(-1, 1, color=BAND, alpha=0.12, lw=0, label="safe zone [−1, 1]")
-    axes[2].legend(fontsize=6)
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:  # below the axes, so it hides no point and no reference line
-        axes[0].legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7)
+    long_run_legends(axes)  # below the axes, readable, the band named too (read 08r15 F6)
     return axes

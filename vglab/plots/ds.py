@@ -14,6 +14,8 @@ from .style import check as _check  # the plots' one input check (issue 17)
 LINTHRESH = 1e-4  # dS spans many decades: a symmetric log axis, linear within ±1e-4
 Q_LIM = (-4.0, 6.0)
 DS_LIM = 1e3  # the largest y-limit: a |dS| beyond it is drawn at the edge
+SHIFT = 0.03  # plot_long_run: test points of neighbouring readings this share of the run apart (read 07r19 F1)
+TITLE_SIZE, LEGEND_SIZE = 11, 8  # plot_long_run's titles and legends (read 08r15 F6)
 ACCEPT, SKIP = PALETTE["green"], PALETTE["wine"]
 
 
@@ -84,7 +86,8 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
     (thin) and their median (thick), one colour and one line style per run (solid, dashed, dotted, ...:
     runs that coincide, e.g. two rules that decide alike inside the zone, stay visible as a
     dashed line over a solid one; a network whose line equals an earlier run's is drawn again in
-    dashes of both runs' colours and named in the legend); the safe zone's edges dashed grey."""
+    dashes of both runs' colours and named in the legend with its index, counted from 0); the safe zone's
+    edges dashed grey."""
     _check("runs", runs, "dict", of="array")
     ax = ax or plt.gca()
     for v, lab in ((q_min, "safe zone edges"), (q_max, None)):
@@ -104,9 +107,10 @@ def plot_q_over_training(runs: dict, *, q_min=-1.0, q_max=1.0, ax=None, smooth=5
         ax.plot(x, sm, color=c, lw=0.9 if ls == "-" else 1.4, alpha=0.85 if ls == "-" else 1.0, ls=ls)
         for other, sm_o in drawn:  # a network whose line is another run's: dashes in both colours, named
             same = [j for j in range(sm.shape[1]) if sm_o.shape == sm.shape and np.allclose(sm[:, j], sm_o[:, j])]
+            nets = f"network{'s' if len(same) > 1 else ''} {', '.join(map(str, same))}"  # counted from 0 (read 07r19 F2)
             for j in same:
                 ax.plot(x, sm[:, j], color=c, gapcolor=color(other, PALETTE["grey"]), lw=1.6, ls=(0, (3, 3)),
-                        label=f"{other} = {name} (one network, both colours)" if j == same[0] else None)
+                        label=f"{other} = {name} ({nets}, both colours)" if j == same[0] else None)
         drawn.append((name, sm))
         med = dict(marker="os^D"[i % 4], ms=5, markevery=max(1, len(x) // 6))  # marked: no thin line looks like it
         ax.plot(x, np.median(sm, 1), color=c, lw=2.6, ls=ls, label=f"{name} (median, marked; thin: each network)",
@@ -169,7 +173,7 @@ def plot_table1(rows: dict, task: str, *, paper: dict | None = None, ax=None):
 def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
     networks' test accuracy (mean of the networks solid, best dashed, each reading's points shifted
-    sideways by 1.2 % of the run so that equal values do not hide each other; the paper's best / mean as
+    sideways by ``SHIFT`` of the run so that equal values do not hide each other; the paper's best / mean as
     lines in the lab's paper colour), the fraction of updates applied and the mean Q at each traced epoch
     (``ds_tables.epoch_trace``: about 200 over the run, every epoch of a short run, one in ten of 2 000)
     (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
@@ -182,21 +186,25 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     ax_s, ax_a, ax_q = axes
     n_rows = len(view["rows"])
     # room right of the last update: the last test points are shifted sideways and drawn as markers (read 07r16 F1)
-    right = view["updates"] * (1 + 0.012 * max(n_rows - 1, 0) / 2 + 0.03)
+    right = view["updates"] * (1 + SHIFT * max(n_rows - 1, 0) / 2 + 0.03)
     for i, (name, row) in enumerate(view["rows"].items()):
-        shift = (i - (n_rows - 1) / 2) * 0.012 * view["updates"]  # test points side by side: equal ones stay visible
+        shift = (i - (n_rows - 1) / 2) * SHIFT * view["updates"]  # test points side by side: equal ones stay visible
         # ds_own in indigo here: its usual cyan is too close to ds's teal where their points overlap
         c = PALETTE["indigo"] if name == "ds_own" else color(name, PALETTE["grey"])
         mk = dict(marker="osD^v"[i % 5], ms=9 - 2 * (i % 3), mfc="none", mew=1.5)  # hollow, nested: none hides another
         if row["test_score"]:
             sc = np.asarray(row["test_score"], float)  # (points, networks), %
             at = np.asarray(row["test_at"][:len(sc)], float) + shift
-            ax_s.plot(at, sc.mean(1), color=c, label=f"{name}: mean (hollow)", **mk)  # a lone point stays visible
-            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"{name}: best (filled)",
+            # one legend entry per reading; mean and best are told apart by two grey keys (long_run_legends)
+            ax_s.plot(at, sc.mean(1), color=c, label=name, **mk)  # a lone point stays visible
+            ax_s.plot(at, sc.max(1), color=c, ls="--", lw=1, label=f"_{name} best",
                       **dict(mk, mfc=c, ms=mk["ms"] - 2))  # nested: later ones smaller, on top
         tr, le = row.get("trace"), row.get("last_epoch")
+        # nested lines (read 08r15 F5): each reading drawn narrower than the one before, on top of it, and from
+        # the third on dashed, so that where two readings' curves coincide both colours stay visible
+        nest = dict(lw=1.4 + 1.2 * (n_rows - 1 - i) / max(n_rows - 1, 1), ls="-" if i < 2 else (0, (3, 2)))
         if tr and tr["update"]:
-            last_pt = dict(mk, markevery=[len(tr["update"]) - 1])  # the latest epoch marked, as the dots below
+            last_pt = dict(mk, markevery=[len(tr["update"]) - 1], **nest)  # the latest epoch marked, as the dots below
             ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name, **last_pt)
             ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name, **last_pt)
         elif le:  # an older progress file: only the last epoch, one mark at the updates done
@@ -211,14 +219,12 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102), xlim=(0, right))
-    ax_s.set_title("test score: solid = mean, dashed = best\n"
-                   "orange: paper's Table 1 (solid = plain, dotted = dS)\n"
-                   "readings offset sideways, so equal points stay visible", fontsize=8)
+    ax_s.set_title("test score of the kept nets", fontsize=TITLE_SIZE)  # the rest is in the legend (read 08r15 F6)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
     last = "" if all(traced) else " (last epoch only)" if not any(traced) else " (a dot: last epoch only)"
-    ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, right),
-             title="share of minibatches applied, last epoch only" if not any(traced)
-             else "share of minibatches applied, traced epochs" + last)
+    ax_a.set(xlabel="minibatches drawn", ylabel="share applied (mean of nets)", ylim=(-0.05, 1.05), xlim=(0, right))
+    ax_a.set_title("share applied, last epoch only" if not any(traced) else "share applied, traced epochs" + last,
+                   fontsize=TITLE_SIZE)
     named = bool(ax_q.lines)  # the edges join the legend only beside a drawn Q (no legend of edges alone)
     for v, lab in ((-1.0, "safe zone edges"), (1.0, None)):  # drawn last: the readings' lines come first
         ax_q.axhline(v, color=PALETTE["grey"], lw=0.8, ls="--", label=lab if named else None)
@@ -229,13 +235,30 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         ax_q.set(xlabel="minibatches drawn (log scale)", xlim=(min(first) / 1.5, view["updates"] * 1.3))
     else:
         ax_q.set(xlabel="minibatches drawn", xlim=(0, right))
-    ax_q.set(ylabel="Q (epoch mean, median of nets)", title="Q-factor, traced epochs" + last)
+    ax_q.set(ylabel="Q (epoch mean, median of nets)")
+    ax_q.set_title("Q-factor, traced epochs" + last, fontsize=TITLE_SIZE)
     for ax in axes:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
-        if not ax.get_legend_handles_labels()[0]:  # nothing drawn yet (a run before its first record): no legend
-            continue
-        if ax is ax_s:  # below the axes: inside, it would hide the paper's lines and late test points (read 07r8 F7)
-            ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-        else:
-            ax.legend(fontsize=6)
+    long_run_legends(axes)
     return axes
+
+
+def long_run_legends(axes):
+    """The legends of ``plot_long_run``'s three panels, below the axes (inside they hid points and lines:
+    read 07r8 F7, 08r15 F6), at a readable size; each says how its panel keeps equal values visible.
+    A panel with nothing drawn yet gets none. ``plots.capstone.long_run_panel`` calls it again after
+    adding its band."""
+    notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean",
+             "later readings narrower, on top",
+             "later readings narrower, on top")
+    for k, (ax, note, ncol) in enumerate(zip(axes, notes, (2, 3, 2))):
+        handles, labels = ax.get_legend_handles_labels()
+        if not handles:  # nothing drawn yet (a run before its first record): no legend
+            continue
+        if k == 0 and not all(lab.startswith("paper") for lab in labels):  # test points drawn: the two grey keys
+            n = sum(not lab.startswith("paper") for lab in labels)
+            key = dict(color=PALETTE["grey"], marker="o", mew=1.5)
+            handles[n:n] = [Line2D([], [], mfc="none", ms=7, **key), Line2D([], [], ls="--", lw=1, ms=5, **key)]
+            labels[n:n] = ["mean of nets (hollow)", "best net (filled)"]
+        ax.legend(handles, labels, fontsize=LEGEND_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol,
+                  frameon=False, title=note, title_fontsize=LEGEND_SIZE)
