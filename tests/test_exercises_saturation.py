@@ -186,3 +186,20 @@ def test_first_wrong_hint_keeps_the_identities_back(capsys):
         capsys.readouterr()
         assert check(wrong) is False
         assert identity not in capsys.readouterr().out  # reset by the right answer
+
+
+@pytest.mark.parametrize("name,answers", [
+    ("check_sigmoid_peak", ("1/4", "0.25")),
+    ("check_sigmoid_linear_factor", ("0.5", "5.72", "log10 2")),
+    ("check_sigmoid_derivative", ("σ(a)(1 − σ(a))",)),
+    ("check_tanh_derivative", ("4σ′", "2σ(2a)")),
+    ("check_flat_tanh_gain", ("0.33", "above 1")),
+    ("check_bn_relu_factor", ("1.21", "1/(2π)", "√(1/2)")),
+    ("check_dead_layer", ("4",)),
+    ("dead_relu_net", ("4", "[3]")),
+])
+def test_docstrings_do_not_give_the_answer(name, answers):
+    """help() and shift-tab show the docstring: it must not state the exercise's answer."""
+    doc = getattr(ex, name).__doc__
+    for answer in answers:
+        assert answer not in doc, (name, answer)

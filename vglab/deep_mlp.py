@@ -255,8 +255,8 @@ def run_stats(h: History, tail: int = 50) -> dict:
 def momentum_step_ratio(h: History) -> torch.Tensor:
     """(n_probes, L) float64: the step SGD actually took over the plain step lr·‖∂L/∂W‖ at each probe
     and layer, ``update_ratio / plain_update`` (both are divided by the same ‖W‖). With torch's SGD
-    momentum β the step is lr·v, v = g + β v_prev, so this is ‖v‖/‖g‖: 1 at step 0 and with β = 0;
-    (1 − β^(k+1))/(1 − β) → 1/(1 − β) after k steps of one unchanging gradient; less when successive
+    momentum μ the step is lr·v, v = g + μ v_prev, so this is ‖v‖/‖g‖: 1 at step 0 and with μ = 0;
+    (1 − μ^(k+1))/(1 − μ) → 1/(1 − μ) after k steps of one unchanging gradient; less when successive
     gradients disagree, more right after the gradient shrinks. NaN where the plain step is 0."""
     if not isinstance(h, History) or not h.get("plain_update"):
         raise TypeError(f"h must be a History from train_digits (with plain_update), got {type(h).__name__}")

@@ -48,8 +48,8 @@ RULES_OF_THUMB = {
                  "text": "% dead units per layer (ReLU family): healthy ≤ 5 %, worry > 20 % (lab's limits)"},
     "update_ratio": {"healthy": 1e-3, "worry": (1e-4, 1e-2),
                      "text": "update:data lr·‖∂L/∂W‖/‖W‖ of the plain SGD step. Karpathy's ≈ 1e-3 is for the update; "
-                             "the lab applies it to the step taken, which with momentum β differs: about 1/(1 − β) "
-                             "times this number for a steady gradient, about 1/√(1 − β²) for uncorrelated ones of equal size, "
+                             "the lab applies it to the step taken, which with momentum μ differs: about 1/(1 − μ) "
+                             "times this number for a steady gradient, about 1/√(1 − μ²) for uncorrelated ones of equal size, "
                              "with no fixed upper bound; worry below 1e-4 or above 1e-2 (lab's limits)"},
     "grad_ratio": {"healthy": (0.1, 10.0), "worry": (1e-2, 1e2),
                    "text": "gradient norm layer 1 / last layer: healthy within 10×, worry beyond 100× (lab's limits)"},

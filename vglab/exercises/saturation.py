@@ -31,10 +31,12 @@ def _solved(name: str) -> None:
 
 
 def check_sigmoid_linear_factor(c, decades) -> bool:
-    """Predict from eq. (sat-rate) in the linear regime (a near 0, σ′ ≈ 1/4): a 20-layer sigmoid stack,
-    init ``normal`` at gain 2. ``c``: the per-layer factor (2 · 1/4 = 0.5, within 2 %); ``decades``:
-    how many decades ‖∂L/∂a‖ loses from layer 20 to layer 1 (19 factors: 19·log10 2 ≈ 5.72, within 3 %).
-    The reply compares with the decades measured on 256 digits (more: RMS σ′ < 1/4 off a = 0)."""
+    """Predict from eq. (sat-rate) in the linear regime (pre-activations near 0): a 20-layer sigmoid
+    stack, init ``normal`` at gain 2. ``c``: the per-layer factor; ``decades``: how many decades ‖∂L/∂a‖
+    loses from layer 20 to layer 1. The reply compares with the decades measured on 256 digits."""
+    # the answer, kept out of the docstring a learner can open with shift-tab: σ′ ≈ 1/4 near 0, so
+    # c = 2 · 1/4 = 0.5 (within 2 %), and 19 factors lose 19·log10 2 ≈ 5.72 decades (within 3 %); the
+    # measured loss is larger, since RMS σ′ < 1/4 off a = 0
     nudge = "start from eq. (sat-rate) (answer with two numbers: c, then the decades lost, a positive number)"
     hint = ("each layer multiplies the gradient norm by c ≈ g·RMS f′ (eq. sat-rate); near a = 0 the "
             "sigmoid's f′ is at its maximum. Between layer 20 and layer 1 the gradient passes through "
@@ -64,7 +66,8 @@ def check_sigmoid_linear_factor(c, decades) -> bool:
 
 
 def check_sigmoid_peak(a, value) -> bool:
-    """At what pre-activation a is σ′ largest, and what is σ′ there? (0 and 1/4)"""
+    """At what pre-activation a is σ′ largest, and what is σ′ there? Answer with two numbers."""
+    # the answer, kept out of the docstring: a = 0, σ′(0) = 1/4
     hint = "σ′(a) = σ(a)(1 − σ(a)) is a product p(1 − p); where is p(1 − p) largest, and what is σ(a) there?"
     ok, av = answer_numbers(a, value, hint=hint + " (answer with two numbers)")
     if not ok:
@@ -78,8 +81,9 @@ def check_sigmoid_peak(a, value) -> bool:
 
 
 def check_sigmoid_derivative(fn) -> bool:
-    """The learner's ``fn(a)`` must return σ′(a) = σ(a)(1 − σ(a)) elementwise, with a's shape: on a
-    1-D float64 grid over [−30, 30] and on the same values as a (3, 5, 16) float32 tensor."""
+    """The learner's ``fn(a)`` must return σ′(a) elementwise, with a's shape: checked against the closed
+    form on a 1-D float64 grid over [−30, 30], on the same values as a (3, 5, 16) float32 tensor, and on
+    [−100, 100] in float32."""
     from ..saturation import derivative
 
     hint = ("differentiate σ(a) = 1/(1 + e^(−a)) elementwise; the result must stay finite "
@@ -142,10 +146,11 @@ def check_tanh_derivative(fn) -> bool:
 def check_flat_tanh_gain(gain) -> bool:
     """Which gain g in W ~ N(0, g²/fan_in) keeps a 30-layer tanh stack's gradient profile flat?
 
-    Measured on one digits batch and one network (init seed 0, as on the panel): correct when
-    ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.5, 2] (gain 1, the linear-regime value, gives about 0.33:
-    tanh′ < 1 away from 0 puts the flat point above 1).
+    Measured on one digits batch (64 digits) and one network (init seed 0, as on the panel): correct when
+    ‖∂L/∂a_1‖ / ‖∂L/∂a_30‖ lies in [0.5, 2].
     """
+    # the answer, kept out of the docstring: gain 1, the linear-regime value, gives about 0.33 (not flat):
+    # tanh′ < 1 away from 0 puts the flat point a little above 1
     from ..data import digits
     from ..deep_mlp import gradient_profile
 
@@ -174,13 +179,19 @@ def check_flat_tanh_gain(gain) -> bool:
                   + hint)
 
 
+def _dead_block() -> int:
+    """The 0-based index of the block that ``dead_relu_net`` kills: one draw from a fixed seed, so that
+    the net's source does not name the layer (exercise 5 asks the learner to find it with the report)."""
+    return int(torch.randint(1, 5, (1,), generator=torch.Generator().manual_seed(3)))
+
+
 def dead_relu_net():
     """A 6-layer ReLU net (width 32, Kaiming init) in which one layer has most of its units dead."""
     from ..deep_mlp import build_mlp
 
     model = build_mlp(6, 32, "relu", init="kaiming", seed=3)
     with torch.no_grad():
-        model.blocks[3].linear.bias[:28] = -100.0  # a huge negative bias: a <= 0 on every example
+        model.blocks[_dead_block()].linear.bias[:28] = -100.0  # a huge negative bias: a <= 0 on every example
     return model
 
 
@@ -188,11 +199,12 @@ def check_dead_layer(layer) -> bool:
     """Which layer (1-based) of ``dead_relu_net()`` has the most dead ReLUs? (use saturation_report)"""
     hint = ("run sat.saturation_report(ex.dead_relu_net(), xb) and read the '%dead' column; layers count "
             "from 1 at the input")
-    n = number_or_none(layer)  # 4, 4.0, np.int64(4); never the string "4"
+    n = number_or_none(layer)  # an int, a float or a numpy scalar; never a string
     if n is None:
         return report(False, "", hint + " (answer with a layer number)")
-    return report(n == 4, "layer 4: 28 of its 32 units have a <= 0 for every example, so no gradient reaches "
-                  "their weights; with a bias of −100 they will practically never come back.", hint)
+    want = _dead_block() + 1  # 1-based
+    return report(n == want, f"layer {want}: 28 of its 32 units have a <= 0 for every example, so no gradient "
+                  "reaches their weights; with a bias of −100 they will practically never come back.", hint)
 
 
 def check_update_ratio_lr(lr) -> bool:
@@ -225,10 +237,11 @@ BN_RELU_FACTOR = math.sqrt(0.5) / math.sqrt(0.5 - 1 / (2 * math.pi))  # ≈ 1.21
 
 
 def check_bn_relu_factor(c) -> bool:
-    """Predict the per-layer factor c of a deep ReLU stack with BatchNorm before every ReLU, at init:
-    a ~ N(0, 1) per unit, RMS ReLU′ = √(1/2); the next BatchNorm divides by the std of z = ReLU(a),
-    √(E[z²] − E[z]²) = √(1/2 − 1/(2π)). c = their ratio ≈ 1.21 (within 3 %). The reply compares
-    with the slope measured on 256 digits (20 layers, width 64, 3 seeds)."""
+    """Predict the per-layer factor c of a deep ReLU stack with BatchNorm before every ReLU, at init,
+    from eq. (sat-norm) with a ~ N(0, 1) per unit. The reply compares with the slope measured on 256
+    digits (20 layers, width 64, 3 seeds)."""
+    # the answer, kept out of the docstring: RMS ReLU′ = √(1/2); the next BatchNorm divides by the std of
+    # z = ReLU(a), √(E[z²] − E[z]²) = √(1/2 − 1/(2π)); c = their ratio ≈ 1.21 (within 3 %)
     if c is ...:
         return report(False, "", "c ≈ RMS f′(a) / s(z), eq. (sat-norm): what are the two, for a standard normal a? "
                       "(answer with a number)")
