@@ -32,7 +32,7 @@ def test_tenfold_factor(capsys):
     for right in (c, 0.955, 0.9550, np.float64(0.955), Fraction(955, 1000)):
         assert exercises.check_tenfold_factor(right) is True
     assert all(line.startswith("Correct") for line in _lines(capsys))
-    for wrong in (0.954, 0.956, 0.9546, 0.95, 0.96, 0.9, 1.0, 1.1, 0.1, 0.98, 0.99, 1e7, 1e-7):  # 0.9546 loses 10.2×
+    for wrong in (0.954, 0.956, 0.9546, 0.9549, 0.95499, 0.95, 0.96, 0.9, 1.0, 1.1, 0.1, 0.98, 0.99, 1e7, 1e-7):  # 0.9546 loses 10.2×, 0.9549 10.05×
         assert exercises.check_tenfold_factor(wrong) is False
     out = _lines(capsys)
     assert all(line.startswith("Not yet") and "c**50" in line for line in out), out

@@ -42,8 +42,9 @@ def plot_sigmoid(ax=None):
     ax = _ax(ax)
     a = torch.linspace(-8, 8, 321, dtype=torch.float64)
     s = torch.sigmoid(a)
-    ax.plot(a, s, color=PALETTE["indigo"], lw=2, label="σ(a)")
-    ax.plot(a, s * (1 - s), color=PALETTE["rose"], lw=2, label="σ′(a) = σ(1 − σ)")
+    # black and grey, not the palette's colours: the panel beside it uses those for the gains
+    ax.plot(a, s, color=PALETTE["black"], lw=2, label="σ(a)")
+    ax.plot(a, s * (1 - s), color=PALETTE["grey"], lw=2, ls="--", label="σ′(a) = σ(1 − σ)")
     ax.axhline(0.25, color=PALETTE["grey"], lw=0.8, ls=":")
     ax.annotate("max σ′ = σ′(0) = 1/4", (0, 0.25), xytext=(1.2, 0.33), fontsize=8,
                 arrowprops=dict(arrowstyle="-", color=PALETTE["grey"]))
