@@ -251,6 +251,7 @@ def long_run_legends(axes):
     notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean",
              "later readings narrower, on top",
              "later readings narrower, on top")
+    _check("axes", axes, "axes")
     for k, (ax, note, ncol) in enumerate(zip(axes, notes, (2, 3, 2))):
         handles, labels = ax.get_legend_handles_labels()
         if not handles:  # nothing drawn yet (a run before its first record): no legend
