@@ -156,7 +156,8 @@ def check_factor_at_zero(answer) -> bool:
     return _number_check(
         answer, 0.5, rel=1e-3,
         success="c = 2 · σ′(0) = 2 · 1/4 = 1/2: the gradient's norm would about halve at every such layer, so it "
-                "would still vanish. Pulling every a toward 0 removes saturation, not the vanishing.",
+                "would still vanish. At this hypothetical gain, pulling every a toward 0 removes saturation, not "
+                "the vanishing.",
         hint="σ′(a) = σ(a)(1 − σ(a)); what is it at a = 0, and what is its RMS when every a is near 0?",
         slips=((0.25, "that is only one of eq. sat-rate's two factors."),
                (2.0, "that is the gain alone; multiply it by the RMS of σ′."),
