@@ -101,3 +101,17 @@ def test_latching_q_refuses_bad_arguments(kw, name):
     args = {"run": _run([[1.0, 2.0]], [0, 10], [0.5])} | kw
     with pytest.raises((ValueError, TypeError), match=name):
         init_sigma.latching_q(**args)
+
+
+def test_typeset_minus_changes_only_signs():
+    # expected strings typed by hand: a sign becomes U+2212, every other hyphen stays
+    assert init_sigma.typeset_minus("Q = -6.4 and (-7.0 … -4.8), -.5") == "Q = −6.4 and (−7.0 … −4.8), −.5"
+    kept = "1e-7, 10-90 %, updates 1800-1999, $1 - z^2$, per-network, x-1, 3--2"
+    assert init_sigma.typeset_minus(kept) == kept
+    assert init_sigma.typeset_minus(f"{-30:.0f} → {-0.9:.1f}") == "−30 → −0.9"
+
+
+@pytest.mark.parametrize("bad", [None, 3, -6.4, b"-6", ["-6"]])
+def test_typeset_minus_refuses_non_strings(bad):
+    with pytest.raises(TypeError, match="text must be a str"):
+        init_sigma.typeset_minus(bad)

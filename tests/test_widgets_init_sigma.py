@@ -55,6 +55,8 @@ def test_plots_draw_without_warnings():
     Q = [float(q) for qs in h["Q"] for q in qs]
     band_frac = ax.transAxes.inverted().transform(ax.transData.transform((0, min(Q + [-1.0]))))[1]
     assert 0 < zero_frac < band_frac
+    # the % line is the mean over the networks, and its legend says so (the max is that mean's max)
+    assert any("mean over networks" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close("all")
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 
 import torch
 
 from ._args import integer, is_real, real
 from .init_scale import recurrent_weights
 
-__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q"]
+__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q", "typeset_minus"]
 
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25}
 """γ = max f′ of each activation: tanh′(0) = 1, σ′(0) = 1/4."""
@@ -170,3 +171,18 @@ def latching_q(run, method: str = "plain", task: str = "temporal_order", tail: f
     return {"T": int(T), "n_networks": int(q.shape[0]), "updates": int(n), "test_score": score,
             "q_init": q[:, 0].tolist(), "q_late": q[:, late].mean(dim=1).tolist(),
             "late_from": int(min(u for u, keep in zip(upd, late.tolist()) if keep)), "kept_after": kept}
+
+
+_NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")  # a hyphen that starts a number, not one inside 1e-7 or 10-90
+
+
+def typeset_minus(text: str) -> str:
+    """``text`` with the ASCII hyphen of each negative number replaced by the minus sign −.
+
+    Python's format prints ``-6.4``; the notebook's Markdown writes ``−6``. Only a hyphen directly
+    before a digit (or ``.digit``) and not after a letter, digit, point or hyphen is a sign: ``Q = -6.4``
+    and ``(-7.0 … -4.8)`` change, ``1e-7``, ``10-90 %``, ``1800-1999`` and ``1 - z`` do not.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return _NEGATIVE.sub("−", text)

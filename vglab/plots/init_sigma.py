@@ -161,7 +161,7 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
 
 
 def plot_training_q(hist, ax=None):
-    """Fig. 3 (right): Q per network and the fraction of saturated units over training."""
+    """Fig. 3 (right): Q per network and the fraction of saturated unit states (mean over networks) over training."""
     _check("hist", hist, "dict", keys=("step", "Q", "saturated"))
     ax = _ax(ax)
     steps = np.asarray(hist["step"])
@@ -178,7 +178,7 @@ def plot_training_q(hist, ax=None):
     ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)  # a free strip under the Q range for the % line
     ax2 = ax.twinx()
     ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, ls=":", marker=".",
-             label=f"% saturated |z| > 0.95, right axis (max {100 * float(sat.max()):.2g} %)")
+             label=f"% saturated |z| > 0.95, mean over networks, right axis (max of the mean {100 * float(sat.max()):.2g} %)")
     top = max(5.0, 110 * float(sat.max()))
     ax2.set_ylim(-top / 9, top)  # 0 % at a tenth of the height: in the free strip, below every Q and the safe zone
     ax2.set_ylabel("% of unit states saturated", color=PALETTE["orange"])
