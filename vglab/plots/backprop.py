@@ -53,7 +53,8 @@ def plot_head_gradients(
     8th zero plus the first and last of the run), a NaN/inf is a × along the top edge of the axes. No
     curve is drawn inside the strip: a value below its top edge is left out by choice (it is finite and
     drawable, but there it would mix with the ▼).
-    ``mark``: a dashed vertical line at that margin (the slider's), in the legend.
+    ``mark``: a dashed vertical line at that margin (the slider's), in the legend; the legend then gets a
+    white box (and its last entry two lines), so that the line passes behind it.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
@@ -110,10 +111,14 @@ def plot_head_gradients(
     ax.set_ylabel("|dC / d s_true|")
     ax.set_title(f"{dtype}: ▼ (grey strip) = exactly 0, × (top edge) = NaN/inf", fontsize=9)
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], ls="", marker="v", ms=5, color=PALETTE["grey"],
-                          label="exactly 0 (a position in the grey strip, not a y value)"))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7,
-              frameon=False)  # above the ▼ strip
+    zero_label = "exactly 0 (a position in the grey strip, not a y value)"
+    if mark is not None:  # narrower, so that its white box stays clear of the curves
+        zero_label = zero_label.replace(" (", "\n(")
+    handles.append(Line2D([], [], ls="", marker="v", ms=5, color=PALETTE["grey"], label=zero_label))
+    legend = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7,
+                       frameon=mark is not None)  # above the ▼ strip
+    if mark is not None:  # the dashed line at the mark passes behind the legend, not through its text
+        legend.get_frame().set(facecolor="white", edgecolor="none", alpha=0.9)
     return ax
 
 

@@ -44,7 +44,9 @@ def head_gradient_panel(margin: float = 5.0, n_classes: int = 3, dtype: str = "f
             plot_logit_gradient_bars(margin, n_classes, dtype, ax=axes[1])
             state.update(key=(dtype, n_classes), mark=axes[0].lines[-1])
             # a margin move changes only these: the panel redraws just them over a kept background
-            for artist in [state["mark"], axes[1].title, *axes[1].patches, *axes[1].lines, *axes[1].texts]:
+            # (the left legend too: drawn after the marker, by zorder, it keeps the line off its text)
+            for artist in [state["mark"], axes[0].get_legend(), axes[1].title, *axes[1].patches,
+                           *axes[1].lines, *axes[1].texts]:
                 artist.set_animated(True)
         state["mark"].set_xdata([margin, margin])  # move the marker and the bar heights
         set_logit_gradient_bars(axes[1], margin, n_classes, dtype)
