@@ -133,7 +133,7 @@ def test_hessian_matches_the_analytic_second_derivatives():
                                rtol=1e-6, atol=1e-6)
     for pt in ((1.0, 1.0), (-1.5, 2.5), (0.2, -0.4)):
         np.testing.assert_allclose(surfaces.hessian("rosenbrock", pt), _rosenbrock_hessian(*pt), rtol=1e-5, atol=1e-4)
-    # the cliff's wall: d²/dx² [½C(x − 3)² + H σ(Sx)] = C + H S² σ′(Sx)(1 − 2σ(Sx)), by autograd in float64
+    # the cliff's wall: d²/dx² [½C(x − 3)² + h σ(Sx)] = C + h S² σ′(Sx)(1 − 2σ(Sx)), h = HEIGHT, by autograd in float64
     x = torch.tensor([-0.11, 0.4], dtype=torch.float64, requires_grad=True)
     H = torch.autograd.functional.hessian(lambda v: surfaces.get("cliff")(v), x)
     np.testing.assert_allclose(surfaces.hessian("cliff", (-0.11, 0.4)), H.numpy(), rtol=1e-5, atol=1e-4)

@@ -312,8 +312,9 @@ def train_digits_mlp(name, *, steps=300, hidden=64, batch=128, device=None, seed
     """Train a 64-``hidden``-``hidden``-10 tanh MLP on scikit-learn's digits with one optimizer.
 
     ``split``: a ``vglab.data.digits(standardize=True)`` split to reuse (loaded if None).
-    Minibatches of ``batch`` drawn with a seeded generator, cross-entropy (mean). Returns
-    ``(history, test_accuracy)``; a NaN/Inf loss stops the run with a DivergenceError.
+    Minibatches of ``batch`` drawn uniformly with replacement by a generator seeded with ``seed``
+    (which also sets the initial weights, and the split when ``split`` is None); cross-entropy
+    (mean). Returns ``(history, test_accuracy)``; a NaN/Inf loss stops the run with a DivergenceError.
     """
     from . import _args, data, train  # compute-only imports
     from .runtime import cpu_threads

@@ -7,7 +7,7 @@ One formula per surface, written once with ``m`` the math backend: ``math`` on P
 * ``quadratic``  ill-conditioned bowl ½(x² + κ y²), κ = 20: SGD zig-zags across the valley
 * ``rosenbrock`` (1 − x)² + 100 (y − x²)²: a curved, flat-bottomed valley
 * ``saddle``     ½x² − y² + ¼y⁴: a saddle at the origin, minima at (0, ±√2)
-* ``cliff``      a gentle bowl whose minimum lies behind a steep wall H σ(s x) (the exploding-
+* ``cliff``      a gentle bowl whose minimum lies behind a steep wall h σ(s x) (the exploding-
   gradient "cliff" of Pascanu et al. 2013, Fig. 6): a step onto the wall is catapulted far away
 """
 from __future__ import annotations
@@ -83,8 +83,9 @@ def _saddle_g(x, y, m):
     return x, -2 * y + y * y * y
 
 
-# the cliff: ½c (x − 3)² + ½k y² + H σ(s x); the wall at x = 0 stands before the bowl's centre
-C, K, H, S = 0.5, 1.0, 10.0, 50.0
+# the cliff: ½c (x − 3)² + ½k y² + h σ(s x), with c, k, h, s = C, K, HEIGHT, S; the wall at x = 0
+# stands before the bowl's centre
+C, K, HEIGHT, S = 0.5, 1.0, 10.0, 50.0  # HEIGHT: the wall's height (H is kept for Hessians)
 
 
 def _sigmoid(z, m):
@@ -94,18 +95,18 @@ def _sigmoid(z, m):
 def _cliff_f(x, y, m):
     if m is math:
         z = min(max(S * x, -700.0), 700.0)  # math.exp overflows beyond ±709
-        return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + H * _sigmoid(z, m)
-    return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + H * _sigmoid(S * x, m)
+        return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + HEIGHT * _sigmoid(z, m)
+    return 0.5 * C * (x - 3) * (x - 3) + 0.5 * K * y * y + HEIGHT * _sigmoid(S * x, m)
 
 
 def _cliff_g(x, y, m):
     z = min(max(S * x, -700.0), 700.0) if m is math else S * x
     sig = _sigmoid(z, m)
-    return C * (x - 3) + H * S * sig * (1 - sig), K * y
+    return C * (x - 3) + HEIGHT * S * sig * (1 - sig), K * y
 
 
 def _cliff_minimum():
-    """The foot of the wall: solve C (x − 3) + H S σ(Sx)(1 − σ(Sx)) = 0 by bisection on x < 0."""
+    """The foot of the wall: solve C (x − 3) + HEIGHT S σ(Sx)(1 − σ(Sx)) = 0 by bisection on x < 0."""
     lo, hi = -2.0, 0.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)

@@ -87,7 +87,7 @@ def check_clip_threshold(theta) -> bool:
     0.5, 0.6, …, 2.2 does); above that a few pass or fail by the phase of the bounce (2.5 passes, 2.4 fails)."""
     from ..surfaces import get, trajectory
 
-    hint = ("plain SGD lands on the wall where ‖g‖ ≈ 100, so a step is η‖g‖ ≈ 10 long; "
+    hint = ("plain SGD lands on the wall, where ‖g‖ is large (§4 prints it), so its step η‖g‖ is long; "
             "θ caps the step at η θ")  # no more: the two constraints on η θ are the exercise (02r3 X1)
     ok, theta = answer_number(theta, hint=f"{hint} (θ should be a positive number)")
     if not ok:

@@ -119,7 +119,7 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
             state["path"][n].set_label(plots._label(tr, None) if tr is not None else n)
         if state["shown"] != shown:  # a new legend only when the set of optimizers changes
             state["shown"] = shown
-            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="lower right",
+            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="upper right",
                       framealpha=0.8).set_animated(True)
         for text, n in zip(ax.get_legend().get_texts(), shown):
             set_quietly(text, text=state["path"][n].get_label())  # "(diverged, step k)" comes and goes
