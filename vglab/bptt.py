@@ -191,8 +191,8 @@ def step_factor(model: SRN, x, lengths=None) -> dict:
     E[f′(a)²] is averaged over every real step, sequence and unit of the forward pass on ``x``. Each
     step back multiplies ‖δ‖ by about c, so Q(δ, h) ≈ −h·log10 c (``predicted_q``). Unlike the bound's
     σ_max·max f′, c uses the slopes the units actually have: tanh's f′ < 1 once inputs move a off 0,
-    the sigmoid's mean ½ shifts every a. Returns ``{"gain", "rms_f_prime", "factor"}``: floats, or
-    (M,) tensors for ``n_networks=M``.
+    the sigmoid's output, centred on ½ (σ(0) = ½), shifts every a. Returns
+    ``{"gain", "rms_f_prime", "factor"}``: floats, or (M,) tensors for ``n_networks=M``.
     """
     _check_plain(model, "step_factor")
     with torch.no_grad():

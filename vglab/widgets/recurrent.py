@@ -52,8 +52,8 @@ def _profile(sigma2, activation, seed):
 def critical_sigma2(activation: str) -> float:
     """σ² at which spectral radius × f′(0) = 1 (the linearised model): 1/K for tanh, 16/K for the sigmoid.
 
-    Only tanh's units sit near a = 0; the sigmoid's mean ½ shifts every a, its E f′² falls far
-    below (1/4)², and at 16/K the gradient still vanishes (the panel's c shows it)."""
+    Only tanh's units sit near a = 0; the sigmoid's output, centred on ½ (σ(0) = ½), shifts every a,
+    its E f′² falls far below (1/4)², and at 16/K the gradient still vanishes (the panel's c shows it)."""
     _args.choice("activation", activation, ACTIVATIONS)
     return sigma2_for_radius(1.0 / max_derivative(activation), K)
 
