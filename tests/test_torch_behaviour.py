@@ -26,3 +26,12 @@ def test_torch_maximum_splits_a_tie_half_and_half():
     mx.forward(a.detach()[None], b.detach()[None])
     g1, g2 = mx.backward(torch.ones(1, 3, dtype=D))
     assert g1.tolist() == [[0.0, 0.0, 1.0]] and g2.tolist() == [[1.0, 1.0, 0.0]]
+
+
+def test_torch_softmax_does_not_overflow_on_large_logits():
+    for dtype in (torch.float32, torch.float64):
+        x = torch.tensor([1000.0, 0.0], dtype=dtype)
+        assert torch.isinf(torch.exp(x[0]))  # the naive exp(x) / Σ exp(x) would be inf / inf = NaN
+        assert torch.softmax(x, 0).tolist() == [1.0, 0.0]
+        p = M.Softmax().forward(x[None])
+        assert torch.isfinite(p).all() and p[0, 0] == 1.0
