@@ -82,7 +82,7 @@ def test_cliff_panel_keeps_each_runs_colour_and_label():
     clipped = surfaces.trajectory(s, "SGD", steps=steps, lr=lr, clip_norm=1.0)
     ax = panel.axes[0]
     by_label = {t.get_text(): h for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
-    for tr, colour, label in ((clipped, "clipped", "SGD clipped"), (plain, "SGD", "SGD (dashed")):
+    for tr, colour, label in ((clipped, "clipped", "SGD clipped"), (plain, "SGD", "plain SGD (dashed")):
         line = next(ln for ln in ax.lines if len(ln.get_xdata()) == len(tr.path)
                     and np.allclose(ln.get_xdata(), tr.path[:, 0]) and np.allclose(ln.get_ydata(), tr.path[:, 1]))
         assert same_color(line.get_color(), COLORS[colour])

@@ -212,7 +212,8 @@ class Adam(_Lecture):
     """v := γv + (1−γ)g ; G := αG + (1−α)g⊙g ; v̂ := v/(1−γ^k) ; Ĝ := G/(1−α^k) ; w := w − η v̂ ⊘ (√Ĝ + ε).
 
     lecture: Adam (Kingma & Ba 2015). The slide prints ⊙ in the last step; ``as_printed=True``
-    reproduces that slip (a demonstration only: the step then grows with √Ĝ instead of shrinking).
+    reproduces that slip (a demonstration only: the step η v̂ ⊙ (√Ĝ + ε) then grows like the square of the
+    gradient's scale, where the correct step stays about η whatever that scale).
     """
 
     def __init__(self, params, lr=1e-3, gamma=0.9, alpha=0.999, eps=1e-8, clip_norm=None, as_printed=False):

@@ -143,7 +143,7 @@ def plot_cliff_paths(surface, plain, clipped, threshold: float, ax):
     _check("plain", plain, surfaces.Trajectory), _check("clipped", clipped, surfaces.Trajectory)
     _check("ax", ax, "ax")
     plot_trajectory(clipped, ax, label=f"SGD clipped, θ = {threshold:.3g}", color_=COLORS["clipped"], lw=2.2)
-    plot_trajectory(plain, ax, label="SGD (dashed, on top)", color_=COLORS["SGD"], ls=(0, (3, 2)), lw=1.2, zorder=4)
+    plot_trajectory(plain, ax, label="plain SGD (dashed, on top)", color_=COLORS["SGD"], ls=(0, (3, 2)), lw=1.2, zorder=4)
     for tr, c in ((plain, COLORS["SGD"]), (clipped, COLORS["clipped"])):
         out = thrown(surface, tr)
         if out is not None:

@@ -218,7 +218,7 @@ def cliff_panel(threshold: float = 1.0, lr: float = 0.1, steps: int = 100) -> Pa
                 note.xy = out[2]
         for text, label in zip(ax.get_legend().get_texts(),
                                (plots._label(clipped, f"SGD clipped, θ = {threshold:.3g}"),
-                                plots._label(plain, "SGD (dashed, on top)"))):
+                                plots._label(plain, "plain SGD (dashed, on top)"))):
             set_quietly(text, text=label)
         p_line, before, after, theta = state["norms"]
         p_line.set_data(range(1, len(plain.grad_norm) + 1), plain.grad_norm)
