@@ -214,14 +214,14 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
 
     A ReLU-family net always has about half its units at a ≤ 0 (that is how ReLU works), so for it
     the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about.
-    ``zoom`` (a % > 0): an inset redraws the % saturated lines (not the ReLU family's) on [0, zoom]."""
+    ``zoom`` (a % > 0): an inset redraws the lines of the nets outside the ReLU family on [0, zoom]."""
     _check("profiles", profiles, "dict", of=Probe)
     if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, numbers.Real)
                              or not 0 < float(zoom) <= 100):
         raise ValueError(f"zoom must be None or a real number in (0, 100], got {zoom!r}")
     ax = _ax(ax)
     n = len(profiles)
-    ins = ax.inset_axes([0.42, 0.7, 0.54, 0.24]) if zoom is not None else None  # above the % dead lines
+    ins = ax.inset_axes([0.1, 0.66, 0.86, 0.28]) if zoom is not None else None  # above the % dead lines
     for i, (label, p) in enumerate(profiles.items()):
         relu = p.kinds and p.kinds[0] in RELU_FAMILY
         v = _np(p.pct_dead if dead or relu else p.pct_saturated)  # earlier lines wider (see _per_layer)
@@ -232,10 +232,9 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
             ins.plot(np.arange(1, len(v) + 1), v, **{**style, "lw": style["lw"] / 2, "ms": 2})
     if ins is not None:
         ins.set_ylim(-0.02 * float(zoom), float(zoom))
-        ins.axhspan(0, RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]["healthy"], color=PALETTE["green"],
-                    alpha=0.2)
-        ins.text(0.98, 0.9, f"zoom: 0 to {float(zoom):g} % (not ReLU)", transform=ins.transAxes, fontsize=6,
-                 ha="right", va="top")
+        ins.text(0.98, 0.9, f"zoom: 0 to {float(zoom):g} % (not the ReLU family)", transform=ins.transAxes,
+                 fontsize=7, ha="right", va="top")
+        _int_layers(ins)
         ins.tick_params(labelsize=6)
     ax.set_xlabel("layer (1 = next to the input)")
     _int_layers(ax)
@@ -244,7 +243,7 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
     ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
     ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU family: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
-    _legend(ax)
+    _legend_below(ax) if ins is not None else _legend(ax)  # the inset takes the room above the lines
     return ax
 
 
