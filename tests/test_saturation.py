@@ -1,6 +1,7 @@
 """Properties of vglab.saturation and vglab.deep_mlp (SOURCES.md §5, §4; issue 3 item 2)."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -242,6 +243,43 @@ def test_saturation_plot_shows_dead_units_for_relu(batch):
     assert list(relu_line.get_ydata()) == pytest.approx(profiles["relu"].pct_dead.tolist())
     assert list(tanh_line.get_ydata()) == pytest.approx(profiles["tanh"].pct_saturated.tolist())
     assert relu_line.get_label() == "relu (% dead)"
+
+
+def test_saturation_plot_zoom_inset_redraws_only_the_saturated_lines(batch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import saturation as psat
+
+    profiles = {k: dm.gradient_profile(*batch, depth=6, width=16, activation=k) for k in ("relu", "tanh")}
+    fig, ax = plt.subplots()
+    psat.plot_saturation_profile(profiles, ax=ax, zoom=np.int64(6))
+    (ins,) = ax.child_axes
+    (line,) = ins.get_lines()  # tanh only: the ReLU line is not redrawn
+    assert list(line.get_ydata()) == pytest.approx(profiles["tanh"].pct_saturated.tolist())
+    assert ins.get_ylim()[1] == 6.0
+    for bad in (0, -1, 101, float("nan"), "6", True):
+        with pytest.raises(ValueError, match="zoom"):
+            psat.plot_saturation_profile(profiles, ax=ax, zoom=bad)
+    plt.close(fig)
+
+
+def test_update_ratio_plot_labels_a_layer_hidden_on_the_floor():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vglab.plots import saturation as psat
+
+    h = {"probe_step": [0, 1], "update_ratio": [torch.tensor([0.0, 0.0, 1e-3]), torch.tensor([0.0, 1e-9, 1e-3])]}
+    fig, ax = plt.subplots()
+    psat.plot_update_ratio(h, ax=ax)
+    labels = [ln.get_label() for ln in ax.get_lines()[:3]]
+    assert labels[0] == "layer 1 (always 0: on the floor)" and labels[2] == "layer 3"
+    plt.close(fig)
 
 
 def test_derivative_plot_draws_no_segment_across_a_jump():

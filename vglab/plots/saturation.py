@@ -6,6 +6,8 @@ colour of its last word that has one (``"tanh xavier"`` -> xavier, ``"tanh"`` ->
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
 
@@ -206,28 +208,42 @@ def plot_forward_std(profiles: dict, ax=None, *, colors: dict | None = None):
 RELU_FAMILY = ("relu", "leaky_relu", "prelu")
 
 
-def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = None, dead: bool = False):
+def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = None, dead: bool = False,
+                            zoom: float | None = None):
     """% saturated (or % dead with ``dead=True``) per layer, with the 5 % / 20 % rules of thumb.
 
     A ReLU-family net always has about half its units at a ≤ 0 (that is how ReLU works), so for it
-    the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about."""
+    the panel draws % dead instead (dashed, "(% dead)" in the legend): the number the rule is about.
+    ``zoom`` (a % > 0): an inset redraws the lines of the nets outside the ReLU family on [0, zoom]."""
     _check("profiles", profiles, "dict", of=Probe)
+    if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, numbers.Real)
+                             or not 0 < float(zoom) <= 100):
+        raise ValueError(f"zoom must be None or a real number in (0, 100], got {zoom!r}")
     ax = _ax(ax)
     n = len(profiles)
+    ins = ax.inset_axes([0.1, 0.66, 0.86, 0.28]) if zoom is not None else None  # above the % dead lines
     for i, (label, p) in enumerate(profiles.items()):
         relu = p.kinds and p.kinds[0] in RELU_FAMILY
         v = _np(p.pct_dead if dead or relu else p.pct_saturated)  # earlier lines wider (see _per_layer)
-        ax.plot(np.arange(1, len(v) + 1), v, color=_color(label, colors), lw=2 + 1.5 * (n - 1 - i) / max(n - 1, 1),
-                marker=".", ms=4,
+        style = dict(color=_color(label, colors), lw=2 + 1.5 * (n - 1 - i) / max(n - 1, 1), marker=".", ms=4)
+        ax.plot(np.arange(1, len(v) + 1), v, **style,
                 ls="--" if relu and not dead else "-", label=f"{label} (% dead)" if relu and not dead else label)
+        if ins is not None and not relu:
+            ins.plot(np.arange(1, len(v) + 1), v, **{**style, "lw": style["lw"] / 2, "ms": 2})
+    if ins is not None:
+        ins.set_ylim(-0.02 * float(zoom), float(zoom))
+        ins.text(0.98, 0.9, f"zoom: 0 to {float(zoom):g} % (not the ReLU family)", transform=ins.transAxes,
+                 fontsize=7, ha="right", va="top")
+        _int_layers(ins)
+        ins.tick_params(labelsize=6)
     ax.set_xlabel("layer (1 = next to the input)")
     _int_layers(ax)
     rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
-    ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.08, label=f"aim: ≤ {rule['healthy']:g} %")
+    ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.2, label=f"aim: ≤ {rule['healthy']:g} %")
     ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
     ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU family: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
-    _legend(ax)
+    _legend_below(ax) if ins is not None else _legend(ax)  # the inset takes the room above the lines
     return ax
 
 
@@ -247,7 +263,9 @@ def plot_update_ratio(history, ax=None, *, label: str = "", color: str | None = 
     with np.errstate(divide="ignore"):
         y = np.where(r > 0, np.log10(np.where(r > 0, r, 1.0)), floor)
     for l in range(L):
-        ax.plot(steps, y[:, l], color=_layer_color(l, L, color), lw=1, label=_layer_label(l, L))
+        lab = _layer_label(l, L)  # a layer whose W never changed lies hidden on the floor line: say so
+        lab = f"{lab} (always 0: on the floor)" if lab and (r[:, l] == 0).all() else lab
+        ax.plot(steps, y[:, l], color=_layer_color(l, L, color), lw=1, label=lab)
     if (r == 0).any():
         ax.axhline(floor, color=PALETTE["grey"], ls="--", lw=0.8, zorder=0, label="exactly 0: W unchanged")
     _legend_below(ax)
