@@ -165,7 +165,7 @@ class Softmax(Module):
     dC/dX = p ⊙ (dC/dY − ⟨dC/dY, p⟩): the diagonal p(1 − p) vanishes when p is near 0 or 1."""
 
     def forward(self, X):
-        self.p = torch.softmax(X, dim=-1)  # (B, K); shifts by the max inside, so it never overflows
+        self.p = torch.softmax(X, dim=-1)  # (B, K); no overflow at large logits: SOURCES.md §6.11
         return self.p
 
     def backward(self, dY):

@@ -56,6 +56,7 @@ def plot_head_gradients(
     ``mark``: a dashed vertical line at that margin (the slider's), in the legend; the legend then gets a
     white box (and its last entry two lines), so that the line passes behind it.
     """
+    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -108,15 +109,17 @@ def plot_head_gradients(
     )  # no mathtext: faster
     ax.minorticks_off()
     ax.set_xlabel("margin m (symlog axis: linear for |m| < 10)")
-    ax.set_ylabel("|dC / d s_true|")
+    ax.set_ylabel("|dC/ds| of the true logit")
     ax.set_title(f"{dtype}: ▼ (grey strip) = exactly 0, × (top edge) = NaN/inf", fontsize=9)
     handles, _ = ax.get_legend_handles_labels()
     zero_label = "exactly 0 (a position in the grey strip, not a y value)"
     if mark is not None:  # narrower, so that its white box stays clear of the curves
         zero_label = zero_label.replace(" (", "\n(")
-    handles.append(Line2D([], [], ls="", marker="v", ms=5, color=PALETTE["grey"], label=zero_label))
-    legend = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7,
-                       frameon=mark is not None)  # above the ▼ strip
+    zeros = tuple(Line2D([], [], ls="", marker="v", ms=5, color=c) for c in HEAD_COLORS.values())
+    handles.append(zeros)  # one ▼ per head, in its colour, as in the strip
+    labels = [h.get_label() for h in handles[:-1]] + [zero_label]
+    legend = ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 0.16), fontsize=7,
+                       frameon=mark is not None, handler_map={tuple: HandlerTuple(ndivide=None)})
     if mark is not None:  # the dashed line at the mark passes behind the legend, not through its text
         legend.get_frame().set(facecolor="white", edgecolor="none", alpha=0.9)
     return ax
@@ -217,7 +220,7 @@ def plot_jacobian_chain(Js, product, axes=None):
             raise TypeError(f"Js[{k}] must be a (name, Jacobian) pair, got {pair!r:.50}")
         _check(f"Js[{k}]", pair[1], "array", min_dim=2)
     mats = [(f"J{k}: {name}", J) for k, (name, J) in enumerate(Js, 1)] + [
-        ("dy/dx = J_L ⋯ J_1", product)
+        (r"dy/dx = $J_L \cdots J_1$", product)
     ]
     if axes is None:
         _, axes = subplots(1, len(mats), width=2.3, height=2.6)
@@ -238,5 +241,5 @@ def plot_jacobian_chain(Js, product, axes=None):
         ax.set_yticks([])
         ax.set_xlabel("input j", fontsize=7)
         ax.set_ylabel("output i", fontsize=7)  # on every panel: each is read on its own
-    ax.figure.colorbar(im, ax=list(axes[: len(mats)]), shrink=0.8, label="∂Y_i / ∂X_j")
+    ax.figure.colorbar(im, ax=list(axes[: len(mats)]), shrink=0.8, label=r"$\partial Y_i / \partial X_j$")
     return axes
