@@ -214,7 +214,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, ls="", label=name, **mk)
             ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, ls="", label=name, **mk)
     for u, q, c in dots:  # what was recorded; the lines between two dots are drawn straight, not recorded
-        ax_q.plot(u, q, color=c, ls="", marker="o", ms=2.5, mew=0, label="_traced epochs")
+        ax_q.plot(u, q, color=c, ls="", marker="o", ms=3.5, mec="white", mew=0.4, label="_traced epochs")
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
