@@ -108,6 +108,8 @@ def test_plane_y_limit_fits_the_dots():
     assert P._ds_limit([0.5, -42.0]) == 100.0 and P._ds_limit(None) == 10.0 and P._ds_limit([1e7]) == P.DS_LIM
     panel = safe_zone_panel(q, ds, rec)
     assert panel.fig.axes[0].get_ylim() == (-10.0, 10.0)
+    # the symlog's linear band is named on the axis, in the panel too (read 07r20 F2)
+    assert "linear within ±0.0001" in ax.get_ylabel() and panel.fig.axes[0].get_ylabel() == ax.get_ylabel()
     with pytest.raises(ValueError, match="ds_lim"):
         P.plot_ds_plane(ax=ax, ds_lim=-1.0)
     with pytest.raises(TypeError, match="ds_lim"):

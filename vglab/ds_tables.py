@@ -36,14 +36,15 @@ READING_NOTES = {
     "ds_as_printed": ("paper's printed step 4 on lab's reading A", "as ds, but step 4 as the paper prints it"),
     # the paper runs no clipping or Ω baseline: θ = 1 and Ω's weight 1 are the lab's choices (read 07r15 M2)
     "clipping": ("Pascanu et al., paper's settings; θ ours", "clipping at 1 with the paper's lr 1e-5, μ 0.9, "
-                 "batch 10 and our summed loss"),
-    "pascanu": ("Pascanu et al., paper's settings; θ, weight ours", "Ω (weight 1) + clipping at 1 with the "
-                "paper's lr 1e-5, μ 0.9, batch 10 and our summed loss"),
+                 "batch 10 and our summed loss; Pascanu's rule for a NaN, Inf or huge gradient (§6)"),
+    "pascanu": ("Pascanu et al., paper's settings; θ, weight ours", "Ω (weight 1) + clipping at 1 (of the gradient "
+                "with Ω's added) with the paper's lr 1e-5, μ 0.9, batch 10 and our summed loss; Pascanu's rule for a "
+                "NaN, Inf or huge gradient (§6)"),
     # his regime includes his network: 50 units, smart_tanh init (ds_train.PASCANU_MODEL; read 07r19 S5)
     "plain_own": ("Pascanu's regime", "plain SGD, lr 0.01, no momentum, batch 20, batch-mean loss, on his 50-unit "
                   "network with `smart_tanh` init"),
-    "clipping_own": ("Pascanu's regime", "as plain_own + clipping at 1 (his code with α = 0)"),
-    "pascanu_own": ("Pascanu's regime", "as plain_own + Ω (α = 2) + clipping at 1 (his code)"),
+    "clipping_own": ("Pascanu's regime", "as plain_own + clipping at 1 (his code's defaults with α = 0)"),
+    "pascanu_own": ("Pascanu's regime", "as plain_own + Ω (α = 2) + clipping at 1 (his code's defaults)"),
 }
 
 

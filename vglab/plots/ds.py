@@ -76,7 +76,7 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
     ax.set_xlim(*Q_LIM)
     ax.set_ylim(-lim, lim)
     ax.set_xlabel("Q-factor (> 0: vanishing, < 0: exploding)")
-    ax.set_ylabel("dS (symlog)")
+    ax.set_ylabel(f"dS (symlog, linear within ±{LINTHRESH:g})")  # read 07r20 F2: the seam is named
     ax.set_title(title or f"rule: {rule.replace('_', ' ')}", fontsize=10)
     return ax
 
@@ -174,9 +174,10 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     """A long Table-1 run (``ds_tables.long_run``) over its updates, one colour per reading: the kept
     networks' test accuracy (mean of the networks solid, best dashed, each reading's points shifted
     sideways by ``SHIFT`` of the run so that equal values do not hide each other; the paper's best / mean as
-    lines in the lab's paper colour), the fraction of updates applied and the mean Q at each traced epoch
+    lines in the lab's paper colour, beneath the lab's points), the fraction of updates applied and the mean Q at each traced epoch
     (``ds_tables.epoch_trace``: about 200 over the run, every epoch of a short run, one in ten of 2 000)
-    (median over networks) on a log-scaled update axis, so that its first epochs are visible; from a
+    (median over networks) on a log-scaled update axis, so that its first epochs are visible, with a dot at each
+    traced epoch (between two dots the line is drawn straight: nothing there was recorded); from a
     progress file that has only the last epoch, one mark each. The linear update axes end a little past
     the run's last update, so that its shifted last markers are not cut by the spine."""
     _check("view", view, "dict", keys=("rows", "updates", "task")), _check("view['rows']", view["rows"], "dict", of="dict")
@@ -185,6 +186,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         _, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
     ax_s, ax_a, ax_q = axes
     n_rows = len(view["rows"])
+    dots = []  # (updates, Q) of each traced reading: a dot per traced epoch, drawn after every line (read 07r20 F1)
     # room right of the last update: the last test points are shifted sideways and drawn as markers (read 07r16 F1)
     right = view["updates"] * (1 + SHIFT * max(n_rows - 1, 0) / 2 + 0.03)
     for i, (name, row) in enumerate(view["rows"].items()):
@@ -207,16 +209,19 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
             last_pt = dict(mk, markevery=[len(tr["update"]) - 1], **nest)  # the latest epoch marked, as the dots below
             ax_a.plot(tr["update"], np.mean(tr["accepted"], 0), color=c, label=name, **last_pt)
             ax_q.plot(tr["update"], np.median(tr["q"], 0), color=c, label=name, **last_pt)
+            dots.append((tr["update"], np.median(tr["q"], 0), c))
         elif le:  # an older progress file: only the last epoch, one mark at the updates done
             ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, ls="", label=name, **mk)
             ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, ls="", label=name, **mk)
+    for u, q, c in dots:  # what was recorded; the lines between two dots are drawn straight, not recorded
+        ax_q.plot(u, q, color=c, ls="", marker="o", ms=3.5, mec="white", mew=0.4, label="_traced epochs")
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
         shown = " / ".join(cell or ())  # best / mean; a ">99" is drawn at 99 and the label says so
         at = "".join(f" ({v} drawn at {v.strip('>')})" for v in cell or () if v.startswith(">"))
         for v, what in zip(cell or (), ("best", "mean")):
-            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls,
+            ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls, zorder=1,  # beneath the lab's points
                          label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102), xlim=(0, right))
     ax_s.set_title("test score of the kept nets", fontsize=TITLE_SIZE)  # the rest is in the legend (read 08r15 F6)
@@ -248,9 +253,9 @@ def long_run_legends(axes):
     read 07r8 F7, 08r15 F6), at a readable size; each says how its panel keeps equal values visible.
     A panel with nothing drawn yet gets none. ``plots.capstone.long_run_panel`` calls it again after
     adding its band."""
-    notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean",
+    notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean, beneath the points",
              "later readings narrower, on top",
-             "later readings narrower, on top")
+             "later readings narrower, on top\na dot per traced epoch; lines between dots not recorded")
     _check("axes", axes, "axes")
     for k, (ax, note, ncol) in enumerate(zip(axes, notes, (2, 3, 2))):
         handles, labels = ax.get_legend_handles_labels()
