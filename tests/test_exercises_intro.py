@@ -40,6 +40,19 @@ def test_tenfold_factor(capsys):
     assert "1e+350" in out[-2] and "1e-350" in out[-1]
 
 
+def test_tenfold_reply_never_rounds_onto_the_boundary(capsys):
+    """Just below 10**(-1/50) the reply must not print c**50 = 0.1 beside "loses more than a factor 10"
+    (cold read 00r9): it prints as many digits as it takes to show c**50 below 0.1, checked against the
+    closed form c**50 computed in exact rationals."""
+    want = 10 ** (-1 / 50)
+    for c in (0.95499, 0.954992, want * (1 - 1e-8), 0.9549):
+        assert exercises.check_tenfold_factor(c) is False
+        line = _lines(capsys)[0]
+        assert "more than a factor 10" in line, line
+        shown = line.split("c**50 = ")[1].split(" ")[0]
+        assert float(shown) < 0.1 and Fraction(shown) > Fraction(c) ** 50 * Fraction(99, 100), line
+
+
 def test_sigmoid_depth(capsys):
     n = next(k for k in range(1, 100) if 0.25**k < 1e-9)
     assert n == 15

@@ -23,7 +23,8 @@ def _factor(factor) -> float:
 
 
 def chain_gain(factor: float, depth: int) -> np.ndarray:
-    """|gradient| after 0..depth layers that each multiply it by ``factor``: factor**k, k = 0..depth."""
+    """The gradient's size profile: ‖gradient‖ after k = 0..depth layers that each multiply it by
+    ``factor``, i.e. factor**k (a product of per-layer factors, not the weights' gain g)."""
     factor = _factor(factor)
     if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or not 1 <= depth <= 10**6:
         raise ValueError(f"depth must be an int in [1, 10**6], got {depth!r}")

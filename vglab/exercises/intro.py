@@ -22,6 +22,20 @@ def _power_text(c: float, n: int) -> str:
     return f"{mant:.3g}e{math.floor(e):+d}"
 
 
+def _side_text(c: float, n: int, ref: float) -> str:
+    """c**n as text with as many significant figures as it takes to show on which side of ``ref`` it
+    lies (0.95499**50 = 0.099987 prints as 0.09999, not as 0.1, which would contradict "below 0.1")."""
+    text = _power_text(c, n)
+    e = n * math.log10(c)
+    if abs(e) >= 300 or (10 ** e < ref) != (float(text) >= ref):
+        return text  # already on the right side (or out of a float's range, far from ref)
+    for digits in range(4, 16):
+        text = f"{10 ** e:.{digits}g}"
+        if (float(text) < ref) == (10 ** e < ref) and float(text) != ref:
+            break
+    return text
+
+
 def check_tenfold_factor(answer) -> bool:
     """Notebook 00, Try it 1: the smallest per-layer factor c that loses at most a factor 10 over
     50 layers, from eq. (00.1) (accepted up to 5e-4 above the exact value; nothing below it)."""
@@ -40,14 +54,14 @@ def check_tenfold_factor(answer) -> bool:
     if want * (1 - 1e-9) <= c <= want * (1 + TENFOLD_REL):
         return report(True, f"c = 0.1**(1/{TENFOLD_DEPTH}) = {want:.4f}: a factor only 4.5 % below 1 "
                             f"already costs a factor 10 over {TENFOLD_DEPTH} layers.", "")
-    power = _power_text(c, TENFOLD_DEPTH)
+    power = _side_text(c, TENFOLD_DEPTH, 0.1)
     if c >= 1:
         verdict = "it does not shrink at all; look for the smallest c that still loses no more than 10"
     elif c < want:
         verdict = "that loses more than a factor 10; c must be larger"
     else:
         verdict = "that loses less than a factor 10; a smaller c still meets the limit"
-    return report(False, "", f"with c = {c:g} the gradient after {TENFOLD_DEPTH} layers is c**{TENFOLD_DEPTH} "
+    return report(False, "", f"with c = {c:.12g} the gradient after {TENFOLD_DEPTH} layers is c**{TENFOLD_DEPTH} "
                              f"= {power} of its size at the top: {verdict}")
 
 

@@ -16,7 +16,7 @@ def _ax(ax):
 
 
 def plot_chain_gain(gains: dict, ax=None, *, ylim=(1e-12, 1e12), styles=None):
-    """``gains``: label -> array of |gradient| after 0..n layers (from ``vglab.intro.chain_gain``).
+    """``gains``: label -> array of ‖gradient‖ after 0..n layers (from ``vglab.intro.chain_gain``).
 
     A curve that leaves the window (``ylim``) runs off the edge of the plot; it is not clipped.
     ``styles``: optional label -> dict of line properties (e.g. ``{"ls": "--"}``).
@@ -30,7 +30,7 @@ def plot_chain_gain(gains: dict, ax=None, *, ylim=(1e-12, 1e12), styles=None):
     ax.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":")
     ax.set_ylim(*ylim)
     ax.set_xlabel("layers (or time steps) back")
-    ax.set_ylabel("|gradient| relative to the top")
+    ax.set_ylabel("‖gradient‖ relative to the top")
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     return ax
 
@@ -57,7 +57,7 @@ def plot_sigmoid(ax=None):
 
 def plot_stack_gradients(runs: dict, ax=None):
     """``runs``: label -> result of ``vglab.intro.stack_gradients``. Thin lines: ‖δ‖ per layer of each
-    network, relative to the top, drawn on top; wide pale line underneath: c**k with c from eq. (sat-rate),
+    network, relative to the top, drawn on top; a dotted line at 1 (the size at the top); wide pale line underneath: c**k with c from eq. (sat-rate),
     the networks' mean (where prediction and measurement agree, the thin lines run inside the pale band)."""
     _check("runs", runs, "dict", of="dict")
     [_check(f"runs[{k!r}]", r, "dict", keys=("norms", "predicted")) for k, r in runs.items()]
@@ -70,8 +70,11 @@ def plot_stack_gradients(runs: dict, ax=None):
                     label=f"{label}: c^k, c = g·√E[σ′²] (pale)")
         for i, row in enumerate(rel):
             ax.semilogy(k, row, color=c, lw=0.8, zorder=3, label=f"{label}: measured" if i == 0 else None)
+    ax.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":", zorder=2)  # the size at the top: above it explodes
+    ax.annotate("1 (the top)", (1.0, 1.0), xycoords=ax.get_yaxis_transform(), xytext=(3, 0),
+                textcoords="offset points", va="center", fontsize=7, color=PALETTE["grey"])
     ax.set_xlabel("backward steps from the top pre-activation")
-    ax.set_ylabel("‖δ‖ relative to the top (step 0)")
+    ax.set_ylabel("‖gradient‖ = ‖δ‖ relative to the top (step 0)")
     ax.set_title("random sigmoid stacks, backprop by hand", fontsize=9)
     ax.legend(loc="lower left", fontsize=7, frameon=False)
     return ax

@@ -1,4 +1,4 @@
-"""The first slider of the lab (notebook 00): per-layer factor and depth -> |gradient| profile."""
+"""The first slider of the lab (notebook 00): per-layer factor and depth -> ‖gradient‖ profile."""
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -36,7 +36,7 @@ def chain_panel(factor: float = 0.9, depth: int = 30) -> Panel:
         for line, g in zip(state["lines"], (mine, quarter)):
             line.set_data(np.arange(depth + 1), g)  # not clipped: a curve that leaves the window runs off it
         set_if_changed(ax, xlim=(0, depth))
-        ax.title.set_text(f"c = {factor:.3f}: after {depth} layers |gradient| × {factor ** depth:.2e}")
+        ax.title.set_text(f"c = {factor:.3f}: after {depth} layers ‖gradient‖ × {factor ** depth:.2e}")
         if not 1e-12 <= factor ** depth <= 1e12:
             k = int(np.argmax((mine < 1e-12) | (mine > 1e12)))
             return (f"c^n = {factor ** depth:.1e} is off the plot (1e-12 to 1e12): the curve leaves it "
