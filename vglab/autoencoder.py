@@ -136,7 +136,8 @@ def _train_autoencoder(config, data, device, progress_bar):
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     enc = list(model.encoder.parameters())
     hist, n = History(), data.x_train.shape[0]
-    for step in progress(range(config.steps + 1), desc=f"AE d={config.d} λ={config.lam:g}", enabled=progress_bar):
+    desc = f"AE d={config.d} λ={config.lam:g} seed={config.seed}"  # the seed tells repeated runs apart
+    for step in progress(range(config.steps + 1), desc=desc, enabled=progress_bar):
         x = data.x_train[torch.randint(n, (min(config.batch, n),), generator=g).to(device)]  # (B, 64)
         logits, a, _ = model(x)
         R = _nll(logits, x)

@@ -110,11 +110,11 @@ def _penalties(pre):
 
 @_checked.checked(config=(_checked.instance, StackConfig), data=_checked.split, progress_bar=_args.boolean)
 def train_stacks(config: StackConfig, *, data=None, device=None, progress_bar: bool = True) -> dict:
-    """Classify digits with E′ = cross-entropy + penalty, one network per (arm, seed) (claim 3).
+    """Classify digits with R′ = cross-entropy R + penalty, one network per (arm, seed) (claim 3).
 
     Returns {arm: history}; every per-seed record has a leading seed axis: ``grad_norm`` (S, depth)
-    = ‖∂E/∂W_l‖ of the cross-entropy alone (layer 1 = input side), ``train_E`` (S,) the minibatch
-    cross-entropy, ``saturated`` and ``kl`` (S, depth)
+    = ‖∂R/∂W_l‖ of the cross-entropy R alone (layer 1 = input side), ``train_E`` (S,) the minibatch
+    cross-entropy R (notebook 06 calls it R, as §1 there does; the key keeps its old name), ``saturated`` and ``kl`` (S, depth)
     on the test digits, ``test_acc`` (S,); ``lam`` (S,) is each arm's λ (matched for ``l2``).
     """
     return _run(_train_stacks, config, data, device, progress_bar)
@@ -180,8 +180,8 @@ def _record_stacks(hist, config, model, data, step, E, grad_norms, lams):
 def stack_factors(config: StackConfig, *, data=None) -> dict:
     """The per-layer gradient factor of each seed's stack at initialisation, predicted and measured.
 
-    Eq. (sat-rate) of notebook 03: backpropagating δ_{l+1} = ∂E/∂a_{l+1} through W_{l+1} and σ′(a_l)
-    multiplies its norm by about c_l = g_{l+1} √E[σ′(a_l)²], with the gain g = ‖W‖_F/√fan_out
+    Eq. (sat-rate) of notebook 03: backpropagating δ_{l+1} = ∂R/∂a_{l+1} (R: the cross-entropy) through W_{l+1} and σ′(a_l)
+    multiplies its norm by about c_l = g_{l+1} √𝔼[σ′(a_l)²], with the gain g = ‖W‖_F/√fan_out
     (4 for N(0, 4²/fan_in) square weights). Returns ``predicted``, ``measured`` = ‖δ_l‖/‖δ_{l+1}‖ and
     ``gain`` = g_{l+1}, each (S, depth − 1) for layers l = 1 … depth − 1, on the test digits (no training:
     no step depends on quick mode).

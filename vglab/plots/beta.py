@@ -260,7 +260,7 @@ def _arm_lines(ax, x, ys, arm):
 
 
 def plot_layer_gradients(histories: dict, *, ax=None, at: int = -1, key: str = "grad_norm", logy: bool = True,
-                         ylabel: str = "‖∂E/∂W$_l$‖", legend: bool = True):
+                         ylabel: str = "‖∂R/∂W$_l$‖", legend: bool = True):
     """Claim 3: ``key`` per layer (1 = nearest the input) at record ``at``; per arm, every seed thin
     and their median bold. ``histories``: ``vglab.beta_stack.train_stacks``'s {arm: history}.
     ``legend=False`` leaves the legend out (``shared_legend`` then draws one below the panels)."""
