@@ -113,8 +113,8 @@ def test_finite_k_correction_is_rejected_with_a_hint_naming_the_limit(check, cor
     """A learner who adds §2's finite-K excess is told to give the law's limit value (tolerance kept)."""
     assert not check(corrected)
     out = capsys.readouterr().out
-    assert "limit value" in out and "finite-K excess" in out
+    assert "limit value" in out and "excess over it" in out
     assert check(right)
     capsys.readouterr()
     check(...)  # the unanswered cell's nudge does not carry the longer hint
-    assert "finite-K" not in capsys.readouterr().out
+    assert "excess" not in capsys.readouterr().out

@@ -115,3 +115,27 @@ def test_typeset_minus_changes_only_signs():
 def test_typeset_minus_refuses_non_strings(bad):
     with pytest.raises(TypeError, match="text must be a str"):
         init_sigma.typeset_minus(bad)
+
+
+def test_q_of_mean_groups_matches_numpy_and_the_profile():
+    rng = np.random.default_rng(3)
+    d = 10.0 ** rng.uniform(-5, 1, size=(6, 11))  # (M, h+1) positive norms
+    got = init_sigma.q_of_mean_groups(torch.tensor(d), 3)
+    want = [np.log10(d[i:i + 3, 0].mean()) - np.log10(d[i:i + 3, -1].mean()) for i in (0, 3)]
+    assert np.allclose(got.numpy(), want, rtol=0, atol=1e-12)
+    single = init_sigma.q_of_mean_groups(torch.tensor(d), np.int64(1))  # numpy integers are accepted
+    assert np.allclose(single.numpy(), np.log10(d[:, 0]) - np.log10(d[:, -1]), atol=1e-12)
+    p = init_scale.gradient_profile(0.01, n_hidden=8, h=9, n_networks=4, n_sequences=3, weight_grads=False)
+    assert math.isclose(float(init_sigma.q_of_mean_groups(p.delta, 4)[0]), p.q_of_mean, abs_tol=1e-9)
+    assert torch.allclose(init_sigma.q_of_mean_groups(p.delta, 1), p.Q.to(torch.float64), atol=1e-9)
+
+
+@pytest.mark.parametrize("delta, g, exc, name", [
+    ([[1.0, 2.0]], 1, TypeError, "delta"), (torch.ones(3), 1, ValueError, "delta"),
+    (torch.tensor([[1.0, 0.0]]), 1, ValueError, "delta"), (torch.tensor([[1.0, float("nan")]]), 1, ValueError, "delta"),
+    (torch.ones(4, 3), 3, ValueError, "group_size"), (torch.ones(4, 3), 0, ValueError, "group_size"),
+    (torch.ones(4, 3), 2.0, TypeError, "group_size"), (torch.ones(4, 3), "2", TypeError, "group_size"),
+    (torch.ones(4, 3), True, TypeError, "group_size")])
+def test_q_of_mean_groups_refuses_bad_arguments(delta, g, exc, name):
+    with pytest.raises(exc, match=name):
+        init_sigma.q_of_mean_groups(delta, g)

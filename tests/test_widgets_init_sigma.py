@@ -47,8 +47,16 @@ def test_plots_draw_without_warnings():
         P.plot_q_comparison(rows)
         h = S.train_plain(T=20, n_steps=2, n_networks=2, n_train=20, record_every=1, lags=(0, 19),
                           n_probe=4, progress_bar=False)
-        P.plot_training_norms(h, (0, 19))
+        axn = P.plot_training_norms(h, (0, 19))
         ax = P.plot_training_q(h)
+    # a labelled tick at or above the highest norm line (the j = 0 curve could not be read)
+    d_max = max(float(x) for rec in h["delta"] for row in rec for x in row)
+    axn.figure.canvas.draw()
+    ticks = [t for t in axn.get_yticks() if axn.get_ylim()[0] <= t <= axn.get_ylim()[1]]
+    assert max(ticks) >= d_max
+    # the strip under the Q range carries no Q tick: the % line there cannot be read as a Q value
+    Q_all = [float(q) for qs in h["Q"] for q in qs]
+    assert min(t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]) >= min(Q_all + [-1.0]) - 1e-9
     # the % saturated line's 0 must not sit on the safe zone or any Q (it read as a Q trace at −1)
     ax2 = [a for a in ax.figure.axes if a is not ax and a.bbox.bounds == ax.bbox.bounds][0]
     zero_frac = ax2.transAxes.inverted().transform(ax2.transData.transform((0, 0)))[1]

@@ -255,7 +255,7 @@ def format_q_table(rows) -> str:
     """A plain-text table of ``q_rows``: Q of the mean curve, the mean Q ± 95 % CI over networks
     (1 decimal), its range over networks, and the paper's."""
     _checked.records("rows", rows, ("q_of_mean", "q_ci"), "init_scale.q_rows rows")
-    lines = [f"{'setting':15s} {'std·√K':>6s}  {'Q of mean curve':>15s}  {'mean Q ± 95% CI':>15s}  "
+    lines = [f"{'setting':15s} {'std·√K':>6s}  {'Q of mean curve':>15s}  {'mean Q ± 95 % CI':>16s}  "
              f"{'networks min…max':>16s}  {'paper':>6s}"]
     for r in rows:
         lines.append(f"{r['setting']:15s} {r['radius']:6.2f}  {r['q_of_mean']:15.1f}  {r['q_mean']:8.1f} ± {r['q_ci']:3.1f}  "

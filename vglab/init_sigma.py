@@ -23,7 +23,7 @@ import torch
 from ._args import integer, is_real, real
 from .init_scale import recurrent_weights
 
-__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q", "typeset_minus"]
+__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q", "q_of_mean_groups", "typeset_minus"]
 
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25}
 """γ = max f′ of each activation: tanh′(0) = 1, σ′(0) = 1/4."""
@@ -171,6 +171,30 @@ def latching_q(run, method: str = "plain", task: str = "temporal_order", tail: f
     return {"T": int(T), "n_networks": int(q.shape[0]), "updates": int(n), "test_score": score,
             "q_init": q[:, 0].tolist(), "q_late": q[:, late].mean(dim=1).tolist(),
             "late_from": int(min(u for u, keep in zip(upd, late.tolist()) if keep)), "kept_after": kept}
+
+
+def q_of_mean_groups(delta, group_size) -> torch.Tensor:
+    """Eq. (25) on the mean curve of each disjoint group of ``group_size`` consecutive networks.
+
+    ``delta``: an (M, h+1) tensor of per-network norms ‖δ(k−j)‖, j = 0 … h (``Profile.delta``), all
+    finite and > 0; ``group_size``: an integer from 1 to M that divides M. Returns the M / group_size
+    values log10 m(0) − log10 m(h), where m is the group's norms averaged over its networks. Group size
+    1 gives the per-network Q's; group size M the Q of the mean curve (``Profile.q_of_mean``). Shows
+    how the Q of a mean curve depends on how many networks it averages.
+    """
+    if not isinstance(delta, torch.Tensor):
+        raise TypeError(f"delta must be a torch.Tensor of shape (M, h+1), got {type(delta).__name__}")
+    if delta.ndim != 2 or delta.shape[0] < 1 or delta.shape[1] < 2:
+        raise ValueError(f"delta must have shape (M, h+1) with M >= 1 and h >= 1, got {tuple(delta.shape)}")
+    d = delta.detach().to(torch.float64)
+    if not bool(((d > 0) & torch.isfinite(d)).all()):
+        raise ValueError("delta must hold finite norms > 0")
+    m = delta.shape[0]
+    g = integer("group_size", group_size, lo=1, hi=m)
+    if m % g:
+        raise ValueError(f"group_size must divide the number of networks {m}, got {g}")
+    mean = d.reshape(m // g, g, -1).mean(dim=1)  # (groups, h+1)
+    return torch.log10(mean[:, 0]) - torch.log10(mean[:, -1])
 
 
 _NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")  # a hyphen that starts a number, not one inside 1e-7 or 10-90

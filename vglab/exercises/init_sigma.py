@@ -43,7 +43,7 @@ def check_circle_radius(answer) -> bool:
                          "(at K = 100 the radius was √2 ≈ 1.41).",
                  hint=_hint(answer, "reread the circular law, eq. (05.1)",
                            "the radius is std·√K with K = 200, and std is the square root of the variance 0.02; "
-                           "give the law's limit value, without the finite-K excess of section 2"))
+                           "give the law's limit value, without the excess over it that section 2's draw shows"))
 
 
 def check_q_kind(answer) -> bool:
@@ -73,7 +73,7 @@ def check_variance_for_radius(answer) -> bool:
                          "the square of the target radius and with 1/K.",
                  hint=_hint(answer, "reread the circular law, eq. (05.1)",
                            "solve std·√K = 0.9 for std, then square it: the variance is std²; use the law's "
-                           "limit value, without the finite-K excess of section 2"))
+                           "limit value, without the excess over it that section 2's draw shows"))
 
 
 def check_q_from_gain(answer) -> bool:

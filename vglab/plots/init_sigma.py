@@ -154,6 +154,10 @@ def plot_training_norms(hist, lags, ax=None, *, network: int | None = None):
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # labels even within a decade
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.2g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+    top = float(np.nanmax(d))
+    if top > 0 and math.isfinite(top):  # up to the next 1, 2 or 5 × 10^n: a labelled tick above every line
+        e = 10.0 ** math.floor(math.log10(top))
+        ax.set_ylim(top=max(ax.get_ylim()[1], min(m * e for m in (1, 2, 5, 10) if m * e >= top)))
     ax.legend(fontsize=7, title="steps back", title_fontsize=7, ncol=len(lags), loc="upper center",
               bbox_to_anchor=(0.5, -0.18))  # below the axes: it covers no line
     ax.grid(alpha=0.3)
@@ -176,6 +180,8 @@ def plot_training_q(hist, ax=None):
     lo, hi = min(float(Q.min()), -1.0), max(float(Q.max()), 1.0)
     span = hi - lo
     ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)  # a free strip under the Q range for the % line
+    ax.set_yticks([t for t in ax.get_yticks() if lo - 1e-9 <= t <= hi + 0.05 * span])  # no Q ticks in the strip
+    ax.axhline(lo - 0.1 * span, color=COLORS["bound"], lw=0.6)  # the strip's edge: below it only the % line
     ax2 = ax.twinx()
     ax2.plot(steps, 100 * sat, color=PALETTE["orange"], lw=2, ls=":", marker=".",
              label=f"% saturated |z| > 0.95, mean over networks, right axis (max of the mean {100 * float(sat.max()):.2g} %)")
