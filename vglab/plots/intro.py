@@ -67,7 +67,7 @@ def plot_stack_gradients(runs: dict, ax=None):
         rel = r["norms"] / r["norms"][:, :1]
         k = np.arange(rel.shape[1])
         ax.semilogy(k, r["predicted"].mean() ** k, color=c, lw=6, alpha=0.25, solid_capstyle="butt", zorder=1,
-                    label=f"{label}: c^k, c = g·√E[σ′²] (pale)")
+                    label=f"{label}: $c^k$, c = g·√E[σ′²] (pale)")
         for i, row in enumerate(rel):
             ax.semilogy(k, row, color=c, lw=0.8, zorder=3, label=f"{label}: measured" if i == 0 else None)
     ax.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":", zorder=2)  # the size at the top: above it explodes
