@@ -54,6 +54,8 @@ def test_specific_hints(capsys):
     out = capsys.readouterr().out
     for word in ("plain ReLU", "the slope", "minus sign", "two paths", "on a tie", "one use's share", "W's shape (4, 3)"):
         assert word in out, (word, out)
+    for given_away in ("multiply it by", "branch adds", "dC/dY ⊙ X", "gets the sum"):  # near-miss hints point, never state
+        assert given_away not in out, (given_away, out)
 
 
 def test_references_agree_with_the_lab_modules():

@@ -121,7 +121,8 @@ def check_leaky_relu_backward(fn) -> bool:
         return E.report(False, "", "that is the plain ReLU's backward: the leaky ReLU still passes "
                                    "0.1 of the gradient where X < 0")
     if dX.shape == X.shape and torch.allclose(dX.double(), torch.where(X > 0, 1.0, LEAKY_SLOPE).double()):
-        return E.report(False, "", "that is dY/dX, the slope; multiply it by the incoming dC/dY")
+        return E.report(False, "", "that is dY/dX, the slope, alone; a backward maps dC/dY to dC/dX: where does the incoming "
+                                   "dC/dY enter (eq. 01.3)?")
     return E.tensors_close(dX, ref, success="the leaky ReLU scales dC/dY by its slope: 1 or 0.1.", hint=hint)
 
 
@@ -156,8 +157,8 @@ def check_square_backward(fn) -> bool:
         return False
     (ref,) = _autograd(lambda x: x * x, X, dY=dY)
     if dX.shape == X.shape and torch.allclose(dX.double(), dY * X):
-        return E.report(False, "", "that is one path's share, dC/dY ⊙ X; X reaches Y along two paths, "
-                                   "and a branch adds them")
+        return E.report(False, "", "that is what one factor of the product receives; X feeds Y along two paths: "
+                                   "what does a branch do with its paths' gradients (eq. 01.4)?")
     return E.tensors_close(dX, ref, success="2 X ⊙ dC/dY: each of the two uses adds dC/dY ⊙ X.", hint=hint)
 
 
@@ -201,8 +202,8 @@ def check_tied_linear_dW(fn) -> bool:
     (ref,) = _autograd(lambda w: X @ w @ w.T, W, dY=dY)
     enc, dec = X.T @ (dY @ W), dY.T @ (X @ W)
     if dW.shape == W.shape and (torch.allclose(dW.double(), enc) or torch.allclose(dW.double(), dec)):
-        return E.report(False, "", "that is one use's share; W is used twice (encoder and decoder), "
-                                   "and a shared weight gets the sum (section 4)")
+        return E.report(False, "", "that is one use's share; W is used twice (encoder and decoder): "
+                                   "what does section 4 say a shared weight gets?")
     if dW.shape == (3, 4):
         return E.report(False, "", "dC/dW has W's shape (4, 3): bring the decoder's gradient (for Wᵀ) "
                                    "back by a transpose")
