@@ -229,6 +229,10 @@ def test_poster_puts_both_testbeds_on_one_scale():
     assert any(t.get_text() == "-72" for t in ax.texts)
     mlp_x = [float(x) for line in fig.axes[2].lines for x in line.get_xdata()]
     assert -16.0 in mlp_x and -3.0 in mlp_x  # log10 of the layer-1/last ratio
+    scores = fig.axes[1]  # the SRN scores: the saved run's diamonds named in the panel's own legend, hollow
+    assert "saved SRN T=100" in scores.get_legend().get_texts()[0].get_text()
+    assert "◇" not in scores.get_xlabel()  # not under the x-axis, where it read as the next panel's caption
+    assert all(line.get_markerfacecolor() == "none" for line in scores.lines if line.get_marker() == "D")
 
 
 def test_same_work_rows_exist():

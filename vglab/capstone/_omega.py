@@ -1,7 +1,7 @@
 """How much Pascanu's Ω changes an update in the capstone's paper regime (notebook 08 §6).
 
 The capstone's "Pascanu's Ω" row trains with ``ds_train.train(method="pascanu")``: the gradient of the
-SUMMED loss plus ω·∂Ω/∂W_rec (ω = ``ds_train.Config.omega_weight``, untuned), then clipped to norm θ.
+SUMMED loss plus λ_Ω·∂Ω/∂W_rec (λ_Ω = ``ds_train.Config.omega_weight``, untuned), then clipped to norm θ.
 ``omega_share`` measures, on the first minibatches of that regime, how large the Ω term is against the
 loss gradient before clipping, and how much it changes the clipped step -- the size that decides whether
 the row can differ from the clipping row at all. It calls the training loop's own step
@@ -26,10 +26,10 @@ def omega_share(model, data, *, n_batches: int = 5, seed: int = 0) -> dict:
 
     ``model``: an ``srn.SRN`` of M networks (``n_networks`` set); ``data``: a ``ds_train.Data``;
     the first ``n_batches`` minibatches of ``ds_train.train``'s stream (``seed``) are read, nothing is
-    trained. Per network and minibatch: g = ∂E/∂θ of the summed loss, d = ω·∂Ω/∂W_rec (the difference
+    trained. Per network and minibatch: g = ∂E/∂θ of the summed loss, d = λ_Ω·∂Ω/∂W_rec (the difference
     between method "pascanu" and "plain" without clipping), and the clipped steps c(·) at θ.
     Returns ``share_max``/``share_median`` = ‖d‖/‖g‖, ``step_change_max`` = ‖c(g + d) − c(g)‖ / ‖c(g)‖,
-    ``grad_norm_min`` = the least ‖g‖ (against θ), ``omega_weight`` = ω and ``clip`` = θ, all floats.
+    ``grad_norm_min`` = the least ‖g‖ (against θ), ``omega_weight`` = λ_Ω and ``clip`` = θ, all floats.
     """
     if not isinstance(model, srn.SRN) or model.n_networks is None:
         raise TypeError(f"model must be an srn.SRN of several networks (n_networks set), got {type(model).__name__}")

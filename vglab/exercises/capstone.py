@@ -79,11 +79,11 @@ def _probes():
 
 def check_layer_factor(fn) -> bool:
     """Notebook 08: ``fn(probe)`` → the per-layer factor c whose (L − 1)-th power is the layer-1/last
-    ratio ‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ (``probe.grad_a``, one norm per layer, first = nearest the input).
+    ratio ‖∂L/∂a_1‖ / ‖∂L/∂a_last‖ (``probe.grad_a``, one norm per layer, first = nearest the input).
     Checked on a vanishing probe and on the same probe reversed (layer 1 the largest), so that an
     order-free answer (min/max) is not accepted."""
     hint = ("fn(probe) must return one number: the factor that, multiplied once per step from the last "
-            "layer down to layer 1, turns ‖∂L/∂a_L‖ into ‖∂L/∂a_1‖ (probe.grad_a, first = nearest the input)")
+            "layer down to layer 1, turns ‖∂L/∂a_last‖ into ‖∂L/∂a_1‖ (probe.grad_a, first = nearest the input)")
     from ..deep_mlp import log_slope
     results = []
     for i, q in enumerate(_probes()):

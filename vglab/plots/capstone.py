@@ -101,21 +101,22 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
         base = named.get(r.get("baseline"))  # a baseline that is not the black regime baseline is named
         other = f"\nvs {r['baseline'].split(' (')[0]}" if base is not None and base.get("baseline") else ""
         ax.text(103, yi, verdict_label(r["verdict"]) + other, va="center", fontsize=7 if not other else 6)
-    diamonds = ""
     if saved:
         by = {s["remedy"]: s for s in saved}
-        # just above the bar's edge, so a diamond is not lost on the bar end or the whisker's cap
+        # just above the bar's edge, so a diamond is not lost on the bar end or the whisker's cap; hollow,
+        # so the chance line and a whisker's end stay visible through it (read 08r17 F2)
         pts = [(100 * by[r["remedy"]]["score"], yi + 0.45) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
-            ax.plot(*zip(*pts), "D", mfc="white", mec="black", ms=5)
-            diamonds = f"\n◇ just above a bar: saved {saved[0]['testbed']}, mean of {saved[0].get('n', '?')}"
+            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=5,
+                    label=f"saved {saved[0]['testbed']}, mean of {saved[0].get('n', '?')} (just above the bar)")
+            # in the panel's top slot, not under its x-axis, where it read as the next panel's (read 08r17 F1)
+            ax.legend(loc="upper right", fontsize=7, borderaxespad=0.2)
     ax.axvline(100 * rows[0]["chance"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100])
     _regime_dividers(ax, rows, y)
-    ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)"
-                  + diamonds)
+    ax.set_xlabel(f"test accuracy % (bar: mean of {rows[0].get('n', '?')}, line: min–max; dashed: chance)")
     ax.set_title(title or rows[0]["testbed"], fontsize=10)
     return ax
 
