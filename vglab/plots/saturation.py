@@ -240,7 +240,7 @@ def plot_saturation_profile(profiles: dict, ax=None, *, colors: dict | None = No
     _int_layers(ax)
     rule = RULES_OF_THUMB["pct_dead" if dead else "pct_saturated"]
     ax.axhspan(0, rule["healthy"], color=PALETTE["green"], alpha=0.2, label=f"aim: ≤ {rule['healthy']:g} %")
-    ax.axhline(rule["worry"], color=PALETTE["wine"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
+    ax.axhline(rule["worry"], color=PALETTE["black"], lw=0.8, ls=":", label=f"worry: > {rule['worry']:g} %")
     ax.set(ylim=(-2, 102), ylabel="% dead units" if dead else "% saturated (ReLU family: % dead)",
            title="% dead per layer" if dead else "% saturated per layer")
     _legend_below(ax) if ins is not None else _legend(ax)  # the inset takes the room above the lines
