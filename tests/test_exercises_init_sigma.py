@@ -52,6 +52,18 @@ def test_checker_takes_natural_roundings(check, rounded, wrong, capsys):
     assert capsys.readouterr().out.startswith("Not yet:")
 
 
+def test_pascanu_variance_rounded_up_is_told_to_round_down(capsys):
+    """0.063 is 1/16 rounded up: the condition is strict, so it fails, and the hint says to give the exact
+    limit or round down (as the question does); a value well above the limit does not get that hint."""
+    assert ex.check_pascanu_variance(0.063) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:") and "round it down" in out and "0.0625" not in out
+    assert ex.check_pascanu_variance(0.065) is False
+    assert "round it down" not in capsys.readouterr().out
+    assert ex.check_pascanu_variance(0.062) is True  # rounded down passes
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
 def test_q_kind_hint_does_not_state_the_answer(capsys):
     assert not ex.check_q_kind("exploding")
     out = capsys.readouterr().out

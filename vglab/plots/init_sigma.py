@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import results
 from ..init_scale import PAPER_Q_BOUNDS, Profile, circle_radius
+from ..init_sigma import typeset_minus
 
 from .style import COLORS, PALETTE, subplots
 from .style import check as _check  # the plots' one input check (issue 17)
@@ -44,7 +45,7 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
 
     ``profiles``: ``init_scale.Profile`` objects. ``which``: "delta" (‖δ(k−j)‖, solid) or
     "weight" (‖∂E/∂W_rec(k−j)‖ of the minibatch-summed gradient, dashed). Each line is the mean
-    over the networks; the band spans their 10-90 % range. The legend gives the Q of the drawn mean
+    over the networks (a thin line); the band spans their 10-90 % range, its edges outlined. The legend gives the Q of the drawn mean
     curve (``Profile.q_of_mean``) and the mean Q ± 95 % CI over the networks (``Profile.q_ci``).
     """
     _check("profiles", profiles, "list", of=Profile)
@@ -59,15 +60,18 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
         j = np.arange(y.shape[-1])
         keep = (y > 0).any(axis=0)  # ∂E/∂W_rec(1) = z(0)ᵀδ(1) = 0: nothing to draw on a log axis
         j, y = j[keep], np.where(y[:, keep] > 0, y[:, keep], np.nan)
-        q = f"Q {p.q_of_mean:.1f} (curve), {p.q_mean:.1f} ± {p.q_ci:.1f} (networks)"
+        q = typeset_minus(f"Q {p.q_of_mean:.1f} (curve), {p.q_mean:.1f} ± {p.q_ci:.1f} (networks)")  # −, as the paper's
         if show_paper and p.setting.paper_q != "—":
             q += f"; paper {p.setting.paper_q}"
         c = setting_color(p.setting.label)
-        ax.semilogy(j, np.nanmean(y, axis=0), color=c, ls="-" if which == "delta" else "--",
+        ax.semilogy(j, np.nanmean(y, axis=0), color=c, ls="-" if which == "delta" else "--", lw=1.0,
                     label=f"{p.setting.label}: {q}")
         if band and y.shape[0] > 1:
             lo, hi = np.nanquantile(y, [0.1, 0.9], axis=0)
             ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
+            # the band's edges as thin outlines: the 90 % edge runs close above the mean line (a mean of
+            # norms is dominated by its largest norms) and would hide under a thicker line
+            ax.fill_between(j, lo, hi, facecolor="none", edgecolor=c, alpha=0.8, lw=0.5)
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "mean ‖∂E/∂W_rec(k−j)‖ (minibatch sum)")
     if legend:
