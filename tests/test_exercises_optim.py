@@ -132,3 +132,43 @@ def test_check_momentum_limit(capsys):
     assert ex.check_momentum_limit(...) is False
     out = _verdict(capsys)
     assert "0.375" not in out and "2(1 + γ)" not in out and "1.5" not in out
+
+
+def test_check_torch_momentum_step(capsys):
+    def right(w, b, g, lr, gamma):  # torch.optim.SGD's buffer b = v/η
+        b = gamma * b + g
+        return w - lr * b, b
+
+    def lecture_form(w, v, g, lr, gamma):  # eq. (02.2)'s v: the same w, but η inside the buffer
+        v = gamma * v + lr * g
+        return w - v, v
+
+    def old_b(w, b, g, lr, gamma):  # moves w by the old buffer
+        return w - lr * b, gamma * b + g
+
+    def untouched(w, b, g, lr, gamma):  # the committed, unanswered cell
+        return w, b
+
+    assert ex.check_torch_momentum_step(right) is True
+    assert _verdict(capsys).startswith("Correct")
+    assert ex.check_torch_momentum_step(lecture_form) is False
+    assert "not torch's buffer" in _verdict(capsys)
+    assert ex.check_torch_momentum_step(old_b) is False
+    assert _verdict(capsys).startswith("Not yet")
+    assert ex.check_torch_momentum_step(untouched) is False
+    first = _verdict(capsys)
+    assert "γ b + g" not in first and "gamma * b + g" not in first and "w − η b" not in first
+    for bad in (None, ..., "b := γb + g", 3, lambda *a: 1 / 0, lambda *a: (1.0,), lambda *a: ("w", "b")):
+        assert ex.check_torch_momentum_step(bad) is False
+        assert _verdict(capsys).startswith("Not yet")
+
+
+def test_positive_number():
+    assert ex.positive_number(0.375) == 0.375
+    assert ex.positive_number(np.float32(0.5)) == 0.5
+    assert ex.positive_number(torch.tensor(2.0)) == 2.0
+    assert ex.positive_number(3, at_most=1e6) == 3.0
+    for bad in (None, ..., "0.375", b"1", True, 0, -1.0, float("nan"), math.inf, 10**400, (0.3, 0.4), [1.0], 1j):
+        assert ex.positive_number(bad) is None, bad
+    assert ex.positive_number(1e7, at_most=1e6) is None
+    assert ex.positive_number(1.0, at_most="1e6") is None  # a bad bound refuses, never raises

@@ -239,8 +239,9 @@ class Adam(_Lecture):
 class Nadam(Adam):
     """Adam's v̂, Ĝ ; w := w − η (γ v̂ + (1−γ)/(1−γ^k) g) ⊘ (√Ĝ + ε).
 
-    lecture: Nadam (Dozat 2016), as the slide writes it (not torch's NAdam, which adds a
-    momentum-decay schedule). ``as_printed=True`` reproduces the slide's ⊙ slip.
+    lecture: Nadam (Dozat 2016), as the slide writes it. Not torch's NAdam, which adds a
+    momentum-decay schedule μ_k and weights the momentum term by μ_{k+1}/(1 − μ_1⋯μ_{k+1}) where this
+    has γ/(1 − γ^k) (torch/optim/nadam.py). ``as_printed=True`` reproduces the slide's ⊙ slip.
     """
 
     def _update(self, p, g, st, group):

@@ -10,8 +10,17 @@ import torch
 
 from ._checks import answer_number, close, number_or_none, report, run_learner_fn
 
-__all__ = ["check_momentum_step", "check_adadelta_factor", "check_clip_threshold", "check_best_lr",
-           "check_momentum_limit"]
+__all__ = ["check_momentum_step", "check_torch_momentum_step", "check_adadelta_factor", "check_clip_threshold",
+           "check_best_lr", "check_momentum_limit", "positive_number"]
+
+
+def positive_number(answer, at_most: float = math.inf):
+    """The answer as a float if it is a number in (0, ``at_most``] (read as the checkers read it: no
+    strings, no NaN or inf), else None. Never raises: an exercise cell uses it to run its test only on an
+    answer the test accepts, and otherwise leaves the hint to the checker."""
+    a = number_or_none(answer)
+    top = number_or_none(at_most) if at_most != math.inf else math.inf
+    return a if a is not None and top is not None and 0 < a <= top else None
 
 
 def check_momentum_step(fn) -> bool:
@@ -49,6 +58,41 @@ def check_momentum_step(fn) -> bool:
             return report(False, "", f"your w is right but your v is not eq. (02.2)'s: {hint} "
                           "(v includes η; torch's buffer v/η does not)")
     return report(True, "three steps of your Momentum match vglab.optim.Momentum.", hint)
+
+
+def check_torch_momentum_step(fn) -> bool:
+    """``fn(w, b, g, lr, gamma) -> (w_new, b_new)``: one step of Momentum in torch's form, whose buffer
+    is b = v/η (eq. 02.2's v divided by η), checked against ``torch.optim.SGD(momentum=gamma)`` over three
+    steps on random tensors: both the new w and torch's ``momentum_buffer``."""
+    # the hint names what to derive, never the formula itself (the unanswered cell prints it)
+    hint = "your w and b do not follow torch's form: write both lines of eq. (02.2) in terms of b = v/η"
+    gen = torch.Generator().manual_seed(11)
+    w0 = torch.randn(5, dtype=torch.float64, generator=gen)
+    grads = [torch.randn(5, dtype=torch.float64, generator=gen) for _ in range(3)]
+    p = w0.clone().requires_grad_()
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.8)
+    w, b = w0.clone(), torch.zeros(5, dtype=torch.float64)
+    for g in grads:
+        p.grad = g.clone()
+        opt.step()
+        w_in, b_in = w.clone(), b.clone()
+        ok, out = run_learner_fn(fn, w.clone(), b.clone(), g.clone(), 0.1, 0.8, hint=hint)
+        if not ok:
+            return False
+        try:
+            w, b = (torch.as_tensor(t, dtype=torch.float64) for t in out)
+        except (TypeError, ValueError, RuntimeError):
+            return report(False, "", f"{hint} (return a pair (w_new, b_new) of tensors)")
+        if w.shape == p.shape and torch.equal(w, w_in) and torch.equal(b, b_in):
+            return report(False, "", "your function returns w and b unchanged: derive torch's form from eq. (02.2)")
+        if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
+            return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
+        b_ref = opt.state[p]["momentum_buffer"]
+        if b.shape != b_ref.shape or not torch.allclose(b, b_ref, rtol=1e-9, atol=1e-12):
+            return report(False, "", "your w is right but your b is not torch's buffer: b is v/η, "
+                          "so η must not be inside it")
+    return report(True, "three steps of your torch-form Momentum match torch.optim.SGD(momentum=γ), "
+                  "buffer included.", hint)
 
 
 def check_adadelta_factor(answer) -> bool:

@@ -119,7 +119,7 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
             state["path"][n].set_label(plots._label(tr, None) if tr is not None else n)
         if state["shown"] != shown:  # a new legend only when the set of optimizers changes
             state["shown"] = shown
-            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="upper right",
+            ax.legend(handles=[state["path"][n] for n in shown], fontsize=7, loc="best",
                       framealpha=0.8).set_animated(True)
         for text, n in zip(ax.get_legend().get_texts(), shown):
             set_quietly(text, text=state["path"][n].get_label())  # "(diverged, step k)" comes and goes
@@ -129,7 +129,7 @@ def optimizer_panel(surface: str = "quadratic", optimizer: str = "all", *, lr: f
         set_if_changed(ax_loss, ylim=_decades(1e-12, top), xlim=(0, steps))
         return _optimizer_notes(state, trajs, optimizer, dict(gamma=gamma, alpha=alpha), lr)
 
-    panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=72, extra=[tuned],
+    panel = Panel(controls, draw, nrows=1, ncols=2, figsize=(9.0, 3.8), dpi=90, extra=[tuned],
                   title="Optimizers on a 2-D loss surface")
 
     def snap(_button):
