@@ -90,10 +90,10 @@ def test_long_run_view_of_a_progress_file_and_its_plot(tmp_path):
     # the Q panel's update axis is logarithmic from just before the first epoch: the first epochs are visible (read 07r9 F1)
     assert ax_q.get_xscale() == "log" and 0 < ax_q.get_xlim()[0] < 50 and ax_q.get_xlim()[1] >= 1000
     assert ax_s.get_xscale() == ax_a.get_xscale() == "linear"
-    # each traced epoch is a dot: what lies between two dots is visibly not recorded (read 07r20 F1)
+    # each traced epoch is a dot: what lies between two dots is visibly not kept (read 07r20 F1, 07r22 S12)
     dots = [ln for ln in ax_q.lines if ln.get_marker() == "o" and ln.get_linestyle() == "None"]
     assert [ln.get_xdata().tolist() for ln in dots] == [[50, 100]] * 2 and dots[0].get_ydata().tolist() == [4.0, 5.0]
-    assert "not recorded" in ax_q.get_legend().get_title().get_text()
+    assert "not kept" in ax_q.get_legend().get_title().get_text()
     # the paper's lines lie beneath the lab's points (read 07r20 F3)
     assert all(ln.get_zorder() < 2 for ln in ax_s.lines[4:]) and all(ln.get_zorder() >= 2 for ln in ax_s.lines[:4])
     # the last test point, shifted sideways, stays inside the axes: room right of the run's end (read 07r16 F1)

@@ -70,7 +70,7 @@ def plot_ds_plane(q=None, ds=None, accepted=None, *, q_min=-1.0, q_max=1.0, ds_m
                                       s=6, c=c, label=lab, alpha=0.6, linewidths=0))
         ax.legend(handles=handles, loc="lower right", fontsize=7, markerscale=2)
     ax.set_yscale("symlog", linthresh=LINTHRESH)
-    ax.yaxis.set_major_locator(FixedLocator([-lim, -1, -1e-3, 0, 1e-3, 1, lim]))
+    ax.yaxis.set_major_locator(FixedLocator([-lim, -1, -LINTHRESH, 0, LINTHRESH, 1, lim]))  # ±LINTHRESH: the seam (read 07r22 F7)
     ax.yaxis.set_minor_locator(NullLocator())  # symlog's default minor ticks cost most of a redraw
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # plain text: no mathtext to lay out
     ax.set_xlim(*Q_LIM)
@@ -177,7 +177,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     lines in the lab's paper colour, beneath the lab's points), the fraction of updates applied and the mean Q at each traced epoch
     (``ds_tables.epoch_trace``: about 200 over the run, every epoch of a short run, one in ten of 2 000)
     (median over networks) on a log-scaled update axis, so that its first epochs are visible, with a dot at each
-    traced epoch (between two dots the line is drawn straight: nothing there was recorded); from a
+    traced epoch (between two dots the line is drawn straight: those epochs are not kept in the trace); from a
     progress file that has only the last epoch, one mark each. The linear update axes end a little past
     the run's last update, so that its shifted last markers are not cut by the spine."""
     _check("view", view, "dict", keys=("rows", "updates", "task")), _check("view['rows']", view["rows"], "dict", of="dict")
@@ -213,7 +213,7 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
         elif le:  # an older progress file: only the last epoch, one mark at the updates done
             ax_a.plot([view["updates_done"]], [np.mean(le["accept_rate"])], color=c, ls="", label=name, **mk)
             ax_q.plot([view["updates_done"]], [np.median(le["q_mean"])], color=c, ls="", label=name, **mk)
-    for u, q, c in dots:  # what was recorded; the lines between two dots are drawn straight, not recorded
+    for u, q, c in dots:  # what the trace keeps; the lines between two dots are drawn straight (epochs not kept)
         ax_q.plot(u, q, color=c, ls="", marker="o", ms=3.5, mec="white", mew=0.4, label="_traced epochs")
     ref = (paper or {})
     for meth, ls in (("plain", "-"), ("ds", ":")):
@@ -255,7 +255,7 @@ def long_run_legends(axes):
     adding its band."""
     notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean, beneath the points",
              "later readings narrower, on top",
-             "later readings narrower, on top\na dot per traced epoch; lines between dots not recorded")
+             "later readings narrower, on top\na dot per traced epoch, the last one large and hollow;\nepochs between dots not kept")
     _check("axes", axes, "axes")
     for k, (ax, note, ncol) in enumerate(zip(axes, notes, (2, 3, 2))):
         handles, labels = ax.get_legend_handles_labels()
