@@ -258,6 +258,7 @@ def test_poster_colours_mark_the_regime_not_the_remedy():
     ax = plt.figure().gca()
     pc._regime_dividers(ax, srn, y)
     assert [t.get_text() for t in ax.texts] == ["regime: SGD, lr 1e-5", "regime: Adam lr 1e-2, clip 1"]
+    assert all(t.get_bbox_patch() is not None for t in ax.texts)  # on a white box: the chance line stays behind
     plt.close("all")
 
 
@@ -457,7 +458,6 @@ def test_long_run_panel_labels_its_x_axes_minibatches_drawn():
         plt.close("all")
     assert all(lbl.startswith("minibatches drawn") for lbl in labels), labels
     assert not any(lbl.startswith("update") for lbl in labels)
-    assert all(t.get_bbox_patch() is not None for t in ax.texts)  # on a white box: the chance line stays behind
 
 
 def test_score_whiskers_stay_readable_on_black_baseline_bars():
