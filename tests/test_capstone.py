@@ -258,6 +258,7 @@ def test_poster_colours_mark_the_regime_not_the_remedy():
     ax = plt.figure().gca()
     pc._regime_dividers(ax, srn, y)
     assert [t.get_text() for t in ax.texts] == ["regime: SGD, lr 1e-5", "regime: Adam lr 1e-2, clip 1"]
+    assert all(t.get_bbox_patch() is not None for t in ax.texts)  # on a white box: the chance line stays behind
     plt.close("all")
 
 
@@ -457,3 +458,16 @@ def test_long_run_panel_labels_its_x_axes_minibatches_drawn():
         plt.close("all")
     assert all(lbl.startswith("minibatches drawn") for lbl in labels), labels
     assert not any(lbl.startswith("update") for lbl in labels)
+
+
+def test_score_whiskers_stay_readable_on_black_baseline_bars():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from vglab.plots import capstone as pc
+    rows = [{"testbed": "t", "remedy": "plain", "colour": "plain", "baseline": None, "regime": "r", "score": 0.5,
+             "score_min": 0.3, "score_best": 0.7, "chance": 0.25, "verdict": "baseline"}]
+    ax = pc.plot_scores(rows, ax=plt.figure().gca())
+    whisker = [line for line in ax.lines if list(line.get_xdata()) == [30.0, 70.0]]
+    assert len(whisker) == 1 and whisker[0].get_path_effects()  # black line, white outline
+    plt.close("all")

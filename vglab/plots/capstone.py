@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.patheffects as pe
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -66,8 +67,10 @@ def _regime_dividers(ax, rows, y) -> None:
             ax.axhline(slot + 0.5, color=PALETTE["grey"], lw=1)
         first = rows[groups.index(g)]
         name = ", ".join(part.strip() for part in str(first.get("regime", "")).split(",")[:2])
+        # on a white box, so the chance line does not run through the name (read 08r18 F8)
         ax.text(0.01, slot, f"regime: {name}", transform=tr, ha="left", va="center", fontsize=7,
-                style="italic", color=PALETTE["grey"])
+                style="italic", color=PALETTE["grey"], zorder=2.5,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
     ax.set_ylim(min(y) - 0.6, max(y) + 1.6)
 
 
@@ -87,7 +90,7 @@ def verdict_label(verdict: str) -> str:
 
 
 def plot_scores(rows, *, saved=None, ax=None, title=None):
-    """Horizontal bars: mean test accuracy per remedy, the black line its min–max over the row's networks
+    """Horizontal bars: mean test accuracy per remedy, the black line (white-outlined) its min–max over the row's networks
     or seeds; dashed = chance. ``saved``: rows of a saved run on the same remedies, their means as open
     diamonds."""
     rows, saved = _rows("rows", rows, _KEYS, what="capstone rows"), _rows("saved", saved, ("remedy",), optional=True)
@@ -97,7 +100,9 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
     for yi, r, c in zip(y, rows, row_colours(rows)):
         ax.barh(yi, 100 * r["score"], color=c, alpha=0.85, height=0.7)
         lo = r.get("score_min", r["score"])
-        ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1)
+        # a white outline keeps the black line readable on the black baseline bars (read 08r18 F7)
+        ax.plot([100 * lo, 100 * r["score_best"]], [yi, yi], "-|", color="black", ms=7, lw=1,
+                path_effects=[pe.withStroke(linewidth=3, foreground="white")])
         base = named.get(r.get("baseline"))  # a baseline that is not the black regime baseline is named
         other = f"\nvs {r['baseline'].split(' (')[0]}" if base is not None and base.get("baseline") else ""
         ax.text(103, yi, verdict_label(r["verdict"]) + other, va="center", fontsize=7 if not other else 6)
@@ -107,7 +112,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
         # so the chance line and a whisker's end stay visible through it (read 08r17 F2)
         pts = [(100 * by[r["remedy"]]["score"], yi + 0.45) for yi, r in zip(y, rows) if r["remedy"] in by]
         if pts:
-            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=5,
+            ax.plot(*zip(*pts), "D", mfc="none", mec="black", ms=5, zorder=4,
                     label=f"saved {saved[0]['testbed']}, mean of {saved[0].get('n', '?')} (just above the bar)")
             # in the panel's top slot, not under its x-axis, where it read as the next panel's (read 08r17 F1)
             ax.legend(loc="upper right", fontsize=7, borderaxespad=0.2)
