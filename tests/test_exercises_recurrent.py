@@ -179,6 +179,9 @@ def test_scaled_orthogonal_q(capsys):
         assert not exercises.check_orthogonal_srn_q(wrong, 0.9, 50, scale=1.05)
     assert "two decimals" not in capsys.readouterr().out
     assert exercises.check_orthogonal_srn_q(1.23, 0.9, 50, scale=1.05)
+    for huge in (1.7976931348623157e307, -1e308, 1e300):  # the one-decimal test must not overflow
+        assert not exercises.check_orthogonal_srn_q(huge, 0.9, 50, scale=1.05)
+        assert not exercises.check_irnn_q(huge)
     capsys.readouterr()
     for rounded_c in (0.94, 0.95):  # c = 0.945 rounded to two decimals: rejected, with a tailored reply
         assert not exercises.check_orthogonal_srn_q(-50 * math.log10(rounded_c), 0.9, 50, scale=1.05)

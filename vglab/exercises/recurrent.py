@@ -206,8 +206,9 @@ _TWO_DECIMALS = ("give Q to two decimals: your one-decimal answer may be rounded
 def _one_decimal_near(a: float, expected: float, rel: float) -> bool:
     """True when ``a`` has at most one decimal, is not already within ``rel`` of ``expected`` and is
     within 0.05 of it: the expected value rounded to one decimal (a reply, never an acceptance)."""
-    return (math.isfinite(a) and abs(a * 10 - round(a * 10)) < 1e-9 and abs(a - expected) <= 0.05 + 1e-12
-            and not math.isclose(a, expected, rel_tol=rel, abs_tol=1e-9))
+    if not (math.isfinite(a) and abs(a - expected) <= 0.05 + 1e-12):  # first: keeps round() off huge values
+        return False
+    return abs(a * 10 - round(a * 10)) < 1e-9 and not math.isclose(a, expected, rel_tol=rel, abs_tol=1e-9)
 
 
 def _read(answer, hint: str, what: str = "one number"):
