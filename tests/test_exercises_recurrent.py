@@ -90,6 +90,10 @@ def test_irnn_q(capsys):
     assert "square root" in capsys.readouterr().out
     for wrong in (math.log10(0.25), -right, 0.0, "0.22", [right], None, float("inf"), torch.ones(2)):
         assert not exercises.check_irnn_q(wrong)
+    assert not exercises.check_irnn_q(0.2)  # one decimal, rounded from the right value: asked for two
+    assert "two decimals" in capsys.readouterr().out
+    assert not exercises.check_irnn_q(0.3) and not exercises.check_irnn_q(0.1)
+    assert "two decimals" not in capsys.readouterr().out
     assert not exercises.check_irnn_q(...)
     first = capsys.readouterr().out.strip().splitlines()[-1]
     assert f"{right:.2f}" not in first and "log10(" not in first and "√" not in first
@@ -169,6 +173,16 @@ def test_scaled_orthogonal_q(capsys):
     assert "square" in capsys.readouterr().out
     assert not exercises.check_orthogonal_srn_q(-right, 0.9, 50, scale=1.05)
     assert "sign" in capsys.readouterr().out
+    assert not exercises.check_orthogonal_srn_q(1.2, 0.9, 50, scale=1.05)  # Q = 1.228 to one decimal
+    assert "two decimals" in capsys.readouterr().out
+    for wrong in (1.1, 1.3):  # one decimal, but not the right value rounded: the generic reply
+        assert not exercises.check_orthogonal_srn_q(wrong, 0.9, 50, scale=1.05)
+    assert "two decimals" not in capsys.readouterr().out
+    assert exercises.check_orthogonal_srn_q(1.23, 0.9, 50, scale=1.05)
+    for huge in (1.7976931348623157e307, -1e308, 1e300):  # the one-decimal test must not overflow
+        assert not exercises.check_orthogonal_srn_q(huge, 0.9, 50, scale=1.05)
+        assert not exercises.check_irnn_q(huge)
+    capsys.readouterr()
     for rounded_c in (0.94, 0.95):  # c = 0.945 rounded to two decimals: rejected, with a tailored reply
         assert not exercises.check_orthogonal_srn_q(-50 * math.log10(rounded_c), 0.9, 50, scale=1.05)
         assert "unrounded" in capsys.readouterr().out

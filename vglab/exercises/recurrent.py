@@ -146,6 +146,8 @@ def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50, scale:
     if sc != 1 and not math.isclose(squared, expected, rel_tol=0.05) and math.isclose(a, squared, rel_tol=0.02):
         return report(False, "", "g scales with the entries once: RMS(entry) is multiplied by the scale, not "
                                  "by its square")
+    if _one_decimal_near(a, expected, rel=0.02):
+        return report(False, "", _TWO_DECIMALS)
     return report(math.isclose(a, expected, rel_tol=0.02, abs_tol=1e-9),
                   f"g = {sc:g}, so c = {sc:g}·{r:g} and Q ≈ −{int(hh)}·log10({sc * r:.4g}) = {expected:.2f}: an "
                   f"orthogonal matrix has every singular value 1, the scale makes them {sc:g}; tanh′ < 1 still "
@@ -169,6 +171,8 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
     if expected > 0 and math.isclose(a, 2 * expected, rel_tol=0.02):
         return report(False, "", "close: the norm is the square root of the sum of squares, so the "
                                  "ratio of the counts enters under a square root")
+    if _one_decimal_near(a, expected, rel=0.03):
+        return report(False, "", _TWO_DECIMALS)
     return report(math.isclose(a, expected, rel_tol=0.03, abs_tol=1e-9),
                   f"the units active at every step pass δ unchanged, the others pass 0: ‖δ(k−h)‖/‖δ(k)‖ = "
                   f"√({pa:g}/{pl:g}), Q = {expected:.3f}", hint)
@@ -193,6 +197,18 @@ def check_truncation_window(answer, T: int = 60) -> bool:
         return report(False, "", "off by one: with 0-based steps, the last k steps are T − k … T − 1")
     return report(int(a) == expected, f"k = T − ⌊T/10⌋ = {expected}: the last k steps start at the "
                                       "earliest first marker", hint)
+
+
+_TWO_DECIMALS = ("give Q to two decimals: your one-decimal answer may be rounded from the right value, but "
+                 "one decimal is too coarse for the checker to tell")
+
+
+def _one_decimal_near(a: float, expected: float, rel: float) -> bool:
+    """True when ``a`` has at most one decimal, is not already within ``rel`` of ``expected`` and is
+    within 0.05 of it: the expected value rounded to one decimal (a reply, never an acceptance)."""
+    if not (math.isfinite(a) and abs(a - expected) <= 0.05 + 1e-12):  # first: keeps round() off huge values
+        return False
+    return abs(a * 10 - round(a * 10)) < 1e-9 and not math.isclose(a, expected, rel_tol=rel, abs_tol=1e-9)
 
 
 def _read(answer, hint: str, what: str = "one number"):
