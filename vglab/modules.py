@@ -177,7 +177,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log-softmax, eq. (01.9)-(01.10): y = x − log Σ_j exp(x_j) (two classes: s − log(1 + e^s)).
+    """Log-softmax, §6 and eq. (01.10): y = x − log Σ_j exp(x_j) (two classes: s − log(1 + e^s)).
     Jacobian δ_ij − p_j, so dC/dX = dC/dY − p · Σ_i dC/dY_i: no p(1 − p) factor and no overflow (p may underflow to 0, which does no harm here)."""
 
     def forward(self, X):
