@@ -78,7 +78,7 @@ def _probes():
 
 
 def check_layer_factor(fn) -> bool:
-    """Notebook 08: ``fn(probe)`` → the per-layer factor c whose (L − 1)-th power is the layer-1/last
+    """Notebook 08: ``fn(probe)`` → the per-layer factor c whose (D − 1)-th power (D layers) is the layer-1/last
     ratio ‖∂L/∂a_1‖ / ‖∂L/∂a_last‖ (``probe.grad_a``, one norm per layer, first = nearest the input).
     Checked on a vanishing probe and on the same probe reversed (layer 1 the largest), so that an
     order-free answer (min/max) is not accepted."""
@@ -97,9 +97,9 @@ def check_layer_factor(fn) -> bool:
                          "asks for the factor whose product over the steps gives the ratio exactly",
                  1 / expected: "that is last over first: c < 1 must mean that layer 1 gets the smaller gradient",
                  ratio: "that is the ratio over all the layers, not the factor of one layer",
-                 ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer L there are L − 1 steps",
-                 ratio ** (1 / (len(q.grad_a) - 2)): "count the factors: from layer L down to layer 1 there are L − 1 "
-                                                     "steps, not only the L − 2 layers strictly between them"}
+                 ratio ** (1 / len(q.grad_a)): "count the factors: between layer 1 and layer D there are D − 1 steps",
+                 ratio ** (1 / (len(q.grad_a) - 2)): "count the factors: from layer D down to layer 1 there are D − 1 "
+                                                     "steps, not only the D − 2 layers strictly between them"}
         for w, why in wrong.items():
             if math.isclose(got, w, rel_tol=1e-6) and not math.isclose(got, expected, rel_tol=1e-6):
                 return report(False, "", why + (" (on the reversed probe, where layer 1 has the largest "

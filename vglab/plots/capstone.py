@@ -129,7 +129,7 @@ def plot_scores(rows, *, saved=None, ax=None, title=None):
 def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     """Gradient flow at initialisation (open circle) and after training (filled), one line per remedy.
 
-    MLP: log10 of ‖∂loss/∂a_1‖/‖∂loss/∂a_last‖; SRN: −Q (eq. 25). On both, 0 is perfect, below −1 vanishing
+    MLP: log10 of ‖∂L/∂a_1‖/‖∂L/∂a_last‖; SRN: −Q (eq. 25). On both, 0 is perfect, below −1 vanishing
     by more than 10×, above +1 exploding; the green band is the healthy zone. ``saved``: rows of a saved
     run on the same remedies, their flow after training drawn as open diamonds. Values beyond ``lim`` sit
     on the edge, labelled with their value.
@@ -164,7 +164,7 @@ def plot_flow(rows, *, saved=None, ax=None, title=None, lim=(-20.0, 5.0)):
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_yticks(y, [r["remedy"] for r in rows], fontsize=8)
     _regime_dividers(ax, rows, y)
-    ax.set_xlabel("log10(‖∂loss/∂a_1‖ / ‖∂loss/∂a_last‖)  (a_last: the last layer)\ngreen band: healthy, within 10×" if mlp else
+    ax.set_xlabel("log10(‖∂L/∂a_1‖ / ‖∂L/∂a_last‖)  (a_last: the last layer)\ngreen band: healthy, within 10×" if mlp else
                   "−Q = log10(‖δ(k−h)‖ / ‖δ(k)‖)  (LSTM rows: ‖∂E/∂c‖; GRU: ‖∂E/∂h‖)\n"
                   "green band: the safe zone, Q ∈ [−1, 1]")
     ax.set_title(title or ("gradient flow: ring = init, dot = after training"), fontsize=10)
