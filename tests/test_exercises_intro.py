@@ -75,7 +75,7 @@ def test_relu_gain(capsys):
     for right in (math.sqrt(2), 1.414, 1.41, np.float32(1.4142)):
         assert exercises.check_relu_gain(right) is True
     assert all(line.startswith("Correct") for line in _lines(capsys))
-    for wrong in (2.0, 1 / math.sqrt(2), 1.4, 1.0, 1.5, 4.0):
+    for wrong in (2.0, 1 / math.sqrt(2), 1.4, 1.0, 1.5, 4.0, 1.42):
         assert exercises.check_relu_gain(wrong) is False
     out = _lines(capsys)
     assert all(line.startswith("Not yet") for line in out)
