@@ -71,7 +71,8 @@ def test_sigmoid_orders_sign_and_junk(capsys):
 def test_orthogonal_q(capsys):
     right = -50 * math.log10(0.9)
     assert exercises.check_orthogonal_srn_q(right)
-    assert exercises.check_orthogonal_srn_q(2.3) and not exercises.check_orthogonal_srn_q(2.2)
+    assert exercises.check_orthogonal_srn_q(2.29) and not exercises.check_orthogonal_srn_q(2.2)
+    assert not exercises.check_orthogonal_srn_q(2.28) and not exercises.check_orthogonal_srn_q(2.30)  # wrong rounding
     assert exercises.check_orthogonal_srn_q(-20 * math.log10(0.8), 0.8, 20)
     for wrong in (-right, right * 1.1, 50 * math.log10(0.9) * 2, "2.29", (right,), float("nan"), 10**400, True):
         assert not exercises.check_orthogonal_srn_q(wrong)
@@ -85,7 +86,7 @@ def test_irnn_q(capsys):
     right = 0.5 * math.log10(0.7 / 0.25)
     assert exercises.check_irnn_q(right)
     assert exercises.check_irnn_q(0.22) and exercises.check_irnn_q(0.224)  # two digits are enough
-    assert not exercises.check_irnn_q(0.21)
+    assert not exercises.check_irnn_q(0.21) and not exercises.check_irnn_q(0.23)  # 0.2236 rounds to 0.22
     assert not exercises.check_irnn_q(2 * right)
     assert "square root" in capsys.readouterr().out
     for wrong in (math.log10(0.25), -right, 0.0, "0.22", [right], None, float("inf"), torch.ones(2)):
@@ -179,6 +180,8 @@ def test_scaled_orthogonal_q(capsys):
         assert not exercises.check_orthogonal_srn_q(wrong, 0.9, 50, scale=1.05)
     assert "two decimals" not in capsys.readouterr().out
     assert exercises.check_orthogonal_srn_q(1.23, 0.9, 50, scale=1.05)
+    for near in (1.21, 1.22, 1.24, 1.25):  # Q = 1.2284: only 1.23 is right to two decimals
+        assert not exercises.check_orthogonal_srn_q(near, 0.9, 50, scale=1.05)
     for huge in (1.7976931348623157e307, -1e308, 1e300):  # the one-decimal test must not overflow
         assert not exercises.check_orthogonal_srn_q(huge, 0.9, 50, scale=1.05)
         assert not exercises.check_irnn_q(huge)

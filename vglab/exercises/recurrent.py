@@ -148,7 +148,9 @@ def check_orthogonal_srn_q(answer, rms_f_prime: float = 0.9, h: int = 50, scale:
                                  "by its square")
     if _one_decimal_near(a, expected, rel=0.02):
         return report(False, "", _TWO_DECIMALS)
-    return report(math.isclose(a, expected, rel_tol=0.02, abs_tol=1e-9),
+    if _misrounded(a, expected, rel=0.02):
+        return report(False, "", _ROUNDING)
+    return report(abs(a - expected) <= 0.005 + 1e-9,
                   f"g = {sc:g}, so c = {sc:g}·{r:g} and Q ≈ −{int(hh)}·log10({sc * r:.4g}) = {expected:.2f}: an "
                   f"orthogonal matrix has every singular value 1, the scale makes them {sc:g}; tanh′ < 1 still "
                   "multiplies in at every step", hint)
@@ -173,7 +175,9 @@ def check_irnn_q(answer, p_last: float = 0.7, p_all: float = 0.25) -> bool:
                                  "ratio of the counts enters under a square root")
     if _one_decimal_near(a, expected, rel=0.03):
         return report(False, "", _TWO_DECIMALS)
-    return report(math.isclose(a, expected, rel_tol=0.03, abs_tol=1e-9),
+    if _misrounded(a, expected, rel=0.03):
+        return report(False, "", _ROUNDING)
+    return report(abs(a - expected) <= 0.005 + 1e-9,
                   f"the units active at every step pass δ unchanged, the others pass 0: ‖δ(k−h)‖/‖δ(k)‖ = "
                   f"√({pa:g}/{pl:g}), Q = {expected:.3f}", hint)
 
@@ -201,6 +205,15 @@ def check_truncation_window(answer, T: int = 60) -> bool:
 
 _TWO_DECIMALS = ("give Q to two decimals: your one-decimal answer may be rounded from the right value, but "
                  "one decimal is too coarse for the checker to tell")
+
+
+_ROUNDING = ("close, but not the right value to two decimals: keep every step unrounded and round "
+             "only Q at the end")
+
+
+def _misrounded(a: float, expected: float, rel: float) -> bool:
+    """True when ``a`` is within ``rel`` of ``expected`` but not within 0.005: a wrong two-decimal value."""
+    return math.isclose(a, expected, rel_tol=rel) and abs(a - expected) > 0.005 + 1e-9
 
 
 def _one_decimal_near(a: float, expected: float, rel: float) -> bool:

@@ -127,7 +127,7 @@ def plot_weight_grad_norms(norms, *, ax=None, color=None, label: str | None = No
     ax = _ax(ax)
     steps = np.arange(1, len(v) + 1)
     ok = v > 0
-    ax.semilogy(steps[ok], v[ok], color=color or COLORS["plain"], lw=1.5, ls=":", label=label)
+    ax.semilogy(steps[ok], v[ok], color=color or COLORS["plain"], lw=1.5, ls="-", label=label)
     ax.set_xlabel("step n")
     ax.set_ylabel(r"$\|\partial E/\partial W_{rec}(n)\|_F$")
     ax.grid(alpha=0.3)
