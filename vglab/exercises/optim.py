@@ -19,7 +19,7 @@ def positive_number(answer, at_most: float = math.inf):
     strings, no NaN or inf), else None. Never raises: an exercise cell uses it to run its test only on an
     answer the test accepts, and otherwise leaves the hint to the checker."""
     a = number_or_none(answer)
-    top = number_or_none(at_most) if at_most != math.inf else math.inf
+    top = math.inf if isinstance(at_most, float) and at_most == math.inf else number_or_none(at_most)
     return a if a is not None and top is not None and 0 < a <= top else None
 
 
