@@ -252,7 +252,7 @@ def run_stats(h: History, tail: int = 50) -> dict:
                 sat_max=float(h["pct_saturated"][-1].max()), dead_max=float(h["pct_dead"][-1].max()),
                 sat_peak=max(float(t.max()) for t in h["pct_saturated"]),
                 dead_peak=max(float(t.max()) for t in h["pct_dead"]),
-                update=float(torch.stack(list(h["update_ratio"])).median()))
+                update=float(torch.quantile(torch.stack(list(h["update_ratio"])).double().flatten(), 0.5)))  # the true median (Tensor.median takes the lower middle value)
 
 
 def momentum_step_ratio(h: History) -> torch.Tensor:
