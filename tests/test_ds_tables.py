@@ -24,7 +24,7 @@ def test_rows_sit_beside_the_papers_rows_with_size_and_constant():
     assert by["addition", "ds_loss"]["whose"] == "ours"  # the loss-scaled limit is not the paper's
     assert by["temporal_order", "pascanu_own"]["paper_T100"] is None  # the paper has no baseline rows
     assert "50 units smart_tanh" in by["temporal_order", "pascanu_own"]["size"]
-    assert "T = 20, 2 nets, 300 updates, sets 40/10/10, 100 units N(0, variance 0.01)" in by["addition", "plain"]["size"]  # the paper writes σ for the variance
+    assert "T = 20, 2 nets, 300 minibatches drawn, sets 40/10/10, 100 units N(0, variance 0.01)" in by["addition", "plain"]["size"]  # the paper writes σ for the variance
     # constant predictor on addition under |e| < 0.04: the closed form 4τ − 4τ² = 15.36 % (τ = 0.04)
     assert abs(by["addition", "plain"]["constant"] - 15.36) < 1.5
     assert abs(by["temporal_order", "ds_own"]["constant"] - 25.0) < 2.5  # the most frequent of 4 classes

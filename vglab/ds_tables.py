@@ -222,14 +222,15 @@ def constant_scores(task: str, T: int, criterion: str = "lstm", *, n: int = 20_0
 
 
 def size_text(run: dict, row: dict | None = None) -> str:
-    """The size of a saved run in words: T, networks, updates, set sizes, units and init, device."""
+    """The size of a saved run in words: T, networks, minibatches drawn (a skipped one applies no update),
+    set sizes, units and init, device."""
     if not isinstance(run, dict) or "data" not in run or "settings" not in run["data"]:
         raise ValueError("run must be a saved Table-1 run (vglab.results.load), with data.settings")
     s, dev = run["data"]["settings"], str(run.get("provenance", {}).get("device", "?"))
     dev = dev.replace("(1 threads)", "(1 thread)")  # saved provenance says "1 threads"; the table says it right
     model = (row or {}).get("model") or {"hidden": s["hidden"], "init": "N(0, 0.01)"}
     init = str(model["init"]).replace("N(0, 0.01)", "N(0, variance 0.01)")  # the paper's σ is a variance
-    return (f"T = {s['T']}, {s['networks']} nets, {s['updates']} updates, sets {s['n_train']}/{s['n_val']}/"
+    return (f"T = {s['T']}, {s['networks']} nets, {s['updates']} minibatches drawn, sets {s['n_train']}/{s['n_val']}/"
             f"{s['n_test']}, {model['hidden']} units {init}, {dev}")
 
 
