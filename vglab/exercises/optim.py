@@ -23,6 +23,39 @@ def positive_number(answer, at_most: float = math.inf):
     return a if a is not None and top is not None and 0 < a <= top else None
 
 
+def _steps_match(fn, make_opt, state_key: str, seed: int, *, hint: str, name: str, unchanged: str,
+                 wrong_state: str):
+    """Run the learner's ``fn(w, s, g, lr=0.1, gamma=0.8) -> (w_new, s_new)`` for three steps beside the
+    reference optimizer ``make_opt([p])`` on seeded random weights and gradients, and compare w with ``p``
+    and s with ``opt.state[p][state_key]``. None when every step matches, else the checker's (False) reply.
+    ``name``: the state's letter in the messages; ``unchanged``/``wrong_state``: the two targeted hints."""
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.randn(5, dtype=torch.float64, generator=gen)
+    p = w.clone().requires_grad_()
+    opt = make_opt([p])
+    grads = [torch.randn(5, dtype=torch.float64, generator=gen) for _ in range(3)]
+    st = torch.zeros(5, dtype=torch.float64)
+    for g in grads:
+        p.grad = g.clone()
+        opt.step()
+        w_in, s_in = w.clone(), st.clone()
+        ok, out = run_learner_fn(fn, w.clone(), st.clone(), g.clone(), 0.1, 0.8, hint=hint)
+        if not ok:
+            return False
+        try:
+            w, st = (torch.as_tensor(t, dtype=torch.float64) for t in out)
+        except (TypeError, ValueError, RuntimeError):
+            return report(False, "", f"{hint} (return a pair (w_new, {name}_new) of tensors)")
+        if w.shape == p.shape and torch.equal(w, w_in) and torch.equal(st, s_in):
+            return report(False, "", unchanged)
+        if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
+            return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
+        ref = opt.state[p][state_key]
+        if st.shape != ref.shape or not torch.allclose(st, ref, rtol=1e-9, atol=1e-12):
+            return report(False, "", wrong_state)
+    return None
+
+
 def check_momentum_step(fn) -> bool:
     """``fn(w, v, g, lr, gamma) -> (w_new, v_new)``: one Momentum step (eq. 02.2, SOURCES.md §3), checked
     against ``vglab.optim.Momentum`` over three steps on random tensors: both the new w and the new v
@@ -32,32 +65,11 @@ def check_momentum_step(fn) -> bool:
     # the hint names what to compare, never the formula itself (the committed, unanswered cell prints it)
     hint = ("your w and v do not follow eq. (02.2) in §1's table: which of v and w is updated first, "
             "and does w move by the old v or the new one?")
-    gen = torch.Generator().manual_seed(7)
-    w0 = torch.randn(5, dtype=torch.float64, generator=gen)
-    grads = [torch.randn(5, dtype=torch.float64, generator=gen) for _ in range(3)]
-    p = w0.clone().requires_grad_()
-    opt = Momentum([p], lr=0.1, gamma=0.8)
-    w, v = w0.clone(), torch.zeros(5, dtype=torch.float64)
-    for g in grads:
-        p.grad = g.clone()
-        opt.step()
-        w_in, v_in = w.clone(), v.clone()
-        ok, out = run_learner_fn(fn, w.clone(), v.clone(), g.clone(), 0.1, 0.8, hint=hint)
-        if not ok:
-            return False
-        try:
-            w, v = (torch.as_tensor(t, dtype=torch.float64) for t in out)
-        except (TypeError, ValueError, RuntimeError):
-            return report(False, "", f"{hint} (return a pair (w_new, v_new) of tensors)")
-        if w.shape == p.shape and torch.equal(w, w_in) and torch.equal(v, v_in):
-            return report(False, "", "your function returns w and v unchanged: write eq. (02.2) (§1's table)")
-        if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
-            return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
-        v_ref = opt.state[p]["v"]
-        if v.shape != v_ref.shape or not torch.allclose(v, v_ref, rtol=1e-9, atol=1e-12):
-            return report(False, "", f"your w is right but your v is not eq. (02.2)'s: {hint} "
-                          "(v includes η; torch's buffer v/η does not)")
-    return report(True, "three steps of your Momentum match vglab.optim.Momentum.", hint)
+    fail = _steps_match(fn, lambda ps: Momentum(ps, lr=0.1, gamma=0.8), "v", 7, hint=hint, name="v",
+                        unchanged="your function returns w and v unchanged: write eq. (02.2) (§1's table)",
+                        wrong_state=f"your w is right but your v is not eq. (02.2)'s: {hint} "
+                                    "(v includes η; torch's buffer v/η does not)")
+    return fail if fail is not None else report(True, "three steps of your Momentum match vglab.optim.Momentum.", hint)
 
 
 def check_torch_momentum_step(fn) -> bool:
@@ -66,33 +78,13 @@ def check_torch_momentum_step(fn) -> bool:
     steps on random tensors: both the new w and torch's ``momentum_buffer``."""
     # the hint names what to derive, never the formula itself (the unanswered cell prints it)
     hint = "your w and b do not follow torch's form: write both lines of eq. (02.2) in terms of b = v/η"
-    gen = torch.Generator().manual_seed(11)
-    w0 = torch.randn(5, dtype=torch.float64, generator=gen)
-    grads = [torch.randn(5, dtype=torch.float64, generator=gen) for _ in range(3)]
-    p = w0.clone().requires_grad_()
-    opt = torch.optim.SGD([p], lr=0.1, momentum=0.8)
-    w, b = w0.clone(), torch.zeros(5, dtype=torch.float64)
-    for g in grads:
-        p.grad = g.clone()
-        opt.step()
-        w_in, b_in = w.clone(), b.clone()
-        ok, out = run_learner_fn(fn, w.clone(), b.clone(), g.clone(), 0.1, 0.8, hint=hint)
-        if not ok:
-            return False
-        try:
-            w, b = (torch.as_tensor(t, dtype=torch.float64) for t in out)
-        except (TypeError, ValueError, RuntimeError):
-            return report(False, "", f"{hint} (return a pair (w_new, b_new) of tensors)")
-        if w.shape == p.shape and torch.equal(w, w_in) and torch.equal(b, b_in):
-            return report(False, "", "your function returns w and b unchanged: derive torch's form from eq. (02.2)")
-        if w.shape != p.shape or not torch.allclose(w, p.detach(), rtol=1e-9, atol=1e-12):
-            return report(False, "", hint if w.shape == p.shape else f"{hint} (w has shape {tuple(w.shape)})")
-        b_ref = opt.state[p]["momentum_buffer"]
-        if b.shape != b_ref.shape or not torch.allclose(b, b_ref, rtol=1e-9, atol=1e-12):
-            return report(False, "", "your w is right but your b is not torch's buffer: b is v/η, "
-                          "so η must not be inside it")
-    return report(True, "three steps of your torch-form Momentum match torch.optim.SGD(momentum=γ), "
-                  "buffer included.", hint)
+    fail = _steps_match(fn, lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.8), "momentum_buffer", 11, hint=hint,
+                        name="b",
+                        unchanged="your function returns w and b unchanged: derive torch's form from eq. (02.2)",
+                        wrong_state="your w is right but your b is not torch's buffer: b is v/η, "
+                                    "so η must not be inside it")
+    return fail if fail is not None else report(
+        True, "three steps of your torch-form Momentum match torch.optim.SGD(momentum=γ), buffer included.", hint)
 
 
 def check_adadelta_factor(answer) -> bool:
