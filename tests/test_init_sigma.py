@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from vglab import bptt, init_scale, init_sigma, results, srn, tasks
+from vglab import bptt, init_scale, init_sigma, results, show, srn, tasks
 
 
 @pytest.mark.parametrize("activation, fn", [("tanh", torch.tanh), ("sigmoid", torch.sigmoid)])
@@ -105,16 +105,16 @@ def test_latching_q_refuses_bad_arguments(kw, name):
 
 def test_typeset_minus_changes_only_signs():
     # expected strings typed by hand: a sign becomes U+2212, every other hyphen stays
-    assert init_sigma.typeset_minus("Q = -6.4 and (-7.0 … -4.8), -.5") == "Q = −6.4 and (−7.0 … −4.8), −.5"
+    assert show.typeset_minus("Q = -6.4 and (-7.0 … -4.8), -.5") == "Q = −6.4 and (−7.0 … −4.8), −.5"
     kept = "1e-7, 10-90 %, updates 1800-1999, $1 - z^2$, per-network, x-1, 3--2"
-    assert init_sigma.typeset_minus(kept) == kept
-    assert init_sigma.typeset_minus(f"{-30:.0f} → {-0.9:.1f}") == "−30 → −0.9"
+    assert show.typeset_minus(kept) == kept
+    assert show.typeset_minus(f"{-30:.0f} → {-0.9:.1f}") == "−30 → −0.9"
 
 
 @pytest.mark.parametrize("bad", [None, 3, -6.4, b"-6", ["-6"]])
 def test_typeset_minus_refuses_non_strings(bad):
     with pytest.raises(TypeError, match="text must be a str"):
-        init_sigma.typeset_minus(bad)
+        show.typeset_minus(bad)
 
 
 def test_q_of_mean_groups_matches_numpy_and_the_profile():

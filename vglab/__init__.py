@@ -4,7 +4,7 @@ Modules, in teaching order (each one concept, each readable in one sitting); a n
 subpackage whose modules are listed under it:
 
 runtime       device(), seed(), QUICK: the only place that reads the environment
-show          show_source(fn): a function's real source rendered in a notebook
+show          show_source(fn): a function's real source rendered in a notebook; say(text) a computed sentence; typeset_minus
 train         shared training-loop pieces: progress bar, NaN/Inf guard, history
 data          scikit-learn's digits, shipped inside the installed package (no network)
 intro         the whole problem as a product of per-layer factors (notebook 00)

@@ -24,6 +24,7 @@ import statistics
 import numpy as np
 
 from . import _args
+from .show import typeset_minus
 
 __all__ = ["ALPHA", "adjusted_p", "applied_share", "compare", "over_run", "report", "sign_flip_p", "status", "summary"]
 
@@ -182,7 +183,7 @@ def status(view: dict | None) -> str:
 
 
 def _signed(v):  # +0.7 / −0.3: a minus sign, not a hyphen, as the notebooks print
-    return f"{v:+.1f}".replace("-", "−")
+    return typeset_minus(f"{v:+.1f}")
 
 
 def _cell(paper, meth, task):

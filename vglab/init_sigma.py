@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 
 import torch
 
 from ._args import integer, is_real, real
 from .init_scale import recurrent_weights
 
-__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q", "q_of_mean_groups", "typeset_minus"]
+__all__ = ["GAMMA", "max_fprime", "q_bound", "pascanu_rows", "format_pascanu_table", "latching_q", "q_of_mean_groups"]
 
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25}
 """γ = max f′ of each activation: tanh′(0) = 1, σ′(0) = 1/4."""
@@ -195,18 +194,3 @@ def q_of_mean_groups(delta, group_size) -> torch.Tensor:
         raise ValueError(f"group_size must divide the number of networks {m}, got {g}")
     mean = d.reshape(m // g, g, -1).mean(dim=1)  # (groups, h+1)
     return torch.log10(mean[:, 0]) - torch.log10(mean[:, -1])
-
-
-_NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")  # a hyphen that starts a number, not one inside 1e-7 or 10-90
-
-
-def typeset_minus(text: str) -> str:
-    """``text`` with the ASCII hyphen of each negative number replaced by the minus sign −.
-
-    Python's format prints ``-6.4``; the notebook's Markdown writes ``−6``. Only a hyphen directly
-    before a digit (or ``.digit``) and not after a letter, digit, point or hyphen is a sign: ``Q = -6.4``
-    and ``(-7.0 … -4.8)`` change, ``1e-7``, ``10-90 %``, ``1800-1999`` and ``1 - z`` do not.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    return _NEGATIVE.sub("−", text)

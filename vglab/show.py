@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 
 
@@ -72,3 +73,18 @@ def say(text: str):
     said = Said(data="")
     said.data = text  # set afterwards: IPython reads a text that names an existing file, or starts with http, as one
     return said
+
+
+_NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")  # a hyphen that starts a number, not one inside 1e-7 or 10-90
+
+
+def typeset_minus(text: str) -> str:
+    """``text`` with the ASCII hyphen of each negative number replaced by the minus sign −.
+
+    Python's format prints ``-6.4``; the notebook's Markdown writes ``−6``. Only a hyphen directly
+    before a digit (or ``.digit``) and not after a letter, digit, point or hyphen is a sign: ``Q = -6.4``
+    and ``(-7.0 … -4.8)`` change, ``1e-7``, ``10-90 %``, ``1800-1999`` and ``1 - z`` do not.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return _NEGATIVE.sub("−", text)

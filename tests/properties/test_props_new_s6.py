@@ -1,5 +1,5 @@
 """Session 6's new public names under the hostile-input contract (hostile.py): notebook 05's
-``init_sigma.q_of_mean_groups`` and ``init_sigma.typeset_minus``, and notebook 02's
+``init_sigma.q_of_mean_groups`` and ``show.typeset_minus`` (moved from init_sigma in session 7), and notebook 02's
 ``exercises.optim.positive_number`` (which never raises: anything that is not a number in range gives None)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from hostile import HOSTILE, Case, hostile_test
 
-from vglab import init_sigma
+from vglab import init_sigma, show
 from vglab.exercises import optim as ex_optim
 
 
@@ -21,7 +21,7 @@ def _delta():
 CASES = [
     Case("vglab.init_sigma.q_of_mean_groups", init_sigma.q_of_mean_groups,
          lambda: {"delta": _delta(), "group_size": 2}),
-    Case("vglab.init_sigma.typeset_minus", init_sigma.typeset_minus, lambda: {"text": "Q = -6.4, 1e-7, 10-90 %"},
+    Case("vglab.show.typeset_minus", show.typeset_minus, lambda: {"text": "Q = -6.4, 1e-7, 10-90 %"},
          finite=False),
     Case("vglab.exercises.optim.positive_number", ex_optim.positive_number, lambda: {"answer": 0.375, "at_most": 1e6}),
 ]
@@ -39,7 +39,7 @@ def test_q_of_mean_groups_against_the_definition():
 
 
 def test_typeset_minus_changes_only_signs():
-    assert init_sigma.typeset_minus("Q = -6.4 (-7.0 … -4.8), 1e-7, 10-90 %, 1 - z") == \
+    assert show.typeset_minus("Q = -6.4 (-7.0 … -4.8), 1e-7, 10-90 %, 1 - z") == \
         "Q = −6.4 (−7.0 … −4.8), 1e-7, 10-90 %, 1 - z"
 
 

@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import results
 from ..init_scale import PAPER_Q_BOUNDS, Profile, circle_radius
-from ..init_sigma import typeset_minus
+from ..show import typeset_minus
 
 from .style import COLORS, PALETTE, subplots
 from .style import check as _check  # the plots' one input check (issue 17)
