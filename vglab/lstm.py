@@ -4,7 +4,8 @@ Schmidhuber 1997), so ∂E/∂c(k) and ∂E/∂h(k) can be read at every step k.
 The cell state's own path is c(k) = f(k) ⊙ c(k−1) + i(k) ⊙ g(k): along it the Jacobian is
 diag(f(k)), with no W_rec and no f′, so ‖∂E/∂c(k−h)‖ shrinks like ∏ f — slowly when the forget
 gate is open (f ≈ 1), as fast as a plain RNN when f ≈ σ(0) = 0.5 (all biases 0, torch's init
-centres them at 0). Hence the common forget-gate bias of 1 (Gers et al. 2000; Jozefowicz et al. 2015).
+centres them at 0). Hence the common forget-gate bias of 1 (Jozefowicz et al. 2015 recommend "1 or 2";
+Gers et al. 2000 started it at positive values: SOURCES.md §6.1).
 Also here: ``state_gradient_norms`` for SRN and LSTM alike, and ``train_on_task``, a short
 Adam training run with a progress bar and a NaN guard, on any device.
 """
