@@ -19,6 +19,8 @@ def test_results_roundtrip_with_provenance(tmp_path):
     for key in ("command", "device", "torch", "date", "commit", "wall_time_s"):
         assert key in run["provenance"]
     assert run["provenance"]["wall_time_s"] == 12.3
+    # the CPU kind, as torch's kernels see it (rounding differs between AVX2 and AVX-512 machines)
+    assert run["provenance"]["cpu"].split()[-1] == torch.backends.cpu.get_cpu_capability()
     text = results.label(run)
     assert "reduced" in text and "python -m x --n 3" in text and "cpu" in text
     assert json.loads(path.read_text())["name"] == "demo_run"

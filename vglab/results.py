@@ -40,8 +40,20 @@ def _commit() -> str:
         return "unknown"
 
 
+def _cpu() -> str:
+    try:
+        cap = torch.backends.cpu.get_cpu_capability()
+    except Exception:  # an old torch or an unusual build: say so rather than guess
+        cap = "capability unknown"
+    return f"{platform.machine() or 'unknown'} {cap}"
+
+
 def provenance(device=None, wall_time_s: float | None = None, command: str | None = None) -> dict:
-    """Where a result came from: command, device, versions, date (UTC), commit, wall time."""
+    """Where a result came from: command, device, CPU kind, versions, date (UTC), commit, wall time.
+
+    ``cpu`` names the architecture and the vector instructions torch's CPU kernels use (e.g. ``x86_64 AVX2``):
+    float rounding, and so a long training run's bits, can differ between an AVX2 and an AVX-512 machine.
+    """
     from . import _args
     from .runtime import describe
     _args.optional(_args.real, "wall_time_s", wall_time_s, lo=0)
@@ -51,6 +63,7 @@ def provenance(device=None, wall_time_s: float | None = None, command: str | Non
     return {
         "command": command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "device": describe(device),
+        "cpu": _cpu(),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
