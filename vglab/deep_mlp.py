@@ -222,7 +222,11 @@ def gradient_profile(x: torch.Tensor, y: torch.Tensor, *, keep: bool = False, lr
 
 
 def log_slope(norms) -> tuple[float, float]:
-    """Least-squares fit log10 ‖g_l‖ ≈ c + s·l: returns (s, R²). s < 0: decays with depth l→input."""
+    """Least-squares fit log10 ‖g_l‖ ≈ c + s·l (l numbered from the input): returns (−s, R²).
+
+    −s is the change in log10 ‖g‖ per layer going *backwards*, from the output towards the input:
+    negative when the gradient shrinks on its way down (vanishing), positive when it grows.
+    """
     v = _checked.tensor("norms", norms, dims=1, convert=True).to(torch.float64)
     if v.numel() < 2 or not bool((v > 0).all()):
         raise ValueError("norms must hold >= 2 positive values")
