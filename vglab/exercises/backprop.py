@@ -1,7 +1,7 @@
 """Exercise checkers for notebook 01, backprop through modules (re-exported by vglab.exercises).
 
-Each compares the learner's function with the hand-written modules in ``vglab.modules``
-(themselves tested against autograd), prints ``Correct: ...`` or ``Not yet: <hint>``, and
+Each compares the learner's function with autograd on the same inputs (exercise 6, a number, with the
+closed form K/(K − 1)²), prints ``Correct: ...`` or ``Not yet: <hint>``, and
 returns True/False without raising.
 """
 
