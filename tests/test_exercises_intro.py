@@ -72,15 +72,16 @@ def test_relu_gain(capsys):
     rms = (a > 0).double().mean().sqrt().item()  # RMS of the ReLU's f′ over symmetric pre-activations
     g = 1 / rms
     assert g == pytest.approx(math.sqrt(2), rel=2e-3)
-    for right in (math.sqrt(2), 1.414, 1.41, np.float32(1.4142)):
+    for right in (math.sqrt(2), 1.414, 1.41, np.float32(1.4142), 1.41421, np.float32(math.sqrt(2))):
         assert exercises.check_relu_gain(right) is True
     assert all(line.startswith("Correct") for line in _lines(capsys))
-    for wrong in (2.0, 1 / math.sqrt(2), 1.4, 1.0, 1.5, 4.0, 1.42):
-        assert exercises.check_relu_gain(wrong) is False
+    for wrong in (2.0, 1 / math.sqrt(2), 1.4, 1.0, 1.5, 4.0, 1.42, 1.418, 1.415, 1.413, 1.4147, 1.4143):
+        assert exercises.check_relu_gain(wrong) is False  # 1.413-1.418, 1.4147, 1.4143: wrong in the 4th/5th figure
     out = _lines(capsys)
     assert all(line.startswith("Not yet") for line in out)
     assert "g²" in out[0] and "root mean square" in out[1] and "close" in out[2]
     assert "vanish" in out[3] and "explode" in out[4]
+    assert all("close" in line for line in out[6:])
 
 
 @pytest.mark.parametrize("check", ["check_tenfold_factor", "check_sigmoid_depth", "check_relu_gain"])
