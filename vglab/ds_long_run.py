@@ -182,8 +182,8 @@ def status(view: dict | None) -> str:
             "loses.")
 
 
-def _signed(v):  # +0.7 / −0.3: a minus sign, not a hyphen, as the notebooks print
-    return typeset_minus(f"{v:+.1f}")
+def _signed(v):  # +0.70 / −1.04: a minus sign, not a hyphen, as the notebooks print; two decimals, so that
+    return typeset_minus(f"{v:+.2f}")  # a Q just outside [−1, 1] does not read as on its edge (read 07r28 S2)
 
 
 def _cell(paper, meth, task):
