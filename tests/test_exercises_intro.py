@@ -40,6 +40,29 @@ def test_tenfold_factor(capsys):
     assert "1e+350" in out[-2] and "1e-350" in out[-1]
 
 
+def test_tenfold_accepts_only_the_exact_value_or_its_round_ups(capsys):
+    """Try it 1 asks for the exact value or it rounded *up* to 3 or more significant figures (cold read
+    00r16: 0.9554, wrong in the 4th figure, used to pass). The round-ups are computed here in exact
+    decimals, independently of the checker: the smallest d-decimal number whose 50th power is >= 1/10."""
+    from decimal import ROUND_CEILING, Decimal, getcontext
+    getcontext().prec = 40
+    exact = Decimal(1) / Decimal(10) ** (Decimal(1) / Decimal(50))  # 0.95499258602143...
+    ups = [float(exact.quantize(Decimal(1).scaleb(-d), rounding=ROUND_CEILING)) for d in range(3, 10)]
+    assert ups[:4] == [0.955, 0.955, 0.955, 0.954993] and all(Fraction(u) ** 50 >= Fraction(1, 10) for u in ups)
+    right = [float(exact), *ups, np.float32(0.955), np.float32(0.954993), torch.tensor(0.1) ** (1 / 50)]  # float32 too
+    for c in right:
+        assert exercises.check_tenfold_factor(c) is True, c
+    assert all(line.startswith("Correct") for line in _lines(capsys))
+    for c in (0.9554, 0.95547, 0.9551, 0.95501, 0.954994, 0.9549927, 0.95499, 0.954992, 0.9549925):
+        assert exercises.check_tenfold_factor(c) is False, c  # above: not the smallest; below: loses > 10
+    out = _lines(capsys)
+    assert all(line.startswith("Not yet") for line in out), out
+    for line in out[:6]:  # above the exact value: c**50 is shown above 0.1, never rounded onto it
+        shown = line.split("c**50 = ")[1].split(" ")[0]
+        assert "less than a factor 10" in line and float(shown) > 0.1, line
+    assert all("more than a factor 10" in line for line in out[6:]), out
+
+
 def test_tenfold_reply_never_rounds_onto_the_boundary(capsys):
     """Just below 10**(-1/50) the reply must not print c**50 = 0.1 beside "loses more than a factor 10"
     (cold read 00r9): it prints as many digits as it takes to show c**50 below 0.1, checked against the
