@@ -234,6 +234,12 @@ def test_softmax_jacobian_closed_form():
     assert_close(
         sm.jacobian(), torch.autograd.functional.jacobian(lambda v: torch.softmax(v, -1), x)
     )
+    # eq. (01.8) and the docstring in the lab's row convention: p is a 1 × K row, so the
+    # outer product is pᵀp (K × K); p pᵀ would be the 1 × 1 scalar ‖p‖².
+    p = sm.p  # (1, K)
+    assert_close(sm.jacobian(), torch.diag(p[0]) - p.T @ p)
+    assert (p @ p.T).shape == (1, 1)
+    assert "diag(p) − pᵀp" in M.Softmax.__doc__
 
 
 @pytest.mark.parametrize("big", [30.0, 1000.0])

@@ -161,7 +161,7 @@ class Max(Module):
 
 
 class Softmax(Module):
-    """Softmax, eq. (01.8), lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian dy/dx = diag(p) − p pᵀ;
+    """Softmax, eq. (01.8), lecture: y_i = exp(x_i) / Σ_j exp(x_j). Jacobian diag(p) − pᵀp (p a row);
     dC/dX = p ⊙ (dC/dY − ⟨dC/dY, p⟩): the diagonal p(1 − p) vanishes when p is near 0 or 1."""
 
     def forward(self, X):
