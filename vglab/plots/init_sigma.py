@@ -69,8 +69,8 @@ def plot_gradient_profiles(profiles, ax=None, *, which: str = "delta", show_pape
         if band and y.shape[0] > 1:
             lo, hi = np.nanquantile(y, [0.1, 0.9], axis=0)
             ax.fill_between(j, lo, hi, color=c, alpha=0.15, lw=0)
-            # the band's edges as thin outlines: the 90 % edge runs close above the mean line (a mean of
-            # norms is dominated by its largest norms) and would hide under a thicker line
+            # the band's edges as thin outlines: far back the 90 % edge can run close above the mean line (a
+            # mean of norms is pulled toward its largest norms) and would hide under a thicker line
             ax.fill_between(j, lo, hi, facecolor="none", edgecolor=c, alpha=0.8, lw=0.5)
     ax.set_xlabel("steps back j (from the last step k)")
     ax.set_ylabel("mean ‖δ(k−j)‖" if which == "delta" else "mean ‖∂E/∂W_rec(k−j)‖ (minibatch sum)")
