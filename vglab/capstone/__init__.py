@@ -211,7 +211,7 @@ def srn_measures(model, x, y) -> dict:
     m = copy.deepcopy(model).cpu().double()
     x, y = x.cpu().double(), y.cpu()
     if isinstance(m, lstm.LSTM):
-        c = lstm.state_gradient_norms(m, x, y)["c"]  # (T,): ‖∂E/∂c(k)‖, the cell path
+        c = lstm.state_gradient_norms(m, x, y)["c"]  # (T,): total ‖∂E/∂c(k)‖, all paths
         with torch.no_grad():
             _, _, c_steps = m.unroll(x)
         sat = saturation.saturated("tanh", torch.stack(c_steps))  # h = o ⊙ tanh(c)
