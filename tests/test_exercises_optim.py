@@ -97,6 +97,29 @@ def test_check_clip_threshold(capsys):
         assert _verdict(capsys).startswith("Not yet")
 
 
+def test_check_clip_threshold_prints_a_near_miss_unrounded(capsys):
+    """02r16 X1: θ = 2.3 misses the foot by a hair (its last points reach 0.2020); the reply must not
+    print that as "0.20", which reads as within the stated 0.2."""
+    import re
+
+    from vglab import surfaces
+    from vglab.exercises.optim import NEAR, NEAR_STEPS, _distance
+
+    cliff = surfaces.get("cliff")
+    tr = surfaces.trajectory(cliff, "SGD", steps=100, lr=0.1, clip_norm=2.3)
+    far = float(np.linalg.norm(tr.path[-NEAR_STEPS:] - np.asarray(cliff.minimum), axis=1).max())
+    assert NEAR < far < NEAR + 5e-3  # a near miss: the case the finding is about
+    assert ex.check_clip_threshold(2.3) is False
+    out = _verdict(capsys)
+    shown = float(re.search(r"reach ([0-9.]+) from", out).group(1))
+    assert shown > NEAR and f"{far:.3f}" in out and "less than 0.2" in out
+    assert ex.check_clip_threshold(2.2) is True  # a pass prints its distance below NEAR too
+    shown = float(re.search(r"within ([0-9.]+) of", _verdict(capsys)).group(1))
+    assert shown < NEAR
+    for x in (0.19996, 0.20004, 0.2000001):  # digits are added until the distance differs from NEAR
+        assert float(_distance(x)) != NEAR and (float(_distance(x)) > NEAR) is (x > NEAR)
+
+
 def test_check_best_lr(capsys):
     assert ex.check_best_lr(0.2, 0.6) is True
     assert _verdict(capsys).startswith("Correct")

@@ -144,9 +144,19 @@ def check_clip_threshold(theta) -> bool:
         why = ("with η θ tiny, 100 steps are too few to get there" if short else
                f"its capped steps (η θ = {0.1 * theta:.2g} long) bounce across the foot: lower θ")
         return report(False, "", f"with θ = {theta:g} SGD stays in the window, but its last {NEAR_STEPS} points "
-                      f"reach {far:.2f} from the minimum (the foot means within {NEAR:g}): {why}")
+                      f"reach {_distance(far)} from the minimum (the foot means less than {NEAR:g}): {why}")
     return report(True, f"θ = {theta:g} caps every step at η θ = {0.1 * theta:.2g}: SGD stays in the window "
-                  f"and its last {NEAR_STEPS} points lie within {far:.2f} of the foot of the wall.", hint)
+                  f"and its last {NEAR_STEPS} points lie within {_distance(far)} of the minimum.", hint)
+
+
+def _distance(far: float) -> str:
+    """``far`` with enough decimals (3 or more) that it does not print as ``NEAR``: a miss of 0.202
+    must not read "0.20", which looks like a pass (02r16 X1)."""
+    for digits in range(3, 9):
+        text = f"{far:.{digits}f}"
+        if text != f"{NEAR:.{digits}f}":
+            return text
+    return repr(far)
 
 
 NEAR, NEAR_STEPS = 0.2, 10  # "reaches the foot of the wall": the last 10 points within 0.2 of the minimum
