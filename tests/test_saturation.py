@@ -34,10 +34,38 @@ def test_tanh_derivative_vanishes_at_plus_minus_20():
 @pytest.mark.parametrize("name", sat.ACTIVATIONS)
 def test_derivatives_equal_autograd_float64(name):
     g = torch.Generator().manual_seed(1)
-    a = (torch.randn(500, generator=g, dtype=torch.float64) * 4).requires_grad_()
-    a = a[a.detach().abs() > 1e-6].detach().requires_grad_()  # avoid the kink exactly at 0
+    a = torch.randn(500, generator=g, dtype=torch.float64) * 4
+    a = torch.cat([a, torch.zeros(1, dtype=torch.float64)]).requires_grad_()  # the kink a = 0 included
     (auto,) = torch.autograd.grad(sat.activation(name, a).sum(), a)
     torch.testing.assert_close(sat.derivative(name, a.detach()), auto, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sat.ACTIVATIONS)
+def test_derivative_at_kink_equals_autograd_of_torch_and_of_activation(name):
+    """At a = 0 derivative() takes the ReLU family's left slope, as torch's own functions and
+    autograd through activation() do (a clamp-based activation() would give 1 + α there)."""
+    ref = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+           "leaky_relu": lambda t: nn.functional.leaky_relu(t, 0.01),
+           "prelu": lambda t: nn.functional.prelu(t, torch.tensor([0.25], dtype=t.dtype)),
+           "elu": nn.functional.elu}[name]
+    expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}[name]
+    grads = []
+    for f in (ref, lambda t: sat.activation(name, t)):
+        a = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(f(a).sum(), a)
+        grads.append(float(g))
+    closed = float(sat.derivative(name, torch.zeros(1, dtype=torch.float64)))
+    assert grads == [pytest.approx(expected, abs=1e-15)] * 2
+    assert closed == pytest.approx(expected, abs=1e-15)
+
+
+def test_prelu_activation_keeps_alpha_gradient_and_per_channel_alpha():
+    a = torch.tensor([[-2.0, 0.0, 3.0], [1.0, -1.0, 0.0]], dtype=torch.float64)
+    alpha = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64, requires_grad=True)
+    out = sat.activation("prelu", a, alpha)
+    torch.testing.assert_close(out, nn.functional.prelu(a, alpha.detach()))
+    (g,) = torch.autograd.grad(out.sum(), alpha)
+    torch.testing.assert_close(g, torch.tensor([-2.0, -1.0, 0.0], dtype=torch.float64))
 
 
 @pytest.mark.parametrize("name", sat.ACTIVATIONS)

@@ -72,7 +72,8 @@ def _alpha(name: str, alpha):
 
 def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """f(a) for ``name`` in ACTIVATIONS (lecture: ReLU, PReLU = max(0,a) + α min(0,a); SOURCES.md §3).
-    Elementwise, as torch's own activations: a NaN in ``a`` gives NaN there."""
+    Elementwise, as torch's own activations: a NaN in ``a`` gives NaN there. Autograd through it
+    gives ``derivative``'s value everywhere, the kink a = 0 included (the ReLU family's left slope)."""
     _check_name(name)
     _checked.tensor("a", a, finite=False)
     al = _alpha(name, alpha)
@@ -81,15 +82,17 @@ def activation(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     if name == "tanh":
         return torch.tanh(a)
     if name == "relu":
-        return torch.clamp_min(a, 0.0)
+        return torch.relu(a)  # autograd: 0 at a = 0 (a clamp would pass 1 there)
     if name in ("leaky_relu", "prelu"):
-        return torch.clamp_min(a, 0.0) + al * torch.clamp_max(a, 0.0)
+        return torch.where(a > 0, a, al * a)  # = max(0,a) + α min(0,a); autograd: α at a = 0, as F.prelu
     return torch.where(a > 0, a, al * torch.expm1(a))  # ELU (Clevert et al. 2016)
 
 
 def derivative(name: str, a: torch.Tensor, alpha=None) -> torch.Tensor:
     """f′(a) in closed form: σ′ = σ(1−σ); tanh′ = 1 − tanh²;
-    ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. Same convention as autograd at 0.
+    ReLU′ = [a > 0]; (P/leaky)ReLU′ = 1 or α; ELU′ = 1 or α eᵃ. At the kink a = 0 the ReLU family
+    takes its left slope (0, or α), as autograd does through torch.relu, F.leaky_relu, F.prelu and
+    through ``activation``.
     Elementwise: a NaN in ``a`` gives NaN there (a diverged net's probe reports it as such)."""
     _check_name(name)
     _checked.tensor("a", a, finite=False)
