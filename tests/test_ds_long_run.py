@@ -42,7 +42,7 @@ def test_a_median_q_just_outside_the_zone_does_not_print_as_its_edge():
     for r in view["rows"].values():
         r["trace"] = dict(r["trace"], q=[[0.96, -0.3, -1.04]] * 10)
     text = L.report(view, PAPER_T100)
-    assert "median Q +0.96 / −0.30 / −1.04" in text and "−1.0 " not in text and "−1.0," not in text
+    assert "Q +0.96 / −0.30 / −1.04 (median over networks" in text and "−1.0 " not in text and "−1.0," not in text
     assert L.over_run(view, "ds")["q"][2] < -1  # outside [−1, 1], and the text says so by its digits
 
 
@@ -120,7 +120,7 @@ def test_the_verdict_follows_the_numbers(ds, verdict, words):
     assert f"mean {np.mean(ds):.1f} % against {np.mean(plain):.1f} %" in text
     if verdict != "ahead":  # where it falls behind: the test points, the accept rate and Q over the run
         assert "Its mean is below plain's at" in text
-    assert "applied 100% / 50% / 25% of its minibatches, median Q +3.00 / +0.50 / −0.50" in text
+    assert "applied 100% / 50% / 25% of its minibatches, Q +3.00 / +0.50 / −0.50 (median over networks of each one's mean Q in the window)" in text
     assert words in L.summary(view, PAPER_T100)
     # one rule for the words (ALPHA = 0.05): "beats" and "scores below" only where p < ALPHA
     for t in (text, L.summary(view, PAPER_T100)):

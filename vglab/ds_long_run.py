@@ -237,7 +237,7 @@ def report(view: dict | None, paper: dict) -> str:
     if any(runs.values()):
         out.append("Over the run (first / middle / last tenth of the updates done, from the traced epochs): "
                    + "; ".join(f"`{k}` applied {' / '.join(f'{a:.0%}' for a in r['accept'])} of its minibatches, "
-                               f"median Q {' / '.join(_signed(q) for q in r['q'])}, {r['inside']:.0%} of traced Q "
+                               f"Q {' / '.join(_signed(q) for q in r['q'])} (median over networks of each one's mean Q in the window), {r['inside']:.0%} of traced Q "
                                "inside [−1, 1]" for k, r in runs.items() if r) + ".")
     if not view["finished"] or "plain" not in rows:
         return "\n\n".join(out)
