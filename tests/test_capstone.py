@@ -190,6 +190,16 @@ def test_cli_resumes_remedy_by_remedy_and_equals_an_uninterrupted_run(tmp_path):
     strip = lambda rows: [{k: v for k, v in r.items() if k not in ("sec_per_update", "cost")} for r in rows]  # noqa: E731
     a, b = results.load("cap", whole)["data"]["rows"], results.load("cap", chunks)["data"]["rows"]
     assert strip(a) == strip(b)
+    assert {r["commit"] for r in a} == {results.provenance("cpu")["commit"]}  # every row names its commit
+    assert cli.main(args + ["--results-dir", str(chunks), "--max-minutes", "0"]) == 3
+    part = chunks / "cap.partial.json"  # a checkpoint written by other code: its resume is refused
+    saved = json.loads(part.read_text())
+    assert saved["rows"][0]["commit"] == saved["commit"]
+    part.write_text(json.dumps({**saved, "commit": "0000000"}))
+    with pytest.raises(SystemExit, match="commit 0000000"):
+        cli.main(args + ["--results-dir", str(chunks), "--max-minutes", "0"])
+    for p in (part, part.with_name(part.name + ".prev")):
+        p.unlink(missing_ok=True)
     with pytest.raises(SystemExit, match="other settings"):  # a checkpoint of another run is not reused
         cli.main(args[:3] + ["4"] + args[4:] + ["--results-dir", str(chunks), "--max-minutes", "0"])
         cli.main(args + ["--results-dir", str(chunks)])

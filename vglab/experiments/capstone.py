@@ -17,15 +17,17 @@ timed computing only what that method needs (``capstone.paper_update_seconds``).
 % saturated, time per update and cost against the baseline, verdict), the settings and the provenance.
 
 ``--seed-rows-from NAME``: start from the rows of ``results/NAME.json`` made with the same settings (the
-remedy list aside) and compute only the remedies it lacks -- for adding rows to a long saved run. Every
-row then carries ``commit``: the saved run's commit for the rows taken from it, this run's for the rest.
+remedy list aside) and compute only the remedies it lacks -- for adding rows to a long saved run. The rows
+taken from it carry the saved run's ``commit`` (or their own, where they record one).
+
+Every row this program computes carries ``commit``, the commit of the code that computed it.
 A remedy whose training diverges (``train.DivergenceError``) gets no row; its message is saved under
 ``data["diverged"]``.
 
 Resumable: remedies are independent (each starts from the same seeded data and networks), so the
 run checkpoints after every remedy to ``results/<out>.partial.json`` (atomically, the one before kept as
 ``.prev``; ``vglab.runfiles``) and, started again with the
-same settings, skips the remedies already done; ``--max-minutes M`` stops after the remedy that
+same settings and the same commit (another commit is refused), skips the remedies already done; ``--max-minutes M`` stops after the remedy that
 passes M minutes (exit code 3: run the same command again). The granularity is one remedy.
 """
 from __future__ import annotations
@@ -129,12 +131,17 @@ def run(args, command: str | None = None) -> Path | None:
 def _run(args, command, partial):
     dev = _device(args.device)
     settings = {k: getattr(args, k) for k in (MLP_SETTINGS if args.testbed == "mlp" else SETTINGS)}
+    commit = results.provenance(dev)["commit"]  # stamped on every row this run computes
     done = runfiles.load_checkpoint(partial, fmt="json")
     if done is not None:
         runfiles.check_settings(partial, done.get("settings"), settings)
+        if done.get("commit", commit) != commit:  # a resume must run the code that computed the rows so far
+            raise runfiles.RunFileError(f"{partial} holds a run computed by commit {done['commit']}, this code is "
+                                        f"commit {commit}: finish it with that code, or delete {partial} (and its "
+                                        ".prev) to start over")
         print(f"resuming: {len(done['rows'])} of {len(args.remedies)} remedies done")
     else:
-        done = {"settings": settings, "rows": _seed_rows(args, settings), "wall_s": 0.0}
+        done = {"settings": settings, "rows": _seed_rows(args, settings), "wall_s": 0.0, "commit": commit}
     t_start = time.time()
     for name in args.remedies:
         if any(r["remedy"] == name for r in done["rows"]) or name in done.get("diverged", {}):
@@ -145,9 +152,8 @@ def _run(args, command, partial):
         except DivergenceError as e:  # the remedy's training blew up: no row, the message is kept
             done.setdefault("diverged", {})[name] = str(e)
             new = []
-        if args.seed_rows_from:
-            for r in new:
-                r["commit"] = results.provenance(dev)["commit"]
+        for r in new:
+            r["commit"] = commit
         done["rows"] += new
         done["wall_s"] += time.time() - t0
         runfiles.save_checkpoint(partial, done, fmt="json")  # atomic, the previous one kept as .prev
