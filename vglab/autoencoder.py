@@ -3,8 +3,8 @@
 After Fig. 1 of the patent: encoder → a small squashing layer z (the only one) → decoder (the
 figure narrows the layers gradually toward z; ours go straight to d and back). R is the
 reconstruction negative log-likelihood (Bernoulli pixels: binary cross-entropy, summed over the
-64 pixels of a digit); ω (patent claim 1) is computed from the bottleneck's pre-activations, so
-its gradient reaches only the encoder. ``train_autoencoder`` records, over training, what the
+64 pixels of a digit); ω (patent claim 1) is computed from the bottleneck's pre-activations (finite
+even where z rounds to 0 or 1); like anything computed from the bottleneck, its gradient reaches only the encoder. ``train_autoencoder`` records, over training, what the
 notebook plots: per-unit histograms, the fitted (α, β), KL to U(0, 1), % saturated, KS distance,
 the encoder's gradient norm and the reconstruction error. Then generation (decode z ~ U(0, 1)^d):
 how digit-like the samples are and how diverse. Claim 3 (a deep stack) is in ``vglab.beta_stack``.
