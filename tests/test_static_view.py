@@ -68,3 +68,16 @@ def test_say_renders_a_sentence_whose_text_nbval_can_compare():
 
     with pytest.raises(TypeError, match="text must be a str"):
         say(0.89)
+
+
+def test_static_text_names_sliders_only_when_the_panel_has_one():
+    """Read 08r25 S2: a panel of menus said "move the sliders"."""
+    import ipywidgets as widgets
+
+    from vglab.widgets.panel import Panel
+
+    draw = lambda fig, axes, **values: None  # noqa: E731
+    menus = Panel({"view": widgets.Dropdown(options=["a", "b"])}, draw)
+    slider = Panel({"gain": widgets.FloatSlider(value=1.0, min=0.1, max=2.0), "view": widgets.Dropdown(options=["a"])}, draw)
+    assert menus._repr_mimebundle_()["text/plain"] == "[panel (view): run the notebook to use its controls]"
+    assert slider._repr_mimebundle_()["text/plain"] == "[slider panel (gain, view): run the notebook to move the sliders]"

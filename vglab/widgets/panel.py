@@ -104,7 +104,10 @@ class Panel(widgets.VBox):
         if self.image.value:
             data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         what = ", ".join(self.controls)
-        data["text/plain"] = f"[slider panel ({what}): run the notebook to move the sliders]"
+        if any("Slider" in type(w).__name__ for w in self.controls.values()):  # IntSlider, FloatLogSlider, ...
+            data["text/plain"] = f"[slider panel ({what}): run the notebook to move the sliders]"
+        else:  # menus, check boxes: no slider to move
+            data["text/plain"] = f"[panel ({what}): run the notebook to use its controls]"
         return data
 
     def _on_change(self, _change) -> None:
