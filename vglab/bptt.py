@@ -113,8 +113,9 @@ def q_factor(delta: torch.Tensor, h: int):
     if not bool(torch.isfinite(pair).all()):
         raise ValueError("q_factor: a norm of delta is inf or NaN (the gradient exploded past float range)")
     if bool((pair == 0).any()):
-        raise ValueError(f"q_factor: ‖δ‖ is exactly 0 at the last step or {h} steps before "
-                         f"(underflow? compute in float64, dtype here is {delta.dtype})")
+        hint = ("underflow even in float64: its norm squares each component, so components below about 1e-162 "
+                "give 0" if delta.dtype == torch.float64 else f"underflow? compute in float64, dtype here is {delta.dtype}")
+        raise ValueError(f"q_factor: ‖δ‖ is exactly 0 at the last step or {h} steps before ({hint})")
     Q = torch.log10(pair[..., 0]) - torch.log10(pair[..., 1])
     return float(Q) if Q.ndim == 0 else Q
 
