@@ -40,7 +40,7 @@ def check_accept_decision(answer) -> bool:
     if _decision(answer) is None:
         return report(False, "", "answer 'apply' or 'skip'.")
     return choice(answer, "skip", options=list(_DECISIONS),
-                  success="skip: Q = 2 means the gradient is vanishing, and dS < 0 would shrink ‖δ(k−h)‖ further.",
+                  success="skip: Q = 2 means the gradient is vanishing, and dS < 0 predicts, to first order, a still smaller ‖δ(k−h)‖.",
                   hint="Q > Q_max means vanishing; which sign of dS makes ‖δ(k−h)‖ grow?")
 
 
@@ -59,7 +59,7 @@ def check_accept_share(corrected, printed) -> bool:
     if ok_c and ok_p:
         return report(True, "corrected 1/2 (0 < dS ≤ 1: a length of 1 out of 2), as printed 1/4 (−0.5 ≤ dS < 0). "
                             "Different shares of opposite minibatches: the printed rule keeps the ones that "
-                            "shrink a vanishing gradient further.", "")
+                            "are predicted, to first order, to shrink a vanishing gradient further.", "")
     if math.isclose(c, 0.25, abs_tol=1e-3) and math.isclose(p, 0.5, abs_tol=1e-3):
         return report(False, "", "the two are the other way round: at Q > Q_max, which sign does each rule accept?")
     if not ok_c:
