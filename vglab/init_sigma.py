@@ -134,6 +134,8 @@ def latching_q(run, method: str = "plain", task: str = "temporal_order", tail: f
     the run does not record them.
     """
     tail = real("tail", tail, 0, 1, lo_open=True)
+    if not isinstance(run, dict):  # a tensor or array indexed with "data" would only warn or misbehave
+        raise TypeError(f"run must be a saved table1 run from vglab.results.load (a dict), got {type(run).__name__}")
     try:
         data = run["data"]
         T = data["settings"]["T"]
