@@ -185,3 +185,14 @@ def choice(answer, expected, *, options, success: str, hint: str) -> bool:
     if norm not in {str(o).lower() for o in options}:
         return report(False, success, f"answer with one of {list(options)}; {hint}")
     return report(norm == str(expected).lower(), success, hint)
+
+
+def on_its_side(x: float, ref: float, *, digits: int, style: str = "g") -> str:
+    """``x`` as text with the fewest digits (from ``digits`` on; ``style`` "g": significant figures, "f":
+    decimals) that print it on its own side of ``ref`` and not equal to it: 0.202 against 0.2 is "0.202",
+    not "0.20" (which reads as a pass); ``repr(x)`` where no precision separates them (x == ref)."""
+    for d in range(digits, 16):
+        text = f"{x:.{d}{style}}"
+        if float(text) != ref and (float(text) < ref) == (x < ref):
+            return text
+    return repr(x)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._checks import answer_number, report
+from ._checks import answer_number, on_its_side, report
 
 __all__ = ["check_tenfold_factor", "check_sigmoid_depth", "check_relu_gain"]
 
@@ -28,17 +28,9 @@ def _side_text(c: float, n: int, ref: float) -> str:
     0.95501**50 = 0.100009 prints as 0.10001, not as 0.1, beside "less than a factor 10")."""
     text = _power_text(c, n)
     e = n * math.log10(c)
-    if abs(e) >= 300 or 10 ** e == ref:
-        return text  # out of a float's range (far from ref), or exactly on it
-
-    def right_side(t: str) -> bool:
-        return float(t) != ref and (float(t) < ref) == (10 ** e < ref)
-
-    for digits in range(4, 16):
-        if right_side(text):
-            break
-        text = f"{10 ** e:.{digits}g}"
-    return text
+    if abs(e) >= 300 or 10 ** e == ref or (float(text) != ref and (float(text) < ref) == (10 ** e < ref)):
+        return text  # out of a float's range (far from ref), exactly on it, or already on its side
+    return on_its_side(10 ** e, ref, digits=4)
 
 
 def check_tenfold_factor(answer) -> bool:

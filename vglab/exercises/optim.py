@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ._checks import answer_number, close, number_or_none, report, run_learner_fn
+from ._checks import answer_number, close, number_or_none, on_its_side, report, run_learner_fn
 
 __all__ = ["check_momentum_step", "check_torch_momentum_step", "check_adadelta_factor", "check_clip_threshold",
            "check_best_lr", "check_momentum_limit", "positive_number"]
@@ -150,13 +150,9 @@ def check_clip_threshold(theta) -> bool:
 
 
 def _distance(far: float) -> str:
-    """``far`` with enough decimals (3 or more) that it does not print as ``NEAR``: a miss of 0.202
-    must not read "0.20", which looks like a pass (02r16 X1)."""
-    for digits in range(3, 9):
-        text = f"{far:.{digits}f}"
-        if text != f"{NEAR:.{digits}f}":
-            return text
-    return repr(far)
+    """``far`` with 3 or more decimals, on its side of ``NEAR``: a miss of 0.202 must not read "0.20",
+    which looks like a pass (02r16 X1)."""
+    return on_its_side(far, NEAR, digits=3, style="f")
 
 
 NEAR, NEAR_STEPS = 0.2, 10  # "reaches the foot of the wall": the last 10 points within 0.2 of the minimum
