@@ -11,7 +11,7 @@ and no clear loss". ``over_run`` gives the accept rate and Q in
 the first, middle and last tenth of the run; ``applied_share`` the share of drawn minibatches a reading
 applied over the whole run (the readings are compared at equal minibatches drawn, so a dS reading made
 fewer weight updates). ``adjusted_p`` corrects the p of several readings compared with one baseline
-(Bonferroni, Holm). ``report`` puts it all beside the paper's Table 1 (only in
+(Bonferroni, Holm). ``report`` puts it all beside the paper's Table 1 or 2 (only in
 the finished state with a verdict), and ``summary`` is the one sentence a notebook's summary uses. Both say
 what the p covers: the initial networks are its random units (the data, the minibatch order and the test
 set are one draw, shared by all readings); ``summary`` also says which verdict survives each correction.
@@ -40,9 +40,19 @@ def _check_view(view, *, allow_none=False):
                         f"'updates_done'){' or None' if allow_none else ''}, got {type(view).__name__}")
 
 
-def _check_paper(paper):
+def _check_paper(paper, view=None) -> str:
+    """The name of the paper's table ``paper`` is ("Table 1", "Table 2", "its table"); a ValueError where the run
+    has the T of the paper's other table (a T = 150 run beside Table 1 would compare unlike cells). A run at
+    another T (a small rehearsal) may be set beside either: its status line says its T."""
+    from .ds_tables import paper_table
     if not isinstance(paper, dict):
         raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
+    name, T = paper_table(paper)
+    run_T = (view or {}).get("settings", {}).get("T")
+    if T is not None and run_T in (100, 150) and run_T != T:
+        raise ValueError(f"paper is the paper's {name} (T = {T}), but the run has T = {run_T}: pass "
+                         f"ds_tables.PAPER_T{run_T}")
+    return name
 
 
 def sign_flip_p(diffs) -> float:
@@ -208,7 +218,7 @@ def report(view: dict | None, paper: dict) -> str:
     paper's cells; the accept rate and Q over the run; and, once finished, ``compare`` for every dS
     reading against plain, with every network's pair of scores, and where a reading falls behind."""
     _check_view(view, allow_none=True)
-    _check_paper(paper)
+    tab = _check_paper(paper, view)
     out = [status(view)]
     if view is None:
         return out[0]
@@ -226,7 +236,7 @@ def report(view: dict | None, paper: dict) -> str:
                 sc = r["test_score"][ats.index(at)] if at in ats else None
                 cells.append("–" if sc is None else f"{max(sc):.1f} / {sum(sc) / len(sc):.1f}")
             lines.append(f"| {at} | " + " | ".join(cells) + " |")
-        lines.append("| paper, Table 1 | " + " | ".join(
+        lines.append(f"| paper, {tab} | " + " | ".join(
             _cell(paper, "plain" if k == "plain" else "ds", task) for k in names) + " |")
         out.append("Test accuracy (%) of the kept networks at each test point, best / mean of "
                    f"{len(rows[names[0]]['test_score'][0]) if rows[names[0]]['test_score'] else '?'} networks "
@@ -241,7 +251,7 @@ def report(view: dict | None, paper: dict) -> str:
                                "inside [−1, 1]" for k, r in runs.items() if r) + ".")
     if not view["finished"] or "plain" not in rows:
         return "\n\n".join(out)
-    out.append(f"The paper's Table 1 (best / mean of 10 networks): plain {_cell(paper, 'plain', task)}, "
+    out.append(f"The paper's {tab} (best / mean of 10 networks): plain {_cell(paper, 'plain', task)}, "
                f"dS {_cell(paper, 'ds', task)}.")
     comps, cs = [], {k: compare(view, k, "plain") for k in names if k != "plain"}
     # one precision for every reading's list, the finest any of them needs (read 08r15 S8)
@@ -303,13 +313,15 @@ def _mean_at(row, at):
 
 
 def summary(view: dict | None, paper: dict) -> str:
-    """The one sentence a notebook's summary says about the full-size T = 100 run, from its state."""
+    """The one sentence a notebook's summary says about a full-size run (T = 100 or 150), from its state."""
     _check_view(view, allow_none=True)
-    _check_paper(paper)
+    tab = _check_paper(paper, view)
     if view is None or not view["finished"]:
+        from .ds_tables import paper_table
+        T = (view or {}).get("settings", {}).get("T") or paper_table(paper)[1]
         where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} minibatches drawn in this copy)"
-        return ("Whether dS sampling beats plain SGD at T = 100, as the paper's Table 1 says, stays open until the "
-                f"full-size temporal-order run has finished{where}.")
+        return (f"Whether dS sampling beats plain SGD{'' if T is None else f' at T = {T}'}, as the paper's {tab} says, "
+                f"stays open until the full-size temporal-order run has finished{where}.")
     task = view["task"]
     parts, comps = [], []
     for k in view["rows"]:
@@ -338,4 +350,4 @@ def summary(view: dict | None, paper: dict) -> str:
     return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
             "minibatches drawn each; one run, whose p treat the initial networks as the random units: one training set, one "
             "minibatch order and one test set shared by all readings) has finished: " + "; ".join(parts)
-            + f". The paper's Table 1: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")
+            + f". The paper's {tab}: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")

@@ -6,7 +6,7 @@ networks). The paper has rows only for plain SGD and dS sampling: a lab reading 
 put beside the paper's dS row, a baseline (clipping, Ω, Pascanu's own regime) beside nothing.
 ``READING_NOTES`` says whose each reading is (the paper's, the lab's reading of the paper's open points,
 the lab's own, or Pascanu's). ``constant_closed_form`` gives the constant predictor's exact score,
-``long_run_state`` where a long run stands.
+``long_run_state`` where a long run stands, ``paper_table`` which of the paper's tables a dict is.
 """
 from __future__ import annotations
 
@@ -134,6 +134,18 @@ def summarise_epochs(r, summ: dict, curve: dict) -> dict:
             "trace": epoch_trace(summ),
             "test_curve": {"at": list(curve["at"]), "update": list(curve["update"]),
                            "test_score": [[round(float(v), 4) for v in row] for row in curve["test_score"].T]}}
+
+
+def paper_table(paper) -> tuple[str, int | None]:
+    """Which of the paper's tables ``paper`` holds: ``("Table 1", 100)`` for ``PAPER_T100``, ``("Table 2", 150)``
+    for ``PAPER_T150`` (compared by value), ``("its table", None)`` for any other dict of cells."""
+    if not isinstance(paper, dict):
+        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
+    if paper == PAPER_T100:
+        return "Table 1", 100
+    if paper == PAPER_T150:
+        return "Table 2", 150
+    return "its table", None
 
 
 def long_run(name: str, directory=None) -> dict | None:

@@ -110,7 +110,8 @@ def load(name: str, directory: Path | None = None) -> dict:
 
 
 def label(run: dict) -> str:
-    """One-line caption: 'saved run (reduced): `cmd` on cpu (2 threads), 2026-11-23, commit abc123'."""
+    """One-line caption: 'saved run (reduced): `cmd` on cpu (2 threads), 2026-11-23, commit abc123' (with
+    ", CPU x86_64 AVX2" after the device where the run recorded its CPU kind)."""
     if not isinstance(run, dict) or not isinstance(run.get("provenance"), dict):
         raise TypeError(f"run must be a saved run from vglab.results.load (a dict with 'provenance'), "
                         f"got {type(run).__name__}")
@@ -120,7 +121,8 @@ def label(run: dict) -> str:
     device = str(p.get('device')).replace('(1 threads)', '(1 thread)')  # runs saved before describe() said so
     # a temporary folder of the machine that ran it (a checkpoint dir) means nothing to a reader
     command = re.sub(r"(?<=\s)/tmp/\S+", "<a temporary folder>", str(p.get('command')))
-    return (f"saved run ({size}): `{command}` on {device}, "
+    cpu = f", CPU {p['cpu']}" if p.get("cpu") else ""  # recorded from 2026-12-03 on: rounding differs by CPU kind
+    return (f"saved run ({size}): `{command}` on {device}{cpu}, "
             f"{p.get('date')}, commit {p.get('commit')}{wall}")
 
 

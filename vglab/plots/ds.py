@@ -216,13 +216,16 @@ def plot_long_run(view: dict, *, paper: dict | None = None, axes=None):
     for u, q, c in dots:  # what the trace keeps; the lines between two dots are drawn straight (epochs not kept)
         ax_q.plot(u, q, color=c, ls="", marker="o", ms=3.5, mec="white", mew=0.4, label="_traced epochs")
     ref = (paper or {})
+    from ..ds_tables import paper_table  # which of the paper's tables the lines are (Table 1 or 2)
+    tab = paper_table(ref) if isinstance(ref, dict) and ref else ("", None)
+    tab = f" ({tab[0]})" if tab[1] is not None else ""
     for meth, ls in (("plain", "-"), ("ds", ":")):
         cell = ref.get(meth, {}).get(view["task"])
         shown = " / ".join(cell or ())  # best / mean; a ">99" is drawn at 99 and the label says so
         at = "".join(f" ({v} drawn at {v.strip('>')})" for v in cell or () if v.startswith(">"))
         for v, what in zip(cell or (), ("best", "mean")):
             ax_s.axhline(float(v.strip(">")), color=color("paper"), lw=1, ls=ls, zorder=1,  # beneath the lab's points
-                         label=f"paper {'dS' if meth == 'ds' else meth}: {shown}{at}" if what == "best" else None)
+                         label=f"paper {'dS' if meth == 'ds' else meth}{tab}: {shown}{at}" if what == "best" else None)
     ax_s.set(xlabel="minibatches drawn", ylabel="test accuracy (%), kept nets", ylim=(0, 102), xlim=(0, right))
     ax_s.set_title("test score of the kept nets", fontsize=TITLE_SIZE)  # the rest is in the legend (read 08r15 F6)
     traced = [bool((r.get("trace") or {}).get("update")) for r in view["rows"].values()]
@@ -253,7 +256,7 @@ def long_run_legends(axes):
     read 07r8 F7, 08r15 F6), at a readable size; each says how its panel keeps equal values visible.
     A panel with nothing drawn yet gets none. ``plots.capstone.long_run_panel`` calls it again after
     adding its band."""
-    notes = ("readings offset sideways, so equal points stay visible\npaper: its Table 1, best / mean, beneath the points",
+    notes = ("readings offset sideways, so equal points stay visible\npaper: best / mean, beneath the points",
              "later readings narrower, on top",
              "later readings narrower, on top\na dot per traced epoch, the last one large and hollow;\nepochs between dots not kept")
     _check("axes", axes, "axes")
