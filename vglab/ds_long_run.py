@@ -41,13 +41,10 @@ def _check_view(view, *, allow_none=False):
 
 
 def _check_paper(paper, view=None) -> str:
-    """The name of the paper's table ``paper`` is ("Table 1", "Table 2", "its table"); a ValueError where the run
-    has the T of the paper's other table (a T = 150 run beside Table 1 would compare unlike cells). A run at
-    another T (a small rehearsal) may be set beside either: its status line says its T."""
+    """The name of the paper's table ``paper`` is; a ValueError where the run has the T of the paper's other table
+    (a T = 150 run beside Table 1). A run at another T (a rehearsal) may sit beside either: its status says its T."""
     from .ds_tables import paper_table
-    if not isinstance(paper, dict):
-        raise TypeError(f"paper must be a dict such as ds_tables.PAPER_T100, got {type(paper).__name__}")
-    name, T = paper_table(paper)
+    name, T = paper_table(paper)  # a TypeError naming ``paper`` where it is not a dict
     run_T = (view or {}).get("settings", {}).get("T")
     if T is not None and run_T in (100, 150) and run_T != T:
         raise ValueError(f"paper is the paper's {name} (T = {T}), but the run has T = {run_T}: pass "
@@ -317,8 +314,7 @@ def summary(view: dict | None, paper: dict) -> str:
     _check_view(view, allow_none=True)
     tab = _check_paper(paper, view)
     if view is None or not view["finished"]:
-        from .ds_tables import paper_table
-        T = (view or {}).get("settings", {}).get("T") or paper_table(paper)[1]
+        T = (view or {}).get("settings", {}).get("T") or {"Table 1": 100, "Table 2": 150}.get(tab)
         where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} minibatches drawn in this copy)"
         return (f"Whether dS sampling beats plain SGD{'' if T is None else f' at T = {T}'}, as the paper's {tab} says, "
                 f"stays open until the full-size temporal-order run has finished{where}.")
