@@ -7,9 +7,13 @@ from vglab.widgets.beta import beta_panel
 
 
 @pytest.fixture(scope="module")
-def stats():
-    runs = ae.train_grid([0.0, 1.0], [2, 4], ae.AEConfig(steps=20, record_every=10, batch=64),
+def runs():
+    return ae.train_grid([0.0, 1.0], [2, 4], ae.AEConfig(steps=20, record_every=10, batch=64),
                          data=digits(seed=0, n=200), progress_bar=False)
+
+
+@pytest.fixture(scope="module")
+def stats(runs):
     return ae.summarize_grid(runs, n_samples=6)
 
 
@@ -121,3 +125,19 @@ def test_kl_axis_is_log_with_a_floor_and_the_title_names_test_R(stats):
     assert ax.get_yscale() == "log" and ax.get_ylim()[0] == pytest.approx(_KL_FLOOR)
     assert all(min(ln.get_ydata()) >= _KL_FLOOR for ln in ax.get_lines() if ln.get_visible() and len(ln.get_ydata()))
     assert "floor" in ax.get_ylabel() and "test R" in p.axes[3].get_title()
+
+
+def test_samples_title_says_its_ks_and_corr_are_the_test_codes_and_stays_in_the_figure(runs):
+    """Read 06r32 F1: the KS and |corr| in the samples' title are the test digits' codes' (summarize_grid
+    takes them from the history), not statistics of the decoded U(0, 1)^d samples; the title says so, and
+    its four lines stay inside the figure (above the notebook's 4 × 6 montage, the default 24 samples)."""
+    stats = ae.summarize_grid(runs)
+    p = beta_panel(stats)
+    p.update(lam=1.0, d=4)
+    s = stats[(1.0, 4)]
+    lines = p.axes[3].get_title().split("\n")
+    assert lines[0].startswith("decoded z ~ U(0,1)") and lines[1] == "codes of the test digits:"
+    assert lines[2] == f"KS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}" and lines[3].startswith("test R")
+    renderer = p.fig.canvas.get_renderer()
+    box, fig_box = p.axes[3].title.get_window_extent(renderer), p.fig.bbox
+    assert fig_box.x0 <= box.x0 and box.x1 <= fig_box.x1 and fig_box.y0 <= box.y0 and box.y1 <= fig_box.y1

@@ -68,7 +68,9 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
             animated += state[key]
         state["image"] = axes[3].imshow(pb.montage(next(iter(stats.values()))["samples"], 6), cmap="gray",
                                         vmin=0, vmax=1, interpolation="nearest")
-        axes[3].set(xticks=[], yticks=[], title=" \n \n ")  # three title lines, kept clear of the figure's edge
+        # four title lines (draw's), kept clear of the figure's edge: the image sits at the bottom of its
+        # slot, level with the other panels' x axes, and leaves the room above it to the title
+        axes[3].set(xticks=[], yticks=[], title=" \n \n \n ", anchor="S")
         axes[3].title.set_color(COLORS["plain"])
         for artist in animated + [state["image"], axes[3].title]:
             artist.set_animated(True)
@@ -104,8 +106,9 @@ def beta_panel(stats: dict, *, dpi: int = 72) -> Panel:
             with quietly(fig):  # a new legend for the new lines: drawn with them, not with the axes
                 ax.legend(handles=[ln for ln in state[key] if ln.get_visible()], fontsize=8).set_animated(True)
         state["image"].set_data(pb.montage(s["samples"], 6))
-        axes[3].title.set_text(f"decoded z ~ U(0,1)$^{{{d}}}$\nKS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}\n"
-                               f"test R {s['test_R']:.1f}")
+        # KS and |corr| are the test digits' codes', not the samples' (read 06r32 F1): the title says so
+        axes[3].title.set_text(f"decoded z ~ U(0,1)$^{{{d}}}$\ncodes of the test digits:\n"
+                               f"KS max {s['ks_max']:.2f}, |corr| {s['corr']:.2f}\ntest R {s['test_R']:.1f}")
 
     return Panel(controls, draw, nrows=1, ncols=4, figsize=(13.0, 3.3), dpi=dpi, png_cache=len(stats),
                  title="Beta penalty: λ and bottleneck size d (precomputed models)")
