@@ -303,7 +303,7 @@ def test_long_run_summary_in_its_three_states():
             "label": "in progress: 12000 of 100000 updates (3.0 h so far)", "settings": {"T": 100, "test_every": 0.1},
             "rows": rows}
     text = capstone.long_run_summary(view, paper)
-    assert text.startswith("The T = 100 run **is still being trained**: 12000 of 100000 minibatches drawn")
+    assert text.startswith("The T = 100 temporal order run **is still being trained**: 12000 of 100000 minibatches drawn")
     assert "| 10000 | 50.0 / 40.0 | – |" in text and "| paper, Table 1 | 96 / 44 | >99 / 60 |" in text
     done = capstone.long_run_summary({**view, "finished": True, "label": "saved run"}, paper)
     assert "**has finished**" in done and "still being trained" not in done

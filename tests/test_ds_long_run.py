@@ -64,7 +64,7 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     view = DTab.long_run("tiny", tiny)
     assert view["finished"]
     text = L.report(view, PAPER_T100)
-    assert text.startswith("The T = 10 run **has finished** (40 minibatches drawn per reading;")
+    assert text.startswith("The T = 10 temporal order run **has finished** (40 minibatches drawn per reading;")
     assert "still being trained" not in text and "not a verdict" not in text
     assert "| paper, Table 1 | 96 / 44 | >99 / 60 | >99 / 60 |" in text
     c = L.compare(view, "ds", "plain")
@@ -86,7 +86,7 @@ def test_finished_and_in_progress_states_of_a_real_tiny_run(tiny):
     plt.close("all")
     assert len(DTab.comparison(results.load("tiny", tiny), n_const=500)) == 3  # and the table below it
     summ = L.summary(view, PAPER_T100)
-    assert summ.startswith("The T = 10 run (3 networks per reading, 40 minibatches drawn each; one run,") and ") has finished:" in summ and "open" not in summ
+    assert summ.startswith("The T = 10 temporal order run (3 networks per reading, 40 minibatches drawn each; one run,") and ") has finished:" in summ and "open" not in summ
     # the same run before its result file exists: its progress file, and no verdict anywhere
     (tiny / "tiny.json").rename(tiny / "tiny.done")
     try:

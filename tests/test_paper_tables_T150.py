@@ -84,3 +84,10 @@ def test_long_run_plot_names_table_2_in_its_legend(view150):
     labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
     assert "paper dS (Table 2): 72 / 42" in labels and "paper plain (Table 2): 51 / 30" in labels
     plt.close("all")
+
+
+def test_status_names_the_task_so_two_runs_at_one_T_are_told_apart(view150):
+    assert ds_long_run.status(view150).startswith("The T = 150 temporal order run **has finished**")
+    assert ds_long_run.status({**view150, "task": "addition", "finished": False, "updates_done": 5}).startswith(
+        "The T = 100 addition run" if view150["settings"]["T"] == 100 else "The T = 150 addition run **is still being trained**")
+    assert ds_long_run.summary(view150, ds_tables.PAPER_T150).startswith("The T = 150 temporal order run (10 networks")

@@ -178,7 +178,8 @@ def status(view: dict | None) -> str:
         return ("This copy holds no state of the full-size run (neither its result nor its progress file): "
                 "nothing to show, and no verdict.")
     s = view.get("settings", {})
-    what = f"The T = {s['T']} run" if "T" in s else "The long run"
+    task = str(view.get("task", "")).replace("_", " ")  # two runs may share a T (temporal order, addition)
+    what = f"The T = {s['T']} {task} run".replace("  ", " ") if "T" in s else "The long run"
     if view["finished"]:
         return f"{what} **has finished** ({view['updates']} minibatches drawn per reading; {view['label']})."
     if view["updates_done"] >= view["updates"]:
@@ -343,7 +344,7 @@ def summary(view: dict | None, paper: dict) -> str:
                                                for name in adj)
                       + ("; " + "; ".join(held) if held else "") + ")")
     s = view.get("settings", {})
-    return (f"The T = {s.get('T', '?')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
+    return (f"The T = {s.get('T', '?')} {task.replace('_', ' ')} run ({s.get('networks', '?')} networks per reading, {view['updates']} "
             "minibatches drawn each; one run, whose p treat the initial networks as the random units: one training set, one "
             "minibatch order and one test set shared by all readings) has finished: " + "; ".join(parts)
             + f". The paper's {tab}: plain {_cell(paper, 'plain', task)}, dS {_cell(paper, 'ds', task)}.")
