@@ -89,5 +89,5 @@ def test_long_run_plot_names_table_2_in_its_legend(view150):
 def test_status_names_the_task_so_two_runs_at_one_T_are_told_apart(view150):
     assert ds_long_run.status(view150).startswith("The T = 150 temporal order run **has finished**")
     assert ds_long_run.status({**view150, "task": "addition", "finished": False, "updates_done": 5}).startswith(
-        "The T = 100 addition run" if view150["settings"]["T"] == 100 else "The T = 150 addition run **is still being trained**")
+        "The T = 150 addition run **is still being trained**")
     assert ds_long_run.summary(view150, ds_tables.PAPER_T150).startswith("The T = 150 temporal order run (10 networks")

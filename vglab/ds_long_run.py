@@ -40,8 +40,8 @@ def _check_view(view, *, allow_none=False):
                         f"'updates_done'){' or None' if allow_none else ''}, got {type(view).__name__}")
 
 
-def _check_paper(paper, view=None) -> str:
-    """The name of the paper's table ``paper`` is; a ValueError where the run has the T of the paper's other table
+def _check_paper(paper, view=None) -> tuple[str, int | None]:
+    """``ds_tables.paper_table(paper)``: its table's name and T; a ValueError where the run has the T of the paper's other table
     (a T = 150 run beside Table 1). A run at another T (a rehearsal) may sit beside either: its status says its T."""
     from .ds_tables import paper_table
     name, T = paper_table(paper)  # a TypeError naming ``paper`` where it is not a dict
@@ -49,7 +49,7 @@ def _check_paper(paper, view=None) -> str:
     if T is not None and run_T in (100, 150) and run_T != T:
         raise ValueError(f"paper is the paper's {name} (T = {T}), but the run has T = {run_T}: pass "
                          f"ds_tables.PAPER_T{run_T}")
-    return name
+    return name, T
 
 
 def sign_flip_p(diffs) -> float:
@@ -178,8 +178,7 @@ def status(view: dict | None) -> str:
         return ("This copy holds no state of the full-size run (neither its result nor its progress file): "
                 "nothing to show, and no verdict.")
     s = view.get("settings", {})
-    task = str(view.get("task", "")).replace("_", " ")  # two runs may share a T (temporal order, addition)
-    what = f"The T = {s['T']} {task} run".replace("  ", " ") if "T" in s else "The long run"
+    what = f"The T = {s['T']} {view['task'].replace('_', ' ')} run" if "T" in s else "The long run"  # 2 runs share T = 100
     if view["finished"]:
         return f"{what} **has finished** ({view['updates']} minibatches drawn per reading; {view['label']})."
     if view["updates_done"] >= view["updates"]:
@@ -216,7 +215,7 @@ def report(view: dict | None, paper: dict) -> str:
     paper's cells; the accept rate and Q over the run; and, once finished, ``compare`` for every dS
     reading against plain, with every network's pair of scores, and where a reading falls behind."""
     _check_view(view, allow_none=True)
-    tab = _check_paper(paper, view)
+    tab, _ = _check_paper(paper, view)
     out = [status(view)]
     if view is None:
         return out[0]
@@ -313,9 +312,9 @@ def _mean_at(row, at):
 def summary(view: dict | None, paper: dict) -> str:
     """The one sentence a notebook's summary says about a full-size run (T = 100 or 150), from its state."""
     _check_view(view, allow_none=True)
-    tab = _check_paper(paper, view)
+    tab, T = _check_paper(paper, view)
     if view is None or not view["finished"]:
-        T = (view or {}).get("settings", {}).get("T") or {"Table 1": 100, "Table 2": 150}.get(tab)
+        T = (view or {}).get("settings", {}).get("T") or T
         where = "" if view is None else f" (it stands at {view['updates_done']} of {view['updates']} minibatches drawn in this copy)"
         return (f"Whether dS sampling beats plain SGD{'' if T is None else f' at T = {T}'}, as the paper's {tab} says, "
                 f"stays open until the full-size temporal-order run has finished{where}.")
